@@ -1,0 +1,68 @@
+// The one exception hierarchy of hurdle. Every failure is thrown as a subclass of
+// hurdle::Error whose what() says where (file:line, machine, command) and what was expected.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace hurdle {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+// A place in an input file (YAML profile or suite); line and column count from 1.
+struct SourceLocation {
+  std::filesystem::path file;
+  std::size_t line = 0;
+  std::size_t column = 0;
+
+  [[nodiscard]] std::string str() const;  // "file:line:column" (parts that are known)
+};
+
+// Bad input: a profile, suite or option that does not say what hurdle expects.
+class ConfigError : public Error {
+ public:
+  ConfigError(SourceLocation where, const std::string& problem);
+  [[nodiscard]] const SourceLocation& where() const { return where_; }
+  [[nodiscard]] const std::string& problem() const { return problem_; }
+
+ private:
+  SourceLocation where_;
+  std::string problem_;
+};
+
+// A base image that is missing, unreadable or not what its lock says.
+class ImageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The QEMU process: would not start, exited, or was killed.
+class QemuError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The console stream: closed, or a watcher (e.g. a kernel panic pattern) fired.
+class ConsoleError : public Error {
+ public:
+  using Error::Error;
+};
+
+// An SSH connection, authentication, channel or transfer failed.
+class SshError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A wait ran out of time. The message says what was awaited and for how long.
+class TimeoutError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace hurdle
