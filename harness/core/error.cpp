@@ -14,4 +14,10 @@ std::string SourceLocation::str() const {
 ConfigError::ConfigError(SourceLocation where, const std::string& problem)
     : Error(where.str() + ": " + problem), where_(std::move(where)), problem_(problem) {}
 
+QmpError::QmpError(std::string command, std::string error_class, std::string description)
+    : Error("QMP command '" + command + "' failed: " + error_class + ": " + description),
+      command_(std::move(command)),
+      error_class_(std::move(error_class)),
+      description_(std::move(description)) {}
+
 }  // namespace hurdle

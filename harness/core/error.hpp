@@ -47,6 +47,21 @@ class QemuError : public Error {
   using Error::Error;
 };
 
+// QEMU answered a QMP command with an error, or the QMP connection failed.
+class QmpError : public Error {
+ public:
+  QmpError(std::string command, std::string error_class, std::string description);
+  explicit QmpError(const std::string& message) : Error(message) {}
+  [[nodiscard]] const std::string& command() const { return command_; }
+  [[nodiscard]] const std::string& error_class() const { return error_class_; }
+  [[nodiscard]] const std::string& description() const { return description_; }
+
+ private:
+  std::string command_;
+  std::string error_class_;
+  std::string description_;
+};
+
 // The console stream: closed, or a watcher (e.g. a kernel panic pattern) fired.
 class ConsoleError : public Error {
  public:

@@ -1,0 +1,60 @@
+// Reads YAML input files so that every error names file, line and column and says what was
+// expected. MappingReader rejects keys it was not asked about: a typo never passes silently.
+// Used by the machine-profile loader and the suite loader; not part of the public API.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace hurdle {
+
+// Parses a file; syntax errors become ConfigError with the parser's position.
+YAML::Node load_yaml_file(const std::filesystem::path& file);
+
+SourceLocation location_of(const YAML::Node& node, const std::filesystem::path& file);
+
+[[noreturn]] void fail_at(const YAML::Node& node, const std::filesystem::path& file,
+                          const std::string& problem);
+
+// Scalar conversions that fail with "expected ..." at the node's position.
+std::string as_string(const YAML::Node& node, const std::filesystem::path& file);
+std::int64_t as_integer(const YAML::Node& node, const std::filesystem::path& file);
+bool as_bool(const YAML::Node& node, const std::filesystem::path& file);
+// "250ms", "30s", "5m", "1h", or a plain number of seconds.
+std::chrono::milliseconds as_duration(const YAML::Node& node, const std::filesystem::path& file);
+// "512M", "2G", "64K", or a plain number of MiB; returns MiB.
+std::uint64_t as_mebibytes(const YAML::Node& node, const std::filesystem::path& file);
+std::vector<std::string> as_string_list(const YAML::Node& node, const std::filesystem::path& file);
+
+// A mapping whose keys are all known. Ask for each key; finish() reports any key not asked for.
+class MappingReader {
+ public:
+  MappingReader(const YAML::Node& node, std::filesystem::path file, std::string what);
+
+  [[nodiscard]] bool has(const std::string& key);
+  [[nodiscard]] YAML::Node get(const std::string& key);      // null node when absent
+  [[nodiscard]] YAML::Node require(const std::string& key);  // error when absent
+  [[nodiscard]] std::string string(const std::string& key, const std::string& fallback = "");
+  [[nodiscard]] const YAML::Node& node() const { return node_; }
+  [[nodiscard]] const std::filesystem::path& file() const { return file_; }
+
+  // Throws ConfigError at the first unknown key, listing the keys that are allowed.
+  void finish();
+
+ private:
+  YAML::Node node_;
+  std::filesystem::path file_;
+  std::string what_;
+  std::set<std::string> asked_;
+};
+
+}  // namespace hurdle

@@ -1,0 +1,88 @@
+// The serial console of a machine: a reader thread takes bytes from QEMU's console socket,
+// strips escape sequences into the matching view, checks watchers on every byte and wakes
+// waiters. expect() waits for RE2 patterns with a deadline and fails at once when a watcher
+// (e.g. "panic ") fires or QEMU goes away. Used through Machine::console().
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "console/ansi_filter.hpp"
+#include "console/expect_buffer.hpp"
+#include "core/unique_fd.hpp"
+
+namespace hurdle {
+
+struct ConsoleOptions {
+  std::string machine_name = "machine";  // for messages
+  std::filesystem::path transcript;      // clean text is appended here (console.txt)
+  ExpectBuffer::Limits limits;
+  std::string shell_prompt = R"([#$] $)";  // for expect_prompt()
+  std::string line_ending = "\n";          // what sendline() appends
+  // How long a fired watcher waits for the rest of its line before failing the wait.
+  std::chrono::milliseconds watcher_line_grace{250};
+  // Called by a waiting thread that finds the console closed; may throw a more precise error.
+  std::function<void()> on_closed;
+};
+
+class SerialConsole {
+ public:
+  SerialConsole(UniqueFd socket, ConsoleOptions options);
+  ~SerialConsole();
+  SerialConsole(const SerialConsole&) = delete;
+  SerialConsole& operator=(const SerialConsole&) = delete;
+
+  // Waits until one of `patterns` matches the output not consumed yet, and consumes through
+  // the match. Throws TimeoutError (with the last 2 KB of output), ConsoleError when a watcher
+  // fires first, or whatever on_closed throws when the console closes.
+  ExpectMatch expect(const std::vector<std::string>& patterns, std::chrono::milliseconds timeout);
+  ExpectMatch expect(const std::string& pattern, std::chrono::milliseconds timeout) {
+    return expect(std::vector<std::string>{pattern}, timeout);
+  }
+  ExpectMatch expect_prompt(std::chrono::milliseconds timeout) {
+    return expect(options_.shell_prompt, timeout);
+  }
+
+  void send(std::string_view text);
+  void sendline(std::string_view line);
+
+  // Watchers: checked on all output from now on. A hit fails any wait in progress or to come,
+  // until clear_watcher_hit().
+  void add_watcher(const std::string& name, const std::string& pattern);
+  // Waits for a watcher to fire (for tests and scenarios that expect a panic).
+  WatcherHit wait_for_watcher(std::chrono::milliseconds timeout);
+  void clear_watcher_hit();
+  // Forgets output not consumed yet (after the machine is restored to a snapshot).
+  void discard_pending_output();
+
+  [[nodiscard]] std::string tail(std::size_t bytes = 2048) const;
+  [[nodiscard]] std::uint64_t bytes_received() const;
+  [[nodiscard]] bool closed() const;
+
+ private:
+  void read_loop();
+  [[noreturn]] void fail_closed(std::unique_lock<std::mutex>& lock, const std::string& waiting_for);
+
+  ConsoleOptions options_;
+  UniqueFd socket_;
+  UniqueFd stop_event_;
+  std::ofstream transcript_;
+  std::mutex send_mutex_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  AnsiFilter filter_;
+  ExpectBuffer buffer_;
+  std::chrono::steady_clock::time_point hit_seen_at_{};
+  bool closed_ = false;
+  std::thread reader_;
+};
+
+}  // namespace hurdle

@@ -1,0 +1,109 @@
+// A virtual machine under test: QEMU started from a MachineProfile, with its serial console,
+// its QMP connection and its logs. The object owns everything it starts; destroying it stops
+// QEMU (gracefully when it can, killed otherwise) and removes the private run directory, while
+// the logs stay in log_dir(). Many machines can run in one process; none shares state.
+//
+//   auto vm = hurdle::Machine::from_profile("linux-mini");
+//   vm->wait_for_boot();
+//   vm->console().expect("login: ", 30s);
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/variables.hpp"
+#include "console/serial_console.hpp"
+#include "qemu/accelerator.hpp"
+#include "qemu/machine_profile.hpp"
+#include "qemu/qemu_process.hpp"
+#include "qemu/run_directory.hpp"
+#include "qmp/qmp_client.hpp"
+
+namespace hurdle {
+
+struct MachineOptions {
+  // Overrides the profile's accelerator; when unset, HURDLE_ACCEL does, if set.
+  std::optional<Accelerator> accel;
+  // Where qemu.log, qmp.log, console.log (raw), console.txt (clean) and machine.log go.
+  // Empty: a new folder under $TMPDIR/hurdle-logs/, kept after the machine is gone.
+  std::filesystem::path log_dir;
+  // Variables for the profile's ${...} (used by from_profile).
+  Variables variables;
+  // How long QEMU may take to connect its console and QMP sockets.
+  std::chrono::milliseconds start_timeout{std::chrono::seconds(30)};
+  // Folders searched by from_profile for NAME.yaml; HURDLE_PROFILE_PATH (':'-separated) and
+  // ./fixtures/machines are searched after these.
+  std::vector<std::filesystem::path> profile_path;
+};
+
+struct BootMarkerTime {
+  std::string name;
+  std::chrono::milliseconds after;  // since QEMU was started
+};
+
+class Machine {
+ public:
+  // Starts QEMU. Throws ImageError (a disk is missing), QemuError (QEMU would not start or
+  // connect; the message has its exit status and the end of qemu.log), ConfigError.
+  static std::unique_ptr<Machine> start(MachineProfile profile, MachineOptions options = {});
+  // Loads fixtures/machines/NAME.yaml (or a path) and starts it.
+  static std::unique_ptr<Machine> from_profile(const std::string& name_or_path,
+                                               MachineOptions options = {});
+
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  [[nodiscard]] const std::string& name() const { return profile_.name; }
+  [[nodiscard]] const MachineProfile& profile() const { return profile_; }
+  [[nodiscard]] SerialConsole& console() { return *console_; }
+  [[nodiscard]] QmpClient& qmp() { return *qmp_; }
+  [[nodiscard]] QemuProcess& process() { return *process_; }
+  [[nodiscard]] const AcceleratorChoice& accelerator() const { return accel_; }
+  [[nodiscard]] const std::filesystem::path& log_dir() const { return log_dir_; }
+  [[nodiscard]] const std::filesystem::path& run_dir() const { return run_dir_->path(); }
+  // The port on 127.0.0.1 forwarded to the guest port the profile names `forward` (e.g. "ssh").
+  [[nodiscard]] std::uint16_t host_port(const std::string& forward) const;
+  [[nodiscard]] const std::vector<std::string>& argv() const { return process_->argv(); }
+
+  // Waits for the profile's boot markers in order, within its boot time-out; logs each one's time.
+  std::vector<BootMarkerTime> wait_for_boot();
+
+  // Asks the guest to power off (ACPI), then QEMU to quit, then kills it; always reaped.
+  void shutdown(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // Kills QEMU at once, as a crash would.
+  void crash();
+  [[nodiscard]] bool running() const { return process_->running(); }
+
+  // Appends a time-stamped line to machine.log.
+  void note(const std::string& line);
+  // Throws QemuError when QEMU has exited (waiting up to `grace` for it to finish exiting).
+  void throw_if_exited(std::chrono::milliseconds grace = std::chrono::seconds(1));
+
+ private:
+  Machine(MachineProfile profile, MachineOptions options);
+  void launch();
+
+  MachineProfile profile_;
+  MachineOptions options_;
+  std::filesystem::path log_dir_;
+  std::unique_ptr<RunDirectory> run_dir_;
+  AcceleratorChoice accel_;
+  std::map<std::string, std::uint16_t> host_ports_;
+  std::unique_ptr<QemuProcess> process_;
+  std::unique_ptr<SerialConsole> console_;
+  std::unique_ptr<QmpClient> qmp_;
+  std::chrono::steady_clock::time_point started_at_;
+  std::mutex log_mutex_;
+  std::ofstream machine_log_;
+};
+
+}  // namespace hurdle

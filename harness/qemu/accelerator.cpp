@@ -1,0 +1,142 @@
+#include "qemu/accelerator.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "core/unix_socket.hpp"
+#include "qemu/qemu_process.hpp"
+#include "qemu/run_directory.hpp"
+
+namespace hurdle {
+
+namespace {
+
+// A 64 KiB BIOS image. At the reset vector (F000:FFF0) a far jump to F000:0000, where:
+// print 'S' on COM1, write port 0x80 100,000 times (10 x 10,000), print the marker, halt.
+std::string probe_bios() {
+  constexpr std::array<unsigned char, 38> code = {
+      0x8C, 0xC8,        // 0  mov ax, cs
+      0x8E, 0xD8,        // 2  mov ds, ax
+      0xBA, 0xF8, 0x03,  // 4  mov dx, 0x3f8
+      0xB0, 'S',         // 7  mov al, 'S'
+      0xEE,              // 9  out dx, al
+      0xBB, 0x0A, 0x00,  // 10 mov bx, 10
+      0xB9, 0x10, 0x27,  // 13 outer: mov cx, 10000
+      0xE6, 0x80,        // 16 inner: out 0x80, al
+      0xE2, 0xFC,        // 18 loop inner
+      0x4B,              // 20 dec bx
+      0x75, 0xF6,        // 21 jnz outer
+      0xBE, 0x26, 0x00,  // 23 mov si, message (38)
+      0xAC,              // 26 print: lodsb
+      0x84, 0xC0,        // 27 test al, al
+      0x74, 0x03,        // 29 jz done
+      0xEE,              // 31 out dx, al
+      0xEB, 0xF8,        // 32 jmp print
+      0xFA,              // 34 done: cli
+      0xF4,              // 35 hlt
+      0xEB, 0xFC,        // 36 jmp done
+  };
+  static constexpr char kMessage[] = "hurdle-accel-probe: ok\n";
+  std::string image(65536, '\xF4');
+  std::memcpy(image.data(), code.data(), code.size());
+  std::memcpy(image.data() + code.size(), kMessage, sizeof(kMessage));  // with its NUL
+  const unsigned char reset[] = {0xEA, 0x00, 0x00, 0x00, 0xF0};         // jmp far F000:0000
+  std::memcpy(image.data() + 0xFFF0, reset, sizeof(reset));
+  return image;
+}
+
+std::string seconds(std::chrono::steady_clock::duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f s", std::chrono::duration<double>(d).count());
+  return buf;
+}
+
+// Reads from `fd` until `marker` has arrived or the deadline passes.
+bool read_until(int fd, int stop_fd, std::string& seen, const std::string& marker,
+                std::chrono::steady_clock::time_point deadline) {
+  char buf[256];
+  while (seen.find(marker) == std::string::npos) {
+    if (wait_readable(fd, stop_fd, deadline) <= 0) return false;
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return false;
+    seen.append(buf, static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+AcceleratorChoice probe_kvm(const std::string& qemu_binary, const KvmProbeLimits& limits) {
+  const int kvm = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (kvm < 0)
+    return {Accelerator::kTcg,
+            std::string("/dev/kvm cannot be opened (") + std::strerror(errno) + "); using TCG"};
+  ::close(kvm);
+
+  RunDirectory dir("accel-probe");
+  { std::ofstream(dir / "probe.bin", std::ios::binary) << probe_bios(); }
+  UnixListener listener(dir / "serial.sock");
+  QemuProcess qemu(
+      {qemu_binary, "-accel", "kvm", "-bios", (dir / "probe.bin").string(), "-m", "16", "-display",
+       "none", "-nodefaults", "-no-user-config", "-monitor", "none", "-chardev",
+       "socket,id=s0,path=" + listener.path().string(), "-serial", "chardev:s0"},
+      dir / "qemu.log");
+  bool timed_out = false;
+  auto conn = listener.accept(limits.start_limit, qemu.exit_fd(), timed_out);
+  std::string seen;
+  const auto start_deadline = std::chrono::steady_clock::now() + limits.start_limit;
+  if (!conn || !read_until(conn->get(), qemu.exit_fd(), seen, "S", start_deadline)) {
+    std::string why = qemu.running()
+                          ? "did not start the probe within " + seconds(limits.start_limit)
+                          : qemu.exit_description() + ": " + qemu.log_tail(300);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return {Accelerator::kTcg, "QEMU with KVM " + why + "; using TCG"};
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool done = read_until(conn->get(), qemu.exit_fd(), seen, "ok\n", t0 + limits.loop_limit);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  if (!done) {
+    return {Accelerator::kTcg, "KVM needed more than " + seconds(limits.loop_limit) +
+                                   " for 100000 VM exits (nested or slow KVM); using TCG"};
+  }
+  return {Accelerator::kKvm, "KVM ran 100000 VM exits in " + seconds(took) + " (limit " +
+                                 seconds(limits.loop_limit) + "); using KVM"};
+}
+
+}  // namespace
+
+AcceleratorChoice choose_accelerator(Accelerator requested, const std::string& qemu_binary,
+                                     const KvmProbeLimits& limits) {
+  switch (requested) {
+    case Accelerator::kKvm:
+      return {Accelerator::kKvm, "KVM requested"};
+    case Accelerator::kTcg:
+      return {Accelerator::kTcg, "TCG requested"};
+    case Accelerator::kAuto:
+      break;
+  }
+  return probe_kvm(qemu_binary, limits);
+}
+
+Accelerator parse_accelerator(const std::string& text, const std::string& where) {
+  if (text == "auto") return Accelerator::kAuto;
+  if (text == "kvm") return Accelerator::kKvm;
+  if (text == "tcg") return Accelerator::kTcg;
+  throw ConfigError({where, 0, 0},
+                    "expected an accelerator auto, kvm or tcg, found '" + text + "'");
+}
+
+std::optional<Accelerator> accelerator_from_environment() {
+  const char* value = std::getenv("HURDLE_ACCEL");
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return parse_accelerator(value, "HURDLE_ACCEL");
+}
+
+}  // namespace hurdle

@@ -1,0 +1,230 @@
+#include "qemu/machine_profile.hpp"
+
+#include <re2/re2.h>
+
+#include "config/yaml_reader.hpp"
+
+namespace hurdle {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Context {
+  fs::path file;
+  const Variables& variables;
+
+  std::string text(const YAML::Node& node) const {
+    return expand_variables(as_string(node, file), variables, location_of(node, file));
+  }
+  fs::path path(const YAML::Node& node) const {
+    fs::path p = text(node);
+    return p.is_absolute() ? p : (file.parent_path() / p).lexically_normal();
+  }
+};
+
+void check_name(const YAML::Node& node, const std::string& value, const fs::path& file,
+                const std::string& what) {
+  if (value.empty()) fail_at(node, file, what + " must not be empty");
+  for (const char c : value) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+      fail_at(node, file,
+              "expected " + what + " made of letters, digits, '-' and '_', found '" + value + "'");
+    }
+  }
+}
+
+void check_regex(const YAML::Node& node, const std::string& pattern, const fs::path& file) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  RE2 re(pattern, options);
+  if (!re.ok()) fail_at(node, file, "invalid regular expression '" + pattern + "': " + re.error());
+}
+
+std::vector<NamedPattern> read_patterns(const YAML::Node& node, const fs::path& file,
+                                        const std::string& what) {
+  std::vector<NamedPattern> out;
+  if (!node) return out;
+  if (!node.IsSequence()) fail_at(node, file, "expected a list of {name, pattern} for " + what);
+  for (const auto& item : node) {
+    MappingReader m(item, file, what + " entry");
+    NamedPattern p{m.string("name"), as_string(m.require("pattern"), file)};
+    if (p.name.empty()) p.name = p.pattern;
+    check_regex(m.require("pattern"), p.pattern, file);
+    m.finish();
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+DiskSpec read_disk(const YAML::Node& node, const Context& ctx, std::size_t index) {
+  MappingReader m(node, ctx.file, "a disk");
+  DiskSpec d;
+  d.node_name = m.string("name", "disk" + std::to_string(index));
+  check_name(m.has("name") ? m.get("name") : node, d.node_name, ctx.file, "a disk name");
+  d.file = ctx.path(m.require("file"));
+  d.format = m.string("format", d.format);
+  if (d.format != "qcow2" && d.format != "raw")
+    fail_at(m.get("format"), ctx.file, "expected format qcow2 or raw, found '" + d.format + "'");
+  d.interface = m.string("interface", d.interface);
+  if (d.interface != "ide" && d.interface != "virtio" && d.interface != "scsi") {
+    fail_at(m.get("interface"), ctx.file,
+            "expected interface ide, virtio or scsi, found '" + d.interface + "'");
+  }
+  d.cache = m.string("cache", d.cache);
+  if (d.cache != "writeback" && d.cache != "none" && d.cache != "writethrough" &&
+      d.cache != "unsafe" && d.cache != "directsync") {
+    fail_at(m.get("cache"), ctx.file,
+            "expected cache writeback, writethrough, none, unsafe or directsync, found '" +
+                d.cache + "'");
+  }
+  const std::string mode = m.string("mode", "overlay");
+  if (mode == "overlay")
+    d.mode = DiskSpec::Mode::kOverlay;
+  else if (mode == "read-only")
+    d.mode = DiskSpec::Mode::kReadOnly;
+  else if (mode == "direct")
+    d.mode = DiskSpec::Mode::kDirect;
+  else
+    fail_at(m.get("mode"), ctx.file,
+            "expected mode overlay, read-only or direct, found '" + mode + "'");
+  m.finish();
+  return d;
+}
+
+NicSpec read_nic(const YAML::Node& node, const Context& ctx) {
+  MappingReader m(node, ctx.file, "a network card");
+  NicSpec n;
+  n.model = m.string("model", n.model);
+  if (const YAML::Node fw = m.get("forward"); fw && !fw.IsNull()) {
+    MappingReader f(fw, ctx.file, "a port forward table (name: guest port)");
+    for (const auto& entry : fw) {
+      const std::string name = entry.first.Scalar();
+      (void)f.has(name);
+      const std::int64_t port = as_integer(entry.second, ctx.file);
+      if (port < 1 || port > 65535)
+        fail_at(entry.second, ctx.file,
+                "expected a port from 1 to 65535, found " + std::to_string(port));
+      n.forwards.push_back({name, static_cast<std::uint16_t>(port)});
+    }
+  }
+  m.finish();
+  return n;
+}
+
+}  // namespace
+
+std::string to_string(Accelerator accel) {
+  switch (accel) {
+    case Accelerator::kKvm:
+      return "kvm";
+    case Accelerator::kTcg:
+      return "tcg";
+    case Accelerator::kAuto:
+      break;
+  }
+  return "auto";
+}
+
+MachineProfile load_machine_profile(const fs::path& file, const Variables& variables) {
+  const YAML::Node root = load_yaml_file(file);
+  Variables vars = variables;
+  vars.emplace("profile_dir", fs::absolute(file).parent_path().string());
+  const Context ctx{file, vars};
+  MappingReader m(root, file, "a machine profile");
+  MachineProfile p;
+  p.source = file;
+  p.name = m.string("name", file.stem().string());
+  check_name(m.has("name") ? m.get("name") : root, p.name, file, "a machine name");
+  p.description = m.string("description");
+  if (m.has("qemu")) p.qemu = ctx.text(m.get("qemu"));
+  p.machine = m.string("machine", p.machine);
+  p.cpu = m.string("cpu");
+  if (m.has("memory")) p.memory_mib = as_mebibytes(m.get("memory"), file);
+  if (p.memory_mib < 16)
+    fail_at(m.has("memory") ? m.get("memory") : root, file, "expected at least 16M of memory");
+  if (m.has("cpus")) {
+    const auto n = as_integer(m.get("cpus"), file);
+    if (n < 1 || n > 64) fail_at(m.get("cpus"), file, "expected cpus from 1 to 64");
+    p.cpus = static_cast<unsigned>(n);
+  }
+  const std::string accel = m.string("accel", "auto");
+  if (accel == "auto")
+    p.accel = Accelerator::kAuto;
+  else if (accel == "kvm")
+    p.accel = Accelerator::kKvm;
+  else if (accel == "tcg")
+    p.accel = Accelerator::kTcg;
+  else
+    fail_at(m.get("accel"), file, "expected accel auto, kvm or tcg, found '" + accel + "'");
+  p.rtc = m.string("rtc");
+
+  if (const YAML::Node disks = m.get("disks"); disks && !disks.IsNull()) {
+    if (!disks.IsSequence()) fail_at(disks, file, "expected a list of disks");
+    for (const auto& d : disks) p.disks.push_back(read_disk(d, ctx, p.disks.size()));
+  }
+  if (const YAML::Node nics = m.get("nics"); nics && !nics.IsNull()) {
+    if (!nics.IsSequence()) fail_at(nics, file, "expected a list of network cards");
+    for (const auto& n : nics) p.nics.push_back(read_nic(n, ctx));
+  }
+  if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull()) {
+    MappingReader b(boot, file, "the boot section");
+    if (b.has("cdrom")) p.cdrom = ctx.path(b.get("cdrom"));
+    if (b.has("kernel")) p.kernel = ctx.path(b.get("kernel"));
+    if (b.has("initrd")) p.initrd = ctx.path(b.get("initrd"));
+    if (b.has("append")) p.append = ctx.text(b.get("append"));
+    if ((p.initrd || !p.append.empty()) && !p.kernel)
+      fail_at(boot, file, "initrd and append need a kernel");
+    b.finish();
+  }
+  if (p.disks.empty() && !p.cdrom && !p.kernel)
+    fail_at(root, file, "a machine needs something to boot: disks, boot.cdrom or boot.kernel");
+  if (const YAML::Node extra = m.get("extra_args"); extra && !extra.IsNull()) {
+    for (const auto& a : as_string_list(extra, file))
+      p.extra_args.push_back(expand_variables(a, vars, location_of(extra, file)));
+  }
+  p.boot_markers = read_patterns(m.get("boot_markers"), file, "boot_markers");
+  p.panic_patterns = read_patterns(m.get("panic_patterns"), file, "panic_patterns");
+  if (const YAML::Node login = m.get("login"); login && !login.IsNull()) {
+    MappingReader l(login, file, "the login section");
+    p.login.user = l.string("user", p.login.user);
+    p.login.password = l.string("password", p.login.password);
+    for (auto [key, field] : {std::pair{"login_prompt", &p.login.login_prompt},
+                              std::pair{"password_prompt", &p.login.password_prompt},
+                              std::pair{"shell_prompt", &p.login.shell_prompt}}) {
+      if (l.has(key)) {
+        *field = as_string(l.get(key), file);
+        check_regex(l.get(key), *field, file);
+      }
+    }
+    l.finish();
+  }
+  if (const YAML::Node t = m.get("timeouts"); t && !t.IsNull()) {
+    MappingReader tm(t, file, "the timeouts section");
+    if (tm.has("boot")) p.timeouts.boot = as_duration(tm.get("boot"), file);
+    if (tm.has("command")) p.timeouts.command = as_duration(tm.get("command"), file);
+    if (tm.has("shutdown")) p.timeouts.shutdown = as_duration(tm.get("shutdown"), file);
+    tm.finish();
+  }
+  m.finish();
+  return p;
+}
+
+fs::path find_machine_profile(const std::string& name_or_path,
+                              const std::vector<fs::path>& search_path) {
+  const fs::path direct(name_or_path);
+  if (name_or_path.find('/') != std::string::npos || direct.extension() == ".yaml") {
+    if (!fs::exists(direct)) throw ConfigError({direct, 0, 0}, "no such machine profile file");
+    return direct;
+  }
+  std::string tried;
+  for (const auto& dir : search_path) {
+    const fs::path candidate = dir / (name_or_path + ".yaml");
+    if (fs::exists(candidate)) return candidate;
+    tried += " " + candidate.string();
+  }
+  throw ConfigError({name_or_path, 0, 0},
+                    "no machine profile named '" + name_or_path + "'; looked for:" + tried);
+}
+
+}  // namespace hurdle

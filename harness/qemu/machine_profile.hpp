@@ -1,0 +1,92 @@
+// A machine profile: the declarative description of a virtual machine (hardware, boot media,
+// network forwards, boot markers, panic patterns, time-outs), loaded from fixtures/machines/*.yaml.
+// QemuCommand turns it into QEMU's argv; Machine uses the markers, patterns and time-outs.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/variables.hpp"
+
+namespace hurdle {
+
+enum class Accelerator { kAuto, kKvm, kTcg };
+std::string to_string(Accelerator accel);
+
+struct DiskSpec {
+  enum class Mode { kOverlay, kReadOnly, kDirect };
+  std::string node_name;       // QEMU block node name (snapshots address disks by it)
+  std::filesystem::path file;  // the base image
+  std::string format = "qcow2";
+  std::string interface = "ide";  // ide | virtio | scsi
+  std::string cache = "writeback";
+  Mode mode = Mode::kOverlay;  // overlay: a per-run qcow2 on top; the base is never written
+};
+
+struct PortForward {
+  std::string name;              // e.g. "ssh"
+  std::uint16_t guest_port = 0;  // the host port is chosen free on 127.0.0.1 at start
+};
+
+struct NicSpec {
+  std::string model = "e1000";
+  std::vector<PortForward> forwards;
+};
+
+struct NamedPattern {
+  std::string name;
+  std::string pattern;  // RE2 syntax
+};
+
+struct LoginSpec {
+  std::string user = "root";
+  std::string password;                  // empty: no password
+  std::string login_prompt = "login: ";  // RE2
+  std::string password_prompt = "[Pp]assword: ?";
+  std::string shell_prompt = R"([#$] $)";  // RE2, matched at the end of output
+};
+
+struct Timeouts {
+  std::chrono::milliseconds boot{std::chrono::minutes(10)};
+  std::chrono::milliseconds command{std::chrono::seconds(60)};
+  std::chrono::milliseconds shutdown{std::chrono::seconds(30)};
+};
+
+struct MachineProfile {
+  std::filesystem::path source;  // the YAML file it came from
+  std::string name;
+  std::string description;
+  std::string qemu = "qemu-system-x86_64";
+  std::string machine = "pc";
+  std::string cpu;  // empty: QEMU's default
+  std::uint64_t memory_mib = 512;
+  unsigned cpus = 1;
+  Accelerator accel = Accelerator::kAuto;
+  std::string rtc;  // e.g. "base=utc"
+  std::vector<DiskSpec> disks;
+  std::optional<std::filesystem::path> cdrom;
+  std::optional<std::filesystem::path> kernel;
+  std::optional<std::filesystem::path> initrd;
+  std::string append;
+  std::vector<NicSpec> nics;
+  std::vector<std::string> extra_args;
+  std::vector<NamedPattern> boot_markers;    // in the order they appear during boot
+  std::vector<NamedPattern> panic_patterns;  // fail any wait at once when seen
+  LoginSpec login;
+  Timeouts timeouts;
+};
+
+// Loads and validates a profile. Relative paths are taken from the profile's folder.
+// Every error is a ConfigError naming file, line and column.
+MachineProfile load_machine_profile(const std::filesystem::path& file,
+                                    const Variables& variables = {});
+
+// Finds a profile by name (fixtures/machines/NAME.yaml) in `search_path`, or takes a path.
+std::filesystem::path find_machine_profile(const std::string& name_or_path,
+                                           const std::vector<std::filesystem::path>& search_path);
+
+}  // namespace hurdle

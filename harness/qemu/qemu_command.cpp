@@ -1,0 +1,95 @@
+#include "qemu/qemu_command.hpp"
+
+#include "core/error.hpp"
+
+namespace hurdle {
+
+namespace {
+
+std::string device_for(const DiskSpec& disk, std::size_t ide_index) {
+  if (disk.interface == "ide") {
+    return "ide-hd,drive=" + disk.node_name + ",bus=ide." + std::to_string(ide_index / 2) +
+           ",unit=" + std::to_string(ide_index % 2);
+  }
+  if (disk.interface == "virtio") return "virtio-blk-pci,drive=" + disk.node_name;
+  return "scsi-hd,drive=" + disk.node_name;
+}
+
+}  // namespace
+
+std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& launch) {
+  if (launch.accel == Accelerator::kAuto)
+    throw QemuError("internal: the accelerator must be resolved before building argv");
+  if (launch.disk_files.size() != p.disks.size())
+    throw QemuError("internal: one file per disk is needed");
+
+  std::vector<std::string> a = {
+      p.qemu, "-name", p.name, "-machine", p.machine, "-accel", to_string(launch.accel)};
+  if (!p.cpu.empty()) a.insert(a.end(), {"-cpu", p.cpu});
+  a.insert(a.end(), {"-m", std::to_string(p.memory_mib), "-smp", std::to_string(p.cpus)});
+  if (!p.rtc.empty()) a.insert(a.end(), {"-rtc", p.rtc});
+  a.insert(a.end(),
+           {"-display", "none", "-monitor", "none", "-parallel", "none", "-no-user-config"});
+
+  // Serial console and QMP: UNIX sockets on which hurdle listens, so nothing is lost before
+  // hurdle reads; QEMU also logs the console itself.
+  a.insert(a.end(), {"-chardev",
+                     "socket,id=console0,path=" + launch.console_socket.string() +
+                         ",logfile=" + launch.console_log.string() + ",logappend=on",
+                     "-serial", "chardev:console0"});
+  a.insert(a.end(), {"-chardev", "socket,id=qmp0,path=" + launch.qmp_socket.string(), "-mon",
+                     "chardev=qmp0,mode=control"});
+
+  std::size_t ide_index = 0;
+  bool scsi = false;
+  for (std::size_t i = 0; i < p.disks.size(); ++i) {
+    const DiskSpec& d = p.disks[i];
+    const bool read_only = d.mode == DiskSpec::Mode::kReadOnly;
+    const std::string format = d.mode == DiskSpec::Mode::kOverlay ? "qcow2" : d.format;
+    const std::string cache =
+        (d.cache == "none" || d.cache == "directsync") ? "cache.direct=on" : "";
+    a.insert(a.end(), {"-blockdev", "driver=file,node-name=" + d.node_name +
+                                        "-file,filename=" + launch.disk_files[i].string() +
+                                        (read_only ? ",read-only=on" : "") +
+                                        (cache.empty() ? "" : "," + cache)});
+    a.insert(a.end(), {"-blockdev", "driver=" + format + ",node-name=" + d.node_name + ",file=" +
+                                        d.node_name + "-file" + (read_only ? ",read-only=on" : "") +
+                                        (d.cache == "unsafe" ? ",cache.no-flush=on" : "")});
+    if (d.interface == "scsi" && !scsi) {
+      a.insert(a.end(), {"-device", "virtio-scsi-pci,id=scsi0"});
+      scsi = true;
+    }
+    a.insert(a.end(), {"-device", device_for(d, ide_index)});
+    if (d.interface == "ide") ++ide_index;
+  }
+  if (p.cdrom) {
+    a.insert(a.end(),
+             {"-drive", "file=" + p.cdrom->string() + ",media=cdrom,if=ide,index=" +
+                            std::to_string(std::max<std::size_t>(ide_index, 2)) + ",readonly=on"});
+  }
+  if (p.kernel) {
+    a.insert(a.end(), {"-kernel", p.kernel->string()});
+    if (p.initrd) a.insert(a.end(), {"-initrd", p.initrd->string()});
+    if (!p.append.empty()) a.insert(a.end(), {"-append", p.append});
+  }
+
+  if (p.nics.empty()) a.insert(a.end(), {"-nic", "none"});
+  for (std::size_t i = 0; i < p.nics.size(); ++i) {
+    const NicSpec& n = p.nics[i];
+    const std::string id = "net" + std::to_string(i);
+    std::string netdev = "user,id=" + id;
+    for (const auto& f : n.forwards) {
+      const auto port = launch.host_ports.find(f.name);
+      if (port == launch.host_ports.end())
+        throw QemuError("internal: no host port chosen for forward '" + f.name + "'");
+      netdev += ",hostfwd=tcp:127.0.0.1:" + std::to_string(port->second) +
+                "-:" + std::to_string(f.guest_port);
+    }
+    a.insert(a.end(), {"-netdev", netdev, "-device", n.model + ",netdev=" + id});
+  }
+  a.insert(a.end(), p.extra_args.begin(), p.extra_args.end());
+  a.insert(a.end(), launch.extra_args.begin(), launch.extra_args.end());
+  return a;
+}
+
+}  // namespace hurdle

@@ -1,0 +1,29 @@
+// Builds QEMU's argument vector from a machine profile plus what a run decided (sockets, logs,
+// accelerator, disk files, host ports). Pure: the same inputs always give the same argv, which
+// tests assert for every shipped profile.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "qemu/machine_profile.hpp"
+
+namespace hurdle {
+
+struct QemuLaunch {
+  std::filesystem::path console_socket;             // hurdle listens; QEMU connects as a client
+  std::filesystem::path qmp_socket;                 // likewise
+  std::filesystem::path console_log;                // QEMU's own raw copy of the serial console
+  Accelerator accel = Accelerator::kTcg;            // resolved: kvm or tcg
+  std::vector<std::filesystem::path> disk_files;    // per profile disk: the file QEMU opens
+  std::map<std::string, std::uint16_t> host_ports;  // forward name -> port on 127.0.0.1
+  std::vector<std::string> extra_args;              // appended last (e.g. -incoming)
+};
+
+// argv[0] is the profile's QEMU binary (looked up in PATH when started).
+std::vector<std::string> qemu_argv(const MachineProfile& profile, const QemuLaunch& launch);
+
+}  // namespace hurdle

@@ -1,0 +1,196 @@
+#include "qmp/qmp_client.hpp"
+
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "core/error.hpp"
+#include "core/unix_socket.hpp"
+
+namespace hurdle {
+
+namespace {
+constexpr std::size_t kMaxQueuedEvents = 10'000;
+
+std::string seconds(std::chrono::milliseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f s", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+}  // namespace
+
+QmpClient::QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
+                     std::chrono::milliseconds timeout, ClosedHandler on_closed)
+    : socket_(std::move(socket)),
+      on_closed_(std::move(on_closed)),
+      transcript_(transcript, std::ios::app),
+      stop_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  reader_ = std::thread([this] { read_loop(); });
+  {
+    std::unique_lock lock(mutex_);
+    if (!changed_.wait_for(lock, timeout, [this] { return greeted_ || closed_; })) {
+      lock.unlock();
+      throw TimeoutError("QEMU sent no QMP greeting within " + seconds(timeout));
+    }
+    if (!greeted_) {
+      lock.unlock();
+      throw_closed("the QMP greeting");
+    }
+  }
+  execute("qmp_capabilities", Json::object(), timeout);
+}
+
+QmpClient::~QmpClient() {
+  const std::uint64_t one = 1;
+  (void)::write(stop_event_.get(), &one, sizeof(one));
+  ::shutdown(socket_.get(), SHUT_RDWR);
+  if (reader_.joinable()) reader_.join();
+}
+
+void QmpClient::log(const char* direction, const std::string& text) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started_)
+                      .count();
+  char stamp[32];
+  std::snprintf(stamp, sizeof(stamp), "%9.3f ", static_cast<double>(ms) / 1000.0);
+  std::lock_guard lock(transcript_mutex_);
+  transcript_ << stamp << direction << ' ' << text << '\n';
+  transcript_.flush();
+}
+
+void QmpClient::read_loop() {
+  std::string pending;
+  char buf[65536];
+  for (;;) {
+    const int ready = wait_readable(socket_.get(), stop_event_.get(),
+                                    std::chrono::steady_clock::time_point::max());
+    if (ready < 0) break;
+    const ssize_t n = ::recv(socket_.get(), buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    pending.append(buf, static_cast<std::size_t>(n));
+    std::size_t nl;
+    while ((nl = pending.find('\n')) != std::string::npos) {
+      std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) handle_line(line);
+    }
+  }
+  log("--", "connection closed");
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  changed_.notify_all();
+}
+
+void QmpClient::handle_line(const std::string& line) {
+  log("<-", line);
+  Json msg = Json::parse(line, nullptr, false);
+  if (msg.is_discarded() || !msg.is_object()) return;
+  std::lock_guard lock(mutex_);
+  if (msg.contains("QMP")) {
+    greeting_ = std::move(msg);
+    greeted_ = true;
+  } else if (msg.contains("event")) {
+    events_.push_back({next_event_seq_++, std::move(msg)});
+    if (events_.size() > kMaxQueuedEvents) events_.pop_front();
+  } else if (msg.contains("id") && (msg.contains("return") || msg.contains("error"))) {
+    replies_[msg["id"].is_string() ? msg["id"].get<std::string>() : msg["id"].dump()] =
+        std::move(msg);
+  }
+  changed_.notify_all();
+}
+
+void QmpClient::throw_closed(const std::string& waiting_for) {
+  if (on_closed_) on_closed_();
+  throw QmpError("the QMP connection closed while waiting for " + waiting_for);
+}
+
+QmpClient::Json QmpClient::execute(const std::string& command, const Json& arguments,
+                                   std::chrono::milliseconds timeout) {
+  std::string id;
+  {
+    std::lock_guard lock(mutex_);
+    id = "hurdle-" + std::to_string(next_id_++);
+  }
+  Json request = {{"execute", command}, {"id", id}};
+  if (!arguments.empty()) request["arguments"] = arguments;
+  const std::string text = request.dump();
+  log("->", text);
+  {
+    std::lock_guard lock(send_mutex_);
+    try {
+      const std::string line = text + "\n";
+      write_all(socket_.get(), line.data(), line.size(), "QMP socket");
+    } catch (const Error&) {
+      throw_closed("the reply to '" + command + "'");
+    }
+  }
+  std::unique_lock lock(mutex_);
+  if (!changed_.wait_for(lock, timeout, [&] { return replies_.count(id) > 0 || closed_; })) {
+    throw TimeoutError("QMP command '" + command + "' got no reply within " + seconds(timeout));
+  }
+  auto it = replies_.find(id);
+  if (it == replies_.end()) {
+    lock.unlock();
+    throw_closed("the reply to '" + command + "'");
+  }
+  Json reply = std::move(it->second);
+  replies_.erase(it);
+  if (reply.contains("error")) {
+    const Json& err = reply["error"];
+    throw QmpError(command, err.value("class", "GenericError"), err.value("desc", err.dump()));
+  }
+  return reply["return"];
+}
+
+std::string QmpClient::human(const std::string& command_line, std::chrono::milliseconds timeout) {
+  const Json out = execute("human-monitor-command", {{"command-line", command_line}}, timeout);
+  return out.is_string() ? out.get<std::string>() : out.dump();
+}
+
+void QmpClient::human_silent(const std::string& command_line, std::chrono::milliseconds timeout) {
+  std::string out = human(command_line, timeout);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  if (!out.empty()) throw QmpError("human-monitor-command " + command_line, "HmpError", out);
+}
+
+std::uint64_t QmpClient::event_mark() const {
+  std::lock_guard lock(mutex_);
+  return next_event_seq_;
+}
+
+QmpClient::Json QmpClient::wait_for_event(const std::string& name,
+                                          const std::function<bool(const Json&)>& match,
+                                          std::chrono::milliseconds timeout, std::uint64_t since) {
+  std::unique_lock lock(mutex_);
+  Json found;
+  const auto take = [&] {
+    for (auto it = events_.begin(); it != events_.end(); ++it) {
+      if (it->seq < since || it->body.value("event", "") != name) continue;
+      if (match && !match(it->body)) continue;
+      found = std::move(it->body);
+      events_.erase(it);
+      return true;
+    }
+    return closed_;
+  };
+  if (!changed_.wait_for(lock, timeout, take)) {
+    throw TimeoutError("no QMP event " + name + " within " + seconds(timeout));
+  }
+  if (found.is_null()) {
+    lock.unlock();
+    throw_closed("the QMP event " + name);
+  }
+  return found;
+}
+
+bool QmpClient::closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
+}
+
+}  // namespace hurdle
