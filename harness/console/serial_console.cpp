@@ -153,6 +153,11 @@ void SerialConsole::clear_watcher_hit() {
   buffer_.clear_watcher_hit();
 }
 
+std::optional<WatcherHit> SerialConsole::watcher_hit() const {
+  std::lock_guard lock(mutex_);
+  return buffer_.watcher_hit();
+}
+
 void SerialConsole::discard_pending_output() {
   std::lock_guard lock(mutex_);
   buffer_.discard_unconsumed();

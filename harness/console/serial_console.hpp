@@ -60,6 +60,7 @@ class SerialConsole {
   // Waits for a watcher to fire (for tests and scenarios that expect a panic).
   WatcherHit wait_for_watcher(std::chrono::milliseconds timeout);
   void clear_watcher_hit();
+  [[nodiscard]] std::optional<WatcherHit> watcher_hit() const;
   // Forgets output not consumed yet (after the machine is restored to a snapshot).
   void discard_pending_output();
 

@@ -184,7 +184,7 @@ void Machine::launch() {
 
 Machine::~Machine() {
   try {
-    if (process_ && process_->running()) shutdown(std::chrono::seconds(5));
+    if (process_ && process_->running()) shutdown();
   } catch (...) {
     // A destructor must not throw; QemuProcess's destructor kills whatever is left.
   }
@@ -226,14 +226,19 @@ std::vector<BootMarkerTime> Machine::wait_for_boot() {
 void Machine::shutdown(std::optional<std::chrono::milliseconds> timeout) {
   if (!process_ || !process_->running()) return;
   const auto budget = timeout.value_or(profile_.timeouts.shutdown);
-  note("shutdown: system_powerdown, waiting up to " + seconds(budget));
   try {
-    qmp_->execute("system_powerdown", {}, std::chrono::seconds(5));
-    if (process_->wait_for_exit(budget)) {
-      note("QEMU " + process_->exit_description() + " after powerdown");
-      return;
+    // A guest that panicked cannot power itself off: go straight to quit.
+    if (const auto hit = console_->watcher_hit()) {
+      note("shutdown: the guest showed " + hit->name + "; QMP quit");
+    } else {
+      note("shutdown: system_powerdown, waiting up to " + seconds(budget));
+      qmp_->execute("system_powerdown", {}, std::chrono::seconds(5));
+      if (process_->wait_for_exit(budget)) {
+        note("QEMU " + process_->exit_description() + " after powerdown");
+        return;
+      }
+      note("the guest did not power off; QMP quit");
     }
-    note("the guest did not power off; QMP quit");
     qmp_->execute("quit", {}, std::chrono::seconds(5));
   } catch (const Error& e) {
     note(std::string("shutdown: ") + e.what());

@@ -44,7 +44,7 @@ void check_regex(const YAML::Node& node, const std::string& pattern, const fs::p
 std::vector<NamedPattern> read_patterns(const YAML::Node& node, const fs::path& file,
                                         const std::string& what) {
   std::vector<NamedPattern> out;
-  if (!node) return out;
+  if (!node || node.IsNull()) return out;  // absent (MappingReader::get gives a null node)
   if (!node.IsSequence()) fail_at(node, file, "expected a list of {name, pattern} for " + what);
   for (const auto& item : node) {
     MappingReader m(item, file, what + " entry");
@@ -130,8 +130,16 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
   const YAML::Node root = load_yaml_file(file);
   Variables vars = variables;
   vars.emplace("profile_dir", fs::absolute(file).parent_path().string());
-  const Context ctx{file, vars};
   MappingReader m(root, file, "a machine profile");
+  // `variables:` defines names for the rest of the file, each expanded in order.
+  if (const YAML::Node defs = m.get("variables"); defs && !defs.IsNull()) {
+    if (!defs.IsMap()) fail_at(defs, file, "expected variables as a mapping of name: value");
+    for (const auto& entry : defs) {
+      vars[entry.first.Scalar()] =
+          expand_variables(as_string(entry.second, file), vars, location_of(entry.second, file));
+    }
+  }
+  const Context ctx{file, vars};
   MachineProfile p;
   p.source = file;
   p.name = m.string("name", file.stem().string());

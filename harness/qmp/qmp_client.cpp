@@ -29,26 +29,29 @@ QmpClient::QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
       transcript_(transcript, std::ios::app),
       stop_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   reader_ = std::thread([this] { read_loop(); });
-  {
+  try {
     std::unique_lock lock(mutex_);
     if (!changed_.wait_for(lock, timeout, [this] { return greeted_ || closed_; })) {
-      lock.unlock();
       throw TimeoutError("QEMU sent no QMP greeting within " + seconds(timeout));
     }
-    if (!greeted_) {
-      lock.unlock();
-      throw_closed("the QMP greeting");
-    }
+    const bool greeted = greeted_;
+    lock.unlock();
+    if (!greeted) throw_closed("the QMP greeting");
+    execute("qmp_capabilities", Json::object(), timeout);
+  } catch (...) {
+    stop_reader();  // the destructor does not run when the constructor throws
+    throw;
   }
-  execute("qmp_capabilities", Json::object(), timeout);
 }
 
-QmpClient::~QmpClient() {
+void QmpClient::stop_reader() {
   const std::uint64_t one = 1;
   (void)::write(stop_event_.get(), &one, sizeof(one));
   ::shutdown(socket_.get(), SHUT_RDWR);
   if (reader_.joinable()) reader_.join();
 }
+
+QmpClient::~QmpClient() { stop_reader(); }
 
 void QmpClient::log(const char* direction, const std::string& text) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -98,8 +101,11 @@ void QmpClient::handle_line(const std::string& line) {
     events_.push_back({next_event_seq_++, std::move(msg)});
     if (events_.size() > kMaxQueuedEvents) events_.pop_front();
   } else if (msg.contains("id") && (msg.contains("return") || msg.contains("error"))) {
-    replies_[msg["id"].is_string() ? msg["id"].get<std::string>() : msg["id"].dump()] =
-        std::move(msg);
+    // Take the key first: json's operator= takes its argument by value, so moving `msg` into
+    // the map would empty it before the key expression is evaluated.
+    std::string key = msg["id"].is_string() ? msg["id"].get<std::string>() : msg["id"].dump();
+    replies_[std::move(key)] = std::move(msg);
+    std::move(msg);
   }
   changed_.notify_all();
 }

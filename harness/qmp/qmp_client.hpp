@@ -66,6 +66,7 @@ class QmpClient {
   };
 
   void read_loop();
+  void stop_reader();
   void handle_line(const std::string& line);
   void log(const char* direction, const std::string& text);
   void throw_closed(const std::string& waiting_for);

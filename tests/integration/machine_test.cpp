@@ -1,0 +1,218 @@
+// Machine, console, QMP and process behaviour against real QEMU under TCG.
+// Guests: gnumach (GRUB + GNU Mach, panics) and linux-mini (login: prompt, shell).
+#include "machine/machine.hpp"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <future>
+#include <set>
+#include <thread>
+
+#include "core/boost_process.hpp"
+#include "core/error.hpp"
+#include "support/paths.hpp"
+
+namespace hurdle {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+MachineOptions test_options(const std::string& test_name) {
+  MachineOptions o;
+  o.accel = Accelerator::kTcg;  // accelerator choice has its own tests
+  o.log_dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / test_name;
+  fs::remove_all(o.log_dir);
+  o.profile_path = {test::source_dir() / "fixtures" / "machines"};
+  return o;
+}
+
+void login_as_root(Machine& vm) {
+  vm.console().expect("login: ", 60s);
+  vm.console().sendline("root");
+  vm.console().expect_prompt(30s);
+}
+
+// Waits (on a pidfd, no polling loop) until process `pid` is gone; false after `timeout`.
+bool process_gone_within(pid_t pid, std::chrono::milliseconds timeout) {
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return errno == ESRCH;
+  pollfd p{fd, POLLIN, 0};
+  const int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  ::close(fd);
+  return n == 1;
+}
+
+TEST(Machine, GnuMachBannerThenPanicWatcherFailsTheWaitAtOnce) {
+  // Guest: gnumach.
+  auto vm = Machine::from_profile("gnumach", test_options("gnumach-panic"));
+  const auto times = vm->wait_for_boot();
+  ASSERT_EQ(times.size(), 2u);
+  EXPECT_EQ(times[0].name, "grub");
+  EXPECT_EQ(times[1].name, "gnumach");
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    vm->console().expect("login: ", 120s);
+    FAIL() << "expected the panic watcher to fire";
+  } catch (const TimeoutError& e) {
+    FAIL() << "the wait ran into its time-out instead of failing on the panic: " << e.what();
+  } catch (const ConsoleError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("gnumach-panic"), std::string::npos) << what;
+    EXPECT_NE(what.find("panic ../kern/bootstrap.c:181: bootstrap_create: No bootstrap code loaded "
+                        "with the kernel!"),
+              std::string::npos)
+        << what;
+  }
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  RecordProperty("seconds_from_banner_to_panic_error", std::to_string(waited));
+  // The raw and clean console logs are written.
+  EXPECT_GT(fs::file_size(vm->log_dir() / "console.log"), 0u);
+  EXPECT_GT(fs::file_size(vm->log_dir() / "console.txt"), 0u);
+}
+
+TEST(Machine, ExpectingThePanicItselfSucceeds) {
+  // Guest: gnumach.
+  auto vm = Machine::from_profile("gnumach", test_options("gnumach-expect-panic"));
+  const auto m = vm->console().expect(R"(panic (\S+):(\d+):)", 60s);
+  EXPECT_EQ(m.groups.at(0), "../kern/bootstrap.c");
+  EXPECT_EQ(m.groups.at(1), "181");
+  const WatcherHit hit = vm->console().wait_for_watcher(10s);
+  EXPECT_EQ(hit.name, "gnumach-panic");
+}
+
+TEST(Machine, LinuxMiniLoginShellAndQmpControls) {
+  // Guest: linux-mini.
+  auto vm = Machine::from_profile("linux-mini", test_options("linux-login-qmp"));
+  vm->wait_for_boot();
+  vm->console().sendline("root");
+  vm->console().expect_prompt(30s);
+  vm->console().sendline("echo $((6*7))");
+  const auto m = vm->console().expect(R"(\n(\d+)\n)", 30s);
+  EXPECT_EQ(m.groups.at(0), "42");
+
+  EXPECT_EQ(vm->qmp().execute("query-status")["status"], "running");
+  vm->qmp().execute("stop");
+  EXPECT_EQ(vm->qmp().execute("query-status")["status"], "paused");
+  vm->qmp().execute("cont");
+  EXPECT_EQ(vm->qmp().execute("query-status")["status"], "running");
+
+  const auto mark = vm->qmp().event_mark();
+  vm->qmp().execute("system_reset");
+  vm->qmp().wait_for_event("RESET", {}, 10s, mark);
+  vm->console().expect("hurdle-mini: ready", 60s);
+  vm->console().expect("login: ", 30s);
+
+  try {
+    vm->qmp().execute("no-such-command");
+    FAIL() << "expected a QMP error";
+  } catch (const QmpError& e) {
+    EXPECT_EQ(e.error_class(), "CommandNotFound");
+  }
+  // The transcript holds both directions.
+  std::ifstream qmp_log(vm->log_dir() / "qmp.log");
+  const std::string transcript((std::istreambuf_iterator<char>(qmp_log)), {});
+  EXPECT_NE(transcript.find("-> {\"execute\":\"stop\""), std::string::npos);
+  EXPECT_NE(transcript.find("\"RESET\""), std::string::npos);
+}
+
+TEST(Machine, QemuKilledFromOutsideFailsTheExpectNamingTheExit) {
+  // Guest: linux-mini.
+  auto vm = Machine::from_profile("linux-mini", test_options("linux-killed"));
+  vm->console().expect("login: ", 60s);
+  const pid_t pid = vm->process().pid();
+  auto killer = std::async(std::launch::async, [pid] {
+    std::this_thread::sleep_for(500ms);  // test code: let the expect below start waiting
+    ::kill(pid, SIGKILL);
+    return std::chrono::steady_clock::now();
+  });
+  try {
+    vm->console().expect("this never appears", 120s);
+    FAIL() << "expected the expect to fail";
+  } catch (const QemuError& e) {
+    const auto failed_at = std::chrono::steady_clock::now();
+    const std::string what = e.what();
+    EXPECT_NE(what.find("killed by signal 9"), std::string::npos) << what;
+    RecordProperty("seconds_from_kill_to_error",
+                   std::to_string(std::chrono::duration<double>(failed_at - killer.get()).count()));
+  }
+  EXPECT_FALSE(vm->running());
+}
+
+TEST(Machine, QemuDiesWithAKilledParent) {
+  // Guest: linux-mini, started by tests/support/machine_holder, which is then SIGKILLed.
+  boost::asio::io_context ctx;
+  boost::asio::readable_pipe out(ctx);
+  boost::asio::writable_pipe in(ctx);
+  const fs::path holder = fs::path(HURDLE_TEST_BIN).parent_path() / "machine_holder";
+  boost::process::v2::process child(
+      ctx, holder, {(test::source_dir() / "fixtures/machines/linux-mini.yaml").string()},
+      boost::process::v2::process_stdio{in, out, {}});
+  std::string text;
+  boost::asio::read_until(out, boost::asio::dynamic_buffer(text), '\n');
+  int qemu_pid = 0;
+  ASSERT_EQ(std::sscanf(text.c_str(), "qemu-pid %d", &qemu_pid), 1) << text;
+  ASSERT_EQ(::kill(qemu_pid, 0), 0) << "QEMU should be running";
+  ::kill(child.id(), SIGKILL);
+  child.wait();
+  EXPECT_TRUE(process_gone_within(qemu_pid, 10s))
+      << "QEMU pid " << qemu_pid << " outlived its parent";
+}
+
+TEST(Machine, EightMachinesAtOnceGetDistinctPortsAndSockets) {
+  // Guest: linux-mini, eight of it.
+  constexpr int kCount = 8;
+  std::vector<std::future<std::unique_ptr<Machine>>> starting;
+  for (int i = 0; i < kCount; ++i) {
+    starting.push_back(std::async(std::launch::async, [i] {
+      auto vm = Machine::from_profile("linux-mini", test_options("parallel-" + std::to_string(i)));
+      vm->console().expect("login: ", 240s);
+      return vm;
+    }));
+  }
+  std::set<std::uint16_t> ports;
+  std::set<fs::path> run_dirs;
+  for (auto& f : starting) {
+    auto vm = f.get();
+    ports.insert(vm->host_port("ssh"));
+    run_dirs.insert(vm->run_dir());
+    EXPECT_EQ(fs::status(vm->run_dir()).permissions() & fs::perms::all, fs::perms::owner_all);
+  }
+  EXPECT_EQ(ports.size(), static_cast<std::size_t>(kCount));
+  EXPECT_EQ(run_dirs.size(), static_cast<std::size_t>(kCount));
+  for (const auto& dir : run_dirs) EXPECT_FALSE(fs::exists(dir)) << dir << " was not removed";
+}
+
+TEST(Machine, BadQemuArgumentsFailAtStartWithTheLog) {
+  // Guest: none boots; QEMU rejects its arguments.
+  auto options = test_options("bad-args");
+  auto profile = load_machine_profile(test::source_dir() / "fixtures/machines/gnumach.yaml");
+  profile.extra_args.push_back("-no-such-option");
+  try {
+    auto vm = Machine::start(profile, options);
+    FAIL() << "QEMU should not start";
+  } catch (const QemuError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("exited with status 1"), std::string::npos) << what;
+    EXPECT_NE(what.find("-no-such-option"), std::string::npos) << what;
+  }
+}
+
+TEST(Machine, ShutdownEndsQemuAndRemovesTheRunDirectory) {
+  // Guest: linux-mini (busybox has no ACPI power-off handler, so quit and kill are exercised).
+  auto vm = Machine::from_profile("linux-mini", test_options("shutdown"));
+  vm->console().expect("login: ", 60s);
+  const fs::path run_dir = vm->run_dir();
+  vm->shutdown(2s);
+  EXPECT_FALSE(vm->running());
+  vm.reset();
+  EXPECT_FALSE(fs::exists(run_dir));
+}
+
+}  // namespace
+}  // namespace hurdle

@@ -1,0 +1,114 @@
+// Shipped profiles load and give the expected QEMU argv; malformed profiles are rejected with
+// file, line and column. No QEMU is started here.
+#include "qemu/machine_profile.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/error.hpp"
+#include "qemu/qemu_command.hpp"
+#include "support/paths.hpp"
+
+namespace hurdle {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+fs::path profile(const std::string& name) {
+  return test::source_dir() / "fixtures/machines" / (name + ".yaml");
+}
+
+QemuLaunch launch_for(const MachineProfile& p) {
+  QemuLaunch l;
+  l.console_socket = "/run/h/console.sock";
+  l.qmp_socket = "/run/h/qmp.sock";
+  l.console_log = "/logs/console.log";
+  l.accel = Accelerator::kTcg;
+  for (const auto& d : p.disks) l.disk_files.push_back("/run/h/" + d.node_name + ".overlay.qcow2");
+  for (const auto& n : p.nics)
+    for (const auto& f : n.forwards) l.host_ports[f.name] = 40022;
+  return l;
+}
+
+std::string joined(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+TEST(MachineProfile, HurdAmd64Argv) {
+  const auto p =
+      load_machine_profile(profile("hurd-amd64"), {{"image", "/images/debian-hurd-amd64.qcow2"}});
+  EXPECT_EQ(p.disks.at(0).file, "/images/debian-hurd-amd64.qcow2");
+  EXPECT_EQ(
+      joined(qemu_argv(p, launch_for(p))),
+      "qemu-system-x86_64 -name hurd-amd64 -machine pc -accel tcg -m 2048 -smp 1 -rtc base=utc "
+      "-display none -monitor none -parallel none -no-user-config "
+      "-chardev socket,id=console0,path=/run/h/console.sock,logfile=/logs/console.log,logappend=on "
+      "-serial chardev:console0 -chardev socket,id=qmp0,path=/run/h/qmp.sock -mon "
+      "chardev=qmp0,mode=control "
+      "-blockdev driver=file,node-name=hd0-file,filename=/run/h/hd0.overlay.qcow2 "
+      "-blockdev driver=qcow2,node-name=hd0,file=hd0-file -device "
+      "ide-hd,drive=hd0,bus=ide.0,unit=0 "
+      "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22 -device e1000,netdev=net0");
+  EXPECT_EQ(p.panic_patterns.size(), 6u);
+  EXPECT_EQ(p.boot_markers.back().name, "login");
+}
+
+TEST(MachineProfile, HurdI386UsesTheI386Emulator) {
+  const auto p = load_machine_profile(profile("hurd-i386"), {{"image", "/images/hurd-i386.qcow2"}});
+  const auto argv = qemu_argv(p, launch_for(p));
+  EXPECT_EQ(argv.at(0), "qemu-system-i386");
+  EXPECT_THAT(joined(argv), HasSubstr("-device e1000,netdev=net0"));
+  EXPECT_THAT(joined(argv), HasSubstr("ide-hd,drive=hd0"));
+}
+
+TEST(MachineProfile, TestGuestArgv) {
+  const auto mach = load_machine_profile(profile("gnumach"), {});
+  EXPECT_THAT(joined(qemu_argv(mach, launch_for(mach))),
+              HasSubstr("gnumach/mach.iso,media=cdrom,if=ide,index=2,readonly=on -nic none"));
+  const auto mini = load_machine_profile(profile("linux-mini"), {});
+  const std::string argv = joined(qemu_argv(mini, launch_for(mini)));
+  EXPECT_THAT(argv, HasSubstr("-device virtio-blk-pci,drive=scratch"));
+  EXPECT_THAT(argv, HasSubstr("linux-mini/vmlinuz -initrd "));
+  EXPECT_THAT(argv, HasSubstr("-append console=ttyS0 quiet"));
+  EXPECT_THAT(argv, HasSubstr("-device virtio-net-pci,netdev=net0"));
+}
+
+// Writes `text` to a temporary profile and returns the ConfigError message from loading it.
+std::string load_error(const std::string& text) {
+  const fs::path file = fs::temp_directory_path() / "hurdle-bad-profile.yaml";
+  std::ofstream(file) << text;
+  try {
+    load_machine_profile(file, {});
+  } catch (const ConfigError& e) {
+    return std::string(e.what()).substr(file.string().size());
+  }
+  return "no error";
+}
+
+TEST(MachineProfile, MalformedProfilesNameLineColumnAndExpectation) {
+  const std::string boot = "boot:\n  cdrom: x.iso\n";
+  EXPECT_THAT(load_error(boot + "memroy: 2G\n"), HasSubstr(":3:1: unknown key 'memroy'"));
+  EXPECT_THAT(load_error(boot + "memory: lots\n"),
+              HasSubstr(":3:9: expected a size such as 512M or 2G"));
+  EXPECT_THAT(load_error(boot + "accel: hvf\n"),
+              HasSubstr(":3:8: expected accel auto, kvm or tcg"));
+  EXPECT_THAT(load_error(boot + "cpus: [1]\n"), HasSubstr(":3:7: expected a string, found a list"));
+  EXPECT_THAT(load_error(boot + "panic_patterns:\n  - { name: p, pattern: '(' }\n"),
+              HasSubstr(":4:25: invalid regular expression '('"));
+  EXPECT_THAT(load_error(boot + "disks:\n  - file: ${image}\n"),
+              HasSubstr(":4:11: unknown variable ${image}"));
+  EXPECT_THAT(load_error(boot + "nics:\n  - forward: { ssh: 70000 }\n"),
+              HasSubstr("expected a port from 1 to 65535"));
+  EXPECT_THAT(load_error("boot:\n  cdrom: x.iso\n bad: indent\n"), HasSubstr("invalid YAML"));
+  EXPECT_THAT(load_error("memory: 1G\n"), HasSubstr(":1:1: a machine needs something to boot"));
+  EXPECT_THAT(load_error(boot + "timeouts:\n  boot: soon\n"),
+              HasSubstr(":4:9: expected a duration"));
+}
+
+}  // namespace
+}  // namespace hurdle
