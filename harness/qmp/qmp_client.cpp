@@ -105,7 +105,6 @@ void QmpClient::handle_line(const std::string& line) {
     // the map would empty it before the key expression is evaluated.
     std::string key = msg["id"].is_string() ? msg["id"].get<std::string>() : msg["id"].dump();
     replies_[std::move(key)] = std::move(msg);
-    std::move(msg);
   }
   changed_.notify_all();
 }
