@@ -31,12 +31,6 @@ MachineOptions test_options(const std::string& test_name) {
   return o;
 }
 
-void login_as_root(Machine& vm) {
-  vm.console().expect("login: ", 60s);
-  vm.console().sendline("root");
-  vm.console().expect_prompt(30s);
-}
-
 // Waits (on a pidfd, no polling loop) until process `pid` is gone; false after `timeout`.
 bool process_gone_within(pid_t pid, std::chrono::milliseconds timeout) {
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
