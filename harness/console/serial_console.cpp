@@ -6,17 +6,13 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/unix_socket.hpp"
 
 namespace hurdle {
 
 namespace {
-std::string seconds(std::chrono::milliseconds d) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f s", static_cast<double>(d.count()) / 1000.0);
-  return buf;
-}
 
 std::string indent_tail(const std::string& tail) {
   return tail.empty() ? "  (no output)" : "--- last console output ---\n" + tail + "\n--- end ---";
@@ -97,7 +93,7 @@ ExpectMatch SerialConsole::expect(const std::vector<std::string>& patterns,
       fail_closed(lock, scan.patterns.describe());
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      throw TimeoutError(options_.machine_name + ": waited " + seconds(timeout) + " for " +
+      throw TimeoutError(options_.machine_name + ": waited " + seconds_text(timeout) + " for " +
                          scan.patterns.describe() + " on the console\n" +
                          indent_tail(buffer_.tail(2048)));
     }
@@ -119,8 +115,8 @@ WatcherHit SerialConsole::wait_for_watcher(std::chrono::milliseconds timeout) {
     }
     if (closed_) fail_closed(lock, "a watcher to fire");
     if (std::chrono::steady_clock::now() >= deadline) {
-      throw TimeoutError(options_.machine_name + ": no watcher fired within " + seconds(timeout) +
-                         "\n" + indent_tail(buffer_.tail(2048)));
+      throw TimeoutError(options_.machine_name + ": no watcher fired within " +
+                         seconds_text(timeout) + "\n" + indent_tail(buffer_.tail(2048)));
     }
     changed_.wait_until(lock, deadline);
   }

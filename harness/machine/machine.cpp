@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/boost_process.hpp"
+#include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/unix_socket.hpp"
 #include "qemu/host_port.hpp"
@@ -26,12 +27,6 @@ fs::path make_log_dir(const std::string& name) {
   if (::mkdtemp(tmpl.data()) == nullptr)
     throw Error("cannot create a log folder under " + base.string());
   return tmpl;
-}
-
-std::string seconds(std::chrono::steady_clock::duration d) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.2f s", std::chrono::duration<double>(d).count());
-  return buf;
 }
 
 std::string join_argv(const std::vector<std::string>& argv) {
@@ -163,13 +158,13 @@ void Machine::launch() {
       qmp_ = std::make_unique<QmpClient>(std::move(*qmp_fd), log_dir_ / "qmp.log",
                                          options_.start_timeout, [this] { throw_if_exited(); });
       note("console and QMP connected after " +
-           seconds(std::chrono::steady_clock::now() - started_at_));
+           seconds_text(std::chrono::steady_clock::now() - started_at_));
       return;
     }
     if (timed_out) {
       process_->kill();
       throw QemuError(profile_.name + ": QEMU did not connect its console and QMP within " +
-                      seconds(options_.start_timeout) + "; qemu.log ends with:\n" +
+                      seconds_text(options_.start_timeout) + "; qemu.log ends with:\n" +
                       process_->log_tail());
     }
     process_->wait_for_exit(std::chrono::seconds(5));
@@ -217,7 +212,7 @@ std::vector<BootMarkerTime> Machine::wait_for_boot() {
     console_->expect(marker.pattern, std::max(left, std::chrono::milliseconds(0)));
     const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started_at_);
-    note("boot marker '" + marker.name + "' after " + seconds(after));
+    note("boot marker '" + marker.name + "' after " + seconds_text(after));
     times.push_back({marker.name, after});
   }
   return times;
@@ -231,7 +226,7 @@ void Machine::shutdown(std::optional<std::chrono::milliseconds> timeout) {
     if (const auto hit = console_->watcher_hit()) {
       note("shutdown: the guest showed " + hit->name + "; QMP quit");
     } else {
-      note("shutdown: system_powerdown, waiting up to " + seconds(budget));
+      note("shutdown: system_powerdown, waiting up to " + seconds_text(budget));
       qmp_->execute("system_powerdown", {}, std::chrono::seconds(5));
       if (process_->wait_for_exit(budget)) {
         note("QEMU " + process_->exit_description() + " after powerdown");

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/unix_socket.hpp"
 #include "qemu/qemu_process.hpp"
@@ -54,12 +55,6 @@ std::string probe_bios() {
   return image;
 }
 
-std::string seconds(std::chrono::steady_clock::duration d) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.2f s", std::chrono::duration<double>(d).count());
-  return buf;
-}
-
 // Reads from `fd` until `marker` has arrived or the deadline passes.
 bool read_until(int fd, int stop_fd, std::string& seen, const std::string& marker,
                 std::chrono::steady_clock::time_point deadline) {
@@ -94,7 +89,7 @@ AcceleratorChoice probe_kvm(const std::string& qemu_binary, const KvmProbeLimits
   const auto start_deadline = std::chrono::steady_clock::now() + limits.start_limit;
   if (!conn || !read_until(conn->get(), qemu.exit_fd(), seen, "S", start_deadline)) {
     std::string why = qemu.running()
-                          ? "did not start the probe within " + seconds(limits.start_limit)
+                          ? "did not start the probe within " + seconds_text(limits.start_limit)
                           : qemu.exit_description() + ": " + qemu.log_tail(300);
     while (!why.empty() && why.back() == '\n') why.pop_back();
     return {Accelerator::kTcg, "QEMU with KVM " + why + "; using TCG"};
@@ -103,11 +98,11 @@ AcceleratorChoice probe_kvm(const std::string& qemu_binary, const KvmProbeLimits
   const bool done = read_until(conn->get(), qemu.exit_fd(), seen, "ok\n", t0 + limits.loop_limit);
   const auto took = std::chrono::steady_clock::now() - t0;
   if (!done) {
-    return {Accelerator::kTcg, "KVM needed more than " + seconds(limits.loop_limit) +
+    return {Accelerator::kTcg, "KVM needed more than " + seconds_text(limits.loop_limit) +
                                    " for 100000 VM exits (nested or slow KVM); using TCG"};
   }
-  return {Accelerator::kKvm, "KVM ran 100000 VM exits in " + seconds(took) + " (limit " +
-                                 seconds(limits.loop_limit) + "); using KVM"};
+  return {Accelerator::kKvm, "KVM ran 100000 VM exits in " + seconds_text(took) + " (limit " +
+                                 seconds_text(limits.loop_limit) + "); using KVM"};
 }
 
 }  // namespace

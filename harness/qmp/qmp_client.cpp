@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/unix_socket.hpp"
 
@@ -15,11 +16,6 @@ namespace hurdle {
 namespace {
 constexpr std::size_t kMaxQueuedEvents = 10'000;
 
-std::string seconds(std::chrono::milliseconds d) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f s", static_cast<double>(d.count()) / 1000.0);
-  return buf;
-}
 }  // namespace
 
 QmpClient::QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
@@ -32,7 +28,7 @@ QmpClient::QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
   try {
     std::unique_lock lock(mutex_);
     if (!changed_.wait_for(lock, timeout, [this] { return greeted_ || closed_; })) {
-      throw TimeoutError("QEMU sent no QMP greeting within " + seconds(timeout));
+      throw TimeoutError("QEMU sent no QMP greeting within " + seconds_text(timeout));
     }
     const bool greeted = greeted_;
     lock.unlock();
@@ -136,7 +132,8 @@ QmpClient::Json QmpClient::execute(const std::string& command, const Json& argum
   }
   std::unique_lock lock(mutex_);
   if (!changed_.wait_for(lock, timeout, [&] { return replies_.count(id) > 0 || closed_; })) {
-    throw TimeoutError("QMP command '" + command + "' got no reply within " + seconds(timeout));
+    throw TimeoutError("QMP command '" + command + "' got no reply within " +
+                       seconds_text(timeout));
   }
   auto it = replies_.find(id);
   if (it == replies_.end()) {
@@ -184,7 +181,7 @@ QmpClient::Json QmpClient::wait_for_event(const std::string& name,
     return closed_;
   };
   if (!changed_.wait_for(lock, timeout, take)) {
-    throw TimeoutError("no QMP event " + name + " within " + seconds(timeout));
+    throw TimeoutError("no QMP event " + name + " within " + seconds_text(timeout));
   }
   if (found.is_null()) {
     lock.unlock();
