@@ -61,7 +61,7 @@ class ExpectBuffer {
  public:
   struct Limits {
     std::size_t max_match_length = 4096;
-    std::size_t max_history = 16u << 20;
+    std::size_t max_history = 1u << 20;  // bounds `before`; small enough to stay in cache
   };
 
   ExpectBuffer() : ExpectBuffer(Limits{}) {}
