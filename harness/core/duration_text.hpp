@@ -1,4 +1,5 @@
-// Durations as people read them in messages and logs: "1.25 s".
+// Durations as people read them in messages and logs: "1.25 s", and "0.004 s" below 0.1 s
+// (so that a limit of a few milliseconds does not print as 0.00 s).
 #pragma once
 
 #include <chrono>
@@ -10,7 +11,8 @@ namespace hurdle {
 template <typename Rep, typename Period>
 std::string seconds_text(std::chrono::duration<Rep, Period> d) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.2f s", std::chrono::duration<double>(d).count());
+  const double s = std::chrono::duration<double>(d).count();
+  std::snprintf(buf, sizeof(buf), s < 0.1 ? "%.3f s" : "%.2f s", s);
   return buf;
 }
 

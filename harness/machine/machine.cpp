@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/boost_process.hpp"
+#include "core/cache_directory.hpp"
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/unix_socket.hpp"
@@ -104,7 +105,8 @@ void Machine::launch() {
     requested = *options_.accel;
   else if (auto env = accelerator_from_environment())
     requested = *env;
-  accel_ = choose_accelerator(requested, profile_.qemu);
+  accel_ = choose_accelerator(requested, profile_.qemu, {},
+                              options_.cache_dir ? *options_.cache_dir : user_cache_directory());
   note("accelerator: " + accel_.reason);
 
   QemuLaunch launch;

@@ -32,6 +32,9 @@ namespace hurdle {
 struct MachineOptions {
   // Overrides the profile's accelerator; when unset, HURDLE_ACCEL does, if set.
   std::optional<Accelerator> accel;
+  // Where verdicts that outlive the machine are kept (the accelerator probe's): unset means
+  // user_cache_directory(); an empty path turns caching off.
+  std::optional<std::filesystem::path> cache_dir;
   // Where qemu.log, qmp.log, console.log (raw), console.txt (clean) and machine.log go.
   // Empty: a new folder under $TMPDIR/hurdle-logs/, kept after the machine is gone.
   std::filesystem::path log_dir;

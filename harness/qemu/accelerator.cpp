@@ -11,6 +11,8 @@
 #include <cstring>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/unix_socket.hpp"
@@ -68,11 +70,18 @@ bool read_until(int fd, int stop_fd, std::string& seen, const std::string& marke
   return true;
 }
 
-AcceleratorChoice probe_kvm(const std::string& qemu_binary, const KvmProbeLimits& limits) {
+// The probe's answer; `verdict` is true when it measured KVM's speed (worth caching), false
+// when it could not (no /dev/kvm, QEMU failed), which may change before the next start.
+struct ProbeResult {
+  AcceleratorChoice choice;
+  bool verdict = false;
+};
+
+ProbeResult probe_kvm(const std::string& qemu_binary, const KvmProbeLimits& limits) {
   const int kvm = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
   if (kvm < 0)
-    return {Accelerator::kTcg,
-            std::string("/dev/kvm cannot be opened (") + std::strerror(errno) + "); using TCG"};
+    return {{Accelerator::kTcg,
+             std::string("/dev/kvm cannot be opened (") + std::strerror(errno) + "); using TCG"}};
   ::close(kvm);
 
   RunDirectory dir("accel-probe");
@@ -92,23 +101,113 @@ AcceleratorChoice probe_kvm(const std::string& qemu_binary, const KvmProbeLimits
                           ? "did not start the probe within " + seconds_text(limits.start_limit)
                           : qemu.exit_description() + ": " + qemu.log_tail(300);
     while (!why.empty() && why.back() == '\n') why.pop_back();
-    return {Accelerator::kTcg, "QEMU with KVM " + why + "; using TCG"};
+    return {{Accelerator::kTcg, "QEMU with KVM " + why + "; using TCG"}};
   }
   const auto t0 = std::chrono::steady_clock::now();
   const bool done = read_until(conn->get(), qemu.exit_fd(), seen, "ok\n", t0 + limits.loop_limit);
   const auto took = std::chrono::steady_clock::now() - t0;
   if (!done) {
-    return {Accelerator::kTcg, "KVM needed more than " + seconds_text(limits.loop_limit) +
-                                   " for 100000 VM exits (nested or slow KVM); using TCG"};
+    return {{Accelerator::kTcg, "KVM needed more than " + seconds_text(limits.loop_limit) +
+                                    " for 100000 VM exits (nested or slow KVM); using TCG"},
+            true};
   }
-  return {Accelerator::kKvm, "KVM ran 100000 VM exits in " + seconds_text(took) + " (limit " +
-                                 seconds_text(limits.loop_limit) + "); using KVM"};
+  return {{Accelerator::kKvm, "KVM ran 100000 VM exits in " + seconds_text(took) + " (limit " +
+                                  seconds_text(limits.loop_limit) + "); using KVM"},
+          true};
 }
+
+// The probe's verdicts of this boot, in CACHE_DIR/accel-probe.json:
+//   {"boot_id": "...", "verdicts": {"<qemu> <mtime> <limit ms>": {"accel": "kvm", "reason": ...}}}
+class ProbeCache {
+ public:
+  ProbeCache(std::filesystem::path dir, const std::string& qemu_binary,
+             const KvmProbeLimits& limits)
+      : file_(dir.empty() ? dir : dir / "accel-probe.json") {
+    if (file_.empty()) return;
+    boot_id_ = read_boot_id();
+    std::error_code ec;
+    const auto exe = std::filesystem::canonical(resolve(qemu_binary), ec);
+    if (boot_id_.empty() || ec) {
+      file_.clear();  // no safe key: do not cache
+      return;
+    }
+    const auto mtime = std::filesystem::last_write_time(exe, ec).time_since_epoch().count();
+    key_ = exe.string() + " " + std::to_string(mtime) + " " +
+           std::to_string(limits.loop_limit.count()) + "ms";
+  }
+
+  std::optional<AcceleratorChoice> find() const {
+    if (file_.empty()) return std::nullopt;
+    const auto json = load();
+    if (json.value("boot_id", "") != boot_id_) return std::nullopt;
+    const auto verdicts = json.value("verdicts", nlohmann::json::object());
+    const auto it = verdicts.find(key_);
+    if (it == verdicts.end() || !it->is_object()) return std::nullopt;
+    const std::string accel = it->value("accel", "");
+    if (accel != "kvm" && accel != "tcg") return std::nullopt;
+    return AcceleratorChoice{
+        accel == "kvm" ? Accelerator::kKvm : Accelerator::kTcg,
+        it->value("reason", "") + " (probed earlier this boot; cached in " + file_.string() + ")",
+        true};
+  }
+
+  void store(const AcceleratorChoice& choice) const {
+    if (file_.empty()) return;
+    auto json = load();
+    if (json.value("boot_id", "") != boot_id_) json = {{"boot_id", boot_id_}};
+    json["verdicts"][key_] = {{"accel", choice.accel == Accelerator::kKvm ? "kvm" : "tcg"},
+                              {"reason", choice.reason}};
+    // Atomically: a temporary file in the same folder, then rename.
+    std::error_code ec;
+    std::filesystem::create_directories(file_.parent_path(), ec);
+    const auto tmp = file_.string() + ".tmp." + std::to_string(::getpid());
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << json.dump(2) << '\n';
+      if (!out) return;  // a cache that cannot be written only costs the next probe
+    }
+    std::filesystem::rename(tmp, file_, ec);
+    if (ec) std::filesystem::remove(tmp, ec);
+  }
+
+ private:
+  static std::string read_boot_id() {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    std::getline(in, id);
+    return id;
+  }
+
+  static std::filesystem::path resolve(const std::string& binary) {
+    if (binary.find('/') != std::string::npos) return binary;
+    const char* path = std::getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+    for (std::size_t from = 0; from <= dirs.size();) {
+      const std::size_t to = std::min(dirs.find(':', from), dirs.size());
+      const auto candidate = std::filesystem::path(dirs.substr(from, to - from)) / binary;
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+      from = to + 1;
+    }
+    return binary;
+  }
+
+  nlohmann::json load() const {
+    std::ifstream in(file_);
+    if (!in) return nlohmann::json::object();
+    auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    return json.is_object() ? json : nlohmann::json::object();  // a damaged cache is ignored
+  }
+
+  std::filesystem::path file_;
+  std::string boot_id_;
+  std::string key_;
+};
 
 }  // namespace
 
 AcceleratorChoice choose_accelerator(Accelerator requested, const std::string& qemu_binary,
-                                     const KvmProbeLimits& limits) {
+                                     const KvmProbeLimits& limits,
+                                     const std::filesystem::path& cache_dir) {
   switch (requested) {
     case Accelerator::kKvm:
       return {Accelerator::kKvm, "KVM requested"};
@@ -117,7 +216,14 @@ AcceleratorChoice choose_accelerator(Accelerator requested, const std::string& q
     case Accelerator::kAuto:
       break;
   }
-  return probe_kvm(qemu_binary, limits);
+  const ProbeCache cache(cache_dir, qemu_binary, limits);
+  if (const int kvm = ::open("/dev/kvm", O_RDWR | O_CLOEXEC); kvm >= 0) {
+    ::close(kvm);
+    if (auto cached = cache.find()) return *cached;
+  }
+  auto result = probe_kvm(qemu_binary, limits);
+  if (result.verdict) cache.store(result.choice);  // only a verdict on KVM's speed is kept
+  return result.choice;
 }
 
 Accelerator parse_accelerator(const std::string& text, const std::string& where) {

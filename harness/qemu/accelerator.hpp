@@ -2,9 +2,12 @@
 // (a few bytes of real-mode code run as the BIOS) gets through 100,000 port writes, one VM
 // exit each, within a deadline, since nested KVM opens fine but can be slower than TCG (seen
 // here: ~7.5 µs an exit, and a GRUB boot of 28 s). The choice and its reason are logged.
+// The probe costs up to a second, so its verdict is cached for the rest of the host's boot
+// (keyed by /proc/sys/kernel/random/boot_id, the QEMU binary and the loop limit).
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -15,6 +18,7 @@ namespace hurdle {
 struct AcceleratorChoice {
   Accelerator accel = Accelerator::kTcg;
   std::string reason;  // one line, e.g. "KVM took 0.80 s for the probe (limit 0.40 s); using TCG"
+  bool from_cache = false;  // the verdict of an earlier probe during this boot
 };
 
 struct KvmProbeLimits {
@@ -22,9 +26,12 @@ struct KvmProbeLimits {
   std::chrono::milliseconds start_limit{10'000};  // QEMU start up to the probe's first byte
 };
 
-// `requested` kvm or tcg is taken as it is; auto probes.
+// `requested` kvm or tcg is taken as it is; auto probes. With a `cache_dir` (usually
+// user_cache_directory()), a verdict already reached during this boot is reused from
+// accel-probe.json there, and a new one is stored; empty: always probe.
 AcceleratorChoice choose_accelerator(Accelerator requested, const std::string& qemu_binary,
-                                     const KvmProbeLimits& limits = {});
+                                     const KvmProbeLimits& limits = {},
+                                     const std::filesystem::path& cache_dir = {});
 
 // "auto", "kvm" or "tcg"; throws ConfigError naming `where` otherwise.
 Accelerator parse_accelerator(const std::string& text, const std::string& where);
