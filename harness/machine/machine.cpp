@@ -161,6 +161,14 @@ void Machine::launch() {
                                          options_.start_timeout, [this] { throw_if_exited(); });
       note("console and QMP connected after " +
            seconds_text(std::chrono::steady_clock::now() - started_at_));
+      std::vector<std::string> writable;
+      for (const auto& d : profile_.disks) {
+        const bool qcow2 = d.mode == DiskSpec::Mode::kOverlay || d.format == "qcow2";
+        if (d.mode != DiskSpec::Mode::kReadOnly && qcow2) writable.push_back(d.node_name);
+      }
+      snapshots_ =
+          std::make_unique<SnapshotStore>(*qmp_, writable, writable.empty() ? "" : writable.front(),
+                                          [this](const std::string& line) { note(line); });
       return;
     }
     if (timed_out) {
@@ -180,6 +188,7 @@ void Machine::launch() {
 }
 
 Machine::~Machine() {
+  ssh_.reset();  // close the SSH session while the guest is still there to hear it
   try {
     if (process_ && process_->running()) shutdown();
   } catch (...) {
@@ -250,6 +259,238 @@ void Machine::shutdown(std::optional<std::chrono::milliseconds> timeout) {
 void Machine::crash() {
   note("crash: SIGKILL to QEMU");
   process_->kill();
+}
+
+void Machine::login(std::optional<std::string> user, std::optional<std::string> password) {
+  const std::string name = user.value_or(profile_.login.user);
+  const std::string secret = password.value_or(profile_.login.password);
+  const auto timeout = profile_.timeouts.command;
+  const auto start = std::chrono::steady_clock::now();
+  console_->sendline("");  // a fresh prompt, in case the first one scrolled by unread
+  console_->expect(profile_.login.login_prompt, timeout);
+  console_->sendline(name);
+  const std::vector<std::string> after_user = {profile_.login.password_prompt,
+                                               profile_.login.shell_prompt, "Login incorrect"};
+  auto m = console_->expect(after_user, timeout);
+  if (m.index == 0) {
+    console_->sendline(secret);  // never logged: the console logs only what the guest prints
+    m = console_->expect({profile_.login.shell_prompt, "Login incorrect"}, timeout);
+    if (m.index == 1) throw ConsoleError(profile_.name + ": login as " + name + " was refused");
+  } else if (m.index == 2) {
+    throw ConsoleError(profile_.name + ": login as " + name + " was refused");
+  }
+  note("logged in on the console as " + name + " after " +
+       seconds_text(std::chrono::steady_clock::now() - start));
+  if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kEphemeralKey &&
+      profile_.ssh->user == name && !ssh_key_installed_) {
+    install_ssh_key();
+  }
+}
+
+void Machine::install_ssh_key() {
+  if (!ssh_key_) ssh_key_ = SshKey::generate_ed25519();
+  const std::string line = ssh_key_->public_line("hurdle-" + profile_.name);
+  // The home folder of the logged-in user; the key line holds no quote characters.
+  console_->sendline("mkdir -p ~/.ssh && chmod 700 ~/.ssh && echo '" + line +
+                     "' >> ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys && "
+                     "echo hurdle-key-$((40+2))");
+  console_->expect("hurdle-key-42", profile_.timeouts.command);
+  console_->expect_prompt(profile_.timeouts.command);
+  ssh_key_installed_ = true;
+  note("installed this run's ed25519 key for " + profile_.ssh->user + " over the console");
+}
+
+SshClient& Machine::ssh_client() {
+  if (!profile_.ssh) {
+    throw ConfigError(
+        {profile_.source, 0, 0},
+        "machine " + profile_.name + " has no SSH: add an `ssh:` section and a NIC forward for it");
+  }
+  if (!ssh_) {
+    const SshSpec& spec = *profile_.ssh;
+    SshClientOptions o;
+    o.machine = profile_.name;
+    o.endpoint.port = host_port(spec.forward);
+    o.auth.user = spec.user;
+    switch (spec.auth) {
+      case SshSpec::Auth::kNone:
+        o.auth.method = SshAuth::Method::kNone;
+        break;
+      case SshSpec::Auth::kPassword:
+        o.auth.method = SshAuth::Method::kPassword;
+        o.auth.password = spec.password;
+        break;
+      case SshSpec::Auth::kKey:
+        o.auth.method = SshAuth::Method::kKey;
+        o.auth.key = SshKey::load(spec.key);
+        break;
+      case SshSpec::Auth::kEphemeralKey:
+        o.auth.method = SshAuth::Method::kKey;
+        if (!ssh_key_) ssh_key_ = SshKey::generate_ed25519();
+        o.auth.key = ssh_key_;
+        break;
+    }
+    o.host_key_file = run_dir() / "ssh-host-key";
+    o.log_file = log_dir_ / "ssh.log";
+    o.check_alive = [this] { throw_if_exited(std::chrono::milliseconds(0)); };
+    o.abort_fd = process_->exit_fd();
+    ssh_ = std::make_unique<SshClient>(std::move(o));
+  }
+  if (profile_.ssh->auth == SshSpec::Auth::kEphemeralKey && !ssh_key_installed_) {
+    throw SshError(profile_.name + ": SSH uses a key installed over the console: log in on the " +
+                   "console first (Machine::login) so that hurdle can install it");
+  }
+  return *ssh_;
+}
+
+SshClient& Machine::ssh() {
+  SshClient& client = ssh_client();
+  if (!client.connected()) {
+    const auto took = client.wait_until_ready(profile_.ssh->ready_timeout);
+    note("SSH answered after " + seconds_text(took));
+  }
+  return client;
+}
+
+CommandResult Machine::run(const std::string& command,
+                           std::optional<std::chrono::milliseconds> timeout) {
+  return ssh_client().run(command, command_timeout(timeout));
+}
+
+std::string Machine::succeed(const std::string& command,
+                             std::optional<std::chrono::milliseconds> timeout) {
+  auto result = run(command, timeout);
+  if (!result.ok()) throw CommandFailed(profile_.name, "status 0", std::move(result));
+  return std::move(result.out);
+}
+
+CommandResult Machine::fail(const std::string& command,
+                            std::optional<std::chrono::milliseconds> timeout) {
+  auto result = run(command, timeout);
+  if (result.ok()) throw CommandFailed(profile_.name, "a non-zero status", std::move(result));
+  return result;
+}
+
+std::string Machine::wait_until_succeeds(const std::string& command,
+                                         std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto deadline = start + timeout;
+  auto backoff = std::chrono::milliseconds(200);
+  std::string last;
+  for (int attempt = 1;; ++attempt) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    try {
+      auto result = run(command, std::max(left, std::chrono::milliseconds(1000)));
+      if (result.ok()) return std::move(result.out);
+      last = result.describe();
+    } catch (const TimeoutError& e) {
+      last = e.what();
+    } catch (const SshError& e) {
+      last = e.what();
+    }
+    if (Clock::now() + backoff >= deadline) {
+      throw TimeoutError(profile_.name + ": `" + command + "` did not succeed within " +
+                         seconds_text(timeout) + " (" + std::to_string(attempt) +
+                         " attempts); the last one: " + last);
+    }
+    // Back off, but stop at once if QEMU exits meanwhile.
+    if (wait_readable(process_->exit_fd(), -1, Clock::now() + backoff) > 0) throw_if_exited();
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+void Machine::put(const std::filesystem::path& local, const std::string& remote,
+                  std::optional<std::chrono::milliseconds> timeout) {
+  ssh_client().put(local, remote, command_timeout(timeout));
+}
+
+void Machine::get(const std::string& remote, const std::filesystem::path& local,
+                  std::optional<std::chrono::milliseconds> timeout) {
+  ssh_client().get(remote, local, command_timeout(timeout));
+}
+
+std::chrono::milliseconds Machine::snapshot(const std::string& tag) {
+  SnapshotState state;
+  state.ssh_answered = ssh_ && ssh_->connected();
+  state.host_key = ssh_ ? ssh_->host_key_pin().pinned() : std::nullopt;
+  state.key_installed = ssh_key_installed_;
+  const auto took = snapshots_->save(tag);
+  snapshot_states_[tag] = state;
+  return took;
+}
+
+RestoreReport Machine::restore(const std::string& tag) {
+  using Clock = std::chrono::steady_clock;
+  RestoreReport report;
+  report.tag = tag;
+  if (ssh_) ssh_->disconnect("restoring snapshot " + tag);
+  report.load = snapshots_->restore(tag);
+  console_->discard_pending_output();  // output from before the restore describes nothing now
+  console_->clear_watcher_hit();
+  const auto state = snapshot_states_.find(tag);
+  const auto verify_start = Clock::now();
+  if (state != snapshot_states_.end()) {
+    ssh_key_installed_ = state->second.key_installed;
+    if (ssh_) ssh_->host_key_pin().reset_to(state->second.host_key);
+  }
+  if (state != snapshot_states_.end() && state->second.ssh_answered) {
+    ssh();  // reconnects and runs `exit 0`
+    report.verified_by = "ssh round trip";
+  } else {
+    const auto status = qmp_->execute("query-status");
+    if (status.value("status", "") != "running") {
+      throw QmpError("snapshot-load", "NotRunning",
+                     "after loading '" + tag + "' the machine is " + status.value("status", "?"));
+    }
+    report.verified_by = "query-status running";
+  }
+  report.verify =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - verify_start);
+  note("restored " + tag + ": load " + seconds_text(report.load) + ", " + report.verified_by + " " +
+       seconds_text(report.verify));
+  return report;
+}
+
+void Machine::remove_snapshot(const std::string& tag) {
+  snapshots_->remove(tag);
+  snapshot_states_.erase(tag);
+}
+
+std::vector<std::string> Machine::snapshots() { return snapshots_->list(); }
+
+std::vector<BootMarkerTime> Machine::reboot(bool hard) {
+  const auto mark = qmp_->event_mark();
+  if (hard) {
+    note("reboot: QMP system_reset");
+    if (ssh_) ssh_->disconnect("hard reset");
+    qmp_->execute("system_reset");
+  } else {
+    note("reboot: `" + profile_.reboot_command + "` in the guest");
+    if (ssh_ && ssh_->connected()) {
+      try {
+        ssh_->run(profile_.reboot_command, std::chrono::seconds(5));
+      } catch (const Error& e) {
+        note(std::string("reboot: the command's session ended: ") + e.what());
+      }
+    } else {
+      console_->sendline(profile_.reboot_command);
+    }
+    if (ssh_) ssh_->disconnect("reboot");
+  }
+  console_->discard_pending_output();
+  qmp_->wait_for_event("RESET", nullptr, profile_.timeouts.shutdown + profile_.timeouts.command,
+                       mark);
+  started_at_ = std::chrono::steady_clock::now();
+  return wait_for_boot();
+}
+
+void Machine::screenshot(const std::filesystem::path& png) {
+  const auto target = fs::absolute(png);
+  fs::create_directories(target.parent_path());
+  qmp_->execute("screendump", {{"filename", target.string()}, {"format", "png"}});
+  note("screenshot: " + target.string());
 }
 
 }  // namespace hurdle

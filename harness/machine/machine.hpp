@@ -21,11 +21,13 @@
 
 #include "config/variables.hpp"
 #include "console/serial_console.hpp"
+#include "machine/snapshot_store.hpp"
 #include "qemu/accelerator.hpp"
 #include "qemu/machine_profile.hpp"
 #include "qemu/qemu_process.hpp"
 #include "qemu/run_directory.hpp"
 #include "qmp/qmp_client.hpp"
+#include "ssh/ssh_client.hpp"
 
 namespace hurdle {
 
@@ -45,6 +47,15 @@ struct MachineOptions {
   // Folders searched by from_profile for NAME.yaml; HURDLE_PROFILE_PATH (':'-separated) and
   // ./fixtures/machines are searched after these.
   std::vector<std::filesystem::path> profile_path;
+};
+
+// What a restore did: how long QEMU took, how the guest was proven alive afterwards, and how
+// long that took.
+struct RestoreReport {
+  std::string tag;
+  std::chrono::milliseconds load{0};
+  std::chrono::milliseconds verify{0};
+  std::string verified_by;  // "ssh round trip", "query-status running"
 };
 
 struct BootMarkerTime {
@@ -80,6 +91,48 @@ class Machine {
   // Waits for the profile's boot markers in order, within its boot time-out; logs each one's time.
   std::vector<BootMarkerTime> wait_for_boot();
 
+  // Logs in on the serial console (profile's user and password when not given) and waits for
+  // the shell prompt. With `ssh: auth: ephemeral-key`, then installs this run's public key.
+  void login(std::optional<std::string> user = std::nullopt,
+             std::optional<std::string> password = std::nullopt);
+
+  // SSH: the shared session, connected and proven to answer (within the profile's
+  // ssh.ready_timeout). Throws ConfigError when the profile has no SSH.
+  SshClient& ssh();
+  // The host key pinned for this run (none before the first connection); does not connect.
+  HostKeyPin& ssh_host_key_pin() { return ssh_client().host_key_pin(); }
+  // A command in the guest; `timeout` defaults to the profile's command time-out.
+  CommandResult run(const std::string& command,
+                    std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // Runs `command`, returns its stdout; throws CommandFailed (status, stdout, stderr) if not 0.
+  std::string succeed(const std::string& command,
+                      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // Runs `command`, which must fail; throws CommandFailed if it exits with 0.
+  CommandResult fail(const std::string& command,
+                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // Retries `command` with back-off until it exits with 0 (returns its stdout) or `timeout`
+  // passes (TimeoutError with the last result).
+  std::string wait_until_succeeds(const std::string& command, std::chrono::milliseconds timeout);
+  void put(const std::filesystem::path& local, const std::string& remote,
+           std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  void get(const std::string& remote, const std::filesystem::path& local,
+           std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Snapshots of the whole machine (RAM, devices, disks) in the per-run overlays.
+  std::chrono::milliseconds snapshot(const std::string& tag);
+  // Loads `tag`; the console drops output from before, SSH reconnects, the host-key pin is the
+  // one of the snapshot, and the guest is proven alive (SSH round trip when SSH answered at
+  // snapshot time, else QMP status running).
+  RestoreReport restore(const std::string& tag);
+  void remove_snapshot(const std::string& tag);
+  [[nodiscard]] std::vector<std::string> snapshots();
+
+  // Reboots the guest with the profile's reboot command (over SSH if it answers, else the
+  // console) and waits for its boot markers again; hard: a QMP system_reset instead.
+  std::vector<BootMarkerTime> reboot(bool hard = false);
+  // Saves the display as PNG (QMP screendump).
+  void screenshot(const std::filesystem::path& png);
+
   // Asks the guest to power off (ACPI), then QEMU to quit, then kills it; always reaped.
   void shutdown(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // Kills QEMU at once, as a crash would.
@@ -94,6 +147,12 @@ class Machine {
  private:
   Machine(MachineProfile profile, MachineOptions options);
   void launch();
+  SshClient& ssh_client();
+  void install_ssh_key();
+  [[nodiscard]] std::chrono::milliseconds command_timeout(
+      std::optional<std::chrono::milliseconds> timeout) const {
+    return timeout.value_or(profile_.timeouts.command);
+  }
 
   MachineProfile profile_;
   MachineOptions options_;
@@ -104,6 +163,16 @@ class Machine {
   std::unique_ptr<QemuProcess> process_;
   std::unique_ptr<SerialConsole> console_;
   std::unique_ptr<QmpClient> qmp_;
+  std::unique_ptr<SnapshotStore> snapshots_;
+  struct SnapshotState {
+    std::optional<HostKey> host_key;  // the pin when it was taken
+    bool ssh_answered = false;
+    bool key_installed = false;
+  };
+  std::map<std::string, SnapshotState> snapshot_states_;
+  std::optional<SshKey> ssh_key_;  // ephemeral-key auth
+  bool ssh_key_installed_ = false;
+  std::unique_ptr<SshClient> ssh_;
   std::chrono::steady_clock::time_point started_at_;
   std::mutex log_mutex_;
   std::ofstream machine_log_;

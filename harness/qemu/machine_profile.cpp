@@ -126,6 +126,52 @@ std::string to_string(Accelerator accel) {
   return "auto";
 }
 
+namespace {
+
+std::optional<SshSpec> read_ssh(const YAML::Node& node, const Context& ctx,
+                                const MachineProfile& p) {
+  const auto forwarded = [&](const std::string& name) {
+    for (const auto& nic : p.nics)
+      for (const auto& f : nic.forwards)
+        if (f.name == name) return true;
+    return false;
+  };
+  SshSpec ssh;
+  ssh.user = p.login.user;
+  ssh.password = p.login.password;
+  if (!node || node.IsNull()) {
+    if (!forwarded("ssh")) return std::nullopt;
+    return ssh;
+  }
+  MappingReader s(node, ctx.file, "the ssh section");
+  ssh.forward = s.string("forward", ssh.forward);
+  if (!forwarded(ssh.forward)) {
+    fail_at(s.has("forward") ? s.get("forward") : node, ctx.file,
+            "expected a NIC forward named '" + ssh.forward + "' for SSH (nics: forward:)");
+  }
+  ssh.user = s.string("user", ssh.user);
+  const std::string auth = s.string("auth", "password");
+  if (auth == "none") {
+    ssh.auth = SshSpec::Auth::kNone;
+  } else if (auth == "password") {
+    ssh.auth = SshSpec::Auth::kPassword;
+  } else if (auth == "key") {
+    ssh.auth = SshSpec::Auth::kKey;
+  } else if (auth == "ephemeral-key") {
+    ssh.auth = SshSpec::Auth::kEphemeralKey;
+  } else {
+    fail_at(s.get("auth"), ctx.file,
+            "expected auth none, password, key or ephemeral-key, found '" + auth + "'");
+  }
+  if (s.has("password")) ssh.password = ctx.text(s.get("password"));
+  if (ssh.auth == SshSpec::Auth::kKey) ssh.key = ctx.path(s.require("key"));
+  if (s.has("ready_timeout")) ssh.ready_timeout = as_duration(s.get("ready_timeout"), ctx.file);
+  s.finish();
+  return ssh;
+}
+
+}  // namespace
+
 MachineProfile load_machine_profile(const fs::path& file, const Variables& variables) {
   const YAML::Node root = load_yaml_file(file);
   Variables vars = variables;
@@ -207,6 +253,8 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
     }
     l.finish();
   }
+  p.reboot_command = m.string("reboot_command", p.reboot_command);
+  p.ssh = read_ssh(m.get("ssh"), ctx, p);
   if (const YAML::Node t = m.get("timeouts"); t && !t.IsNull()) {
     MappingReader tm(t, file, "the timeouts section");
     if (tm.has("boot")) p.timeouts.boot = as_duration(tm.get("boot"), file);

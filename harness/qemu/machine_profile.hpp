@@ -50,6 +50,19 @@ struct LoginSpec {
   std::string shell_prompt = R"([#$] $)";  // RE2, matched at the end of output
 };
 
+// How hurdle reaches the guest over SSH: through the NIC forward named `forward`.
+struct SshSpec {
+  enum class Auth { kNone, kPassword, kKey, kEphemeralKey };
+  std::string forward = "ssh";
+  std::string user = "root";
+  Auth auth = Auth::kPassword;
+  std::string password;       // kPassword ("" is a blank password)
+  std::filesystem::path key;  // kKey: a private key file
+  // kEphemeralKey: a fresh ed25519 key per run, appended to ~USER/.ssh/authorized_keys over
+  // the serial console (the console must be logged in as USER by then).
+  std::chrono::milliseconds ready_timeout{std::chrono::minutes(2)};
+};
+
 struct Timeouts {
   std::chrono::milliseconds boot{std::chrono::minutes(10)};
   std::chrono::milliseconds command{std::chrono::seconds(60)};
@@ -77,6 +90,8 @@ struct MachineProfile {
   std::vector<NamedPattern> boot_markers;    // in the order they appear during boot
   std::vector<NamedPattern> panic_patterns;  // fail any wait at once when seen
   LoginSpec login;
+  std::string reboot_command = "reboot";  // run in the guest by Machine::reboot()
+  std::optional<SshSpec> ssh;  // the `ssh:` section; by default, when a forward is named ssh
   Timeouts timeouts;
 };
 

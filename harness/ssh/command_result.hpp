@@ -1,0 +1,36 @@
+// What a command run in the guest gave back: exit status, stdout and stderr kept apart, and how
+// long it took. Returned by SshSession::run and Machine::run; CommandFailed carries one.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace hurdle {
+
+struct CommandResult {
+  std::string command;
+  int exit_status = -1;  // -1 when the command was killed by a signal (see `signal`)
+  std::string signal;    // e.g. "KILL" when the command died of a signal
+  std::string out;
+  std::string err;
+  std::chrono::milliseconds elapsed{0};
+
+  [[nodiscard]] bool ok() const { return exit_status == 0; }
+  // "`false` exited with status 1 after 0.02 s\nstdout: ...\nstderr: ..." (each cut to 2 KB).
+  [[nodiscard]] std::string describe() const;
+};
+
+// succeed() saw a non-zero status, or fail() saw zero. The message has the command, its status,
+// its stdout and its stderr; result() has them whole.
+class CommandFailed : public Error {
+ public:
+  CommandFailed(const std::string& machine, const std::string& expectation, CommandResult result);
+  [[nodiscard]] const CommandResult& result() const { return result_; }
+
+ private:
+  CommandResult result_;
+};
+
+}  // namespace hurdle

@@ -1,0 +1,23 @@
+// Quoting for the guest's POSIX shell: SSH can only send a command line, so file names that
+// hurdle builds into commands (put/get) are quoted here, and nowhere else by hand.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace hurdle {
+
+// 'text' with every ' written as '\'' : safe for any byte string in sh, ash, bash and dash.
+inline std::string shell_quote(std::string_view text) {
+  std::string quoted = "'";
+  for (const char c : text) {
+    if (c == '\'')
+      quoted += "'\\''";
+    else
+      quoted += c;
+  }
+  quoted += '\'';
+  return quoted;
+}
+
+}  // namespace hurdle

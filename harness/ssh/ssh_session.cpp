@@ -1,0 +1,324 @@
+#include "ssh/ssh_session.hpp"
+
+#include <fcntl.h>
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "core/duration_text.hpp"
+#include "core/unique_fd.hpp"
+#include "ssh/shell_quote.hpp"
+
+namespace hurdle {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kPiece = 64 * 1024;
+
+int poll_ms(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1000));
+}
+
+HostKey server_host_key(ssh_session session) {
+  ssh_key key = nullptr;
+  if (ssh_get_server_publickey(session, &key) != SSH_OK || key == nullptr) return {};
+  HostKey result;
+  result.type = ssh_key_type_to_char(ssh_key_type(key));
+  unsigned char* hash = nullptr;
+  size_t length = 0;
+  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) == SSH_OK) {
+    char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length);
+    if (text != nullptr) {
+      result.fingerprint = text;
+      ssh_string_free_char(text);
+    }
+    ssh_clean_pubkey_hash(&hash);
+  }
+  ssh_key_free(key);
+  return result;
+}
+
+std::string temporary_name(const std::string& remote) {
+  std::random_device random;
+  return remote + ".hurdle-" + std::to_string(random() % 1000000);
+}
+
+}  // namespace
+
+// One exec channel's state, filled by libssh's callbacks during ssh_event_dopoll.
+struct SshSession::Channel {
+  std::string out;
+  std::string err;
+  int download_fd = -1;  // stdout goes to this file instead of `out`
+  std::uint64_t downloaded = 0;
+  std::string write_error;
+  bool eof = false;
+  bool closed = false;
+  std::optional<int> status;
+  std::string signal;
+
+  static int on_data(ssh_session, ssh_channel, void* data, uint32_t len, int is_stderr,
+                     void* self) {
+    auto* c = static_cast<Channel*>(self);
+    const char* bytes = static_cast<const char*>(data);
+    if (is_stderr != 0) {
+      c->err.append(bytes, len);
+    } else if (c->download_fd >= 0) {
+      for (uint32_t done = 0; done < len && c->write_error.empty();) {
+        const ssize_t n = ::write(c->download_fd, bytes + done, len - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) c->write_error = std::string("cannot write the file: ") + std::strerror(errno);
+        if (n > 0) done += static_cast<uint32_t>(n);
+      }
+      c->downloaded += len;
+    } else {
+      c->out.append(bytes, len);
+    }
+    return static_cast<int>(len);
+  }
+  static void on_eof(ssh_session, ssh_channel, void* self) {
+    static_cast<Channel*>(self)->eof = true;
+  }
+  static void on_close(ssh_session, ssh_channel, void* self) {
+    static_cast<Channel*>(self)->closed = true;
+  }
+  static void on_exit_status(ssh_session, ssh_channel, int status, void* self) {
+    static_cast<Channel*>(self)->status = status;
+  }
+  static void on_exit_signal(ssh_session, ssh_channel, const char* signal, int, const char*,
+                             const char*, void* self) {
+    static_cast<Channel*>(self)->signal = signal != nullptr ? signal : "?";
+  }
+  [[nodiscard]] bool finished() const {
+    return closed || (eof && (status.has_value() || !signal.empty()));
+  }
+};
+
+void SshSession::Free::operator()(ssh_session_struct* session) const {
+  ssh_disconnect(session);  // a no-op on a session that never connected
+  ssh_free(session);
+}
+
+SshSession::SshSession(std::string machine, const SshEndpoint& endpoint, const SshAuth& auth,
+                       HostKeyPin& pin, SshLog& log, std::chrono::milliseconds connect_timeout)
+    : machine_(std::move(machine)), log_(log), session_(ssh_new()) {
+  if (!session_) throw SshError(machine_ + ": libssh could not create a session");
+  const std::string where = auth.user + "@" + endpoint.host + ":" + std::to_string(endpoint.port);
+  const unsigned int port = endpoint.port;
+  const long timeout_s = std::max<long>(1, static_cast<long>(connect_timeout.count() / 1000));
+  const int verbosity = SSH_LOG_NOLOG;
+  const bool no = false;
+  ssh_options_set(session_.get(), SSH_OPTIONS_HOST, endpoint.host.c_str());
+  ssh_options_set(session_.get(), SSH_OPTIONS_PORT, &port);
+  ssh_options_set(session_.get(), SSH_OPTIONS_USER, auth.user.c_str());
+  ssh_options_set(session_.get(), SSH_OPTIONS_TIMEOUT, &timeout_s);
+  ssh_options_set(session_.get(), SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+  ssh_options_set(session_.get(), SSH_OPTIONS_PROCESS_CONFIG,
+                  &no);  // ~/.ssh/config must not matter
+  ssh_options_set(session_.get(), SSH_OPTIONS_KNOWNHOSTS, "/dev/null");  // HostKeyPin decides
+  ssh_options_set(session_.get(), SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+
+  if (ssh_connect(session_.get()) != SSH_OK) fail("cannot connect to " + where);
+  host_key_ = server_host_key(session_.get());
+  try {
+    pin.check(machine_, host_key_);
+  } catch (const SshError& e) {
+    log_.line("host key refused: " + std::string(e.what()));
+    throw HostKeyChanged(e.what());
+  }
+
+  int rc = SSH_AUTH_DENIED;
+  std::string method;
+  switch (auth.method) {
+    case SshAuth::Method::kNone:
+      method = "none";
+      rc = ssh_userauth_none(session_.get(), nullptr);
+      break;
+    case SshAuth::Method::kPassword:
+      method = auth.password.empty() ? "a blank password" : "a password";
+      rc = ssh_userauth_password(session_.get(), nullptr, auth.password.c_str());
+      break;
+    case SshAuth::Method::kKey:
+      method = "a key";
+      if (!auth.key) fail("no key to authenticate with");
+      rc = ssh_userauth_publickey(session_.get(), nullptr, auth.key->get());
+      break;
+  }
+  if (rc != SSH_AUTH_SUCCESS)
+    fail("authentication as " + auth.user + " with " + method + " failed");
+  log_.line("connected to " + where + ", host key " + host_key_.str() + ", authenticated with " +
+            method);
+}
+
+SshSession::~SshSession() = default;
+
+void SshSession::fail(const std::string& what) {
+  usable_ = false;
+  std::string message = machine_ + ": SSH: " + what;
+  if (session_) {
+    const char* error = ssh_get_error(session_.get());
+    if (error != nullptr && *error != '\0') message += ": " + std::string(error);
+  }
+  log_.line(message);
+  throw SshError(message);
+}
+
+CommandResult SshSession::run(const std::string& command, std::chrono::milliseconds timeout) {
+  std::lock_guard lock(mutex_);
+  return exchange(command, timeout, nullptr, -1, nullptr);
+}
+
+CommandResult SshSession::exchange(const std::string& command, std::chrono::milliseconds timeout,
+                                   const std::filesystem::path* upload, int download_fd,
+                                   std::uint64_t* downloaded) {
+  if (!usable_) fail("the session is no longer usable");
+  const auto start = Clock::now();
+  const auto deadline = start + timeout;
+  Channel state;
+  state.download_fd = download_fd;
+
+  ssh_channel channel = ssh_channel_new(session_.get());
+  if (channel == nullptr) fail("cannot create a channel for `" + command + "`");
+  ssh_channel_callbacks_struct callbacks{};
+  callbacks.userdata = &state;
+  callbacks.channel_data_function = &Channel::on_data;
+  callbacks.channel_eof_function = &Channel::on_eof;
+  callbacks.channel_close_function = &Channel::on_close;
+  callbacks.channel_exit_status_function = &Channel::on_exit_status;
+  callbacks.channel_exit_signal_function = &Channel::on_exit_signal;
+  ssh_callbacks_init(&callbacks);
+  ssh_event event = ssh_event_new();
+  // Frees the channel and the event however this function is left.
+  struct Cleanup {
+    ssh_channel channel;
+    ssh_event event;
+    ssh_session session;
+    ssh_channel_callbacks callbacks;
+    ~Cleanup() {
+      // libssh keeps a channel the peer has not closed yet after ssh_channel_free; its late
+      // packets must not reach callbacks that live on this stack frame.
+      ssh_remove_channel_callbacks(channel, callbacks);
+      ssh_event_remove_session(event, session);
+      ssh_event_free(event);
+      if (ssh_channel_is_open(channel) != 0) ssh_channel_close(channel);
+      ssh_channel_free(channel);
+    }
+  } cleanup{channel, event, session_.get(), &callbacks};
+
+  if (ssh_channel_open_session(channel) != SSH_OK)
+    fail("cannot open a channel for `" + command + "`");
+  ssh_set_channel_callbacks(channel, &callbacks);
+  ssh_event_add_session(event, session_.get());
+  if (ssh_channel_request_exec(channel, command.c_str()) != SSH_OK)
+    fail("the guest refused to run `" + command + "`");
+
+  if (upload != nullptr) {
+    UniqueFd in(::open(upload->c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in.valid()) throw SshError(machine_ + ": cannot read " + upload->string());
+    std::string piece(kPiece, '\0');
+    for (;;) {
+      const ssize_t n = ::read(in.get(), piece.data(), piece.size());
+      if (n < 0) throw SshError(machine_ + ": cannot read " + upload->string());
+      if (n == 0) break;
+      if (state.finished()) break;  // the remote side gave up (its stderr says why)
+      if (ssh_channel_write(channel, piece.data(), static_cast<uint32_t>(n)) == SSH_ERROR)
+        fail("writing to `" + command + "` failed");
+      if (Clock::now() >= deadline) break;
+    }
+    ssh_channel_send_eof(channel);
+  }
+
+  while (!state.finished() && Clock::now() < deadline) {
+    if (ssh_event_dopoll(event, poll_ms(deadline)) == SSH_ERROR)
+      fail("the connection broke while running `" + command + "`");
+  }
+  CommandResult result;
+  result.command = command;
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  result.out = std::move(state.out);
+  result.err = std::move(state.err);
+  result.signal = state.signal;
+  result.exit_status = state.status.value_or(-1);
+  if (downloaded != nullptr) *downloaded = state.downloaded;
+  if (!state.finished()) {
+    // Stop the command (dropbear and OpenSSH honour "signal"), then let the channel go.
+    ssh_channel_request_send_signal(channel, "KILL");
+    result.signal = "KILL (time-out)";
+    log_.command(result);
+    throw TimeoutError(machine_ + ": `" + command + "` did not finish within " +
+                       seconds_text(timeout) + "; it was sent SIGKILL and its channel closed" +
+                       "\nstdout so far: " + result.out.substr(0, 2048) +
+                       "\nstderr so far: " + result.err.substr(0, 2048));
+  }
+  if (!state.status && state.signal.empty() && !state.eof)
+    fail("the channel of `" + command + "` closed without an exit status");
+  if (!state.write_error.empty()) throw SshError(machine_ + ": " + state.write_error);
+  log_.command(result);
+  return result;
+}
+
+void SshSession::put(const std::filesystem::path& local, const std::string& remote,
+                     std::chrono::milliseconds timeout) {
+  struct stat st {};
+  if (::stat(local.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    throw SshError(machine_ + ": put: " + local.string() + " is not a readable file");
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  const std::string tmp = shell_quote(temporary_name(remote));
+  const std::string command = "cat > " + tmp + " && chmod " + mode + " " + tmp + " && mv -f " +
+                              tmp + " " + shell_quote(remote) + " || { rm -f " + tmp +
+                              "; exit 1; }";
+  std::lock_guard lock(mutex_);
+  const auto result = exchange(command, timeout, &local, -1, nullptr);
+  if (!result.ok())
+    throw SshError(machine_ + ": put " + local.string() + " -> " + remote +
+                   " failed: " + result.describe());
+  log_.line("put " + local.string() + " -> " + remote + ": " + std::to_string(st.st_size) +
+            " bytes, mode " + mode + ", " + seconds_text(result.elapsed));
+}
+
+void SshSession::get(const std::string& remote, const std::filesystem::path& local,
+                     std::chrono::milliseconds timeout) {
+  std::lock_guard lock(mutex_);
+  const auto start = Clock::now();
+  // The mode first (one line), then the bytes.
+  const auto mode = exchange("stat -L -c %a " + shell_quote(remote), timeout, nullptr, -1, nullptr);
+  if (!mode.ok())
+    throw SshError(machine_ + ": get " + remote + ": cannot stat it: " + mode.describe());
+  const auto tmp = local.string() + ".hurdle-partial";
+  std::uint64_t bytes = 0;
+  CommandResult result;
+  {
+    UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!out.valid()) throw SshError(machine_ + ": get: cannot write " + tmp);
+    try {
+      result = exchange(
+          "cat " + shell_quote(remote),
+          timeout - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start),
+          nullptr, out.get(), &bytes);
+    } catch (...) {
+      std::filesystem::remove(tmp);
+      throw;
+    }
+  }
+  if (!result.ok()) {
+    std::filesystem::remove(tmp);
+    throw SshError(machine_ + ": get " + remote + " failed: " + result.describe());
+  }
+  const auto bits = static_cast<mode_t>(std::stoul(mode.out, nullptr, 8) & 07777);
+  ::chmod(tmp.c_str(), bits);
+  std::filesystem::rename(tmp, local);
+  log_.line("get " + remote + " -> " + local.string() + ": " + std::to_string(bytes) +
+            " bytes, mode " + mode.out.substr(0, mode.out.find('\n')) + ", " +
+            seconds_text(Clock::now() - start));
+}
+
+}  // namespace hurdle

@@ -1,0 +1,86 @@
+// One authenticated libssh session to a guest: commands with stdout and stderr kept apart and a
+// deadline each, and file transfer streamed over a channel (never a whole file in memory).
+// Checks the server's host key against the machine's HostKeyPin. Its calls are serialised by a
+// mutex, so no two threads use the session at once. SshClient creates and replaces sessions.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "ssh/command_result.hpp"
+#include "ssh/host_key_pin.hpp"
+#include "ssh/ssh_key.hpp"
+#include "ssh/ssh_log.hpp"
+
+struct ssh_session_struct;
+
+namespace hurdle {
+
+struct SshAuth {
+  enum class Method { kNone, kPassword, kKey };
+  Method method = Method::kPassword;
+  std::string user = "root";
+  std::string password;       // for kPassword ("" for a blank password)
+  std::optional<SshKey> key;  // for kKey
+};
+
+struct SshEndpoint {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 22;
+};
+
+// The host key changed: never retried, since waiting will not make it right.
+class HostKeyChanged : public SshError {
+ public:
+  using SshError::SshError;
+};
+
+class SshSession {
+ public:
+  // Connects, checks the host key, authenticates. Throws SshError (HostKeyChanged for a key
+  // that is not the pinned one).
+  SshSession(std::string machine, const SshEndpoint& endpoint, const SshAuth& auth, HostKeyPin& pin,
+             SshLog& log, std::chrono::milliseconds connect_timeout);
+  ~SshSession();
+  SshSession(const SshSession&) = delete;
+  SshSession& operator=(const SshSession&) = delete;
+
+  // Runs `command` (a line for the guest's shell). On time-out, the command is sent SIGKILL,
+  // the channel is closed and TimeoutError names the command; a broken connection is SshError.
+  CommandResult run(const std::string& command, std::chrono::milliseconds timeout);
+
+  // Copies a file, keeping its permission bits; streamed in 64 KiB pieces. `remote` is written
+  // to a temporary name first and renamed, so a failed put leaves no half file.
+  void put(const std::filesystem::path& local, const std::string& remote,
+           std::chrono::milliseconds timeout);
+  void get(const std::string& remote, const std::filesystem::path& local,
+           std::chrono::milliseconds timeout);
+
+  // False once the connection has failed; SshClient then opens a new session.
+  [[nodiscard]] bool usable() const { return usable_; }
+  [[nodiscard]] const HostKey& host_key() const { return host_key_; }
+
+ private:
+  struct Channel;
+  CommandResult exchange(const std::string& command, std::chrono::milliseconds timeout,
+                         const std::filesystem::path* upload, int download_fd,
+                         std::uint64_t* downloaded);
+  [[noreturn]] void fail(const std::string& what);
+
+  std::string machine_;
+  SshLog& log_;
+  struct Free {
+    void operator()(ssh_session_struct* session) const;
+  };
+  // Freed (its socket closed) even when the constructor throws half-way.
+  std::unique_ptr<ssh_session_struct, Free> session_;
+  HostKey host_key_;
+  bool usable_ = true;
+  std::mutex mutex_;
+};
+
+}  // namespace hurdle

@@ -1,0 +1,190 @@
+// The SSH side of Machine against the linux-mini guest's real dropbear, under TCG: commands,
+// exit statuses, time-outs, file transfer, host-key pinning, ssh.log, and the ephemeral key.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <random>
+
+#include "core/error.hpp"
+#include "machine/machine.hpp"
+#include "support/paths.hpp"
+
+namespace hurdle {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+MachineOptions test_options(const std::string& test_name) {
+  MachineOptions o;
+  o.accel = Accelerator::kTcg;
+  o.log_dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / test_name;
+  fs::remove_all(o.log_dir);
+  o.profile_path = {test::source_dir() / "fixtures" / "machines"};
+  return o;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string sha256_of(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 16);
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)
+    EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(in.gcount()));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, digest, &length);
+  EVP_MD_CTX_free(ctx);
+  std::string hex;
+  char two[3];
+  for (unsigned i = 0; i < length; ++i) {
+    std::snprintf(two, sizeof two, "%02x", digest[i]);
+    hex += two;
+  }
+  return hex;
+}
+
+// A file of random bytes (incompressible, so nothing is faster than it should be).
+void write_random_file(const fs::path& path, std::size_t bytes, unsigned seed) {
+  std::mt19937_64 random(seed);
+  std::ofstream out(path, std::ios::binary);
+  std::vector<std::uint64_t> block(8192);
+  for (std::size_t done = 0; done < bytes;) {
+    for (auto& word : block) word = random();
+    const std::size_t n = std::min(bytes - done, block.size() * sizeof(std::uint64_t));
+    out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
+    done += n;
+  }
+}
+
+// One booted linux-mini for the tests of this suite (a boot costs ~3 s under TCG).
+class SshTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    vm_ = Machine::from_profile("linux-mini", test_options("ssh")).release();
+    vm_->wait_for_boot();
+  }
+  static void TearDownTestSuite() {
+    delete vm_;
+    vm_ = nullptr;
+  }
+  static Machine* vm_;
+};
+Machine* SshTest::vm_ = nullptr;
+
+TEST_F(SshTest, UnameOverSshMatchesTheGuestKernel) {
+  const std::string release = vm_->succeed("uname -r");
+  // The kernel the guest was built with: fixtures/guests/linux-mini/build records its version.
+  const std::string kernel = read_file(test::guest_dir("linux-mini") / "kernel.release");
+  EXPECT_EQ(release, kernel);
+  EXPECT_EQ(vm_->succeed("echo $((6*7))"), "42\n");
+}
+
+TEST_F(SshTest, SucceedThrowsWithStatusStdoutAndStderr) {
+  try {
+    vm_->succeed("echo to-out; echo to-err >&2; false");
+    FAIL() << "expected CommandFailed";
+  } catch (const CommandFailed& e) {
+    EXPECT_EQ(e.result().exit_status, 1);
+    EXPECT_EQ(e.result().out, "to-out\n");
+    EXPECT_EQ(e.result().err, "to-err\n");
+    const std::string what = e.what();
+    EXPECT_NE(what.find("exited with status 1"), std::string::npos) << what;
+    EXPECT_NE(what.find("to-err"), std::string::npos) << what;
+  }
+  const auto failed = vm_->fail("exit 3");
+  EXPECT_EQ(failed.exit_status, 3);
+  EXPECT_THROW(vm_->fail("true"), CommandFailed);
+}
+
+TEST_F(SshTest, StdoutAndStderrStayApart) {
+  const auto r = vm_->run("echo a; echo b >&2; echo c; exit 7");
+  EXPECT_EQ(r.exit_status, 7);
+  EXPECT_EQ(r.out, "a\nc\n");
+  EXPECT_EQ(r.err, "b\n");
+}
+
+TEST_F(SshTest, ACommandPastItsTimeoutIsStoppedAndNamed) {
+  try {
+    vm_->run("sleep 37", 2s);
+    FAIL() << "expected TimeoutError";
+  } catch (const TimeoutError& e) {
+    EXPECT_NE(std::string(e.what()).find("`sleep 37` did not finish within 2.00 s"),
+              std::string::npos)
+        << e.what();
+  }
+  // The sleep was killed, and the session still works.
+  EXPECT_EQ(vm_->wait_until_succeeds("! ps | grep -v grep | grep -q 'sleep 37'", 10s), "");
+}
+
+TEST_F(SshTest, PutAndGetRoundTripWithModesAndChecksums) {
+  const fs::path dir = vm_->log_dir() / "files";
+  fs::create_directories(dir);
+  for (const std::size_t size : {std::size_t{1} << 20, std::size_t{32} << 20}) {
+    const fs::path local = dir / ("up-" + std::to_string(size));
+    const fs::path back = dir / ("down-" + std::to_string(size));
+    write_random_file(local, size, static_cast<unsigned>(size));
+    fs::permissions(local, fs::perms::owner_read | fs::perms::owner_write | fs::perms::owner_exec |
+                               fs::perms::group_read);
+    const std::string remote = "/tmp/file " + std::to_string(size);  // a space on purpose
+    vm_->put(local, remote);
+    // The guest's own checksum, the mode, then the way back.
+    const std::string guest_sum = vm_->succeed("sha256sum '" + remote + "' | cut -d' ' -f1");
+    EXPECT_EQ(guest_sum, sha256_of(local) + "\n");
+    EXPECT_EQ(vm_->succeed("stat -c %a '" + remote + "'"), "740\n");
+    vm_->get(remote, back);
+    EXPECT_EQ(sha256_of(back), sha256_of(local));
+    EXPECT_EQ(fs::status(back).permissions() & fs::perms::mask,
+              fs::perms::owner_read | fs::perms::owner_write | fs::perms::owner_exec |
+                  fs::perms::group_read);
+    vm_->succeed("rm -f '" + remote + "'");
+  }
+}
+
+TEST_F(SshTest, GetOfAMissingFileFailsAndLeavesNothing) {
+  const fs::path local = vm_->log_dir() / "missing-copy";
+  EXPECT_THROW(vm_->get("/no/such/file", local), SshError);
+  EXPECT_FALSE(fs::exists(local));
+  EXPECT_FALSE(fs::exists(local.string() + ".hurdle-partial"));
+}
+
+TEST_F(SshTest, SshLogHasEveryCommandItsStatusAndOutputEnds) {
+  vm_->succeed("seq 1 5000");  // ~24 KB of output: only its first and last KB are logged
+  const std::string log = read_file(vm_->log_dir() / "ssh.log");
+  EXPECT_NE(log.find("$ seq 1 5000\n  status 0 after"), std::string::npos);
+  EXPECT_NE(log.find("    | 1\n"), std::string::npos);
+  EXPECT_NE(log.find("    | 5000\n"), std::string::npos);
+  EXPECT_EQ(log.find("    | 2500\n"), std::string::npos) << "the middle must not be logged";
+  EXPECT_NE(log.find("bytes not logged"), std::string::npos);
+  EXPECT_NE(log.find("host key ssh-ed25519 SHA256:"), std::string::npos);
+}
+
+TEST_F(SshTest, TheHostKeyIsPinnedAndAnotherKeyIsRefused) {
+  vm_->ssh();
+  const auto pinned = vm_->ssh_host_key_pin().pinned();
+  ASSERT_TRUE(pinned.has_value());
+  EXPECT_EQ(pinned->type, "ssh-ed25519");
+  EXPECT_EQ(read_file(vm_->run_dir() / "ssh-host-key"), pinned->str() + "\n");
+  // Pretend an earlier connection saw another key: the next connection must be refused.
+  vm_->ssh().disconnect("test: reconnect with a wrong pin");
+  vm_->ssh_host_key_pin().reset_to(HostKey{"ssh-ed25519", "SHA256:not-the-guest-key"});
+  try {
+    vm_->run("true");
+    FAIL() << "expected HostKeyChanged";
+  } catch (const HostKeyChanged& e) {
+    EXPECT_NE(std::string(e.what()).find("SHA256:not-the-guest-key"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find(pinned->fingerprint), std::string::npos);
+  }
+  vm_->ssh_host_key_pin().reset_to(*pinned);
+  EXPECT_EQ(vm_->succeed("echo back"), "back\n");
+}
+
+}  // namespace
+}  // namespace hurdle
