@@ -462,6 +462,11 @@ std::vector<std::string> Machine::snapshots() { return snapshots_->list(); }
 
 std::vector<BootMarkerTime> Machine::reboot(bool hard) {
   const auto mark = qmp_->event_mark();
+  // Forget the old output first: the new boot's first lines may arrive while the reboot
+  // command is still being reported back, and they must not be dropped.
+  console_->discard_pending_output();
+  console_->clear_watcher_hit();
+  started_at_ = std::chrono::steady_clock::now();  // boot marker times count from here
   if (hard) {
     note("reboot: QMP system_reset");
     if (ssh_) ssh_->disconnect("hard reset");
@@ -470,7 +475,9 @@ std::vector<BootMarkerTime> Machine::reboot(bool hard) {
     note("reboot: `" + profile_.reboot_command + "` in the guest");
     if (ssh_ && ssh_->connected()) {
       try {
-        ssh_->run(profile_.reboot_command, std::chrono::seconds(5));
+        // A guest that resets at once never closes the connection (QEMU's user network keeps
+        // the host side open), so the command's report is not awaited for long.
+        ssh_->run(profile_.reboot_command, std::chrono::seconds(3));
       } catch (const Error& e) {
         note(std::string("reboot: the command's session ended: ") + e.what());
       }
@@ -479,10 +486,9 @@ std::vector<BootMarkerTime> Machine::reboot(bool hard) {
     }
     if (ssh_) ssh_->disconnect("reboot");
   }
-  console_->discard_pending_output();
   qmp_->wait_for_event("RESET", nullptr, profile_.timeouts.shutdown + profile_.timeouts.command,
                        mark);
-  started_at_ = std::chrono::steady_clock::now();
+  note("reset after " + seconds_text(std::chrono::steady_clock::now() - started_at_));
   return wait_for_boot();
 }
 
