@@ -150,7 +150,8 @@ TEST(Snapshot, DropbearKilledFailsTheNextRunClearlyAndARestoreBringsItBack) {
   } catch (const TimeoutError& e) {
     FAIL() << "expected an SshError, got a time-out: " << e.what();
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 7s) << "the failure must come within the time-out";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 7s)
+      << "the failure must come within the time-out";
   const auto report = vm->restore("clean");
   EXPECT_EQ(report.verified_by, "ssh round trip");
   EXPECT_EQ(vm->succeed("echo back"), "back\n");
