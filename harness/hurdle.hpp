@@ -3,3 +3,4 @@
 
 #include "core/error.hpp"
 #include "core/version.hpp"
+#include "machine/machine.hpp"

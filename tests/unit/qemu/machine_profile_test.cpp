@@ -110,5 +110,34 @@ TEST(MachineProfile, MalformedProfilesNameLineColumnAndExpectation) {
               HasSubstr(":4:9: expected a duration"));
 }
 
+TEST(MachineProfile, SshSectionsOfTheShippedProfiles) {
+  const auto mini = load_machine_profile(profile("linux-mini"));
+  ASSERT_TRUE(mini.ssh.has_value());
+  EXPECT_EQ(mini.ssh->auth, SshSpec::Auth::kNone);
+  EXPECT_EQ(mini.ssh->forward, "ssh");
+  EXPECT_EQ(mini.reboot_command, "reboot -f");
+  for (const char* hurd : {"hurd-amd64", "hurd-i386"}) {
+    const auto p = load_machine_profile(profile(hurd), {{"image", "/images/hurd.qcow2"}});
+    ASSERT_TRUE(p.ssh.has_value()) << hurd;
+    EXPECT_EQ(p.ssh->auth, SshSpec::Auth::kEphemeralKey) << hurd;
+    EXPECT_EQ(p.ssh->user, "root") << hurd;
+  }
+  // A profile without an ssh forward has no SSH.
+  EXPECT_FALSE(load_machine_profile(profile("gnumach")).ssh.has_value());
+}
+
+TEST(MachineProfile, MalformedSshSectionsAreRejectedWithTheirPlace) {
+  const std::string base = "boot:\n  cdrom: x.iso\nnics:\n  - forward: { ssh: 22 }\n";
+  EXPECT_THAT(load_error(base + "ssh:\n  auth: telepathy\n"),
+              HasSubstr(":6:9: expected auth none, password, key or ephemeral-key"));
+  EXPECT_THAT(load_error(base + "ssh:\n  auth: key\n"),
+              HasSubstr(":6:3: the ssh section needs the key 'key'"));
+  EXPECT_THAT(load_error(base + "ssh:\n  forward: sshd\n"),
+              HasSubstr(":6:12: expected a NIC forward named 'sshd'"));
+  EXPECT_THAT(load_error(base + "ssh:\n  ready_timeout: later\n"),
+              HasSubstr(":6:18: expected a duration"));
+  EXPECT_THAT(load_error(base + "ssh:\n  usr: root\n"), HasSubstr(":6:3: unknown key 'usr'"));
+}
+
 }  // namespace
 }  // namespace hurdle
