@@ -90,7 +90,7 @@ std::chrono::milliseconds SshClient::wait_until_ready(std::chrono::milliseconds 
 CommandResult SshClient::run(const std::string& command, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   auto session = session_within(deadline);
-  return session->run(command, std::max(left(deadline), std::chrono::milliseconds(1)));
+  return session->run(command, std::max(left(deadline), std::chrono::milliseconds(1)), timeout);
 }
 
 void SshClient::put(const std::filesystem::path& local, const std::string& remote,

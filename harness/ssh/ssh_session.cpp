@@ -174,12 +174,14 @@ void SshSession::fail(const std::string& what) {
   throw SshError(message);
 }
 
-CommandResult SshSession::run(const std::string& command, std::chrono::milliseconds timeout) {
+CommandResult SshSession::run(const std::string& command, std::chrono::milliseconds timeout,
+                              std::chrono::milliseconds stated) {
   std::lock_guard lock(mutex_);
-  return exchange(command, timeout, nullptr, -1, nullptr);
+  return exchange(command, timeout, stated, nullptr, -1, nullptr);
 }
 
 CommandResult SshSession::exchange(const std::string& command, std::chrono::milliseconds timeout,
+                                   std::chrono::milliseconds stated,
                                    const std::filesystem::path* upload, int download_fd,
                                    std::uint64_t* downloaded) {
   if (!usable_) fail("the session is no longer usable");
@@ -257,7 +259,8 @@ CommandResult SshSession::exchange(const std::string& command, std::chrono::mill
     result.signal = "KILL (time-out)";
     log_.command(result);
     throw TimeoutError(machine_ + ": `" + command + "` did not finish within " +
-                       seconds_text(timeout) + "; it was sent SIGKILL and its channel closed" +
+                       seconds_text(stated.count() > 0 ? stated : timeout) +
+                       "; it was sent SIGKILL and its channel closed" +
                        "\nstdout so far: " + result.out.substr(0, 2048) +
                        "\nstderr so far: " + result.err.substr(0, 2048));
   }
@@ -282,7 +285,7 @@ void SshSession::put(const std::filesystem::path& local, const std::string& remo
                               " && mv -f " + tmp + " " + shell_quote(remote) + " || { rm -f " +
                               tmp + "; exit 1; }";
   std::lock_guard lock(mutex_);
-  const auto result = exchange(command, timeout, &local, -1, nullptr);
+  const auto result = exchange(command, timeout, timeout, &local, -1, nullptr);
   if (!result.ok())
     throw SshError(machine_ + ": put " + local.string() + " -> " + remote +
                    " failed: " + result.describe());
@@ -295,7 +298,8 @@ void SshSession::get(const std::string& remote, const std::filesystem::path& loc
   std::lock_guard lock(mutex_);
   const auto start = Clock::now();
   // The mode first (one line), then the bytes.
-  const auto mode = exchange("stat -L -c %a " + shell_quote(remote), timeout, nullptr, -1, nullptr);
+  const auto mode =
+      exchange("stat -L -c %a " + shell_quote(remote), timeout, timeout, nullptr, -1, nullptr);
   if (!mode.ok())
     throw SshError(machine_ + ": get " + remote + ": cannot stat it: " + mode.describe());
   const auto tmp = local.string() + ".hurdle-partial";
@@ -308,7 +312,7 @@ void SshSession::get(const std::string& remote, const std::filesystem::path& loc
       result = exchange(
           "dd if=" + shell_quote(remote) + " bs=65536",
           timeout - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start),
-          nullptr, out.get(), &bytes);
+          timeout, nullptr, out.get(), &bytes);
     } catch (...) {
       std::filesystem::remove(tmp);
       throw;

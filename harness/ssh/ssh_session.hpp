@@ -51,7 +51,10 @@ class SshSession {
 
   // Runs `command` (a line for the guest's shell). On time-out, the command is sent SIGKILL,
   // the channel is closed and TimeoutError names the command; a broken connection is SshError.
-  CommandResult run(const std::string& command, std::chrono::milliseconds timeout);
+  // `stated`: the time-out the caller was promised, for the message (SshClient spends part of
+  // it connecting); 0 means `timeout`.
+  CommandResult run(const std::string& command, std::chrono::milliseconds timeout,
+                    std::chrono::milliseconds stated = std::chrono::milliseconds(0));
 
   // Copies a file, keeping its permission bits; streamed in 64 KiB pieces. `remote` is written
   // to a temporary name first and renamed, so a failed put leaves no half file.
@@ -67,8 +70,8 @@ class SshSession {
  private:
   struct Channel;
   CommandResult exchange(const std::string& command, std::chrono::milliseconds timeout,
-                         const std::filesystem::path* upload, int download_fd,
-                         std::uint64_t* downloaded);
+                         std::chrono::milliseconds stated, const std::filesystem::path* upload,
+                         int download_fd, std::uint64_t* downloaded);
   [[noreturn]] void fail(const std::string& what);
 
   std::string machine_;

@@ -6,12 +6,12 @@ using namespace std::chrono_literals;
 
 TEST(ApiExample, SnapshotRunRestore) {
   auto vm = hurdle::Machine::from_profile("linux-mini");  // fixtures/machines/linux-mini.yaml
-  vm->wait_for_boot();                                   // its boot markers, in order
-  EXPECT_EQ(vm->succeed("uname -s"), "Linux\n");         // over SSH; throws on a non-zero status
+  vm->wait_for_boot();                                    // its boot markers, in order
+  EXPECT_EQ(vm->succeed("uname -s"), "Linux\n");          // over SSH; throws on a non-zero status
 
   vm->snapshot("clean");
   vm->succeed("echo hello > /root/greeting");
-  vm->put("/etc/hostname", "/root/host-name");            // files keep their mode
+  vm->put("/etc/hostname", "/root/host-name");  // files keep their mode
   EXPECT_EQ(vm->fail("grep -q nothing /root/greeting").exit_status, 1);
 
   const hurdle::RestoreReport back = vm->restore("clean");  // RAM, devices and disks

@@ -64,11 +64,15 @@ void write_random_file(const fs::path& path, std::size_t bytes, unsigned seed) {
   }
 }
 
-// One booted linux-mini for the tests of this suite (a boot costs ~3 s under TCG).
+// One booted linux-mini for the tests of this suite (a boot costs ~3 s under TCG), started by
+// the first test that runs; its logs are named after that test, so that CTest's one process per
+// test, in parallel, never shares a log folder.
 class SshTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    vm_ = Machine::from_profile("linux-mini", test_options("ssh")).release();
+  void SetUp() override {
+    if (vm_ != nullptr) return;
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    vm_ = Machine::from_profile("linux-mini", test_options("ssh-" + name)).release();
     vm_->wait_for_boot();
   }
   static void TearDownTestSuite() {
