@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "core/error.hpp"
 #include "machine/machine.hpp"
@@ -188,6 +189,50 @@ TEST_F(SshTest, TheHostKeyIsPinnedAndAnotherKeyIsRefused) {
   }
   vm_->ssh_host_key_pin().reset_to(*pinned);
   EXPECT_EQ(vm_->succeed("echo back"), "back\n");
+}
+
+TEST_F(SshTest, ThreadsShareTheSessionOneCommandAtATime) {
+  std::vector<std::thread> threads;
+  std::vector<std::string> wrong(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        const std::string word = std::to_string(t) + "-" + std::to_string(i);
+        const std::string out = vm_->succeed("echo " + word);
+        if (out != word + "\n") wrong[static_cast<std::size_t>(t)] += out;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& w : wrong) EXPECT_EQ(w, "");
+}
+
+TEST(SshPassword, APasswordLogsInAndNeverReachesALog) {
+  auto options = test_options("ssh-password");
+  MachineProfile profile =
+      load_machine_profile(find_machine_profile("linux-mini", options.profile_path));
+  const std::string secret = "Tr0ub4dor-hurdle";
+  profile.ssh->auth = SshSpec::Auth::kPassword;
+  profile.ssh->password = secret;
+  auto vm = Machine::start(profile, options);
+  vm->wait_for_boot();
+  // Give root the password on the console (blank until then), with the terminal's echo off
+  // so that the console log does not get it from the test itself.
+  vm->login("root", "");
+  vm->console().sendline("stty -echo");
+  vm->console().expect_prompt(30s);
+  vm->console().sendline("sed -i \"s|^root::|root:$(mkpasswd -m sha512 '" + secret +
+                         "'):|\" /etc/passwd; stty echo; echo pw-$((1+1))");
+  vm->console().expect("pw-2", 30s);
+  EXPECT_EQ(vm->succeed("echo secret-ok"), "secret-ok\n");
+  vm->run("echo " + secret);  // a command that names the secret is logged redacted
+  const std::string log = read_file(vm->log_dir() / "ssh.log");
+  EXPECT_NE(log.find("authenticated with a password"), std::string::npos) << log;
+  EXPECT_NE(log.find("$ echo ********"), std::string::npos) << log;
+  vm.reset();  // flush and close every log
+  for (const char* name : {"ssh.log", "machine.log", "console.txt", "console.log", "qmp.log"}) {
+    EXPECT_EQ(read_file(options.log_dir / name).find(secret), std::string::npos) << name;
+  }
 }
 
 }  // namespace
