@@ -12,12 +12,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "core/boost_process.hpp"
 #include "machine/machine.hpp"
+#include "support/test_files.hpp"
 
 namespace {
 
@@ -49,18 +49,6 @@ double timed_ms(const std::vector<std::string>& argv) {
   const int code = run_program(argv);
   if (code != 0) throw std::runtime_error(argv[0] + " exited with " + std::to_string(code));
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-void write_random_file(const fs::path& path, std::size_t bytes) {
-  std::mt19937_64 random(7);
-  std::ofstream out(path, std::ios::binary);
-  std::vector<std::uint64_t> block(8192);
-  for (std::size_t done = 0; done < bytes;) {
-    for (auto& word : block) word = random();
-    const std::size_t n = std::min(bytes - done, block.size() * sizeof(std::uint64_t));
-    out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
-    done += n;
-  }
 }
 
 }  // namespace
@@ -148,7 +136,7 @@ int main(int argc, char** argv) {
   // File transfer: 100 MB each way.
   const fs::path local = work / "payload.bin";
   const fs::path back = work / "payload.back";
-  write_random_file(local, megabytes * 1000 * 1000);
+  hurdle::test::write_random_file(local, megabytes * 1000 * 1000, 7);
   const double mb = static_cast<double>(megabytes);
   const auto t_put = Clock::now();
   vm->put(local, "/tmp/payload.bin", std::chrono::minutes(10));

@@ -16,12 +16,15 @@
 #include "machine/machine.hpp"
 #include "qemu/run_directory.hpp"
 #include "support/paths.hpp"
+#include "support/test_files.hpp"
+#include "support/test_machine.hpp"
 
 namespace hurdle {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using test::read_file;
 
 const std::string kQemu = "qemu-system-x86_64";
 
@@ -153,17 +156,10 @@ TEST(AcceleratorOverride, HurdleAccelIsReadFromTheEnvironment) {
 }
 
 MachineOptions gnumach_options(const std::string& test_name) {
-  MachineOptions o;
-  o.log_dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / test_name;
-  fs::remove_all(o.log_dir);
-  o.profile_path = {test::source_dir() / "fixtures" / "machines"};
-  o.cache_dir = fs::path();  // no cache: these tests are about the override
+  MachineOptions o = test::machine_options(test_name);
+  o.accel.reset();           // these tests are about where the choice comes from
+  o.cache_dir = fs::path();  // and must not depend on an earlier probe
   return o;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 TEST(AcceleratorOverride, HurdleAccelOverridesTheProfileAndIsLogged) {

@@ -15,21 +15,14 @@
 #include "core/boost_process.hpp"
 #include "core/error.hpp"
 #include "support/paths.hpp"
+#include "support/test_machine.hpp"
 
 namespace hurdle {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-MachineOptions test_options(const std::string& test_name) {
-  MachineOptions o;
-  o.accel = Accelerator::kTcg;  // accelerator choice has its own tests
-  o.log_dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / test_name;
-  fs::remove_all(o.log_dir);
-  o.profile_path = {test::source_dir() / "fixtures" / "machines"};
-  return o;
-}
+using test::machine_options;
 
 // Waits (on a pidfd, no polling loop) until process `pid` is gone; false after `timeout`.
 bool process_gone_within(pid_t pid, std::chrono::milliseconds timeout) {
@@ -43,7 +36,7 @@ bool process_gone_within(pid_t pid, std::chrono::milliseconds timeout) {
 
 TEST(Machine, GnuMachBannerThenPanicWatcherFailsTheWaitAtOnce) {
   // Guest: gnumach.
-  auto vm = Machine::from_profile("gnumach", test_options("gnumach-panic"));
+  auto vm = Machine::from_profile("gnumach", machine_options("gnumach-panic"));
   const auto times = vm->wait_for_boot();
   ASSERT_EQ(times.size(), 2u);
   EXPECT_EQ(times[0].name, "grub");
@@ -72,7 +65,7 @@ TEST(Machine, GnuMachBannerThenPanicWatcherFailsTheWaitAtOnce) {
 
 TEST(Machine, ExpectingThePanicItselfSucceeds) {
   // Guest: gnumach.
-  auto vm = Machine::from_profile("gnumach", test_options("gnumach-expect-panic"));
+  auto vm = Machine::from_profile("gnumach", machine_options("gnumach-expect-panic"));
   const auto m = vm->console().expect(R"(panic (\S+):(\d+):)", 60s);
   EXPECT_EQ(m.groups.at(0), "../kern/bootstrap.c");
   EXPECT_EQ(m.groups.at(1), "181");
@@ -82,7 +75,7 @@ TEST(Machine, ExpectingThePanicItselfSucceeds) {
 
 TEST(Machine, LinuxMiniLoginShellAndQmpControls) {
   // Guest: linux-mini.
-  auto vm = Machine::from_profile("linux-mini", test_options("linux-login-qmp"));
+  auto vm = Machine::from_profile("linux-mini", machine_options("linux-login-qmp"));
   vm->wait_for_boot();
   vm->console().sendline("root");
   vm->console().expect_prompt(30s);
@@ -117,7 +110,7 @@ TEST(Machine, LinuxMiniLoginShellAndQmpControls) {
 
 TEST(Machine, QemuKilledFromOutsideFailsTheExpectNamingTheExit) {
   // Guest: linux-mini.
-  auto vm = Machine::from_profile("linux-mini", test_options("linux-killed"));
+  auto vm = Machine::from_profile("linux-mini", machine_options("linux-killed"));
   vm->console().expect("login: ", 60s);
   const pid_t pid = vm->process().pid();
   auto killer = std::async(std::launch::async, [pid] {
@@ -164,7 +157,8 @@ TEST(Machine, EightMachinesAtOnceGetDistinctPortsAndSockets) {
   std::vector<std::future<std::unique_ptr<Machine>>> starting;
   for (int i = 0; i < kCount; ++i) {
     starting.push_back(std::async(std::launch::async, [i] {
-      auto vm = Machine::from_profile("linux-mini", test_options("parallel-" + std::to_string(i)));
+      auto vm =
+          Machine::from_profile("linux-mini", machine_options("parallel-" + std::to_string(i)));
       vm->console().expect("login: ", 240s);
       return vm;
     }));
@@ -184,7 +178,7 @@ TEST(Machine, EightMachinesAtOnceGetDistinctPortsAndSockets) {
 
 TEST(Machine, BadQemuArgumentsFailAtStartWithTheLog) {
   // Guest: none boots; QEMU rejects its arguments.
-  auto options = test_options("bad-args");
+  auto options = machine_options("bad-args");
   auto profile = load_machine_profile(test::source_dir() / "fixtures/machines/gnumach.yaml");
   profile.extra_args.push_back("-no-such-option");
   try {
@@ -199,7 +193,7 @@ TEST(Machine, BadQemuArgumentsFailAtStartWithTheLog) {
 
 TEST(Machine, ShutdownEndsQemuAndRemovesTheRunDirectory) {
   // Guest: linux-mini (busybox has no ACPI power-off handler, so quit and kill are exercised).
-  auto vm = Machine::from_profile("linux-mini", test_options("shutdown"));
+  auto vm = Machine::from_profile("linux-mini", machine_options("shutdown"));
   vm->console().expect("login: ", 60s);
   const fs::path run_dir = vm->run_dir();
   vm->shutdown(2s);

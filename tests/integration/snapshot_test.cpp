@@ -10,49 +10,20 @@
 #include "core/error.hpp"
 #include "machine/machine.hpp"
 #include "support/paths.hpp"
+#include "support/test_files.hpp"
+#include "support/test_machine.hpp"
 
 namespace hurdle {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-MachineOptions test_options(const std::string& test_name) {
-  MachineOptions o;
-  o.accel = Accelerator::kTcg;
-  o.log_dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / test_name;
-  fs::remove_all(o.log_dir);
-  o.profile_path = {test::source_dir() / "fixtures" / "machines"};
-  return o;
-}
-
-std::string sha256_of(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<char> buf(1 << 16);
-  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)
-    EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(in.gcount()));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  std::string hex;
-  char two[3];
-  for (unsigned i = 0; i < length; ++i) {
-    std::snprintf(two, sizeof two, "%02x", digest[i]);
-    hex += two;
-  }
-  return hex;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using test::machine_options;
+using test::read_file;
+using test::sha256_of;
 
 TEST(Snapshot, RestoreUndoesAFileAndSshComesBackWithTheSameHostKey) {
-  auto vm = Machine::from_profile("linux-mini", test_options("snapshot-marker"));
+  auto vm = Machine::from_profile("linux-mini", machine_options("snapshot-marker"));
   vm->wait_for_boot();
   vm->succeed("true");  // SSH answers before the snapshot, so a restore checks SSH again
   const auto key = vm->ssh_host_key_pin().pinned();
@@ -73,7 +44,7 @@ TEST(Snapshot, RestoreUndoesAFileAndSshComesBackWithTheSameHostKey) {
 }
 
 TEST(Snapshot, FiftyRestoresInARowAllSucceedAndAreTimed) {
-  auto vm = Machine::from_profile("linux-mini", test_options("snapshot-fifty"));
+  auto vm = Machine::from_profile("linux-mini", machine_options("snapshot-fifty"));
   vm->wait_for_boot();
   vm->succeed("true");
   vm->snapshot("clean");
@@ -101,7 +72,7 @@ TEST(Snapshot, TheBaseImageIsNeverWritten) {
   const fs::path base = test::guest_dir("linux-mini") / "disk.qcow2";
   const std::string before = sha256_of(base);
   {
-    auto vm = Machine::from_profile("linux-mini", test_options("snapshot-base"));
+    auto vm = Machine::from_profile("linux-mini", machine_options("snapshot-base"));
     vm->wait_for_boot();
     vm->snapshot("clean");
     for (int i = 0; i < 5; ++i) {
@@ -120,7 +91,7 @@ TEST(Snapshot, TheBaseImageIsNeverWritten) {
 }
 
 TEST(Snapshot, AnUnknownTagIsAnErrorNamingIt) {
-  auto vm = Machine::from_profile("linux-mini", test_options("snapshot-unknown"));
+  auto vm = Machine::from_profile("linux-mini", machine_options("snapshot-unknown"));
   try {
     vm->restore("never-saved");
     FAIL() << "expected QmpError";
@@ -132,7 +103,7 @@ TEST(Snapshot, AnUnknownTagIsAnErrorNamingIt) {
 }
 
 TEST(Snapshot, DropbearKilledFailsTheNextRunClearlyAndARestoreBringsItBack) {
-  auto vm = Machine::from_profile("linux-mini", test_options("snapshot-dropbear"));
+  auto vm = Machine::from_profile("linux-mini", machine_options("snapshot-dropbear"));
   vm->wait_for_boot();
   vm->succeed("true");
   vm->snapshot("clean");
@@ -158,7 +129,7 @@ TEST(Snapshot, DropbearKilledFailsTheNextRunClearlyAndARestoreBringsItBack) {
 }
 
 TEST(Snapshot, RebootBringsTheBootMarkersAndSshBack) {
-  auto vm = Machine::from_profile("linux-mini", test_options("reboot"));
+  auto vm = Machine::from_profile("linux-mini", machine_options("reboot"));
   vm->wait_for_boot();
   vm->succeed("echo before > /root/state");
   const auto times = vm->reboot();
@@ -171,7 +142,7 @@ TEST(Snapshot, RebootBringsTheBootMarkersAndSshBack) {
 }
 
 TEST(Snapshot, ScreenshotIsAPng) {
-  auto vm = Machine::from_profile("linux-mini", test_options("screenshot"));
+  auto vm = Machine::from_profile("linux-mini", machine_options("screenshot"));
   vm->wait_for_boot();
   const fs::path png = vm->log_dir() / "screen.png";
   vm->screenshot(png);
@@ -181,7 +152,7 @@ TEST(Snapshot, ScreenshotIsAPng) {
 }
 
 TEST(EphemeralKey, IsInstalledOverTheConsoleAndUsedForSsh) {
-  auto options = test_options("ephemeral-key");
+  auto options = machine_options("ephemeral-key");
   const fs::path file = find_machine_profile("linux-mini", options.profile_path);
   MachineProfile profile = load_machine_profile(file);
   profile.ssh->auth = SshSpec::Auth::kEphemeralKey;

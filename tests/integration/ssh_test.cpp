@@ -11,59 +11,18 @@
 #include "core/error.hpp"
 #include "machine/machine.hpp"
 #include "support/paths.hpp"
+#include "support/test_files.hpp"
+#include "support/test_machine.hpp"
 
 namespace hurdle {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-MachineOptions test_options(const std::string& test_name) {
-  MachineOptions o;
-  o.accel = Accelerator::kTcg;
-  o.log_dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / test_name;
-  fs::remove_all(o.log_dir);
-  o.profile_path = {test::source_dir() / "fixtures" / "machines"};
-  return o;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string sha256_of(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<char> buf(1 << 16);
-  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)
-    EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(in.gcount()));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  std::string hex;
-  char two[3];
-  for (unsigned i = 0; i < length; ++i) {
-    std::snprintf(two, sizeof two, "%02x", digest[i]);
-    hex += two;
-  }
-  return hex;
-}
-
-// A file of random bytes (incompressible, so nothing is faster than it should be).
-void write_random_file(const fs::path& path, std::size_t bytes, unsigned seed) {
-  std::mt19937_64 random(seed);
-  std::ofstream out(path, std::ios::binary);
-  std::vector<std::uint64_t> block(8192);
-  for (std::size_t done = 0; done < bytes;) {
-    for (auto& word : block) word = random();
-    const std::size_t n = std::min(bytes - done, block.size() * sizeof(std::uint64_t));
-    out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
-    done += n;
-  }
-}
+using test::machine_options;
+using test::read_file;
+using test::sha256_of;
+using test::write_random_file;
 
 // One booted linux-mini for the tests of this suite (a boot costs ~3 s under TCG), started by
 // the first test that runs; its logs are named after that test, so that CTest's one process per
@@ -73,7 +32,7 @@ class SshTest : public ::testing::Test {
   void SetUp() override {
     if (vm_ != nullptr) return;
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    vm_ = Machine::from_profile("linux-mini", test_options("ssh-" + name)).release();
+    vm_ = Machine::from_profile("linux-mini", machine_options("ssh-" + name)).release();
     vm_->wait_for_boot();
   }
   static void TearDownTestSuite() {
@@ -208,7 +167,7 @@ TEST_F(SshTest, ThreadsShareTheSessionOneCommandAtATime) {
 }
 
 TEST(SshPassword, APasswordLogsInAndNeverReachesALog) {
-  auto options = test_options("ssh-password");
+  auto options = machine_options("ssh-password");
   MachineProfile profile =
       load_machine_profile(find_machine_profile("linux-mini", options.profile_path));
   const std::string secret = "Tr0ub4dor-hurdle";
