@@ -1,0 +1,84 @@
+// A test suite as read from YAML (scenarios/*.yaml): the machine it runs on, how that machine
+// is booted and provisioned once, defaults, and scenarios made of steps. Plain data; the
+// loader (suite_loader) validates it all before any VM starts, the runner executes it.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/variables.hpp"
+#include "core/error.hpp"
+
+namespace hurdle {
+
+enum class StepKind {
+  kConsoleSend,      // console.send: TEXT              (a line; `raw: true` sends it as is)
+  kConsoleExpect,    // console.expect: PATTERN | {patterns: [..], timeout}
+  kConsoleLogin,     // console.login: {user, password} (the profile's by default)
+  kSshRun,           // ssh.run: COMMAND | {command, exit, stdout, stdout_matches, ...}
+  kSshPut,           // ssh.put: {local, remote}
+  kSshGet,           // ssh.get: {remote, local}
+  kWaitUntil,        // wait_until: COMMAND | {command, interval, timeout}
+  kReboot,           // reboot: {} | {hard: true}
+  kSnapshotSave,     // snapshot.save: TAG
+  kSnapshotRestore,  // snapshot.restore: TAG
+  kQmp,              // qmp: {command, arguments, expect}
+  kExpectPanic,      // expect_panic: {} | {timeout}
+  kScreenshot,       // screenshot: NAME
+};
+
+struct Step {
+  StepKind kind = StepKind::kSshRun;
+  std::string keyword;  // as written, e.g. "ssh.run"
+  SourceLocation where;
+  std::string text;  // the command, text, tag, QMP command or screenshot name
+  bool raw = false;  // console.send without a line ending
+  std::vector<std::string> patterns;
+  int exit_status = 0;  // ssh.run: the status it must return
+  std::optional<std::string> stdout_equals, stdout_matches, stderr_equals, stderr_matches;
+  std::optional<std::string> user, password;
+  std::string local, remote;
+  std::optional<std::chrono::milliseconds> timeout;
+  std::chrono::milliseconds interval{std::chrono::seconds(1)};
+  bool hard = false;
+  nlohmann::json arguments = nlohmann::json::object();  // qmp
+  std::optional<nlohmann::json> expect;                 // qmp: a subset the reply must contain
+  std::vector<std::string> captures;  // named groups of this step's patterns: new variables
+
+  // "ssh.run `uname -s`": for reports and progress lines.
+  [[nodiscard]] std::string describe() const;
+};
+
+enum class Isolation { kFresh, kChained };
+
+struct Scenario {
+  std::string name;
+  std::vector<std::string> tags;
+  std::string description;
+  Isolation isolation = Isolation::kFresh;
+  int retries = 0;
+  std::vector<Step> steps;
+  SourceLocation where;
+};
+
+struct Suite {
+  std::filesystem::path file;
+  std::string name;               // defaults to the file's stem
+  std::filesystem::path machine;  // the profile file (found at load time)
+  Variables variables;            // the suite's `variables:`, env already expanded
+  Variables machine_variables;    // for the profile's ${...} (e.g. image)
+  bool wait_for_boot = true;
+  bool login = false;
+  std::optional<std::string> login_user, login_password;
+  std::vector<Step> provision;
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // default per step
+  int retries = 0;
+  std::vector<Scenario> scenarios;
+};
+
+}  // namespace hurdle

@@ -1,0 +1,411 @@
+#include "scenario/suite_loader.hpp"
+
+#include <re2/re2.h>
+
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "config/yaml_reader.hpp"
+#include "qemu/machine_profile.hpp"
+
+namespace hurdle {
+
+namespace fs = std::filesystem;
+
+std::string Step::describe() const {
+  std::string detail = text;
+  if (kind == StepKind::kConsoleExpect && !patterns.empty()) {
+    detail.clear();
+    for (const auto& p : patterns) detail += (detail.empty() ? "'" : " or '") + p + "'";
+    return keyword + " " + detail;
+  }
+  if (kind == StepKind::kSshPut) detail = local + " -> " + remote;
+  if (kind == StepKind::kSshGet) detail = remote + " -> " + local;
+  return detail.empty() ? keyword : keyword + " `" + detail + "`";
+}
+
+namespace {
+
+const std::map<std::string, StepKind>& step_keywords() {
+  static const std::map<std::string, StepKind> kKeywords = {
+      {"console.send", StepKind::kConsoleSend},
+      {"console.expect", StepKind::kConsoleExpect},
+      {"console.login", StepKind::kConsoleLogin},
+      {"ssh.run", StepKind::kSshRun},
+      {"ssh.put", StepKind::kSshPut},
+      {"ssh.get", StepKind::kSshGet},
+      {"wait_until", StepKind::kWaitUntil},
+      {"reboot", StepKind::kReboot},
+      {"snapshot.save", StepKind::kSnapshotSave},
+      {"snapshot.restore", StepKind::kSnapshotRestore},
+      {"qmp", StepKind::kQmp},
+      {"expect_panic", StepKind::kExpectPanic},
+      {"screenshot", StepKind::kScreenshot},
+  };
+  return kKeywords;
+}
+
+std::string keyword_list() {
+  std::string list;
+  for (const auto& [k, v] : step_keywords()) list += (list.empty() ? "" : ", ") + k;
+  return list;
+}
+
+// What the loader knows while it reads: the file, and the variables defined so far (values
+// are placeholders for captured ones; only the names matter for validation).
+struct Reader {
+  fs::path file;
+  Variables known;
+
+  // Checks that every ${...} in the node's text is defined; returns the text unexpanded (the
+  // runner expands it when the step runs, once captured values exist).
+  std::string text(const YAML::Node& node) const {
+    const std::string raw = as_string(node, file);
+    (void)expand_variables(raw, known, location_of(node, file));
+    return raw;
+  }
+
+  // A regex: variables checked, then compiled with placeholders; its named groups returned.
+  std::string regex(const YAML::Node& node, std::vector<std::string>* captures) const {
+    const std::string raw = text(node);
+    Variables placeholders = known;
+    for (auto& [name, value] : placeholders) value = "x";
+    const std::string expanded = expand_variables(raw, placeholders, location_of(node, file));
+    RE2::Options options;
+    options.set_log_errors(false);
+    RE2 re(expanded, options);
+    if (!re.ok()) fail_at(node, file, "invalid regular expression '" + raw + "': " + re.error());
+    if (captures != nullptr) {
+      for (const auto& [name, index] : re.NamedCapturingGroups()) captures->push_back(name);
+    }
+    return raw;
+  }
+
+  std::chrono::milliseconds duration(const YAML::Node& node) const {
+    const auto d = as_duration(node, file);
+    if (d.count() <= 0) fail_at(node, file, "expected a duration above zero");
+    return d;
+  }
+};
+
+Step read_step(const YAML::Node& item, Reader& r) {
+  if (!item.IsMap() || item.size() != 1) {
+    fail_at(
+        item, r.file,
+        "expected a step: a mapping with one key, the step's name (one of " + keyword_list() + ")");
+  }
+  const auto entry = *item.begin();
+  const std::string keyword = entry.first.Scalar();
+  const auto kind = step_keywords().find(keyword);
+  if (kind == step_keywords().end()) {
+    fail_at(entry.first, r.file,
+            "unknown step '" + keyword + "'; expected one of " + keyword_list());
+  }
+  Step s;
+  s.kind = kind->second;
+  s.keyword = keyword;
+  s.where = location_of(entry.first, r.file);
+  const YAML::Node value = entry.second;
+  const bool is_scalar = value.IsScalar();
+  const bool is_empty = !value || value.IsNull();
+  if (!is_scalar && !is_empty && !value.IsMap()) {
+    fail_at(value, r.file, "expected the " + keyword + " step's value as text or a mapping");
+  }
+  std::optional<MappingReader> m;
+  if (value.IsMap()) m.emplace(value, r.file, "the " + keyword + " step");
+  const auto need_scalar_or = [&](const char* key) -> YAML::Node {
+    if (is_scalar) return value;
+    if (is_empty) fail_at(item, r.file, keyword + " needs a value (" + key + ")");
+    return m->require(key);
+  };
+  const auto timeout = [&] {
+    if (m && m->has("timeout")) s.timeout = r.duration(m->get("timeout"));
+  };
+
+  switch (s.kind) {
+    case StepKind::kConsoleSend:
+      s.text = r.text(need_scalar_or("text"));
+      if (m && m->has("raw")) s.raw = as_bool(m->get("raw"), r.file);
+      break;
+    case StepKind::kConsoleExpect: {
+      const YAML::Node p = is_scalar ? value : (is_empty ? value : m->get("patterns"));
+      if (!p || p.IsNull())
+        fail_at(is_empty ? item : value, r.file,
+                "console.expect needs a pattern, or patterns: [..]");
+      if (p.IsSequence()) {
+        if (p.size() == 0) fail_at(p, r.file, "expected at least one pattern");
+        for (const auto& one : p) s.patterns.push_back(r.regex(one, &s.captures));
+      } else {
+        s.patterns.push_back(r.regex(p, &s.captures));
+      }
+      timeout();
+      break;
+    }
+    case StepKind::kConsoleLogin:
+      if (is_scalar) fail_at(value, r.file, "expected console.login as {} or {user, password}");
+      if (m && m->has("user")) s.user = r.text(m->get("user"));
+      if (m && m->has("password")) s.password = r.text(m->get("password"));
+      timeout();
+      break;
+    case StepKind::kSshRun:
+    case StepKind::kWaitUntil:
+      s.text = r.text(need_scalar_or("command"));
+      if (m) {
+        if (s.kind == StepKind::kSshRun && m->has("exit")) {
+          const auto code = as_integer(m->get("exit"), r.file);
+          if (code < 0 || code > 255)
+            fail_at(m->get("exit"), r.file, "expected an exit status from 0 to 255");
+          s.exit_status = static_cast<int>(code);
+        }
+        if (s.kind == StepKind::kSshRun) {
+          if (m->has("stdout")) s.stdout_equals = r.text(m->get("stdout"));
+          if (m->has("stderr")) s.stderr_equals = r.text(m->get("stderr"));
+          if (m->has("stdout_matches"))
+            s.stdout_matches = r.regex(m->get("stdout_matches"), &s.captures);
+          if (m->has("stderr_matches"))
+            s.stderr_matches = r.regex(m->get("stderr_matches"), &s.captures);
+        }
+        if (s.kind == StepKind::kWaitUntil && m->has("interval"))
+          s.interval = r.duration(m->get("interval"));
+      }
+      timeout();
+      break;
+    case StepKind::kSshPut:
+    case StepKind::kSshGet:
+      if (!m)
+        fail_at(is_empty ? item : value, r.file, "expected " + keyword + " as {local, remote}");
+      s.local = r.text(m->require("local"));
+      s.remote = r.text(m->require("remote"));
+      timeout();
+      break;
+    case StepKind::kReboot:
+      if (is_scalar) fail_at(value, r.file, "expected reboot as {} or {hard: true}");
+      if (m && m->has("hard")) s.hard = as_bool(m->get("hard"), r.file);
+      timeout();
+      break;
+    case StepKind::kSnapshotSave:
+    case StepKind::kSnapshotRestore:
+      s.text = r.text(need_scalar_or("tag"));
+      if (s.text.empty() ||
+          s.text.find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-${}:") !=
+              std::string::npos)
+        fail_at(is_scalar ? value : m->get("tag"), r.file,
+                "expected a snapshot tag of letters, digits, '_', '.' or '-'");
+      if (s.text == "pristine" && s.kind == StepKind::kSnapshotSave)
+        fail_at(is_scalar ? value : m->get("tag"), r.file,
+                "the tag 'pristine' is the runner's own; choose another");
+      break;
+    case StepKind::kQmp: {
+      if (!m)
+        fail_at(is_empty ? item : value, r.file, "expected qmp as {command, arguments, expect}");
+      s.text = r.text(m->require("command"));
+      const auto json_of = [&](const YAML::Node& node) {
+        if (!node.IsMap()) fail_at(node, r.file, "expected a mapping");
+        // YAML to JSON through the emitter: scalars stay strings unless they are numbers/bools.
+        std::function<nlohmann::json(const YAML::Node&)> convert =
+            [&](const YAML::Node& n) -> nlohmann::json {
+          if (n.IsMap()) {
+            nlohmann::json o = nlohmann::json::object();
+            for (const auto& kv : n) o[kv.first.Scalar()] = convert(kv.second);
+            return o;
+          }
+          if (n.IsSequence()) {
+            nlohmann::json a = nlohmann::json::array();
+            for (const auto& e : n) a.push_back(convert(e));
+            return a;
+          }
+          if (n.IsNull()) return nullptr;
+          const std::string t = n.Scalar();
+          if (n.Tag() != "!") {
+            if (t == "true") return true;
+            if (t == "false") return false;
+            char* end = nullptr;
+            const long long i = std::strtoll(t.c_str(), &end, 10);
+            if (!t.empty() && end != nullptr && *end == '\0') return i;
+          }
+          (void)r.text(n);
+          return t;
+        };
+        return convert(node);
+      };
+      if (m->has("arguments")) s.arguments = json_of(m->get("arguments"));
+      if (m->has("expect")) s.expect = json_of(m->get("expect"));
+      timeout();
+      break;
+    }
+    case StepKind::kExpectPanic:
+      if (is_scalar) fail_at(value, r.file, "expected expect_panic as {} or {timeout}");
+      timeout();
+      break;
+    case StepKind::kScreenshot:
+      s.text = is_empty ? "screenshot" : r.text(need_scalar_or("name"));
+      break;
+  }
+  if (m) m->finish();
+  for (const auto& name : s.captures) r.known[name] = "";
+  return s;
+}
+
+std::vector<Step> read_steps(const YAML::Node& node, const YAML::Node& owner, Reader& r,
+                             const std::string& what) {
+  if (!node || node.IsNull()) fail_at(owner, r.file, what + " needs steps: a list");
+  if (!node.IsSequence()) fail_at(node, r.file, "expected " + what + " as a list of steps");
+  std::vector<Step> steps;
+  for (const auto& item : node) steps.push_back(read_step(item, r));
+  return steps;
+}
+
+// A typo in a key is the likeliest cause of any later error in that mapping: report it first.
+void reject_unknown_keys(MappingReader& m, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) (void)m.has(key);
+  m.finish();
+}
+
+bool valid_test_name(const std::string& name) {
+  return !name.empty() && name.find_first_not_of(
+                              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+                              std::string::npos;
+}
+
+std::vector<fs::path> search_path(const fs::path& suite_file, const std::vector<fs::path>& extra) {
+  std::vector<fs::path> path = extra;
+  if (const char* env = std::getenv("HURDLE_PROFILE_PATH"); env != nullptr) {
+    std::stringstream ss(env);
+    for (std::string dir; std::getline(ss, dir, ':');)
+      if (!dir.empty()) path.emplace_back(dir);
+  }
+  const fs::path dir = fs::absolute(suite_file).parent_path();
+  for (const auto& up : {dir, dir.parent_path(), dir.parent_path().parent_path()})
+    path.push_back(up / "fixtures" / "machines");
+  return path;
+}
+
+}  // namespace
+
+Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path) {
+  const YAML::Node root = load_yaml_file(file);
+  if (!root.IsMap())
+    fail_at(root, file, "expected a suite: a mapping with machine: and scenarios:");
+  MappingReader m(root, file, "a suite");
+  reject_unknown_keys(m, {"suite", "machine", "variables", "boot", "defaults", "scenarios"});
+  Suite suite;
+  suite.file = file;
+  suite.name = m.string("suite", file.stem().string());
+  if (!valid_test_name(suite.name))
+    fail_at(m.has("suite") ? m.get("suite") : root, file,
+            "expected a suite name of letters, digits, '_' or '-', found '" + suite.name + "'");
+  Reader r{file, {}};
+  if (const YAML::Node vars = m.get("variables"); vars && !vars.IsNull()) {
+    if (!vars.IsMap()) fail_at(vars, file, "expected variables as a mapping of name: value");
+    for (const auto& kv : vars) {
+      const std::string value = expand_variables(as_string(kv.second, file), suite.variables,
+                                                 location_of(kv.second, file));
+      suite.variables[kv.first.Scalar()] = value;
+    }
+  }
+  r.known = suite.variables;
+
+  // The machine: a profile name or path, and the variables its ${...} need.
+  YAML::Node machine = m.require("machine");
+  std::string profile_name;
+  if (machine.IsScalar()) {
+    profile_name = r.text(machine);
+  } else {
+    MappingReader mm(machine, file, "the machine section");
+    profile_name = r.text(mm.require("profile"));
+    if (const YAML::Node v = mm.get("variables"); v && !v.IsNull()) {
+      if (!v.IsMap()) fail_at(v, file, "expected machine variables as a mapping");
+      for (const auto& kv : v)
+        suite.machine_variables[kv.first.Scalar()] = expand_variables(
+            as_string(kv.second, file), suite.variables, location_of(kv.second, file));
+    }
+    mm.finish();
+  }
+  const std::string expanded =
+      expand_variables(profile_name, suite.variables, location_of(machine, file));
+  fs::path candidate = expanded;
+  if (candidate.is_relative() &&
+      (expanded.find('/') != std::string::npos || candidate.extension() == ".yaml"))
+    candidate = fs::absolute(file).parent_path() / candidate;
+  try {
+    suite.machine = find_machine_profile(candidate.is_absolute() ? candidate.string() : expanded,
+                                         search_path(file, profile_path));
+  } catch (const ConfigError& e) {
+    fail_at(machine, file, e.problem());
+  }
+
+  if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull()) {
+    MappingReader b(boot, file, "the boot section");
+    if (b.has("wait_for_boot")) suite.wait_for_boot = as_bool(b.get("wait_for_boot"), file);
+    if (const YAML::Node login = b.get("login"); login && !login.IsNull()) {
+      if (login.IsScalar()) {
+        suite.login = as_bool(login, file);
+      } else {
+        MappingReader l(login, file, "the login section");
+        suite.login = true;
+        if (l.has("user")) suite.login_user = r.text(l.get("user"));
+        if (l.has("password")) suite.login_password = r.text(l.get("password"));
+        l.finish();
+      }
+    }
+    if (b.has("provision")) suite.provision = read_steps(b.get("provision"), boot, r, "provision");
+    b.finish();
+  }
+  if (const YAML::Node d = m.get("defaults"); d && !d.IsNull()) {
+    MappingReader dm(d, file, "the defaults section");
+    if (dm.has("timeout")) suite.timeout = r.duration(dm.get("timeout"));
+    if (dm.has("retries")) {
+      const auto n = as_integer(dm.get("retries"), file);
+      if (n < 0 || n > 10) fail_at(dm.get("retries"), file, "expected retries from 0 to 10");
+      suite.retries = static_cast<int>(n);
+    }
+    dm.finish();
+  }
+
+  const YAML::Node scenarios = m.require("scenarios");
+  if (!scenarios.IsSequence() || scenarios.size() == 0)
+    fail_at(scenarios, file, "expected scenarios as a non-empty list");
+  const Variables after_provision = r.known;
+  std::set<std::string> names;
+  for (const auto& node : scenarios) {
+    if (!node.IsMap()) fail_at(node, file, "expected a scenario: a mapping with name: and steps:");
+    MappingReader sm(node, file, "a scenario");
+    reject_unknown_keys(sm, {"name", "tags", "description", "isolation", "retries", "steps"});
+    Scenario sc;
+    sc.where = location_of(node, file);
+    const YAML::Node name = sm.require("name");
+    sc.name = as_string(name, file);
+    if (!valid_test_name(sc.name))
+      fail_at(name, file,
+              "expected a scenario name of letters, digits, '_' or '-', found '" + sc.name + "'");
+    if (!names.insert(sc.name).second)
+      fail_at(name, file, "a second scenario named '" + sc.name + "'");
+    if (sm.has("tags")) sc.tags = as_string_list(sm.get("tags"), file);
+    sc.description = sm.string("description");
+    const std::string isolation = sm.string("isolation", "fresh");
+    if (isolation == "chained") {
+      sc.isolation = Isolation::kChained;
+    } else if (isolation != "fresh") {
+      fail_at(sm.get("isolation"), file,
+              "expected isolation fresh or chained, found '" + isolation + "'");
+    }
+    sc.retries = suite.retries;
+    if (sm.has("retries")) {
+      const auto n = as_integer(sm.get("retries"), file);
+      if (n < 0 || n > 10) fail_at(sm.get("retries"), file, "expected retries from 0 to 10");
+      sc.retries = static_cast<int>(n);
+    }
+    r.known = after_provision;  // a scenario sees the suite's and provisioning's variables
+    sc.steps = read_steps(sm.get("steps"), node, r, "scenario '" + sc.name + "'");
+    sm.finish();
+    suite.scenarios.push_back(std::move(sc));
+  }
+  m.finish();
+  return suite;
+}
+
+}  // namespace hurdle
