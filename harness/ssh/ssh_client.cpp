@@ -42,6 +42,12 @@ std::shared_ptr<SshSession> SshClient::session_within(Clock::time_point deadline
     std::lock_guard lock(mutex_);
     if (session_ && session_->usable()) return session_;
   }
+  // Threads that find no session wait here while one of them connects, then take its session.
+  std::lock_guard connecting(connect_mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    if (session_ && session_->usable()) return session_;
+  }
   const auto start = Clock::now();
   auto backoff = std::chrono::milliseconds(100);
   std::string last_error;

@@ -58,6 +58,7 @@ class SshClient {
   SshLog log_;
   HostKeyPin pin_;
   mutable std::mutex mutex_;  // guards session_ (the session serialises its own calls)
+  std::mutex connect_mutex_;  // one thread connects; the others wait for its session
   std::shared_ptr<SshSession> session_;
 };
 
