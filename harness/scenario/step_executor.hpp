@@ -1,0 +1,50 @@
+// Runs the steps of a scenario on a Machine: expands ${...} with the suite's variables and
+// the values captured so far, performs the step, checks what it must check, and records the
+// named groups it captured. A step that does not get what it expects throws StepFailed with
+// the step, where it is written, and what was expected versus what came.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "config/variables.hpp"
+#include "machine/machine.hpp"
+#include "scenario/suite.hpp"
+
+namespace hurdle {
+
+class StepFailed : public Error {
+ public:
+  StepFailed(const Step& step, const std::string& expected, const std::string& got);
+  [[nodiscard]] const std::string& expected() const { return expected_; }
+  [[nodiscard]] const std::string& got() const { return got_; }
+
+ private:
+  std::string expected_;
+  std::string got_;
+};
+
+class StepExecutor {
+ public:
+  // `files`: where ssh.get and screenshot put what they fetch (the scenario's report folder).
+  StepExecutor(Machine& machine, Variables variables, std::filesystem::path files,
+               std::chrono::milliseconds default_timeout);
+
+  void run(const Step& step);
+
+  [[nodiscard]] const Variables& variables() const { return variables_; }
+
+ private:
+  std::string expand(const std::string& text, const Step& step) const;
+  std::chrono::milliseconds timeout_of(const Step& step) const;
+  void capture(const std::string& pattern, const std::string& text);
+
+  Machine& machine_;
+  Variables variables_;
+  std::filesystem::path files_;
+  std::chrono::milliseconds default_timeout_;
+};
+
+}  // namespace hurdle

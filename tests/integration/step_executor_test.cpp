@@ -1,0 +1,88 @@
+// Steps of YAML suites executed on the linux-mini guest under TCG: the example suite's steps
+// all pass (with a pristine snapshot restored before each fresh scenario), and failing steps
+// say what they expected and what came.
+#include "scenario/step_executor.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "scenario/suite_loader.hpp"
+#include "support/paths.hpp"
+#include "support/test_machine.hpp"
+
+namespace hurdle {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+TEST(StepExecutor, TheExampleSuitesStepsAllPass) {
+  const Suite suite = load_suite(test::source_dir() / "scenarios/examples/linux-mini.yaml");
+  auto vm = Machine::start(load_machine_profile(suite.machine, suite.machine_variables),
+                           test::machine_options("steps-example"));
+  vm->wait_for_boot();
+  vm->login();
+  StepExecutor provision(*vm, suite.variables, vm->log_dir() / "files", suite.timeout);
+  for (const auto& step : suite.provision) provision.run(step);
+  vm->snapshot("pristine");
+  for (const auto& scenario : suite.scenarios) {
+    if (scenario.isolation == Isolation::kFresh) vm->restore("pristine");
+    StepExecutor steps(*vm, provision.variables(), vm->log_dir() / "files" / scenario.name,
+                       suite.timeout);
+    for (const auto& step : scenario.steps) {
+      SCOPED_TRACE(scenario.name + ": " + step.describe());
+      EXPECT_NO_THROW(steps.run(step));
+    }
+    if (scenario.name == "kernel-is-linux") {
+      // The named group of stdout_matches became ${release}.
+      std::ifstream in(test::guest_dir("linux-mini") / "kernel.release");
+      std::string release;
+      std::getline(in, release);
+      EXPECT_EQ(release.rfind(steps.variables().at("release"), 0), 0u);
+    }
+  }
+  EXPECT_TRUE(fs::exists(vm->log_dir() / "files" / "files-round-trip" / "os-release.copy"));
+}
+
+fs::path write_suite(const std::string& steps) {
+  const fs::path file = fs::temp_directory_path() / "hurdle-step-executor-test.yaml";
+  std::ofstream(file) << "machine: "
+                      << (test::source_dir() / "fixtures/machines/linux-mini.yaml").string()
+                      << "\nscenarios:\n  - name: a\n    steps:\n"
+                      << steps;
+  return file;
+}
+
+TEST(StepExecutor, FailingStepsSayWhatTheyExpectedAndWhatCame) {
+  const Suite suite = load_suite(
+      write_suite("      - ssh.run: 'echo out; echo err >&2; exit 4'\n"
+                  "      - ssh.run: { command: echo GNU, stdout: \"Linux\\n\" }\n"
+                  "      - ssh.run: { command: uname -s, stdout_matches: '^GNU' }\n"
+                  "      - qmp: { command: query-status, expect: { status: paused } }\n"));
+  auto vm =
+      Machine::start(load_machine_profile(suite.machine), test::machine_options("steps-failing"));
+  vm->wait_for_boot();
+  StepExecutor steps(*vm, suite.variables, vm->log_dir() / "files", 30s);
+  const auto& s = suite.scenarios.at(0).steps;
+  const auto message = [&](const Step& step) -> std::string {
+    try {
+      steps.run(step);
+    } catch (const StepFailed& e) {
+      return e.what();
+    }
+    return "no failure";
+  };
+  EXPECT_THAT(message(s[0]),
+              HasSubstr(":5:9: ssh.run `echo out; echo err >&2; exit 4`: expected exit "
+                        "status 0, got exit status 4 (stdout \"out\\n\", stderr \"err\\n\")"));
+  EXPECT_THAT(message(s[1]),
+              HasSubstr(":6:9: ssh.run `echo GNU`: expected stdout \"Linux\\n\", got \"GNU\\n\""));
+  EXPECT_THAT(message(s[2]), HasSubstr("expected stdout matching '^GNU', got \"Linux\\n\""));
+  EXPECT_THAT(message(s[3]), HasSubstr("expected a reply containing {\"status\":\"paused\"}"));
+}
+
+}  // namespace
+}  // namespace hurdle
