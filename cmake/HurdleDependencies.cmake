@@ -23,6 +23,8 @@ hurdle_need(yaml-cpp libyaml-cpp-dev CONFIG)
 hurdle_need(CURL libcurl4-openssl-dev)
 hurdle_need(LibArchive libarchive-dev)
 hurdle_need(OpenSSL libssl-dev)
+# The scenario runner registers scenarios as GoogleTest tests.
+hurdle_need(GTest "libgtest-dev" CONFIG)
 
 # RE2 ships a CMake package from 2023 on; Debian 12's has only pkg-config.
 if(NOT TARGET re2::re2)

@@ -5,13 +5,101 @@
 
 #include <iostream>
 
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+
 #include "core/error.hpp"
 #include "core/version.hpp"
+#include "scenario/gtest_registration.hpp"
 #include "scenario/suite_loader.hpp"
+#include "scenario/suite_runner.hpp"
 
 namespace {
 
 constexpr int kBadInput = 2;
+constexpr int kInfrastructure = 3;
+
+struct RunArguments {
+  std::vector<std::string> files;
+  std::string filter;
+  std::string shard;  // INDEX/COUNT
+  int repeat = 1;
+  std::string junit;
+  std::string report_dir = "reports";
+  bool fail_fast = false;
+  std::string accel;
+  double timeout_scale = 1.0;
+  std::vector<std::string> gtest_flags;  // anything else, passed to GoogleTest as it is
+};
+
+std::string run_name() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  return std::string("run-") + stamp + "-" + std::to_string(::getpid());
+}
+
+// `hurdle run SUITES...`: every suite is validated first (exit 2), then run as GoogleTest tests.
+int run(const RunArguments& a, const char* program) {
+  std::vector<hurdle::Suite> suites;
+  try {
+    for (const auto& f : a.files) suites.push_back(hurdle::load_suite(f));
+  } catch (const hurdle::Error& e) {
+    std::cerr << e.what() << "\n";
+    return kBadInput;
+  }
+  hurdle::RunOptions options;
+  options.report_dir = std::filesystem::path(a.report_dir) / run_name();
+  options.timeout_scale = a.timeout_scale;
+  try {
+    if (!a.accel.empty()) options.accel = hurdle::parse_accelerator(a.accel, "--accel");
+  } catch (const hurdle::Error& e) {
+    std::cerr << e.what() << "\n";
+    return kBadInput;
+  }
+  std::vector<std::string> gtest_args = {program};
+  if (!a.filter.empty()) gtest_args.push_back("--gtest_filter=" + a.filter);
+  if (a.repeat != 1) gtest_args.push_back("--gtest_repeat=" + std::to_string(a.repeat));
+  if (a.fail_fast) gtest_args.push_back("--gtest_fail_fast");
+  if (!a.junit.empty()) gtest_args.push_back("--gtest_output=xml:" + a.junit);
+  if (!a.shard.empty()) {
+    const auto slash = a.shard.find('/');
+    if (slash == std::string::npos) {
+      std::cerr << "--shard: expected INDEX/COUNT, such as 0/4, found '" << a.shard << "'\n";
+      return kBadInput;
+    }
+    ::setenv("GTEST_SHARD_INDEX", a.shard.substr(0, slash).c_str(), 1);
+    ::setenv("GTEST_TOTAL_SHARDS", a.shard.substr(slash + 1).c_str(), 1);
+  }
+  gtest_args.insert(gtest_args.end(), a.gtest_flags.begin(), a.gtest_flags.end());
+  std::vector<char*> argv;
+  for (auto& arg : gtest_args) argv.push_back(arg.data());
+  int argc = static_cast<int>(argv.size());
+  ::testing::InitGoogleTest(&argc, argv.data());
+
+  std::vector<std::unique_ptr<hurdle::SuiteRunner>> runners;
+  for (auto& suite : suites) {
+    runners.push_back(std::make_unique<hurdle::SuiteRunner>(std::move(suite), options));
+    hurdle::register_scenarios(*runners.back());
+  }
+  const int status = RUN_ALL_TESTS();
+  bool infrastructure = false;
+  for (const auto& r : runners) {
+    if (r->infrastructure_error()) {
+      std::cerr << "hurdle: " << r->suite().name << ": " << *r->infrastructure_error() << "\n";
+      infrastructure = true;
+    }
+  }
+  runners.clear();  // machines shut down before the summary line
+  std::cout << "hurdle: reports in " << options.report_dir.string() << "\n";
+  if (infrastructure) return kInfrastructure;
+  return status == 0 ? 0 : 1;
+}
 
 // `hurdle validate FILES...`: loads every suite as `hurdle run` would, starts nothing.
 int validate(const std::vector<std::string>& files) {
@@ -48,6 +136,26 @@ int main(int argc, char** argv) {
                          "machine profile) without starting anything; exit 2 on any error");
   validate_cmd->add_option("files", validate_files, "suite files (YAML)")->required();
 
+  RunArguments run_args;
+  CLI::App* run_cmd = app.add_subcommand(
+      "run",
+      "Run suites: one boot per suite, a snapshot before each scenario, rollback on failure");
+  run_cmd->add_option("files", run_args.files, "suite files (YAML)")->required();
+  run_cmd->add_option("--filter", run_args.filter, "GoogleTest filter, e.g. 'linux-mini.*-*slow*'");
+  run_cmd->add_option("--shard", run_args.shard, "run shard INDEX of COUNT, e.g. 0/4");
+  run_cmd->add_option("--repeat", run_args.repeat, "run every scenario N times");
+  run_cmd->add_option("--junit", run_args.junit, "write a JUnit XML report here");
+  run_cmd->add_option("--report-dir", run_args.report_dir,
+                      "where run folders go (default reports)");
+  run_cmd->add_flag("--fail-fast", run_args.fail_fast, "stop at the first failed scenario");
+  run_cmd->add_flag(
+      "--keep-going", [&](std::int64_t) { run_args.fail_fast = false; },
+      "run every scenario whatever fails (the default)");
+  run_cmd->add_option("--accel", run_args.accel,
+                      "auto, kvm or tcg (overrides profiles and HURDLE_ACCEL)");
+  run_cmd->add_option("--timeout-scale", run_args.timeout_scale, "multiply every step time-out");
+  run_cmd->allow_extras();  // --gtest_* flags go to GoogleTest
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,6 +163,10 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kBadInput;
   }
   if (validate_cmd->parsed()) return validate(validate_files);
+  if (run_cmd->parsed()) {
+    run_args.gtest_flags = run_cmd->remaining();
+    return run(run_args, argv[0]);
+  }
   std::cout << app.help();
   return 0;
 }

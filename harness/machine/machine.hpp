@@ -120,6 +120,8 @@ class Machine {
 
   // Snapshots of the whole machine (RAM, devices, disks) in the per-run overlays.
   std::chrono::milliseconds snapshot(const std::string& tag);
+  // False when the machine has no writable qcow2 disk to keep snapshots in (a live ISO).
+  [[nodiscard]] bool supports_snapshots() const { return snapshots_ && snapshots_->usable(); }
   // Loads `tag`; the console drops output from before, SSH reconnects, the host-key pin is the
   // one of the snapshot, and the guest is proven alive (SSH round trip when SSH answered at
   // snapshot time, else QMP status running).

@@ -281,6 +281,7 @@ std::vector<fs::path> search_path(const fs::path& suite_file, const std::vector<
   const fs::path dir = fs::absolute(suite_file).parent_path();
   for (const auto& up : {dir, dir.parent_path(), dir.parent_path().parent_path()})
     path.push_back(up / "fixtures" / "machines");
+  path.emplace_back("fixtures/machines");  // from where hurdle runs, as Machine searches
   return path;
 }
 

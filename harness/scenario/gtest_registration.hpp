@@ -1,0 +1,20 @@
+// Registers each scenario of a suite as a GoogleTest test (testing::RegisterTest): test suite
+// = the suite's name, test = the scenario's name, file and line = where the scenario is
+// written. So --gtest_filter, --gtest_repeat, --gtest_shuffle, --gtest_list_tests and sharding
+// (GTEST_TOTAL_SHARDS, GTEST_SHARD_INDEX) work unchanged. Results are also kept for reports.
+#pragma once
+
+#include <functional>
+
+#include "scenario/suite_runner.hpp"
+
+namespace hurdle {
+
+// Called after each scenario with its result (progress lines, reports).
+using ScenarioObserver =
+    std::function<void(const SuiteRunner&, const Scenario&, const ScenarioResult&)>;
+
+// `runner` must outlive RUN_ALL_TESTS().
+void register_scenarios(SuiteRunner& runner, ScenarioObserver observer = {});
+
+}  // namespace hurdle

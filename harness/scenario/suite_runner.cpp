@@ -1,0 +1,227 @@
+#include "scenario/suite_runner.hpp"
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/duration_text.hpp"
+#include "scenario/step_executor.hpp"
+
+namespace hurdle {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kPristine = "pristine";
+
+std::string end_tag(std::size_t index) { return "end-" + std::to_string(index); }
+
+std::string kind_of(const std::exception& e) {
+  if (dynamic_cast<const StepFailed*>(&e)) return "StepFailed";
+  if (dynamic_cast<const CommandFailed*>(&e)) return "CommandFailed";
+  if (dynamic_cast<const TimeoutError*>(&e)) return "TimeoutError";
+  if (dynamic_cast<const ConsoleError*>(&e)) return "ConsoleError";
+  if (dynamic_cast<const SshError*>(&e)) return "SshError";
+  if (dynamic_cast<const QmpError*>(&e)) return "QmpError";
+  if (dynamic_cast<const QemuError*>(&e)) return "QemuError";
+  if (dynamic_cast<const ConfigError*>(&e)) return "ConfigError";
+  return "Error";
+}
+
+std::chrono::milliseconds scaled(std::chrono::milliseconds d, double scale) {
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(d.count()) * scale));
+}
+
+void write_steps_json(const ScenarioResult& r) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& s : r.steps) {
+    steps.push_back({{"step", s.step},
+                     {"where", s.where.str()},
+                     {"seconds", std::chrono::duration<double>(s.elapsed).count()},
+                     {"passed", s.passed},
+                     {"message", s.message}});
+  }
+  std::ofstream(r.folder / "steps.json") << steps.dump(2) << '\n';
+}
+
+}  // namespace
+
+SuiteRunner::SuiteRunner(Suite suite, RunOptions options)
+    : suite_(std::move(suite)), options_(std::move(options)) {}
+
+SuiteRunner::~SuiteRunner() {
+  try {
+    if (machine_) machine_->shutdown();
+  } catch (...) {
+    // The machine's destructor kills what is left.
+  }
+}
+
+void SuiteRunner::boot() {
+  MachineOptions mo;
+  mo.accel = options_.accel;
+  mo.log_dir = options_.report_dir / suite_.name / "machine";
+  mo.profile_path = options_.profile_path;
+  machine_ = Machine::start(load_machine_profile(suite_.machine, suite_.machine_variables), mo);
+  if (suite_.wait_for_boot) machine_->wait_for_boot();
+  if (suite_.login) machine_->login(suite_.login_user, suite_.login_password);
+  StepExecutor provision(*machine_, suite_.variables,
+                         options_.report_dir / suite_.name / "provision",
+                         scaled(suite_.timeout, options_.timeout_scale));
+  for (const auto& step : suite_.provision) provision.run(step);
+  provisioned_ = provision.variables();
+  used_ = false;
+  if (machine_->supports_snapshots()) machine_->snapshot(kPristine);
+}
+
+std::string SuiteRunner::start_tag(std::size_t index) const {
+  if (suite_.scenarios[index].isolation == Isolation::kChained && last_passed_)
+    return end_tag(*last_passed_);
+  return kPristine;
+}
+
+ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_tag) {
+  const Scenario& sc = suite_.scenarios[index];
+  ScenarioResult r;
+  r.where = sc.where;
+  r.folder = options_.report_dir / suite_.name / sc.name;
+  fs::create_directories(r.folder);
+  if (machine_->supports_snapshots()) {
+    machine_->restore(from_tag);
+  } else if (used_) {
+    machine_->note("no snapshots on this machine: starting it afresh for " + sc.name);
+    machine_.reset();
+    boot();
+  }
+  used_ = true;
+  StepExecutor steps(*machine_, provisioned_, r.folder,
+                     scaled(suite_.timeout, options_.timeout_scale));
+  for (const auto& step : sc.steps) {
+    StepRecord record{step.describe(), step.where};
+    const auto t0 = Clock::now();
+    try {
+      Step adjusted = step;
+      if (step.timeout) adjusted.timeout = scaled(*step.timeout, options_.timeout_scale);
+      steps.run(adjusted);
+      record.passed = true;
+    } catch (const std::exception& e) {
+      record.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+      record.message = e.what();
+      r.steps.push_back(record);
+      r.status = ScenarioStatus::kFailed;
+      r.error_kind = kind_of(e);
+      r.where = step.where;
+      r.message = dynamic_cast<const StepFailed*>(&e)
+                      ? std::string(e.what())
+                      : step.where.str() + ": " + step.describe() + ": " + e.what();
+      // QEMU gone is not the scenario's failure: it is an error of the run.
+      if (dynamic_cast<const QemuError*>(&e)) r.status = ScenarioStatus::kError;
+      return r;
+    }
+    record.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    r.steps.push_back(record);
+  }
+  r.status = ScenarioStatus::kPassed;
+  return r;
+}
+
+void SuiteRunner::collect_artifacts(ScenarioResult& r) {
+  if (!machine_ || !machine_->running()) return;
+  const auto keep = [&](const fs::path& file) { r.attachments.push_back(file); };
+  try {
+    std::ofstream(r.folder / "console-tail.txt") << machine_->console().tail(8192);
+    keep(r.folder / "console-tail.txt");
+  } catch (const std::exception&) {
+  }
+  try {
+    std::ofstream(r.folder / "query-status.json")
+        << machine_->qmp().execute("query-status").dump(2);
+    keep(r.folder / "query-status.json");
+  } catch (const std::exception&) {
+  }
+  try {
+    machine_->screenshot(r.folder / "screenshot.png");
+    keep(r.folder / "screenshot.png");
+  } catch (const std::exception&) {
+  }
+}
+
+void SuiteRunner::roll_back(const std::string& tag) {
+  if (!machine_->supports_snapshots()) return;  // the next scenario starts the machine afresh
+  try {
+    machine_->restore(tag);
+    return;
+  } catch (const std::exception& e) {
+    machine_->note(std::string("rollback to ") + tag + " failed: " + e.what() +
+                   "; rebooting from scratch");
+  }
+  try {
+    machine_.reset();
+    last_passed_.reset();
+    boot();
+  } catch (const std::exception& e) {
+    broken_ = std::string("the machine could not be rebuilt after a failed rollback: ") + e.what();
+  }
+}
+
+ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
+  const Scenario& sc = suite_.scenarios[index];
+  const auto t0 = Clock::now();
+  ScenarioResult result;
+  result.where = sc.where;
+  result.folder = options_.report_dir / suite_.name / sc.name;
+  if (!machine_ && !broken_) {
+    try {
+      boot();
+    } catch (const std::exception& e) {
+      broken_ = std::string("the machine did not boot: ") + e.what();
+    }
+  }
+  if (broken_) {
+    result.status = ScenarioStatus::kError;
+    result.error_kind = "InfrastructureError";
+    result.message = *broken_;
+    return result;
+  }
+  const std::string from = start_tag(index);
+  for (int attempt_no = 1; attempt_no <= sc.retries + 1; ++attempt_no) {
+    try {
+      result = attempt(index, from);
+    } catch (const std::exception& e) {  // the restore before the steps failed
+      result.status = ScenarioStatus::kError;
+      result.error_kind = kind_of(e);
+      result.message = "restoring '" + from + "' before the scenario failed: " + e.what();
+    }
+    result.attempts = attempt_no;
+    if (result.status == ScenarioStatus::kPassed) {
+      if (attempt_no > 1) result.status = ScenarioStatus::kFlaky;
+      break;
+    }
+    collect_artifacts(result);
+    roll_back(from);
+    if (broken_) break;
+  }
+  if (result.status == ScenarioStatus::kPassed || result.status == ScenarioStatus::kFlaky) {
+    bool chained_later = false;
+    for (std::size_t j = index + 1; j < suite_.scenarios.size(); ++j)
+      chained_later = chained_later || suite_.scenarios[j].isolation == Isolation::kChained;
+    if (chained_later && machine_->supports_snapshots()) {
+      try {
+        machine_->snapshot(end_tag(index));
+        last_passed_ = index;
+      } catch (const std::exception& e) {
+        machine_->note(std::string("could not keep the end state for a chained scenario: ") +
+                       e.what());
+      }
+    }
+  }
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  fs::create_directories(result.folder);
+  write_steps_json(result);
+  return result;
+}
+
+}  // namespace hurdle

@@ -1,0 +1,83 @@
+// Runs the scenarios of one suite on one machine: boots it on first use (boot markers, login,
+// provisioning), snapshots it as `pristine`, then for each scenario restores the snapshot it
+// starts from (pristine, or where the previous passing scenario left off), runs the steps,
+// retries a failed scenario from its starting snapshot, collects artifacts on failure and
+// rolls back. A machine without snapshots (a live ISO) is started afresh instead, for every
+// scenario but the first after a boot. If a rollback fails the machine is rebooted from scratch; if
+// that fails too, the remaining scenarios are errors naming the cause. Used by the GoogleTest
+// registration.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "machine/machine.hpp"
+#include "scenario/suite.hpp"
+
+namespace hurdle {
+
+struct RunOptions {
+  std::filesystem::path report_dir = "reports/run";  // this run's folder
+  std::optional<Accelerator> accel;
+  double timeout_scale = 1.0;  // multiplies every step time-out (slow hosts, TCG)
+  std::vector<std::filesystem::path> profile_path;
+};
+
+enum class ScenarioStatus { kPassed, kFlaky, kFailed, kError };
+
+struct StepRecord {
+  std::string step;  // Step::describe()
+  SourceLocation where;
+  std::chrono::milliseconds elapsed{0};
+  bool passed = false;
+  std::string message;
+};
+
+struct ScenarioResult {
+  ScenarioStatus status = ScenarioStatus::kError;
+  std::string message;     // the failed step and what was expected versus what came
+  std::string error_kind;  // "StepFailed", "TimeoutError", "ConsoleError", ...
+  SourceLocation where;    // the failed step, or the scenario
+  int attempts = 0;
+  std::chrono::milliseconds elapsed{0};
+  std::vector<StepRecord> steps;  // of the last attempt
+  std::filesystem::path folder;   // reports/<run>/<suite>/<scenario>/
+  std::vector<std::filesystem::path> attachments;
+};
+
+class SuiteRunner {
+ public:
+  SuiteRunner(Suite suite, RunOptions options);
+  ~SuiteRunner();
+  SuiteRunner(const SuiteRunner&) = delete;
+  SuiteRunner& operator=(const SuiteRunner&) = delete;
+
+  // Never throws: everything that goes wrong is in the result.
+  ScenarioResult run_scenario(std::size_t index);
+
+  [[nodiscard]] const Suite& suite() const { return suite_; }
+  // Set once the machine could not be booted (or rebuilt): the cause, for exit status 3.
+  [[nodiscard]] const std::optional<std::string>& infrastructure_error() const { return broken_; }
+  [[nodiscard]] Machine* machine() { return machine_.get(); }
+
+ private:
+  void boot();
+  std::string start_tag(std::size_t index) const;
+  ScenarioResult attempt(std::size_t index, const std::string& from_tag);
+  void collect_artifacts(ScenarioResult& result);
+  void roll_back(const std::string& tag);
+
+  Suite suite_;
+  RunOptions options_;
+  std::unique_ptr<Machine> machine_;
+  Variables provisioned_;  // suite variables plus provisioning's captures
+  std::optional<std::string> broken_;
+  std::optional<std::size_t> last_passed_;  // the scenario whose end state `chained` uses
+  bool used_ = false;  // a scenario ran on this boot (for machines without snapshots)
+};
+
+}  // namespace hurdle
