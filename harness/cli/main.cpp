@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "scenario/gtest_registration.hpp"
+#include "scenario/run_recorder.hpp"
 #include "scenario/suite_loader.hpp"
 #include "scenario/suite_runner.hpp"
 
@@ -66,7 +67,6 @@ int run(const RunArguments& a, const char* program) {
   if (!a.filter.empty()) gtest_args.push_back("--gtest_filter=" + a.filter);
   if (a.repeat != 1) gtest_args.push_back("--gtest_repeat=" + std::to_string(a.repeat));
   if (a.fail_fast) gtest_args.push_back("--gtest_fail_fast");
-  if (!a.junit.empty()) gtest_args.push_back("--gtest_output=xml:" + a.junit);
   if (!a.shard.empty()) {
     const auto slash = a.shard.find('/');
     if (slash == std::string::npos) {
@@ -82,11 +82,18 @@ int run(const RunArguments& a, const char* program) {
   int argc = static_cast<int>(argv.size());
   ::testing::InitGoogleTest(&argc, argv.data());
 
+  const std::filesystem::path junit =
+      a.junit.empty() ? options.report_dir / "junit.xml" : std::filesystem::path(a.junit);
+  hurdle::RunRecorder recorder(junit);
   std::vector<std::unique_ptr<hurdle::SuiteRunner>> runners;
   for (auto& suite : suites) {
     runners.push_back(std::make_unique<hurdle::SuiteRunner>(std::move(suite), options));
-    hurdle::register_scenarios(*runners.back());
+    hurdle::register_scenarios(
+        *runners.back(),
+        [&recorder](hurdle::SuiteRunner& runner, const hurdle::Scenario& sc,
+                    const hurdle::ScenarioResult& r) { recorder.record(runner, sc, r); });
   }
+  recorder.flush();  // a valid (empty) report exists from the start
   const int status = RUN_ALL_TESTS();
   bool infrastructure = false;
   for (const auto& r : runners) {
@@ -96,7 +103,10 @@ int run(const RunArguments& a, const char* program) {
     }
   }
   runners.clear();  // machines shut down before the summary line
-  std::cout << "hurdle: reports in " << options.report_dir.string() << "\n";
+  if (const int flaky = recorder.flaky_count(); flaky > 0)
+    std::cout << "hurdle: " << flaky << " scenario(s) passed only on a retry (flaky)\n";
+  std::cout << "hurdle: reports in " << options.report_dir.string() << ", JUnit in "
+            << junit.string() << "\n";
   if (infrastructure) return kInfrastructure;
   return status == 0 ? 0 : 1;
 }

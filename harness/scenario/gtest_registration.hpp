@@ -11,8 +11,7 @@
 namespace hurdle {
 
 // Called after each scenario with its result (progress lines, reports).
-using ScenarioObserver =
-    std::function<void(const SuiteRunner&, const Scenario&, const ScenarioResult&)>;
+using ScenarioObserver = std::function<void(SuiteRunner&, const Scenario&, const ScenarioResult&)>;
 
 // `runner` must outlive RUN_ALL_TESTS().
 void register_scenarios(SuiteRunner& runner, ScenarioObserver observer = {});

@@ -47,6 +47,17 @@ RunOutcome hurdle_run(const std::string& name, const std::vector<std::string>& s
   return run;
 }
 
+// xmllint's verdict on `xml` against the JUnit schema shipped in tests/data.
+int xmllint_status(const fs::path& xml) {
+  namespace bp = boost::process::v2;
+  boost::asio::io_context ctx;
+  bp::process p(
+      ctx, bp::environment::find_executable("xmllint"),
+      {"--noout", "--schema", (test::source_dir() / "tests/data/junit.xsd").string(), xml.string()},
+      bp::process_stdio{nullptr, nullptr, nullptr});
+  return p.wait();
+}
+
 pugi::xml_node testcase(const pugi::xml_document& doc, const char* suite, const char* name) {
   return doc
       .select_node(
@@ -60,7 +71,13 @@ TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
   EXPECT_EQ(run.status, 0) << run.out;
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_file(run.junit.c_str())) << run.out;
+  EXPECT_EQ(xmllint_status(run.junit), 0);
   EXPECT_EQ(doc.child("testsuites").attribute("tests").as_int(), 6);
+  const auto props = doc.select_node("//testsuite[@name='linux-mini']/properties").node();
+  EXPECT_TRUE(props.find_child_by_attribute("property", "name", "qemu.version"));
+  EXPECT_STREQ(
+      props.find_child_by_attribute("property", "name", "accelerator").attribute("value").value(),
+      "tcg");
   EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 0);
   EXPECT_THAT(run.out, HasSubstr("hurdle: reports in " + run.reports.string()));
   // steps.json per scenario, in reports/<run>/<suite>/<scenario>/.
@@ -76,6 +93,7 @@ TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {
   EXPECT_EQ(run.status, 1) << run.out;
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_file(run.junit.c_str())) << run.out;
+  EXPECT_EQ(xmllint_status(run.junit), 0);
   EXPECT_FALSE(testcase(doc, "gnumach-panic", "panics-as-expected").child("failure"));
   const auto login = testcase(doc, "gnumach-panic", "waits-for-login-in-vain");
   ASSERT_TRUE(login.child("failure")) << run.out;
@@ -83,9 +101,24 @@ TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {
               HasSubstr("panic ../kern/bootstrap.c:181: bootstrap_create"));
   // Failed through the watcher, well before its 120 s time-out.
   EXPECT_LT(login.attribute("time").as_double(), 30.0);
-  EXPECT_TRUE(testcase(doc, "rollback", "dirties-then-fails").child("failure"));
+  const auto dirty = testcase(doc, "rollback", "dirties-then-fails");
+  EXPECT_STREQ(dirty.child("failure").attribute("type").value(), "StepFailed");
+  EXPECT_THAT(dirty.child("failure").attribute("message").value(),
+              HasSubstr("rollback.yaml:9:9: ssh.run `cat /root/dirty`: expected stdout "
+                        "\"clean\\n\", got \"dirt\\n\""));
+  // The artifacts of the failure are attached.
+  EXPECT_THAT(dirty.child("system-out").text().get(), HasSubstr("screenshot.png]]"));
+  EXPECT_THAT(dirty.child("system-out").text().get(), HasSubstr("console-tail.txt]]"));
   EXPECT_FALSE(testcase(doc, "rollback", "sees-no-dirt").child("failure"))
       << "the scenario after a failed one saw its /root/dirty";
+}
+
+TEST(HurdleRun, TheSchemaCheckRejectsAReportMissingRequiredParts) {
+  const fs::path bad = fs::temp_directory_path() / "hurdle-bad-junit.xml";
+  std::ofstream(bad) << "<testsuites tests='1' failures='0' errors='0' time='1'>"
+                        "<testsuite name='s' tests='1' failures='0' errors='0' time='1'>"
+                        "<testcase name='c' time='1'/></testsuite></testsuites>";
+  EXPECT_NE(xmllint_status(bad), 0);  // no classname, timestamp or hostname
 }
 
 TEST(HurdleRun, AMalformedSuiteExitsTwoBeforeAnyMachineStarts) {

@@ -1,0 +1,110 @@
+#include "report/junit_writer.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <pugixml.hpp>
+
+#include "core/error.hpp"
+
+namespace hurdle {
+
+namespace {
+
+std::string seconds(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", s);
+  return text;
+}
+
+struct Counts {
+  int tests = 0, failures = 0, errors = 0, skipped = 0;
+  double time = 0;
+  void add(const ReportCase& c) {
+    ++tests;
+    time += c.seconds;
+    if (c.status == ReportCase::Status::kFailed) ++failures;
+    if (c.status == ReportCase::Status::kError) ++errors;
+    if (c.status == ReportCase::Status::kSkipped) ++skipped;
+  }
+  void set_on(pugi::xml_node node) const {
+    node.append_attribute("tests") = tests;
+    node.append_attribute("failures") = failures;
+    node.append_attribute("errors") = errors;
+    node.append_attribute("skipped") = skipped;
+    node.append_attribute("time") = seconds(time).c_str();
+  }
+};
+
+}  // namespace
+
+void write_junit(const RunReport& report, const std::filesystem::path& file) {
+  pugi::xml_document doc;
+  auto decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  auto root = doc.append_child("testsuites");
+  root.append_attribute("name") = "hurdle";
+  Counts all;
+  for (const auto& suite : report.suites)
+    for (const auto& c : suite.cases) all.add(c);
+  all.set_on(root);
+
+  for (const auto& suite : report.suites) {
+    auto s = root.append_child("testsuite");
+    s.append_attribute("name") = suite.name.c_str();
+    Counts counts;
+    for (const auto& c : suite.cases) counts.add(c);
+    counts.set_on(s);
+    s.append_attribute("timestamp") = suite.timestamp.c_str();
+    s.append_attribute("hostname") = report.hostname.c_str();
+    auto props = s.append_child("properties");
+    for (const auto& [name, value] : suite.properties) {
+      auto p = props.append_child("property");
+      p.append_attribute("name") = name.c_str();
+      p.append_attribute("value") = value.c_str();
+    }
+    for (const auto& c : suite.cases) {
+      auto t = s.append_child("testcase");
+      t.append_attribute("classname") = suite.name.c_str();
+      t.append_attribute("name") = c.name.c_str();
+      t.append_attribute("time") = seconds(c.seconds).c_str();
+      t.append_attribute("file") = c.file.string().c_str();
+      t.append_attribute("line") = static_cast<unsigned long long>(c.line);
+      if (c.status == ReportCase::Status::kFlaky || c.attempts > 1) {
+        auto p = t.append_child("properties");
+        auto attempts = p.append_child("property");
+        attempts.append_attribute("name") = "attempts";
+        attempts.append_attribute("value") = c.attempts;
+        if (c.status == ReportCase::Status::kFlaky) {
+          auto flaky = p.append_child("property");
+          flaky.append_attribute("name") = "flaky";
+          flaky.append_attribute("value") = "true";
+        }
+      }
+      if (c.status == ReportCase::Status::kFailed || c.status == ReportCase::Status::kError) {
+        auto f = t.append_child(c.status == ReportCase::Status::kFailed ? "failure" : "error");
+        f.append_attribute("message") = c.message.c_str();
+        f.append_attribute("type") = c.type.c_str();
+        f.text() = (c.details.empty() ? c.message : c.details).c_str();
+      } else if (c.status == ReportCase::Status::kSkipped) {
+        t.append_child("skipped").append_attribute("message") = c.message.c_str();
+      }
+      std::string out = c.step_log;
+      for (const auto& a : c.attachments) out += "[[ATTACHMENT|" + a.string() + "]]\n";
+      if (!out.empty()) t.append_child("system-out").text() = out.c_str();
+    }
+  }
+
+  std::filesystem::create_directories(file.parent_path().empty() ? "." : file.parent_path());
+  const auto tmp = file.string() + ".tmp." + std::to_string(::getpid());
+  if (!doc.save_file(tmp.c_str(), "  ", pugi::format_default, pugi::encoding_utf8))
+    throw Error("cannot write the JUnit report " + tmp);
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec)
+    throw Error("cannot move the JUnit report into place at " + file.string() + ": " +
+                ec.message());
+}
+
+}  // namespace hurdle

@@ -1,0 +1,41 @@
+// What a run produced, as plain data for report writers: suites, their properties, and one
+// case per scenario run (status, time, where it is written, the failure, the step log and the
+// artifacts). The scenario runner fills it; JUnitWriter and summaries read it.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hurdle {
+
+struct ReportCase {
+  enum class Status { kPassed, kFlaky, kFailed, kError, kSkipped };
+  std::string name;
+  Status status = Status::kPassed;
+  double seconds = 0;
+  std::filesystem::path file;
+  std::size_t line = 0;
+  std::string message;  // the failed step and what was expected versus what came
+  std::string type;     // the error kind, e.g. "StepFailed", "ConsoleError"
+  std::string details;  // longer text for the failure element
+  std::string step_log;
+  std::vector<std::filesystem::path> attachments;
+  int attempts = 1;
+};
+
+struct ReportSuite {
+  std::string name;
+  std::string timestamp;  // ISO 8601, when the suite started
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::vector<ReportCase> cases;
+};
+
+struct RunReport {
+  std::string hostname;
+  std::vector<ReportSuite> suites;
+};
+
+}  // namespace hurdle

@@ -1,0 +1,120 @@
+#include "scenario/run_recorder.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+
+#include "core/duration_text.hpp"
+#include "core/version.hpp"
+#include "report/junit_writer.hpp"
+
+namespace hurdle {
+
+namespace {
+
+std::string iso_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  return text;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+ReportCase::Status status_of(ScenarioStatus s) {
+  switch (s) {
+    case ScenarioStatus::kPassed:
+      return ReportCase::Status::kPassed;
+    case ScenarioStatus::kFlaky:
+      return ReportCase::Status::kFlaky;
+    case ScenarioStatus::kFailed:
+      return ReportCase::Status::kFailed;
+    case ScenarioStatus::kError:
+      break;
+  }
+  return ReportCase::Status::kError;
+}
+
+}  // namespace
+
+RunRecorder::RunRecorder(std::optional<std::filesystem::path> junit) : junit_(std::move(junit)) {
+  report_.hostname = host_name();
+}
+
+ReportSuite& RunRecorder::suite_for(SuiteRunner& runner) {
+  for (auto& s : report_.suites)
+    if (s.name == runner.suite().name) return s;
+  ReportSuite s;
+  s.name = runner.suite().name;
+  s.timestamp = iso_now();
+  s.properties.emplace_back("hurdle.version", kVersion);
+  s.properties.emplace_back("suite.file", runner.suite().file.string());
+  s.properties.emplace_back("profile", runner.suite().machine.string());
+  if (Machine* m = runner.machine()) {
+    const auto& q = m->qmp().greeting();
+    if (q.contains("QMP")) {
+      const auto v = q["QMP"]["version"]["qemu"];
+      s.properties.emplace_back("qemu.version", std::to_string(v.value("major", 0)) + "." +
+                                                    std::to_string(v.value("minor", 0)) + "." +
+                                                    std::to_string(v.value("micro", 0)));
+    }
+    s.properties.emplace_back("accelerator", to_string(m->accelerator().accel));
+    s.properties.emplace_back("accelerator.reason", m->accelerator().reason);
+    for (const auto& d : m->profile().disks)
+      s.properties.emplace_back("image." + d.node_name, d.file.string());
+  }
+  report_.suites.push_back(std::move(s));
+  return report_.suites.back();
+}
+
+void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const ScenarioResult& r) {
+  ReportCase c;
+  c.name = scenario.name;
+  c.status = status_of(r.status);
+  c.seconds = std::chrono::duration<double>(r.elapsed).count();
+  c.file = r.where.file;
+  c.line = r.where.line;
+  c.message = r.message;
+  c.type = r.error_kind;
+  c.attempts = r.attempts;
+  for (const auto& s : r.steps) {
+    c.step_log += std::string(s.passed ? "[ok]     " : "[FAILED] ") + seconds_text(s.elapsed) +
+                  "  " + s.where.str() + "  " + s.step + "\n";
+    if (!s.passed) c.step_log += "         " + s.message + "\n";
+  }
+  c.attachments = r.attachments;
+  if (std::filesystem::exists(r.folder / "steps.json"))
+    c.attachments.push_back(r.folder / "steps.json");
+  {
+    std::lock_guard lock(mutex_);
+    suite_for(runner).cases.push_back(std::move(c));
+  }
+  flush();
+}
+
+void RunRecorder::flush() {
+  if (!junit_) return;
+  std::lock_guard lock(mutex_);
+  write_junit(report_, *junit_);
+}
+
+RunReport RunRecorder::report() const {
+  std::lock_guard lock(mutex_);
+  return report_;
+}
+
+int RunRecorder::flaky_count() const {
+  std::lock_guard lock(mutex_);
+  int n = 0;
+  for (const auto& s : report_.suites)
+    for (const auto& c : s.cases) n += c.status == ReportCase::Status::kFlaky ? 1 : 0;
+  return n;
+}
+
+}  // namespace hurdle
