@@ -3,13 +3,21 @@
 // or an option), 3 the infrastructure failed (QEMU would not start, an image is missing).
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <functional>
 #include <iostream>
+#include <mutex>
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/version.hpp"
@@ -45,8 +53,58 @@ std::string run_name() {
   return std::string("run-") + stamp + "-" + std::to_string(::getpid());
 }
 
+// SIGINT and SIGTERM during a run: the first one kills every machine's QEMU (so the scenario
+// in progress fails at once) and turns the rest of the run into errors, while the report is
+// still written; a second one ends hurdle at once (QEMU dies with it: PR_SET_PDEATHSIG).
+// The signals are blocked in every thread and taken by one watcher thread with sigtimedwait.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(std::function<void(const char*)> on_signal)
+      : on_signal_(std::move(on_signal)) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any other thread exists
+    thread_ = std::thread([this] { watch(); });
+  }
+  ~SignalWatcher() {
+    done_ = true;
+    thread_.join();
+  }
+  [[nodiscard]] const char* caught() const { return caught_.load(); }
+
+ private:
+  void watch() {
+    const timespec tick{0, 200'000'000};
+    while (!done_) {
+      const int sig = sigtimedwait(&set_, nullptr, &tick);
+      if (sig < 0) continue;
+      const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+      if (caught_.exchange(name) != nullptr) {
+        std::fprintf(stderr, "hurdle: %s again: stopping now\n", name);
+        std::_Exit(kInfrastructure);
+      }
+      std::fprintf(stderr, "hurdle: %s: stopping the machines; the report is being finished\n",
+                   name);
+      on_signal_(name);
+    }
+  }
+
+  sigset_t set_{};
+  std::function<void(const char*)> on_signal_;
+  std::atomic<const char*> caught_{nullptr};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 // `hurdle run SUITES...`: every suite is validated first (exit 2), then run as GoogleTest tests.
 int run(const RunArguments& a, const char* program) {
+  std::vector<std::unique_ptr<hurdle::SuiteRunner>> runners;
+  std::mutex runners_mutex;
+  SignalWatcher signals([&](const char* name) {
+    std::lock_guard lock(runners_mutex);
+    for (auto& r : runners) r->interrupt(name);
+  });
   std::vector<hurdle::Suite> suites;
   try {
     for (const auto& f : a.files) suites.push_back(hurdle::load_suite(f));
@@ -85,9 +143,11 @@ int run(const RunArguments& a, const char* program) {
   const std::filesystem::path junit =
       a.junit.empty() ? options.report_dir / "junit.xml" : std::filesystem::path(a.junit);
   hurdle::RunRecorder recorder(junit);
-  std::vector<std::unique_ptr<hurdle::SuiteRunner>> runners;
   for (auto& suite : suites) {
-    runners.push_back(std::make_unique<hurdle::SuiteRunner>(std::move(suite), options));
+    {
+      std::lock_guard lock(runners_mutex);
+      runners.push_back(std::make_unique<hurdle::SuiteRunner>(std::move(suite), options));
+    }
     hurdle::register_scenarios(
         *runners.back(),
         [&recorder](hurdle::SuiteRunner& runner, const hurdle::Scenario& sc,
@@ -102,11 +162,18 @@ int run(const RunArguments& a, const char* program) {
       infrastructure = true;
     }
   }
-  runners.clear();  // machines shut down before the summary line
+  {
+    std::lock_guard lock(runners_mutex);
+    runners.clear();  // machines shut down before the summary line
+  }
   if (const int flaky = recorder.flaky_count(); flaky > 0)
     std::cout << "hurdle: " << flaky << " scenario(s) passed only on a retry (flaky)\n";
   std::cout << "hurdle: reports in " << options.report_dir.string() << ", JUnit in "
             << junit.string() << "\n";
+  if (const char* sig = signals.caught()) {
+    std::cerr << "hurdle: the run was interrupted by " << sig << "\n";
+    return kInfrastructure;
+  }
   if (infrastructure) return kInfrastructure;
   return status == 0 ? 0 : 1;
 }

@@ -65,7 +65,12 @@ void SuiteRunner::boot() {
   mo.accel = options_.accel;
   mo.log_dir = options_.report_dir / suite_.name / "machine";
   mo.profile_path = options_.profile_path;
-  machine_ = Machine::start(load_machine_profile(suite_.machine, suite_.machine_variables), mo);
+  auto machine = Machine::start(load_machine_profile(suite_.machine, suite_.machine_variables), mo);
+  {
+    std::lock_guard lock(machine_mutex_);
+    machine_ = std::move(machine);
+  }
+  if (interrupted_) throw Error("interrupted while the machine was starting");
   if (suite_.wait_for_boot) machine_->wait_for_boot();
   if (suite_.login) machine_->login(suite_.login_user, suite_.login_password);
   StepExecutor provision(*machine_, suite_.variables,
@@ -93,7 +98,10 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
     machine_->restore(from_tag);
   } else if (used_) {
     machine_->note("no snapshots on this machine: starting it afresh for " + sc.name);
-    machine_.reset();
+    {
+      std::lock_guard lock(machine_mutex_);
+      machine_.reset();
+    }
     boot();
   }
   used_ = true;
@@ -158,12 +166,26 @@ void SuiteRunner::roll_back(const std::string& tag) {
     machine_->note(std::string("rollback to ") + tag + " failed: " + e.what() +
                    "; rebooting from scratch");
   }
+  if (interrupted_) return;
   try {
-    machine_.reset();
+    {
+      std::lock_guard lock(machine_mutex_);
+      machine_.reset();
+    }
     last_passed_.reset();
     boot();
   } catch (const std::exception& e) {
     broken_ = std::string("the machine could not be rebuilt after a failed rollback: ") + e.what();
+  }
+}
+
+void SuiteRunner::interrupt(const std::string& why) {
+  std::lock_guard lock(machine_mutex_);
+  interruption_ = "interrupted by " + why;
+  interrupted_ = true;
+  if (machine_) {
+    machine_->note(interruption_ + ": killing QEMU");
+    machine_->crash();
   }
 }
 
@@ -179,6 +201,10 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
     } catch (const std::exception& e) {
       broken_ = std::string("the machine did not boot: ") + e.what();
     }
+  }
+  if (interrupted_) {
+    std::lock_guard lock(machine_mutex_);
+    broken_ = interruption_;
   }
   if (broken_) {
     result.status = ScenarioStatus::kError;
@@ -196,6 +222,14 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
       result.message = "restoring '" + from + "' before the scenario failed: " + e.what();
     }
     result.attempts = attempt_no;
+    if (interrupted_) {
+      std::lock_guard lock(machine_mutex_);
+      result.status = ScenarioStatus::kError;
+      result.error_kind = "Interrupted";
+      result.message = interruption_ + " during this scenario; " + result.message;
+      broken_ = interruption_;
+      break;
+    }
     if (result.status == ScenarioStatus::kPassed) {
       if (attempt_no > 1) result.status = ScenarioStatus::kFlaky;
       break;

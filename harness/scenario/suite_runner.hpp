@@ -8,9 +8,11 @@
 // registration.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +61,10 @@ class SuiteRunner {
   // Never throws: everything that goes wrong is in the result.
   ScenarioResult run_scenario(std::size_t index);
 
+  // From any thread (the signal watcher): kills QEMU at once, so the scenario in progress
+  // fails promptly, and makes every later scenario an error naming `why`.
+  void interrupt(const std::string& why);
+
   [[nodiscard]] const Suite& suite() const { return suite_; }
   // Set once the machine could not be booted (or rebuilt): the cause, for exit status 3.
   [[nodiscard]] const std::optional<std::string>& infrastructure_error() const { return broken_; }
@@ -77,7 +83,10 @@ class SuiteRunner {
   Variables provisioned_;  // suite variables plus provisioning's captures
   std::optional<std::string> broken_;
   std::optional<std::size_t> last_passed_;  // the scenario whose end state `chained` uses
-  bool used_ = false;  // a scenario ran on this boot (for machines without snapshots)
+  bool used_ = false;         // a scenario ran on this boot (for machines without snapshots)
+  std::mutex machine_mutex_;  // guards replacing machine_ against interrupt()
+  std::atomic<bool> interrupted_{false};
+  std::string interruption_;  // "interrupted by SIGINT", under machine_mutex_
 };
 
 }  // namespace hurdle

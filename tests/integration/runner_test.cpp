@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <pugixml.hpp>
 
+#include <signal.h>
+
 #include <fstream>
+#include <thread>
 
 #include "core/boost_process.hpp"
 #include "support/paths.hpp"
@@ -111,6 +114,66 @@ TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {
   EXPECT_THAT(dirty.child("system-out").text().get(), HasSubstr("console-tail.txt]]"));
   EXPECT_FALSE(testcase(doc, "rollback", "sees-no-dirt").child("failure"))
       << "the scenario after a failed one saw its /root/dirty";
+}
+
+TEST(HurdleRun, SigintMidScenarioLeavesAValidReportAndNoQemu) {
+  namespace bp = boost::process::v2;
+  const fs::path dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "run-sigint";
+  fs::remove_all(dir);
+  const fs::path junit = dir / "junit.xml";
+  ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
+  boost::asio::io_context ctx;
+  boost::asio::readable_pipe out(ctx);
+  bp::process p(
+      ctx, test::hurdle_program().string(),
+      {"run", "--accel", "tcg", "--junit", junit.string(), "--report-dir",
+       (dir / "reports").string(), (test::source_dir() / "tests/data/suites/slow.yaml").string()},
+      bp::process_stdio{nullptr, out, out});
+  // Wait until the minute-long scenario is running, then interrupt it.
+  std::string text;
+  boost::system::error_code ec;
+  char buf[4096];
+  while (text.find("[ RUN      ] slow.sleeps") == std::string::npos && !ec)
+    text.append(buf, out.read_some(boost::asio::buffer(buf), ec));
+  ASSERT_FALSE(ec) << text;
+  // The scenario starts with a restore of `pristine`; once machine.log says it is done, the
+  // next thing is `sleep 60`.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  const fs::path machine_log = dir / "reports";
+  bool restored = false;
+  while (!restored && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::error_code walk;
+    for (auto it = fs::recursive_directory_iterator(machine_log, walk);
+         !walk && it != fs::recursive_directory_iterator(); it.increment(walk)) {
+      if (it->path().filename() == "machine.log" &&
+          test::read_file(it->path()).find("restored pristine") != std::string::npos)
+        restored = true;
+    }
+  }
+  ASSERT_TRUE(restored) << text;
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // into `sleep 60`
+  ::kill(p.id(), SIGINT);
+  boost::asio::read(out, boost::asio::dynamic_buffer(text), ec);
+  const int status = p.wait();
+  EXPECT_TRUE(status == 1 || status == 3) << status << "\n" << text;
+  EXPECT_THAT(text, HasSubstr("interrupted by SIGINT"));
+  EXPECT_EQ(xmllint_status(junit), 0);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(junit.c_str()));
+  EXPECT_EQ(doc.child("testsuites").attribute("tests").as_int(), 2);
+  EXPECT_THAT(testcase(doc, "slow", "sleeps").child("error").attribute("message").value(),
+              HasSubstr("interrupted by SIGINT"));
+  // The QEMU it started is gone: its pid is in machine.log.
+  std::string pid;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "reports")) {
+    if (e.path().filename() != "machine.log") continue;
+    const std::string log = test::read_file(e.path());
+    const auto at = log.find("QEMU pid ");
+    if (at != std::string::npos) pid = log.substr(at + 9, log.find('\n', at) - at - 9);
+  }
+  ASSERT_FALSE(pid.empty());
+  EXPECT_FALSE(fs::exists("/proc/" + pid)) << "QEMU pid " << pid << " is still there";
 }
 
 TEST(HurdleRun, TheSchemaCheckRejectsAReportMissingRequiredParts) {
