@@ -21,6 +21,7 @@
 
 #include "core/error.hpp"
 #include "core/version.hpp"
+#include "report/summary_writer.hpp"
 #include "scenario/gtest_registration.hpp"
 #include "scenario/run_recorder.hpp"
 #include "scenario/suite_loader.hpp"
@@ -170,12 +171,18 @@ int run(const RunArguments& a, const char* program) {
     std::cout << "hurdle: " << flaky << " scenario(s) passed only on a retry (flaky)\n";
   std::cout << "hurdle: reports in " << options.report_dir.string() << ", JUnit in "
             << junit.string() << "\n";
+  int exit_status = status == 0 ? 0 : 1;
+  if (infrastructure) exit_status = kInfrastructure;
   if (const char* sig = signals.caught()) {
     std::cerr << "hurdle: the run was interrupted by " << sig << "\n";
-    return kInfrastructure;
+    exit_status = kInfrastructure;
   }
-  if (infrastructure) return kInfrastructure;
-  return status == 0 ? 0 : 1;
+  try {
+    hurdle::write_summary_json(recorder.report(), exit_status, options.report_dir / "summary.json");
+  } catch (const hurdle::Error& e) {
+    std::cerr << "hurdle: " << e.what() << "\n";
+  }
+  return exit_status;
 }
 
 // `hurdle validate FILES...`: loads every suite as `hurdle run` would, starts nothing.

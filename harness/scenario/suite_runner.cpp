@@ -1,6 +1,7 @@
 #include "scenario/suite_runner.hpp"
 
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,35 @@ std::string kind_of(const std::exception& e) {
 std::chrono::milliseconds scaled(std::chrono::milliseconds d, double scale) {
   return std::chrono::milliseconds(
       static_cast<std::int64_t>(static_cast<double>(d.count()) * scale));
+}
+
+// The machine's logs, as byte offsets, so that each scenario gets its own slice of them.
+using LogMarks = std::map<std::string, std::uintmax_t>;
+constexpr const char* kSlicedLogs[] = {"console.log", "console.txt", "ssh.log", "qmp.log",
+                                       "machine.log"};
+
+LogMarks mark_logs(const fs::path& dir) {
+  LogMarks marks;
+  for (const char* name : kSlicedLogs) {
+    std::error_code ec;
+    const auto size = fs::file_size(dir / name, ec);
+    marks[name] = ec ? 0 : size;
+  }
+  return marks;
+}
+
+// Copies what each log gained since `marks` into the scenario's folder.
+void slice_logs(const fs::path& dir, const LogMarks& marks, const fs::path& folder) {
+  for (const auto& [name, from] : marks) {
+    std::ifstream in(dir / name, std::ios::binary);
+    if (!in) continue;
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::uintmax_t>(in.tellg());
+    const std::uintmax_t start = size >= from ? from : 0;  // a new machine's log starts over
+    in.seekg(static_cast<std::streamoff>(start));
+    std::ofstream out(folder / name, std::ios::binary | std::ios::trunc);
+    out << in.rdbuf();
+  }
 }
 
 void write_steps_json(const ScenarioResult& r) {
@@ -213,6 +243,8 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
     return result;
   }
   const std::string from = start_tag(index);
+  const fs::path log_dir = options_.report_dir / suite_.name / "machine";
+  const LogMarks marks = mark_logs(log_dir);
   for (int attempt_no = 1; attempt_no <= sc.retries + 1; ++attempt_no) {
     try {
       result = attempt(index, from);
@@ -255,6 +287,7 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
   fs::create_directories(result.folder);
   write_steps_json(result);
+  slice_logs(log_dir, marks, result.folder);
   return result;
 }
 

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
 #include <signal.h>
@@ -83,11 +84,20 @@ TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
       "tcg");
   EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 0);
   EXPECT_THAT(run.out, HasSubstr("hurdle: reports in " + run.reports.string()));
-  // steps.json per scenario, in reports/<run>/<suite>/<scenario>/.
-  bool found = false;
-  for (const auto& entry : fs::recursive_directory_iterator(run.reports))
-    found = found || entry.path().filename() == "steps.json";
-  EXPECT_TRUE(found);
+  // reports/<run>/: summary.json, and per scenario its steps and its own slice of each log.
+  ASSERT_EQ(std::distance(fs::directory_iterator(run.reports), fs::directory_iterator()), 1);
+  const fs::path run_dir = fs::directory_iterator(run.reports)->path();
+  const auto summary = nlohmann::json::parse(test::read_file(run_dir / "summary.json"));
+  EXPECT_EQ(summary.at("exit_status"), 0);
+  EXPECT_EQ(summary.at("totals").at("passed"), 6);
+  const fs::path kernel = run_dir / "linux-mini" / "kernel-is-linux";
+  EXPECT_TRUE(fs::exists(kernel / "steps.json"));
+  const std::string ssh_log = test::read_file(kernel / "ssh.log");
+  EXPECT_THAT(ssh_log, HasSubstr("$ uname -s"));
+  EXPECT_EQ(ssh_log.find("cat /root/chain"), std::string::npos) << "another scenario's command";
+  EXPECT_THAT(test::read_file(run_dir / "linux-mini" / "console-and-ssh-agree" / "console.txt"),
+              HasSubstr("console-42"));
+  EXPECT_THAT(test::read_file(kernel / "qmp.log"), HasSubstr("snapshot-load"));
 }
 
 TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {

@@ -1,0 +1,66 @@
+#include "report/summary_writer.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace hurdle {
+
+namespace {
+
+const char* status_name(ReportCase::Status s) {
+  switch (s) {
+    case ReportCase::Status::kPassed:
+      return "passed";
+    case ReportCase::Status::kFlaky:
+      return "flaky";
+    case ReportCase::Status::kFailed:
+      return "failed";
+    case ReportCase::Status::kError:
+      return "error";
+    case ReportCase::Status::kSkipped:
+      break;
+  }
+  return "skipped";
+}
+
+}  // namespace
+
+void write_summary_json(const RunReport& report, int exit_status,
+                        const std::filesystem::path& file) {
+  nlohmann::json totals = {{"scenarios", 0}, {"passed", 0}, {"flaky", 0},
+                           {"failed", 0},    {"error", 0},  {"skipped", 0}};
+  nlohmann::json suites = nlohmann::json::array();
+  for (const auto& suite : report.suites) {
+    nlohmann::json cases = nlohmann::json::array();
+    for (const auto& c : suite.cases) {
+      totals["scenarios"] = totals["scenarios"].get<int>() + 1;
+      totals[status_name(c.status)] = totals[status_name(c.status)].get<int>() + 1;
+      cases.push_back({{"name", c.name},
+                       {"status", status_name(c.status)},
+                       {"seconds", c.seconds},
+                       {"attempts", c.attempts},
+                       {"file", c.file.string()},
+                       {"line", c.line},
+                       {"message", c.message}});
+    }
+    suites.push_back({{"name", suite.name}, {"timestamp", suite.timestamp}, {"scenarios", cases}});
+  }
+  const nlohmann::json summary = {{"exit_status", exit_status},
+                                  {"hostname", report.hostname},
+                                  {"totals", totals},
+                                  {"suites", suites}};
+  std::filesystem::create_directories(file.parent_path().empty() ? "." : file.parent_path());
+  const auto tmp = file.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << summary.dump(2) << '\n';
+    if (!out) throw Error("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, file);
+}
+
+}  // namespace hurdle
