@@ -306,6 +306,7 @@ SshClient& Machine::ssh_client() {
         {profile_.source, 0, 0},
         "machine " + profile_.name + " has no SSH: add an `ssh:` section and a NIC forward for it");
   }
+  std::lock_guard lock(ssh_mutex_);
   if (!ssh_) {
     const SshSpec& spec = *profile_.ssh;
     SshClientOptions o;

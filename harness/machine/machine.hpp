@@ -175,6 +175,7 @@ class Machine {
   std::optional<SshKey> ssh_key_;  // ephemeral-key auth
   bool ssh_key_installed_ = false;
   std::unique_ptr<SshClient> ssh_;
+  std::mutex ssh_mutex_;  // threads may ask for the SSH client at once; it is made once
   std::chrono::steady_clock::time_point started_at_;
   std::mutex log_mutex_;
   std::ofstream machine_log_;
