@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 #include "core/version.hpp"
 #include "report/summary_writer.hpp"
 #include "scenario/gtest_registration.hpp"
+#include "scenario/progress_printer.hpp"
 #include "scenario/run_recorder.hpp"
 #include "scenario/suite_loader.hpp"
 #include "scenario/suite_runner.hpp"
@@ -42,6 +44,7 @@ struct RunArguments {
   bool fail_fast = false;
   std::string accel;
   double timeout_scale = 1.0;
+  bool verbose = false;                  // GoogleTest's own output as well
   std::vector<std::string> gtest_flags;  // anything else, passed to GoogleTest as it is
 };
 
@@ -144,6 +147,12 @@ int run(const RunArguments& a, const char* program) {
   const std::filesystem::path junit =
       a.junit.empty() ? options.report_dir / "junit.xml" : std::filesystem::path(a.junit);
   hurdle::RunRecorder recorder(junit);
+  hurdle::ProgressPrinter progress(std::cout, hurdle::colour_wanted(STDOUT_FILENO));
+  if (!a.verbose) {
+    // One line per scenario from ProgressPrinter instead of GoogleTest's own report.
+    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
   for (auto& suite : suites) {
     {
       std::lock_guard lock(runners_mutex);
@@ -151,8 +160,11 @@ int run(const RunArguments& a, const char* program) {
     }
     hurdle::register_scenarios(
         *runners.back(),
-        [&recorder](hurdle::SuiteRunner& runner, const hurdle::Scenario& sc,
-                    const hurdle::ScenarioResult& r) { recorder.record(runner, sc, r); });
+        [&recorder, &progress](hurdle::SuiteRunner& runner, const hurdle::Scenario& sc,
+                               const hurdle::ScenarioResult& r) {
+          progress.scenario_done(runner.suite().name, sc, r);
+          recorder.record(runner, sc, r);
+        });
   }
   recorder.flush();  // a valid (empty) report exists from the start
   const int status = RUN_ALL_TESTS();
@@ -167,8 +179,7 @@ int run(const RunArguments& a, const char* program) {
     std::lock_guard lock(runners_mutex);
     runners.clear();  // machines shut down before the summary line
   }
-  if (const int flaky = recorder.flaky_count(); flaky > 0)
-    std::cout << "hurdle: " << flaky << " scenario(s) passed only on a retry (flaky)\n";
+  progress.summary();
   std::cout << "hurdle: reports in " << options.report_dir.string() << ", JUnit in "
             << junit.string() << "\n";
   int exit_status = status == 0 ? 0 : 1;
@@ -238,6 +249,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--accel", run_args.accel,
                       "auto, kvm or tcg (overrides profiles and HURDLE_ACCEL)");
   run_cmd->add_option("--timeout-scale", run_args.timeout_scale, "multiply every step time-out");
+  run_cmd->add_flag("--verbose", run_args.verbose, "also print GoogleTest's own output");
   run_cmd->allow_extras();  // --gtest_* flags go to GoogleTest
 
   try {

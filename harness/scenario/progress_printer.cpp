@@ -1,0 +1,76 @@
+#include "scenario/progress_printer.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace hurdle {
+
+bool colour_wanted(int fd) {
+  const char* no_colour = std::getenv("NO_COLOR");
+  return ::isatty(fd) == 1 && (no_colour == nullptr || *no_colour == '\0');
+}
+
+std::string progress_line(const std::string& suite, const std::string& scenario,
+                          const ScenarioResult& r, bool colour) {
+  const char* word = "ERROR";
+  const char* code = "\x1b[1;31m";
+  switch (r.status) {
+    case ScenarioStatus::kPassed:
+      word = "PASS";
+      code = "\x1b[32m";
+      break;
+    case ScenarioStatus::kFlaky:
+      word = "FLAKY";
+      code = "\x1b[33m";
+      break;
+    case ScenarioStatus::kFailed:
+      word = "FAIL";
+      code = "\x1b[31m";
+      break;
+    case ScenarioStatus::kError:
+      break;
+  }
+  char time[32];
+  std::snprintf(time, sizeof time, "%.2f s", std::chrono::duration<double>(r.elapsed).count());
+  std::string status = word;
+  status.resize(6, ' ');
+  std::string line = (colour ? std::string(code) + status + "\x1b[0m" : status) + " " + suite +
+                     "." + scenario + "  " + time;
+  if (r.attempts > 1) line += " (" + std::to_string(r.attempts) + " attempts)";
+  if (r.status == ScenarioStatus::kFailed || r.status == ScenarioStatus::kError)
+    line += "\n       " + r.message.substr(0, r.message.find('\n'));
+  return line;
+}
+
+void ProgressPrinter::scenario_done(const std::string& suite, const Scenario& scenario,
+                                    const ScenarioResult& r) {
+  switch (r.status) {
+    case ScenarioStatus::kPassed:
+      ++passed_;
+      break;
+    case ScenarioStatus::kFlaky:
+      ++passed_;
+      ++flaky_;
+      break;
+    case ScenarioStatus::kFailed:
+      ++failed_;
+      break;
+    case ScenarioStatus::kError:
+      ++errors_;
+      break;
+  }
+  seconds_ += std::chrono::duration<double>(r.elapsed).count();
+  out_ << progress_line(suite, scenario.name, r, colour_) << std::endl;
+}
+
+void ProgressPrinter::summary() {
+  char time[32];
+  std::snprintf(time, sizeof time, "%.1f s", seconds_);
+  out_ << passed_ + failed_ + errors_ << " scenario(s): " << passed_ << " passed";
+  if (flaky_ > 0) out_ << " (" << flaky_ << " flaky: passed only on a retry)";
+  out_ << ", " << failed_ << " failed, " << errors_ << " error(s) in " << time << std::endl;
+}
+
+}  // namespace hurdle
