@@ -78,6 +78,11 @@ struct Suite {
   std::vector<Step> provision;
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // default per step
   int retries = 0;
+  // How a scenario gets a pristine machine: restore the `pristine` snapshot, or start the
+  // machine afresh (boot, login, provisioning) — slower, for comparison and for guests that
+  // cannot be snapshotted.
+  enum class Reset { kSnapshot, kReboot };
+  Reset reset = Reset::kSnapshot;
   std::vector<Scenario> scenarios;
 };
 

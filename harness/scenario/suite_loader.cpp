@@ -364,6 +364,12 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
       if (n < 0 || n > 10) fail_at(dm.get("retries"), file, "expected retries from 0 to 10");
       suite.retries = static_cast<int>(n);
     }
+    const std::string reset = dm.string("reset", "snapshot");
+    if (reset == "reboot") {
+      suite.reset = Suite::Reset::kReboot;
+    } else if (reset != "snapshot") {
+      fail_at(dm.get("reset"), file, "expected reset snapshot or reboot, found '" + reset + "'");
+    }
     dm.finish();
   }
 

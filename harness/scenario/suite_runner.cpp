@@ -109,7 +109,11 @@ void SuiteRunner::boot() {
   for (const auto& step : suite_.provision) provision.run(step);
   provisioned_ = provision.variables();
   used_ = false;
-  if (machine_->supports_snapshots()) machine_->snapshot(kPristine);
+  if (snapshots()) machine_->snapshot(kPristine);
+}
+
+bool SuiteRunner::snapshots() const {
+  return suite_.reset == Suite::Reset::kSnapshot && machine_ && machine_->supports_snapshots();
 }
 
 std::string SuiteRunner::start_tag(std::size_t index) const {
@@ -124,10 +128,10 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
   r.where = sc.where;
   r.folder = options_.report_dir / suite_.name / sc.name;
   fs::create_directories(r.folder);
-  if (machine_->supports_snapshots()) {
+  if (snapshots()) {
     machine_->restore(from_tag);
   } else if (used_) {
-    machine_->note("no snapshots on this machine: starting it afresh for " + sc.name);
+    machine_->note("no snapshot reset for this suite: starting the machine afresh for " + sc.name);
     {
       std::lock_guard lock(machine_mutex_);
       machine_.reset();
@@ -188,7 +192,7 @@ void SuiteRunner::collect_artifacts(ScenarioResult& r) {
 }
 
 void SuiteRunner::roll_back(const std::string& tag) {
-  if (!machine_->supports_snapshots()) return;  // the next scenario starts the machine afresh
+  if (!snapshots()) return;  // the next scenario starts the machine afresh
   try {
     machine_->restore(tag);
     return;
@@ -274,7 +278,7 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
     bool chained_later = false;
     for (std::size_t j = index + 1; j < suite_.scenarios.size(); ++j)
       chained_later = chained_later || suite_.scenarios[j].isolation == Isolation::kChained;
-    if (chained_later && machine_->supports_snapshots()) {
+    if (chained_later && snapshots()) {
       try {
         machine_->snapshot(end_tag(index));
         last_passed_ = index;

@@ -72,6 +72,7 @@ class SuiteRunner {
 
  private:
   void boot();
+  [[nodiscard]] bool snapshots() const;  // reset by snapshot (else: start afresh)
   std::string start_tag(std::size_t index) const;
   ScenarioResult attempt(std::size_t index, const std::string& from_tag);
   void collect_artifacts(ScenarioResult& result);

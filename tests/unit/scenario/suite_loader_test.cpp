@@ -95,6 +95,8 @@ const BadSuite kBadSuites[] = {
      ":5:42: expected a mapping"},
     {"the runner's own tag", "  - name: a\n    steps:\n      - snapshot.save: pristine\n",
      ":5:24: the tag 'pristine' is the runner's own"},
+    {"unknown reset", "  - name: a\n    steps: [ssh.run: x]\ndefaults:\n  reset: never\n",
+     ":6:10: expected reset snapshot or reboot, found 'never'"},
     {"retries out of range", "  - name: a\n    retries: 99\n    steps: [ssh.run: x]\n",
      ":4:14: expected retries from 0 to 10"},
 };
