@@ -108,6 +108,17 @@ void SuiteRunner::boot() {
                          scaled(suite_.timeout, options_.timeout_scale));
   for (const auto& step : suite_.provision) provision.run(step);
   provisioned_ = provision.variables();
+  // Connect SSH once before `pristine` when the machine has it: the snapshot then holds a
+  // guest whose sshd has served a connection (its binary and libraries in the page cache),
+  // and each restore is verified by an SSH round trip (~0.2 s instead of ~1.1 s cold).
+  const auto& ssh = machine_->profile().ssh;
+  if (ssh && (ssh->auth != SshSpec::Auth::kEphemeralKey || suite_.login)) {
+    try {
+      machine_->ssh();
+    } catch (const Error& e) {
+      machine_->note(std::string("SSH did not answer before the pristine snapshot: ") + e.what());
+    }
+  }
   used_ = false;
   if (snapshots()) machine_->snapshot(kPristine);
 }
