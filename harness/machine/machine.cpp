@@ -1,8 +1,6 @@
 #include "machine/machine.hpp"
 
 #include <cstdio>
-#include <cstdlib>
-#include <sstream>
 
 #include "core/boost_process.hpp"
 #include "core/cache_directory.hpp"
@@ -54,23 +52,12 @@ void create_overlay(const fs::path& base, const std::string& format, const fs::p
     throw ImageError("qemu-img could not create an overlay on " + base.string() + ": " + message);
 }
 
-std::vector<fs::path> profile_search_path(const MachineOptions& options) {
-  std::vector<fs::path> path = options.profile_path;
-  if (const char* env = std::getenv("HURDLE_PROFILE_PATH"); env != nullptr) {
-    std::stringstream ss(env);
-    for (std::string dir; std::getline(ss, dir, ':');) {
-      if (!dir.empty()) path.emplace_back(dir);
-    }
-  }
-  path.emplace_back("fixtures/machines");
-  return path;
-}
-
 }  // namespace
 
 std::unique_ptr<Machine> Machine::from_profile(const std::string& name_or_path,
                                                MachineOptions options) {
-  const fs::path file = find_machine_profile(name_or_path, profile_search_path(options));
+  const fs::path file =
+      find_machine_profile(name_or_path, profile_search_path(options.profile_path));
   return start(load_machine_profile(file, options.variables), std::move(options));
 }
 

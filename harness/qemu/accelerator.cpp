@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.hpp"
+#include "core/boost_process.hpp"
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/unix_socket.hpp"
@@ -126,7 +128,8 @@ class ProbeCache {
     if (file_.empty()) return;
     boot_id_ = read_boot_id();
     std::error_code ec;
-    const auto exe = std::filesystem::canonical(resolve(qemu_binary), ec);
+    const auto exe = std::filesystem::canonical(
+        boost::process::v2::environment::find_executable(qemu_binary), ec);
     if (boot_id_.empty() || ec) {
       file_.clear();  // no safe key: do not cache
       return;
@@ -157,17 +160,11 @@ class ProbeCache {
     if (json.value("boot_id", "") != boot_id_) json = {{"boot_id", boot_id_}};
     json["verdicts"][key_] = {{"accel", choice.accel == Accelerator::kKvm ? "kvm" : "tcg"},
                               {"reason", choice.reason}};
-    // Atomically: a temporary file in the same folder, then rename.
-    std::error_code ec;
-    std::filesystem::create_directories(file_.parent_path(), ec);
-    const auto tmp = file_.string() + ".tmp." + std::to_string(::getpid());
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << json.dump(2) << '\n';
-      if (!out) return;  // a cache that cannot be written only costs the next probe
+    try {
+      write_file_atomically(file_, json.dump(2) + "\n");
+    } catch (const Error&) {
+      // A cache that cannot be written only costs the next start a probe.
     }
-    std::filesystem::rename(tmp, file_, ec);
-    if (ec) std::filesystem::remove(tmp, ec);
   }
 
  private:
@@ -176,19 +173,6 @@ class ProbeCache {
     std::string id;
     std::getline(in, id);
     return id;
-  }
-
-  static std::filesystem::path resolve(const std::string& binary) {
-    if (binary.find('/') != std::string::npos) return binary;
-    const char* path = std::getenv("PATH");
-    std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-    for (std::size_t from = 0; from <= dirs.size();) {
-      const std::size_t to = std::min(dirs.find(':', from), dirs.size());
-      const auto candidate = std::filesystem::path(dirs.substr(from, to - from)) / binary;
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-      from = to + 1;
-    }
-    return binary;
   }
 
   nlohmann::json load() const {

@@ -2,6 +2,9 @@
 
 #include <re2/re2.h>
 
+#include <cstdlib>
+#include <sstream>
+
 #include "config/yaml_reader.hpp"
 
 namespace hurdle {
@@ -264,6 +267,19 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
   }
   m.finish();
   return p;
+}
+
+std::vector<fs::path> profile_search_path(const std::vector<fs::path>& first,
+                                          const std::vector<fs::path>& more) {
+  std::vector<fs::path> path = first;
+  if (const char* env = std::getenv("HURDLE_PROFILE_PATH"); env != nullptr) {
+    std::stringstream dirs(env);
+    for (std::string dir; std::getline(dirs, dir, ':');)
+      if (!dir.empty()) path.emplace_back(dir);
+  }
+  path.insert(path.end(), more.begin(), more.end());
+  path.emplace_back("fixtures/machines");
+  return path;
 }
 
 fs::path find_machine_profile(const std::string& name_or_path,

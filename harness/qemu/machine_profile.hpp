@@ -100,6 +100,12 @@ struct MachineProfile {
 MachineProfile load_machine_profile(const std::filesystem::path& file,
                                     const Variables& variables = {});
 
+// Where profiles are looked for by name: `first`, then HURDLE_PROFILE_PATH (':'-separated),
+// then `more`, then ./fixtures/machines.
+std::vector<std::filesystem::path> profile_search_path(
+    const std::vector<std::filesystem::path>& first,
+    const std::vector<std::filesystem::path>& more = {});
+
 // Finds a profile by name (fixtures/machines/NAME.yaml) in `search_path`, or takes a path.
 std::filesystem::path find_machine_profile(const std::string& name_or_path,
                                            const std::vector<std::filesystem::path>& search_path);

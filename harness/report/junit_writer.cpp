@@ -1,11 +1,10 @@
 #include "report/junit_writer.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <pugixml.hpp>
+#include <sstream>
 
-#include "core/error.hpp"
+#include "core/atomic_file.hpp"
 
 namespace hurdle {
 
@@ -96,15 +95,9 @@ void write_junit(const RunReport& report, const std::filesystem::path& file) {
     }
   }
 
-  std::filesystem::create_directories(file.parent_path().empty() ? "." : file.parent_path());
-  const auto tmp = file.string() + ".tmp." + std::to_string(::getpid());
-  if (!doc.save_file(tmp.c_str(), "  ", pugi::format_default, pugi::encoding_utf8))
-    throw Error("cannot write the JUnit report " + tmp);
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec)
-    throw Error("cannot move the JUnit report into place at " + file.string() + ": " +
-                ec.message());
+  std::ostringstream text;
+  doc.save(text, "  ", pugi::format_default, pugi::encoding_utf8);
+  write_file_atomically(file, text.str());
 }
 
 }  // namespace hurdle

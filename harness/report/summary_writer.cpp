@@ -1,11 +1,8 @@
 #include "report/summary_writer.hpp"
 
-#include <unistd.h>
-
-#include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
+#include "core/atomic_file.hpp"
 
 namespace hurdle {
 
@@ -53,14 +50,7 @@ void write_summary_json(const RunReport& report, int exit_status,
                                   {"hostname", report.hostname},
                                   {"totals", totals},
                                   {"suites", suites}};
-  std::filesystem::create_directories(file.parent_path().empty() ? "." : file.parent_path());
-  const auto tmp = file.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << summary.dump(2) << '\n';
-    if (!out) throw Error("cannot write " + tmp);
-  }
-  std::filesystem::rename(tmp, file);
+  write_file_atomically(file, summary.dump(2) + "\n");
 }
 
 }  // namespace hurdle

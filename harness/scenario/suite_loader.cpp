@@ -3,10 +3,8 @@
 #include <re2/re2.h>
 
 #include <cstdlib>
-#include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "config/yaml_reader.hpp"
 #include "qemu/machine_profile.hpp"
@@ -82,6 +80,31 @@ struct Reader {
       for (const auto& [name, index] : re.NamedCapturingGroups()) captures->push_back(name);
     }
     return raw;
+  }
+
+  // YAML to JSON for QMP: plain scalars that read as integers or booleans become those, the
+  // rest strings (a quoted scalar stays a string); variables are checked as in text().
+  nlohmann::json json(const YAML::Node& n) const {
+    if (n.IsMap()) {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& kv : n) object[kv.first.Scalar()] = json(kv.second);
+      return object;
+    }
+    if (n.IsSequence()) {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& element : n) array.push_back(json(element));
+      return array;
+    }
+    if (n.IsNull()) return nullptr;
+    const std::string t = n.Scalar();
+    if (n.Tag() != "!") {
+      if (t == "true") return true;
+      if (t == "false") return false;
+      char* end = nullptr;
+      const long long i = std::strtoll(t.c_str(), &end, 10);
+      if (!t.empty() && end != nullptr && *end == '\0') return i;
+    }
+    return text(n);
   }
 
   std::chrono::milliseconds duration(const YAML::Node& node) const {
@@ -205,32 +228,7 @@ Step read_step(const YAML::Node& item, Reader& r) {
       s.text = r.text(m->require("command"));
       const auto json_of = [&](const YAML::Node& node) {
         if (!node.IsMap()) fail_at(node, r.file, "expected a mapping");
-        // YAML to JSON through the emitter: scalars stay strings unless they are numbers/bools.
-        std::function<nlohmann::json(const YAML::Node&)> convert =
-            [&](const YAML::Node& n) -> nlohmann::json {
-          if (n.IsMap()) {
-            nlohmann::json o = nlohmann::json::object();
-            for (const auto& kv : n) o[kv.first.Scalar()] = convert(kv.second);
-            return o;
-          }
-          if (n.IsSequence()) {
-            nlohmann::json a = nlohmann::json::array();
-            for (const auto& e : n) a.push_back(convert(e));
-            return a;
-          }
-          if (n.IsNull()) return nullptr;
-          const std::string t = n.Scalar();
-          if (n.Tag() != "!") {
-            if (t == "true") return true;
-            if (t == "false") return false;
-            char* end = nullptr;
-            const long long i = std::strtoll(t.c_str(), &end, 10);
-            if (!t.empty() && end != nullptr && *end == '\0') return i;
-          }
-          (void)r.text(n);
-          return t;
-        };
-        return convert(node);
+        return r.json(node);
       };
       if (m->has("arguments")) s.arguments = json_of(m->get("arguments"));
       if (m->has("expect")) s.expect = json_of(m->get("expect"));
@@ -271,18 +269,14 @@ bool valid_test_name(const std::string& name) {
                               std::string::npos;
 }
 
+// The caller's folders, HURDLE_PROFILE_PATH, then fixtures/machines in the suite's folder and
+// the two above it (a suite in scenarios/ or scenarios/examples/ finds the repository's).
 std::vector<fs::path> search_path(const fs::path& suite_file, const std::vector<fs::path>& extra) {
-  std::vector<fs::path> path = extra;
-  if (const char* env = std::getenv("HURDLE_PROFILE_PATH"); env != nullptr) {
-    std::stringstream ss(env);
-    for (std::string dir; std::getline(ss, dir, ':');)
-      if (!dir.empty()) path.emplace_back(dir);
-  }
   const fs::path dir = fs::absolute(suite_file).parent_path();
+  std::vector<fs::path> near;
   for (const auto& up : {dir, dir.parent_path(), dir.parent_path().parent_path()})
-    path.push_back(up / "fixtures" / "machines");
-  path.emplace_back("fixtures/machines");  // from where hurdle runs, as Machine searches
-  return path;
+    near.push_back(up / "fixtures" / "machines");
+  return profile_search_path(extra, near);
 }
 
 }  // namespace
