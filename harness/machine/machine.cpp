@@ -360,11 +360,12 @@ CommandResult Machine::fail(const std::string& command,
 }
 
 std::string Machine::wait_until_succeeds(const std::string& command,
-                                         std::chrono::milliseconds timeout) {
+                                         std::chrono::milliseconds timeout,
+                                         std::optional<std::chrono::milliseconds> interval) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const auto deadline = start + timeout;
-  auto backoff = std::chrono::milliseconds(200);
+  auto backoff = interval.value_or(std::chrono::milliseconds(200));
   std::string last;
   for (int attempt = 1;; ++attempt) {
     const auto left =
@@ -385,7 +386,7 @@ std::string Machine::wait_until_succeeds(const std::string& command,
     }
     // Back off, but stop at once if QEMU exits meanwhile.
     if (wait_readable(process_->exit_fd(), -1, Clock::now() + backoff) > 0) throw_if_exited();
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+    if (!interval) backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
 }
 
@@ -406,6 +407,7 @@ std::chrono::milliseconds Machine::snapshot(const std::string& tag) {
   state.key_installed = ssh_key_installed_;
   const auto took = snapshots_->save(tag);
   snapshot_states_[tag] = state;
+  note("saved " + tag + " in " + seconds_text(took));
   return took;
 }
 

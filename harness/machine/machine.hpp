@@ -110,9 +110,10 @@ class Machine {
   // Runs `command`, which must fail; throws CommandFailed if it exits with 0.
   CommandResult fail(const std::string& command,
                      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
-  // Retries `command` with back-off until it exits with 0 (returns its stdout) or `timeout`
-  // passes (TimeoutError with the last result).
-  std::string wait_until_succeeds(const std::string& command, std::chrono::milliseconds timeout);
+  // Retries `command` every `interval` (unset: a back-off from 0.2 s to 2 s) until it exits
+  // with 0 (returns its stdout) or `timeout` passes (TimeoutError with the last result).
+  std::string wait_until_succeeds(const std::string& command, std::chrono::milliseconds timeout,
+                                  std::optional<std::chrono::milliseconds> interval = std::nullopt);
   void put(const std::filesystem::path& local, const std::string& remote,
            std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   void get(const std::string& remote, const std::filesystem::path& local,

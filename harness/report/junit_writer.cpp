@@ -45,14 +45,17 @@ void write_junit(const RunReport& report, const std::filesystem::path& file) {
   auto root = doc.append_child("testsuites");
   root.append_attribute("name") = "hurdle";
   Counts all;
-  for (const auto& suite : report.suites)
+  for (const auto& suite : report.suites) {
+    all.time += suite.boot_seconds;
     for (const auto& c : suite.cases) all.add(c);
+  }
   all.set_on(root);
 
   for (const auto& suite : report.suites) {
     auto s = root.append_child("testsuite");
     s.append_attribute("name") = suite.name.c_str();
     Counts counts;
+    counts.time = suite.boot_seconds;
     for (const auto& c : suite.cases) counts.add(c);
     counts.set_on(s);
     s.append_attribute("timestamp") = suite.timestamp.c_str();
@@ -63,6 +66,9 @@ void write_junit(const RunReport& report, const std::filesystem::path& file) {
       p.append_attribute("name") = name.c_str();
       p.append_attribute("value") = value.c_str();
     }
+    auto boot = props.append_child("property");
+    boot.append_attribute("name") = "boot.seconds";
+    boot.append_attribute("value") = seconds(suite.boot_seconds).c_str();
     for (const auto& c : suite.cases) {
       auto t = s.append_child("testcase");
       t.append_attribute("classname") = suite.name.c_str();

@@ -30,6 +30,7 @@ struct ReportSuite {
   std::string name;
   std::string timestamp;  // ISO 8601, when the suite started
   std::vector<std::pair<std::string, std::string>> properties;
+  double boot_seconds = 0;  // booting and provisioning the machine: in the suite's time only
   std::vector<ReportCase> cases;
 };
 

@@ -44,7 +44,10 @@ void write_summary_json(const RunReport& report, int exit_status,
                        {"line", c.line},
                        {"message", c.message}});
     }
-    suites.push_back({{"name", suite.name}, {"timestamp", suite.timestamp}, {"scenarios", cases}});
+    suites.push_back({{"name", suite.name},
+                      {"timestamp", suite.timestamp},
+                      {"boot_seconds", suite.boot_seconds},
+                      {"scenarios", cases}});
   }
   const nlohmann::json summary = {{"exit_status", exit_status},
                                   {"hostname", report.hostname},

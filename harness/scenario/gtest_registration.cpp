@@ -24,6 +24,7 @@ class ScenarioTest : public ::testing::Test {
         return;
       case ScenarioStatus::kFailed:
       case ScenarioStatus::kError:
+      case ScenarioStatus::kSkipped:  // run_scenario() never says so
         ADD_FAILURE_AT(r.where.file.string().c_str(), static_cast<int>(r.where.line))
             << (r.status == ScenarioStatus::kError ? "[error] " : "") << r.error_kind << ": "
             << r.message;
@@ -37,6 +38,40 @@ class ScenarioTest : public ::testing::Test {
   ScenarioObserver observer_;
 };
 
+// GoogleTest skips the tests after the first failure under --gtest_fail_fast without running
+// them: TestBody never sees them. This listener gives the observer a kSkipped result for each
+// of this runner's scenarios that ends that way, so reports still list every selected scenario.
+class SkippedScenarioListener : public ::testing::EmptyTestEventListener {
+ public:
+  SkippedScenarioListener(SuiteRunner& runner, ScenarioObserver observer)
+      : runner_(runner), observer_(std::move(observer)) {}
+
+  void OnTestEnd(const ::testing::TestInfo& info) override {
+    if (info.result()->Failed()) {
+      last_failed_ = std::string(info.test_suite_name()) + "." + info.name();
+      return;
+    }
+    if (!info.result()->Skipped() || runner_.suite().name != info.test_suite_name()) return;
+    for (const Scenario& sc : runner_.suite().scenarios) {
+      if (sc.name != info.name()) continue;
+      ScenarioResult r;
+      r.status = ScenarioStatus::kSkipped;
+      r.where = sc.where;
+      r.message =
+          last_failed_.empty()
+              ? std::string("not run: GoogleTest skipped it")
+              : "not run: the run stopped at the first failure (--fail-fast), " + last_failed_;
+      observer_(runner_, sc, r);
+      return;
+    }
+  }
+
+ private:
+  SuiteRunner& runner_;
+  ScenarioObserver observer_;
+  std::string last_failed_;  // "suite.scenario" of the latest failed test
+};
+
 }  // namespace
 
 void register_scenarios(SuiteRunner& runner, ScenarioObserver observer) {
@@ -48,6 +83,11 @@ void register_scenarios(SuiteRunner& runner, ScenarioObserver observer) {
                             [&runner, i, observer]() -> ::testing::Test* {
                               return new ScenarioTest(runner, i, observer);
                             });
+  }
+  if (observer) {
+    // GoogleTest owns and deletes its listeners.
+    ::testing::UnitTest::GetInstance()->listeners().Append(
+        new SkippedScenarioListener(runner, std::move(observer)));
   }
 }
 

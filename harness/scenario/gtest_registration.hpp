@@ -10,7 +10,8 @@
 
 namespace hurdle {
 
-// Called after each scenario with its result (progress lines, reports).
+// Called after each scenario with its result (progress lines, reports), and with a kSkipped
+// result for each scenario that GoogleTest skipped without running (--gtest_fail_fast).
 using ScenarioObserver = std::function<void(SuiteRunner&, const Scenario&, const ScenarioResult&)>;
 
 // `runner` must outlive RUN_ALL_TESTS().

@@ -29,6 +29,10 @@ std::string progress_line(const std::string& suite, const std::string& scenario,
       word = "FAIL";
       code = "\x1b[31m";
       break;
+    case ScenarioStatus::kSkipped:
+      word = "SKIP";
+      code = "\x1b[2m";
+      break;
     case ScenarioStatus::kError:
       break;
   }
@@ -36,10 +40,11 @@ std::string progress_line(const std::string& suite, const std::string& scenario,
   std::snprintf(time, sizeof time, "%.2f s", std::chrono::duration<double>(r.elapsed).count());
   std::string status = word;
   status.resize(6, ' ');
-  std::string line = (colour ? std::string(code) + status + "\x1b[0m" : status) + " " + suite +
-                     "." + scenario + "  " + time;
+  std::string line =
+      (colour ? std::string(code) + status + "\x1b[0m" : status) + " " + suite + "." + scenario;
+  if (r.status != ScenarioStatus::kSkipped) line += std::string("  ") + time;
   if (r.attempts > 1) line += " (" + std::to_string(r.attempts) + " attempts)";
-  if (r.status == ScenarioStatus::kFailed || r.status == ScenarioStatus::kError)
+  if (r.status != ScenarioStatus::kPassed && r.status != ScenarioStatus::kFlaky)
     line += "\n       " + r.message.substr(0, r.message.find('\n'));
   return line;
 }
@@ -52,7 +57,8 @@ void ProgressPrinter::scenario_done(const std::string& suite, const Scenario& sc
       break;
     case ScenarioStatus::kFlaky:
       ++passed_;
-      ++flaky_;
+      flaky_.push_back(suite + "." + scenario.name + " (" + std::to_string(r.attempts) +
+                       " attempts)");
       break;
     case ScenarioStatus::kFailed:
       ++failed_;
@@ -60,17 +66,28 @@ void ProgressPrinter::scenario_done(const std::string& suite, const Scenario& sc
     case ScenarioStatus::kError:
       ++errors_;
       break;
+    case ScenarioStatus::kSkipped:
+      ++skipped_;
+      break;
   }
-  seconds_ += std::chrono::duration<double>(r.elapsed).count();
+  seconds_ += std::chrono::duration<double>(r.elapsed + r.boot).count();
+  if (r.boot.count() > 0) {
+    char time[32];
+    std::snprintf(time, sizeof time, "%.2f s", std::chrono::duration<double>(r.boot).count());
+    out_ << (colour_ ? "\x1b[2mBOOT  \x1b[0m " : "BOOT   ") << suite << "  " << time << std::endl;
+  }
   out_ << progress_line(suite, scenario.name, r, colour_) << std::endl;
 }
 
 void ProgressPrinter::summary() {
   char time[32];
   std::snprintf(time, sizeof time, "%.1f s", seconds_);
-  out_ << passed_ + failed_ + errors_ << " scenario(s): " << passed_ << " passed";
-  if (flaky_ > 0) out_ << " (" << flaky_ << " flaky: passed only on a retry)";
-  out_ << ", " << failed_ << " failed, " << errors_ << " error(s) in " << time << std::endl;
+  out_ << passed_ + failed_ + errors_ + skipped_ << " scenario(s): " << passed_ << " passed";
+  if (!flaky_.empty()) out_ << " (" << flaky_.size() << " flaky: passed only on a retry)";
+  out_ << ", " << failed_ << " failed, " << errors_ << " error(s)";
+  if (skipped_ > 0) out_ << ", " << skipped_ << " not run";
+  out_ << " in " << time << std::endl;
+  for (const auto& name : flaky_) out_ << "flaky: " << name << std::endl;
 }
 
 }  // namespace hurdle

@@ -5,6 +5,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "scenario/suite_runner.hpp"
 
@@ -21,13 +22,15 @@ class ProgressPrinter {
  public:
   ProgressPrinter(std::ostream& out, bool colour) : out_(out), colour_(colour) {}
   void scenario_done(const std::string& suite, const Scenario& scenario, const ScenarioResult& r);
-  // "6 scenarios: 5 passed, 1 failed (1 flaky) in 12.3 s"
+  // "6 scenario(s): 5 passed (1 flaky: passed only on a retry), 1 failed, 0 error(s) in 12.3 s",
+  // then a "flaky: SUITE.SCENARIO (N attempts)" line for each flaky scenario.
   void summary();
 
  private:
   std::ostream& out_;
   bool colour_;
-  int passed_ = 0, flaky_ = 0, failed_ = 0, errors_ = 0;
+  int passed_ = 0, failed_ = 0, errors_ = 0, skipped_ = 0;
+  std::vector<std::string> flaky_;  // "suite.scenario (2 attempts)"
   double seconds_ = 0;
 };
 

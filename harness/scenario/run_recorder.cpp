@@ -35,6 +35,8 @@ ReportCase::Status status_of(ScenarioStatus s) {
       return ReportCase::Status::kFlaky;
     case ScenarioStatus::kFailed:
       return ReportCase::Status::kFailed;
+    case ScenarioStatus::kSkipped:
+      return ReportCase::Status::kSkipped;
     case ScenarioStatus::kError:
       break;
   }
@@ -89,11 +91,13 @@ void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const Sc
     if (!s.passed) c.step_log += "         " + s.message + "\n";
   }
   c.attachments = r.attachments;
-  if (std::filesystem::exists(r.folder / "steps.json"))
+  if (!r.folder.empty() && std::filesystem::exists(r.folder / "steps.json"))
     c.attachments.push_back(r.folder / "steps.json");
   {
     std::lock_guard lock(mutex_);
-    suite_for(runner).cases.push_back(std::move(c));
+    ReportSuite& suite = suite_for(runner);
+    suite.boot_seconds += std::chrono::duration<double>(r.boot).count();
+    suite.cases.push_back(std::move(c));
   }
   flush();
 }
@@ -107,14 +111,6 @@ void RunRecorder::flush() {
 RunReport RunRecorder::report() const {
   std::lock_guard lock(mutex_);
   return report_;
-}
-
-int RunRecorder::flaky_count() const {
-  std::lock_guard lock(mutex_);
-  int n = 0;
-  for (const auto& s : report_.suites)
-    for (const auto& c : s.cases) n += c.status == ReportCase::Status::kFlaky ? 1 : 0;
-  return n;
 }
 
 }  // namespace hurdle

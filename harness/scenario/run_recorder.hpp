@@ -22,7 +22,6 @@ class RunRecorder {
   void flush();
 
   [[nodiscard]] RunReport report() const;
-  [[nodiscard]] int flaky_count() const;
 
  private:
   ReportSuite& suite_for(SuiteRunner& runner);

@@ -49,12 +49,26 @@ StepExecutor::StepExecutor(Machine& machine, Variables variables, fs::path files
       files_(std::move(files)),
       default_timeout_(default_timeout) {}
 
-std::string StepExecutor::expand(const std::string& text, const Step& step) const {
-  return expand_variables(text, variables_, step.where);
-}
-
-std::chrono::milliseconds StepExecutor::timeout_of(const Step& step) const {
-  return step.timeout.value_or(default_timeout_);
+Step StepExecutor::expanded(const Step& step) const {
+  const auto expand = [&](std::string& text) {
+    text = expand_variables(text, variables_, step.where);
+  };
+  const auto expand_optional = [&](std::optional<std::string>& text) {
+    if (text) expand(*text);
+  };
+  Step s = step;
+  expand(s.text);
+  for (auto& p : s.patterns) expand(p);
+  expand_optional(s.stdout_equals);
+  expand_optional(s.stdout_matches);
+  expand_optional(s.stderr_equals);
+  expand_optional(s.stderr_matches);
+  expand_optional(s.user);
+  expand_optional(s.password);
+  expand(s.local);
+  expand(s.remote);
+  if (!s.timeout) s.timeout = default_timeout_;
+  return s;
 }
 
 void StepExecutor::capture(const std::string& pattern, const std::string& text) {
@@ -66,28 +80,27 @@ void StepExecutor::capture(const std::string& pattern, const std::string& text) 
     variables_[name] = std::string(groups[static_cast<std::size_t>(index)]);
 }
 
-void StepExecutor::run(const Step& step) {
-  const auto timeout = timeout_of(step);
+void StepExecutor::run(const Step& written) {
+  // Expanded once, so that a failure shows what ran (the command with its values).
+  const Step step = expanded(written);
+  const auto timeout = *step.timeout;
   switch (step.kind) {
     case StepKind::kConsoleSend:
       if (step.raw)
-        machine_.console().send(expand(step.text, step));
+        machine_.console().send(step.text);
       else
-        machine_.console().sendline(expand(step.text, step));
+        machine_.console().sendline(step.text);
       return;
     case StepKind::kConsoleExpect: {
-      std::vector<std::string> patterns;
-      for (const auto& p : step.patterns) patterns.push_back(expand(p, step));
-      const ExpectMatch m = machine_.console().expect(patterns, timeout);
-      capture(patterns[m.index], m.text);
+      const ExpectMatch m = machine_.console().expect(step.patterns, timeout);
+      capture(step.patterns[m.index], m.text);
       return;
     }
     case StepKind::kConsoleLogin:
-      machine_.login(step.user ? std::optional(expand(*step.user, step)) : std::nullopt,
-                     step.password ? std::optional(expand(*step.password, step)) : std::nullopt);
+      machine_.login(step.user, step.password);
       return;
     case StepKind::kSshRun: {
-      const CommandResult r = machine_.run(expand(step.text, step), timeout);
+      const CommandResult r = machine_.run(step.text, timeout);
       if (r.exit_status != step.exit_status) {
         throw StepFailed(step, "exit status " + std::to_string(step.exit_status),
                          r.signal.empty()
@@ -98,46 +111,47 @@ void StepExecutor::run(const Step& step) {
       const auto check = [&](const std::optional<std::string>& equals,
                              const std::optional<std::string>& matches, const std::string& got,
                              const char* stream) {
-        if (equals) {
-          const std::string want = expand(*equals, step);
-          if (got != want)
-            throw StepFailed(step, std::string(stream) + " " + shown(want), shown(got));
-        }
+        if (equals && got != *equals)
+          throw StepFailed(step, std::string(stream) + " " + shown(*equals), shown(got));
         if (matches) {
-          const std::string pattern = expand(*matches, step);
-          if (!RE2::PartialMatch(got, RE2(pattern)))
-            throw StepFailed(step, std::string(stream) + " matching '" + pattern + "'", shown(got));
-          capture(pattern, got);
+          if (!RE2::PartialMatch(got, RE2(*matches)))
+            throw StepFailed(step, std::string(stream) + " matching '" + *matches + "'",
+                             shown(got));
+          capture(*matches, got);
         }
       };
       check(step.stdout_equals, step.stdout_matches, r.out, "stdout");
       check(step.stderr_equals, step.stderr_matches, r.err, "stderr");
       return;
     }
-    case StepKind::kSshPut:
-      machine_.put(expand(step.local, step), expand(step.remote, step), timeout);
+    case StepKind::kSshPut: {
+      // A relative path is the suite file's neighbour, wherever hurdle runs from.
+      fs::path local = step.local;
+      if (local.is_relative()) local = step.where.file.parent_path() / local;
+      machine_.put(local, step.remote, timeout);
       return;
+    }
     case StepKind::kSshGet: {
-      fs::path local = expand(step.local, step);
+      fs::path local = step.local;
       if (local.is_relative()) local = files_ / local;
       fs::create_directories(local.parent_path());
-      machine_.get(expand(step.remote, step), local, timeout);
+      machine_.get(step.remote, local, timeout);
       return;
     }
     case StepKind::kWaitUntil:
-      machine_.wait_until_succeeds(expand(step.text, step), timeout);
+      machine_.wait_until_succeeds(step.text, timeout, step.interval);
       return;
     case StepKind::kReboot:
       machine_.reboot(step.hard);
       return;
     case StepKind::kSnapshotSave:
-      machine_.snapshot(expand(step.text, step));
+      machine_.snapshot(step.text);
       return;
     case StepKind::kSnapshotRestore:
-      machine_.restore(expand(step.text, step));
+      machine_.restore(step.text);
       return;
     case StepKind::kQmp: {
-      const auto reply = machine_.qmp().execute(expand(step.text, step), step.arguments, timeout);
+      const auto reply = machine_.qmp().execute(step.text, step.arguments, timeout);
       if (step.expect && !contains(reply, *step.expect))
         throw StepFailed(step, "a reply containing " + step.expect->dump(), reply.dump());
       return;
@@ -148,7 +162,7 @@ void StepExecutor::run(const Step& step) {
       return;
     }
     case StepKind::kScreenshot:
-      machine_.screenshot(files_ / (expand(step.text, step) + ".png"));
+      machine_.screenshot(files_ / (step.text + ".png"));
       return;
   }
 }

@@ -29,6 +29,7 @@ class StepFailed : public Error {
 class StepExecutor {
  public:
   // `files`: where ssh.get and screenshot put what they fetch (the scenario's report folder).
+  // ssh.put reads a relative path from the folder of the suite file the step is written in.
   StepExecutor(Machine& machine, Variables variables, std::filesystem::path files,
                std::chrono::milliseconds default_timeout);
 
@@ -37,8 +38,8 @@ class StepExecutor {
   [[nodiscard]] const Variables& variables() const { return variables_; }
 
  private:
-  std::string expand(const std::string& text, const Step& step) const;
-  std::chrono::milliseconds timeout_of(const Step& step) const;
+  // The step with ${...} replaced in every text and its time-out settled.
+  [[nodiscard]] Step expanded(const Step& step) const;
   void capture(const std::string& pattern, const std::string& text);
 
   Machine& machine_;

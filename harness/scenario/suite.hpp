@@ -44,7 +44,8 @@ struct Step {
   std::optional<std::string> user, password;
   std::string local, remote;
   std::optional<std::chrono::milliseconds> timeout;
-  std::chrono::milliseconds interval{std::chrono::seconds(1)};
+  // wait_until: the pause between tries; unset, it grows from 0.2 s to 2 s.
+  std::optional<std::chrono::milliseconds> interval;
   bool hard = false;
   nlohmann::json arguments = nlohmann::json::object();  // qmp
   std::optional<nlohmann::json> expect;                 // qmp: a subset the reply must contain

@@ -120,7 +120,10 @@ void SuiteRunner::boot() {
     }
   }
   used_ = false;
-  if (snapshots()) machine_->snapshot(kPristine);
+  if (snapshots()) {
+    machine_->snapshot(kPristine);
+    untouched_at_ = kPristine;
+  }
 }
 
 bool SuiteRunner::snapshots() const {
@@ -140,7 +143,9 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
   r.folder = options_.report_dir / suite_.name / sc.name;
   fs::create_directories(r.folder);
   if (snapshots()) {
-    machine_->restore(from_tag);
+    // Restored already by a rollback, or just saved: restoring again would change nothing.
+    if (untouched_at_ != from_tag) machine_->restore(from_tag);
+    untouched_at_.reset();
   } else if (used_) {
     machine_->note("no snapshot reset for this suite: starting the machine afresh for " + sc.name);
     {
@@ -206,6 +211,7 @@ void SuiteRunner::roll_back(const std::string& tag) {
   if (!snapshots()) return;  // the next scenario starts the machine afresh
   try {
     machine_->restore(tag);
+    untouched_at_ = tag;
     return;
   } catch (const std::exception& e) {
     machine_->note(std::string("rollback to ") + tag + " failed: " + e.what() +
@@ -240,12 +246,14 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
   ScenarioResult result;
   result.where = sc.where;
   result.folder = options_.report_dir / suite_.name / sc.name;
+  std::chrono::milliseconds boot_time{0};
   if (!machine_ && !broken_) {
     try {
       boot();
     } catch (const std::exception& e) {
       broken_ = std::string("the machine did not boot: ") + e.what();
     }
+    boot_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
   }
   if (interrupted_) {
     std::lock_guard lock(machine_mutex_);
@@ -255,6 +263,7 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
     result.status = ScenarioStatus::kError;
     result.error_kind = "InfrastructureError";
     result.message = *broken_;
+    result.boot = boot_time;
     return result;
   }
   const std::string from = start_tag(index);
@@ -293,13 +302,16 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
       try {
         machine_->snapshot(end_tag(index));
         last_passed_ = index;
+        untouched_at_ = end_tag(index);
       } catch (const std::exception& e) {
         machine_->note(std::string("could not keep the end state for a chained scenario: ") +
                        e.what());
       }
     }
   }
-  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  result.boot = boot_time;
+  result.elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0) - boot_time;
   fs::create_directories(result.folder);
   write_steps_json(result);
   slice_logs(log_dir, marks, result.folder);

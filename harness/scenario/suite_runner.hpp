@@ -29,7 +29,8 @@ struct RunOptions {
   std::vector<std::filesystem::path> profile_path;
 };
 
-enum class ScenarioStatus { kPassed, kFlaky, kFailed, kError };
+// kSkipped: selected but never run (GoogleTest's --gtest_fail_fast stopped the run first).
+enum class ScenarioStatus { kPassed, kFlaky, kFailed, kError, kSkipped };
 
 struct StepRecord {
   std::string step;  // Step::describe()
@@ -45,7 +46,10 @@ struct ScenarioResult {
   std::string error_kind;  // "StepFailed", "TimeoutError", "ConsoleError", ...
   SourceLocation where;    // the failed step, or the scenario
   int attempts = 0;
-  std::chrono::milliseconds elapsed{0};
+  std::chrono::milliseconds elapsed{0};  // the scenario's own time, without `boot`
+  // Booting (and provisioning) the suite's machine first, when this scenario was the first
+  // to need it; not part of `elapsed`.
+  std::chrono::milliseconds boot{0};
   std::vector<StepRecord> steps;  // of the last attempt
   std::filesystem::path folder;   // reports/<run>/<suite>/<scenario>/
   std::vector<std::filesystem::path> attachments;
@@ -84,6 +88,8 @@ class SuiteRunner {
   Variables provisioned_;  // suite variables plus provisioning's captures
   std::optional<std::string> broken_;
   std::optional<std::size_t> last_passed_;  // the scenario whose end state `chained` uses
+  // The snapshot the machine is in, unchanged since it was saved or restored (no restore needed).
+  std::optional<std::string> untouched_at_;
   bool used_ = false;         // a scenario ran on this boot (for machines without snapshots)
   std::mutex machine_mutex_;  // guards replacing machine_ against interrupt()
   std::atomic<bool> interrupted_{false};

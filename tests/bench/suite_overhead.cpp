@@ -49,11 +49,9 @@ Row run(const fs::path& suite_file, const fs::path& report_dir) {
     double steps = 0;
     for (const auto& s : r.steps) steps += std::chrono::duration<double>(s.elapsed).count();
     const double whole = std::chrono::duration<double>(r.elapsed).count();
-    if (i == 0) {
-      row.boot = whole - steps;  // the first scenario carries the boot (and its restore)
-    } else {
-      resets.push_back(whole - steps);
-    }
+    row.boot += std::chrono::duration<double>(r.boot).count();
+    // The first scenario starts in the state `pristine` was saved from: no reset.
+    if (i > 0) resets.push_back(whole - steps);
     work.push_back(steps);
   }
   row.total = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -61,7 +59,7 @@ Row run(const fs::path& suite_file, const fs::path& report_dir) {
   row.median_work = median(work);
   double all_work = 0;
   for (double w : work) all_work += w;
-  row.overhead = row.total - row.boot - all_work;
+  row.overhead = row.total - row.boot - all_work;  // resets and bookkeeping
   return row;
 }
 

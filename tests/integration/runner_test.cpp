@@ -14,6 +14,7 @@
 
 #include "core/boost_process.hpp"
 #include "support/paths.hpp"
+#include "support/scripted_http_service.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {
@@ -29,7 +30,8 @@ struct RunOutcome {
   fs::path reports;
 };
 
-RunOutcome hurdle_run(const std::string& name, const std::vector<std::string>& suites) {
+RunOutcome hurdle_run(const std::string& name, const std::vector<std::string>& suites,
+                      const std::vector<std::string>& options = {}) {
   namespace bp = boost::process::v2;
   RunOutcome run;
   const fs::path dir =
@@ -41,6 +43,7 @@ RunOutcome hurdle_run(const std::string& name, const std::vector<std::string>& s
   ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
   std::vector<std::string> args = {
       "run", "--accel", "tcg", "--junit", run.junit.string(), "--report-dir", run.reports.string()};
+  args.insert(args.end(), options.begin(), options.end());
   for (const auto& s : suites) args.push_back((test::source_dir() / s).string());
   boost::asio::io_context ctx;
   boost::asio::readable_pipe out(ctx);
@@ -83,6 +86,18 @@ TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
       props.find_child_by_attribute("property", "name", "accelerator").attribute("value").value(),
       "tcg");
   EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 0);
+  // The boot is the suite's, not its first scenario's: a property, and in the suite's time.
+  const double boot = props.find_child_by_attribute("property", "name", "boot.seconds")
+                          .attribute("value")
+                          .as_double();
+  EXPECT_GT(boot, 1.0);
+  EXPECT_LT(testcase(doc, "linux-mini", "kernel-is-linux").attribute("time").as_double(), boot);
+  double cases = 0;
+  for (const auto& t : doc.select_nodes("//testcase"))
+    cases += t.node().attribute("time").as_double();
+  EXPECT_NEAR(doc.child("testsuites").child("testsuite").attribute("time").as_double(),
+              boot + cases, 0.01);
+  EXPECT_THAT(run.out, HasSubstr("BOOT   linux-mini  "));
   EXPECT_THAT(run.out, HasSubstr("hurdle: reports in " + run.reports.string()));
   // One progress line per scenario, and no colour: the output is a pipe, not a terminal.
   EXPECT_THAT(run.out, HasSubstr("PASS   linux-mini.kernel-is-linux  "));
@@ -94,6 +109,7 @@ TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
   const auto summary = nlohmann::json::parse(test::read_file(run_dir / "summary.json"));
   EXPECT_EQ(summary.at("exit_status"), 0);
   EXPECT_EQ(summary.at("totals").at("passed"), 6);
+  EXPECT_GT(summary.at("suites").at(0).at("boot_seconds").get<double>(), 1.0);
   const fs::path kernel = run_dir / "linux-mini" / "kernel-is-linux";
   EXPECT_TRUE(fs::exists(kernel / "steps.json"));
   const std::string ssh_log = test::read_file(kernel / "ssh.log");
@@ -101,7 +117,11 @@ TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
   EXPECT_EQ(ssh_log.find("cat /root/chain"), std::string::npos) << "another scenario's command";
   EXPECT_THAT(test::read_file(run_dir / "linux-mini" / "console-and-ssh-agree" / "console.txt"),
               HasSubstr("console-42"));
-  EXPECT_THAT(test::read_file(kernel / "qmp.log"), HasSubstr("snapshot-load"));
+  // The first scenario starts in the state `pristine` was just saved from: no restore. The
+  // ones after it restore `pristine`.
+  EXPECT_EQ(test::read_file(kernel / "qmp.log").find("snapshot-load"), std::string::npos);
+  EXPECT_THAT(test::read_file(run_dir / "linux-mini" / "files-round-trip" / "qmp.log"),
+              HasSubstr("snapshot-load"));
 }
 
 TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {
@@ -130,6 +150,60 @@ TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {
       << "the scenario after a failed one saw its /root/dirty";
 }
 
+// `retries` against a real service on the host that is down at first: the scenario passes on
+// its second attempt and is reported as flaky, never as a plain pass; one whose service stays
+// down fails after its attempts; --fail-fast then leaves the last scenario unrun, and the
+// report still lists it as skipped.
+TEST(HurdleRun, RetriesReportFlakyScenariosAndFailFastReportsWhatItSkipped) {
+  test::ScriptedHttpService service({{"/flaky", {503, 200}}, {"/down", {503}}});
+  ::setenv("HURDLE_TEST_SERVICE_PORT", std::to_string(service.port()).c_str(), 1);
+  const RunOutcome run = hurdle_run("retries", {"tests/data/suites/retries.yaml"}, {"--fail-fast"});
+  EXPECT_EQ(run.status, 1) << run.out;
+  EXPECT_EQ(service.requests("/flaky"), 2) << run.out;
+  EXPECT_EQ(service.requests("/down"), 2) << run.out;  // retries: 1
+  EXPECT_THAT(run.out, HasSubstr("FLAKY  retries.service-comes-up  "));
+  EXPECT_THAT(run.out, HasSubstr("(2 attempts)"));
+  EXPECT_THAT(run.out, HasSubstr("SKIP   retries.not-run-after-a-failure\n"));
+  EXPECT_THAT(run.out, HasSubstr("3 scenario(s): 1 passed (1 flaky: passed only on a retry), "
+                                 "1 failed, 0 error(s), 1 not run"));
+  EXPECT_THAT(run.out, HasSubstr("flaky: retries.service-comes-up (2 attempts)"));
+
+  EXPECT_EQ(xmllint_status(run.junit), 0);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(run.junit.c_str())) << run.out;
+  const auto suite = doc.select_node("//testsuite[@name='retries']").node();
+  EXPECT_EQ(suite.attribute("tests").as_int(), 3);
+  EXPECT_EQ(suite.attribute("failures").as_int(), 1);
+  EXPECT_EQ(suite.attribute("skipped").as_int(), 1);
+  const auto flaky = testcase(doc, "retries", "service-comes-up");
+  EXPECT_FALSE(flaky.child("failure"));
+  const auto props = flaky.child("properties");
+  EXPECT_STREQ(
+      props.find_child_by_attribute("property", "name", "flaky").attribute("value").value(),
+      "true");
+  EXPECT_EQ(
+      props.find_child_by_attribute("property", "name", "attempts").attribute("value").as_int(), 2);
+  const auto down = testcase(doc, "retries", "service-stays-down");
+  EXPECT_STREQ(down.child("failure").attribute("type").value(), "StepFailed");
+  EXPECT_THAT(down.child("failure").attribute("message").value(), HasSubstr("HTTP/1.0 503"));
+  EXPECT_EQ(down.child("properties")
+                .find_child_by_attribute("property", "name", "attempts")
+                .attribute("value")
+                .as_int(),
+            2);
+  const auto skipped = testcase(doc, "retries", "not-run-after-a-failure");
+  ASSERT_TRUE(skipped.child("skipped")) << run.out;
+  EXPECT_THAT(skipped.child("skipped").attribute("message").value(),
+              HasSubstr("--fail-fast), retries.service-stays-down"));
+  EXPECT_EQ(skipped.attribute("line").as_int(), 20);
+
+  const fs::path run_dir = fs::directory_iterator(run.reports)->path();
+  const auto summary = nlohmann::json::parse(test::read_file(run_dir / "summary.json"));
+  EXPECT_EQ(summary.at("totals").at("flaky"), 1);
+  EXPECT_EQ(summary.at("totals").at("failed"), 1);
+  EXPECT_EQ(summary.at("totals").at("skipped"), 1);
+}
+
 TEST(HurdleRun, SigintMidScenarioLeavesAValidReportAndNoQemu) {
   namespace bp = boost::process::v2;
   const fs::path dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "run-sigint";
@@ -145,22 +219,22 @@ TEST(HurdleRun, SigintMidScenarioLeavesAValidReportAndNoQemu) {
       bp::process_stdio{nullptr, out, out});
   std::string text;
   boost::system::error_code ec;
-  // The scenario starts with a restore of `pristine`; once machine.log says it is done, the
-  // next thing is `sleep 60`.
+  // Once machine.log says `pristine` is saved, the next thing is the scenario's `sleep 60` (the
+  // machine is in that state already: no restore comes first).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   const fs::path machine_log = dir / "reports";
-  bool restored = false;
-  while (!restored && std::chrono::steady_clock::now() < deadline) {
+  bool saved = false;
+  while (!saved && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     std::error_code walk;
     for (auto it = fs::recursive_directory_iterator(machine_log, walk);
          !walk && it != fs::recursive_directory_iterator(); it.increment(walk)) {
       if (it->path().filename() == "machine.log" &&
-          test::read_file(it->path()).find("restored pristine") != std::string::npos)
-        restored = true;
+          test::read_file(it->path()).find("saved pristine") != std::string::npos)
+        saved = true;
     }
   }
-  ASSERT_TRUE(restored) << text;
+  ASSERT_TRUE(saved) << text;
   std::this_thread::sleep_for(std::chrono::seconds(1));  // into `sleep 60`
   ::kill(p.id(), SIGINT);
   boost::asio::read(out, boost::asio::dynamic_buffer(text), ec);

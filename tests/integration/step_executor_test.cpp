@@ -10,6 +10,7 @@
 
 #include "scenario/suite_loader.hpp"
 #include "support/paths.hpp"
+#include "support/test_files.hpp"
 #include "support/test_machine.hpp"
 
 namespace hurdle {
@@ -44,24 +45,29 @@ TEST(StepExecutor, TheExampleSuitesStepsAllPass) {
       EXPECT_EQ(release.rfind(steps.variables().at("release"), 0), 0u);
     }
   }
-  EXPECT_TRUE(fs::exists(vm->log_dir() / "files" / "files-round-trip" / "os-release.copy"));
+  // ssh.put read data/greeting.txt next to the suite file (the test runs in the build tree).
+  EXPECT_EQ(test::read_file(vm->log_dir() / "files" / "files-round-trip" / "greeting.copy"),
+            "hello from the host\n");
 }
 
-fs::path write_suite(const std::string& steps) {
-  const fs::path file = fs::temp_directory_path() / "hurdle-step-executor-test.yaml";
+// Each test its own file: CTest runs them in parallel processes.
+fs::path write_suite(const std::string& name, const std::string& steps) {
+  const fs::path file = fs::temp_directory_path() / ("hurdle-step-executor-" + name + ".yaml");
   std::ofstream(file) << "machine: "
                       << (test::source_dir() / "fixtures/machines/linux-mini.yaml").string()
-                      << "\nscenarios:\n  - name: a\n    steps:\n"
+                      << "\nvariables:\n  word: bye\nscenarios:\n  - name: a\n    steps:\n"
                       << steps;
   return file;
 }
 
 TEST(StepExecutor, FailingStepsSayWhatTheyExpectedAndWhatCame) {
   const Suite suite = load_suite(
-      write_suite("      - ssh.run: 'echo out; echo err >&2; exit 4'\n"
+      write_suite("failing",
+                  "      - ssh.run: 'echo out; echo err >&2; exit 4'\n"
                   "      - ssh.run: { command: echo GNU, stdout: \"Linux\\n\" }\n"
                   "      - ssh.run: { command: uname -s, stdout_matches: '^GNU' }\n"
-                  "      - qmp: { command: query-status, expect: { status: paused } }\n"));
+                  "      - qmp: { command: query-status, expect: { status: paused } }\n"
+                  "      - ssh.run: { command: 'echo ${word}', stdout: \"hello\\n\" }\n"));
   auto vm =
       Machine::start(load_machine_profile(suite.machine), test::machine_options("steps-failing"));
   vm->wait_for_boot();
@@ -76,12 +82,28 @@ TEST(StepExecutor, FailingStepsSayWhatTheyExpectedAndWhatCame) {
     return "no failure";
   };
   EXPECT_THAT(message(s[0]),
-              HasSubstr(":5:9: ssh.run `echo out; echo err >&2; exit 4`: expected exit "
+              HasSubstr(":7:9: ssh.run `echo out; echo err >&2; exit 4`: expected exit "
                         "status 0, got exit status 4 (stdout \"out\\n\", stderr \"err\\n\")"));
   EXPECT_THAT(message(s[1]),
-              HasSubstr(":6:9: ssh.run `echo GNU`: expected stdout \"Linux\\n\", got \"GNU\\n\""));
+              HasSubstr(":8:9: ssh.run `echo GNU`: expected stdout \"Linux\\n\", got \"GNU\\n\""));
   EXPECT_THAT(message(s[2]), HasSubstr("expected stdout matching '^GNU', got \"Linux\\n\""));
   EXPECT_THAT(message(s[3]), HasSubstr("expected a reply containing {\"status\":\"paused\"}"));
+  // What ran, with its values, not the ${...} it was written with.
+  EXPECT_THAT(message(s[4]), HasSubstr(":11:9: ssh.run `echo bye`: expected stdout \"hello\\n\""));
+}
+
+TEST(StepExecutor, WaitUntilTriesEveryInterval) {
+  const Suite suite = load_suite(write_suite(
+      "interval",
+      "      - wait_until: { command: 'echo try >> /tmp/tries; false', interval: 100ms, "
+      "timeout: 3s }\n"));
+  auto vm =
+      Machine::start(load_machine_profile(suite.machine), test::machine_options("steps-interval"));
+  vm->wait_for_boot();
+  StepExecutor steps(*vm, suite.variables, vm->log_dir() / "files", 30s);
+  EXPECT_THROW(steps.run(suite.scenarios.at(0).steps.at(0)), TimeoutError);
+  // Every 0.1 s for 3 s; the default back-off (0.2, 0.4, 0.8, 1.6 s) would make 5 tries.
+  EXPECT_GE(std::stoi(vm->succeed("wc -l < /tmp/tries")), 10);
 }
 
 }  // namespace

@@ -33,6 +33,8 @@ TEST(ProgressPrinter, LinesSayStatusNameAndTimeWithColourOnlyWhenAsked) {
   auto flaky = result(ScenarioStatus::kFlaky, 2000);
   flaky.attempts = 2;
   EXPECT_EQ(progress_line("s", "c", flaky, false), "FLAKY  s.c  2.00 s (2 attempts)");
+  EXPECT_EQ(progress_line("s", "d", result(ScenarioStatus::kSkipped, 0, "not run: why"), false),
+            "SKIP   s.d\n       not run: why");
 }
 
 TEST(ProgressPrinter, ColourNeedsATerminalAndNoNoColor) {
@@ -63,7 +65,22 @@ TEST(ProgressPrinter, TheSummaryCountsFlakyScenariosAsPassedAndSaysSo) {
   p.summary();
   EXPECT_THAT(out.str(),
               HasSubstr("3 scenario(s): 2 passed (1 flaky: passed only on a retry), 1 failed, "
-                        "0 error(s) in 2.5 s"));
+                        "0 error(s) in 2.5 s\nflaky: s.a (2 attempts)\n"));
+}
+
+TEST(ProgressPrinter, TheBootGetsItsOwnLineAndSkippedScenariosAreCounted) {
+  std::ostringstream out;
+  ProgressPrinter p(out, false);
+  Scenario sc;
+  sc.name = "a";
+  auto first = result(ScenarioStatus::kPassed, 500);
+  first.boot = std::chrono::milliseconds(4030);
+  p.scenario_done("s", sc, first);
+  p.scenario_done("s", sc, result(ScenarioStatus::kSkipped, 0, "not run"));
+  p.summary();
+  EXPECT_EQ(out.str(),
+            "BOOT   s  4.03 s\nPASS   s.a  0.50 s\nSKIP   s.a\n       not run\n"
+            "2 scenario(s): 1 passed, 0 failed, 0 error(s), 1 not run in 4.5 s\n");
 }
 
 }  // namespace
