@@ -407,7 +407,6 @@ std::chrono::milliseconds Machine::snapshot(const std::string& tag) {
   state.key_installed = ssh_key_installed_;
   const auto took = snapshots_->save(tag);
   snapshot_states_[tag] = state;
-  note("saved " + tag + " in " + seconds_text(took));
   return took;
 }
 

@@ -299,13 +299,21 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
     for (std::size_t j = index + 1; j < suite_.scenarios.size(); ++j)
       chained_later = chained_later || suite_.scenarios[j].isolation == Isolation::kChained;
     if (chained_later && snapshots()) {
+      std::optional<std::size_t> superseded;
       try {
         machine_->snapshot(end_tag(index));
-        last_passed_ = index;
+        superseded = std::exchange(last_passed_, index);
         untouched_at_ = end_tag(index);
       } catch (const std::exception& e) {
         machine_->note(std::string("could not keep the end state for a chained scenario: ") +
                        e.what());
+      }
+      // The end state this one supersedes is never started from again; each holds a copy of
+      // the guest's RAM in the overlay.
+      try {
+        if (superseded) machine_->remove_snapshot(end_tag(*superseded));
+      } catch (const std::exception& e) {
+        machine_->note(std::string("could not delete a superseded end state: ") + e.what());
       }
     }
   }

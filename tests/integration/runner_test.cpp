@@ -122,6 +122,13 @@ TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
   EXPECT_EQ(test::read_file(kernel / "qmp.log").find("snapshot-load"), std::string::npos);
   EXPECT_THAT(test::read_file(run_dir / "linux-mini" / "files-round-trip" / "qmp.log"),
               HasSubstr("snapshot-load"));
+  // Each passing scenario before the chained one keeps its end state, deleting the one it
+  // supersedes: end-0, end-1 and end-2 go, end-3 stays for chained-reads.
+  const std::string machine_log =
+      test::read_file(run_dir / "linux-mini" / "machine" / "machine.log");
+  for (const char* tag : {"end-0", "end-1", "end-2"})
+    EXPECT_THAT(machine_log, HasSubstr(std::string("snapshot deleted: ") + tag + "\n"));
+  EXPECT_EQ(machine_log.find("snapshot deleted: end-3"), std::string::npos);
 }
 
 TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {
@@ -230,7 +237,7 @@ TEST(HurdleRun, SigintMidScenarioLeavesAValidReportAndNoQemu) {
     for (auto it = fs::recursive_directory_iterator(machine_log, walk);
          !walk && it != fs::recursive_directory_iterator(); it.increment(walk)) {
       if (it->path().filename() == "machine.log" &&
-          test::read_file(it->path()).find("saved pristine") != std::string::npos)
+          test::read_file(it->path()).find("snapshot saved: pristine") != std::string::npos)
         saved = true;
     }
   }
