@@ -16,12 +16,12 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <ctime>
 #include <memory>
 #include <thread>
 
 #include "core/error.hpp"
 #include "core/version.hpp"
+#include "core/wall_clock.hpp"
 #include "report/summary_writer.hpp"
 #include "scenario/gtest_registration.hpp"
 #include "scenario/progress_printer.hpp"
@@ -49,12 +49,7 @@ struct RunArguments {
 };
 
 std::string run_name() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  return std::string("run-") + stamp + "-" + std::to_string(::getpid());
+  return "run-" + hurdle::wall_clock_text("%Y%m%dT%H%M%SZ") + "-" + std::to_string(::getpid());
 }
 
 // SIGINT and SIGTERM during a run: the first one kills every machine's QEMU (so the scenario

@@ -2,24 +2,14 @@
 
 #include <unistd.h>
 
-#include <ctime>
-
 #include "core/duration_text.hpp"
 #include "core/version.hpp"
+#include "core/wall_clock.hpp"
 #include "report/junit_writer.hpp"
 
 namespace hurdle {
 
 namespace {
-
-std::string iso_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-  return text;
-}
 
 std::string host_name() {
   char name[256] = {};
@@ -54,7 +44,7 @@ ReportSuite& RunRecorder::suite_for(SuiteRunner& runner) {
     if (s.name == runner.suite().name) return s;
   ReportSuite s;
   s.name = runner.suite().name;
-  s.timestamp = iso_now();
+  s.timestamp = wall_clock_text("%Y-%m-%dT%H:%M:%S");
   s.properties.emplace_back("hurdle.version", kVersion);
   s.properties.emplace_back("suite.file", runner.suite().file.string());
   s.properties.emplace_back("profile", runner.suite().machine.string());

@@ -1,8 +1,7 @@
 #include "ssh/ssh_log.hpp"
 
-#include <ctime>
-
 #include "core/duration_text.hpp"
+#include "core/wall_clock.hpp"
 
 namespace hurdle {
 
@@ -52,12 +51,7 @@ std::string SshLog::redacted(std::string text) const {
 }
 
 void SshLog::write(const std::string& text) {
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  ::localtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%H:%M:%S ", &tm);
-  out_ << stamp << redacted(text);
+  out_ << wall_clock_text("%H:%M:%S ", TimeZone::kLocal) << redacted(text);
   if (text.empty() || text.back() != '\n') out_ << '\n';
   out_.flush();
 }
