@@ -60,22 +60,33 @@ fs::path write_suite(const std::string& name, const std::string& steps) {
   return file;
 }
 
+// A one-scenario suite of `steps`, its booted linux-mini machine, and an executor on it.
+struct OneScenario {
+  Suite suite;
+  std::unique_ptr<Machine> vm;
+  std::unique_ptr<StepExecutor> executor;
+
+  OneScenario(const std::string& name, const std::string& steps)
+      : suite(load_suite(write_suite(name, steps))),
+        vm(Machine::start(load_machine_profile(suite.machine),
+                          test::machine_options("steps-" + name))) {
+    vm->wait_for_boot();
+    executor = std::make_unique<StepExecutor>(*vm, suite.variables, vm->log_dir() / "files", 30s);
+  }
+  [[nodiscard]] const std::vector<Step>& steps() const { return suite.scenarios.at(0).steps; }
+};
+
 TEST(StepExecutor, FailingStepsSayWhatTheyExpectedAndWhatCame) {
-  const Suite suite = load_suite(
-      write_suite("failing",
+  OneScenario one("failing",
                   "      - ssh.run: 'echo out; echo err >&2; exit 4'\n"
                   "      - ssh.run: { command: echo GNU, stdout: \"Linux\\n\" }\n"
                   "      - ssh.run: { command: uname -s, stdout_matches: '^GNU' }\n"
                   "      - qmp: { command: query-status, expect: { status: paused } }\n"
-                  "      - ssh.run: { command: 'echo ${word}', stdout: \"hello\\n\" }\n"));
-  auto vm =
-      Machine::start(load_machine_profile(suite.machine), test::machine_options("steps-failing"));
-  vm->wait_for_boot();
-  StepExecutor steps(*vm, suite.variables, vm->log_dir() / "files", 30s);
-  const auto& s = suite.scenarios.at(0).steps;
+                  "      - ssh.run: { command: 'echo ${word}', stdout: \"hello\\n\" }\n");
+  const auto& s = one.steps();
   const auto message = [&](const Step& step) -> std::string {
     try {
-      steps.run(step);
+      one.executor->run(step);
     } catch (const StepFailed& e) {
       return e.what();
     }
@@ -93,17 +104,12 @@ TEST(StepExecutor, FailingStepsSayWhatTheyExpectedAndWhatCame) {
 }
 
 TEST(StepExecutor, WaitUntilTriesEveryInterval) {
-  const Suite suite = load_suite(write_suite(
-      "interval",
-      "      - wait_until: { command: 'echo try >> /tmp/tries; false', interval: 100ms, "
-      "timeout: 3s }\n"));
-  auto vm =
-      Machine::start(load_machine_profile(suite.machine), test::machine_options("steps-interval"));
-  vm->wait_for_boot();
-  StepExecutor steps(*vm, suite.variables, vm->log_dir() / "files", 30s);
-  EXPECT_THROW(steps.run(suite.scenarios.at(0).steps.at(0)), TimeoutError);
+  OneScenario one("interval",
+                  "      - wait_until: { command: 'echo try >> /tmp/tries; false', interval: "
+                  "100ms, timeout: 3s }\n");
+  EXPECT_THROW(one.executor->run(one.steps().at(0)), TimeoutError);
   // Every 0.1 s for 3 s; the default back-off (0.2, 0.4, 0.8, 1.6 s) would make 5 tries.
-  EXPECT_GE(std::stoi(vm->succeed("wc -l < /tmp/tries")), 10);
+  EXPECT_GE(std::stoi(one.vm->succeed("wc -l < /tmp/tries")), 10);
 }
 
 }  // namespace
