@@ -86,14 +86,17 @@ void Machine::note(const std::string& line) {
   machine_log_.flush();
 }
 
+std::filesystem::path Machine::cache_dir() const {
+  return options_.cache_dir ? *options_.cache_dir : user_cache_directory();
+}
+
 void Machine::launch() {
   Accelerator requested = profile_.accel;
   if (options_.accel)
     requested = *options_.accel;
   else if (auto env = accelerator_from_environment())
     requested = *env;
-  accel_ = choose_accelerator(requested, profile_.qemu, {},
-                              options_.cache_dir ? *options_.cache_dir : user_cache_directory());
+  accel_ = choose_accelerator(requested, profile_.qemu, {}, cache_dir());
   note("accelerator: " + accel_.reason);
 
   QemuLaunch launch;

@@ -83,6 +83,8 @@ class Machine {
   [[nodiscard]] QemuProcess& process() { return *process_; }
   [[nodiscard]] const AcceleratorChoice& accelerator() const { return accel_; }
   [[nodiscard]] const std::filesystem::path& log_dir() const { return log_dir_; }
+  // Where this machine keeps what outlives runs (empty: no caching); see MachineOptions.
+  [[nodiscard]] std::filesystem::path cache_dir() const;
   [[nodiscard]] const std::filesystem::path& run_dir() const { return run_dir_->path(); }
   // The port on 127.0.0.1 forwarded to the guest port the profile names `forward` (e.g. "ssh").
   [[nodiscard]] std::uint16_t host_port(const std::string& forward) const;

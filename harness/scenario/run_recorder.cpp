@@ -5,6 +5,7 @@
 #include "core/duration_text.hpp"
 #include "core/version.hpp"
 #include "core/wall_clock.hpp"
+#include "qemu/image_digest.hpp"
 #include "report/junit_writer.hpp"
 
 namespace hurdle {
@@ -58,8 +59,16 @@ ReportSuite& RunRecorder::suite_for(SuiteRunner& runner) {
     }
     s.properties.emplace_back("accelerator", to_string(m->accelerator().accel));
     s.properties.emplace_back("accelerator.reason", m->accelerator().reason);
-    for (const auto& d : m->profile().disks)
+    for (const auto& d : m->profile().disks) {
       s.properties.emplace_back("image." + d.node_name, d.file.string());
+      try {
+        s.properties.emplace_back("image." + d.node_name + ".sha256",
+                                  image_sha256(d.file, m->cache_dir()));
+      } catch (const Error& e) {
+        s.properties.emplace_back("image." + d.node_name + ".sha256",
+                                  std::string("unavailable: ") + e.what());
+      }
+    }
   }
   report_.suites.push_back(std::move(s));
   return report_.suites.back();

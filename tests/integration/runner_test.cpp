@@ -86,6 +86,11 @@ TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
       props.find_child_by_attribute("property", "name", "accelerator").attribute("value").value(),
       "tcg");
   EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 0);
+  // The image and its sha256.
+  EXPECT_EQ(props.find_child_by_attribute("property", "name", "image.scratch.sha256")
+                .attribute("value")
+                .value(),
+            test::sha256_of(fs::path(HURDLE_TEST_GUEST_DIR) / "linux-mini" / "disk.qcow2"));
   // The boot is the suite's, not its first scenario's: a property, and in the suite's time.
   const double boot = props.find_child_by_attribute("property", "name", "boot.seconds")
                           .attribute("value")
