@@ -51,8 +51,10 @@ LogMarks mark_logs(const fs::path& dir) {
   return marks;
 }
 
-// Copies what each log gained since `marks` into the scenario's folder.
-void slice_logs(const fs::path& dir, const LogMarks& marks, const fs::path& folder) {
+// Copies what each log gained since `marks` into the scenario's folder; returns the files.
+std::vector<fs::path> slice_logs(const fs::path& dir, const LogMarks& marks,
+                                 const fs::path& folder) {
+  std::vector<fs::path> slices;
   for (const auto& [name, from] : marks) {
     std::ifstream in(dir / name, std::ios::binary);
     if (!in) continue;
@@ -61,8 +63,10 @@ void slice_logs(const fs::path& dir, const LogMarks& marks, const fs::path& fold
     const std::uintmax_t start = size >= from ? from : 0;  // a new machine's log starts over
     in.seekg(static_cast<std::streamoff>(start));
     std::ofstream out(folder / name, std::ios::binary | std::ios::trunc);
-    out << in.rdbuf();
+    if (size > start) out << in.rdbuf();
+    slices.push_back(folder / name);
   }
+  return slices;
 }
 
 void write_steps_json(const ScenarioResult& r) {
@@ -322,7 +326,8 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0) - boot_time;
   fs::create_directories(result.folder);
   write_steps_json(result);
-  slice_logs(log_dir, marks, result.folder);
+  for (auto& slice : slice_logs(log_dir, marks, result.folder))
+    result.attachments.push_back(std::move(slice));
   return result;
 }
 

@@ -158,6 +158,10 @@ TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {
   // The artifacts of the failure are attached.
   EXPECT_THAT(dirty.child("system-out").text().get(), HasSubstr("screenshot.png]]"));
   EXPECT_THAT(dirty.child("system-out").text().get(), HasSubstr("console-tail.txt]]"));
+  // And its own slices of the logs: what SSH ran and answered, the console, QMP.
+  for (const char* log : {"/ssh.log]]", "/console.txt]]", "/qmp.log]]"})
+    EXPECT_THAT(dirty.child("system-out").text().get(),
+                HasSubstr(std::string("dirties-then-fails") + log));
   EXPECT_FALSE(testcase(doc, "rollback", "sees-no-dirt").child("failure"))
       << "the scenario after a failed one saw its /root/dirty";
 }
