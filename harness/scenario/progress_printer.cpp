@@ -7,6 +7,17 @@
 
 namespace hurdle {
 
+namespace {
+
+// "4.03 s": progress lines keep two decimals, so that they line up.
+std::string two_decimals(std::chrono::milliseconds d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f s", std::chrono::duration<double>(d).count());
+  return text;
+}
+
+}  // namespace
+
 bool colour_wanted(int fd) {
   const char* no_colour = std::getenv("NO_COLOR");
   return ::isatty(fd) == 1 && (no_colour == nullptr || *no_colour == '\0');
@@ -36,13 +47,11 @@ std::string progress_line(const std::string& suite, const std::string& scenario,
     case ScenarioStatus::kError:
       break;
   }
-  char time[32];
-  std::snprintf(time, sizeof time, "%.2f s", std::chrono::duration<double>(r.elapsed).count());
   std::string status = word;
   status.resize(6, ' ');
   std::string line =
       (colour ? std::string(code) + status + "\x1b[0m" : status) + " " + suite + "." + scenario;
-  if (r.status != ScenarioStatus::kSkipped) line += std::string("  ") + time;
+  if (r.status != ScenarioStatus::kSkipped) line += "  " + two_decimals(r.elapsed);
   if (r.attempts > 1) line += " (" + std::to_string(r.attempts) + " attempts)";
   if (r.status != ScenarioStatus::kPassed && r.status != ScenarioStatus::kFlaky)
     line += "\n       " + r.message.substr(0, r.message.find('\n'));
@@ -72,9 +81,8 @@ void ProgressPrinter::scenario_done(const std::string& suite, const Scenario& sc
   }
   seconds_ += std::chrono::duration<double>(r.elapsed + r.boot).count();
   if (r.boot.count() > 0) {
-    char time[32];
-    std::snprintf(time, sizeof time, "%.2f s", std::chrono::duration<double>(r.boot).count());
-    out_ << (colour_ ? "\x1b[2mBOOT  \x1b[0m " : "BOOT   ") << suite << "  " << time << std::endl;
+    out_ << (colour_ ? "\x1b[2mBOOT  \x1b[0m " : "BOOT   ") << suite << "  " << two_decimals(r.boot)
+         << std::endl;
   }
   out_ << progress_line(suite, scenario.name, r, colour_) << std::endl;
 }

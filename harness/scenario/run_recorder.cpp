@@ -90,8 +90,6 @@ void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const Sc
     if (!s.passed) c.step_log += "         " + s.message + "\n";
   }
   c.attachments = r.attachments;
-  if (!r.folder.empty() && std::filesystem::exists(r.folder / "steps.json"))
-    c.attachments.push_back(r.folder / "steps.json");
   {
     std::lock_guard lock(mutex_);
     ReportSuite& suite = suite_for(runner);

@@ -1,5 +1,6 @@
 #include "scenario/suite_runner.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
@@ -69,7 +70,8 @@ std::vector<fs::path> slice_logs(const fs::path& dir, const LogMarks& marks,
   return slices;
 }
 
-void write_steps_json(const ScenarioResult& r) {
+// Writes the scenario's steps.json; returns its path.
+fs::path write_steps_json(const ScenarioResult& r) {
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& s : r.steps) {
     steps.push_back({{"step", s.step},
@@ -79,6 +81,7 @@ void write_steps_json(const ScenarioResult& r) {
                      {"message", s.message}});
   }
   std::ofstream(r.folder / "steps.json") << steps.dump(2) << '\n';
+  return r.folder / "steps.json";
 }
 
 }  // namespace
@@ -298,37 +301,38 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
     roll_back(from);
     if (broken_) break;
   }
-  if (result.status == ScenarioStatus::kPassed || result.status == ScenarioStatus::kFlaky) {
-    bool chained_later = false;
-    for (std::size_t j = index + 1; j < suite_.scenarios.size(); ++j)
-      chained_later = chained_later || suite_.scenarios[j].isolation == Isolation::kChained;
-    if (chained_later && snapshots()) {
-      std::optional<std::size_t> superseded;
-      try {
-        machine_->snapshot(end_tag(index));
-        superseded = std::exchange(last_passed_, index);
-        untouched_at_ = end_tag(index);
-      } catch (const std::exception& e) {
-        machine_->note(std::string("could not keep the end state for a chained scenario: ") +
-                       e.what());
-      }
-      // The end state this one supersedes is never started from again; each holds a copy of
-      // the guest's RAM in the overlay.
-      try {
-        if (superseded) machine_->remove_snapshot(end_tag(*superseded));
-      } catch (const std::exception& e) {
-        machine_->note(std::string("could not delete a superseded end state: ") + e.what());
-      }
-    }
-  }
+  if (result.status == ScenarioStatus::kPassed || result.status == ScenarioStatus::kFlaky)
+    keep_end_state(index);
   result.boot = boot_time;
   result.elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0) - boot_time;
-  fs::create_directories(result.folder);
-  write_steps_json(result);
+  result.attachments.push_back(write_steps_json(result));  // attempt() made the folder
   for (auto& slice : slice_logs(log_dir, marks, result.folder))
     result.attachments.push_back(std::move(slice));
   return result;
+}
+
+void SuiteRunner::keep_end_state(std::size_t index) {
+  const auto& later = suite_.scenarios;
+  const bool chained_later =
+      std::any_of(later.begin() + static_cast<std::ptrdiff_t>(index) + 1, later.end(),
+                  [](const Scenario& s) { return s.isolation == Isolation::kChained; });
+  if (!chained_later || !snapshots()) return;
+  // The end state a newer one supersedes is never started from again, and each holds a copy
+  // of the guest's RAM in the overlay: delete it. The same scenario passing again (--repeat)
+  // supersedes its own end state, which must go before the tag can be saved anew.
+  try {
+    if (last_passed_) machine_->remove_snapshot(end_tag(*std::exchange(last_passed_, {})));
+  } catch (const std::exception& e) {
+    machine_->note(std::string("could not delete a superseded end state: ") + e.what());
+  }
+  try {
+    machine_->snapshot(end_tag(index));
+    last_passed_ = index;
+    untouched_at_ = end_tag(index);
+  } catch (const std::exception& e) {
+    machine_->note(std::string("could not keep the end state for a chained scenario: ") + e.what());
+  }
 }
 
 }  // namespace hurdle

@@ -81,6 +81,8 @@ class SuiteRunner {
   ScenarioResult attempt(std::size_t index, const std::string& from_tag);
   void collect_artifacts(ScenarioResult& result);
   void roll_back(const std::string& tag);
+  // After scenario `index` passed: saves its end state when a chained scenario comes later.
+  void keep_end_state(std::size_t index);
 
   Suite suite_;
   RunOptions options_;

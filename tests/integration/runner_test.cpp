@@ -136,6 +136,20 @@ TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
   EXPECT_EQ(machine_log.find("snapshot deleted: end-3"), std::string::npos);
 }
 
+// --repeat runs a chained pair twice: the second chained-writes must replace its own end state
+// from the first round (a tag cannot be saved twice), so chained-reads starts from this
+// round's end.
+TEST(HurdleRun, ARepeatedChainedPairKeepsEachRoundsEndState) {
+  const RunOutcome run = hurdle_run("repeat-chained", {"scenarios/examples/linux-mini.yaml"},
+                                    {"--filter", "*chained*", "--repeat", "2"});
+  EXPECT_EQ(run.status, 0) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("4 scenario(s): 4 passed"));
+  const fs::path run_dir = fs::directory_iterator(run.reports)->path();
+  const std::string log = test::read_file(run_dir / "linux-mini" / "machine" / "machine.log");
+  EXPECT_EQ(log.find("could not keep the end state"), std::string::npos) << log;
+  EXPECT_THAT(log, HasSubstr("snapshot deleted: end-3\n"));
+}
+
 TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {
   const RunOutcome run = hurdle_run(
       "failing", {"tests/data/suites/gnumach-panic.yaml", "tests/data/suites/rollback.yaml"});
