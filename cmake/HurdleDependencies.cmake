@@ -44,6 +44,21 @@ if(NOT TARGET re2::re2)
   endif()
 endif()
 
+# libext2fs (e2fsprogs) edits filesystems inside disk images; it ships pkg-config files only.
+if(NOT TARGET hurdle_deps::ext2fs)
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(HURDLE_EXT2FS QUIET IMPORTED_TARGET ext2fs com_err)
+  endif()
+  if(NOT HURDLE_EXT2FS_FOUND)
+    message(FATAL_ERROR
+      "hurdle needs libext2fs but CMake cannot find it. On Debian install the packages "
+      "'libext2fs-dev' and 'pkg-config' (or run ci/setup, which installs every dependency).")
+  endif()
+  add_library(hurdle_deps::ext2fs INTERFACE IMPORTED)
+  set_target_properties(hurdle_deps::ext2fs PROPERTIES INTERFACE_LINK_LIBRARIES PkgConfig::HURDLE_EXT2FS)
+endif()
+
 # libssh's package names its imported target plain `ssh`.
 if(NOT TARGET hurdle_deps::libssh)
   add_library(hurdle_deps::libssh INTERFACE IMPORTED)

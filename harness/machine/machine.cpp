@@ -1,19 +1,20 @@
 #include "machine/machine.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 
-#include "core/boost_process.hpp"
+#include "core/backoff.hpp"
 #include "core/cache_directory.hpp"
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/unix_socket.hpp"
+#include "qemu/disk_overlay.hpp"
 #include "qemu/host_port.hpp"
 #include "qemu/qemu_command.hpp"
 
 namespace hurdle {
 
 namespace fs = std::filesystem;
-namespace bp = boost::process::v2;
 
 namespace {
 
@@ -33,23 +34,6 @@ std::string join_argv(const std::vector<std::string>& argv) {
   for (const auto& a : argv)
     s += (s.empty() ? "" : " ") + (a.find(' ') == std::string::npos ? a : "'" + a + "'");
   return s;
-}
-
-// Creates a qcow2 overlay on top of `base`, so the base image is never written.
-void create_overlay(const fs::path& base, const std::string& format, const fs::path& overlay) {
-  boost::asio::io_context ctx;
-  boost::asio::readable_pipe err(ctx);
-  const fs::path qemu_img = bp::environment::find_executable("qemu-img");
-  if (qemu_img.empty()) throw ImageError("qemu-img is not installed (Debian package qemu-utils)");
-  bp::process p(ctx, qemu_img,
-                {"create", "-q", "-f", "qcow2", "-F", format, "-b", fs::absolute(base).string(),
-                 overlay.string()},
-                bp::process_stdio{nullptr, nullptr, err});
-  std::string message;
-  boost::system::error_code ec;
-  boost::asio::read(err, boost::asio::dynamic_buffer(message), ec);
-  if (p.wait() != 0)
-    throw ImageError("qemu-img could not create an overlay on " + base.string() + ": " + message);
 }
 
 }  // namespace
@@ -368,7 +352,9 @@ std::string Machine::wait_until_succeeds(const std::string& command,
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const auto deadline = start + timeout;
-  auto backoff = interval.value_or(std::chrono::milliseconds(200));
+  // A fixed interval when given, else a back-off from 0.2 s to 2 s.
+  Backoff backoff = interval ? Backoff(*interval, *interval)
+                             : Backoff(std::chrono::milliseconds(200), std::chrono::seconds(2));
   std::string last;
   for (int attempt = 1;; ++attempt) {
     const auto left =
@@ -382,14 +368,14 @@ std::string Machine::wait_until_succeeds(const std::string& command,
     } catch (const SshError& e) {
       last = e.what();
     }
-    if (Clock::now() + backoff >= deadline) {
+    const auto pause = backoff.next();
+    if (Clock::now() + pause >= deadline) {
       throw TimeoutError(profile_.name + ": `" + command + "` did not succeed within " +
                          seconds_text(timeout) + " (" + std::to_string(attempt) +
                          " attempts); the last one: " + last);
     }
     // Back off, but stop at once if QEMU exits meanwhile.
-    if (wait_readable(process_->exit_fd(), -1, Clock::now() + backoff) > 0) throw_if_exited();
-    if (!interval) backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+    if (wait_readable(process_->exit_fd(), -1, Clock::now() + pause) > 0) throw_if_exited();
   }
 }
 

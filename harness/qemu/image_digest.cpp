@@ -1,16 +1,14 @@
 #include "qemu/image_digest.hpp"
 
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <memory>
 #include <nlohmann/json.hpp>
-#include <vector>
 
 #include "core/atomic_file.hpp"
+#include "core/digest.hpp"
 #include "core/error.hpp"
 
 namespace hurdle {
@@ -33,27 +31,13 @@ nlohmann::json identity(const fs::path& file) {
 }
 
 std::string hash(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ImageError(file.string() + ": cannot read the image: " + std::strerror(errno));
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                    &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  std::vector<char> block(1 << 20);
-  while (in) {
-    in.read(block.data(), static_cast<std::streamsize>(block.size()));
-    EVP_DigestUpdate(ctx.get(), block.data(), static_cast<std::size_t>(in.gcount()));
+  try {
+    return file_digest(file, DigestAlgorithm::kSha256).hex;
+  } catch (const ImageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw ImageError(std::string("cannot hash the image: ") + e.what());
   }
-  if (in.bad()) throw ImageError(file.string() + ": reading the image failed");
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text;
-  for (unsigned int i = 0; i < length; ++i) {
-    text += kHex[digest[i] >> 4];
-    text += kHex[digest[i] & 0xf];
-  }
-  return text;
 }
 
 nlohmann::json read_cache(const fs::path& file) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/backoff.hpp"
 #include "core/duration_text.hpp"
 #include "core/unix_socket.hpp"
 
@@ -49,7 +50,7 @@ std::shared_ptr<SshSession> SshClient::session_within(Clock::time_point deadline
     if (session_ && session_->usable()) return session_;
   }
   const auto start = Clock::now();
-  auto backoff = std::chrono::milliseconds(100);
+  Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(2));
   std::string last_error;
   for (int attempt = 1;; ++attempt) {
     if (options_.check_alive) options_.check_alive();
@@ -74,16 +75,16 @@ std::shared_ptr<SshSession> SshClient::session_within(Clock::time_point deadline
     } catch (const Error& e) {
       last_error = e.what();
     }
-    if (Clock::now() + backoff >= deadline) {
+    const auto pause = backoff.next();
+    if (Clock::now() + pause >= deadline) {
       throw SshError(options_.machine + ": SSH to " + options_.endpoint.host + ":" +
                      std::to_string(options_.endpoint.port) + " did not answer a command within " +
                      seconds_text(Clock::now() - start) + " (" + std::to_string(attempt) +
                      " attempts); last error: " + last_error);
     }
     // Wait out the back-off, or stop at once if QEMU exits meanwhile.
-    if (wait_readable(options_.abort_fd, -1, Clock::now() + backoff) > 0 && options_.check_alive)
+    if (wait_readable(options_.abort_fd, -1, Clock::now() + pause) > 0 && options_.check_alive)
       options_.check_alive();
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
 }
 
