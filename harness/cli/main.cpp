@@ -19,9 +19,11 @@
 #include <memory>
 #include <thread>
 
+#include "cli/image_command.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "core/wall_clock.hpp"
+#include "machine/image_resolver.hpp"
 #include "report/summary_writer.hpp"
 #include "scenario/gtest_registration.hpp"
 #include "scenario/progress_printer.hpp"
@@ -33,6 +35,34 @@ namespace {
 
 constexpr int kBadInput = 2;
 constexpr int kInfrastructure = 3;
+
+// What `run` and `validate` share about images.
+struct ImageArguments {
+  std::string lock;
+  bool allow_unpinned = false;
+
+  void add_to(CLI::App* command) {
+    command->add_option("--image-lock", lock,
+                        "the image lock for profiles' image: (default: $HURDLE_IMAGE_LOCK, else "
+                        "the one beside the profiles' folder)");
+    command->add_flag("--allow-unpinned", allow_unpinned,
+                      "boot an image whose lock entry has no digest (checked against SHA512SUMS)");
+  }
+  [[nodiscard]] hurdle::ImageSettings settings() const {
+    hurdle::ImageSettings s;
+    if (!lock.empty()) s.lock = std::filesystem::path(lock);
+    s.allow_unpinned = allow_unpinned;
+    s.log = {&std::cerr, hurdle::progress_style(false, STDERR_FILENO), "hurdle: "};
+    return s;
+  }
+};
+
+// Loads the suite's machine profile and checks its image as a run would, fetching nothing.
+void check_machine(const hurdle::Suite& suite, const ImageArguments& images) {
+  const hurdle::ProfileImageOptions image{suite.image,
+                                          hurdle::checking_image_resolver(images.settings())};
+  (void)hurdle::load_machine_profile(suite.machine, suite.machine_variables, image);
+}
 
 struct RunArguments {
   std::vector<std::string> files;
@@ -46,6 +76,7 @@ struct RunArguments {
   double timeout_scale = 1.0;
   bool verbose = false;                  // GoogleTest's own output as well
   std::vector<std::string> gtest_flags;  // anything else, passed to GoogleTest as it is
+  ImageArguments images;
 };
 
 std::string run_name() {
@@ -106,7 +137,10 @@ int run(const RunArguments& a, const char* program) {
   });
   std::vector<hurdle::Suite> suites;
   try {
-    for (const auto& f : a.files) suites.push_back(hurdle::load_suite(f));
+    for (const auto& f : a.files) {
+      suites.push_back(hurdle::load_suite(f));
+      check_machine(suites.back(), a.images);
+    }
   } catch (const hurdle::Error& e) {
     std::cerr << e.what() << "\n";
     return kBadInput;
@@ -114,6 +148,7 @@ int run(const RunArguments& a, const char* program) {
   hurdle::RunOptions options;
   options.report_dir = std::filesystem::path(a.report_dir) / run_name();
   options.timeout_scale = a.timeout_scale;
+  options.images = a.images.settings();
   try {
     if (!a.accel.empty()) options.accel = hurdle::parse_accelerator(a.accel, "--accel");
   } catch (const hurdle::Error& e) {
@@ -192,11 +227,12 @@ int run(const RunArguments& a, const char* program) {
 }
 
 // `hurdle validate FILES...`: loads every suite as `hurdle run` would, starts nothing.
-int validate(const std::vector<std::string>& files) {
+int validate(const std::vector<std::string>& files, const ImageArguments& images) {
   int status = 0;
   for (const auto& file : files) {
     try {
       const hurdle::Suite suite = hurdle::load_suite(file);
+      check_machine(suite, images);
       std::size_t steps = suite.provision.size();
       for (const auto& s : suite.scenarios) steps += s.steps.size();
       std::cout << file << ": ok, suite " << suite.name << ", " << suite.scenarios.size()
@@ -225,6 +261,8 @@ int main(int argc, char** argv) {
                          "Check suite files (structure, steps, regexes, variables, "
                          "machine profile) without starting anything; exit 2 on any error");
   validate_cmd->add_option("files", validate_files, "suite files (YAML)")->required();
+  ImageArguments validate_images;
+  validate_images.add_to(validate_cmd);
 
   RunArguments run_args;
   CLI::App* run_cmd = app.add_subcommand(
@@ -245,7 +283,10 @@ int main(int argc, char** argv) {
                       "auto, kvm or tcg (overrides profiles and HURDLE_ACCEL)");
   run_cmd->add_option("--timeout-scale", run_args.timeout_scale, "multiply every step time-out");
   run_cmd->add_flag("--verbose", run_args.verbose, "also print GoogleTest's own output");
+  run_args.images.add_to(run_cmd);
   run_cmd->allow_extras();  // --gtest_* flags go to GoogleTest
+
+  hurdle::cli::ImageCommand image_cmd(app);
 
   try {
     app.parse(argc, argv);
@@ -253,7 +294,8 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kBadInput;
   }
-  if (validate_cmd->parsed()) return validate(validate_files);
+  if (validate_cmd->parsed()) return validate(validate_files, validate_images);
+  if (image_cmd.parsed()) return image_cmd.run();
   if (run_cmd->parsed()) {
     run_args.gtest_flags = run_cmd->remaining();
     return run(run_args, argv[0]);

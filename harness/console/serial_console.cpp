@@ -35,25 +35,44 @@ SerialConsole::~SerialConsole() {
   if (reader_.joinable()) reader_.join();
 }
 
+std::optional<WatcherHit> SerialConsole::hit_to_report(std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  const auto& hit = buffer_.watcher_hit();
+  if (!hit || hit_reported_ || !options_.on_watcher_hit) return std::nullopt;
+  if (!hit->line_complete && now < hit_seen_at_ + options_.watcher_line_grace) return std::nullopt;
+  hit_reported_ = true;
+  return *hit;
+}
+
 void SerialConsole::read_loop() {
+  using Clock = std::chrono::steady_clock;
   std::string raw(64 * 1024, '\0');
   std::string clean;
   for (;;) {
-    if (wait_readable(socket_.get(), stop_event_.get(),
-                      std::chrono::steady_clock::time_point::max()) < 0)
-      break;
-    const ssize_t n = ::recv(socket_.get(), raw.data(), raw.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    clean.clear();
-    std::lock_guard lock(mutex_);
-    filter_.feed(std::string_view(raw.data(), static_cast<std::size_t>(n)), clean);
-    const bool had_hit = buffer_.watcher_hit().has_value();
-    buffer_.append(clean);
-    if (!had_hit && buffer_.watcher_hit()) hit_seen_at_ = std::chrono::steady_clock::now();
-    if (transcript_.is_open())
-      transcript_.write(clean.data(), static_cast<std::streamsize>(clean.size())).flush();
-    changed_.notify_all();
+    // Wake at the end of a pending hit's grace too, to report it even if nothing more comes.
+    auto wake = Clock::time_point::max();
+    {
+      std::lock_guard lock(mutex_);
+      if (buffer_.watcher_hit() && !hit_reported_ && options_.on_watcher_hit)
+        wake = hit_seen_at_ + options_.watcher_line_grace;
+    }
+    const int ready = wait_readable(socket_.get(), stop_event_.get(), wake);
+    if (ready < 0) break;
+    if (ready > 0) {
+      const ssize_t n = ::recv(socket_.get(), raw.data(), raw.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      clean.clear();
+      std::lock_guard lock(mutex_);
+      filter_.feed(std::string_view(raw.data(), static_cast<std::size_t>(n)), clean);
+      const bool had_hit = buffer_.watcher_hit().has_value();
+      buffer_.append(clean);
+      if (!had_hit && buffer_.watcher_hit()) hit_seen_at_ = Clock::now();
+      if (transcript_.is_open())
+        transcript_.write(clean.data(), static_cast<std::streamsize>(clean.size())).flush();
+      changed_.notify_all();
+    }
+    if (auto hit = hit_to_report(Clock::now())) options_.on_watcher_hit(*hit);
   }
   std::lock_guard lock(mutex_);
   closed_ = true;
@@ -147,6 +166,7 @@ void SerialConsole::add_watcher(const std::string& name, const std::string& patt
 void SerialConsole::clear_watcher_hit() {
   std::lock_guard lock(mutex_);
   buffer_.clear_watcher_hit();
+  hit_reported_ = false;
 }
 
 std::optional<WatcherHit> SerialConsole::watcher_hit() const {

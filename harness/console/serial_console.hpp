@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -31,6 +32,10 @@ struct ConsoleOptions {
   std::chrono::milliseconds watcher_line_grace{250};
   // Called by a waiting thread that finds the console closed; may throw a more precise error.
   std::function<void()> on_closed;
+  // Called once per watcher hit, from the reader thread, as soon as the hit's line is complete
+  // (or the grace above has passed): the machine stops QEMU there, since a panicked GNU Mach
+  // busy-waits for 1000 s. Must not wait for the console.
+  std::function<void(const WatcherHit&)> on_watcher_hit;
 };
 
 class SerialConsole {
@@ -70,6 +75,8 @@ class SerialConsole {
 
  private:
   void read_loop();
+  // The hit to hand to on_watcher_hit now, if its line is complete or its grace is over.
+  std::optional<WatcherHit> hit_to_report(std::chrono::steady_clock::time_point now);
   [[noreturn]] void fail_closed(std::unique_lock<std::mutex>& lock, const std::string& waiting_for);
 
   ConsoleOptions options_;
@@ -82,6 +89,7 @@ class SerialConsole {
   AnsiFilter filter_;
   ExpectBuffer buffer_;
   std::chrono::steady_clock::time_point hit_seen_at_{};
+  bool hit_reported_ = false;  // on_watcher_hit was called for the current hit
   bool closed_ = false;
   std::thread reader_;
 };

@@ -4,8 +4,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "core/error.hpp"
 
@@ -49,8 +51,9 @@ int wait_readable(int fd, int stop_fd, std::chrono::steady_clock::time_point dea
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     pollfd fds[2] = {{fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
-    const int n = ::poll(fds, stop_fd >= 0 ? 2 : 1,
-                         static_cast<int>(std::max<std::int64_t>(0, left.count())));
+    // A far deadline (time_point::max()) must not wrap around when narrowed to poll's int.
+    const auto ms = std::clamp<std::int64_t>(left.count(), 0, std::numeric_limits<int>::max());
+    const int n = ::poll(fds, stop_fd >= 0 ? 2 : 1, static_cast<int>(ms));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw Error(std::string("poll: ") + std::strerror(errno));

@@ -11,6 +11,7 @@
 #include "qemu/disk_overlay.hpp"
 #include "qemu/host_port.hpp"
 #include "qemu/qemu_command.hpp"
+#include "ssh/owned_key.hpp"
 
 namespace hurdle {
 
@@ -42,7 +43,8 @@ std::unique_ptr<Machine> Machine::from_profile(const std::string& name_or_path,
                                                MachineOptions options) {
   const fs::path file =
       find_machine_profile(name_or_path, profile_search_path(options.profile_path));
-  return start(load_machine_profile(file, options.variables), std::move(options));
+  ProfileImageOptions image{options.image, fetching_image_resolver(options.images)};
+  return start(load_machine_profile(file, options.variables, image), std::move(options));
 }
 
 std::unique_ptr<Machine> Machine::start(MachineProfile profile, MachineOptions options) {
@@ -129,6 +131,16 @@ void Machine::launch() {
       copts.transcript = log_dir_ / "console.txt";
       copts.shell_prompt = profile_.login.shell_prompt;
       copts.on_closed = [this] { throw_if_exited(); };
+      if (!options_.keep_running_after_panic) {
+        copts.on_watcher_hit = [this](const WatcherHit& hit) {
+          note(hit.name + " seen on the console: " + hit.line + "; stopping QEMU now");
+          {
+            std::lock_guard lock(log_mutex_);
+            stopped_because_ = hit.name + " seen on the console: " + hit.line;
+          }
+          process_->kill();
+        };
+      }
       console_ = std::make_unique<SerialConsole>(std::move(*console_fd), std::move(copts));
       for (const auto& w : profile_.panic_patterns) console_->add_watcher(w.name, w.pattern);
       qmp_ = std::make_unique<QmpClient>(std::move(*qmp_fd), log_dir_ / "qmp.log",
@@ -183,6 +195,13 @@ std::uint16_t Machine::host_port(const std::string& forward) const {
 
 void Machine::throw_if_exited(std::chrono::milliseconds grace) {
   if (!process_->wait_for_exit(grace)) return;
+  std::string because;
+  {
+    std::lock_guard lock(log_mutex_);
+    because = stopped_because_;
+  }
+  if (!because.empty())
+    throw QemuError(profile_.name + ": QEMU was stopped by hurdle after " + because);
   throw QemuError(profile_.name + ": QEMU (pid " + std::to_string(process_->pid()) + ") " +
                   process_->exit_description() + "; qemu.log ends with:\n" +
                   process_->log_tail(2048));
@@ -194,13 +213,40 @@ std::vector<BootMarkerTime> Machine::wait_for_boot() {
   for (const auto& marker : profile_.boot_markers) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    console_->expect(marker.pattern, std::max(left, std::chrono::milliseconds(0)));
+    try {
+      console_->expect(marker.pattern, std::max(left, std::chrono::milliseconds(0)));
+    } catch (const TimeoutError& e) {
+      throw TimeoutError(describe_boot_stall(marker.name, e.what()));
+    }
     const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started_at_);
     note("boot marker '" + marker.name + "' after " + seconds_text(after));
     times.push_back({marker.name, after});
   }
   return times;
+}
+
+std::string Machine::describe_boot_stall(const std::string& marker, const std::string& waited) {
+  std::string text = waited;
+  const std::uint64_t bytes = console_->bytes_received();
+  const fs::path png = log_dir_ / "boot-timeout.png";
+  std::string picture;
+  try {
+    screenshot(png);
+    picture = "the screen at that moment: " + png.string();
+  } catch (const std::exception& e) {
+    picture = std::string("no screenshot (") + e.what() + ")";
+  }
+  note("boot marker '" + marker + "' did not come; " + picture);
+  if (bytes == 0) {
+    text +=
+        "\nThe serial console printed nothing at all: this guest's console is probably on "
+        "the screen only (Debian's Hurd images are, until hurdle prepares them with "
+        "console=com0: is the disk a prepared one?).";
+  } else {
+    text += "\nThe serial console printed " + std::to_string(bytes) + " bytes (console.txt).";
+  }
+  return text + "\n" + picture;
 }
 
 void Machine::shutdown(std::optional<std::chrono::milliseconds> timeout) {
@@ -304,7 +350,16 @@ SshClient& Machine::ssh_client() {
         if (!ssh_key_) ssh_key_ = SshKey::generate_ed25519();
         o.auth.key = ssh_key_;
         break;
+      case SshSpec::Auth::kHurdleKey: {
+        o.auth.method = SshAuth::Method::kKey;
+        const fs::path cache =
+            options_.images.cache_dir ? *options_.images.cache_dir : user_cache_directory();
+        o.auth.key = hurdle_owned_key(cache).key;
+        break;
+      }
     }
+    o.ready_command = spec.ready_command;
+    o.ready_output = spec.ready_output;
     o.host_key_file = run_dir() / "ssh-host-key";
     o.log_file = log_dir_ / "ssh.log";
     o.check_alive = [this] { throw_if_exited(std::chrono::milliseconds(0)); };

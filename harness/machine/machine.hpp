@@ -21,6 +21,7 @@
 
 #include "config/variables.hpp"
 #include "console/serial_console.hpp"
+#include "machine/image_resolver.hpp"
 #include "machine/snapshot_store.hpp"
 #include "qemu/accelerator.hpp"
 #include "qemu/machine_profile.hpp"
@@ -47,6 +48,13 @@ struct MachineOptions {
   // Folders searched by from_profile for NAME.yaml; HURDLE_PROFILE_PATH (':'-separated) and
   // ./fixtures/machines are searched after these.
   std::vector<std::filesystem::path> profile_path;
+  // The image lock entry to boot instead of the one the profile's `image:` names.
+  std::string image;
+  // How from_profile gets the profile's image (lock, cache, fetching, progress).
+  ImageSettings images;
+  // A panic watcher's hit stops QEMU at once (a panicked GNU Mach busy-waits 1000 s); true
+  // keeps it running, for a person to look at (its kernel debugger, its screen).
+  bool keep_running_after_panic = false;
 };
 
 // What a restore did: how long QEMU took, how the guest was proven alive afterwards, and how
@@ -90,7 +98,10 @@ class Machine {
   [[nodiscard]] std::uint16_t host_port(const std::string& forward) const;
   [[nodiscard]] const std::vector<std::string>& argv() const { return process_->argv(); }
 
-  // Waits for the profile's boot markers in order, within its boot time-out; logs each one's time.
+  // Waits for the profile's boot markers in order, within its boot time-out; logs each one's
+  // time. A time-out's TimeoutError names how much the serial console printed and where the
+  // screenshot taken then is (boot-timeout.png in log_dir(): for a guest whose console is on
+  // the screen, the only picture of the stall).
   std::vector<BootMarkerTime> wait_for_boot();
 
   // Logs in on the serial console (profile's user and password when not given) and waits for
@@ -154,6 +165,8 @@ class Machine {
   void launch();
   SshClient& ssh_client();
   void install_ssh_key();
+  // A boot marker's time-out, with a screenshot and what the console printed, for the error.
+  std::string describe_boot_stall(const std::string& marker, const std::string& waited);
   [[nodiscard]] std::chrono::milliseconds command_timeout(
       std::optional<std::chrono::milliseconds> timeout) const {
     return timeout.value_or(profile_.timeouts.command);
@@ -180,8 +193,9 @@ class Machine {
   std::unique_ptr<SshClient> ssh_;
   std::mutex ssh_mutex_;  // threads may ask for the SSH client at once; it is made once
   std::chrono::steady_clock::time_point started_at_;
-  std::mutex log_mutex_;
+  std::mutex log_mutex_;  // guards machine_log_ and stopped_because_
   std::ofstream machine_log_;
+  std::string stopped_because_;  // set when a panic watcher made hurdle stop QEMU
 };
 
 }  // namespace hurdle

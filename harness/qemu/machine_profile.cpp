@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/yaml_reader.hpp"
+#include "core/install_paths.hpp"
 
 namespace hurdle {
 
@@ -70,9 +71,10 @@ DiskSpec read_disk(const YAML::Node& node, const Context& ctx, std::size_t index
   if (d.format != "qcow2" && d.format != "raw")
     fail_at(m.get("format"), ctx.file, "expected format qcow2 or raw, found '" + d.format + "'");
   d.interface = m.string("interface", d.interface);
-  if (d.interface != "ide" && d.interface != "virtio" && d.interface != "scsi") {
+  if (d.interface != "ide" && d.interface != "ahci" && d.interface != "virtio" &&
+      d.interface != "scsi") {
     fail_at(m.get("interface"), ctx.file,
-            "expected interface ide, virtio or scsi, found '" + d.interface + "'");
+            "expected interface ide, ahci, virtio or scsi, found '" + d.interface + "'");
   }
   d.cache = m.string("cache", d.cache);
   if (d.cache != "writeback" && d.cache != "none" && d.cache != "writethrough" &&
@@ -162,9 +164,20 @@ std::optional<SshSpec> read_ssh(const YAML::Node& node, const Context& ctx,
     ssh.auth = SshSpec::Auth::kKey;
   } else if (auth == "ephemeral-key") {
     ssh.auth = SshSpec::Auth::kEphemeralKey;
+  } else if (auth == "hurdle-key") {
+    ssh.auth = SshSpec::Auth::kHurdleKey;
   } else {
     fail_at(s.get("auth"), ctx.file,
-            "expected auth none, password, key or ephemeral-key, found '" + auth + "'");
+            "expected auth none, password, key, ephemeral-key or hurdle-key, found '" + auth + "'");
+  }
+  if (const YAML::Node ready = s.get("ready"); ready && !ready.IsNull()) {
+    MappingReader r(ready, ctx.file, "the ssh ready check");
+    ssh.ready_command = ctx.text(r.require("command"));
+    if (r.has("output")) {
+      ssh.ready_output = as_string(r.get("output"), ctx.file);
+      check_regex(r.get("output"), ssh.ready_output, ctx.file);
+    }
+    r.finish();
   }
   if (s.has("password")) ssh.password = ctx.text(s.get("password"));
   if (ssh.auth == SshSpec::Auth::kKey) ssh.key = ctx.path(s.require("key"));
@@ -173,13 +186,54 @@ std::optional<SshSpec> read_ssh(const YAML::Node& node, const Context& ctx,
   return ssh;
 }
 
+ImageRequest read_image_request(const YAML::Node& node, const fs::path& file) {
+  ImageRequest r;
+  r.where = location_of(node, file);
+  r.lock = fs::absolute(file).parent_path().parent_path() / "images.lock.yaml";
+  if (node.IsScalar()) {
+    r.name = as_string(node, file);
+  } else {
+    MappingReader m(node, file, "the image section");
+    for (const char* key : {"name", "lock", "prepare"}) (void)m.has(key);
+    m.finish();  // a misspelt key first: it is the likeliest cause of anything else
+    r.name = as_string(m.require("name"), file);
+    if (m.has("lock")) {
+      const fs::path lock = as_string(m.get("lock"), file);
+      r.lock = lock.is_absolute() ? lock : (file.parent_path() / lock).lexically_normal();
+    }
+    if (const YAML::Node steps = m.get("prepare"); steps && !steps.IsNull()) {
+      if (!steps.IsSequence()) fail_at(steps, file, "expected prepare as a list of steps");
+      for (const auto& step : steps) r.prepare.push_back(read_prepare_step(step, file, ""));
+    }
+    m.finish();
+  }
+  if (r.name.empty()) fail_at(node, file, "expected the name of an image in the image lock");
+  return r;
+}
+
 }  // namespace
 
-MachineProfile load_machine_profile(const fs::path& file, const Variables& variables) {
+MachineProfile load_machine_profile(const fs::path& file, const Variables& variables,
+                                    const ProfileImageOptions& image) {
   const YAML::Node root = load_yaml_file(file);
   Variables vars = variables;
   vars.emplace("profile_dir", fs::absolute(file).parent_path().string());
   MappingReader m(root, file, "a machine profile");
+  // `image:` first: `${image}` may be used anywhere after it.
+  std::optional<ImageRequest> request;
+  std::optional<PreparedImage> prepared;
+  if (const YAML::Node node = m.get("image"); node && !node.IsNull()) {
+    request = read_image_request(node, file);
+    if (!image.name.empty()) request->name = image.name;
+    if (!vars.contains("image") && image.resolve) {
+      prepared = image.resolve(*request);
+      vars["image"] = prepared->disk.string();
+    }
+  } else if (!image.name.empty()) {
+    throw ConfigError({file, 0, 0}, "the profile has no image: section, so no image (" +
+                                        image.name + ") can be chosen for it");
+  }
+
   // `variables:` defines names for the rest of the file, each expanded in order.
   if (const YAML::Node defs = m.get("variables"); defs && !defs.IsNull()) {
     if (!defs.IsMap()) fail_at(defs, file, "expected variables as a mapping of name: value");
@@ -265,6 +319,8 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
     if (tm.has("shutdown")) p.timeouts.shutdown = as_duration(tm.get("shutdown"), file);
     tm.finish();
   }
+  p.image = std::move(request);
+  p.prepared_image = std::move(prepared);
   m.finish();
   return p;
 }
@@ -279,6 +335,7 @@ std::vector<fs::path> profile_search_path(const std::vector<fs::path>& first,
   }
   path.insert(path.end(), more.begin(), more.end());
   path.emplace_back("fixtures/machines");
+  path.push_back(installed_data_directory() / "machines");
   return path;
 }
 

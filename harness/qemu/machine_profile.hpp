@@ -6,11 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/variables.hpp"
+#include "image/image_store.hpp"
+#include "image/prepare_recipe.hpp"
 
 namespace hurdle {
 
@@ -22,7 +25,7 @@ struct DiskSpec {
   std::string node_name;       // QEMU block node name (snapshots address disks by it)
   std::filesystem::path file;  // the base image
   std::string format = "qcow2";
-  std::string interface = "ide";  // ide | virtio | scsi
+  std::string interface = "ide";  // ide | ahci (SATA) | virtio | scsi
   std::string cache = "writeback";
   Mode mode = Mode::kOverlay;  // overlay: a per-run qcow2 on top; the base is never written
 };
@@ -52,7 +55,7 @@ struct LoginSpec {
 
 // How hurdle reaches the guest over SSH: through the NIC forward named `forward`.
 struct SshSpec {
-  enum class Auth { kNone, kPassword, kKey, kEphemeralKey };
+  enum class Auth { kNone, kPassword, kKey, kEphemeralKey, kHurdleKey };
   std::string forward = "ssh";
   std::string user = "root";
   Auth auth = Auth::kPassword;
@@ -60,13 +63,39 @@ struct SshSpec {
   std::filesystem::path key;  // kKey: a private key file
   // kEphemeralKey: a fresh ed25519 key per run, appended to ~USER/.ssh/authorized_keys over
   // the serial console (the console must be logged in as USER by then).
+  // kHurdleKey: hurdle's own key from the user cache folder (ssh/owned_key.hpp), which the
+  // image's preparation put into the guest: no console needed.
   std::chrono::milliseconds ready_timeout{std::chrono::minutes(2)};
+  // `ready: {command, output}`: the round trip that proves the guest ready (default `exit 0`),
+  // and an RE2 its output (without the final newline) must match whole.
+  std::string ready_command = "exit 0";
+  std::string ready_output;
 };
 
 struct Timeouts {
   std::chrono::milliseconds boot{std::chrono::minutes(10)};
   std::chrono::milliseconds command{std::chrono::seconds(60)};
   std::chrono::milliseconds shutdown{std::chrono::seconds(30)};
+};
+
+// The profile's `image:` section: a disk image from an image lock, named by its entry, that
+// `${image}` stands for once it has been fetched and prepared.
+//   image: debian-hurd-amd64
+//   image: { name: debian-hurd-amd64, lock: ../images.lock.yaml, prepare: [steps] }
+struct ImageRequest {
+  std::string name;                  // the lock entry (a suite's `image:` replaces it)
+  std::filesystem::path lock;        // default: images.lock.yaml beside the profiles' folder
+  std::vector<PrepareStep> prepare;  // after the entry's own recipes
+  SourceLocation where;
+};
+
+// Turns a profile's image request into a prepared disk (fetching it if need be), or checks
+// that it could (validation). Given by whoever loads the profile (Machine, the runner, the CLI).
+using ImageResolver = std::function<PreparedImage(const ImageRequest&)>;
+
+struct ProfileImageOptions {
+  std::string name;       // replaces the profile's image name (a suite's `image:`)
+  ImageResolver resolve;  // unset: `${image}` must be given as a variable
 };
 
 struct MachineProfile {
@@ -93,15 +122,20 @@ struct MachineProfile {
   std::string reboot_command = "reboot";  // run in the guest by Machine::reboot()
   std::optional<SshSpec> ssh;  // the `ssh:` section; by default, when a forward is named ssh
   Timeouts timeouts;
+  std::optional<ImageRequest> image;            // the `image:` section
+  std::optional<PreparedImage> prepared_image;  // what `${image}` became (when resolved)
 };
 
 // Loads and validates a profile. Relative paths are taken from the profile's folder.
 // Every error is a ConfigError naming file, line and column.
+// An `image:` section is resolved through `image.resolve` into `${image}` unless the caller
+// gives `image` among the variables (a path: no lock involved).
 MachineProfile load_machine_profile(const std::filesystem::path& file,
-                                    const Variables& variables = {});
+                                    const Variables& variables = {},
+                                    const ProfileImageOptions& image = {});
 
 // Where profiles are looked for by name: `first`, then HURDLE_PROFILE_PATH (':'-separated),
-// then `more`, then ./fixtures/machines.
+// then `more`, then ./fixtures/machines, then the profiles installed with hurdle.
 std::vector<std::filesystem::path> profile_search_path(
     const std::vector<std::filesystem::path>& first,
     const std::vector<std::filesystem::path>& more = {});

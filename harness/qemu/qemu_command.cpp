@@ -6,11 +6,14 @@ namespace hurdle {
 
 namespace {
 
-std::string device_for(const DiskSpec& disk, std::size_t ide_index) {
+std::string device_for(const DiskSpec& disk, std::size_t ide_index, std::size_t ahci_index) {
   if (disk.interface == "ide") {
     return "ide-hd,drive=" + disk.node_name + ",bus=ide." + std::to_string(ide_index / 2) +
            ",unit=" + std::to_string(ide_index % 2);
   }
+  // One port per disk on hurdle's own AHCI controller (the same on pc and q35 machines).
+  if (disk.interface == "ahci")
+    return "ide-hd,drive=" + disk.node_name + ",bus=ahci0." + std::to_string(ahci_index);
   if (disk.interface == "virtio") return "virtio-blk-pci,drive=" + disk.node_name;
   return "scsi-hd,drive=" + disk.node_name;
 }
@@ -41,6 +44,7 @@ std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& la
                      "chardev=qmp0,mode=control"});
 
   std::size_t ide_index = 0;
+  std::size_t ahci_index = 0;
   bool scsi = false;
   for (std::size_t i = 0; i < p.disks.size(); ++i) {
     const DiskSpec& d = p.disks[i];
@@ -59,8 +63,11 @@ std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& la
       a.insert(a.end(), {"-device", "virtio-scsi-pci,id=scsi0"});
       scsi = true;
     }
-    a.insert(a.end(), {"-device", device_for(d, ide_index)});
+    if (d.interface == "ahci" && ahci_index == 0)
+      a.insert(a.end(), {"-device", "ich9-ahci,id=ahci0"});
+    a.insert(a.end(), {"-device", device_for(d, ide_index, ahci_index)});
     if (d.interface == "ide") ++ide_index;
+    if (d.interface == "ahci") ++ahci_index;
   }
   if (p.cdrom) {
     a.insert(a.end(),

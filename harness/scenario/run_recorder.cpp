@@ -59,8 +59,20 @@ ReportSuite& RunRecorder::suite_for(SuiteRunner& runner) {
     }
     s.properties.emplace_back("accelerator", to_string(m->accelerator().accel));
     s.properties.emplace_back("accelerator.reason", m->accelerator().reason);
+    const auto& prepared = m->profile().prepared_image;
     for (const auto& d : m->profile().disks) {
       s.properties.emplace_back("image." + d.node_name, d.file.string());
+      if (prepared && d.file == prepared->disk) {
+        // A prepared image from the lock: its digests are known, nothing is hashed again.
+        const std::string key = "image." + d.node_name;
+        s.properties.emplace_back(key + ".lock_entry", prepared->name);
+        s.properties.emplace_back(key + ".url", prepared->url);
+        s.properties.emplace_back(key + ".artifact", prepared->artifact.str());
+        s.properties.emplace_back(key + ".pinned", prepared->pinned ? "true" : "false");
+        s.properties.emplace_back(key + ".recipe", prepared->recipe.str());
+        s.properties.emplace_back(key + ".sha256", prepared->disk_sha256.hex);
+        continue;
+      }
       try {
         s.properties.emplace_back("image." + d.node_name + ".sha256",
                                   image_sha256(d.file, m->cache_dir()));

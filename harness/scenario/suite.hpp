@@ -73,6 +73,7 @@ struct Suite {
   std::filesystem::path machine;  // the profile file (found at load time)
   Variables variables;            // the suite's `variables:`, env already expanded
   Variables machine_variables;    // for the profile's ${...} (e.g. image)
+  std::string image;              // `image:`: the lock entry to boot instead of the profile's
   bool wait_for_boot = true;
   bool login = false;
   std::optional<std::string> login_user, login_password;

@@ -286,7 +286,8 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   if (!root.IsMap())
     fail_at(root, file, "expected a suite: a mapping with machine: and scenarios:");
   MappingReader m(root, file, "a suite");
-  reject_unknown_keys(m, {"suite", "machine", "variables", "boot", "defaults", "scenarios"});
+  reject_unknown_keys(m,
+                      {"suite", "machine", "image", "variables", "boot", "defaults", "scenarios"});
   Suite suite;
   suite.file = file;
   suite.name = m.string("suite", file.stem().string());
@@ -331,6 +332,16 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
                                          search_path(file, profile_path));
   } catch (const ConfigError& e) {
     fail_at(machine, file, e.problem());
+  }
+
+  if (m.has("image")) {
+    suite.image = expand_variables(as_string(m.get("image"), file), suite.variables,
+                                   location_of(m.get("image"), file));
+    if (suite.image.empty() ||
+        suite.image.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789._-") != std::string::npos)
+      fail_at(m.get("image"), file,
+              "expected the name of an image in the image lock, found '" + suite.image + "'");
   }
 
   if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull()) {

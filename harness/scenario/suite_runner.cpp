@@ -102,7 +102,10 @@ void SuiteRunner::boot() {
   mo.accel = options_.accel;
   mo.log_dir = options_.report_dir / suite_.name / "machine";
   mo.profile_path = options_.profile_path;
-  auto machine = Machine::start(load_machine_profile(suite_.machine, suite_.machine_variables), mo);
+  mo.images = options_.images;
+  const ProfileImageOptions image{suite_.image, fetching_image_resolver(options_.images)};
+  auto machine =
+      Machine::start(load_machine_profile(suite_.machine, suite_.machine_variables, image), mo);
   {
     std::lock_guard lock(machine_mutex_);
     machine_ = std::move(machine);
@@ -119,7 +122,7 @@ void SuiteRunner::boot() {
   // guest whose sshd has served a connection (its binary and libraries in the page cache),
   // and each restore is verified by an SSH round trip (~0.2 s instead of ~1.1 s cold).
   const auto& ssh = machine_->profile().ssh;
-  if (ssh && (ssh->auth != SshSpec::Auth::kEphemeralKey || suite_.login)) {
+  if (snapshots() && ssh && (ssh->auth != SshSpec::Auth::kEphemeralKey || suite_.login)) {
     try {
       machine_->ssh();
     } catch (const Error& e) {
@@ -259,6 +262,23 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
       boot();
     } catch (const std::exception& e) {
       broken_ = std::string("the machine did not boot: ") + e.what();
+    }
+    boot_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  } else if (machine_ && !broken_ && !interrupted_ && !machine_->running()) {
+    // QEMU stopped after the previous scenario (a panic watcher stops it, and a scenario may
+    // expect the panic): nothing is left to restore, so the machine starts afresh.
+    machine_->note("QEMU " + machine_->process().exit_description() +
+                   " after the previous scenario; starting the machine afresh for " + sc.name);
+    try {
+      {
+        std::lock_guard lock(machine_mutex_);
+        machine_.reset();
+      }
+      last_passed_.reset();
+      untouched_at_.reset();
+      boot();
+    } catch (const std::exception& e) {
+      broken_ = std::string("the machine did not boot again: ") + e.what();
     }
     boot_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
   }

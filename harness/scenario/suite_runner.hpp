@@ -27,6 +27,7 @@ struct RunOptions {
   std::optional<Accelerator> accel;
   double timeout_scale = 1.0;  // multiplies every step time-out (slow hosts, TCG)
   std::vector<std::filesystem::path> profile_path;
+  ImageSettings images;  // how a profile's `image:` is found or fetched
 };
 
 // kSkipped: selected but never run (GoogleTest's --gtest_fail_fast stopped the run first).

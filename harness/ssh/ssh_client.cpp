@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <re2/re2.h>
+
 #include "core/backoff.hpp"
 #include "core/duration_text.hpp"
 #include "core/unix_socket.hpp"
@@ -60,11 +62,19 @@ std::shared_ptr<SshSession> SshClient::session_within(Clock::time_point deadline
           options_.machine, options_.endpoint, options_.auth, pin_, log_,
           std::clamp(left(deadline), std::chrono::milliseconds(1000),
                      std::chrono::milliseconds(10'000)));
-      const auto probe =
-          session->run("exit 0", std::max(left(deadline), std::chrono::milliseconds(1000)));
+      const auto probe = session->run(options_.ready_command,
+                                      std::max(left(deadline), std::chrono::milliseconds(1000)));
       if (probe.exit_status != 0)
-        throw SshError(options_.machine + ": `exit 0` came back with status " +
-                       std::to_string(probe.exit_status));
+        throw SshError(options_.machine + ": `" + options_.ready_command +
+                       "` came back with status " + std::to_string(probe.exit_status));
+      if (!options_.ready_output.empty()) {
+        std::string out = probe.out;
+        if (!out.empty() && out.back() == '\n') out.pop_back();
+        if (!RE2::FullMatch(out, RE2(options_.ready_output)))
+          throw SshNotReady(options_.machine + ": `" + options_.ready_command + "` printed '" +
+                            out.substr(0, 200) + "', expected '" + options_.ready_output +
+                            "': the guest that answers is not the one the profile describes");
+      }
       log_.line("ready after " + std::to_string(attempt) + " attempt(s), " +
                 seconds_text(Clock::now() - start));
       std::lock_guard lock(mutex_);
@@ -72,6 +82,8 @@ std::shared_ptr<SshSession> SshClient::session_within(Clock::time_point deadline
       return session;
     } catch (const HostKeyChanged&) {
       throw;  // waiting will not make it right
+    } catch (const SshNotReady&) {
+      throw;
     } catch (const Error& e) {
       last_error = e.what();
     }

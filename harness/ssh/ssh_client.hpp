@@ -1,7 +1,8 @@
 // A machine's SSH side: one session, opened on first use and reused by every command, replaced
-// after a restore, a reboot or a broken connection. Readiness is a real round trip (`exit 0`
-// and its status), retried with back-off until a deadline, because QEMU's user network
-// accepts connections on the forwarded port long before the guest's sshd is up.
+// after a restore, a reboot or a broken connection. Readiness is a real round trip (`exit 0`,
+// or the profile's command, and its status and output), retried with back-off until a deadline,
+// because QEMU's user network accepts connections on the forwarded port long before the guest's
+// sshd is up.
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,18 @@ struct SshClientOptions {
   std::function<void()> check_alive;
   // Waited on between attempts instead of sleeping: readable means give up (QEMU's exit fd).
   int abort_fd = -1;
+  // The round trip that proves the guest ready, and (when set) an RE2 its standard output,
+  // without the final newline, must match whole: `uname -s` printing GNU proves it is the Hurd
+  // answering, not merely something.
+  std::string ready_command = "exit 0";
+  std::string ready_output;
+};
+
+// The guest answered the readiness command, but not as expected: the wrong system, or a
+// broken one. Not retried.
+class SshNotReady : public SshError {
+ public:
+  using SshError::SshError;
 };
 
 class SshClient {

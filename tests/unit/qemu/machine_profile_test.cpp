@@ -54,8 +54,46 @@ TEST(MachineProfile, HurdAmd64Argv) {
       "-blockdev driver=qcow2,node-name=hd0,file=hd0-file -device "
       "ide-hd,drive=hd0,bus=ide.0,unit=0 "
       "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22 -device e1000,netdev=net0");
-  EXPECT_EQ(p.panic_patterns.size(), 6u);
+  EXPECT_EQ(p.panic_patterns.size(), 8u);
+  EXPECT_EQ(p.boot_markers.front().name, "grub");
   EXPECT_EQ(p.boot_markers.back().name, "login");
+  // The image is named by the lock beside the profiles' folder; a given path is used as it is.
+  ASSERT_TRUE(p.image.has_value());
+  EXPECT_EQ(p.image->name, "debian-hurd-amd64");
+  EXPECT_EQ(p.image->lock, test::source_dir() / "fixtures/images.lock.yaml");
+  EXPECT_FALSE(p.prepared_image.has_value());
+}
+
+TEST(MachineProfile, HurdAmd64Q35PutsTheDiskOnAhci) {
+  const auto p = load_machine_profile(profile("hurd-amd64-q35"), {{"image", "/images/h.qcow2"}});
+  const std::string argv = joined(qemu_argv(p, launch_for(p)));
+  EXPECT_THAT(argv, HasSubstr("-machine q35 "));
+  EXPECT_THAT(argv, HasSubstr("-device ich9-ahci,id=ahci0 -device ide-hd,drive=hd0,bus=ahci0.0 "));
+  EXPECT_EQ(p.image->name, "debian-hurd-amd64");
+}
+
+TEST(MachineProfile, TheImageSectionIsResolvedIntoTheDisk) {
+  std::vector<ImageRequest> asked;
+  const ImageResolver resolver = [&](const ImageRequest& r) {
+    asked.push_back(r);
+    PreparedImage p;
+    p.name = r.name;
+    p.disk = "/cache/prepared/" + r.name + "/disk.qcow2";
+    return p;
+  };
+  const auto p = load_machine_profile(profile("hurd-amd64"), {}, {"", resolver});
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(p.disks.at(0).file, "/cache/prepared/debian-hurd-amd64/disk.qcow2");
+  ASSERT_TRUE(p.prepared_image.has_value());
+  EXPECT_EQ(p.prepared_image->name, "debian-hurd-amd64");
+  // A suite's image: replaces the profile's entry.
+  const auto other =
+      load_machine_profile(profile("hurd-amd64"), {}, {"debian-hurd-amd64-20260314", resolver});
+  EXPECT_EQ(asked.back().name, "debian-hurd-amd64-20260314");
+  EXPECT_EQ(other.disks.at(0).file, "/cache/prepared/debian-hurd-amd64-20260314/disk.qcow2");
+  // A path given as the variable wins: nothing is resolved.
+  (void)load_machine_profile(profile("hurd-amd64"), {{"image", "/my/disk.qcow2"}}, {"", resolver});
+  EXPECT_EQ(asked.size(), 2u);
 }
 
 TEST(MachineProfile, HurdI386UsesTheI386Emulator) {
@@ -108,6 +146,20 @@ TEST(MachineProfile, MalformedProfilesNameLineColumnAndExpectation) {
   EXPECT_THAT(load_error("memory: 1G\n"), HasSubstr(":1:1: a machine needs something to boot"));
   EXPECT_THAT(load_error(boot + "timeouts:\n  boot: soon\n"),
               HasSubstr(":4:9: expected a duration"));
+  EXPECT_THAT(load_error(boot + "image: { nmae: x }\n"), HasSubstr(":3:10: unknown key 'nmae'"));
+  EXPECT_THAT(load_error(boot + "image: { name: x, prepare: [ { chmod: /x } ] }\n"),
+              HasSubstr("unknown preparation step 'chmod'"));
+  EXPECT_THAT(load_error(boot + "disks:\n  - { file: x.img, interface: nvme }\n"),
+              HasSubstr("expected interface ide, ahci, virtio or scsi"));
+}
+
+TEST(MachineProfile, ASuiteCannotChooseAnImageForAProfileWithoutOne) {
+  try {
+    (void)load_machine_profile(profile("linux-mini"), {}, {"debian-hurd-amd64", {}});
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the profile has no image: section"));
+  }
 }
 
 TEST(MachineProfile, SshSectionsOfTheShippedProfiles) {
@@ -119,8 +171,10 @@ TEST(MachineProfile, SshSectionsOfTheShippedProfiles) {
   for (const char* hurd : {"hurd-amd64", "hurd-i386"}) {
     const auto p = load_machine_profile(profile(hurd), {{"image", "/images/hurd.qcow2"}});
     ASSERT_TRUE(p.ssh.has_value()) << hurd;
-    EXPECT_EQ(p.ssh->auth, SshSpec::Auth::kEphemeralKey) << hurd;
+    EXPECT_EQ(p.ssh->auth, SshSpec::Auth::kHurdleKey) << hurd;
     EXPECT_EQ(p.ssh->user, "root") << hurd;
+    EXPECT_EQ(p.ssh->ready_command, "uname -s") << hurd;
+    EXPECT_EQ(p.ssh->ready_output, "GNU") << hurd;
   }
   // A profile without an ssh forward has no SSH.
   EXPECT_FALSE(load_machine_profile(profile("gnumach")).ssh.has_value());
@@ -129,7 +183,11 @@ TEST(MachineProfile, SshSectionsOfTheShippedProfiles) {
 TEST(MachineProfile, MalformedSshSectionsAreRejectedWithTheirPlace) {
   const std::string base = "boot:\n  cdrom: x.iso\nnics:\n  - forward: { ssh: 22 }\n";
   EXPECT_THAT(load_error(base + "ssh:\n  auth: telepathy\n"),
-              HasSubstr(":6:9: expected auth none, password, key or ephemeral-key"));
+              HasSubstr(":6:9: expected auth none, password, key, ephemeral-key or hurdle-key"));
+  EXPECT_THAT(load_error(base + "ssh:\n  ready: { command: uname -s, output: '(' }\n"),
+              HasSubstr(":6:39: invalid regular expression '('"));
+  EXPECT_THAT(load_error(base + "ssh:\n  ready: { output: GNU }\n"),
+              HasSubstr("the ssh ready check needs the key 'command'"));
   EXPECT_THAT(load_error(base + "ssh:\n  auth: key\n"),
               HasSubstr(":6:3: the ssh section needs the key 'key'"));
   EXPECT_THAT(load_error(base + "ssh:\n  forward: sshd\n"),

@@ -1,0 +1,65 @@
+// Downloads with libcurl: HTTPS (and plain HTTP only where the caller has a digest to check),
+// redirects kept to the same or a safer protocol, a partial file continued where it stopped
+// (HTTP ranges), transient failures retried with a back-off, other URLs of the same file tried
+// in turn, progress reported. Used by the image store for disk images and SHA512SUMS.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "image/transfer_progress.hpp"
+
+namespace hurdle {
+
+// A download that failed for good; what() names every URL tried and why each failed.
+class DownloadError : public ImageError {
+ public:
+  using ImageError::ImageError;
+};
+
+struct DownloadOptions {
+  int attempts = 4;  // per URL, for failures that may pass (a dropped connection, a 503)
+  std::chrono::milliseconds first_pause{1000};  // between attempts, doubling up to max_pause
+  std::chrono::milliseconds max_pause{30000};
+  std::chrono::seconds connect_timeout{30};
+  std::chrono::seconds stall_time{60};  // give the attempt up under 1 KiB/s for this long
+  // Certificates to trust (PEM); else $CURL_CA_BUNDLE or $SSL_CERT_FILE when set, else the
+  // system's.
+  std::filesystem::path ca_file;
+  // One line per event worth a log line (a retry, a resumed download).
+  std::function<void(const std::string&)> note;
+};
+
+struct DownloadResult {
+  std::string url;                 // the one that worked
+  std::uint64_t bytes = 0;         // the file's size
+  std::uint64_t resumed_from = 0;  // what the partial file already held
+  int attempts = 0;
+  std::chrono::milliseconds elapsed{0};
+};
+
+class Downloader {
+ public:
+  explicit Downloader(DownloadOptions options = {});
+
+  // Downloads the first of `urls` that works into `partial`, continuing from what `partial`
+  // already holds. Throws DownloadError.
+  DownloadResult fetch_file(const std::vector<std::string>& urls,
+                            const std::filesystem::path& partial, TransferProgress* progress);
+
+  // A small file (SHA512SUMS) into memory; refuses anything but https:// when `require_https`.
+  std::string fetch_text(const std::string& url, bool require_https,
+                         std::size_t max_bytes = 1u << 20);
+
+  [[nodiscard]] const DownloadOptions& options() const { return options_; }
+
+ private:
+  DownloadOptions options_;
+};
+
+}  // namespace hurdle

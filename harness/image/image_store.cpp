@@ -1,0 +1,484 @@
+#include "image/image_store.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+#include "core/atomic_file.hpp"
+#include "core/duration_text.hpp"
+#include "core/file_lock.hpp"
+#include "core/version.hpp"
+#include "core/wall_clock.hpp"
+#include "image/checksum_list.hpp"
+#include "image/disk_preparation.hpp"
+#include "image/sparse_file.hpp"
+
+namespace hurdle {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Bumped when preparation changes what the same recipe produces, so old prepared disks are
+// not taken for new ones.
+constexpr int kPreparationFormat = 1;
+
+std::string key_of(const Digest& d) { return to_string(d.algorithm) + "-" + d.hex; }
+
+std::string prepared_key(const Digest& artifact, const Digest& recipe) {
+  return to_string(artifact.algorithm) + "-" + artifact.short_hex(24) + "-recipe-" +
+         recipe.short_hex(16);
+}
+
+std::optional<nlohmann::json> read_json(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::nullopt;
+  return j;
+}
+
+void make_read_only(const fs::path& file) { ::chmod(file.c_str(), 0444); }
+
+std::string now_text() { return wall_clock_text("%Y-%m-%dT%H:%M:%SZ"); }
+
+std::string where_text(const ImageEntry& e) { return e.where.str() + ": " + e.name; }
+
+std::uint64_t tree_bytes(const fs::path& p) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  if (fs::is_regular_file(p, ec)) return file_extent(p).allocated;
+  for (auto it = fs::recursive_directory_iterator(p, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code e2;
+    if (it->is_regular_file(e2)) total += file_extent(it->path()).allocated;
+  }
+  return total;
+}
+
+// Removes a scratch folder unless released (the work is done and moved into place).
+class ScratchFolder {
+ public:
+  explicit ScratchFolder(fs::path path) : path_(std::move(path)) {
+    std::error_code ec;
+    fs::remove_all(path_, ec);  // what a killed run left behind
+    fs::create_directories(path_);
+  }
+  ~ScratchFolder() {
+    std::error_code ec;
+    if (!released_) fs::remove_all(path_, ec);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  [[nodiscard]] const fs::path& path() const { return path_; }
+  // Moves the folder to `to` (atomically, same file system); it is kept from then on.
+  void move_to(const fs::path& to) {
+    fs::create_directories(to.parent_path());
+    fs::rename(path_, to);
+    released_ = true;
+  }
+
+ private:
+  fs::path path_;
+  bool released_ = false;
+};
+
+std::optional<Digest> digest_field(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || !j[key].is_string()) return std::nullopt;
+  return parse_digest(j[key].get<std::string>());
+}
+
+std::optional<PreparedImage> prepared_from(const fs::path& dir) {
+  const auto m = read_json(dir / "manifest.json");
+  if (!m || !fs::exists(dir / "disk.qcow2")) return std::nullopt;
+  const auto artifact = digest_field((*m)["artifact"], "digest");
+  const auto recipe = digest_field((*m)["recipe"], "digest");
+  const auto disk = digest_field((*m)["disk"], "sha256");
+  if (!artifact || !recipe || !disk) return std::nullopt;
+  PreparedImage p;
+  p.name = m->value("image", "");
+  p.disk = dir / "disk.qcow2";
+  p.manifest = dir / "manifest.json";
+  p.url = (*m)["artifact"].value("url", "");
+  p.artifact = *artifact;
+  p.recipe = *recipe;
+  p.disk_sha256 = *disk;
+  p.pinned = (*m)["artifact"].value("pinned", true);
+  return p;
+}
+
+}  // namespace
+
+fs::path image_cache_directory(const fs::path& cache_dir) { return cache_dir / "images"; }
+
+struct ImageStore::Plan {
+  Digest artifact;
+  bool pinned = true;
+  std::vector<PrepareStep> resolved;
+  nlohmann::json recipe_json;
+  Digest recipe;
+  std::string key;
+};
+
+ImageStore::ImageStore(ImageLock lock, ImageStoreOptions options)
+    : lock_(std::move(lock)), options_(std::move(options)) {}
+
+Digest ImageStore::published_digest(const ImageEntry& entry) {
+  Downloader downloader(options_.download);
+  const std::string dir = url_directory(entry.urls.front());
+  std::string failures;
+  for (const auto& [list, algorithm] : {std::pair{"SHA512SUMS", DigestAlgorithm::kSha512},
+                                        std::pair{"SHA256SUMS", DigestAlgorithm::kSha256}}) {
+    try {
+      const std::string text = downloader.fetch_text(dir + list, /*require_https=*/true);
+      if (auto d = find_in_checksum_list(text, entry.file_name(), algorithm)) return *d;
+      failures += "\n  " + dir + list + " does not list " + entry.file_name();
+    } catch (const DownloadError& e) {
+      failures += "\n  " + std::string(e.what());
+    }
+  }
+  throw ImageError("no published checksum found for " + entry.file_name() + ":" + failures);
+}
+
+ImageStore::Plan ImageStore::plan(const ImageEntry& entry, const std::vector<PrepareStep>& extra,
+                                  bool may_ask_network) {
+  Plan p;
+  std::vector<PrepareStep> steps = entry.prepare;
+  steps.insert(steps.end(), extra.begin(), extra.end());
+  p.resolved = resolve_recipe(steps, options_.recipe_variables);
+  p.recipe_json = {{"preparation_format", kPreparationFormat},
+                   {"disk_format", entry.format},
+                   {"partition", entry.partition.number},
+                   {"steps", recipe_json(p.resolved)}};
+  p.recipe = text_digest(p.recipe_json.dump());
+  if (entry.digest) {
+    p.artifact = *entry.digest;
+  } else {
+    p.pinned = false;
+    if (!options_.allow_unpinned) {
+      std::string published;
+      if (may_ask_network) {
+        try {
+          published = "; the published checksum is " + published_digest(entry).str();
+        } catch (const Error& e) {
+          published = "; its published checksum could not be read (" + std::string(e.what()) + ")";
+        }
+      }
+      throw ConfigError(entry.where,
+                        entry.name +
+                            " has no digest in the lock, and hurdle uses only images "
+                            "whose digest is pinned" +
+                            published + ". Run `hurdle image pin " + entry.name +
+                            "` to write the published digest into the lock (then commit "
+                            "it), or pass --allow-unpinned to use it unpinned this once");
+    }
+    if (auto cached = cached_artifact(entry)) {
+      p.artifact = cached->digest;
+    } else if (may_ask_network) {
+      p.artifact = published_digest(entry);
+      options_.log.say(entry.name + " is not pinned; its published checksum is " +
+                       p.artifact.str());
+    } else {
+      throw ImageError(where_text(entry) + ": not in the cache (unpinned, never fetched)");
+    }
+  }
+  p.key = prepared_key(p.artifact, p.recipe);
+  return p;
+}
+
+std::optional<CachedArtifact> ImageStore::cached_artifact(const ImageEntry& entry) const {
+  const fs::path root = options_.cache_dir / "artifacts";
+  const auto load = [&](const fs::path& dir) -> std::optional<CachedArtifact> {
+    const auto m = read_json(dir / "manifest.json");
+    if (!m) return std::nullopt;
+    const auto d = digest_field(*m, "digest");
+    const fs::path file = dir / m->value("file", "");
+    if (!d || m->value("file", "").empty() || !fs::exists(file)) return std::nullopt;
+    return CachedArtifact{file, *d, *m};
+  };
+  if (entry.digest) return load(root / key_of(*entry.digest));
+  // Unpinned: the download this entry's URL brought, if any.
+  std::error_code ec;
+  std::optional<CachedArtifact> found;
+  for (const auto& dir : fs::directory_iterator(root, ec)) {
+    auto a = load(dir.path());
+    if (!a) continue;
+    const std::string url = a->manifest.value("url", "");
+    for (const auto& u : entry.urls)
+      if (u == url) found = a;
+  }
+  return found;
+}
+
+std::vector<PreparedImage> ImageStore::prepared_images(const ImageEntry& entry) const {
+  std::vector<PreparedImage> out;
+  const auto artifact = cached_artifact(entry);
+  std::error_code ec;
+  for (const auto& dir : fs::directory_iterator(options_.cache_dir / "prepared", ec)) {
+    auto p = prepared_from(dir.path());
+    if (p && (p->name == entry.name || (artifact && p->artifact == artifact->digest)))
+      out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+CachedArtifact ImageStore::ensure_artifact(const ImageEntry& entry, const Digest& digest,
+                                           bool pinned) {
+  const fs::path dir = options_.cache_dir / "artifacts" / key_of(digest);
+  const auto cached = [&]() -> std::optional<CachedArtifact> {
+    const auto m = read_json(dir / "manifest.json");
+    if (!m || !fs::exists(dir / entry.file_name())) return std::nullopt;
+    return CachedArtifact{dir / entry.file_name(), digest, *m};
+  };
+  if (auto a = cached()) return *a;
+  const FileLock lock = FileLock::acquire(
+      options_.cache_dir / "locks" / ("artifact-" + digest.short_hex(24) + ".lock"), [&] {
+        options_.log.say("waiting for another hurdle that is downloading " + entry.file_name());
+      });
+  if (auto a = cached()) return *a;
+
+  const fs::path partial = options_.cache_dir / "downloads" / (key_of(digest) + ".part");
+  fs::create_directories(partial.parent_path());
+  DownloadOptions dopts = options_.download;
+  const StatusLog log = options_.log;
+  dopts.note = [log](const std::string& line) { log.say(line); };
+  Downloader downloader(dopts);
+  DownloadResult got;
+  {
+    TransferProgress meter = log.meter("downloading " + entry.file_name());
+    try {
+      got = downloader.fetch_file(entry.urls, partial, &meter);
+    } catch (const DownloadError& e) {
+      std::error_code ec;
+      const auto kept = fs::file_size(partial, ec);
+      throw DownloadError(
+          "could not download " + entry.name + " (" + entry.where.str() + "): " + e.what() +
+          (!ec && kept > 0 ? "\nThe " + byte_text(kept) +
+                                 " downloaded so far are kept; the next fetch continues from them."
+                           : std::string()) +
+          "\nWithout network here? Download " + entry.urls.front() +
+          " elsewhere, then run: hurdle image import " + entry.name + " FILE");
+    }
+    meter.finish(got.bytes, byte_text(got.bytes) + " from " + got.url);
+  }
+  const auto t = Clock::now();
+  const Digest actual = file_digest(partial, digest.algorithm);
+  if (actual != digest) {
+    std::error_code ec;
+    fs::remove(partial, ec);
+    throw ImageError(
+        entry.file_name() + " from " + got.url + " is not the file " +
+        (pinned ? "the lock pins (" + entry.where.str() + ")" : "the published checksum names") +
+        ": expected " + digest.str() + ", got " + actual.str() +
+        ". The download was deleted; nothing was cached");
+  }
+  const auto verify_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
+  options_.log.say("verified " + entry.file_name() + ": " + to_string(digest.algorithm) + " " +
+                   digest.short_hex() + "... matches (" + seconds_text(verify_time) + ")");
+
+  ScratchFolder staging(options_.cache_dir / "artifacts" / (key_of(digest) + ".new"));
+  const fs::path file = staging.path() / entry.file_name();
+  fs::rename(partial, file);
+  make_read_only(file);
+  nlohmann::json m = {{"image", entry.name},
+                      {"file", entry.file_name()},
+                      {"url", got.url},
+                      {"urls", entry.urls},
+                      {"digest", digest.str()},
+                      {"pinned", pinned},
+                      {"bytes", got.bytes},
+                      {"source", "download"},
+                      {"cached_at", now_text()},
+                      {"download",
+                       {{"seconds", std::chrono::duration<double>(got.elapsed).count()},
+                        {"attempts", got.attempts},
+                        {"resumed_from", got.resumed_from}}},
+                      {"verify", {{"seconds", std::chrono::duration<double>(verify_time).count()}}},
+                      {"hurdle_version", kVersion}};
+  write_file_atomically(staging.path() / "manifest.json", m.dump(2) + "\n");
+  staging.move_to(dir);
+  return {dir / entry.file_name(), digest, m};
+}
+
+CachedArtifact ImageStore::import(const std::string& name, const fs::path& file) {
+  const ImageEntry& entry = lock_.find(name);
+  if (!entry.digest)
+    throw ConfigError(entry.where,
+                      name + " has no digest in the lock, so there is nothing to check " +
+                          file.string() + " against: pin it first (`hurdle image pin " + name +
+                          "` where there is network, or write `digest: sha512:...` into the lock)");
+  if (!fs::is_regular_file(file)) throw ImageError(file.string() + ": no such file to import");
+  const Digest& digest = *entry.digest;
+  const auto t = Clock::now();
+  const Digest actual = file_digest(file, digest.algorithm);
+  if (actual != digest)
+    throw ImageError(file.string() + " is not the file the lock pins for " + name + " (" +
+                     entry.where.str() + "): expected " + digest.str() + ", got " + actual.str() +
+                     ". Nothing was cached");
+  const fs::path dir = options_.cache_dir / "artifacts" / key_of(digest);
+  const FileLock lock = FileLock::acquire(options_.cache_dir / "locks" /
+                                          ("artifact-" + digest.short_hex(24) + ".lock"));
+  ScratchFolder staging(options_.cache_dir / "artifacts" / (key_of(digest) + ".new"));
+  const fs::path copy = staging.path() / entry.file_name();
+  fs::copy_file(file, copy);
+  if (file_digest(copy, digest.algorithm) != digest)
+    throw ImageError(copy.string() + ": the copy differs from " + file.string());
+  make_read_only(copy);
+  nlohmann::json m = {{"image", name},
+                      {"file", entry.file_name()},
+                      {"url", entry.urls.front()},
+                      {"urls", entry.urls},
+                      {"digest", digest.str()},
+                      {"pinned", true},
+                      {"bytes", fs::file_size(copy)},
+                      {"source", "import"},
+                      {"imported_from", fs::absolute(file).string()},
+                      {"cached_at", now_text()},
+                      {"hurdle_version", kVersion}};
+  write_file_atomically(staging.path() / "manifest.json", m.dump(2) + "\n");
+  std::error_code ec;
+  fs::remove_all(dir, ec);  // an earlier copy of the same digest: same bytes
+  staging.move_to(dir);
+  options_.log.say(
+      "imported " + file.string() + " as " + name + " (" + digest.short_hex() + "..., checked in " +
+      seconds_text(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t)) + ")");
+  return {dir / entry.file_name(), digest, m};
+}
+
+PreparedImage ImageStore::prepare(const ImageEntry& entry, const Plan& plan,
+                                  const CachedArtifact& artifact) {
+  const fs::path dir = options_.cache_dir / "prepared" / plan.key;
+  if (auto p = prepared_from(dir)) return *p;
+  const FileLock lock = FileLock::acquire(
+      options_.cache_dir / "locks" / ("prepared-" + plan.key + ".lock"),
+      [&] { options_.log.say("waiting for another hurdle that is preparing " + entry.name); });
+  if (auto p = prepared_from(dir)) return *p;
+
+  ScratchFolder work(options_.cache_dir / "work" / plan.key);
+  const fs::path disk = work.path() / "disk.qcow2";
+  const PreparationResult result = prepare_disk(entry, artifact.file, plan.resolved,
+                                                work.path() / "scratch", disk, options_.log);
+  fs::remove_all(work.path() / "scratch");
+  const Digest sha = file_digest(disk, DigestAlgorithm::kSha256);
+  make_read_only(disk);
+  nlohmann::json m = {
+      {"image", entry.name},
+      {"lock", fs::absolute(lock_.file).string()},
+      {"artifact",
+       {{"digest", artifact.digest.str()},
+        {"file", artifact.file.filename().string()},
+        {"url", artifact.manifest.value("url", "")},
+        {"pinned", plan.pinned}}},
+      {"recipe", {{"digest", plan.recipe.str()}, {"definition", plan.recipe_json}}},
+      {"disk", {{"file", "disk.qcow2"}, {"sha256", sha.str()}, {"bytes", fs::file_size(disk)}}},
+      {"preparation", result.to_json()},
+      {"prepared_at", now_text()},
+      {"hurdle_version", kVersion}};
+  write_file_atomically(work.path() / "manifest.json", m.dump(2) + "\n");
+  std::error_code ec;
+  fs::remove_all(dir, ec);  // an incomplete one (no disk or no manifest) from a killed run
+  work.move_to(dir);
+  auto p = prepared_from(dir);
+  if (!p) throw ImageError(dir.string() + ": the prepared image did not land in the cache");
+  return *p;
+}
+
+PreparedImage ImageStore::fetch(const std::string& name, const std::vector<PrepareStep>& extra) {
+  const ImageEntry& entry = lock_.find(name);
+  const Plan p = plan(entry, extra, /*may_ask_network=*/true);
+  if (auto ready = prepared_from(options_.cache_dir / "prepared" / p.key)) return *ready;
+  const CachedArtifact artifact = ensure_artifact(entry, p.artifact, p.pinned);
+  PreparedImage prepared = prepare(entry, p, artifact);
+  options_.log.say(name + " is ready: " + prepared.disk.string());
+  return prepared;
+}
+
+std::optional<PreparedImage> ImageStore::find(const std::string& name,
+                                              const std::vector<PrepareStep>& extra) {
+  const ImageEntry& entry = lock_.find(name);
+  if (!entry.digest && options_.allow_unpinned && !cached_artifact(entry)) return std::nullopt;
+  const Plan p = plan(entry, extra, /*may_ask_network=*/false);
+  return prepared_from(options_.cache_dir / "prepared" / p.key);
+}
+
+VerifyReport ImageStore::verify(const std::string& name) {
+  const ImageEntry& entry = lock_.find(name);
+  VerifyReport r;
+  const auto artifact = cached_artifact(entry);
+  if (!artifact) {
+    r.lines.push_back(name + ": no download in the cache (hurdle image fetch " + name + ")");
+  } else {
+    const Digest actual = file_digest(artifact->file, artifact->digest.algorithm);
+    const bool ok = actual == artifact->digest && (!entry.digest || *entry.digest == actual);
+    r.ok = r.ok && ok;
+    r.lines.push_back(
+        artifact->file.string() + ": " +
+        (ok ? "ok (" + actual.str().substr(0, 23) + "...)"
+            : "CHANGED: expected " + artifact->digest.str() + ", got " + actual.str()));
+  }
+  for (const auto& p : prepared_images(entry)) {
+    const Digest actual = file_digest(p.disk, DigestAlgorithm::kSha256);
+    const bool ok = actual == p.disk_sha256;
+    r.ok = r.ok && ok;
+    r.lines.push_back(p.disk.string() + ": " +
+                      (ok ? "ok (" + actual.str().substr(0, 23) + "...)"
+                          : "CHANGED: expected " + p.disk_sha256.str() + ", got " + actual.str()));
+  }
+  return r;
+}
+
+GcReport ImageStore::gc(bool all) {
+  GcReport report;
+  std::set<std::string> keep;  // artifact digests the lock still uses
+  if (!all) {
+    for (const auto& e : lock_.images)
+      if (auto a = cached_artifact(e))
+        keep.insert(a->digest.str());
+      else if (e.digest)
+        keep.insert(e.digest->str());
+  }
+  const auto remove = [&](const fs::path& p) {
+    const std::uint64_t bytes = tree_bytes(p);
+    std::error_code ec;
+    fs::remove_all(p, ec);
+    if (!ec) {
+      report.removed.push_back(p);
+      report.bytes += bytes;
+    }
+  };
+  std::error_code ec;
+  for (const auto& dir : fs::directory_iterator(options_.cache_dir / "artifacts", ec)) {
+    const auto m = read_json(dir.path() / "manifest.json");
+    const auto d = m ? digest_field(*m, "digest") : std::nullopt;
+    if (!d || !keep.contains(d->str())) remove(dir.path());
+  }
+  for (const auto& dir : fs::directory_iterator(options_.cache_dir / "prepared", ec)) {
+    const auto p = prepared_from(dir.path());
+    if (!p || !keep.contains(p->artifact.str())) remove(dir.path());
+  }
+  for (const auto& f : fs::directory_iterator(options_.cache_dir / "downloads", ec)) {
+    const std::string stem = f.path().stem().string();  // <algorithm>-<hex>
+    const auto dash = stem.find('-');
+    const auto d = dash == std::string::npos
+                       ? std::nullopt
+                       : parse_digest(stem.substr(0, dash) + ":" + stem.substr(dash + 1));
+    if (!d || !keep.contains(d->str())) {
+      if (auto lock =
+              FileLock::try_acquire(options_.cache_dir / "locks" /
+                                    ("artifact-" + (d ? d->short_hex(24) : stem) + ".lock")))
+        remove(f.path());
+    }
+  }
+  for (const auto& w : fs::directory_iterator(options_.cache_dir / "work", ec)) {
+    // Scratch of a preparation that is not running any more (its lock is free).
+    if (auto lock = FileLock::try_acquire(options_.cache_dir / "locks" /
+                                          ("prepared-" + w.path().filename().string() + ".lock")))
+      remove(w.path());
+  }
+  return report;
+}
+
+}  // namespace hurdle

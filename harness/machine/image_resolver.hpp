@@ -1,0 +1,46 @@
+// How machines get their disk images: a profile's `image:` names a lock entry, and this turns
+// it into the prepared qcow2 in the user's cache, fetching it on first use. It fixes the
+// policy in one place for Machine::from_profile, `hurdle run`, `hurdle validate` and
+// `hurdle image`: which lock (the caller's, $HURDLE_IMAGE_LOCK, or the profile's), which cache,
+// and hurdle's own SSH key as the recipes' ${hurdle_ssh_public_key}.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+#include "image/downloader.hpp"
+#include "image/image_store.hpp"
+#include "image/transfer_progress.hpp"
+#include "qemu/machine_profile.hpp"
+
+namespace hurdle {
+
+struct ImageSettings {
+  // The lock to use instead of the profile's own (`--image-lock`); $HURDLE_IMAGE_LOCK comes
+  // next, then the profile's `image: lock:` (by default images.lock.yaml beside its folder).
+  std::optional<std::filesystem::path> lock;
+  // The user cache folder (images/ and ssh/ are in it); unset: user_cache_directory().
+  std::optional<std::filesystem::path> cache_dir;
+  bool allow_unpinned = false;
+  bool fetch = true;  // false: only what the cache holds already
+  StatusLog log{nullptr, ProgressStyle::kQuiet};
+  DownloadOptions download;
+};
+
+// The lock an image request reads, by the precedence above.
+std::filesystem::path lock_for(const ImageRequest& request, const ImageSettings& settings);
+
+// The variables recipes may use; makes hurdle's own SSH key on first use.
+Variables recipe_variables(const std::filesystem::path& cache_dir);
+
+// An image store over `lock_file` with these settings.
+ImageStore open_image_store(const std::filesystem::path& lock_file, const ImageSettings& settings);
+
+// Fetches (or finds) and prepares the requested image.
+ImageResolver fetching_image_resolver(ImageSettings settings);
+
+// Checks a request as a run would meet it, without downloading: the lock reads, the entry is
+// there and pinned (unless allowed), its recipes resolve. The disk it returns is a placeholder.
+ImageResolver checking_image_resolver(ImageSettings settings);
+
+}  // namespace hurdle
