@@ -26,38 +26,36 @@ hurdle_need(OpenSSL libssl-dev)
 # The scenario runner registers scenarios as GoogleTest tests.
 hurdle_need(GTest "libgtest-dev" CONFIG)
 
+# hurdle_need_pkgconfig(TARGET VAR "DEBIAN PACKAGES" MODULES...): an imported TARGET from
+# pkg-config MODULES, for libraries that ship no CMake package; stops with the packages to
+# install when they are missing.
+macro(hurdle_need_pkgconfig target var debian_packages)
+  if(NOT TARGET ${target})
+    find_package(PkgConfig QUIET)
+    if(PkgConfig_FOUND)
+      pkg_check_modules(${var} QUIET IMPORTED_TARGET ${ARGN})
+    endif()
+    if(NOT ${var}_FOUND)
+      message(FATAL_ERROR
+        "hurdle needs ${ARGN} but CMake cannot find it. On Debian install the packages "
+        "${debian_packages} (or run ci/setup, which installs every dependency).")
+    endif()
+    add_library(${target} INTERFACE IMPORTED)
+    set_target_properties(${target} PROPERTIES INTERFACE_LINK_LIBRARIES PkgConfig::${var})
+  endif()
+endmacro()
+
 # RE2 ships a CMake package from 2023 on; Debian 12's has only pkg-config.
 if(NOT TARGET re2::re2)
   find_package(re2 CONFIG QUIET)
   if(NOT re2_FOUND)
-    find_package(PkgConfig QUIET)
-    if(PkgConfig_FOUND)
-      pkg_check_modules(HURDLE_RE2 QUIET IMPORTED_TARGET re2)
-    endif()
-    if(NOT HURDLE_RE2_FOUND)
-      message(FATAL_ERROR
-        "hurdle needs RE2 but CMake cannot find it. On Debian install the packages "
-        "'libre2-dev' and 'pkg-config' (or run ci/setup, which installs every dependency).")
-    endif()
-    add_library(re2::re2 INTERFACE IMPORTED)
-    set_target_properties(re2::re2 PROPERTIES INTERFACE_LINK_LIBRARIES PkgConfig::HURDLE_RE2)
+    hurdle_need_pkgconfig(re2::re2 HURDLE_RE2 "'libre2-dev' and 'pkg-config'" re2)
   endif()
 endif()
 
 # libext2fs (e2fsprogs) edits filesystems inside disk images; it ships pkg-config files only.
-if(NOT TARGET hurdle_deps::ext2fs)
-  find_package(PkgConfig QUIET)
-  if(PkgConfig_FOUND)
-    pkg_check_modules(HURDLE_EXT2FS QUIET IMPORTED_TARGET ext2fs com_err)
-  endif()
-  if(NOT HURDLE_EXT2FS_FOUND)
-    message(FATAL_ERROR
-      "hurdle needs libext2fs but CMake cannot find it. On Debian install the packages "
-      "'libext2fs-dev' and 'pkg-config' (or run ci/setup, which installs every dependency).")
-  endif()
-  add_library(hurdle_deps::ext2fs INTERFACE IMPORTED)
-  set_target_properties(hurdle_deps::ext2fs PROPERTIES INTERFACE_LINK_LIBRARIES PkgConfig::HURDLE_EXT2FS)
-endif()
+hurdle_need_pkgconfig(hurdle_deps::ext2fs HURDLE_EXT2FS "'libext2fs-dev' and 'pkg-config'"
+                      ext2fs com_err)
 
 # libssh's package names its imported target plain `ssh`.
 if(NOT TARGET hurdle_deps::libssh)

@@ -192,6 +192,8 @@ std::optional<AttemptFailure> attempt(const std::string& url, const fs::path& pa
   t.curl = curl.get();
   char error[CURL_ERROR_SIZE] = {};
   common_options(curl.get(), url, o, error);
+  // Larger pieces than libcurl's 16 KiB: a 355 MB image in ~700 writes instead of ~22,000.
+  curl_easy_setopt(curl.get(), CURLOPT_BUFFERSIZE, 512L * 1024);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, write_to_file);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, collect_header);

@@ -140,6 +140,18 @@ Ext2Info Ext2Filesystem::info() const {
   return info;
 }
 
+std::uint32_t Ext2Filesystem::parent_folder(const std::vector<std::string>& parts,
+                                            const std::string& path, const char* doing) const {
+  const std::string parent_path = join(parts, parts.size() - 1);
+  const auto parent = status(parent_path);
+  if (!parent || !parent->directory)
+    throw ImageError(where() + ": cannot " + doing + " " + path + ": " + parent_path +
+                     (parent ? " is not a folder" : " does not exist"));
+  ext2_ino_t dir = 0;
+  ext2fs_namei(handle_->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, parent_path.c_str(), &dir);
+  return dir;
+}
+
 std::optional<Ext2FileStatus> Ext2Filesystem::status(const std::string& path) const {
   (void)components(path, where());
   ext2_ino_t ino = 0;
@@ -187,13 +199,7 @@ void Ext2Filesystem::write_file(const std::string& path, std::string_view conten
   const auto parts = components(path, where());
   if (parts.empty()) throw ImageError(where() + ": '/' is not a file");
   const ext2_filsys fs = handle_->fs;
-  const std::string parent_path = join(parts, parts.size() - 1);
-  const auto parent = status(parent_path);
-  if (!parent || !parent->directory)
-    throw ImageError(where() + ": cannot write " + path + ": " + parent_path +
-                     (parent ? " is not a folder" : " does not exist"));
-  ext2_ino_t dir = 0;
-  ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, parent_path.c_str(), &dir);
+  const ext2_ino_t dir = parent_folder(parts, path, "write");
   const std::string& name = parts.back();
 
   ext2_ino_t ino = 0;
@@ -276,13 +282,7 @@ void Ext2Filesystem::make_directory(const std::string& path, const Ext2Attribute
     return;
   }
   const ext2_filsys fs = handle_->fs;
-  const std::string parent_path = join(parts, parts.size() - 1);
-  const auto parent = status(parent_path);
-  if (!parent || !parent->directory)
-    throw ImageError(where() + ": cannot create " + path + ": " + parent_path +
-                     (parent ? " is not a folder" : " does not exist"));
-  ext2_ino_t dir = 0;
-  ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, parent_path.c_str(), &dir);
+  const ext2_ino_t dir = parent_folder(parts, path, "create");
   errcode_t rc = ext2fs_mkdir(fs, dir, 0, parts.back().c_str());
   if (rc == EXT2_ET_DIR_NO_SPACE) {
     if ((rc = ext2fs_expand_dir(fs, dir)) == 0) rc = ext2fs_mkdir(fs, dir, 0, parts.back().c_str());

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hurdle {
 
@@ -69,6 +70,10 @@ class Ext2Filesystem {
   [[nodiscard]] std::string where() const;
 
  private:
+  // The inode of the folder `path` (split into `parts`) goes in; ImageError when it is missing.
+  std::uint32_t parent_folder(const std::vector<std::string>& parts, const std::string& path,
+                              const char* doing) const;
+
   struct Handle;
   std::filesystem::path image_;
   std::uint64_t offset_;

@@ -228,10 +228,12 @@ std::vector<PreparedImage> ImageStore::prepared_images(const ImageEntry& entry) 
 CachedArtifact ImageStore::ensure_artifact(const ImageEntry& entry, const Digest& digest,
                                            bool pinned) {
   const fs::path dir = options_.cache_dir / "artifacts" / key_of(digest);
+  // Keyed by digest: the same file under another entry's name is the same download.
   const auto cached = [&]() -> std::optional<CachedArtifact> {
     const auto m = read_json(dir / "manifest.json");
-    if (!m || !fs::exists(dir / entry.file_name())) return std::nullopt;
-    return CachedArtifact{dir / entry.file_name(), digest, *m};
+    const std::string file = m ? m->value("file", "") : "";
+    if (file.empty() || !fs::exists(dir / file)) return std::nullopt;
+    return CachedArtifact{dir / file, digest, *m};
   };
   if (auto a = cached()) return *a;
   const FileLock lock = FileLock::acquire(

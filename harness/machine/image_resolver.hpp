@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <iostream>
 #include <optional>
 
 #include "image/downloader.hpp"
@@ -23,7 +24,8 @@ struct ImageSettings {
   std::optional<std::filesystem::path> cache_dir;
   bool allow_unpinned = false;
   bool fetch = true;  // false: only what the cache holds already
-  StatusLog log{nullptr, ProgressStyle::kQuiet};
+  // Where fetching says what it does: a download takes minutes, and silence would look hung.
+  StatusLog log{&std::cerr, ProgressStyle::kLines, "hurdle: "};
   DownloadOptions download;
 };
 

@@ -216,6 +216,7 @@ std::vector<BootMarkerTime> Machine::wait_for_boot() {
     try {
       console_->expect(marker.pattern, std::max(left, std::chrono::milliseconds(0)));
     } catch (const TimeoutError& e) {
+      boot_stalled_ = true;
       throw TimeoutError(describe_boot_stall(marker.name, e.what()));
     }
     const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -253,9 +254,12 @@ void Machine::shutdown(std::optional<std::chrono::milliseconds> timeout) {
   if (!process_ || !process_->running()) return;
   const auto budget = timeout.value_or(profile_.timeouts.shutdown);
   try {
-    // A guest that panicked cannot power itself off: go straight to quit.
+    // A guest that panicked, or never finished booting, cannot power itself off: go straight
+    // to quit instead of waiting out the shutdown time-out.
     if (const auto hit = console_->watcher_hit()) {
       note("shutdown: the guest showed " + hit->name + "; QMP quit");
+    } else if (boot_stalled_) {
+      note("shutdown: the guest never finished booting; QMP quit");
     } else {
       note("shutdown: system_powerdown, waiting up to " + seconds_text(budget));
       qmp_->execute("system_powerdown", {}, std::chrono::seconds(5));
@@ -522,6 +526,7 @@ std::vector<BootMarkerTime> Machine::reboot(bool hard) {
   qmp_->wait_for_event("RESET", nullptr, profile_.timeouts.shutdown + profile_.timeouts.command,
                        mark);
   note("reset after " + seconds_text(std::chrono::steady_clock::now() - started_at_));
+  boot_stalled_ = false;
   return wait_for_boot();
 }
 

@@ -149,7 +149,8 @@ class Machine {
   // Saves the display as PNG (QMP screendump).
   void screenshot(const std::filesystem::path& png);
 
-  // Asks the guest to power off (ACPI), then QEMU to quit, then kills it; always reaped.
+  // Asks the guest to power off (ACPI), then QEMU to quit, then kills it; always reaped. A
+  // guest that panicked or whose boot stalled is not asked: QEMU is told to quit at once.
   void shutdown(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // Kills QEMU at once, as a crash would.
   void crash();
@@ -196,6 +197,7 @@ class Machine {
   std::mutex log_mutex_;  // guards machine_log_ and stopped_because_
   std::ofstream machine_log_;
   std::string stopped_because_;  // set when a panic watcher made hurdle stop QEMU
+  bool boot_stalled_ = false;    // a boot marker did not come: no ACPI power-off will work
 };
 
 }  // namespace hurdle

@@ -291,6 +291,13 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
     result.error_kind = "InfrastructureError";
     result.message = *broken_;
     result.boot = boot_time;
+    // What the machine left of its failed boot: the screen when a boot marker did not come,
+    // and the console as far as it went.
+    const fs::path machine_logs = options_.report_dir / suite_.name / "machine";
+    for (const char* name : {"boot-timeout.png", "console.txt", "machine.log"}) {
+      std::error_code ec;
+      if (fs::exists(machine_logs / name, ec)) result.attachments.push_back(machine_logs / name);
+    }
     return result;
   }
   const std::string from = start_tag(index);

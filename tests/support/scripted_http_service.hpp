@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/unique_fd.hpp"
+#include "support/loopback_listener.hpp"
 
 namespace hurdle::test {
 
@@ -28,31 +29,16 @@ class ScriptedHttpService {
   // path gets 404.
   explicit ScriptedHttpService(std::map<std::string, std::vector<int>> script)
       : script_(std::move(script)) {
-    listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (!listener_.valid() ||
-        ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_.get(), 8) != 0 ||
-        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-      throw std::runtime_error("ScriptedHttpService: cannot listen on 127.0.0.1");
-    port_ = ntohs(addr.sin_port);
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("ScriptedHttpService: pipe");
-    stop_read_.reset(fds[0]);
-    stop_write_.reset(fds[1]);
     thread_ = std::thread([this] { serve(); });
   }
   ~ScriptedHttpService() {
-    (void)::write(stop_write_.get(), "x", 1);
+    listener_.stop();
     thread_.join();
   }
   ScriptedHttpService(const ScriptedHttpService&) = delete;
   ScriptedHttpService& operator=(const ScriptedHttpService&) = delete;
 
-  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] int port() const { return listener_.port(); }
   // How many requests `path` has had.
   [[nodiscard]] int requests(const std::string& path) const {
     std::lock_guard lock(mutex_);
@@ -62,13 +48,7 @@ class ScriptedHttpService {
 
  private:
   void serve() {
-    for (;;) {
-      pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {stop_read_.get(), POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) continue;
-      if (fds[1].revents != 0) return;
-      UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (client.valid()) answer(client.get());
-    }
+    while (auto client = listener_.next_client()) answer(client->get());
   }
 
   void answer(int fd) {
@@ -108,8 +88,7 @@ class ScriptedHttpService {
   std::map<std::string, std::vector<int>> script_;
   mutable std::mutex mutex_;
   std::map<std::string, int> served_;
-  UniqueFd listener_, stop_read_, stop_write_;
-  int port_ = 0;
+  LoopbackListener listener_;
   std::thread thread_;
 };
 

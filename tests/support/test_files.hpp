@@ -33,6 +33,16 @@ inline void write_random_file(const std::filesystem::path& path, std::size_t byt
   }
 }
 
+// How many entries `dir` has (0 when it does not exist).
+inline std::size_t count_entries(const std::filesystem::path& dir) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    ++n;
+  return n;
+}
+
 inline std::string sha256_of(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
