@@ -19,13 +19,16 @@
 #include <string>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
 #include "config/variables.hpp"
 #include "core/digest.hpp"
 #include "core/error.hpp"
 #include "image/ext2_filesystem.hpp"
+
+namespace YAML {
+class Node;  // yaml-cpp stays out of hurdle's installed headers
+}
 
 namespace hurdle {
 
