@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/duration_text.hpp"
+
 namespace hurdle {
 
 namespace {
@@ -118,9 +120,8 @@ void TransferProgress::finish(std::uint64_t done, const std::string& what) {
   if (style_ == ProgressStyle::kQuiet) return;
   const double seconds = std::chrono::duration<double>(now_() - started_).count();
   const double moved = static_cast<double>(done - std::min(done, first_done_));
-  char tail[96];
-  std::snprintf(tail, sizeof tail, " in %.1f s", seconds);
-  std::string line = label_ + ": " + (what.empty() ? byte_text(done) : what) + tail;
+  std::string line = label_ + ": " + (what.empty() ? byte_text(done) : what) + " in " +
+                     seconds_text(now_() - started_);
   if (seconds > 0.05 && moved > 0)
     line += " (" + byte_text(static_cast<std::uint64_t>(moved / seconds)) + "/s)";
   if (style_ == ProgressStyle::kBar && drawn_) *out_ << "\r\x1b[K";

@@ -37,7 +37,7 @@ TEST(TransferProgress, LinesEveryTenPercentWithRateAndTimeLeft) {
   EXPECT_THAT(
       text,
       HasSubstr("hurdle: downloading x.img: 10.0 MiB of 100.0 MiB (10%), 10.0 MiB/s, 0:09 left\n"));
-  EXPECT_THAT(text, HasSubstr("hurdle: downloading x.img: 100.0 MiB in 10.0 s (10.0 MiB/s)\n"));
+  EXPECT_THAT(text, HasSubstr("hurdle: downloading x.img: 100.0 MiB in 10.00 s (10.0 MiB/s)\n"));
 }
 
 TEST(TransferProgress, AResumedTransferCountsOnlyWhatItMoved) {
@@ -61,7 +61,7 @@ TEST(TransferProgress, ABarOnATerminalAndSilenceWhenQuiet) {
   p.finish(4ull << 20);
   EXPECT_THAT(bar.str(), HasSubstr("\rfetch [######------------------] 1.0 MiB of 4.0 MiB (25%)"));
   EXPECT_THAT(bar.str(), HasSubstr("\x1b[K"));
-  EXPECT_THAT(bar.str(), HasSubstr("\r\x1b[Kfetch: 4.0 MiB in 4.0 s"));
+  EXPECT_THAT(bar.str(), HasSubstr("\r\x1b[Kfetch: 4.0 MiB in 4.00 s"));
 
   std::ostringstream quiet;
   TransferProgress q(&quiet, ProgressStyle::kQuiet, "fetch", clock.fn());
