@@ -86,6 +86,20 @@ TEST_F(ImageCli, FetchPrintsThePathAndProgressLinesOrNothingWhenQuiet) {
   EXPECT_THAT(verified.out, HasSubstr(path + ": ok"));
 }
 
+TEST_F(ImageCli, OnATerminalProgressIsABarRedrawnInPlace) {
+  // script(1) (util-linux, Essential in Debian) runs the program on a real pseudo-terminal.
+  FileServer server(served(), FileServer::Protocol::kHttp);
+  server.set_pace(std::chrono::milliseconds(60));  // long enough for the bar to be redrawn
+  test::write_test_lock(lock(), {test::amd64_disk("hurd-test", server.url(kAmd64Disk))});
+  const std::string command = test::hurdle_program().string() + " image --lock " + lock().string() +
+                              " --cache-dir " + (dir_ / "cache").string() + " fetch hurd-test";
+  const auto tty = run_program({"script", "-qec", command, "/dev/null"});
+  ASSERT_EQ(tty.exit_code, 0) << tty.out;
+  EXPECT_THAT(tty.out, HasSubstr("\rhurdle: downloading " + kAmd64Disk + " [#"));
+  EXPECT_THAT(tty.out, HasSubstr("\x1b[K"));
+  EXPECT_THAT(tty.out, HasSubstr("/s, 0:0"));  // a rate and the time left
+}
+
 TEST_F(ImageCli, ExitStatusesTellBadInputFromAFailedDownload) {
   test::TestImage unpinned = test::amd64_disk("unpinned", "https://127.0.0.1:9/" + kAmd64Disk);
   unpinned.digest.reset();
