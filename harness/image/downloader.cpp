@@ -10,11 +10,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "core/backoff.hpp"
 #include "core/duration_text.hpp"
 #include "core/unique_fd.hpp"
+#include "core/unix_socket.hpp"
 #include "core/version.hpp"
 
 namespace hurdle {
@@ -106,6 +106,7 @@ bool transient(CURLcode rc, long code) {
 // The state of one attempt at a file, shared with libcurl's callbacks.
 struct FileTransfer {
   int fd = -1;
+  int abort_fd = -1;
   CURL* curl = nullptr;
   std::uint64_t have = 0;     // bytes in the file before this attempt
   std::uint64_t written = 0;  // bytes this attempt wrote
@@ -153,8 +154,13 @@ size_t collect_header(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+bool aborted(int abort_fd) {
+  return abort_fd >= 0 && wait_readable(abort_fd, -1, Clock::now()) > 0;
+}
+
 int report_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
   auto* t = static_cast<FileTransfer*>(user);
+  if (aborted(t->abort_fd)) return 1;  // libcurl ends the transfer: CURLE_ABORTED_BY_CALLBACK
   if (t->progress != nullptr && (total > 0 || now > 0))
     t->progress->update(t->have + static_cast<std::uint64_t>(now),
                         total > 0 ? t->have + static_cast<std::uint64_t>(total) : 0);
@@ -188,6 +194,7 @@ std::optional<AttemptFailure> attempt(const std::string& url, const fs::path& pa
   t.fd = fd.get();
   t.have = size_of(partial);
   t.progress = progress;
+  t.abort_fd = o.abort_fd;
   CurlPtr curl = new_handle();
   t.curl = curl.get();
   char error[CURL_ERROR_SIZE] = {};
@@ -214,6 +221,9 @@ std::optional<AttemptFailure> attempt(const std::string& url, const fs::path& pa
     result.bytes = size_of(partial);
     return std::nullopt;
   }
+  if (rc == CURLE_ABORTED_BY_CALLBACK)
+    throw DownloadError(url + ": the download was stopped at byte " +
+                        std::to_string(size_of(partial)) + " (interrupted); it is kept");
   if (rc == CURLE_WRITE_ERROR && t.write_errno != 0)
     throw DownloadError(partial.string() +
                         ": writing the download failed: " + std::strerror(t.write_errno) +
@@ -236,6 +246,12 @@ std::optional<AttemptFailure> attempt(const std::string& url, const fs::path& pa
 }  // namespace
 
 Downloader::Downloader(DownloadOptions options) : options_(std::move(options)) {}
+
+void Downloader::wait_out(std::chrono::milliseconds pause) const {
+  // The back-off's deadline, or the abort descriptor, whichever comes first.
+  if (wait_readable(options_.abort_fd, -1, Clock::now() + pause) > 0)
+    throw DownloadError("the download was stopped while waiting to try again (interrupted)");
+}
 
 DownloadResult Downloader::fetch_file(const std::vector<std::string>& urls, const fs::path& partial,
                                       TransferProgress* progress) {
@@ -263,7 +279,7 @@ DownloadResult Downloader::fetch_file(const std::vector<std::string>& urls, cons
         options_.note(url + ": " + failure->why + "; trying again in " + seconds_text(pause) +
                       " (attempt " + std::to_string(n + 1) + " of " +
                       std::to_string(options_.attempts) + ")");
-      std::this_thread::sleep_for(pause);  // a deadline between attempts, not a guess at readiness
+      wait_out(pause);
     }
   }
   throw DownloadError("the download failed:" + failures);
@@ -306,7 +322,7 @@ std::string Downloader::fetch_text(const std::string& url, bool require_https,
       throw DownloadError("fetching " + url + " failed: " + why);
     const auto pause = backoff.next();
     if (options_.note) options_.note(url + ": " + why + "; trying again in " + seconds_text(pause));
-    std::this_thread::sleep_for(pause);
+    wait_out(pause);
   }
   throw DownloadError("fetching " + url + " failed");
 }

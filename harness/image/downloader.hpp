@@ -33,6 +33,9 @@ struct DownloadOptions {
   std::filesystem::path ca_file;
   // One line per event worth a log line (a retry, a resumed download).
   std::function<void(const std::string&)> note;
+  // Readable means stop now (hurdle run's SIGINT): the transfer and any pause between attempts
+  // end at once with a DownloadError; what was downloaded is kept for the next fetch.
+  int abort_fd = -1;
 };
 
 struct DownloadResult {
@@ -59,6 +62,9 @@ class Downloader {
   [[nodiscard]] const DownloadOptions& options() const { return options_; }
 
  private:
+  // Waits out a back-off pause; throws DownloadError if the abort descriptor fires first.
+  void wait_out(std::chrono::milliseconds pause) const;
+
   DownloadOptions options_;
 };
 

@@ -1,5 +1,8 @@
 #include "scenario/suite_runner.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -87,7 +90,12 @@ fs::path write_steps_json(const ScenarioResult& r) {
 }  // namespace
 
 SuiteRunner::SuiteRunner(Suite suite, RunOptions options)
-    : suite_(std::move(suite)), options_(std::move(options)) {}
+    : suite_(std::move(suite)),
+      options_(std::move(options)),
+      interrupt_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  // An image being fetched for the boot stops on interrupt() as a running QEMU would.
+  options_.images.download.abort_fd = interrupt_event_.get();
+}
 
 SuiteRunner::~SuiteRunner() {
   try {
@@ -244,6 +252,8 @@ void SuiteRunner::interrupt(const std::string& why) {
   std::lock_guard lock(machine_mutex_);
   interruption_ = "interrupted by " + why;
   interrupted_ = true;
+  const std::uint64_t one = 1;
+  (void)::write(interrupt_event_.get(), &one, sizeof one);
   if (machine_) {
     machine_->note(interruption_ + ": killing QEMU");
     machine_->crash();

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/unique_fd.hpp"
 #include "machine/machine.hpp"
 #include "scenario/suite.hpp"
 
@@ -96,6 +97,7 @@ class SuiteRunner {
   bool used_ = false;         // a scenario ran on this boot (for machines without snapshots)
   std::mutex machine_mutex_;  // guards replacing machine_ against interrupt()
   std::atomic<bool> interrupted_{false};
+  UniqueFd interrupt_event_;  // readable once interrupted: stops a download in progress
   std::string interruption_;  // "interrupted by SIGINT", under machine_mutex_
 };
 

@@ -6,11 +6,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include <pugixml.hpp>
 
+#include "core/boost_process.hpp"
 #include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/run_program.hpp"
@@ -224,6 +228,44 @@ TEST_F(HurdImageBoot, ABootThatStallsInARunIsAnErrorWithTheScreenAttached) {
   EXPECT_THAT(xml, HasSubstr("The serial console printed nothing at all"));
   EXPECT_THAT(xml, HasSubstr("<error"));
   EXPECT_GT(fs::file_size(junit.parent_path() / "stalls/machine/boot-timeout.png"), 1000u);
+}
+
+TEST_F(HurdImageBoot, SigintWhileTheImageDownloadsEndsTheRunAtOnceAndKeepsTheDownload) {
+  namespace bp = boost::process::v2;
+  server_->set_pace(std::chrono::milliseconds(1000));  // ~6 s for the whole file
+  const fs::path suite = dir_ / "interrupted.yaml";
+  std::ofstream(suite)
+      << "suite: interrupted\nmachine: hurd-amd64\nimage: hurd-test\n"
+         "scenarios:\n  - name: never-runs\n    steps:\n      - qmp: { command: query-status }\n";
+  ::setenv("HURDLE_CACHE_DIR", cache().c_str(), 1);
+  ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
+  const fs::path reports = dir_ / "reports-interrupted";
+  boost::asio::io_context ctx;
+  boost::asio::readable_pipe out(ctx);
+  bp::process p(ctx, test::hurdle_program().string(),
+                {"run", suite.string(), "--image-lock", lock().string(), "--accel", "tcg",
+                 "--report-dir", reports.string()},
+                bp::process_stdio{nullptr, out, out});
+  for (int i = 0; i < 100 && server_->served(kAmd64Disk).body_bytes == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_GT(server_->served(kAmd64Disk).body_bytes, 0u) << "the download never started";
+  const auto signalled = std::chrono::steady_clock::now();
+  ::kill(p.id(), SIGINT);
+  std::string text;
+  boost::system::error_code ec;
+  boost::asio::read(out, boost::asio::dynamic_buffer(text), ec);
+  const int status = p.wait();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+  EXPECT_EQ(status, 3) << text;
+  EXPECT_LT(took, 3.0) << "the download went on after SIGINT:\n" << text;
+  EXPECT_THAT(text, HasSubstr("interrupted"));
+  EXPECT_LT(server_->served(kAmd64Disk).body_bytes, fs::file_size(dir_ / "served" / kAmd64Disk));
+  // The report is finished, and the part already downloaded waits for the next fetch.
+  fs::path junit;
+  for (const auto& d : fs::directory_iterator(reports)) junit = d.path() / "junit.xml";
+  EXPECT_THAT(test::read_file(junit), HasSubstr("<error"));
+  EXPECT_EQ(test::count_entries(cache() / "images/downloads"), 1u);
 }
 
 }  // namespace
