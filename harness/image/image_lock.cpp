@@ -12,14 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool valid_name(const std::string& name) {
-  return !name.empty() && name.size() <= 100 &&
-         name.find_first_not_of(
-             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
-             std::string::npos &&
-         name.front() != '.' && name.front() != '-';
-}
-
 std::string last_part(const std::string& url) {
   std::string path = url.substr(0, url.find_first_of("?#"));
   return path.substr(path.rfind('/') + 1);
@@ -55,6 +47,23 @@ std::vector<PrepareStep> read_steps(const YAML::Node& node, const fs::path& file
 
 }  // namespace
 
+bool valid_image_name(const std::string& name) {
+  return !name.empty() && name.size() <= 100 &&
+         name.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+             std::string::npos &&
+         name.front() != '.' && name.front() != '-';
+}
+
+ConfigError unpinned_refusal(const ImageEntry& entry, const std::string& published) {
+  return ConfigError(entry.where,
+                     entry.name + " has no digest in the lock: pin it with `hurdle image pin " +
+                         entry.name +
+                         "` (it writes the published digest into the lock; commit "
+                         "that), or pass --allow-unpinned to use it unpinned this once" +
+                         (published.empty() ? "" : "; " + published));
+}
+
 std::string ImageEntry::file_name() const { return urls.empty() ? name : last_part(urls.front()); }
 
 const ImageEntry* ImageLock::lookup(const std::string& name) const {
@@ -63,12 +72,15 @@ const ImageEntry* ImageLock::lookup(const std::string& name) const {
   return nullptr;
 }
 
-const ImageEntry& ImageLock::find(const std::string& name) const {
+const ImageEntry& ImageLock::find(const std::string& name, const SourceLocation* asked_at) const {
   if (const ImageEntry* e = lookup(name)) return *e;
   std::string known;
   for (const auto& e : images) known += (known.empty() ? "" : ", ") + e.name;
-  throw ConfigError({file, 0, 0}, "no image named '" + name +
-                                      "' in the lock; it has: " + (known.empty() ? "none" : known));
+  if (known.empty()) known = "none";
+  if (asked_at != nullptr)
+    throw ConfigError(*asked_at,
+                      "no image named '" + name + "' in " + file.string() + "; it has: " + known);
+  throw ConfigError({file, 0, 0}, "no image named '" + name + "' in the lock; it has: " + known);
 }
 
 std::string url_directory(const std::string& url) {
@@ -88,7 +100,7 @@ ImageLock load_image_lock(const fs::path& file) {
     if (!r.IsMap()) fail_at(r, file, "expected recipes as a mapping of name: [steps]");
     for (const auto& kv : r) {
       const std::string name = kv.first.Scalar();
-      if (!valid_name(name))
+      if (!valid_image_name(name))
         fail_at(kv.first, file, "expected a recipe name of letters, digits, '.', '_' or '-'");
       recipes[name] = read_steps(kv.second, file, name);
     }
@@ -101,7 +113,7 @@ ImageLock load_image_lock(const fs::path& file) {
     ImageEntry e;
     e.name = kv.first.Scalar();
     e.where = location_of(kv.first, file);
-    if (!valid_name(e.name))
+    if (!valid_image_name(e.name))
       fail_at(kv.first, file,
               "expected an image name of letters, digits, '.', '_' or '-', found '" + e.name + "'");
     if (lock.lookup(e.name) != nullptr) fail_at(kv.first, file, "a second image named " + e.name);

@@ -49,10 +49,20 @@ struct ImageLock {
   std::filesystem::path file;
   std::vector<ImageEntry> images;  // in the lock's order
 
-  // The entry named `name`; ConfigError listing the entries when there is none.
-  [[nodiscard]] const ImageEntry& find(const std::string& name) const;
+  // The entry named `name`; ConfigError listing the entries when there is none, placed at
+  // `asked_at` (where a profile or suite names it) when given, else at the lock.
+  [[nodiscard]] const ImageEntry& find(const std::string& name,
+                                       const SourceLocation* asked_at = nullptr) const;
   [[nodiscard]] const ImageEntry* lookup(const std::string& name) const;
 };
+
+// A name an image lock accepts: letters, digits, '.', '_' and '-', not starting with '.' or '-',
+// at most 100 characters. Suites naming an image are held to it too.
+bool valid_image_name(const std::string& name);
+
+// Why an entry without a digest is not used, and the two ways out; `published` (may be
+// empty) says what the checksum list next to it gives.
+ConfigError unpinned_refusal(const ImageEntry& entry, const std::string& published = "");
 
 // Reads and checks the whole lock: every URL http(s) and dated (its file name has a digit, so
 // `debian-hurd.img.tar.xz`, an alias that moves, is refused), plain http only with a digest,

@@ -162,18 +162,12 @@ ImageStore::Plan ImageStore::plan(const ImageEntry& entry, const std::vector<Pre
       std::string published;
       if (may_ask_network) {
         try {
-          published = "; the published checksum is " + published_digest(entry).str();
+          published = "the published checksum is " + published_digest(entry).str();
         } catch (const Error& e) {
-          published = "; its published checksum could not be read (" + std::string(e.what()) + ")";
+          published = "its published checksum could not be read (" + std::string(e.what()) + ")";
         }
       }
-      throw ConfigError(entry.where,
-                        entry.name +
-                            " has no digest in the lock, and hurdle uses only images "
-                            "whose digest is pinned" +
-                            published + ". Run `hurdle image pin " + entry.name +
-                            "` to write the published digest into the lock (then commit "
-                            "it), or pass --allow-unpinned to use it unpinned this once");
+      throw unpinned_refusal(entry, published);
     }
     if (auto cached = cached_artifact(entry)) {
       p.artifact = cached->digest;

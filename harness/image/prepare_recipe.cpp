@@ -37,9 +37,7 @@ void check_regex(const YAML::Node& node, const std::string& pattern, const fs::p
 // Checks the ${...} in `text` against the recipe variables (values are not known yet).
 std::string checked_text(const YAML::Node& node, const fs::path& file) {
   const std::string text = as_string(node, file);
-  Variables placeholders;
-  for (const auto& name : recipe_variable_names()) placeholders[name] = "x";
-  (void)expand_variables(text, placeholders, location_of(node, file));
+  (void)expand_variables(text, recipe_placeholders(), location_of(node, file));
   return text;
 }
 
@@ -154,6 +152,12 @@ std::string edit_text(const PrepareStep& step, const std::string& original, std:
 const std::vector<std::string>& recipe_variable_names() {
   static const std::vector<std::string> kNames = {"hurdle_ssh_public_key"};
   return kNames;
+}
+
+Variables recipe_placeholders() {
+  Variables placeholders;
+  for (const auto& name : recipe_variable_names()) placeholders.emplace(name, "x");
+  return placeholders;
 }
 
 std::string PrepareStep::describe() const {

@@ -58,6 +58,9 @@ struct PrepareStep {
 
 // The variables a recipe may use besides env:NAME, for checking recipes when they are read.
 const std::vector<std::string>& recipe_variable_names();
+// Those names with stand-in values: resolving with them checks a recipe without its real
+// values (no key is made to validate a suite).
+Variables recipe_placeholders();
 
 // Reads one step (a mapping with one key: edit, write or mkdir). `recipe` is its recipe's
 // name, for messages. Throws ConfigError at the node.

@@ -53,24 +53,12 @@ ImageResolver checking_image_resolver(ImageSettings settings) {
   return [settings](const ImageRequest& request) {
     const fs::path lock_file = lock_for(request, settings);
     const ImageLock lock = load_image_lock(lock_file);
-    const ImageEntry* entry = lock.lookup(request.name);
-    if (entry == nullptr) {
-      std::string known;
-      for (const auto& e : lock.images) known += (known.empty() ? "" : ", ") + e.name;
-      throw ConfigError(request.where, "no image named '" + request.name + "' in " +
-                                           lock_file.string() + "; it has: " + known);
-    }
-    if (!entry->digest && !settings.allow_unpinned)
-      throw ConfigError(entry->where, entry->name +
-                                          " has no digest in the lock: pin it with "
-                                          "`hurdle image pin " +
-                                          entry->name + "`, or run with --allow-unpinned");
-    // The recipe must resolve; its variables take placeholders (no key is made to validate).
-    Variables placeholders;
-    for (const auto& name : recipe_variable_names()) placeholders[name] = "x";
+    const ImageEntry* entry = &lock.find(request.name, &request.where);
+    if (!entry->digest && !settings.allow_unpinned) throw unpinned_refusal(*entry);
+    // The recipe must resolve.
     std::vector<PrepareStep> steps = entry->prepare;
     steps.insert(steps.end(), request.prepare.begin(), request.prepare.end());
-    (void)resolve_recipe(steps, placeholders);
+    (void)resolve_recipe(steps, recipe_placeholders());
     PreparedImage placeholder;
     placeholder.name = entry->name;
     placeholder.disk = "(image " + entry->name + ", prepared when first used)";

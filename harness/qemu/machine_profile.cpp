@@ -205,7 +205,6 @@ ImageRequest read_image_request(const YAML::Node& node, const fs::path& file) {
       if (!steps.IsSequence()) fail_at(steps, file, "expected prepare as a list of steps");
       for (const auto& step : steps) r.prepare.push_back(read_prepare_step(step, file, ""));
     }
-    m.finish();
   }
   if (r.name.empty()) fail_at(node, file, "expected the name of an image in the image lock");
   return r;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config/yaml_reader.hpp"
+#include "image/image_lock.hpp"
 #include "qemu/machine_profile.hpp"
 
 namespace hurdle {
@@ -337,9 +338,7 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   if (m.has("image")) {
     suite.image = expand_variables(as_string(m.get("image"), file), suite.variables,
                                    location_of(m.get("image"), file));
-    if (suite.image.empty() ||
-        suite.image.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                      "0123456789._-") != std::string::npos)
+    if (!valid_image_name(suite.image))
       fail_at(m.get("image"), file,
               "expected the name of an image in the image lock, found '" + suite.image + "'");
   }
