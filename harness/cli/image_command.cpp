@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/error.hpp"
+#include "core/safe_text.hpp"
 #include "image/lock_pin.hpp"
 #include "image/sparse_file.hpp"
 #include "machine/image_resolver.hpp"
@@ -150,10 +151,10 @@ int ImageCommand::run() {
       return 0;
     }
   } catch (const ConfigError& e) {
-    std::cerr << "hurdle: " << e.what() << "\n";
+    std::cerr << "hurdle: " << safe_text(e.what()) << "\n";
     return kBadInput;
   } catch (const std::exception& e) {
-    std::cerr << "hurdle: " << e.what() << "\n";
+    std::cerr << "hurdle: " << safe_text(e.what()) << "\n";
     return kInfrastructure;
   }
   return kBadInput;

@@ -21,6 +21,7 @@
 
 #include "cli/image_command.hpp"
 #include "core/error.hpp"
+#include "core/safe_text.hpp"
 #include "core/version.hpp"
 #include "core/wall_clock.hpp"
 #include "machine/image_resolver.hpp"
@@ -35,6 +36,9 @@ namespace {
 
 constexpr int kBadInput = 2;
 constexpr int kInfrastructure = 3;
+
+// Every message for the terminal goes through safe_text: errors quote guest output.
+void print_error(const std::string& text) { std::cerr << hurdle::safe_text(text) << "\n"; }
 
 // What `run` and `validate` share about images.
 struct ImageArguments {
@@ -141,8 +145,8 @@ int run(const RunArguments& a, const char* program) {
       suites.push_back(hurdle::load_suite(f));
       check_machine(suites.back(), a.images);
     }
-  } catch (const hurdle::Error& e) {
-    std::cerr << e.what() << "\n";
+  } catch (const std::exception& e) {
+    print_error(e.what());
     return kBadInput;
   }
   hurdle::RunOptions options;
@@ -151,8 +155,8 @@ int run(const RunArguments& a, const char* program) {
   options.images = a.images.settings();
   try {
     if (!a.accel.empty()) options.accel = hurdle::parse_accelerator(a.accel, "--accel");
-  } catch (const hurdle::Error& e) {
-    std::cerr << e.what() << "\n";
+  } catch (const std::exception& e) {
+    print_error(e.what());
     return kBadInput;
   }
   std::vector<std::string> gtest_args = {program};
@@ -201,7 +205,7 @@ int run(const RunArguments& a, const char* program) {
   bool infrastructure = false;
   for (const auto& r : runners) {
     if (r->infrastructure_error()) {
-      std::cerr << "hurdle: " << r->suite().name << ": " << *r->infrastructure_error() << "\n";
+      print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error());
       infrastructure = true;
     }
   }
@@ -218,10 +222,15 @@ int run(const RunArguments& a, const char* program) {
     std::cerr << "hurdle: the run was interrupted by " << sig << "\n";
     exit_status = kInfrastructure;
   }
+  if (const auto error = recorder.write_error()) {
+    print_error("hurdle: the JUnit report could not be written: " + *error);
+    exit_status = kInfrastructure;
+  }
   try {
     hurdle::write_summary_json(recorder.report(), exit_status, options.report_dir / "summary.json");
-  } catch (const hurdle::Error& e) {
-    std::cerr << "hurdle: " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle: summary.json could not be written: ") + e.what());
+    exit_status = kInfrastructure;
   }
   return exit_status;
 }
@@ -238,8 +247,8 @@ int validate(const std::vector<std::string>& files, const ImageArguments& images
       std::cout << file << ": ok, suite " << suite.name << ", " << suite.scenarios.size()
                 << " scenario(s), " << steps << " step(s), machine " << suite.machine.string()
                 << "\n";
-    } catch (const hurdle::Error& e) {
-      std::cerr << e.what() << "\n";
+    } catch (const std::exception& e) {
+      print_error(e.what());
       status = kBadInput;
     }
   }
@@ -294,11 +303,21 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kBadInput;
   }
-  if (validate_cmd->parsed()) return validate(validate_files, validate_images);
-  if (image_cmd.parsed()) return image_cmd.run();
-  if (run_cmd->parsed()) {
-    run_args.gtest_flags = run_cmd->remaining();
-    return run(run_args, argv[0]);
+  // No command ends with an uncaught exception: what escapes is hurdle's own failure (exit 3),
+  // or bad input (exit 2) when it is a configuration error.
+  try {
+    if (validate_cmd->parsed()) return validate(validate_files, validate_images);
+    if (image_cmd.parsed()) return image_cmd.run();
+    if (run_cmd->parsed()) {
+      run_args.gtest_flags = run_cmd->remaining();
+      return run(run_args, argv[0]);
+    }
+  } catch (const hurdle::ConfigError& e) {
+    print_error(std::string("hurdle: ") + e.what());
+    return kBadInput;
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle: ") + e.what());
+    return kInfrastructure;
   }
   std::cout << app.help();
   return 0;

@@ -1,5 +1,7 @@
 #include "console/expect_buffer.hpp"
 
+#include "core/safe_text.hpp"
+
 #include <algorithm>
 
 #include "core/error.hpp"
@@ -138,8 +140,7 @@ void ExpectBuffer::discard_unconsumed() {
 }
 
 std::string ExpectBuffer::tail(std::size_t bytes) const {
-  const std::size_t n = std::min(bytes, text_.size());
-  return text_.substr(text_.size() - n);
+  return std::string(utf8_tail(text_, bytes));
 }
 
 void ExpectBuffer::compact() {

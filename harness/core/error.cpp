@@ -1,6 +1,10 @@
 #include "core/error.hpp"
 
+#include "core/safe_text.hpp"
+
 namespace hurdle {
+
+Error::Error(const std::string& message) : std::runtime_error(safe_text(message)) {}
 
 std::string SourceLocation::str() const {
   std::string s = file.empty() ? std::string("<input>") : file.string();

@@ -9,9 +9,11 @@
 
 namespace hurdle {
 
+// what() is safe_text of the message: errors quote guest output, and a C string would end at
+// the first NUL the guest printed; every control byte is shown instead (see safe_text.hpp).
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& message) : std::runtime_error(message) {}
+  explicit Error(const std::string& message);
 };
 
 // A place in an input file (YAML profile or suite); line and column count from 1.

@@ -57,20 +57,11 @@ Machine::Machine(MachineProfile profile, MachineOptions options)
     : profile_(std::move(profile)), options_(std::move(options)) {
   log_dir_ = options_.log_dir.empty() ? make_log_dir(profile_.name) : options_.log_dir;
   fs::create_directories(log_dir_);
-  machine_log_.open(log_dir_ / "machine.log", std::ios::app);
+  machine_log_ = std::make_unique<LogFile>(log_dir_ / "machine.log", LogFile::Stamp::kElapsed);
   run_dir_ = std::make_unique<RunDirectory>(profile_.name);
 }
 
-void Machine::note(const std::string& line) {
-  const auto since = started_at_.time_since_epoch().count() == 0
-                         ? std::chrono::steady_clock::duration::zero()
-                         : std::chrono::steady_clock::now() - started_at_;
-  char stamp[32];
-  std::snprintf(stamp, sizeof(stamp), "%9.3f ", std::chrono::duration<double>(since).count());
-  std::lock_guard lock(log_mutex_);
-  machine_log_ << stamp << line << '\n';
-  machine_log_.flush();
-}
+void Machine::note(const std::string& line) { machine_log_->write(line); }
 
 std::filesystem::path Machine::cache_dir() const {
   return options_.cache_dir ? *options_.cache_dir : user_cache_directory();
@@ -116,6 +107,7 @@ void Machine::launch() {
     UnixListener console_listener(launch.console_socket);
     UnixListener qmp_listener(launch.qmp_socket);
     started_at_ = std::chrono::steady_clock::now();
+    machine_log_->count_from(started_at_);
     process_ = std::make_unique<QemuProcess>(argv, log_dir_ / "qemu.log");
     note("QEMU pid " + std::to_string(process_->pid()));
 
@@ -504,6 +496,7 @@ std::vector<BootMarkerTime> Machine::reboot(bool hard) {
   console_->discard_pending_output();
   console_->clear_watcher_hit();
   started_at_ = std::chrono::steady_clock::now();  // boot marker times count from here
+  machine_log_->count_from(started_at_);
   if (hard) {
     note("reboot: QMP system_reset");
     if (ssh_) ssh_->disconnect("hard reset");

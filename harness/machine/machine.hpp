@@ -21,6 +21,7 @@
 
 #include "config/variables.hpp"
 #include "console/serial_console.hpp"
+#include "core/log_file.hpp"
 #include "machine/image_resolver.hpp"
 #include "machine/snapshot_store.hpp"
 #include "qemu/accelerator.hpp"
@@ -194,8 +195,8 @@ class Machine {
   std::unique_ptr<SshClient> ssh_;
   std::mutex ssh_mutex_;  // threads may ask for the SSH client at once; it is made once
   std::chrono::steady_clock::time_point started_at_;
-  std::mutex log_mutex_;  // guards machine_log_ and stopped_because_
-  std::ofstream machine_log_;
+  std::mutex log_mutex_;  // guards stopped_because_
+  std::unique_ptr<LogFile> machine_log_;
   std::string stopped_because_;  // set when a panic watcher made hurdle stop QEMU
   bool boot_stalled_ = false;    // a boot marker did not come: no ACPI power-off will work
 };

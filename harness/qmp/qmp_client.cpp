@@ -22,8 +22,9 @@ QmpClient::QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
                      std::chrono::milliseconds timeout, ClosedHandler on_closed)
     : socket_(std::move(socket)),
       on_closed_(std::move(on_closed)),
-      transcript_(transcript, std::ios::app),
+      transcript_(transcript, LogFile::Stamp::kElapsed),
       stop_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  transcript_.count_from(started_);
   reader_ = std::thread([this] { read_loop(); });
   try {
     std::unique_lock lock(mutex_);
@@ -50,14 +51,7 @@ void QmpClient::stop_reader() {
 QmpClient::~QmpClient() { stop_reader(); }
 
 void QmpClient::log(const char* direction, const std::string& text) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started_)
-                      .count();
-  char stamp[32];
-  std::snprintf(stamp, sizeof(stamp), "%9.3f ", static_cast<double>(ms) / 1000.0);
-  std::lock_guard lock(transcript_mutex_);
-  transcript_ << stamp << direction << ' ' << text << '\n';
-  transcript_.flush();
+  transcript_.write(std::string(direction) + ' ' + text);
 }
 
 void QmpClient::read_loop() {

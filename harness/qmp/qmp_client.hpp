@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -17,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "core/log_file.hpp"
 #include "core/unique_fd.hpp"
 
 namespace hurdle {
@@ -73,8 +73,7 @@ class QmpClient {
 
   UniqueFd socket_;
   ClosedHandler on_closed_;
-  std::ofstream transcript_;
-  std::mutex transcript_mutex_;
+  LogFile transcript_;
   std::mutex send_mutex_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -5,10 +5,16 @@
 #include <sstream>
 
 #include "core/atomic_file.hpp"
+#include "core/safe_text.hpp"
 
 namespace hurdle {
 
 namespace {
+
+// Every text goes through safe_text: guest bytes (control characters, invalid UTF-8, a NUL)
+// would otherwise make a document that XML parsers reject, or cut it short.
+// Every text goes through safe_text: guest bytes (control characters, invalid UTF-8, a NUL)
+// would otherwise make a document XML parsers reject, or cut it short.
 
 std::string seconds(double s) {
   char text[32];
@@ -53,28 +59,28 @@ void write_junit(const RunReport& report, const std::filesystem::path& file) {
 
   for (const auto& suite : report.suites) {
     auto s = root.append_child("testsuite");
-    s.append_attribute("name") = suite.name.c_str();
+    s.append_attribute("name") = safe_text(suite.name).c_str();
     Counts counts;
     counts.time = suite.boot_seconds;
     for (const auto& c : suite.cases) counts.add(c);
     counts.set_on(s);
-    s.append_attribute("timestamp") = suite.timestamp.c_str();
-    s.append_attribute("hostname") = report.hostname.c_str();
+    s.append_attribute("timestamp") = safe_text(suite.timestamp).c_str();
+    s.append_attribute("hostname") = safe_text(report.hostname).c_str();
     auto props = s.append_child("properties");
     for (const auto& [name, value] : suite.properties) {
       auto p = props.append_child("property");
-      p.append_attribute("name") = name.c_str();
-      p.append_attribute("value") = value.c_str();
+      p.append_attribute("name") = safe_text(name).c_str();
+      p.append_attribute("value") = safe_text(value).c_str();
     }
     auto boot = props.append_child("property");
     boot.append_attribute("name") = "boot.seconds";
     boot.append_attribute("value") = seconds(suite.boot_seconds).c_str();
     for (const auto& c : suite.cases) {
       auto t = s.append_child("testcase");
-      t.append_attribute("classname") = suite.name.c_str();
-      t.append_attribute("name") = c.name.c_str();
+      t.append_attribute("classname") = safe_text(suite.name).c_str();
+      t.append_attribute("name") = safe_text(c.name).c_str();
       t.append_attribute("time") = seconds(c.seconds).c_str();
-      t.append_attribute("file") = c.file.string().c_str();
+      t.append_attribute("file") = safe_text(c.file.string()).c_str();
       t.append_attribute("line") = static_cast<unsigned long long>(c.line);
       if (c.status == ReportCase::Status::kFlaky || c.attempts > 1) {
         auto p = t.append_child("properties");
@@ -89,15 +95,15 @@ void write_junit(const RunReport& report, const std::filesystem::path& file) {
       }
       if (c.status == ReportCase::Status::kFailed || c.status == ReportCase::Status::kError) {
         auto f = t.append_child(c.status == ReportCase::Status::kFailed ? "failure" : "error");
-        f.append_attribute("message") = c.message.c_str();
-        f.append_attribute("type") = c.type.c_str();
-        f.text() = (c.details.empty() ? c.message : c.details).c_str();
+        f.append_attribute("message") = safe_text(c.message).c_str();
+        f.append_attribute("type") = safe_text(c.type).c_str();
+        f.text() = safe_text(c.details.empty() ? c.message : c.details).c_str();
       } else if (c.status == ReportCase::Status::kSkipped) {
-        t.append_child("skipped").append_attribute("message") = c.message.c_str();
+        t.append_child("skipped").append_attribute("message") = safe_text(c.message).c_str();
       }
       std::string out = c.step_log;
       for (const auto& a : c.attachments) out += "[[ATTACHMENT|" + a.string() + "]]\n";
-      if (!out.empty()) t.append_child("system-out").text() = out.c_str();
+      if (!out.empty()) t.append_child("system-out").text() = safe_text(out).c_str();
     }
   }
 

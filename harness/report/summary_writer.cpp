@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
+#include "core/safe_text.hpp"
 
 namespace hurdle {
 
@@ -36,24 +37,26 @@ void write_summary_json(const RunReport& report, int exit_status,
     for (const auto& c : suite.cases) {
       totals["scenarios"] = totals["scenarios"].get<int>() + 1;
       totals[status_name(c.status)] = totals[status_name(c.status)].get<int>() + 1;
-      cases.push_back({{"name", c.name},
+      cases.push_back({{"name", safe_text(c.name)},
                        {"status", status_name(c.status)},
                        {"seconds", c.seconds},
                        {"attempts", c.attempts},
-                       {"file", c.file.string()},
+                       {"file", safe_text(c.file.string())},
                        {"line", c.line},
-                       {"message", c.message}});
+                       {"message", safe_text(c.message)}});
     }
-    suites.push_back({{"name", suite.name},
-                      {"timestamp", suite.timestamp},
+    suites.push_back({{"name", safe_text(suite.name)},
+                      {"timestamp", safe_text(suite.timestamp)},
                       {"boot_seconds", suite.boot_seconds},
                       {"scenarios", cases}});
   }
   const nlohmann::json summary = {{"exit_status", exit_status},
-                                  {"hostname", report.hostname},
+                                  {"hostname", safe_text(report.hostname)},
                                   {"totals", totals},
                                   {"suites", suites}};
-  write_file_atomically(file, summary.dump(2) + "\n");
+  // Every text went through safe_text; replacing what is not UTF-8 is the second line of defence.
+  write_file_atomically(
+      file, summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace hurdle

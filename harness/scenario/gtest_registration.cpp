@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/safe_text.hpp"
+
 namespace hurdle {
 
 namespace {
@@ -13,8 +15,23 @@ class ScenarioTest : public ::testing::Test {
 
   void TestBody() override {
     const Scenario& sc = runner_.suite().scenarios[index_];
-    const ScenarioResult r = runner_.run_scenario(index_);
-    if (observer_) observer_(runner_, sc, r);
+    ScenarioResult r;
+    try {
+      r = runner_.run_scenario(index_);
+    } catch (const std::exception& e) {
+      // hurdle's own failure still reports the scenario, as an error with the reason.
+      r.status = ScenarioStatus::kError;
+      r.error_kind = "InternalError";
+      r.where = sc.where;
+      r.message = std::string("hurdle failed while running the scenario: ") + e.what();
+    }
+    if (observer_) {
+      try {
+        observer_(runner_, sc, r);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "reporting the scenario failed: " << e.what();
+      }
+    }
     RecordProperty("attempts", r.attempts);
     switch (r.status) {
       case ScenarioStatus::kPassed:
@@ -27,7 +44,7 @@ class ScenarioTest : public ::testing::Test {
       case ScenarioStatus::kSkipped:  // run_scenario() never says so
         ADD_FAILURE_AT(r.where.file.string().c_str(), static_cast<int>(r.where.line))
             << (r.status == ScenarioStatus::kError ? "[error] " : "") << r.error_kind << ": "
-            << r.message;
+            << safe_text(r.message);
         return;
     }
   }

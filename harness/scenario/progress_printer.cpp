@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/safe_text.hpp"
+
 namespace hurdle {
 
 namespace {
@@ -49,12 +51,13 @@ std::string progress_line(const std::string& suite, const std::string& scenario,
   }
   std::string status = word;
   status.resize(6, ' ');
-  std::string line =
-      (colour ? std::string(code) + status + "\x1b[0m" : status) + " " + suite + "." + scenario;
+  // Names and messages through safe_line: guest text must not move the cursor or recolour.
+  std::string line = (colour ? std::string(code) + status + "\x1b[0m" : status) + " " +
+                     safe_line(suite) + "." + safe_line(scenario);
   if (r.status != ScenarioStatus::kSkipped) line += "  " + two_decimals(r.elapsed);
   if (r.attempts > 1) line += " (" + std::to_string(r.attempts) + " attempts)";
   if (r.status != ScenarioStatus::kPassed && r.status != ScenarioStatus::kFlaky)
-    line += "\n       " + r.message.substr(0, r.message.find('\n'));
+    line += "\n       " + safe_line(r.message.substr(0, r.message.find('\n')));
   return line;
 }
 
@@ -66,8 +69,8 @@ void ProgressPrinter::scenario_done(const std::string& suite, const Scenario& sc
       break;
     case ScenarioStatus::kFlaky:
       ++passed_;
-      flaky_.push_back(suite + "." + scenario.name + " (" + std::to_string(r.attempts) +
-                       " attempts)");
+      flaky_.push_back(safe_line(suite) + "." + safe_line(scenario.name) + " (" +
+                       std::to_string(r.attempts) + " attempts)");
       break;
     case ScenarioStatus::kFailed:
       ++failed_;
@@ -81,8 +84,8 @@ void ProgressPrinter::scenario_done(const std::string& suite, const Scenario& sc
   }
   seconds_ += std::chrono::duration<double>(r.elapsed + r.boot).count();
   if (r.boot.count() > 0) {
-    out_ << (colour_ ? "\x1b[2mBOOT  \x1b[0m " : "BOOT   ") << suite << "  " << two_decimals(r.boot)
-         << std::endl;
+    out_ << (colour_ ? "\x1b[2mBOOT  \x1b[0m " : "BOOT   ") << safe_line(suite) << "  "
+         << two_decimals(r.boot) << std::endl;
   }
   out_ << progress_line(suite, scenario.name, r, colour_) << std::endl;
 }

@@ -104,9 +104,18 @@ void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const Sc
   c.attachments = r.attachments;
   {
     std::lock_guard lock(mutex_);
-    ReportSuite& suite = suite_for(runner);
-    suite.boot_seconds += std::chrono::duration<double>(r.boot).count();
-    suite.cases.push_back(std::move(c));
+    ReportSuite* suite = nullptr;
+    try {
+      suite = &suite_for(runner);
+    } catch (const std::exception& e) {
+      // The machine's properties could not be read: the case is reported all the same.
+      c.details =
+          std::string("(the suite's properties could not be read: ") + e.what() + ")\n" + c.details;
+      report_.suites.push_back(ReportSuite{runner.suite().name, {}, {}, 0, {}});
+      suite = &report_.suites.back();
+    }
+    suite->boot_seconds += std::chrono::duration<double>(r.boot).count();
+    suite->cases.push_back(std::move(c));
   }
   flush();
 }
@@ -114,7 +123,17 @@ void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const Sc
 void RunRecorder::flush() {
   if (!junit_) return;
   std::lock_guard lock(mutex_);
-  write_junit(report_, *junit_);
+  try {
+    write_junit(report_, *junit_);
+    write_error_.reset();
+  } catch (const std::exception& e) {
+    write_error_ = e.what();
+  }
+}
+
+std::optional<std::string> RunRecorder::write_error() const {
+  std::lock_guard lock(mutex_);
+  return write_error_;
 }
 
 RunReport RunRecorder::report() const {

@@ -17,11 +17,15 @@ class RunRecorder {
  public:
   explicit RunRecorder(std::optional<std::filesystem::path> junit);
 
+  // Never throws: a scenario is in the report whatever its text holds or the disk says.
   void record(SuiteRunner& runner, const Scenario& scenario, const ScenarioResult& result);
-  // Writes the JUnit file now (also done after every record()).
+  // Writes the JUnit file now (also done after every record()); a failure is kept, not thrown.
   void flush();
 
   [[nodiscard]] RunReport report() const;
+  // Why the JUnit file could not be written the last time it was tried (a full disk, a
+  // read-only folder), if it could not: the run then ends with the infrastructure's status.
+  [[nodiscard]] std::optional<std::string> write_error() const;
 
  private:
   ReportSuite& suite_for(SuiteRunner& runner);
@@ -29,6 +33,7 @@ class RunRecorder {
   std::optional<std::filesystem::path> junit_;
   mutable std::mutex mutex_;
   RunReport report_;
+  std::optional<std::string> write_error_;
 };
 
 }  // namespace hurdle

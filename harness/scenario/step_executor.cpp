@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include "core/safe_text.hpp"
+
 namespace hurdle {
 
 namespace fs = std::filesystem;
@@ -10,7 +12,8 @@ namespace {
 
 std::string shown(const std::string& text) {
   constexpr std::size_t kMax = 1024;
-  std::string s = text.size() <= kMax ? text : "..." + text.substr(text.size() - kMax);
+  // The end of a long output, cut on a character boundary; the writers make the rest safe.
+  std::string s = text.size() <= kMax ? text : "..." + std::string(utf8_tail(text, kMax));
   std::string quoted = "\"";
   for (const char c : s) {
     if (c == '\n')

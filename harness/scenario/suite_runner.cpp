@@ -9,7 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.hpp"
 #include "core/duration_text.hpp"
+#include "core/safe_text.hpp"
 #include "scenario/step_executor.hpp"
 
 namespace hurdle {
@@ -77,13 +79,13 @@ std::vector<fs::path> slice_logs(const fs::path& dir, const LogMarks& marks,
 fs::path write_steps_json(const ScenarioResult& r) {
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& s : r.steps) {
-    steps.push_back({{"step", s.step},
-                     {"where", s.where.str()},
+    steps.push_back({{"step", safe_text(s.step)},
+                     {"where", safe_text(s.where.str())},
                      {"seconds", std::chrono::duration<double>(s.elapsed).count()},
                      {"passed", s.passed},
-                     {"message", s.message}});
+                     {"message", safe_text(s.message)}});
   }
-  std::ofstream(r.folder / "steps.json") << steps.dump(2) << '\n';
+  write_file_atomically(r.folder / "steps.json", steps.dump(2) + '\n');
   return r.folder / "steps.json";
 }
 
@@ -208,7 +210,7 @@ void SuiteRunner::collect_artifacts(ScenarioResult& r) {
   if (!machine_ || !machine_->running()) return;
   const auto keep = [&](const fs::path& file) { r.attachments.push_back(file); };
   try {
-    std::ofstream(r.folder / "console-tail.txt") << machine_->console().tail(8192);
+    write_file_atomically(r.folder / "console-tail.txt", safe_text(machine_->console().tail(8192)));
     keep(r.folder / "console-tail.txt");
   } catch (const std::exception&) {
   }
@@ -343,9 +345,18 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
   result.boot = boot_time;
   result.elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0) - boot_time;
-  result.attachments.push_back(write_steps_json(result));  // attempt() made the folder
-  for (auto& slice : slice_logs(log_dir, marks, result.folder))
-    result.attachments.push_back(std::move(slice));
+  try {
+    fs::create_directories(result.folder);  // attempt() made it, unless the restore failed
+    result.attachments.push_back(write_steps_json(result));
+    for (auto& slice : slice_logs(log_dir, marks, result.folder))
+      result.attachments.push_back(std::move(slice));
+  } catch (const std::exception& e) {
+    // The scenario is still reported, as an error that says why its files are missing.
+    result.status = ScenarioStatus::kError;
+    result.error_kind = "ReportError";
+    result.message = std::string("the scenario's report files could not be written: ") + e.what() +
+                     (result.message.empty() ? "" : "; " + result.message);
+  }
   return result;
 }
 

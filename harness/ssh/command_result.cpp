@@ -1,6 +1,7 @@
 #include "ssh/command_result.hpp"
 
 #include "core/duration_text.hpp"
+#include "core/safe_text.hpp"
 
 namespace hurdle {
 
@@ -10,8 +11,9 @@ std::string shown(const std::string& text) {
   constexpr std::size_t kMax = 2048;
   if (text.empty()) return "(empty)";
   if (text.size() <= kMax) return text;
-  return "[... " + std::to_string(text.size() - kMax) + " bytes before ...]" +
-         text.substr(text.size() - kMax);
+  const std::string_view tail = utf8_tail(text, kMax);
+  return "[... " + std::to_string(text.size() - tail.size()) + " bytes before ...]" +
+         std::string(tail);
 }
 
 }  // namespace

@@ -1,15 +1,12 @@
 // ssh.log: every command run over SSH, its status, its time, and the first and last KB of its
-// stdout and stderr; connections, host keys and transfers too. Secrets registered with
-// add_secret() (passwords) are replaced by "********" in everything written. Thread-safe.
+// stdout and stderr; connections, host keys and transfers too. A LogFile: secrets registered
+// with add_secret() (passwords) are replaced by "********", guest bytes made safe. Thread-safe.
 #pragma once
 
-#include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
 #include <string>
-#include <vector>
 
+#include "core/log_file.hpp"
 #include "ssh/command_result.hpp"
 
 namespace hurdle {
@@ -22,17 +19,10 @@ class SshLog {
   void line(const std::string& text);
   void command(const CommandResult& result);
 
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] const std::filesystem::path& path() const { return file_.path(); }
 
  private:
-  [[nodiscard]] std::string redacted(std::string text) const;
-  void write(const std::string& text);
-
-  std::filesystem::path path_;
-  std::mutex mutex_;
-  std::ofstream out_;
-  std::vector<std::string> secrets_;
-  std::chrono::system_clock::time_point opened_;
+  LogFile file_;
 };
 
 }  // namespace hurdle

@@ -289,6 +289,56 @@ TEST(HurdleRun, SigintMidScenarioLeavesAValidReportAndNoQemu) {
   EXPECT_FALSE(fs::exists("/proc/" + pid)) << "QEMU pid " << pid << " is still there";
 }
 
+// Output no report writer may choke on (ANSI colours, a NUL, invalid UTF-8, an unterminated
+// escape string, multibyte text cut by an excerpt's limit) and a provisioning failure that
+// quotes such output: every scenario is still in a JUnit file that xmllint accepts and in a
+// summary.json that parses, the terminal gets no escape byte, and hurdle ends with exit 3
+// (the machine that did not provision), never an abort.
+TEST(HurdleRun, HostileGuestOutputLeavesValidCompleteReports) {
+  const RunOutcome run = hurdle_run(
+      "hostile", {"tests/data/suites/hostile-output.yaml", "tests/data/suites/hostile-boot.yaml"});
+  EXPECT_EQ(run.status, 3) << run.out;
+  EXPECT_EQ(run.out.find('\x1b'), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find('\0'), std::string::npos);
+  EXPECT_EQ(run.out.find('\xff'), std::string::npos);
+  EXPECT_THAT(run.out, HasSubstr("FAIL   hostile-output.exit-status-with-junk"));
+  EXPECT_THAT(run.out, HasSubstr("ERROR  hostile-boot.never-runs"));
+
+  EXPECT_EQ(xmllint_status(run.junit), 0) << "JUnit rejected by xmllint";
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(run.junit.c_str())) << run.out;
+  EXPECT_EQ(doc.child("testsuites").attribute("tests").as_int(), 6);
+  EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 4);
+  EXPECT_EQ(doc.child("testsuites").attribute("errors").as_int(), 1);
+  const auto coloured = testcase(doc, "hostile-output", "coloured-failure").child("failure");
+  ASSERT_TRUE(coloured) << run.out;
+  EXPECT_THAT(
+      coloured.attribute("message").value(),
+      HasSubstr("got \"\u241b[1;31merror:\u241b[0m bad\u2401\u2400nul\ufffd\ufffd\u240d\\n\""));
+  for (const char* name : {"exit-status-with-junk", "multibyte-cut", "console-junk-timeout"})
+    EXPECT_TRUE(testcase(doc, "hostile-output", name).child("failure")) << name;
+  // The excerpt of 1024 bytes of "日本..." starts on a character, not in the middle of one.
+  EXPECT_THAT(testcase(doc, "hostile-output", "multibyte-cut")
+                  .child("failure")
+                  .attribute("message")
+                  .value(),
+              HasSubstr("got \"...本日本"));
+  EXPECT_TRUE(testcase(doc, "hostile-boot", "never-runs").child("error"));
+
+  const fs::path run_dir = *fs::directory_iterator(run.reports);
+  const auto summary = nlohmann::json::parse(std::ifstream(run_dir / "summary.json"));
+  EXPECT_EQ(summary["exit_status"], 3);
+  EXPECT_EQ(summary["totals"]["scenarios"], 6);
+  EXPECT_EQ(summary["totals"]["failed"], 4);
+  EXPECT_EQ(summary["totals"]["error"], 1);
+  EXPECT_EQ(summary["totals"]["passed"], 1);
+  for (const char* name : {"coloured-failure", "exit-status-with-junk", "multibyte-cut"}) {
+    const fs::path steps = run_dir / "hostile-output" / name / "steps.json";
+    const auto parsed = nlohmann::json::parse(std::ifstream(steps), nullptr, false);
+    EXPECT_FALSE(parsed.is_discarded()) << steps;
+  }
+}
+
 TEST(HurdleRun, TheSchemaCheckRejectsAReportMissingRequiredParts) {
   const fs::path bad = fs::temp_directory_path() / "hurdle-bad-junit.xml";
   std::ofstream(bad) << "<testsuites tests='1' failures='0' errors='0' time='1'>"

@@ -1,0 +1,53 @@
+#include "core/log_file.hpp"
+
+#include <cstdio>
+
+#include "core/safe_text.hpp"
+#include "core/wall_clock.hpp"
+
+namespace hurdle {
+
+LogFile::LogFile(const std::filesystem::path& file, Stamp stamp)
+    : path_(file), stamp_(stamp), out_(file, std::ios::app | std::ios::binary) {}
+
+void LogFile::count_from(std::chrono::steady_clock::time_point start) {
+  std::lock_guard lock(mutex_);
+  start_ = start;
+}
+
+void LogFile::add_secret(const std::string& secret) {
+  if (secret.empty()) return;
+  std::lock_guard lock(mutex_);
+  secrets_.push_back(secret);
+}
+
+std::string LogFile::stamp() const {
+  if (stamp_ == Stamp::kLocalTime) return wall_clock_text("%H:%M:%S ", TimeZone::kLocal);
+  const auto since = start_ == std::chrono::steady_clock::time_point{}
+                         ? std::chrono::steady_clock::duration::zero()
+                         : std::chrono::steady_clock::now() - start_;
+  char text[32];
+  std::snprintf(text, sizeof text, "%9.3f ", std::chrono::duration<double>(since).count());
+  return text;
+}
+
+std::string LogFile::masked(std::string text) const {
+  for (const auto& secret : secrets_) {
+    for (std::size_t at = text.find(secret); at != std::string::npos;
+         at = text.find(secret, at + 8)) {
+      text.replace(at, secret.size(), "********");
+    }
+  }
+  return text;
+}
+
+void LogFile::write(std::string_view entry) {
+  std::lock_guard lock(mutex_);
+  // Masked before it is made safe, so that a secret is found whatever surrounds it.
+  std::string text = safe_text(masked(std::string(entry)));
+  if (text.empty() || text.back() != '\n') text += '\n';
+  out_ << stamp() << text;
+  out_.flush();
+}
+
+}  // namespace hurdle
