@@ -70,7 +70,8 @@ void check_machine(const hurdle::Suite& suite, const ImageArguments& images) {
 
 struct RunArguments {
   std::vector<std::string> files;
-  std::string filter;
+  std::string filter;   // SUITE.SCENARIO globs, ':'-separated
+  std::string exclude;  // the same, left out
   std::string shard;  // INDEX/COUNT
   int repeat = 1;
   std::string junit;
@@ -160,7 +161,6 @@ int run(const RunArguments& a, const char* program) {
     return kBadInput;
   }
   std::vector<std::string> gtest_args = {program};
-  if (!a.filter.empty()) gtest_args.push_back("--gtest_filter=" + a.filter);
   if (a.repeat != 1) gtest_args.push_back("--gtest_repeat=" + std::to_string(a.repeat));
   if (a.fail_fast) gtest_args.push_back("--gtest_fail_fast");
   if (!a.shard.empty()) {
@@ -187,18 +187,28 @@ int run(const RunArguments& a, const char* program) {
     auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
     delete listeners.Release(listeners.default_result_printer());
   }
+  const hurdle::ScenarioFilter filter(a.filter, a.exclude);
+  std::size_t selected = 0;
   for (auto& suite : suites) {
     {
       std::lock_guard lock(runners_mutex);
       runners.push_back(std::make_unique<hurdle::SuiteRunner>(std::move(suite), options));
     }
-    hurdle::register_scenarios(
+    selected += hurdle::register_scenarios(
         *runners.back(),
         [&recorder, &progress](hurdle::SuiteRunner& runner, const hurdle::Scenario& sc,
                                const hurdle::ScenarioResult& r) {
           progress.scenario_done(runner.suite().name, sc, r);
           recorder.record(runner, sc, r);
-        });
+        },
+        filter);
+  }
+  if (selected == 0) {
+    // A typo in a filter must not pass as a green run of nothing.
+    print_error("hurdle: no scenario matches --filter '" + a.filter + "'" +
+                (a.exclude.empty() ? "" : " without --exclude '" + a.exclude + "'") +
+                "; `hurdle run --gtest_list_tests FILES` lists them as SUITE.SCENARIO");
+    return kBadInput;
   }
   recorder.flush();  // a valid (empty) report exists from the start
   const int status = RUN_ALL_TESTS();
@@ -278,7 +288,11 @@ int main(int argc, char** argv) {
       "run",
       "Run suites: one boot per suite, a snapshot before each scenario, rollback on failure");
   run_cmd->add_option("files", run_args.files, "suite files (YAML)")->required();
-  run_cmd->add_option("--filter", run_args.filter, "GoogleTest filter, e.g. 'linux-mini.*-*slow*'");
+  run_cmd->add_option("--filter", run_args.filter,
+                      "run the scenarios whose SUITE.SCENARIO matches one of these globs "
+                      "(':'-separated), e.g. 'linux-mini.*:smoke.boot-*'");
+  run_cmd->add_option("--exclude", run_args.exclude,
+                      "leave out the scenarios matching one of these globs, e.g. '*slow*'");
   run_cmd->add_option("--shard", run_args.shard, "run shard INDEX of COUNT, e.g. 0/4");
   run_cmd->add_option("--repeat", run_args.repeat, "run every scenario N times");
   run_cmd->add_option("--junit", run_args.junit, "write a JUnit XML report here");

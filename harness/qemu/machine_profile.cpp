@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/yaml_reader.hpp"
+#include "core/guest_directory.hpp"
 #include "core/install_paths.hpp"
 
 namespace hurdle {
@@ -217,6 +218,7 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
   const YAML::Node root = load_yaml_file(file);
   Variables vars = variables;
   vars.emplace("profile_dir", fs::absolute(file).parent_path().string());
+  vars.emplace("guest_dir", test_guest_directory().string());
   MappingReader m(root, file, "a machine profile");
   // `image:` first: `${image}` may be used anywhere after it.
   std::optional<ImageRequest> request;

@@ -91,10 +91,14 @@ class SkippedScenarioListener : public ::testing::EmptyTestEventListener {
 
 }  // namespace
 
-void register_scenarios(SuiteRunner& runner, ScenarioObserver observer) {
+std::size_t register_scenarios(SuiteRunner& runner, ScenarioObserver observer,
+                               const ScenarioFilter& filter) {
   const Suite& suite = runner.suite();
+  std::size_t registered = 0;
   for (std::size_t i = 0; i < suite.scenarios.size(); ++i) {
     const Scenario& sc = suite.scenarios[i];
+    if (!filter.selects(suite.name, sc.name)) continue;
+    ++registered;
     ::testing::RegisterTest(suite.name.c_str(), sc.name.c_str(), nullptr, nullptr,
                             sc.where.file.string().c_str(), static_cast<int>(sc.where.line),
                             [&runner, i, observer]() -> ::testing::Test* {
@@ -106,6 +110,7 @@ void register_scenarios(SuiteRunner& runner, ScenarioObserver observer) {
     ::testing::UnitTest::GetInstance()->listeners().Append(
         new SkippedScenarioListener(runner, std::move(observer)));
   }
+  return registered;
 }
 
 }  // namespace hurdle

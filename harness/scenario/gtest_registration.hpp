@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "scenario/scenario_filter.hpp"
 #include "scenario/suite_runner.hpp"
 
 namespace hurdle {
@@ -14,7 +15,9 @@ namespace hurdle {
 // result for each scenario that GoogleTest skipped without running (--gtest_fail_fast).
 using ScenarioObserver = std::function<void(SuiteRunner&, const Scenario&, const ScenarioResult&)>;
 
-// `runner` must outlive RUN_ALL_TESTS().
-void register_scenarios(SuiteRunner& runner, ScenarioObserver observer = {});
+// Registers the scenarios `filter` selects; returns how many. `runner` must outlive
+// RUN_ALL_TESTS().
+std::size_t register_scenarios(SuiteRunner& runner, ScenarioObserver observer = {},
+                               const ScenarioFilter& filter = {});
 
 }  // namespace hurdle

@@ -339,6 +339,49 @@ TEST(HurdleRun, HostileGuestOutputLeavesValidCompleteReports) {
   }
 }
 
+// A new user's command from anywhere: the example suite by its path, run from an unrelated
+// folder, with neither HURDLE_GUEST_DIR nor HURDLE_PROFILE_PATH set. The profile is found
+// beside the suite, and the test guests beside the program's folder, whatever the build folder
+// is called (ci/test builds in $HURDLE_BUILD_DIR).
+TEST(HurdleRun, TheExampleSuiteRunsFromAnyFolderWithoutEnvironment) {
+  const fs::path beside = test::hurdle_program().parent_path().parent_path() / "guests";
+  if (fs::path(HURDLE_TEST_GUEST_DIR) != beside)
+    GTEST_SKIP() << "this build keeps its guests outside the build folder ("
+                 << HURDLE_TEST_GUEST_DIR << "): HURDLE_GUEST_DIR is the way to find them";
+  namespace bp = boost::process::v2;
+  const fs::path dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "anywhere";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // The child inherits this process's environment; both are set again at the end.
+  const std::string profile_path =
+      std::getenv("HURDLE_PROFILE_PATH") ? std::getenv("HURDLE_PROFILE_PATH") : "";
+  ::unsetenv("HURDLE_GUEST_DIR");
+  ::unsetenv("HURDLE_PROFILE_PATH");
+  boost::asio::io_context ctx;
+  boost::asio::readable_pipe out(ctx);
+  bp::process p(ctx, test::hurdle_program().string(),
+                {"run", "--accel", "tcg", "--filter", "linux-mini.kernel-is-linux",
+                 (test::source_dir() / "scenarios/examples/linux-mini.yaml").string()},
+                bp::process_stdio{nullptr, out, out}, bp::process_start_dir{dir.string()});
+  std::string text;
+  boost::system::error_code ec;
+  boost::asio::read(out, boost::asio::dynamic_buffer(text), ec);
+  const int status = p.wait();
+  ::setenv("HURDLE_GUEST_DIR", HURDLE_TEST_GUEST_DIR, 1);
+  if (!profile_path.empty()) ::setenv("HURDLE_PROFILE_PATH", profile_path.c_str(), 1);
+  EXPECT_EQ(status, 0) << text;
+  EXPECT_THAT(text, HasSubstr("PASS   linux-mini.kernel-is-linux"));
+  EXPECT_TRUE(fs::exists(dir / "reports")) << "reports go to the folder hurdle runs in";
+}
+
+TEST(HurdleRun, AFilterThatSelectsNothingIsBadInputNotAGreenRun) {
+  const RunOutcome run = hurdle_run("no-match", {"scenarios/examples/linux-mini.yaml"},
+                                    {"--filter", "linux-mini.no-such-*", "--exclude", "*slow*"});
+  EXPECT_EQ(run.status, 2) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("no scenario matches --filter 'linux-mini.no-such-*' without "
+                                 "--exclude '*slow*'"));
+}
+
 TEST(HurdleRun, TheSchemaCheckRejectsAReportMissingRequiredParts) {
   const fs::path bad = fs::temp_directory_path() / "hurdle-bad-junit.xml";
   std::ofstream(bad) << "<testsuites tests='1' failures='0' errors='0' time='1'>"
