@@ -72,7 +72,7 @@ struct RunArguments {
   std::vector<std::string> files;
   std::string filter;   // SUITE.SCENARIO globs, ':'-separated
   std::string exclude;  // the same, left out
-  std::string shard;  // INDEX/COUNT
+  std::string shard;    // INDEX/COUNT
   int repeat = 1;
   std::string junit;
   std::string report_dir = "reports";

@@ -10,8 +10,7 @@ namespace hurdle {
 namespace fs = std::filesystem;
 
 fs::path test_guest_directory() {
-  if (const char* dir = std::getenv("HURDLE_GUEST_DIR"); dir != nullptr && *dir != '\0')
-    return dir;
+  if (const char* dir = std::getenv("HURDLE_GUEST_DIR"); dir != nullptr && *dir != '\0') return dir;
   std::error_code ec;
   const fs::path program = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {

@@ -21,6 +21,7 @@
 #include "machine/machine.hpp"
 #include "qemu/run_directory.hpp"
 #include "support/file_server.hpp"
+#include "support/merged_output.hpp"
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
 #include "support/test_image_lock.hpp"
@@ -241,19 +242,18 @@ TEST_F(HurdImageBoot, SigintWhileTheImageDownloadsEndsTheRunAtOnceAndKeepsTheDow
   ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
   const fs::path reports = dir_ / "reports-interrupted";
   boost::asio::io_context ctx;
-  boost::asio::readable_pipe out(ctx);
+  test::MergedOutput out(ctx);
   bp::process p(ctx, test::hurdle_program().string(),
                 {"run", suite.string(), "--image-lock", lock().string(), "--accel", "tcg",
                  "--report-dir", reports.string()},
-                bp::process_stdio{nullptr, out, out});
+                bp::process_stdio{nullptr, out.fd(), out.fd()});
   for (int i = 0; i < 100 && server_->served(kAmd64Disk).body_bytes == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_GT(server_->served(kAmd64Disk).body_bytes, 0u) << "the download never started";
   const auto signalled = std::chrono::steady_clock::now();
   ::kill(p.id(), SIGINT);
   std::string text;
-  boost::system::error_code ec;
-  boost::asio::read(out, boost::asio::dynamic_buffer(text), ec);
+  text = out.read_all();
   const int status = p.wait();
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();

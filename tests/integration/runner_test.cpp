@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/boost_process.hpp"
+#include "support/merged_output.hpp"
 #include "support/paths.hpp"
 #include "support/scripted_http_service.hpp"
 #include "support/test_files.hpp"
@@ -46,10 +47,10 @@ RunOutcome hurdle_run(const std::string& name, const std::vector<std::string>& s
   args.insert(args.end(), options.begin(), options.end());
   for (const auto& s : suites) args.push_back((test::source_dir() / s).string());
   boost::asio::io_context ctx;
-  boost::asio::readable_pipe out(ctx);
-  bp::process p(ctx, test::hurdle_program().string(), args, bp::process_stdio{nullptr, out, out});
-  boost::system::error_code ec;
-  boost::asio::read(out, boost::asio::dynamic_buffer(run.out), ec);
+  test::MergedOutput out(ctx);
+  bp::process p(ctx, test::hurdle_program().string(), args,
+                bp::process_stdio{nullptr, out.fd(), out.fd()});
+  run.out = out.read_all();
   run.status = p.wait();
   return run;
 }
@@ -241,14 +242,13 @@ TEST(HurdleRun, SigintMidScenarioLeavesAValidReportAndNoQemu) {
   const fs::path junit = dir / "junit.xml";
   ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
   boost::asio::io_context ctx;
-  boost::asio::readable_pipe out(ctx);
+  test::MergedOutput out(ctx);
   bp::process p(
       ctx, test::hurdle_program().string(),
       {"run", "--accel", "tcg", "--junit", junit.string(), "--report-dir",
        (dir / "reports").string(), (test::source_dir() / "tests/data/suites/slow.yaml").string()},
-      bp::process_stdio{nullptr, out, out});
+      bp::process_stdio{nullptr, out.fd(), out.fd()});
   std::string text;
-  boost::system::error_code ec;
   // Once machine.log says `pristine` is saved, the next thing is the scenario's `sleep 60` (the
   // machine is in that state already: no restore comes first).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -267,7 +267,7 @@ TEST(HurdleRun, SigintMidScenarioLeavesAValidReportAndNoQemu) {
   ASSERT_TRUE(saved) << text;
   std::this_thread::sleep_for(std::chrono::seconds(1));  // into `sleep 60`
   ::kill(p.id(), SIGINT);
-  boost::asio::read(out, boost::asio::dynamic_buffer(text), ec);
+  text = out.read_all();
   const int status = p.wait();
   EXPECT_TRUE(status == 1 || status == 3) << status << "\n" << text;
   EXPECT_THAT(text, HasSubstr("interrupted by SIGINT"));
@@ -358,14 +358,14 @@ TEST(HurdleRun, TheExampleSuiteRunsFromAnyFolderWithoutEnvironment) {
   ::unsetenv("HURDLE_GUEST_DIR");
   ::unsetenv("HURDLE_PROFILE_PATH");
   boost::asio::io_context ctx;
-  boost::asio::readable_pipe out(ctx);
+  test::MergedOutput out(ctx);
   bp::process p(ctx, test::hurdle_program().string(),
                 {"run", "--accel", "tcg", "--filter", "linux-mini.kernel-is-linux",
                  (test::source_dir() / "scenarios/examples/linux-mini.yaml").string()},
-                bp::process_stdio{nullptr, out, out}, bp::process_start_dir{dir.string()});
+                bp::process_stdio{nullptr, out.fd(), out.fd()},
+                bp::process_start_dir{dir.string()});
   std::string text;
-  boost::system::error_code ec;
-  boost::asio::read(out, boost::asio::dynamic_buffer(text), ec);
+  text = out.read_all();
   const int status = p.wait();
   ::setenv("HURDLE_GUEST_DIR", HURDLE_TEST_GUEST_DIR, 1);
   if (!profile_path.empty()) ::setenv("HURDLE_PROFILE_PATH", profile_path.c_str(), 1);
