@@ -65,7 +65,8 @@ struct ImageArguments {
 void check_machine(const hurdle::Suite& suite, const ImageArguments& images) {
   const hurdle::ProfileImageOptions image{suite.image,
                                           hurdle::checking_image_resolver(images.settings())};
-  (void)hurdle::load_machine_profile(suite.machine, suite.machine_variables, image);
+  hurdle::check_machine_files(
+      hurdle::load_machine_profile(suite.machine, suite.machine_variables, image));
 }
 
 struct RunArguments {
@@ -304,7 +305,10 @@ int main(int argc, char** argv) {
       "run every scenario whatever fails (the default)");
   run_cmd->add_option("--accel", run_args.accel,
                       "auto, kvm or tcg (overrides profiles and HURDLE_ACCEL)");
-  run_cmd->add_option("--timeout-scale", run_args.timeout_scale, "multiply every step time-out");
+  run_cmd
+      ->add_option("--timeout-scale", run_args.timeout_scale,
+                   "multiply every step time-out (more than 0, at most 100)")
+      ->check(CLI::Range(0.001, 100.0));
   run_cmd->add_flag("--verbose", run_args.verbose, "also print GoogleTest's own output");
   run_args.images.add_to(run_cmd);
   run_cmd->allow_extras();  // --gtest_* flags go to GoogleTest

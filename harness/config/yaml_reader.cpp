@@ -1,7 +1,11 @@
 #include "config/yaml_reader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
+#include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace hurdle {
@@ -36,6 +40,142 @@ bool split_number(const std::string& s, double& number, std::string& unit) {
   return true;
 }
 
+// What yaml-cpp's node loader lets through and hurdle refuses, found from the parser's events
+// before any node is built: a key given twice in one mapping (the loader keeps one silently),
+// a second document (the loader reads the first only), and aliases that expand into more nodes
+// than any suite or profile has (an "alias bomb": a few lines that expand into billions).
+class StructureCheck : public YAML::EventHandler {
+ public:
+  explicit StructureCheck(const std::filesystem::path& file) : file_(file) {}
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    leaf(mark, anchor, std::nullopt);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const std::uint64_t size = anchor < sizes_.size() ? sizes_[anchor] : 1;
+    count(mark, size);
+    value_done(mark, std::nullopt);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string& value) override {
+    leaf(mark, anchor, value);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, anchor, false);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, anchor, true);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  static constexpr std::uint64_t kMaxNodes = 200'000;
+
+  struct Container {
+    YAML::Mark mark;
+    YAML::anchor_t anchor;
+    bool mapping;
+    bool expecting_key = true;
+    std::uint64_t size = 1;
+    std::map<std::string, int> keys;  // each scalar key and its line (from 0)
+  };
+
+  void count(const YAML::Mark& mark, std::uint64_t size) {
+    total_ = std::min(total_ + size, kMaxNodes + 1);
+    if (!stack_.empty()) stack_.back().size = std::min(stack_.back().size + size, kMaxNodes + 1);
+    if (total_ > kMaxNodes)
+      throw ConfigError(location(mark), "aliases expand this file into more than " +
+                                            std::to_string(kMaxNodes) +
+                                            " values; no suite or profile needs that many");
+  }
+  void remember(YAML::anchor_t anchor, std::uint64_t size) {
+    if (anchor == YAML::NullAnchor) return;
+    if (sizes_.size() <= anchor) sizes_.resize(anchor + 1, 1);
+    sizes_[anchor] = size;
+  }
+  // A key or value is complete: a scalar key is checked against the mapping's earlier keys.
+  void value_done(const YAML::Mark& mark, const std::optional<std::string>& scalar) {
+    if (stack_.empty() || !stack_.back().mapping) return;
+    Container& map = stack_.back();
+    if (map.expecting_key && scalar) {
+      const auto [first, fresh] = map.keys.emplace(*scalar, mark.line);
+      if (!fresh)
+        throw ConfigError(location(mark), "the key '" + *scalar +
+                                              "' is given twice in this mapping (first at line " +
+                                              std::to_string(first->second + 1) + "); keep one");
+    }
+    map.expecting_key = !map.expecting_key;
+  }
+  void leaf(const YAML::Mark& mark, YAML::anchor_t anchor,
+            const std::optional<std::string>& scalar) {
+    count(mark, 1);
+    remember(anchor, 1);
+    value_done(mark, scalar);
+  }
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor, bool mapping) {
+    if (!stack_.empty() && stack_.back().mapping && stack_.back().expecting_key) {
+      stack_.back().expecting_key = false;  // a complex key: not compared
+    } else {
+      value_done(mark, std::nullopt);
+    }
+    total_ = std::min(total_ + 1, kMaxNodes + 1);
+    stack_.push_back(Container{mark, anchor, mapping, true, 1, {}});
+  }
+  void close() {
+    const Container done = std::move(stack_.back());
+    stack_.pop_back();
+    remember(done.anchor, done.size);
+    if (!stack_.empty())
+      stack_.back().size = std::min(stack_.back().size + done.size, kMaxNodes + 1);
+  }
+  [[nodiscard]] SourceLocation location(const YAML::Mark& mark) const {
+    return {file_, static_cast<std::size_t>(mark.line + 1),
+            static_cast<std::size_t>(mark.column + 1)};
+  }
+
+  const std::filesystem::path& file_;
+  std::vector<Container> stack_;
+  std::vector<std::uint64_t> sizes_;  // expanded size of each anchored node, by anchor id
+  std::uint64_t total_ = 0;
+};
+
+// Only notes where a document starts.
+class DocumentStart : public YAML::EventHandler {
+ public:
+  std::size_t line = 0;
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (line == 0) line = static_cast<std::size_t>(mark.line + 1);
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Runs StructureCheck over `text`; a second document is an error at its first line.
+void check_structure(const std::string& text, const std::filesystem::path& file) {
+  std::stringstream in(text);
+  YAML::Parser parser(in);
+  StructureCheck check(file);
+  if (!parser.HandleNextDocument(check)) return;
+  DocumentStart second;
+  if (parser.HandleNextDocument(second))
+    throw ConfigError({file, second.line, 1},
+                      "a second YAML document (after ---); a suite or profile is one document");
+}
+
 }  // namespace
 
 YAML::Node load_yaml_file(const std::filesystem::path& file) {
@@ -44,6 +184,7 @@ YAML::Node load_yaml_file(const std::filesystem::path& file) {
   std::stringstream text;
   text << in.rdbuf();
   try {
+    check_structure(text.str(), file);
     YAML::Node root = YAML::Load(text.str());
     if (!root.IsDefined() || root.IsNull())
       throw ConfigError({file, 1, 1}, "the file is empty; expected a mapping");
@@ -101,6 +242,9 @@ std::chrono::milliseconds as_duration(const YAML::Node& node, const std::filesys
       ms = number * 60'000;
     else if (unit == "h")
       ms = number * 3'600'000;
+    // Bounded, so that a deadline of now + a duration can never overflow the clock.
+    if (ms > static_cast<double>(kMaxDuration.count()))
+      fail_at(node, file, "expected a duration of at most 24h, found '" + s + "'");
     if (ms >= 0) return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
   }
   fail_at(node, file, "expected a duration such as 250ms, 30s, 5m or 1h, found '" + s + "'");
@@ -111,9 +255,13 @@ std::uint64_t as_mebibytes(const YAML::Node& node, const std::filesystem::path& 
   double number = 0;
   std::string unit;
   if (split_number(s, number, unit)) {
-    if (unit.empty() || unit == "M" || unit == "MiB") return static_cast<std::uint64_t>(number);
-    if (unit == "G" || unit == "GiB") return static_cast<std::uint64_t>(number * 1024);
-    if (unit == "K" || unit == "KiB") return static_cast<std::uint64_t>(number / 1024);
+    double mib = -1;
+    if (unit.empty() || unit == "M" || unit == "MiB") mib = number;
+    if (unit == "G" || unit == "GiB") mib = number * 1024;
+    if (unit == "K" || unit == "KiB") mib = number / 1024;
+    if (mib > static_cast<double>(kMaxMebibytes))
+      fail_at(node, file, "expected a size of at most 1T, found '" + s + "'");
+    if (mib >= 0) return static_cast<std::uint64_t>(mib);
   }
   fail_at(node, file, "expected a size such as 512M or 2G, found '" + s + "'");
 }

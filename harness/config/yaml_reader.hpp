@@ -29,9 +29,13 @@ SourceLocation location_of(const YAML::Node& node, const std::filesystem::path& 
 std::string as_string(const YAML::Node& node, const std::filesystem::path& file);
 std::int64_t as_integer(const YAML::Node& node, const std::filesystem::path& file);
 bool as_bool(const YAML::Node& node, const std::filesystem::path& file);
-// "250ms", "30s", "5m", "1h", or a plain number of seconds.
+// The longest duration and the largest size an input file may give.
+inline constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24);
+inline constexpr std::uint64_t kMaxMebibytes = 1024 * 1024;
+
+// "250ms", "30s", "5m", "1h", or a plain number of seconds; at most kMaxDuration.
 std::chrono::milliseconds as_duration(const YAML::Node& node, const std::filesystem::path& file);
-// "512M", "2G", "64K", or a plain number of MiB; returns MiB.
+// "512M", "2G", "64K", or a plain number of MiB; returns MiB, at most kMaxMebibytes.
 std::uint64_t as_mebibytes(const YAML::Node& node, const std::filesystem::path& file);
 std::vector<std::string> as_string_list(const YAML::Node& node, const std::filesystem::path& file);
 

@@ -81,7 +81,8 @@ class ExpectBuffer {
   // Forgets all unconsumed text (after a restore the old output no longer describes the guest).
   void discard_unconsumed();
 
-  [[nodiscard]] std::string tail(std::size_t bytes) const;  // at most the last bytes, whole characters
+  [[nodiscard]] std::string tail(
+      std::size_t bytes) const;  // at most the last bytes, whole characters
   [[nodiscard]] std::uint64_t end_offset() const { return base_ + text_.size(); }
   [[nodiscard]] std::uint64_t consumed_offset() const { return consumed_; }
 

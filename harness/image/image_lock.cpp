@@ -1,5 +1,7 @@
 #include "image/image_lock.hpp"
 
+#include "core/name_rules.hpp"
+
 #include <cstdlib>
 #include <map>
 
@@ -47,13 +49,7 @@ std::vector<PrepareStep> read_steps(const YAML::Node& node, const fs::path& file
 
 }  // namespace
 
-bool valid_image_name(const std::string& name) {
-  return !name.empty() && name.size() <= 100 &&
-         name.find_first_not_of(
-             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
-             std::string::npos &&
-         name.front() != '.' && name.front() != '-';
-}
+bool valid_image_name(const std::string& name) { return valid_name(name, NameDots::kAllowed); }
 
 ConfigError unpinned_refusal(const ImageEntry& entry, const std::string& published) {
   return ConfigError(entry.where,
@@ -116,7 +112,6 @@ ImageLock load_image_lock(const fs::path& file) {
     if (!valid_image_name(e.name))
       fail_at(kv.first, file,
               "expected an image name of letters, digits, '.', '_' or '-', found '" + e.name + "'");
-    if (lock.lookup(e.name) != nullptr) fail_at(kv.first, file, "a second image named " + e.name);
     if (!kv.second.IsMap())
       fail_at(kv.second, file, "expected the image " + e.name + " as a mapping");
     MappingReader im(kv.second, file, "the image " + e.name);

@@ -470,8 +470,8 @@ RestoreReport Machine::restore(const std::string& tag) {
   } else {
     const auto status = qmp_->execute("query-status");
     if (status.value("status", "") != "running") {
-      throw QmpError("snapshot-load", "NotRunning",
-                     "after loading '" + tag + "' the machine is " + status.value("status", "?"));
+      throw QemuError(profile_.name + ": after loading snapshot '" + tag + "' the machine is " +
+                      status.value("status", "?") + ", not running");
     }
     report.verified_by = "query-status running";
   }

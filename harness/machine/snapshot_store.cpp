@@ -2,6 +2,7 @@
 
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
+#include "core/name_rules.hpp"
 
 namespace hurdle {
 
@@ -10,14 +11,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kJobTimeout = std::chrono::minutes(10);
 
+// QEMU was asked nothing: a bad tag is the caller's error, not a QmpError.
 void check_tag(const std::string& tag) {
-  const bool ok = !tag.empty() && tag.size() <= 128 &&
-                  tag.find_first_not_of(
-                      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                      "0123456789_.-") == std::string::npos;
-  if (!ok) {
-    throw QmpError("snapshot tag '" + tag +
-                   "': expected 1 to 128 letters, digits, '_', '.' or '-'");
+  if (!valid_name(tag, NameDots::kAllowed)) {
+    throw Error("snapshot tag '" + tag + "': expected 1 to " + std::to_string(kMaxNameLength) +
+                " letters, digits, '_', '.' or '-'");
   }
 }
 
@@ -33,8 +31,8 @@ SnapshotStore::SnapshotStore(QmpClient& qmp, std::vector<std::string> devices, s
 void SnapshotStore::run_job(const std::string& command, const std::string& tag,
                             nlohmann::json arguments, const std::string& hmp_fallback) {
   if (!usable()) {
-    throw QmpError(command + " '" + tag +
-                   "': the machine has no writable qcow2 disk to keep snapshots in");
+    throw Error(command + " '" + tag +
+                "': the machine has no writable qcow2 disk to keep snapshots in");
   }
   check_tag(tag);
   const std::string id = "hurdle-" + command + "-" + std::to_string(next_job_++);

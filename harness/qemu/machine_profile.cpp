@@ -26,6 +26,13 @@ struct Context {
     fs::path p = text(node);
     return p.is_absolute() ? p : (file.parent_path() / p).lexically_normal();
   }
+  // A path QEMU will open, noted in `files` for check_machine_files().
+  fs::path file_for_qemu(const YAML::Node& node, const char* what,
+                         std::vector<MachineProfile::FileReference>& files) const {
+    fs::path p = path(node);
+    files.push_back({what, p, location_of(node, file)});
+    return p;
+  }
 };
 
 void check_name(const YAML::Node& node, const std::string& value, const fs::path& file,
@@ -62,12 +69,13 @@ std::vector<NamedPattern> read_patterns(const YAML::Node& node, const fs::path& 
   return out;
 }
 
-DiskSpec read_disk(const YAML::Node& node, const Context& ctx, std::size_t index) {
+DiskSpec read_disk(const YAML::Node& node, const Context& ctx, std::size_t index,
+                   std::vector<MachineProfile::FileReference>& files) {
   MappingReader m(node, ctx.file, "a disk");
   DiskSpec d;
   d.node_name = m.string("name", "disk" + std::to_string(index));
   check_name(m.has("name") ? m.get("name") : node, d.node_name, ctx.file, "a disk name");
-  d.file = ctx.path(m.require("file"));
+  d.file = ctx.file_for_qemu(m.require("file"), "disk file", files);
   d.format = m.string("format", d.format);
   if (d.format != "qcow2" && d.format != "raw")
     fail_at(m.get("format"), ctx.file, "expected format qcow2 or raw, found '" + d.format + "'");
@@ -220,6 +228,15 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
   vars.emplace("profile_dir", fs::absolute(file).parent_path().string());
   vars.emplace("guest_dir", test_guest_directory().string());
   MappingReader m(root, file, "a machine profile");
+  // A misspelt key, or a suite given where a profile was meant, is the likeliest cause of
+  // anything else wrong in the file: reported first.
+  for (const char* key :
+       {"accel", "boot",       "boot_markers",   "cpu",   "cpus",           "description",
+        "disks", "extra_args", "image",          "login", "machine",        "memory",
+        "name",  "nics",       "panic_patterns", "qemu",  "reboot_command", "rtc",
+        "ssh",   "timeouts",   "variables"})
+    (void)m.has(key);
+  m.finish();
   // `image:` first: `${image}` may be used anywhere after it.
   std::optional<ImageRequest> request;
   std::optional<PreparedImage> prepared;
@@ -273,7 +290,7 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
 
   if (const YAML::Node disks = m.get("disks"); disks && !disks.IsNull()) {
     if (!disks.IsSequence()) fail_at(disks, file, "expected a list of disks");
-    for (const auto& d : disks) p.disks.push_back(read_disk(d, ctx, p.disks.size()));
+    for (const auto& d : disks) p.disks.push_back(read_disk(d, ctx, p.disks.size(), p.files));
   }
   if (const YAML::Node nics = m.get("nics"); nics && !nics.IsNull()) {
     if (!nics.IsSequence()) fail_at(nics, file, "expected a list of network cards");
@@ -281,9 +298,9 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
   }
   if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull()) {
     MappingReader b(boot, file, "the boot section");
-    if (b.has("cdrom")) p.cdrom = ctx.path(b.get("cdrom"));
-    if (b.has("kernel")) p.kernel = ctx.path(b.get("kernel"));
-    if (b.has("initrd")) p.initrd = ctx.path(b.get("initrd"));
+    if (b.has("cdrom")) p.cdrom = ctx.file_for_qemu(b.get("cdrom"), "cdrom image", p.files);
+    if (b.has("kernel")) p.kernel = ctx.file_for_qemu(b.get("kernel"), "kernel", p.files);
+    if (b.has("initrd")) p.initrd = ctx.file_for_qemu(b.get("initrd"), "initrd", p.files);
     if (b.has("append")) p.append = ctx.text(b.get("append"));
     if ((p.initrd || !p.append.empty()) && !p.kernel)
       fail_at(boot, file, "initrd and append need a kernel");
@@ -324,6 +341,18 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
   p.prepared_image = std::move(prepared);
   m.finish();
   return p;
+}
+
+void check_machine_files(const MachineProfile& profile) {
+  for (const auto& f : profile.files) {
+    if (profile.prepared_image && f.path == profile.prepared_image->disk) continue;
+    std::error_code ec;
+    const auto status = fs::status(f.path, ec);
+    if (ec || !fs::exists(status))
+      throw ConfigError(f.where, "no such " + f.what + ": " + f.path.string());
+    if (fs::is_directory(status))
+      throw ConfigError(f.where, "expected a " + f.what + ", found a folder: " + f.path.string());
+  }
 }
 
 std::vector<fs::path> profile_search_path(const std::vector<fs::path>& first,

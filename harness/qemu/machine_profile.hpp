@@ -124,7 +124,21 @@ struct MachineProfile {
   Timeouts timeouts;
   std::optional<ImageRequest> image;            // the `image:` section
   std::optional<PreparedImage> prepared_image;  // what `${image}` became (when resolved)
+
+  // Every file QEMU will be given (disks, kernel, initrd, cdrom) and where the profile names it.
+  struct FileReference {
+    std::string what;  // "disk file", "kernel", ...
+    std::filesystem::path path;
+    SourceLocation where;
+  };
+  std::vector<FileReference> files;
 };
+
+// Throws ConfigError at the first file of `profile.files` that does not exist or is a folder
+// (the prepared image is left out: it is fetched when the machine starts). `hurdle validate`
+// and `hurdle run` call it before anything starts, so that a missing kernel is bad input
+// (exit 2), not a machine that did not boot.
+void check_machine_files(const MachineProfile& profile);
 
 // Loads and validates a profile. Relative paths are taken from the profile's folder.
 // Every error is a ConfigError naming file, line and column.

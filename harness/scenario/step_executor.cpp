@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include "core/safe_text.hpp"
+#include "scenario/step_names.hpp"
 
 namespace hurdle {
 
@@ -135,8 +136,10 @@ void StepExecutor::run(const Step& written) {
       return;
     }
     case StepKind::kSshGet: {
-      fs::path local = step.local;
-      if (local.is_relative()) local = files_ / local;
+      // Checked again here: a captured value is only known now.
+      if (auto problem = report_file_problem(step.local))
+        throw StepFailed(step, "a file inside the scenario's report folder", *problem);
+      const fs::path local = files_ / step.local;
       fs::create_directories(local.parent_path());
       machine_.get(step.remote, local, timeout);
       return;
@@ -148,11 +151,16 @@ void StepExecutor::run(const Step& written) {
       machine_.reboot(step.hard);
       return;
     case StepKind::kSnapshotSave:
-      machine_.snapshot(step.text);
+    case StepKind::kSnapshotRestore: {
+      const bool saving = step.kind == StepKind::kSnapshotSave;
+      if (auto problem = snapshot_tag_problem(step.text, saving))
+        throw StepFailed(step, "a snapshot tag of the suite's own", *problem);
+      if (saving)
+        machine_.snapshot(step.text);
+      else
+        machine_.restore(step.text);
       return;
-    case StepKind::kSnapshotRestore:
-      machine_.restore(step.text);
-      return;
+    }
     case StepKind::kQmp: {
       const auto reply = machine_.qmp().execute(step.text, step.arguments, timeout);
       if (step.expect && !contains(reply, *step.expect))
@@ -165,6 +173,8 @@ void StepExecutor::run(const Step& written) {
       return;
     }
     case StepKind::kScreenshot:
+      if (auto problem = report_file_problem(step.text + ".png"))
+        throw StepFailed(step, "a file inside the scenario's report folder", *problem);
       machine_.screenshot(files_ / (step.text + ".png"));
       return;
   }

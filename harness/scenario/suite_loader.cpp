@@ -9,6 +9,7 @@
 #include "config/yaml_reader.hpp"
 #include "image/image_lock.hpp"
 #include "qemu/machine_profile.hpp"
+#include "scenario/step_names.hpp"
 
 namespace hurdle {
 
@@ -57,7 +58,23 @@ std::string keyword_list() {
 // are placeholders for captured ones; only the names matter for validation).
 struct Reader {
   fs::path file;
-  Variables known;
+  Variables known;                 // suite variables with their values; captured ones with ""
+  std::set<std::string> captured;  // the names whose values only come when a step runs
+
+  // `raw` with every variable whose value is known expanded, and each captured one (whose
+  // value only exists at run time) replaced by `placeholder`.
+  std::string expanded(const YAML::Node& node, const std::string& raw,
+                       const std::string& placeholder) const {
+    Variables values = known;
+    for (const auto& name : captured) values[name] = placeholder;
+    return expand_variables(raw, values, location_of(node, file));
+  }
+  // Whether `raw` uses a captured variable (its final value is unknown until the step runs).
+  bool uses_captured(const std::string& raw) const {
+    for (const auto& name : captured)
+      if (raw.find("${" + name + "}") != std::string::npos) return true;
+    return false;
+  }
 
   // Checks that every ${...} in the node's text is defined; returns the text unexpanded (the
   // runner expands it when the step runs, once captured values exist).
@@ -70,12 +87,11 @@ struct Reader {
   // A regex: variables checked, then compiled with placeholders; its named groups returned.
   std::string regex(const YAML::Node& node, std::vector<std::string>* captures) const {
     const std::string raw = text(node);
-    Variables placeholders = known;
-    for (auto& [name, value] : placeholders) value = "x";
-    const std::string expanded = expand_variables(raw, placeholders, location_of(node, file));
+    // Compiled as it will run: suite variables with their values (a value may hold regex
+    // syntax), captured ones with a placeholder.
     RE2::Options options;
     options.set_log_errors(false);
-    RE2 re(expanded, options);
+    RE2 re(expanded(node, raw, "x"), options);
     if (!re.ok()) fail_at(node, file, "invalid regular expression '" + raw + "': " + re.error());
     if (captures != nullptr) {
       for (const auto& [name, index] : re.NamedCapturingGroups()) captures->push_back(name);
@@ -198,31 +214,43 @@ Step read_step(const YAML::Node& item, Reader& r) {
       timeout();
       break;
     case StepKind::kSshPut:
-    case StepKind::kSshGet:
+    case StepKind::kSshGet: {
       if (!m)
         fail_at(is_empty ? item : value, r.file, "expected " + keyword + " as {local, remote}");
-      s.local = r.text(m->require("local"));
+      const YAML::Node local = m->require("local");
+      s.local = r.text(local);
       s.remote = r.text(m->require("remote"));
+      if (!r.uses_captured(s.local)) {
+        const std::string path = r.expanded(local, s.local, "");
+        if (s.kind == StepKind::kSshGet) {
+          if (auto problem = report_file_problem(path)) fail_at(local, r.file, *problem);
+        } else {
+          // The run would fail at this step otherwise, after the boot.
+          fs::path file = path;
+          if (file.is_relative()) file = fs::absolute(r.file).parent_path() / file;
+          std::error_code ec;
+          if (!fs::is_regular_file(file, ec))
+            fail_at(local, r.file, "no such file to put: " + file.string());
+        }
+      }
       timeout();
       break;
+    }
     case StepKind::kReboot:
       if (is_scalar) fail_at(value, r.file, "expected reboot as {} or {hard: true}");
       if (m && m->has("hard")) s.hard = as_bool(m->get("hard"), r.file);
       timeout();
       break;
     case StepKind::kSnapshotSave:
-    case StepKind::kSnapshotRestore:
-      s.text = r.text(need_scalar_or("tag"));
-      if (s.text.empty() ||
-          s.text.find_first_not_of(
-              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-${}:") !=
-              std::string::npos)
-        fail_at(is_scalar ? value : m->get("tag"), r.file,
-                "expected a snapshot tag of letters, digits, '_', '.' or '-'");
-      if (s.text == "pristine" && s.kind == StepKind::kSnapshotSave)
-        fail_at(is_scalar ? value : m->get("tag"), r.file,
-                "the tag 'pristine' is the runner's own; choose another");
+    case StepKind::kSnapshotRestore: {
+      const YAML::Node tag = need_scalar_or("tag");
+      s.text = r.text(tag);
+      // Checked as it will run; a captured value is checked again then.
+      if (auto problem = snapshot_tag_problem(r.expanded(tag, s.text, "captured"),
+                                              s.kind == StepKind::kSnapshotSave))
+        fail_at(tag, r.file, *problem);
       break;
+    }
     case StepKind::kQmp: {
       if (!m)
         fail_at(is_empty ? item : value, r.file, "expected qmp as {command, arguments, expect}");
@@ -240,12 +268,23 @@ Step read_step(const YAML::Node& item, Reader& r) {
       if (is_scalar) fail_at(value, r.file, "expected expect_panic as {} or {timeout}");
       timeout();
       break;
-    case StepKind::kScreenshot:
-      s.text = is_empty ? "screenshot" : r.text(need_scalar_or("name"));
+    case StepKind::kScreenshot: {
+      if (is_empty) {
+        s.text = "screenshot";
+        break;
+      }
+      const YAML::Node name = need_scalar_or("name");
+      s.text = r.text(name);
+      if (auto problem = report_file_problem(r.expanded(name, s.text, "captured") + ".png"))
+        fail_at(name, r.file, *problem);
       break;
+    }
   }
   if (m) m->finish();
-  for (const auto& name : s.captures) r.known[name] = "";
+  for (const auto& name : s.captures) {
+    r.known[name] = "";
+    r.captured.insert(name);
+  }
   return s;
 }
 
@@ -262,12 +301,6 @@ std::vector<Step> read_steps(const YAML::Node& node, const YAML::Node& owner, Re
 void reject_unknown_keys(MappingReader& m, std::initializer_list<const char*> keys) {
   for (const char* key : keys) (void)m.has(key);
   m.finish();
-}
-
-bool valid_test_name(const std::string& name) {
-  return !name.empty() && name.find_first_not_of(
-                              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
-                              std::string::npos;
 }
 
 // The caller's folders, HURDLE_PROFILE_PATH, then fixtures/machines in the suite's folder and
@@ -292,9 +325,8 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   Suite suite;
   suite.file = file;
   suite.name = m.string("suite", file.stem().string());
-  if (!valid_test_name(suite.name))
-    fail_at(m.has("suite") ? m.get("suite") : root, file,
-            "expected a suite name of letters, digits, '_' or '-', found '" + suite.name + "'");
+  if (auto problem = test_name_problem(suite.name, false))
+    fail_at(m.has("suite") ? m.get("suite") : root, file, *problem);
   Reader r{file, {}};
   if (const YAML::Node vars = m.get("variables"); vars && !vars.IsNull()) {
     if (!vars.IsMap()) fail_at(vars, file, "expected variables as a mapping of name: value");
@@ -327,7 +359,7 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   fs::path candidate = expanded;
   if (candidate.is_relative() &&
       (expanded.find('/') != std::string::npos || candidate.extension() == ".yaml"))
-    candidate = fs::absolute(file).parent_path() / candidate;
+    candidate = (fs::absolute(file).parent_path() / candidate).lexically_normal();
   try {
     suite.machine = find_machine_profile(candidate.is_absolute() ? candidate.string() : expanded,
                                          search_path(file, profile_path));
@@ -381,6 +413,7 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   if (!scenarios.IsSequence() || scenarios.size() == 0)
     fail_at(scenarios, file, "expected scenarios as a non-empty list");
   const Variables after_provision = r.known;
+  const std::set<std::string> captured_in_provision = r.captured;
   std::set<std::string> names;
   for (const auto& node : scenarios) {
     if (!node.IsMap()) fail_at(node, file, "expected a scenario: a mapping with name: and steps:");
@@ -390,9 +423,7 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
     sc.where = location_of(node, file);
     const YAML::Node name = sm.require("name");
     sc.name = as_string(name, file);
-    if (!valid_test_name(sc.name))
-      fail_at(name, file,
-              "expected a scenario name of letters, digits, '_' or '-', found '" + sc.name + "'");
+    if (auto problem = test_name_problem(sc.name, true)) fail_at(name, file, *problem);
     if (!names.insert(sc.name).second)
       fail_at(name, file, "a second scenario named '" + sc.name + "'");
     if (sm.has("tags")) sc.tags = as_string_list(sm.get("tags"), file);
@@ -411,6 +442,7 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
       sc.retries = static_cast<int>(n);
     }
     r.known = after_provision;  // a scenario sees the suite's and provisioning's variables
+    r.captured = captured_in_provision;
     sc.steps = read_steps(sm.get("steps"), node, r, "scenario '" + sc.name + "'");
     sm.finish();
     suite.scenarios.push_back(std::move(sc));

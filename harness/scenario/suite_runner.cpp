@@ -13,6 +13,7 @@
 #include "core/duration_text.hpp"
 #include "core/safe_text.hpp"
 #include "scenario/step_executor.hpp"
+#include "scenario/step_names.hpp"
 
 namespace hurdle {
 
@@ -21,9 +22,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* kPristine = "pristine";
+constexpr const char* kPristine = kPristineTag;
 
-std::string end_tag(std::size_t index) { return "end-" + std::to_string(index); }
+std::string end_tag(std::size_t index) { return end_state_tag(index); }
 
 std::string kind_of(const std::exception& e) {
   if (dynamic_cast<const StepFailed*>(&e)) return "StepFailed";
@@ -37,9 +38,11 @@ std::string kind_of(const std::exception& e) {
   return "Error";
 }
 
+// `d` times --timeout-scale, never beyond what a deadline (now + d) can hold.
 std::chrono::milliseconds scaled(std::chrono::milliseconds d, double scale) {
-  return std::chrono::milliseconds(
-      static_cast<std::int64_t>(static_cast<double>(d.count()) * scale));
+  constexpr double kLongest = 365.0 * 24 * 3600 * 1000;  // a year: far from the clock's limit
+  const double ms = std::min(static_cast<double>(d.count()) * scale, kLongest);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }
 
 // The machine's logs, as byte offsets, so that each scenario gets its own slice of them.

@@ -95,7 +95,7 @@ TEST_F(BadLock, EveryFieldIsChecked) {
   EXPECT_THAT(error(url + "    urll: x\n"), HasSubstr(":6:5: unknown key 'urll'"));
   EXPECT_THAT(error("  x:\n    archive: none\n"), HasSubstr("expected either url: or urls:"));
   EXPECT_THAT(error(url + "  x:\n    url: https://a.org/x-2.img\n"),
-              HasSubstr("a second image named x"));
+              HasSubstr(":6:3: the key 'x' is given twice in this mapping (first at line 4)"));
 }
 
 }  // namespace
