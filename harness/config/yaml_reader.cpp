@@ -266,6 +266,22 @@ std::uint64_t as_mebibytes(const YAML::Node& node, const std::filesystem::path& 
   fail_at(node, file, "expected a size such as 512M or 2G, found '" + s + "'");
 }
 
+std::uint64_t as_bytes(const YAML::Node& node, const std::filesystem::path& file) {
+  const std::string s = as_string(node, file);
+  double number = 0;
+  std::string unit;
+  if (split_number(s, number, unit)) {
+    double bytes = -1;
+    if (unit.empty() || unit == "M" || unit == "MiB") bytes = number * 1024 * 1024;
+    if (unit == "G" || unit == "GiB") bytes = number * 1024 * 1024 * 1024;
+    if (unit == "K" || unit == "KiB") bytes = number * 1024;
+    if (bytes > static_cast<double>(kMaxMebibytes) * 1024 * 1024)
+      fail_at(node, file, "expected a size of at most 1T, found '" + s + "'");
+    if (bytes >= 0) return static_cast<std::uint64_t>(bytes);
+  }
+  fail_at(node, file, "expected a size such as 64K, 512M or 2G, found '" + s + "'");
+}
+
 std::vector<std::string> as_string_list(const YAML::Node& node, const std::filesystem::path& file) {
   if (node.IsScalar()) return {node.Scalar()};
   if (!node.IsSequence()) fail_at(node, file, "expected a list of strings, found " + kind_of(node));

@@ -37,6 +37,8 @@ inline constexpr std::uint64_t kMaxMebibytes = 1024 * 1024;
 std::chrono::milliseconds as_duration(const YAML::Node& node, const std::filesystem::path& file);
 // "512M", "2G", "64K", or a plain number of MiB; returns MiB, at most kMaxMebibytes.
 std::uint64_t as_mebibytes(const YAML::Node& node, const std::filesystem::path& file);
+// The same sizes in bytes ("64K" is 65536); a plain number is MiB as well.
+std::uint64_t as_bytes(const YAML::Node& node, const std::filesystem::path& file);
 std::vector<std::string> as_string_list(const YAML::Node& node, const std::filesystem::path& file);
 
 // A mapping whose keys are all known. Ask for each key; finish() reports any key not asked for.

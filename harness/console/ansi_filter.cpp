@@ -15,35 +15,46 @@ constexpr std::array<bool, 256> kPlain = [] {
 
 }  // namespace
 
+AnsiFilter::State AnsiFilter::after_escape(unsigned char c) {
+  if (c == '[') return State::kCsi;  // ESC [ params final
+  if (c == ']' || c == 'P' || c == '_' || c == '^' || c == 'X')
+    return State::kString;  // OSC/DCS/APC/PM/SOS: until BEL or ESC '\'
+  if (c == '(' || c == ')' || c == '*' || c == '+' || c == '#' || c == '%')
+    return State::kCharset;  // one more byte follows
+  return State::kText;       // a two-byte sequence such as ESC c, ESC 7, ESC =
+}
+
 void AnsiFilter::feed(std::string_view raw, std::string& out) {
   // Writes straight into `out`, grown by the most that can come, and trimmed at the end.
   const std::size_t old_size = out.size();
   out.resize(old_size + raw.size());
   char* w = out.data() + old_size;
-  State state = state_;  // a local: stores through `w` (a char*) could alias a member
+  State state = state_;  // locals: stores through `w` (a char*) could alias members
+  std::uint32_t length = sequence_length_;
   for (const char ch : raw) {
     const auto c = static_cast<unsigned char>(ch);
-    if (state == State::kText && kPlain[c]) {  // the common case: plain text
-      *w++ = ch;
+    if (state == State::kText) {
+      if (kPlain[c]) {  // the common case: plain text
+        *w++ = ch;
+      } else if (c == 0x1b) {
+        state = State::kEscape;
+        length = 0;
+      }
+      // '\r', BEL, NUL, backspace and other C0 controls are dropped.
+      continue;
+    }
+    // Inside a sequence: a newline, CAN or SUB ends it (a newline is kept as text), and so
+    // does its length, so that a lost terminator cannot hide everything after it.
+    if (c == '\n' || c == 0x18 || c == 0x1a || ++length > kMaxSequence) {
+      state = State::kText;
+      if (c == '\n') *w++ = ch;
       continue;
     }
     switch (state) {
       case State::kText:
-        if (c == 0x1b) {
-          state = State::kEscape;
-        }
-        // '\r', BEL, NUL, backspace and other C0 controls are dropped.
-        break;
+        break;  // handled above
       case State::kEscape:
-        if (c == '[') {
-          state = State::kCsi;  // ESC [ params final
-        } else if (c == ']' || c == 'P' || c == '_' || c == '^' || c == 'X') {
-          state = State::kString;  // OSC/DCS/APC/PM/SOS: until BEL or ESC '\'
-        } else if (c == '(' || c == ')' || c == '*' || c == '+' || c == '#' || c == '%') {
-          state = State::kCharset;  // one more byte follows
-        } else {
-          state = State::kText;  // two-byte sequence such as ESC c, ESC 7, ESC =
-        }
+        state = after_escape(c);
         break;
       case State::kCsi:
         if (c >= 0x40 && c <= 0x7e) state = State::kText;  // final byte
@@ -56,7 +67,8 @@ void AnsiFilter::feed(std::string_view raw, std::string& out) {
         }
         break;
       case State::kStringEscape:
-        state = c == '\\' ? State::kText : State::kString;
+        // ESC \ ends the string; ESC and anything else ends it too and starts a new sequence.
+        state = c == '\\' ? State::kText : after_escape(c);
         break;
       case State::kCharset:
         state = State::kText;
@@ -64,6 +76,7 @@ void AnsiFilter::feed(std::string_view raw, std::string& out) {
     }
   }
   state_ = state;
+  sequence_length_ = length;
   out.resize(static_cast<std::size_t>(w - out.data()));
 }
 

@@ -436,8 +436,8 @@ void Machine::put(const std::filesystem::path& local, const std::string& remote,
 }
 
 void Machine::get(const std::string& remote, const std::filesystem::path& local,
-                  std::optional<std::chrono::milliseconds> timeout) {
-  ssh_client().get(remote, local, command_timeout(timeout));
+                  std::optional<std::chrono::milliseconds> timeout, std::uint64_t max_bytes) {
+  ssh_client().get(remote, local, command_timeout(timeout), max_bytes);
 }
 
 std::chrono::milliseconds Machine::snapshot(const std::string& tag) {

@@ -130,8 +130,11 @@ class Machine {
                                   std::optional<std::chrono::milliseconds> interval = std::nullopt);
   void put(const std::filesystem::path& local, const std::string& remote,
            std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // Fetches a file into `local` (never through a symlink there; without setuid, setgid or
+  // sticky bits); more than `max_bytes` is an error and leaves no file.
   void get(const std::string& remote, const std::filesystem::path& local,
-           std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+           std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+           std::uint64_t max_bytes = SshSession::kDefaultGetLimit);
 
   // Snapshots of the whole machine (RAM, devices, disks) in the per-run overlays.
   std::chrono::milliseconds snapshot(const std::string& tag);

@@ -344,8 +344,13 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
 }
 
 void check_machine_files(const MachineProfile& profile) {
+  std::optional<fs::path> image;  // as the profile's paths are resolved
+  if (profile.prepared_image) {
+    const fs::path& disk = profile.prepared_image->disk;
+    image = disk.is_absolute() ? disk : (profile.source.parent_path() / disk).lexically_normal();
+  }
   for (const auto& f : profile.files) {
-    if (profile.prepared_image && f.path == profile.prepared_image->disk) continue;
+    if (image && f.path == *image) continue;
     std::error_code ec;
     const auto status = fs::status(f.path, ec);
     if (ec || !fs::exists(status))

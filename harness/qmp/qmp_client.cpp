@@ -9,6 +9,7 @@
 
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
+#include "core/line_buffer.hpp"
 #include "core/unix_socket.hpp"
 
 namespace hurdle {
@@ -55,7 +56,9 @@ void QmpClient::log(const char* direction, const std::string& text) {
 }
 
 void QmpClient::read_loop() {
-  std::string pending;
+  // QMP replies are JSON lines; none is anywhere near 64 MiB (a query-block of many disks is
+  // kilobytes). A longer one is dropped, with a note in qmp.log.
+  LineBuffer lines(64 * 1024 * 1024);
   char buf[65536];
   for (;;) {
     const int ready = wait_readable(socket_.get(), stop_event_.get(),
@@ -64,14 +67,15 @@ void QmpClient::read_loop() {
     const ssize_t n = ::recv(socket_.get(), buf, sizeof(buf), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    pending.append(buf, static_cast<std::size_t>(n));
-    std::size_t nl;
-    while ((nl = pending.find('\n')) != std::string::npos) {
-      std::string line = pending.substr(0, nl);
-      pending.erase(0, nl + 1);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) handle_line(line);
-    }
+    lines.feed(
+        std::string_view(buf, static_cast<std::size_t>(n)),
+        [this](std::string_view line) {
+          if (!line.empty()) handle_line(std::string(line));
+        },
+        [this](std::size_t length) {
+          log("<-",
+              "(a line of " + std::to_string(length) + " bytes, too long to be QMP: dropped)");
+        });
   }
   log("--", "connection closed");
   std::lock_guard lock(mutex_);

@@ -141,7 +141,8 @@ void StepExecutor::run(const Step& written) {
         throw StepFailed(step, "a file inside the scenario's report folder", *problem);
       const fs::path local = files_ / step.local;
       fs::create_directories(local.parent_path());
-      machine_.get(step.remote, local, timeout);
+      machine_.get(step.remote, local, timeout,
+                   step.max_bytes.value_or(SshSession::kDefaultGetLimit));
       return;
     }
     case StepKind::kWaitUntil:

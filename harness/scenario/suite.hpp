@@ -46,6 +46,7 @@ struct Step {
   std::optional<std::chrono::milliseconds> timeout;
   // wait_until: the pause between tries; unset, it grows from 0.2 s to 2 s.
   std::optional<std::chrono::milliseconds> interval;
+  std::optional<std::uint64_t> max_bytes;  // ssh.get: max_size, the most it may fetch
   bool hard = false;
   nlohmann::json arguments = nlohmann::json::object();  // qmp
   std::optional<nlohmann::json> expect;                 // qmp: a subset the reply must contain

@@ -220,6 +220,8 @@ Step read_step(const YAML::Node& item, Reader& r) {
       const YAML::Node local = m->require("local");
       s.local = r.text(local);
       s.remote = r.text(m->require("remote"));
+      if (s.kind == StepKind::kSshGet && m->has("max_size"))
+        s.max_bytes = as_bytes(m->get("max_size"), r.file);
       if (!r.uses_captured(s.local)) {
         const std::string path = r.expanded(local, s.local, "");
         if (s.kind == StepKind::kSshGet) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "core/error.hpp"
@@ -13,8 +14,10 @@ struct CommandResult {
   std::string command;
   int exit_status = -1;  // -1 when the command was killed by a signal (see `signal`)
   std::string signal;    // e.g. "KILL" when the command died of a signal
-  std::string out;
+  std::string out;       // at most 8 MiB: its head and tail, and a line counting the rest
   std::string err;
+  std::uint64_t out_bytes = 0;  // what the command really wrote
+  std::uint64_t err_bytes = 0;
   std::chrono::milliseconds elapsed{0};
 
   [[nodiscard]] bool ok() const { return exit_status == 0; }

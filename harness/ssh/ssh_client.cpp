@@ -120,10 +120,10 @@ void SshClient::put(const std::filesystem::path& local, const std::string& remot
 }
 
 void SshClient::get(const std::string& remote, const std::filesystem::path& local,
-                    std::chrono::milliseconds timeout) {
+                    std::chrono::milliseconds timeout, std::uint64_t max_bytes) {
   const auto deadline = Clock::now() + timeout;
   session_within(deadline)->get(remote, local,
-                                std::max(left(deadline), std::chrono::milliseconds(1)));
+                                std::max(left(deadline), std::chrono::milliseconds(1)), max_bytes);
 }
 
 }  // namespace hurdle

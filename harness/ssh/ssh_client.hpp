@@ -54,7 +54,8 @@ class SshClient {
   void put(const std::filesystem::path& local, const std::string& remote,
            std::chrono::milliseconds timeout);
   void get(const std::string& remote, const std::filesystem::path& local,
-           std::chrono::milliseconds timeout);
+           std::chrono::milliseconds timeout,
+           std::uint64_t max_bytes = SshSession::kDefaultGetLimit);
 
   // Drops the session (the guest was restored or rebooted); the next call reconnects.
   void disconnect(const std::string& why);

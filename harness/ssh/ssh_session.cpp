@@ -13,6 +13,7 @@
 
 #include "core/duration_text.hpp"
 #include "core/unique_fd.hpp"
+#include "ssh/bounded_output.hpp"
 #include "ssh/shell_quote.hpp"
 
 namespace hurdle {
@@ -55,10 +56,18 @@ std::string temporary_name(const std::string& remote) {
 
 // One exec channel's state, filled by libssh's callbacks during ssh_event_dopoll.
 struct SshSession::Channel {
-  std::string out;
-  std::string err;
+  explicit Channel(const Exchange& how)
+      : out(how.output_limit),
+        err(how.output_limit),
+        download_fd(how.download_fd),
+        download_limit(how.download_limit) {}
+
+  BoundedOutput out;
+  BoundedOutput err;
   int download_fd = -1;  // stdout goes to this file instead of `out`
+  std::uint64_t download_limit;
   std::uint64_t downloaded = 0;
+  bool over_limit = false;  // the download outgrew its limit: the command is stopped
   std::string write_error;
   bool eof = false;
   bool closed = false;
@@ -72,7 +81,8 @@ struct SshSession::Channel {
     if (is_stderr != 0) {
       c->err.append(bytes, len);
     } else if (c->download_fd >= 0) {
-      for (uint32_t done = 0; done < len && c->write_error.empty();) {
+      c->over_limit = c->over_limit || c->downloaded + len > c->download_limit;
+      for (uint32_t done = 0; done < len && c->write_error.empty() && !c->over_limit;) {
         const ssize_t n = ::write(c->download_fd, bytes + done, len - done);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) c->write_error = std::string("cannot write the file: ") + std::strerror(errno);
@@ -177,18 +187,15 @@ void SshSession::fail(const std::string& what) {
 CommandResult SshSession::run(const std::string& command, std::chrono::milliseconds timeout,
                               std::chrono::milliseconds stated) {
   std::lock_guard lock(mutex_);
-  return exchange(command, timeout, stated, nullptr, -1, nullptr);
+  return exchange(command, {timeout, stated});
 }
 
-CommandResult SshSession::exchange(const std::string& command, std::chrono::milliseconds timeout,
-                                   std::chrono::milliseconds stated,
-                                   const std::filesystem::path* upload, int download_fd,
-                                   std::uint64_t* downloaded) {
+CommandResult SshSession::exchange(const std::string& command, const Exchange& how) {
   if (!usable_) fail("the session is no longer usable");
   const auto start = Clock::now();
-  const auto deadline = start + timeout;
-  Channel state;
-  state.download_fd = download_fd;
+  const auto deadline = start + how.timeout;
+  const auto* upload = how.upload;
+  Channel state(how);
 
   ssh_channel channel = ssh_channel_new(session_.get());
   if (channel == nullptr) fail("cannot create a channel for `" + command + "`");
@@ -241,25 +248,33 @@ CommandResult SshSession::exchange(const std::string& command, std::chrono::mill
     ssh_channel_send_eof(channel);
   }
 
-  while (!state.finished() && Clock::now() < deadline) {
+  while (!state.finished() && !state.over_limit && Clock::now() < deadline) {
     if (ssh_event_dopoll(event, poll_ms(deadline)) == SSH_ERROR)
       fail("the connection broke while running `" + command + "`");
   }
   CommandResult result;
   result.command = command;
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-  result.out = std::move(state.out);
-  result.err = std::move(state.err);
+  result.out = state.out.text();
+  result.err = state.err.text();
+  result.out_bytes = state.download_fd >= 0 ? state.downloaded : state.out.total();
+  result.err_bytes = state.err.total();
   result.signal = state.signal;
   result.exit_status = state.status.value_or(-1);
-  if (downloaded != nullptr) *downloaded = state.downloaded;
+  if (state.over_limit) {
+    ssh_channel_request_send_signal(channel, "KILL");
+    result.signal = "KILL (over the size limit)";
+    log_.command(result);
+    throw SshError(machine_ + ": `" + command + "` sent more than " +
+                   std::to_string(how.download_limit) + " bytes, the limit; it was stopped");
+  }
   if (!state.finished()) {
     // Stop the command (dropbear and OpenSSH honour "signal"), then let the channel go.
     ssh_channel_request_send_signal(channel, "KILL");
     result.signal = "KILL (time-out)";
     log_.command(result);
     throw TimeoutError(machine_ + ": `" + command + "` did not finish within " +
-                       seconds_text(stated.count() > 0 ? stated : timeout) +
+                       seconds_text(how.stated.count() > 0 ? how.stated : how.timeout) +
                        "; it was sent SIGKILL and its channel closed" +
                        "\nstdout so far: " + result.out.substr(0, 2048) +
                        "\nstderr so far: " + result.err.substr(0, 2048));
@@ -285,7 +300,9 @@ void SshSession::put(const std::filesystem::path& local, const std::string& remo
                               " && mv -f " + tmp + " " + shell_quote(remote) + " || { rm -f " +
                               tmp + "; exit 1; }";
   std::lock_guard lock(mutex_);
-  const auto result = exchange(command, timeout, timeout, &local, -1, nullptr);
+  Exchange how{timeout, timeout};
+  how.upload = &local;
+  const auto result = exchange(command, how);
   if (!result.ok())
     throw SshError(machine_ + ": put " + local.string() + " -> " + remote +
                    " failed: " + result.describe());
@@ -294,40 +311,46 @@ void SshSession::put(const std::filesystem::path& local, const std::string& remo
 }
 
 void SshSession::get(const std::string& remote, const std::filesystem::path& local,
-                     std::chrono::milliseconds timeout) {
+                     std::chrono::milliseconds timeout, std::uint64_t max_bytes) {
   std::lock_guard lock(mutex_);
   const auto start = Clock::now();
   // The mode first (one line), then the bytes.
-  const auto mode =
-      exchange("stat -L -c %a " + shell_quote(remote), timeout, timeout, nullptr, -1, nullptr);
+  const auto mode = exchange("stat -L -c %a " + shell_quote(remote), {timeout, timeout});
   if (!mode.ok())
     throw SshError(machine_ + ": get " + remote + ": cannot stat it: " + mode.describe());
-  const auto tmp = local.string() + ".hurdle-partial";
-  std::uint64_t bytes = 0;
+  // The guest says the mode: read as octal digits only, and without setuid, setgid or sticky.
+  mode_t bits = 0600;
+  const std::string digits = mode.out.substr(0, mode.out.find('\n'));
+  if (!digits.empty() && digits.size() <= 4 &&
+      digits.find_first_not_of("01234567") == std::string::npos)
+    bits = static_cast<mode_t>(std::stoul(digits, nullptr, 8) & 0777);
+  // A name no one can guess, created here (O_EXCL: never through a symlink), then renamed
+  // over `local` (a rename replaces a symlink there, it does not follow it).
+  std::string tmp = (local.parent_path() / ".hurdle-get-XXXXXX").string();
+  UniqueFd out(::mkostemp(tmp.data(), O_CLOEXEC));
+  if (!out.valid())
+    throw SshError(machine_ + ": get: cannot create a file in " + local.parent_path().string() +
+                   ": " + std::strerror(errno));
   CommandResult result;
-  {
-    UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!out.valid()) throw SshError(machine_ + ": get: cannot write " + tmp);
-    try {
-      result = exchange(
-          "dd if=" + shell_quote(remote) + " bs=65536",
-          timeout - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start),
-          timeout, nullptr, out.get(), &bytes);
-    } catch (...) {
-      std::filesystem::remove(tmp);
-      throw;
-    }
+  try {
+    Exchange how{
+        timeout - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start),
+        timeout};
+    how.download_fd = out.get();
+    how.download_limit = max_bytes;
+    result = exchange("dd if=" + shell_quote(remote) + " bs=65536", how);
+    if (!result.ok())
+      throw SshError(machine_ + ": get " + remote + " failed: " + result.describe());
+    if (::fchmod(out.get(), bits) != 0 || ::close(out.release()) != 0)
+      throw SshError(machine_ + ": get: cannot finish " + tmp + ": " + std::strerror(errno));
+    std::filesystem::rename(tmp, local);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw;
   }
-  if (!result.ok()) {
-    std::filesystem::remove(tmp);
-    throw SshError(machine_ + ": get " + remote + " failed: " + result.describe());
-  }
-  const auto bits = static_cast<mode_t>(std::stoul(mode.out, nullptr, 8) & 07777);
-  ::chmod(tmp.c_str(), bits);
-  std::filesystem::rename(tmp, local);
-  log_.line("get " + remote + " -> " + local.string() + ": " + std::to_string(bytes) +
-            " bytes, mode " + mode.out.substr(0, mode.out.find('\n')) + ", " +
-            seconds_text(Clock::now() - start));
+  log_.line("get " + remote + " -> " + local.string() + ": " + std::to_string(result.out_bytes) +
+            " bytes, mode " + digits + ", " + seconds_text(Clock::now() - start));
 }
 
 }  // namespace hurdle

@@ -60,8 +60,11 @@ class SshSession {
   // to a temporary name first and renamed, so a failed put leaves no half file.
   void put(const std::filesystem::path& local, const std::string& remote,
            std::chrono::milliseconds timeout);
+  // More than `max_bytes` stops the transfer with an error and leaves no file.
   void get(const std::string& remote, const std::filesystem::path& local,
-           std::chrono::milliseconds timeout);
+           std::chrono::milliseconds timeout, std::uint64_t max_bytes = kDefaultGetLimit);
+
+  static constexpr std::uint64_t kDefaultGetLimit = 1ull << 30;  // 1 GiB
 
   // False once the connection has failed; SshClient then opens a new session.
   [[nodiscard]] bool usable() const { return usable_; }
@@ -69,9 +72,16 @@ class SshSession {
 
  private:
   struct Channel;
-  CommandResult exchange(const std::string& command, std::chrono::milliseconds timeout,
-                         std::chrono::milliseconds stated, const std::filesystem::path* upload,
-                         int download_fd, std::uint64_t* downloaded);
+  // What one command exchanges besides its text and its output.
+  struct Exchange {
+    std::chrono::milliseconds timeout;
+    std::chrono::milliseconds stated;               // the time-out named in errors
+    const std::filesystem::path* upload = nullptr;  // sent to the command's stdin
+    int download_fd = -1;                           // its stdout goes here, not to `out`
+    std::uint64_t download_limit = UINT64_MAX;      // more than this stops the command
+    std::size_t output_limit = 8 * 1024 * 1024;     // stdout and stderr kept, each
+  };
+  CommandResult exchange(const std::string& command, const Exchange& how);
   [[noreturn]] void fail(const std::string& what);
 
   std::string machine_;

@@ -307,16 +307,19 @@ TEST(HurdleRun, HostileGuestOutputLeavesValidCompleteReports) {
   EXPECT_EQ(xmllint_status(run.junit), 0) << "JUnit rejected by xmllint";
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_file(run.junit.c_str())) << run.out;
-  EXPECT_EQ(doc.child("testsuites").attribute("tests").as_int(), 6);
-  EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 4);
+  EXPECT_EQ(doc.child("testsuites").attribute("tests").as_int(), 8);
+  EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 5);
   EXPECT_EQ(doc.child("testsuites").attribute("errors").as_int(), 1);
   const auto coloured = testcase(doc, "hostile-output", "coloured-failure").child("failure");
   ASSERT_TRUE(coloured) << run.out;
   EXPECT_THAT(
       coloured.attribute("message").value(),
       HasSubstr("got \"\u241b[1;31merror:\u241b[0m bad\u2401\u2400nul\ufffd\ufffd\u240d\\n\""));
-  for (const char* name : {"exit-status-with-junk", "multibyte-cut", "console-junk-timeout"})
+  for (const char* name :
+       {"exit-status-with-junk", "multibyte-cut", "console-junk-timeout", "endless-output"})
     EXPECT_TRUE(testcase(doc, "hostile-output", name).child("failure")) << name;
+  // An escape string with no end no longer hides what the console prints after it.
+  EXPECT_FALSE(testcase(doc, "hostile-output", "console-after-unterminated-osc").child("failure"));
   // The excerpt of 1024 bytes of "日本..." starts on a character, not in the middle of one.
   EXPECT_THAT(testcase(doc, "hostile-output", "multibyte-cut")
                   .child("failure")
@@ -328,10 +331,10 @@ TEST(HurdleRun, HostileGuestOutputLeavesValidCompleteReports) {
   const fs::path run_dir = *fs::directory_iterator(run.reports);
   const auto summary = nlohmann::json::parse(std::ifstream(run_dir / "summary.json"));
   EXPECT_EQ(summary["exit_status"], 3);
-  EXPECT_EQ(summary["totals"]["scenarios"], 6);
-  EXPECT_EQ(summary["totals"]["failed"], 4);
+  EXPECT_EQ(summary["totals"]["scenarios"], 8);
+  EXPECT_EQ(summary["totals"]["failed"], 5);
   EXPECT_EQ(summary["totals"]["error"], 1);
-  EXPECT_EQ(summary["totals"]["passed"], 1);
+  EXPECT_EQ(summary["totals"]["passed"], 2);
   for (const char* name : {"coloured-failure", "exit-status-with-junk", "multibyte-cut"}) {
     const fs::path steps = run_dir / "hostile-output" / name / "steps.json";
     const auto parsed = nlohmann::json::parse(std::ifstream(steps), nullptr, false);

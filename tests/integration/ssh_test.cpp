@@ -1,5 +1,6 @@
 // The SSH side of Machine against the linux-mini guest's real dropbear, under TCG: commands,
 // exit statuses, time-outs, file transfer, host-key pinning, ssh.log, and the ephemeral key.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@ using test::machine_options;
 using test::read_file;
 using test::sha256_of;
 using test::write_random_file;
+using ::testing::HasSubstr;
 
 // One booted linux-mini for the tests of this suite (a boot costs ~3 s under TCG), started by
 // the first test that runs; its logs are named after that test, so that CTest's one process per
@@ -112,11 +114,67 @@ TEST_F(SshTest, PutAndGetRoundTripWithModesAndChecksums) {
   }
 }
 
+// Every file in `dir` whose name starts with `prefix`.
+std::vector<fs::path> files_starting_with(const fs::path& dir, const std::string& prefix) {
+  std::vector<fs::path> found;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) found.push_back(entry.path());
+  return found;
+}
+
 TEST_F(SshTest, GetOfAMissingFileFailsAndLeavesNothing) {
-  const fs::path local = vm_->log_dir() / "missing-copy";
-  EXPECT_THROW(vm_->get("/no/such/file", local), SshError);
-  EXPECT_FALSE(fs::exists(local));
-  EXPECT_FALSE(fs::exists(local.string() + ".hurdle-partial"));
+  const fs::path dir = vm_->log_dir() / "missing";
+  fs::create_directories(dir);
+  EXPECT_THROW(vm_->get("/no/such/file", dir / "copy"), SshError);
+  EXPECT_FALSE(fs::exists(dir / "copy"));
+  EXPECT_TRUE(files_starting_with(dir, ".hurdle-get-").empty());
+}
+
+// /dev/zero cannot fill the host's disk: past the limit the transfer stops, with an error that
+// names the limit, and no file (not even a partial one) is left.
+TEST_F(SshTest, GetStopsAtItsSizeLimitAndLeavesNothing) {
+  const fs::path dir = vm_->log_dir() / "limit";
+  fs::create_directories(dir);
+  try {
+    vm_->get("/dev/zero", dir / "zeros", std::chrono::seconds(60), 1 << 20);
+    FAIL() << "expected an error";
+  } catch (const SshError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("more than 1048576 bytes, the limit"));
+  }
+  EXPECT_FALSE(fs::exists(dir / "zeros"));
+  EXPECT_TRUE(files_starting_with(dir, ".hurdle-get-").empty());
+  EXPECT_EQ(vm_->succeed("echo still here"), "still here\n");  // the session is usable
+}
+
+// What the guest says about a file cannot reach beyond its folder: a symlink where the file is
+// to go is replaced, not followed, and setuid, setgid and sticky bits are not kept.
+TEST_F(SshTest, GetNeverFollowsASymlinkAndDropsSetuidBits) {
+  const fs::path dir = vm_->log_dir() / "hostile-get";
+  fs::create_directories(dir);
+  const fs::path victim = vm_->log_dir() / "victim.txt";
+  std::ofstream(victim) << "untouched\n";
+  fs::remove(dir / "copy");
+  fs::create_symlink(victim, dir / "copy");
+  vm_->succeed("echo from-guest > /tmp/suid && chmod 6755 /tmp/suid");
+  vm_->get("/tmp/suid", dir / "copy");
+  EXPECT_FALSE(fs::is_symlink(dir / "copy"));
+  EXPECT_EQ(test::read_file(victim), "untouched\n");
+  EXPECT_EQ(test::read_file(dir / "copy"), "from-guest\n");
+  EXPECT_EQ(fs::status(dir / "copy").permissions() & fs::perms::mask,
+            fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                fs::perms::others_read | fs::perms::others_exec);
+}
+
+// Output is kept within 8 MiB a stream (its head and its tail), however much the command
+// writes; the number of bytes it wrote is still known.
+TEST_F(SshTest, CommandOutputIsBoundedButCounted) {
+  const CommandResult r =
+      vm_->run("head -c 20000000 /dev/zero; echo end", std::chrono::seconds(120));
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_EQ(r.out_bytes, 20000004u);
+  EXPECT_LT(r.out.size(), 8u * 1024 * 1024 + 100);
+  EXPECT_THAT(r.out, HasSubstr("bytes not kept ...]"));
+  EXPECT_EQ(r.out.substr(r.out.size() - 4), "end\n");
 }
 
 TEST_F(SshTest, SshLogHasEveryCommandItsStatusAndOutputEnds) {

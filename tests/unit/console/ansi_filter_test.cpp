@@ -32,6 +32,22 @@ TEST(AnsiFilter, OscTitlesCharsetsAndControls) {
   EXPECT_EQ(filter({std::string_view("a\0b\x07\x08\tc", 7)}), "ab\tc");
 }
 
+// A stray `ESC ]` whose terminator never comes used to swallow all later output, so that no
+// prompt ever matched again: a sequence ends at a newline, CAN/SUB, a new ESC, or its limit.
+TEST(AnsiFilter, AnUnterminatedEscapeStringCannotHideLaterOutput) {
+  EXPECT_EQ(filter({"\x1b]0;never ends\nlogin: "}), "\nlogin: ");
+  EXPECT_EQ(filter({"\x1b]0;never ends", "\x1b[31mred"}), "red");
+  EXPECT_EQ(filter({"\x1bPdcs\x18"
+                    "after"}),
+            "after");
+  const std::string long_title(AnsiFilter::kMaxSequence + 10, 'x');
+  // ESC ] 0 ; and 509 x make 512 bytes after the ESC: the 513th byte ends the sequence.
+  EXPECT_EQ(filter({"\x1b]0;" + long_title + "\x07"}), std::string(12, 'x'));
+  // A control sequence that never ends is bounded too.
+  EXPECT_EQ(filter({"\x1b[" + std::string(600, '1') + "login: "}),
+            std::string(88, '1') + "login: ");
+}
+
 TEST(AnsiFilter, KeepsUtf8) { EXPECT_EQ(filter({"gr\xc3\xbc\xc3\x9f"}), "gr\xc3\xbc\xc3\x9f"); }
 
 }  // namespace
