@@ -22,6 +22,7 @@
 #include "cli/image_command.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
+#include "core/secret_mask.hpp"
 #include "core/version.hpp"
 #include "core/wall_clock.hpp"
 #include "machine/image_resolver.hpp"
@@ -37,8 +38,11 @@ namespace {
 constexpr int kBadInput = 2;
 constexpr int kInfrastructure = 3;
 
-// Every message for the terminal goes through safe_text: errors quote guest output.
-void print_error(const std::string& text) { std::cerr << hurdle::safe_text(text) << "\n"; }
+// Every message for the terminal goes through safe_text (errors quote guest output), and
+// through the suites' secrets once they are known.
+void print_error(const std::string& text, const hurdle::SecretMask& secrets = {}) {
+  std::cerr << hurdle::safe_text(secrets.masked(text)) << "\n";
+}
 
 // What `run` and `validate` share about images.
 struct ImageArguments {
@@ -151,6 +155,9 @@ int run(const RunArguments& a, const char* program) {
     print_error(e.what());
     return kBadInput;
   }
+  hurdle::SecretMask secrets;
+  for (const auto& suite : suites)
+    for (const auto& secret : suite.secrets) secrets.add(secret);
   hurdle::RunOptions options;
   options.report_dir = std::filesystem::path(a.report_dir) / run_name();
   options.timeout_scale = a.timeout_scale;
@@ -216,7 +223,7 @@ int run(const RunArguments& a, const char* program) {
   bool infrastructure = false;
   for (const auto& r : runners) {
     if (r->infrastructure_error()) {
-      print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error());
+      print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error(), secrets);
       infrastructure = true;
     }
   }
@@ -234,13 +241,13 @@ int run(const RunArguments& a, const char* program) {
     exit_status = kInfrastructure;
   }
   if (const auto error = recorder.write_error()) {
-    print_error("hurdle: the JUnit report could not be written: " + *error);
+    print_error("hurdle: the JUnit report could not be written: " + *error, secrets);
     exit_status = kInfrastructure;
   }
   try {
     hurdle::write_summary_json(recorder.report(), exit_status, options.report_dir / "summary.json");
   } catch (const std::exception& e) {
-    print_error(std::string("hurdle: summary.json could not be written: ") + e.what());
+    print_error(std::string("hurdle: summary.json could not be written: ") + e.what(), secrets);
     exit_status = kInfrastructure;
   }
   return exit_status;

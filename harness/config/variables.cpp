@@ -27,7 +27,14 @@ std::string expand_variables(std::string_view text, const Variables& variables,
       throw ConfigError(where, "unterminated '${' in '" + std::string(text) + "'; expected '}'");
     }
     const std::string name(text.substr(i + 2, close - i - 2));
-    if (name.rfind("env:", 0) == 0) {
+    if (name.rfind("secret:", 0) == 0) {
+      const std::string var = name.substr(7);
+      const char* value = std::getenv(var.c_str());
+      if (value == nullptr || *value == '\0')
+        throw ConfigError(where, "the environment variable " + var + " is not set (used as ${" +
+                                     name + "}); a secret has no default: set it");
+      out += value;
+    } else if (name.rfind("env:", 0) == 0) {
       std::string var = name.substr(4);
       std::string fallback;
       bool has_fallback = false;
@@ -56,6 +63,19 @@ std::string expand_variables(std::string_view text, const Variables& variables,
     i = close;
   }
   return out;
+}
+
+std::vector<std::string> secret_values_in(std::string_view text) {
+  std::vector<std::string> values;
+  for (std::size_t at = text.find("${secret:"); at != std::string_view::npos;
+       at = text.find("${secret:", at + 1)) {
+    const std::size_t close = text.find('}', at);
+    if (close == std::string_view::npos) break;
+    const std::string var(text.substr(at + 9, close - at - 9));
+    if (const char* value = std::getenv(var.c_str()); value != nullptr && *value != '\0')
+      values.emplace_back(value);
+  }
+  return values;
 }
 
 }  // namespace hurdle

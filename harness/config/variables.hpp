@@ -1,10 +1,13 @@
 // ${...} expansion in input files: ${name} from a caller-given table, ${env:NAME} and
-// ${env:NAME:-fallback} from the environment. Unknown names are errors at the given location.
+// ${env:NAME:-fallback} from the environment, ${secret:NAME} from the environment too, as a
+// value that must never be written (see secret_values_in). Unknown names are errors at the
+// given location.
 #pragma once
 
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -15,5 +18,8 @@ using Variables = std::map<std::string, std::string>;
 // Expands every ${...} in `text`. `$$` stands for a literal `$`.
 std::string expand_variables(std::string_view text, const Variables& variables,
                              const SourceLocation& where);
+
+// The values of the ${secret:NAME} in `text` that are set (for masking them everywhere).
+std::vector<std::string> secret_values_in(std::string_view text);
 
 }  // namespace hurdle

@@ -12,11 +12,15 @@ namespace hurdle {
 
 namespace {
 
-std::string kind_of(const YAML::Node& node) {
+// What a node is, for "expected X, found Y". A scalar is quoted only where a value is expected
+// (`quote`): a whole file that is not YAML's mapping (a key file, a .env given by mistake) must
+// not have its contents copied into the message.
+std::string kind_of(const YAML::Node& node, bool quote = true) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
       return "nothing";
     case YAML::NodeType::Scalar:
+      if (!quote) return "a text of " + std::to_string(node.Scalar().size()) + " characters";
       return "'" + node.Scalar() + "'";
     case YAML::NodeType::Sequence:
       return "a list";
@@ -293,7 +297,7 @@ std::vector<std::string> as_string_list(const YAML::Node& node, const std::files
 MappingReader::MappingReader(const YAML::Node& node, std::filesystem::path file, std::string what)
     : node_(node), file_(std::move(file)), what_(std::move(what)) {
   if (!node_.IsMap())
-    fail_at(node_, file_, "expected " + what_ + " (a mapping), found " + kind_of(node_));
+    fail_at(node_, file_, "expected " + what_ + " (a mapping), found " + kind_of(node_, false));
 }
 
 bool MappingReader::has(const std::string& key) {

@@ -13,9 +13,10 @@ namespace {
 // Context kept before the unconsumed text, for tail() and for straddling watcher matches.
 constexpr std::size_t kKeepBehind = 64 * 1024;
 
-std::unique_ptr<RE2> compile(const std::string& pattern) {
+std::unique_ptr<RE2> compile(const std::string& pattern, bool within_a_line = false) {
   RE2::Options options;
   options.set_log_errors(false);
+  options.set_never_nl(within_a_line);
   options.set_max_mem(64 << 20);
   auto re = std::make_unique<RE2>(pattern, options);
   if (!re->ok()) {
@@ -57,14 +58,23 @@ void ExpectBuffer::append(std::string_view text) {
 }
 
 void ExpectBuffer::run_watchers() {
-  if (hit_) return;  // the first hit stands until cleared
+  if (hit_ || watchers_.empty()) return;  // the first hit stands until cleared
   // Watchers see the whole stream, consumed or not; the context starts kKeepBehind back at most.
   const std::string_view all = text_;
+  if (watcher_set_) {
+    // The common case, no watcher matches, costs one pass over the new text whatever the
+    // number of watchers; the set's window is the widest any watcher's can be.
+    const std::uint64_t start = watch_window_start(set_scanned_until_);
+    set_scanned_until_ = end_offset();
+    if (!watcher_set_->Match(all.substr(static_cast<std::size_t>(start - base_)), nullptr)) {
+      for (auto& w : watchers_) w.scanned_until = end_offset();
+      return;
+    }
+  }
+  // A watcher may match: each one finds where, from its own position, with the text before it
+  // as context (the set saw the window alone, so it may say yes where none matches).
   for (auto& w : watchers_) {
-    const std::uint64_t start =
-        std::max<std::uint64_t>(base_, w.scanned_until > limits_.max_match_length
-                                           ? w.scanned_until - limits_.max_match_length
-                                           : 0);
+    const std::uint64_t start = watch_window_start(w.scanned_until);
     w.scanned_until = end_offset();
     re2::StringPiece match;
     if (!w.regex->Match(all, static_cast<std::size_t>(start - base_), all.size(), RE2::UNANCHORED,
@@ -81,6 +91,18 @@ void ExpectBuffer::run_watchers() {
     hit_line_until_ = end_offset();
     return;
   }
+}
+
+std::uint64_t ExpectBuffer::watch_window_start(std::uint64_t scanned_until) const {
+  // A watcher matches within one line: the text to look at again is the line that was still
+  // open where the last look ended (at most max_match_length of it), not a whole window.
+  const std::uint64_t floor = std::max<std::uint64_t>(
+      std::max(base_, watch_from_),
+      scanned_until > limits_.max_match_length ? scanned_until - limits_.max_match_length : 0);
+  if (scanned_until <= floor) return floor;
+  const std::size_t nl = text_.rfind('\n', static_cast<std::size_t>(scanned_until - base_ - 1));
+  if (nl == std::string::npos || base_ + nl + 1 < floor) return floor;
+  return base_ + nl + 1;
 }
 
 void ExpectBuffer::extend_hit_line() {
@@ -131,7 +153,31 @@ std::optional<ExpectMatch> ExpectBuffer::search(ExpectScan& scan) {
 }
 
 void ExpectBuffer::add_watcher(const std::string& name, const std::string& pattern) {
-  watchers_.push_back(Watcher{name, compile(pattern), end_offset()});
+  watchers_.push_back(Watcher{name, compile(pattern, true), end_offset()});
+  rebuild_watcher_set();
+}
+
+void ExpectBuffer::clear_watcher_hit() {
+  if (hit_) watch_from_ = std::max(watch_from_, hit_->offset + 1);
+  hit_.reset();
+}
+
+void ExpectBuffer::rebuild_watcher_set() {
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(64 << 20);
+  options.set_never_nl(true);
+  auto set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+  for (const auto& w : watchers_) {
+    if (set->Add(w.regex->pattern(), nullptr) < 0) {
+      set.reset();  // each watcher alone still works
+      break;
+    }
+  }
+  if (set && !set->Compile()) set.reset();
+  watcher_set_ = std::move(set);
+  // Text before the newest watcher was added was seen by the others alone: the set starts now.
+  set_scanned_until_ = end_offset();
 }
 
 void ExpectBuffer::discard_unconsumed() {

@@ -1,5 +1,8 @@
 // The matching side of a console: the cleaned text stream, expect-style searches over it that
-// are incremental and bounded, and watchers (e.g. kernel panic patterns) checked on every byte.
+// are incremental and bounded, and watchers (e.g. kernel panic patterns) checked on every byte:
+// all of them in one pass (an RE2::Set), each one alone only when that pass sees a match. A
+// watcher matches within one line (never across a newline), so each look goes back only to the
+// start of the line that was still open, not a whole window.
 // Not thread-safe: SerialConsole serialises access. Pure logic, so it is unit-tested and
 // benchmarked on its own (tests/bench/expect_throughput).
 //
@@ -11,6 +14,7 @@
 #pragma once
 
 #include <re2/re2.h>
+#include <re2/set.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -76,7 +80,9 @@ class ExpectBuffer {
   // Watchers: every pattern is checked on all text from now on. The first hit is kept.
   void add_watcher(const std::string& name, const std::string& pattern);
   [[nodiscard]] const std::optional<WatcherHit>& watcher_hit() const { return hit_; }
-  void clear_watcher_hit() { hit_.reset(); }
+  // Forgets the hit; the next one must start after it (the windows overlap, so it would
+  // otherwise be found again).
+  void clear_watcher_hit();
 
   // Forgets all unconsumed text (after a restore the old output no longer describes the guest).
   void discard_unconsumed();
@@ -94,6 +100,8 @@ class ExpectBuffer {
   };
 
   void run_watchers();
+  void rebuild_watcher_set();
+  [[nodiscard]] std::uint64_t watch_window_start(std::uint64_t scanned_until) const;
   void extend_hit_line();
   void compact();
   [[nodiscard]] std::string_view view_from(std::uint64_t offset) const;
@@ -103,6 +111,10 @@ class ExpectBuffer {
   std::uint64_t base_ = 0;  // stream offset of text_[0]
   std::uint64_t consumed_ = 0;
   std::vector<Watcher> watchers_;
+  // Every watcher's pattern in one set: one pass over new text says whether any can match.
+  std::unique_ptr<RE2::Set> watcher_set_;
+  std::uint64_t set_scanned_until_ = 0;
+  std::uint64_t watch_from_ = 0;  // no hit may start before this stream offset
   std::optional<WatcherHit> hit_;
   std::uint64_t hit_line_until_ = 0;  // stream offset up to which hit_->line has been taken
 };

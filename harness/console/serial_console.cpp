@@ -23,9 +23,12 @@ SerialConsole::SerialConsole(UniqueFd socket, ConsoleOptions options)
     : options_(std::move(options)),
       socket_(std::move(socket)),
       stop_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      secrets_(options_.secrets),
       buffer_(options_.limits) {
   if (!options_.transcript.empty())
     transcript_.open(options_.transcript, std::ios::app | std::ios::binary);
+  if (!options_.raw_transcript.empty())
+    raw_transcript_.open(options_.raw_transcript, std::ios::app | std::ios::binary);
   reader_ = std::thread([this] { read_loop(); });
 }
 
@@ -63,17 +66,28 @@ void SerialConsole::read_loop() {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       clean.clear();
+      const std::string_view bytes(raw.data(), static_cast<std::size_t>(n));
+      if (raw_transcript_.is_open()) {
+        raw_log_.write(bytes);
+        raw_transcript_.flush();
+      }
       std::lock_guard lock(mutex_);
-      filter_.feed(std::string_view(raw.data(), static_cast<std::size_t>(n)), clean);
+      filter_.feed(bytes, clean);
       const bool had_hit = buffer_.watcher_hit().has_value();
       buffer_.append(clean);
       if (!had_hit && buffer_.watcher_hit()) hit_seen_at_ = Clock::now();
-      if (transcript_.is_open())
-        transcript_.write(clean.data(), static_cast<std::streamsize>(clean.size())).flush();
+      if (transcript_.is_open()) {
+        clean_log_.write(clean);
+        transcript_.flush();
+      }
       changed_.notify_all();
     }
     if (auto hit = hit_to_report(Clock::now())) options_.on_watcher_hit(*hit);
   }
+  raw_log_.finish();
+  clean_log_.finish();
+  raw_transcript_.flush();
+  transcript_.flush();
   std::lock_guard lock(mutex_);
   closed_ = true;
   changed_.notify_all();

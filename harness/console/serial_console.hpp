@@ -18,6 +18,7 @@
 
 #include "console/ansi_filter.hpp"
 #include "console/expect_buffer.hpp"
+#include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
 
 namespace hurdle {
@@ -25,6 +26,8 @@ namespace hurdle {
 struct ConsoleOptions {
   std::string machine_name = "machine";  // for messages
   std::filesystem::path transcript;      // clean text is appended here (console.txt)
+  std::filesystem::path raw_transcript;  // and every byte as it came (console.log)
+  std::vector<std::string> secrets;      // shown as "********" in both
   ExpectBuffer::Limits limits;
   std::string shell_prompt = R"([#$] $)";  // for expect_prompt()
   std::string line_ending = "\n";          // what sendline() appends
@@ -82,7 +85,11 @@ class SerialConsole {
   ConsoleOptions options_;
   UniqueFd socket_;
   UniqueFd stop_event_;
+  SecretMask secrets_;
   std::ofstream transcript_;
+  std::ofstream raw_transcript_;
+  MaskedStream clean_log_{secrets_, transcript_};
+  MaskedStream raw_log_{secrets_, raw_transcript_};
   std::mutex send_mutex_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -14,6 +14,8 @@ namespace hurdle {
 class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message);
+  // The kind reports show (JUnit's failure type): "QemuError", "TimeoutError"...
+  [[nodiscard]] virtual const char* kind() const noexcept { return "Error"; }
 };
 
 // A place in an input file (YAML profile or suite); line and column count from 1.
@@ -31,6 +33,7 @@ class ConfigError : public Error {
   ConfigError(SourceLocation where, const std::string& problem);
   [[nodiscard]] const SourceLocation& where() const { return where_; }
   [[nodiscard]] const std::string& problem() const { return problem_; }
+  [[nodiscard]] const char* kind() const noexcept override { return "ConfigError"; }
 
  private:
   SourceLocation where_;
@@ -41,12 +44,14 @@ class ConfigError : public Error {
 class ImageError : public Error {
  public:
   using Error::Error;
+  [[nodiscard]] const char* kind() const noexcept override { return "ImageError"; }
 };
 
 // The QEMU process: would not start, exited, or was killed.
 class QemuError : public Error {
  public:
   using Error::Error;
+  [[nodiscard]] const char* kind() const noexcept override { return "QemuError"; }
 };
 
 // QEMU answered a QMP command with an error, or the QMP connection failed.
@@ -57,6 +62,7 @@ class QmpError : public Error {
   [[nodiscard]] const std::string& command() const { return command_; }
   [[nodiscard]] const std::string& error_class() const { return error_class_; }
   [[nodiscard]] const std::string& description() const { return description_; }
+  [[nodiscard]] const char* kind() const noexcept override { return "QmpError"; }
 
  private:
   std::string command_;
@@ -68,18 +74,21 @@ class QmpError : public Error {
 class ConsoleError : public Error {
  public:
   using Error::Error;
+  [[nodiscard]] const char* kind() const noexcept override { return "ConsoleError"; }
 };
 
 // An SSH connection, authentication, channel or transfer failed.
 class SshError : public Error {
  public:
   using Error::Error;
+  [[nodiscard]] const char* kind() const noexcept override { return "SshError"; }
 };
 
 // A wait ran out of time. The message says what was awaited and for how long.
 class TimeoutError : public Error {
  public:
   using Error::Error;
+  [[nodiscard]] const char* kind() const noexcept override { return "TimeoutError"; }
 };
 
 }  // namespace hurdle

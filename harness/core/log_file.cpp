@@ -16,9 +16,8 @@ void LogFile::count_from(std::chrono::steady_clock::time_point start) {
 }
 
 void LogFile::add_secret(const std::string& secret) {
-  if (secret.empty()) return;
   std::lock_guard lock(mutex_);
-  secrets_.push_back(secret);
+  secrets_.add(secret);
 }
 
 std::string LogFile::stamp() const {
@@ -31,20 +30,10 @@ std::string LogFile::stamp() const {
   return text;
 }
 
-std::string LogFile::masked(std::string text) const {
-  for (const auto& secret : secrets_) {
-    for (std::size_t at = text.find(secret); at != std::string::npos;
-         at = text.find(secret, at + 8)) {
-      text.replace(at, secret.size(), "********");
-    }
-  }
-  return text;
-}
-
 void LogFile::write(std::string_view entry) {
   std::lock_guard lock(mutex_);
   // Masked before it is made safe, so that a secret is found whatever surrounds it.
-  std::string text = safe_text(masked(std::string(entry)));
+  std::string text = safe_text(secrets_.masked(std::string(entry)));
   if (text.empty() || text.back() != '\n') text += '\n';
   out_ << stamp() << text;
   out_.flush();

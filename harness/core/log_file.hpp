@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/secret_mask.hpp"
+
 namespace hurdle {
 
 class LogFile {
@@ -33,13 +35,12 @@ class LogFile {
 
  private:
   [[nodiscard]] std::string stamp() const;
-  [[nodiscard]] std::string masked(std::string text) const;
 
   std::filesystem::path path_;
   Stamp stamp_;
   mutable std::mutex mutex_;
   std::ofstream out_;
-  std::vector<std::string> secrets_;
+  SecretMask secrets_;
   std::chrono::steady_clock::time_point start_{};
 };
 

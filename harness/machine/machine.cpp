@@ -58,6 +58,7 @@ Machine::Machine(MachineProfile profile, MachineOptions options)
   log_dir_ = options_.log_dir.empty() ? make_log_dir(profile_.name) : options_.log_dir;
   fs::create_directories(log_dir_);
   machine_log_ = std::make_unique<LogFile>(log_dir_ / "machine.log", LogFile::Stamp::kElapsed);
+  for (const auto& secret : options_.secrets) machine_log_->add_secret(secret);
   run_dir_ = std::make_unique<RunDirectory>(profile_.name);
 }
 
@@ -79,7 +80,6 @@ void Machine::launch() {
   QemuLaunch launch;
   launch.console_socket = *run_dir_ / "console.sock";
   launch.qmp_socket = *run_dir_ / "qmp.sock";
-  launch.console_log = log_dir_ / "console.log";
   launch.accel = accel_.accel;
   for (const auto& disk : profile_.disks) {
     if (!fs::exists(disk.file)) {
@@ -121,6 +121,8 @@ void Machine::launch() {
       ConsoleOptions copts;
       copts.machine_name = profile_.name;
       copts.transcript = log_dir_ / "console.txt";
+      copts.raw_transcript = log_dir_ / "console.log";
+      copts.secrets = options_.secrets;
       copts.shell_prompt = profile_.login.shell_prompt;
       copts.on_closed = [this] { throw_if_exited(); };
       if (!options_.keep_running_after_panic) {
@@ -135,8 +137,9 @@ void Machine::launch() {
       }
       console_ = std::make_unique<SerialConsole>(std::move(*console_fd), std::move(copts));
       for (const auto& w : profile_.panic_patterns) console_->add_watcher(w.name, w.pattern);
-      qmp_ = std::make_unique<QmpClient>(std::move(*qmp_fd), log_dir_ / "qmp.log",
-                                         options_.start_timeout, [this] { throw_if_exited(); });
+      qmp_ = std::make_unique<QmpClient>(
+          std::move(*qmp_fd), log_dir_ / "qmp.log", options_.start_timeout,
+          [this] { throw_if_exited(); }, options_.secrets);
       note("console and QMP connected after " +
            seconds_text(std::chrono::steady_clock::now() - started_at_));
       std::vector<std::string> writable;
@@ -361,6 +364,7 @@ SshClient& Machine::ssh_client() {
     o.check_alive = [this] { throw_if_exited(std::chrono::milliseconds(0)); };
     o.abort_fd = process_->exit_fd();
     ssh_ = std::make_unique<SshClient>(std::move(o));
+    for (const auto& secret : options_.secrets) ssh_->log().add_secret(secret);
   }
   if (profile_.ssh->auth == SshSpec::Auth::kEphemeralKey && !ssh_key_installed_) {
     throw SshError(profile_.name + ": SSH uses a key installed over the console: log in on the " +

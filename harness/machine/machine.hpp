@@ -56,6 +56,8 @@ struct MachineOptions {
   // A panic watcher's hit stops QEMU at once (a panicked GNU Mach busy-waits 1000 s); true
   // keeps it running, for a person to look at (its kernel debugger, its screen).
   bool keep_running_after_panic = false;
+  // Values shown as "********" in every log the machine writes (console, SSH, QMP, machine).
+  std::vector<std::string> secrets;
 };
 
 // What a restore did: how long QEMU took, how the guest was proven alive afterwards, and how

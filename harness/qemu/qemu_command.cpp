@@ -6,6 +6,17 @@ namespace hurdle {
 
 namespace {
 
+// A value inside a QEMU option list (key=value,key=value): QEMU reads ",," as one comma, so a
+// path with a comma in it must say so, or its tail is read as another option.
+std::string option_value(const std::filesystem::path& path) {
+  std::string out;
+  for (const char c : path.string()) {
+    out += c;
+    if (c == ',') out += ',';
+  }
+  return out;
+}
+
 std::string device_for(const DiskSpec& disk, std::size_t ide_index, std::size_t ahci_index) {
   if (disk.interface == "ide") {
     return "ide-hd,drive=" + disk.node_name + ",bus=ide." + std::to_string(ide_index / 2) +
@@ -35,12 +46,10 @@ std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& la
            {"-display", "none", "-monitor", "none", "-parallel", "none", "-no-user-config"});
 
   // Serial console and QMP: UNIX sockets on which hurdle listens, so nothing is lost before
-  // hurdle reads; QEMU also logs the console itself.
-  a.insert(a.end(), {"-chardev",
-                     "socket,id=console0,path=" + launch.console_socket.string() +
-                         ",logfile=" + launch.console_log.string() + ",logappend=on",
+  // hurdle reads. hurdle logs the console itself (console.log), with secrets masked.
+  a.insert(a.end(), {"-chardev", "socket,id=console0,path=" + option_value(launch.console_socket),
                      "-serial", "chardev:console0"});
-  a.insert(a.end(), {"-chardev", "socket,id=qmp0,path=" + launch.qmp_socket.string(), "-mon",
+  a.insert(a.end(), {"-chardev", "socket,id=qmp0,path=" + option_value(launch.qmp_socket), "-mon",
                      "chardev=qmp0,mode=control"});
 
   std::size_t ide_index = 0;
@@ -53,7 +62,7 @@ std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& la
     const std::string cache =
         (d.cache == "none" || d.cache == "directsync") ? "cache.direct=on" : "";
     a.insert(a.end(), {"-blockdev", "driver=file,node-name=" + d.node_name +
-                                        "-file,filename=" + launch.disk_files[i].string() +
+                                        "-file,filename=" + option_value(launch.disk_files[i]) +
                                         (read_only ? ",read-only=on" : "") +
                                         (cache.empty() ? "" : "," + cache)});
     a.insert(a.end(), {"-blockdev", "driver=" + format + ",node-name=" + d.node_name + ",file=" +
@@ -71,7 +80,7 @@ std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& la
   }
   if (p.cdrom) {
     a.insert(a.end(),
-             {"-drive", "file=" + p.cdrom->string() + ",media=cdrom,if=ide,index=" +
+             {"-drive", "file=" + option_value(*p.cdrom) + ",media=cdrom,if=ide,index=" +
                             std::to_string(std::max<std::size_t>(ide_index, 2)) + ",readonly=on"});
   }
   if (p.kernel) {

@@ -16,7 +16,6 @@ namespace hurdle {
 struct QemuLaunch {
   std::filesystem::path console_socket;             // hurdle listens; QEMU connects as a client
   std::filesystem::path qmp_socket;                 // likewise
-  std::filesystem::path console_log;                // QEMU's own raw copy of the serial console
   Accelerator accel = Accelerator::kTcg;            // resolved: kvm or tcg
   std::vector<std::filesystem::path> disk_files;    // per profile disk: the file QEMU opens
   std::map<std::string, std::uint16_t> host_ports;  // forward name -> port on 127.0.0.1

@@ -20,12 +20,14 @@ constexpr std::size_t kMaxQueuedEvents = 10'000;
 }  // namespace
 
 QmpClient::QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
-                     std::chrono::milliseconds timeout, ClosedHandler on_closed)
+                     std::chrono::milliseconds timeout, ClosedHandler on_closed,
+                     const std::vector<std::string>& secrets)
     : socket_(std::move(socket)),
       on_closed_(std::move(on_closed)),
       transcript_(transcript, LogFile::Stamp::kElapsed),
       stop_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   transcript_.count_from(started_);
+  for (const auto& secret : secrets) transcript_.add_secret(secret);
   reader_ = std::thread([this] { read_loop(); });
   try {
     std::unique_lock lock(mutex_);

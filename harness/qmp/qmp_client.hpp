@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/log_file.hpp"
 #include "core/unique_fd.hpp"
@@ -29,8 +30,10 @@ class QmpClient {
   using ClosedHandler = std::function<void()>;
 
   // Reads the greeting and negotiates capabilities within `timeout`.
+  // `secrets` are shown as "********" in the transcript.
   QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
-            std::chrono::milliseconds timeout, ClosedHandler on_closed = {});
+            std::chrono::milliseconds timeout, ClosedHandler on_closed = {},
+            const std::vector<std::string>& secrets = {});
   ~QmpClient();
   QmpClient(const QmpClient&) = delete;
   QmpClient& operator=(const QmpClient&) = delete;

@@ -20,6 +20,7 @@ class StepFailed : public Error {
   StepFailed(const Step& step, const std::string& expected, const std::string& got);
   [[nodiscard]] const std::string& expected() const { return expected_; }
   [[nodiscard]] const std::string& got() const { return got_; }
+  [[nodiscard]] const char* kind() const noexcept override { return "StepFailed"; }
 
  private:
   std::string expected_;

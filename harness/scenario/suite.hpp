@@ -73,8 +73,11 @@ struct Suite {
   std::string name;               // defaults to the file's stem
   std::filesystem::path machine;  // the profile file (found at load time)
   Variables variables;            // the suite's `variables:`, env already expanded
-  Variables machine_variables;    // for the profile's ${...} (e.g. image)
-  std::string image;              // `image:`: the lock entry to boot instead of the profile's
+  // Values never to be written (variables with `secret: true`, every ${secret:NAME}): masked
+  // in reports, logs, the terminal and error messages.
+  std::vector<std::string> secrets;
+  Variables machine_variables;  // for the profile's ${...} (e.g. image)
+  std::string image;            // `image:`: the lock entry to boot instead of the profile's
   bool wait_for_boot = true;
   bool login = false;
   std::optional<std::string> login_user, login_password;

@@ -60,6 +60,7 @@ struct Reader {
   fs::path file;
   Variables known;                 // suite variables with their values; captured ones with ""
   std::set<std::string> captured;  // the names whose values only come when a step runs
+  std::vector<std::string>* secrets = nullptr;  // where ${secret:NAME} values are noted
 
   // `raw` with every variable whose value is known expanded, and each captured one (whose
   // value only exists at run time) replaced by `placeholder`.
@@ -81,6 +82,8 @@ struct Reader {
   std::string text(const YAML::Node& node) const {
     const std::string raw = as_string(node, file);
     (void)expand_variables(raw, known, location_of(node, file));
+    if (secrets != nullptr)
+      for (auto& value : secret_values_in(raw)) secrets->push_back(std::move(value));
     return raw;
   }
 
@@ -329,12 +332,24 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   suite.name = m.string("suite", file.stem().string());
   if (auto problem = test_name_problem(suite.name, false))
     fail_at(m.has("suite") ? m.get("suite") : root, file, *problem);
-  Reader r{file, {}};
+  Reader r{file, {}, {}, &suite.secrets};
   if (const YAML::Node vars = m.get("variables"); vars && !vars.IsNull()) {
     if (!vars.IsMap()) fail_at(vars, file, "expected variables as a mapping of name: value");
     for (const auto& kv : vars) {
-      const std::string value = expand_variables(as_string(kv.second, file), suite.variables,
-                                                 location_of(kv.second, file));
+      // NAME: VALUE, or NAME: {value: VALUE, secret: true} for a value never to be written.
+      // (A YAML::Node assigned to is written into, not re-pointed: hence no reassignment.)
+      bool secret = false;
+      std::optional<MappingReader> vm;
+      if (kv.second.IsMap()) {
+        vm.emplace(kv.second, file, "the variable " + kv.first.Scalar());
+        if (vm->has("secret")) secret = as_bool(vm->get("secret"), file);
+      }
+      const YAML::Node given = vm ? vm->require("value") : kv.second;
+      if (vm) vm->finish();
+      const std::string raw = as_string(given, file);
+      const std::string value = expand_variables(raw, suite.variables, location_of(given, file));
+      for (auto& s : secret_values_in(raw)) suite.secrets.push_back(std::move(s));
+      if (secret) suite.secrets.push_back(value);
       suite.variables[kv.first.Scalar()] = value;
     }
   }
@@ -350,9 +365,12 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
     profile_name = r.text(mm.require("profile"));
     if (const YAML::Node v = mm.get("variables"); v && !v.IsNull()) {
       if (!v.IsMap()) fail_at(v, file, "expected machine variables as a mapping");
-      for (const auto& kv : v)
-        suite.machine_variables[kv.first.Scalar()] = expand_variables(
-            as_string(kv.second, file), suite.variables, location_of(kv.second, file));
+      for (const auto& kv : v) {
+        const std::string raw = as_string(kv.second, file);
+        for (auto& s : secret_values_in(raw)) suite.secrets.push_back(std::move(s));
+        suite.machine_variables[kv.first.Scalar()] =
+            expand_variables(raw, suite.variables, location_of(kv.second, file));
+      }
     }
     mm.finish();
   }

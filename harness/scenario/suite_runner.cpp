@@ -26,16 +26,10 @@ constexpr const char* kPristine = kPristineTag;
 
 std::string end_tag(std::size_t index) { return end_state_tag(index); }
 
+// hurdle's errors name their kind; anything else is hurdle's own failure.
 std::string kind_of(const std::exception& e) {
-  if (dynamic_cast<const StepFailed*>(&e)) return "StepFailed";
-  if (dynamic_cast<const CommandFailed*>(&e)) return "CommandFailed";
-  if (dynamic_cast<const TimeoutError*>(&e)) return "TimeoutError";
-  if (dynamic_cast<const ConsoleError*>(&e)) return "ConsoleError";
-  if (dynamic_cast<const SshError*>(&e)) return "SshError";
-  if (dynamic_cast<const QmpError*>(&e)) return "QmpError";
-  if (dynamic_cast<const QemuError*>(&e)) return "QemuError";
-  if (dynamic_cast<const ConfigError*>(&e)) return "ConfigError";
-  return "Error";
+  if (const auto* error = dynamic_cast<const Error*>(&e)) return error->kind();
+  return "InternalError";
 }
 
 // `d` times --timeout-scale, never beyond what a deadline (now + d) can hold.
@@ -97,7 +91,8 @@ fs::path write_steps_json(const ScenarioResult& r) {
 SuiteRunner::SuiteRunner(Suite suite, RunOptions options)
     : suite_(std::move(suite)),
       options_(std::move(options)),
-      interrupt_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+      interrupt_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      secrets_(suite_.secrets) {
   // An image being fetched for the boot stops on interrupt() as a running QEMU would.
   options_.images.download.abort_fd = interrupt_event_.get();
 }
@@ -116,6 +111,7 @@ void SuiteRunner::boot() {
   mo.log_dir = options_.report_dir / suite_.name / "machine";
   mo.profile_path = options_.profile_path;
   mo.images = options_.images;
+  mo.secrets = suite_.secrets;
   const ProfileImageOptions image{suite_.image, fetching_image_resolver(options_.images)};
   auto machine =
       Machine::start(load_machine_profile(suite_.machine, suite_.machine_variables, image), mo);
@@ -213,7 +209,8 @@ void SuiteRunner::collect_artifacts(ScenarioResult& r) {
   if (!machine_ || !machine_->running()) return;
   const auto keep = [&](const fs::path& file) { r.attachments.push_back(file); };
   try {
-    write_file_atomically(r.folder / "console-tail.txt", safe_text(machine_->console().tail(8192)));
+    write_file_atomically(r.folder / "console-tail.txt",
+                          safe_text(secrets_.masked(machine_->console().tail(8192))));
     keep(r.folder / "console-tail.txt");
   } catch (const std::exception&) {
   }
@@ -304,7 +301,7 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
   if (broken_) {
     result.status = ScenarioStatus::kError;
     result.error_kind = "InfrastructureError";
-    result.message = *broken_;
+    result.message = secrets_.masked(*broken_);
     result.boot = boot_time;
     // What the machine left of its failed boot: the screen when a boot marker did not come,
     // and the console as far as it went.
@@ -348,6 +345,7 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
   result.boot = boot_time;
   result.elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0) - boot_time;
+  mask(result);
   try {
     fs::create_directories(result.folder);  // attempt() made it, unless the restore failed
     result.attachments.push_back(write_steps_json(result));
@@ -361,6 +359,15 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
                      (result.message.empty() ? "" : "; " + result.message);
   }
   return result;
+}
+
+void SuiteRunner::mask(ScenarioResult& r) const {
+  if (secrets_.empty()) return;
+  r.message = secrets_.masked(std::move(r.message));
+  for (auto& s : r.steps) {
+    s.step = secrets_.masked(std::move(s.step));
+    s.message = secrets_.masked(std::move(s.message));
+  }
 }
 
 void SuiteRunner::keep_end_state(std::size_t index) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
 #include "machine/machine.hpp"
 #include "scenario/suite.hpp"
@@ -73,7 +74,10 @@ class SuiteRunner {
 
   [[nodiscard]] const Suite& suite() const { return suite_; }
   // Set once the machine could not be booted (or rebuilt): the cause, for exit status 3.
-  [[nodiscard]] const std::optional<std::string>& infrastructure_error() const { return broken_; }
+  [[nodiscard]] std::optional<std::string> infrastructure_error() const {
+    if (!broken_) return std::nullopt;
+    return secrets_.masked(*broken_);
+  }
   [[nodiscard]] Machine* machine() { return machine_.get(); }
 
  private:
@@ -85,6 +89,7 @@ class SuiteRunner {
   void roll_back(const std::string& tag);
   // After scenario `index` passed: saves its end state when a chained scenario comes later.
   void keep_end_state(std::size_t index);
+  void mask(ScenarioResult& r) const;
 
   Suite suite_;
   RunOptions options_;
@@ -98,6 +103,7 @@ class SuiteRunner {
   std::mutex machine_mutex_;  // guards replacing machine_ against interrupt()
   std::atomic<bool> interrupted_{false};
   UniqueFd interrupt_event_;  // readable once interrupted: stops a download in progress
+  SecretMask secrets_;        // the suite's secrets, masked in every result
   std::string interruption_;  // "interrupted by SIGINT", under machine_mutex_
 };
 

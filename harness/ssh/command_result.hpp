@@ -31,6 +31,7 @@ class CommandFailed : public Error {
  public:
   CommandFailed(const std::string& machine, const std::string& expectation, CommandResult result);
   [[nodiscard]] const CommandResult& result() const { return result_; }
+  [[nodiscard]] const char* kind() const noexcept override { return "CommandFailed"; }
 
  private:
   CommandResult result_;

@@ -8,7 +8,8 @@
 // wait for the same regex. Each peer runs once with its window at its default and once with a
 // 2000-byte window; a peer that needs more than --peer-limit seconds is stopped and reported.
 //
-// hurdle's rows are the median of three runs; each peer runs once.
+// hurdle's rows are the median of three runs; each peer runs once. One more hurdle row runs
+// with the panic watchers of fixtures/machines/hurd-amd64.yaml active, as a Hurd boot does.
 //
 // Usage: expect_throughput [--sizes 10,100] [--peer-limit 60] [--no-peers]
 #include <fcntl.h>
@@ -31,6 +32,7 @@
 #include "console/expect_buffer.hpp"
 #include "core/boost_process.hpp"
 #include "core/unique_fd.hpp"
+#include "qemu/machine_profile.hpp"
 #include "qemu/run_directory.hpp"
 
 namespace {
@@ -92,13 +94,25 @@ struct Outcome {
   std::string note;
 };
 
+using Watchers = std::vector<hurdle::NamedPattern>;
+
+// The panic watchers a Hurd machine runs its console with.
+Watchers hurd_watchers() {
+  const auto profile = hurdle::load_machine_profile(
+      std::filesystem::path(HURDLE_BENCH_SOURCE_DIR) / "fixtures/machines/hurd-amd64.yaml",
+      {{"image", "/dev/null"}});
+  return profile.panic_patterns;
+}
+
 // hurdle's console path over the file: 4 KiB reads, ANSI filter, append, one search per read.
-Outcome run_hurdle(const std::filesystem::path& file, std::size_t window) {
+Outcome run_hurdle(const std::filesystem::path& file, std::size_t window,
+                   const Watchers& watchers = {}) {
   hurdle::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return {std::nullopt, "cannot open " + file.string()};
   hurdle::ExpectBuffer::Limits limits;
   limits.max_match_length = window;
   hurdle::ExpectBuffer buffer(limits);
+  for (const auto& w : watchers) buffer.add_watcher(w.name, w.pattern);
   hurdle::AnsiFilter filter;
   hurdle::ExpectScan scan({kPattern});
   std::string raw(kChunk, '\0');
@@ -118,10 +132,11 @@ Outcome run_hurdle(const std::filesystem::path& file, std::size_t window) {
 }
 
 // hurdle runs take well under a second: the median of three, so one slow run does not decide.
-Outcome median_of_three(const std::filesystem::path& file, std::size_t window) {
+Outcome median_of_three(const std::filesystem::path& file, std::size_t window,
+                        const Watchers& watchers = {}) {
   std::vector<Outcome> runs;
   for (int i = 0; i < 3; ++i) {
-    runs.push_back(run_hurdle(file, window));
+    runs.push_back(run_hurdle(file, window, watchers));
     if (!runs.back().seconds) return runs.back();
   }
   std::sort(runs.begin(), runs.end(),
@@ -212,12 +227,15 @@ int main(int argc, char** argv) {
                         {"pexpect 4.8 (default: whole buffer)", {}},
                         {"pexpect 4.8 (searchwindowsize 2000)", {}},
                         {"Tcl Expect 5.45 (default match_max)", {}},
-                        {"Tcl Expect 5.45 (match_max 2000)", {}}};
+                        {"Tcl Expect 5.45 (match_max 2000)", {}},
+                        {"hurdle (4096, hurd-amd64 watchers)", {}}};
+  const Watchers watchers = hurd_watchers();
   for (auto mb : sizes) {
     const auto file = dir / ("console-" + std::to_string(mb) + "mb.txt");
     { std::ofstream(file, std::ios::binary) << console_text(mb * 1000 * 1000); }
     rows[0].outcomes.push_back(median_of_three(file, 4096));
     rows[1].outcomes.push_back(median_of_three(file, 2000));
+    rows[6].outcomes.push_back(median_of_three(file, 4096, watchers));
     const auto out = dir / "peer.out";
     for (int w = 0; w < 2; ++w) {
       const std::string window = w == 0 ? "0" : "2000";
@@ -251,9 +269,13 @@ int main(int argc, char** argv) {
     std::printf("%zu MB: hurdle %.0f MB/s", sizes[i], sizes[i] / *h.seconds);
     if (best_peer > 0)
       std::printf(", %.0fx the fastest pexpect row", (sizes[i] / *h.seconds) / best_peer);
+    if (rows[6].outcomes[i].seconds)
+      std::printf("; with the %zu hurd-amd64 watchers %.0f MB/s, %.0f%% of that", watchers.size(),
+                  sizes[i] / *rows[6].outcomes[i].seconds,
+                  100.0 * *h.seconds / *rows[6].outcomes[i].seconds);
     std::printf("\n");
   }
-  for (int r = 0; r < 2; ++r)
+  for (int r : {0, 1, 6})
     for (const auto& o : rows[r].outcomes)
       if (!o.seconds) return 1;  // hurdle's matcher must always find the prompt
   return 0;

@@ -34,6 +34,16 @@ bool process_gone_within(pid_t pid, std::chrono::milliseconds timeout) {
   return n == 1;
 }
 
+// A log folder with a comma in its name: QEMU is given it as ",," inside its option lists, so it
+// starts, and its own console log lands where it was asked to.
+TEST(Machine, AFolderWithACommaReachesQemuIntact) {
+  auto options = machine_options("comma,folder");
+  auto vm = Machine::from_profile("linux-mini", options);
+  vm->wait_for_boot();
+  EXPECT_GT(std::filesystem::file_size(options.log_dir / "console.log"), 0u);
+  vm->crash();
+}
+
 TEST(Machine, GnuMachBannerThenPanicWatcherFailsTheWaitAtOnce) {
   // Guest: gnumach.
   auto vm = Machine::from_profile("gnumach", machine_options("gnumach-panic"));

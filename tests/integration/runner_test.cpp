@@ -385,6 +385,36 @@ TEST(HurdleRun, AFilterThatSelectsNothingIsBadInputNotAGreenRun) {
                                  "--exclude '*slow*'"));
 }
 
+// A suite's secrets (a variable marked secret, a ${secret:NAME}) used in commands, echoed by
+// the guest on its console and over SSH, and quoted by a failure: no file of the run (reports,
+// every log, console.log included) and nothing on the terminal holds them.
+TEST(HurdleRun, SecretsReachNoReportLogOrTerminal) {
+  const std::string token = "tok-7f3a9c1e55";
+  const std::string password = "pw-b41d22e0aa";
+  ::setenv("HURDLE_TEST_TOKEN", token.c_str(), 1);
+  ::setenv("HURDLE_TEST_PASSWORD", password.c_str(), 1);
+  const RunOutcome run = hurdle_run("secrets", {"tests/data/suites/secrets.yaml"});
+  EXPECT_EQ(run.status, 1) << run.out;  // fails-quoting-them fails, as it should
+  EXPECT_THAT(run.out, HasSubstr("FAIL   secrets.fails-quoting-them"));
+  EXPECT_THAT(run.out, HasSubstr("PASS   secrets.uses-them"));
+  EXPECT_EQ(run.out.find(token), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find(password), std::string::npos) << run.out;
+  std::size_t files = 0;
+  bool masked_seen = false;
+  for (const auto& entry : fs::recursive_directory_iterator(run.junit.parent_path())) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    const std::string text = test::read_file(entry.path());
+    EXPECT_EQ(text.find(token), std::string::npos) << entry.path();
+    EXPECT_EQ(text.find(password), std::string::npos) << entry.path();
+    masked_seen = masked_seen || text.find("********") != std::string::npos;
+  }
+  EXPECT_GT(files, 20u);
+  EXPECT_TRUE(masked_seen) << "the secrets were used, so their masks must show somewhere";
+  const fs::path run_dir = *fs::directory_iterator(run.reports);
+  EXPECT_THAT(test::read_file(run_dir / "secrets/machine/console.log"), HasSubstr("********"));
+}
+
 TEST(HurdleRun, TheSchemaCheckRejectsAReportMissingRequiredParts) {
   const fs::path bad = fs::temp_directory_path() / "hurdle-bad-junit.xml";
   std::ofstream(bad) << "<testsuites tests='1' failures='0' errors='0' time='1'>"

@@ -104,6 +104,49 @@ TEST(ExpectBuffer, WatcherSeesConsumedTextAndStraddlingMatches) {
   EXPECT_EQ(buf.watcher_hit()->line, "x Kernel panic - not syncing");
 }
 
+// Many watchers are matched in one pass; whichever fires is found with its own name and line,
+// from the first byte it could see (not before it was added), across reads.
+TEST(ExpectBuffer, ManyWatchersOnePassEachFoundWhereItMatches) {
+  ExpectBuffer buf;
+  const char* const patterns[] = {"(?m)^panic[ :]", "(?m)^db> ", "zalloc: zone [^\n]* exhausted",
+                                  "unexpected inconsistency", "ext2fs: [^\n]*Input/output error"};
+  int n = 0;
+  for (const char* p : patterns) buf.add_watcher("w" + std::to_string(n++), p);
+  buf.append("booting\nnot a panic: here\nzalloc: zone ipc ports ");
+  EXPECT_FALSE(buf.watcher_hit());
+  buf.append("exhausted at 512\n");
+  ASSERT_TRUE(buf.watcher_hit());
+  EXPECT_EQ(buf.watcher_hit()->name, "w2");
+  EXPECT_EQ(buf.watcher_hit()->line, "zalloc: zone ipc ports exhausted at 512");
+  buf.clear_watcher_hit();
+  // Added after "db> " went by, a watcher does not fire on it; it does on what comes next.
+  buf.append("db> ");
+  ASSERT_TRUE(buf.watcher_hit());
+  EXPECT_EQ(buf.watcher_hit()->name, "w1");
+  buf.clear_watcher_hit();
+  buf.append("\nlate-one\n");
+  buf.add_watcher("late", "late-one");
+  buf.append("x\n");
+  EXPECT_FALSE(buf.watcher_hit());
+  buf.append("late-one again\n");
+  ASSERT_TRUE(buf.watcher_hit());
+  EXPECT_EQ(buf.watcher_hit()->name, "late");
+}
+
+// A watcher matches within one line: never across a newline, even with '.' or a class that
+// would take one; a match that straddles reads inside a line is still found.
+TEST(ExpectBuffer, AWatcherMatchesWithinOneLine) {
+  ExpectBuffer buf;
+  buf.add_watcher("two-lines", "panic.*sync|panic[^x]*sync");
+  buf.append("panic\nsync\n");
+  EXPECT_FALSE(buf.watcher_hit());
+  buf.append("a long line " + std::string(3000, '.') + " panic in ");
+  buf.append(std::string(500, '.') + " sync");
+  ASSERT_TRUE(buf.watcher_hit());
+  EXPECT_EQ(buf.watcher_hit()->offset,
+            11u + 12 + 3000 + 1);  // after the first two lines and "a long line "
+}
+
 TEST(ExpectBuffer, HistoryCapDropsOldestUnconsumedText) {
   ExpectBuffer buf(ExpectBuffer::Limits{64, 100});
   buf.append("early-marker" + std::string(200, '.'));

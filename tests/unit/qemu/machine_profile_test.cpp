@@ -25,7 +25,6 @@ QemuLaunch launch_for(const MachineProfile& p) {
   QemuLaunch l;
   l.console_socket = "/run/h/console.sock";
   l.qmp_socket = "/run/h/qmp.sock";
-  l.console_log = "/logs/console.log";
   l.accel = Accelerator::kTcg;
   for (const auto& d : p.disks) l.disk_files.push_back("/run/h/" + d.node_name + ".overlay.qcow2");
   for (const auto& n : p.nics)
@@ -47,7 +46,7 @@ TEST(MachineProfile, HurdAmd64Argv) {
       joined(qemu_argv(p, launch_for(p))),
       "qemu-system-x86_64 -name hurd-amd64 -machine pc -accel tcg -m 2048 -smp 1 -rtc base=utc "
       "-display none -monitor none -parallel none -no-user-config "
-      "-chardev socket,id=console0,path=/run/h/console.sock,logfile=/logs/console.log,logappend=on "
+      "-chardev socket,id=console0,path=/run/h/console.sock "
       "-serial chardev:console0 -chardev socket,id=qmp0,path=/run/h/qmp.sock -mon "
       "chardev=qmp0,mode=control "
       "-blockdev driver=file,node-name=hd0-file,filename=/run/h/hd0.overlay.qcow2 "
@@ -62,6 +61,17 @@ TEST(MachineProfile, HurdAmd64Argv) {
   EXPECT_EQ(p.image->name, "debian-hurd-amd64");
   EXPECT_EQ(p.image->lock, test::source_dir() / "fixtures/images.lock.yaml");
   EXPECT_FALSE(p.prepared_image.has_value());
+}
+
+// QEMU reads ",," as a comma inside an option list; a single one would start another option.
+TEST(MachineProfile, PathsWithCommasAreDoubledInsideOptionLists) {
+  auto p = load_machine_profile(profile("hurd-amd64"), {{"image", "/images/a,b.qcow2"}});
+  QemuLaunch l = launch_for(p);
+  l.console_socket = "/run/h,1/console.sock";
+  l.disk_files = {"/run/h,1/hd0.overlay.qcow2"};
+  const std::string argv = joined(qemu_argv(p, l));
+  EXPECT_THAT(argv, HasSubstr("path=/run/h,,1/console.sock "));
+  EXPECT_THAT(argv, HasSubstr("filename=/run/h,,1/hd0.overlay.qcow2 "));
 }
 
 TEST(MachineProfile, HurdAmd64Q35PutsTheDiskOnAhci) {

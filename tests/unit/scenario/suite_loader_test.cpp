@@ -297,6 +297,17 @@ TEST(HurdleValidate, TheMachineProfileIsCheckedWithTheFilesItNames) {
   EXPECT_EQ(run_validate({not_profile.string()}, err), 2);
   EXPECT_THAT(err, HasSubstr((dir / "cli-good.yaml").string() +
                              ":2:1: unknown key 'scenarios' in a machine profile"));
+  // A file that is no YAML mapping at all (a credentials file given by mistake) is named, and
+  // its contents are not copied into the message.
+  std::ofstream(dir / "credentials.yaml") << "API_TOKEN=hunter2-not-for-logs\n";
+  const fs::path credentials = write_suite(
+      "cli-credentials",
+      "machine: ./credentials.yaml\nscenarios:\n  - name: a\n    steps: [ssh.run: x]\n");
+  err.clear();
+  EXPECT_EQ(run_validate({credentials.string()}, err), 2);
+  EXPECT_THAT(err, HasSubstr("credentials.yaml:1:1: expected a machine profile (a mapping), "
+                             "found a text of 30 characters"));
+  EXPECT_EQ(err.find("hunter2"), std::string::npos) << err;
 }
 
 }  // namespace
