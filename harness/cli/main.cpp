@@ -201,6 +201,8 @@ int run(const RunArguments& a, const char* program) {
     {
       std::lock_guard lock(runners_mutex);
       runners.push_back(std::make_unique<hurdle::SuiteRunner>(std::move(suite), options));
+      // A signal that came while the suites were loading: this runner never starts a machine.
+      if (const char* sig = signals.caught()) runners.back()->interrupt(sig);
     }
     selected += hurdle::register_scenarios(
         *runners.back(),

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +31,12 @@ struct DieWithParent {
     // Own process group: a Ctrl-C on hurdle's terminal reaches hurdle, which shuts QEMU down
     // in order, and kill(-pgid) reaches anything QEMU starts (e.g. migration helpers).
     if (::setpgid(0, 0) != 0) return {errno, boost::system::system_category()};
+    // QEMU starts with no signal blocked: hurdle blocks SIGINT and SIGTERM in all its threads
+    // (one thread takes them), and a blocked mask is inherited across exec.
+    sigset_t none;
+    ::sigemptyset(&none);
+    if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0)
+      return {errno, boost::system::system_category()};
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return {errno, boost::system::system_category()};
     if (::getppid() != parent)
       return {ESRCH, boost::system::system_category()};  // parent already gone
@@ -98,15 +105,22 @@ void QemuProcess::run_waiter() {
   {
     std::lock_guard lock(mutex_);
     pid_ = pid;
+    pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));  // -1 before Linux 5.3
     started_ = true;
   }
   changed_.notify_all();
 
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  // Waits for the exit without reaping (WNOWAIT): until status_ is set under the lock, QEMU is
+  // at worst a zombie, which keeps its pid and process group, so kill() can never hit another
+  // process that was given the same pid. The pidfd says the same to pidfd_send_signal.
+  siginfo_t info{};
+  while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
   }
   {
     std::lock_guard lock(mutex_);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
     status_ = status;
   }
   const std::uint64_t one = 1;
@@ -134,9 +148,12 @@ bool QemuProcess::wait_for_exit(std::chrono::milliseconds timeout) {
 void QemuProcess::kill() {
   {
     std::lock_guard lock(mutex_);
-    if (status_) return;
-    ::kill(-pid_, SIGKILL);  // the whole group
-    ::kill(pid_, SIGKILL);   // in case setpgid had not happened yet
+    if (status_) return;     // reaped: the pid may belong to another process by now
+    ::kill(-pid_, SIGKILL);  // the whole group (QEMU unreaped holds the group's id)
+    if (pidfd_.valid())
+      (void)::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+    else
+      ::kill(pid_, SIGKILL);  // in case setpgid had not happened yet
   }
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return status_.has_value(); });

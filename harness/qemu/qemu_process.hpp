@@ -55,6 +55,7 @@ class QemuProcess {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   pid_t pid_ = -1;
+  UniqueFd pidfd_;  // refers to QEMU itself, never to a later process with the same pid
   bool started_ = false;
   std::string start_error_;
   std::optional<int> status_;

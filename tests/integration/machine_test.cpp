@@ -15,6 +15,7 @@
 #include "core/boost_process.hpp"
 #include "core/error.hpp"
 #include "support/paths.hpp"
+#include "support/test_files.hpp"
 #include "support/test_machine.hpp"
 
 namespace hurdle {
@@ -41,6 +42,27 @@ TEST(Machine, AFolderWithACommaReachesQemuIntact) {
   auto vm = Machine::from_profile("linux-mini", options);
   vm->wait_for_boot();
   EXPECT_GT(std::filesystem::file_size(options.log_dir / "console.log"), 0u);
+  vm->crash();
+}
+
+// hurdle blocks SIGINT and SIGTERM in its threads (one thread takes them); QEMU must not
+// inherit that mask, or a SIGTERM meant for it would never arrive.
+TEST(Machine, QemuStartsWithNoSignalBlocked) {
+  sigset_t blocked, old;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGINT);
+  sigaddset(&blocked, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &blocked, &old);
+  auto vm = Machine::from_profile("linux-mini", machine_options("signal-mask"));
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  const std::string status =
+      test::read_file("/proc/" + std::to_string(vm->process().pid()) + "/status");
+  // QEMU blocks a few signals of its own (SIGBUS, SIGUSR1, SIGALRM, SIGIO); not these.
+  const std::size_t at = status.find("\nSigBlk:\t");
+  ASSERT_NE(at, std::string::npos) << status;
+  const unsigned long long mask = std::stoull(status.substr(at + 9, 16), nullptr, 16);
+  EXPECT_EQ(mask & (1ull << (SIGINT - 1)), 0u) << status;
+  EXPECT_EQ(mask & (1ull << (SIGTERM - 1)), 0u) << status;
   vm->crash();
 }
 
