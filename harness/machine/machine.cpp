@@ -1,5 +1,9 @@
 #include "machine/machine.hpp"
 
+#include <sys/statvfs.h>
+
+#include <algorithm>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -64,6 +68,41 @@ Machine::Machine(MachineProfile profile, MachineOptions options)
 
 void Machine::note(const std::string& line) { machine_log_->write(line); }
 
+fs::path Machine::work_dir() const {
+  if (work_dir_) return work_dir_->path();
+  if (options_.work_dir) return *options_.work_dir;
+  if (const char* env = std::getenv("HURDLE_WORK_DIR"); env != nullptr && *env != '\0') return env;
+  return user_cache_directory() / "runs";
+}
+
+void Machine::make_work_dir() {
+  const bool overlays =
+      std::any_of(profile_.disks.begin(), profile_.disks.end(),
+                  [](const auto& d) { return d.mode == DiskSpec::Mode::kOverlay; });
+  if (!overlays || work_dir_) return;
+  const fs::path base = work_dir();
+  work_dir_ = std::make_unique<RunDirectory>(profile_.name, base);
+  // Each snapshot keeps a copy of the guest's RAM in the overlay, and the guest writes to it:
+  // at least the RAM and 256 MiB more must fit, or the run would die half-way on a full disk.
+  struct statvfs fs_info {};
+  if (::statvfs(work_dir_->path().c_str(), &fs_info) != 0) return;
+  const std::uint64_t free_mib =
+      static_cast<std::uint64_t>(fs_info.f_bavail) * fs_info.f_frsize / (1024 * 1024);
+  const std::uint64_t need_mib = profile_.memory_mib + 256;
+  if (free_mib < need_mib) {
+    const std::string where = work_dir_->path().parent_path().string();
+    work_dir_.reset();
+    throw QemuError(profile_.name + ": the work folder " + where + " has " +
+                    std::to_string(free_mib) + " MiB free; a machine with " +
+                    std::to_string(profile_.memory_mib) + " MiB of RAM needs at least " +
+                    std::to_string(need_mib) +
+                    " MiB there (its snapshots hold the RAM): free some space, or set "
+                    "HURDLE_WORK_DIR to a folder with room");
+  }
+  note("disk overlays in " + work_dir_->path().string() + " (" + std::to_string(free_mib) +
+       " MiB free)");
+}
+
 std::filesystem::path Machine::cache_dir() const {
   return options_.cache_dir ? *options_.cache_dir : user_cache_directory();
 }
@@ -81,13 +120,14 @@ void Machine::launch() {
   launch.console_socket = *run_dir_ / "console.sock";
   launch.qmp_socket = *run_dir_ / "qmp.sock";
   launch.accel = accel_.accel;
+  make_work_dir();
   for (const auto& disk : profile_.disks) {
     if (!fs::exists(disk.file)) {
       throw ImageError(profile_.name + ": the disk image " + disk.file.string() +
                        " does not exist (profile " + profile_.source.string() + ")");
     }
     if (disk.mode == DiskSpec::Mode::kOverlay) {
-      const fs::path overlay = *run_dir_ / (disk.node_name + ".overlay.qcow2");
+      const fs::path overlay = *work_dir_ / (disk.node_name + ".overlay.qcow2");
       create_overlay(disk.file, disk.format, overlay);
       launch.disk_files.push_back(overlay);
     } else {

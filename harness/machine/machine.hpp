@@ -58,6 +58,10 @@ struct MachineOptions {
   bool keep_running_after_panic = false;
   // Values shown as "********" in every log the machine writes (console, SSH, QMP, machine).
   std::vector<std::string> secrets;
+  // Where the disk overlays go, with the snapshots in them (each holds a copy of the guest's
+  // RAM): unset means $HURDLE_WORK_DIR, else the user cache folder's runs/. Not
+  // $XDG_RUNTIME_DIR, often a tmpfs of a tenth of RAM. Checked for room before the boot.
+  std::optional<std::filesystem::path> work_dir;
 };
 
 // What a restore did: how long QEMU took, how the guest was proven alive afterwards, and how
@@ -97,6 +101,8 @@ class Machine {
   // Where this machine keeps what outlives runs (empty: no caching); see MachineOptions.
   [[nodiscard]] std::filesystem::path cache_dir() const;
   [[nodiscard]] const std::filesystem::path& run_dir() const { return run_dir_->path(); }
+  // Where this machine's disk overlays are (see MachineOptions::work_dir).
+  [[nodiscard]] std::filesystem::path work_dir() const;
   // The port on 127.0.0.1 forwarded to the guest port the profile names `forward` (e.g. "ssh").
   [[nodiscard]] std::uint16_t host_port(const std::string& forward) const;
   [[nodiscard]] const std::vector<std::string>& argv() const { return process_->argv(); }
@@ -170,6 +176,7 @@ class Machine {
  private:
   Machine(MachineProfile profile, MachineOptions options);
   void launch();
+  void make_work_dir();
   SshClient& ssh_client();
   void install_ssh_key();
   // A boot marker's time-out, with a screenshot and what the console printed, for the error.
@@ -183,6 +190,7 @@ class Machine {
   MachineOptions options_;
   std::filesystem::path log_dir_;
   std::unique_ptr<RunDirectory> run_dir_;
+  std::unique_ptr<RunDirectory> work_dir_;  // overlays; made at launch when a disk needs one
   AcceleratorChoice accel_;
   std::map<std::string, std::uint16_t> host_ports_;
   std::unique_ptr<QemuProcess> process_;

@@ -66,6 +66,41 @@ TEST(Machine, QemuStartsWithNoSignalBlocked) {
   vm->crash();
 }
 
+// Overlays (and the snapshots in them, each a copy of the guest's RAM) go to the work folder,
+// not to $XDG_RUNTIME_DIR where only the sockets stay; and they go away with the machine.
+TEST(Machine, OverlaysLiveInTheWorkFolder) {
+  auto options = machine_options("work-folder");
+  options.work_dir = options.log_dir / "work";
+  auto vm = Machine::from_profile("linux-mini", options);
+  vm->wait_for_boot();
+  vm->snapshot("in-work-folder");
+  EXPECT_EQ(vm->work_dir().parent_path(), *options.work_dir);
+  EXPECT_TRUE(std::filesystem::exists(vm->work_dir() / "scratch.overlay.qcow2"));
+  for (const auto& entry : std::filesystem::directory_iterator(vm->run_dir()))
+    EXPECT_NE(entry.path().extension(), ".qcow2") << entry.path();
+  const auto work = vm->work_dir();
+  vm.reset();
+  EXPECT_FALSE(std::filesystem::exists(work));
+}
+
+// A work folder without room for the guest's RAM is an error before QEMU starts, naming the
+// folder and what it needs, not a run that dies half-way on a full disk.
+TEST(Machine, AWorkFolderWithoutRoomIsAClearErrorBeforeTheBoot) {
+  auto options = machine_options("work-full");
+  options.work_dir = options.log_dir / "work";
+  auto profile = load_machine_profile(test::source_dir() / "fixtures/machines/linux-mini.yaml");
+  profile.memory_mib = 1ull << 30;  // a PiB of RAM: no disk here has room for its snapshots
+  try {
+    (void)Machine::start(profile, options);
+    FAIL() << "expected an error";
+  } catch (const QemuError& e) {
+    EXPECT_NE(std::string(e.what()).find("the work folder " + options.work_dir->string() + " has "),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("HURDLE_WORK_DIR"), std::string::npos);
+  }
+}
+
 TEST(Machine, GnuMachBannerThenPanicWatcherFailsTheWaitAtOnce) {
   // Guest: gnumach.
   auto vm = Machine::from_profile("gnumach", machine_options("gnumach-panic"));
