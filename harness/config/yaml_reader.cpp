@@ -200,6 +200,12 @@ YAML::Node load_yaml_file(const std::filesystem::path& file) {
   }
 }
 
+SourceLocation yaml_location(const YAML::Exception& e, const std::filesystem::path& file) {
+  if (e.mark.is_null()) return {file, 0, 0};
+  return {file, static_cast<std::size_t>(e.mark.line + 1),
+          static_cast<std::size_t>(e.mark.column + 1)};
+}
+
 SourceLocation location_of(const YAML::Node& node, const std::filesystem::path& file) {
   const YAML::Mark mark = node.Mark();
   if (mark.is_null()) return {file, 0, 0};

@@ -21,6 +21,8 @@ namespace hurdle {
 YAML::Node load_yaml_file(const std::filesystem::path& file);
 
 SourceLocation location_of(const YAML::Node& node, const std::filesystem::path& file);
+// Where yaml-cpp says its exception happened.
+SourceLocation yaml_location(const YAML::Exception& e, const std::filesystem::path& file);
 
 [[noreturn]] void fail_at(const YAML::Node& node, const std::filesystem::path& file,
                           const std::string& problem);

@@ -6,10 +6,10 @@ namespace hurdle {
 
 namespace {
 
-// Bytes kept as they are in text: printable ASCII, UTF-8 bytes, newline and tab.
+// Bytes kept as they are in text: printable ASCII, UTF-8 bytes, newline and tab (not DEL).
 constexpr std::array<bool, 256> kPlain = [] {
   std::array<bool, 256> plain{};
-  for (int c = 0; c < 256; ++c) plain[c] = c >= 0x20 || c == '\n' || c == '\t';
+  for (int c = 0; c < 256; ++c) plain[c] = (c >= 0x20 && c != 0x7f) || c == '\n' || c == '\t';
   return plain;
 }();
 

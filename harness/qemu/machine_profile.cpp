@@ -221,7 +221,9 @@ ImageRequest read_image_request(const YAML::Node& node, const fs::path& file) {
 
 }  // namespace
 
-MachineProfile load_machine_profile(const fs::path& file, const Variables& variables,
+namespace {
+
+MachineProfile read_machine_profile(const fs::path& file, const Variables& variables,
                                     const ProfileImageOptions& image) {
   const YAML::Node root = load_yaml_file(file);
   Variables vars = variables;
@@ -341,6 +343,17 @@ MachineProfile load_machine_profile(const fs::path& file, const Variables& varia
   p.prepared_image = std::move(prepared);
   m.finish();
   return p;
+}
+
+}  // namespace
+
+MachineProfile load_machine_profile(const fs::path& file, const Variables& variables,
+                                    const ProfileImageOptions& image) {
+  try {
+    return read_machine_profile(file, variables, image);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(yaml_location(e, file), "unexpected YAML: " + e.msg);
+  }
 }
 
 void check_machine_files(const MachineProfile& profile) {

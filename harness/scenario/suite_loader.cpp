@@ -318,9 +318,7 @@ std::vector<fs::path> search_path(const fs::path& suite_file, const std::vector<
   return profile_search_path(extra, near);
 }
 
-}  // namespace
-
-Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path) {
+Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path) {
   const YAML::Node root = load_yaml_file(file);
   if (!root.IsMap())
     fail_at(root, file, "expected a suite: a mapping with machine: and scenarios:");
@@ -469,6 +467,17 @@ Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   }
   m.finish();
   return suite;
+}
+
+}  // namespace
+
+Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path) {
+  try {
+    return read_suite(file, profile_path);
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp's own complaint about a node's shape that no check above foresaw.
+    throw ConfigError(yaml_location(e, file), "unexpected YAML: " + e.msg);
+  }
 }
 
 }  // namespace hurdle

@@ -140,6 +140,26 @@ TEST(Machine, ExpectingThePanicItselfSucceeds) {
   EXPECT_EQ(hit.name, "gnumach-panic");
 }
 
+// One Machine used from two threads at once: SSH commands in one, the console and QMP in the
+// other (the thread sanitizer job of ci/test runs this to find data races).
+TEST(Machine, OneMachineFromTwoThreads) {
+  auto vm = Machine::from_profile("linux-mini", machine_options("two-threads"));
+  vm->wait_for_boot();
+  vm->login();
+  std::thread ssh([&] {
+    for (int i = 0; i < 20; ++i)
+      EXPECT_EQ(vm->succeed("echo ssh-" + std::to_string(i)), "ssh-" + std::to_string(i) + "\n");
+  });
+  for (int i = 0; i < 20; ++i) {
+    vm->console().sendline("echo console-$((" + std::to_string(i) + "+1000))");
+    vm->console().expect("console-" + std::to_string(i + 1000) + "\r?\n", 30s);
+    EXPECT_EQ(vm->qmp().execute("query-status")["status"], "running");
+    (void)vm->console().tail();
+  }
+  ssh.join();
+  vm->crash();
+}
+
 TEST(Machine, LinuxMiniLoginShellAndQmpControls) {
   // Guest: linux-mini.
   auto vm = Machine::from_profile("linux-mini", machine_options("linux-login-qmp"));

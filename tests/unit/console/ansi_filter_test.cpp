@@ -30,6 +30,7 @@ TEST(AnsiFilter, OscTitlesCharsetsAndControls) {
                     "c"}),
             "z");
   EXPECT_EQ(filter({std::string_view("a\0b\x07\x08\tc", 7)}), "ab\tc");
+  EXPECT_EQ(filter({"de\x7fl"}), "del");
 }
 
 // A stray `ESC ]` whose terminator never comes used to swallow all later output, so that no
