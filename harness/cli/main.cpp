@@ -160,6 +160,13 @@ int run(const RunArguments& a, const char* program) {
     for (const auto& secret : suite.secrets) secrets.add(secret);
   hurdle::RunOptions options;
   options.report_dir = std::filesystem::path(a.report_dir) / run_name();
+  // Nothing is booted for a run whose report could not be written.
+  try {
+    std::filesystem::create_directories(options.report_dir);
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle: cannot write the run's reports: ") + e.what());
+    return kInfrastructure;
+  }
   options.timeout_scale = a.timeout_scale;
   options.images = a.images.settings();
   try {

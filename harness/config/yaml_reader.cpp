@@ -50,7 +50,10 @@ bool split_number(const std::string& s, double& number, std::string& unit) {
 // than any suite or profile has (an "alias bomb": a few lines that expand into billions).
 class StructureCheck : public YAML::EventHandler {
  public:
-  explicit StructureCheck(const std::filesystem::path& file) : file_(file) {}
+  StructureCheck(const std::filesystem::path& file, YamlAliases* aliases)
+      : file_(file), aliases_(aliases) {}
+
+  void OnAnchor(const YAML::Mark&, const std::string& name) override { anchor_name_ = name; }
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
@@ -58,6 +61,10 @@ class StructureCheck : public YAML::EventHandler {
     leaf(mark, anchor, std::nullopt);
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (aliases_ != nullptr && anchor < anchor_index_.size() && anchor_index_[anchor] >= 0)
+      aliases_->anchors[static_cast<std::size_t>(anchor_index_[anchor])].alias_lines.push_back(
+          static_cast<std::size_t>(mark.line + 1));
+    seen(mark);
     const std::uint64_t size = anchor < sizes_.size() ? sizes_[anchor] : 1;
     count(mark, size);
     value_done(mark, std::nullopt);
@@ -102,6 +109,25 @@ class StructureCheck : public YAML::EventHandler {
     if (sizes_.size() <= anchor) sizes_.resize(anchor + 1, 1);
     sizes_[anchor] = size;
   }
+  // A node with an anchor starts at `mark`: noted, with its name, for YamlAliases.
+  void anchored(YAML::anchor_t anchor, const YAML::Mark& mark) {
+    if (anchor == YAML::NullAnchor || aliases_ == nullptr) return;
+    if (anchor_index_.size() <= anchor) anchor_index_.resize(anchor + 1, -1);
+    anchor_index_[anchor] = static_cast<long>(aliases_->anchors.size());
+    const auto line = static_cast<std::size_t>(mark.line + 1);
+    aliases_->anchors.push_back({anchor_name_, line, line, {}});
+  }
+  // The latest line of the file seen: where the anchored nodes still open end, so far.
+  void seen(const YAML::Mark& mark) {
+    const auto line = static_cast<std::size_t>(mark.line + 1);
+    if (aliases_ == nullptr) return;
+    for (const auto& c : stack_)
+      if (c.anchor != YAML::NullAnchor && c.anchor < anchor_index_.size() &&
+          anchor_index_[c.anchor] >= 0) {
+        auto& a = aliases_->anchors[static_cast<std::size_t>(anchor_index_[c.anchor])];
+        a.last_line = std::max(a.last_line, line);
+      }
+  }
   // A key or value is complete: a scalar key is checked against the mapping's earlier keys.
   void value_done(const YAML::Mark& mark, const std::optional<std::string>& scalar) {
     if (stack_.empty() || !stack_.back().mapping) return;
@@ -119,6 +145,8 @@ class StructureCheck : public YAML::EventHandler {
             const std::optional<std::string>& scalar) {
     count(mark, 1);
     remember(anchor, 1);
+    anchored(anchor, mark);
+    seen(mark);
     value_done(mark, scalar);
   }
   void open(const YAML::Mark& mark, YAML::anchor_t anchor, bool mapping) {
@@ -128,6 +156,8 @@ class StructureCheck : public YAML::EventHandler {
       value_done(mark, std::nullopt);
     }
     total_ = std::min(total_ + 1, kMaxNodes + 1);
+    seen(mark);
+    anchored(anchor, mark);
     stack_.push_back(Container{mark, anchor, mapping, true, 1, {}});
   }
   void close() {
@@ -143,6 +173,9 @@ class StructureCheck : public YAML::EventHandler {
   }
 
   const std::filesystem::path& file_;
+  YamlAliases* aliases_;
+  std::string anchor_name_;         // the name the next anchored node takes
+  std::vector<long> anchor_index_;  // anchor id -> index in aliases_->anchors (-1: none)
   std::vector<Container> stack_;
   std::vector<std::uint64_t> sizes_;  // expanded size of each anchored node, by anchor id
   std::uint64_t total_ = 0;
@@ -169,10 +202,11 @@ class DocumentStart : public YAML::EventHandler {
 };
 
 // Runs StructureCheck over `text`; a second document is an error at its first line.
-void check_structure(const std::string& text, const std::filesystem::path& file) {
+void check_structure(const std::string& text, const std::filesystem::path& file,
+                     YamlAliases* aliases) {
   std::stringstream in(text);
   YAML::Parser parser(in);
-  StructureCheck check(file);
+  StructureCheck check(file, aliases);
   if (!parser.HandleNextDocument(check)) return;
   DocumentStart second;
   if (parser.HandleNextDocument(second))
@@ -182,13 +216,27 @@ void check_structure(const std::string& text, const std::filesystem::path& file)
 
 }  // namespace
 
-YAML::Node load_yaml_file(const std::filesystem::path& file) {
+ConfigError YamlAliases::annotated(const ConfigError& error) const {
+  const std::size_t line = error.where().line;
+  std::string note;
+  for (const auto& a : anchors) {
+    if (a.alias_lines.empty() || line < a.first_line || line > a.last_line) continue;
+    std::string lines;
+    for (const auto l : a.alias_lines) lines += (lines.empty() ? "" : ", ") + std::to_string(l);
+    note += "; this text is also used through the alias *" + a.name + " at line" +
+            (a.alias_lines.size() > 1 ? "s " : " ") + lines;
+  }
+  if (note.empty()) return error;
+  return ConfigError(error.where(), error.problem() + note);
+}
+
+YAML::Node load_yaml_file(const std::filesystem::path& file, YamlAliases* aliases) {
   std::ifstream in(file);
   if (!in) throw ConfigError({file, 0, 0}, "cannot read the file");
   std::stringstream text;
   text << in.rdbuf();
   try {
-    check_structure(text.str(), file);
+    check_structure(text.str(), file, aliases);
     YAML::Node root = YAML::Load(text.str());
     if (!root.IsDefined() || root.IsNull())
       throw ConfigError({file, 1, 1}, "the file is empty; expected a mapping");
@@ -260,22 +308,6 @@ std::chrono::milliseconds as_duration(const YAML::Node& node, const std::filesys
   fail_at(node, file, "expected a duration such as 250ms, 30s, 5m or 1h, found '" + s + "'");
 }
 
-std::uint64_t as_mebibytes(const YAML::Node& node, const std::filesystem::path& file) {
-  const std::string s = as_string(node, file);
-  double number = 0;
-  std::string unit;
-  if (split_number(s, number, unit)) {
-    double mib = -1;
-    if (unit.empty() || unit == "M" || unit == "MiB") mib = number;
-    if (unit == "G" || unit == "GiB") mib = number * 1024;
-    if (unit == "K" || unit == "KiB") mib = number / 1024;
-    if (mib > static_cast<double>(kMaxMebibytes))
-      fail_at(node, file, "expected a size of at most 1T, found '" + s + "'");
-    if (mib >= 0) return static_cast<std::uint64_t>(mib);
-  }
-  fail_at(node, file, "expected a size such as 512M or 2G, found '" + s + "'");
-}
-
 std::uint64_t as_bytes(const YAML::Node& node, const std::filesystem::path& file) {
   const std::string s = as_string(node, file);
   double number = 0;
@@ -290,6 +322,10 @@ std::uint64_t as_bytes(const YAML::Node& node, const std::filesystem::path& file
     if (bytes >= 0) return static_cast<std::uint64_t>(bytes);
   }
   fail_at(node, file, "expected a size such as 64K, 512M or 2G, found '" + s + "'");
+}
+
+std::uint64_t as_mebibytes(const YAML::Node& node, const std::filesystem::path& file) {
+  return as_bytes(node, file) / (1024 * 1024);
 }
 
 std::vector<std::string> as_string_list(const YAML::Node& node, const std::filesystem::path& file) {

@@ -17,8 +17,24 @@
 
 namespace hurdle {
 
-// Parses a file; syntax errors become ConfigError with the parser's position.
-YAML::Node load_yaml_file(const std::filesystem::path& file);
+// Where each anchor of a file is written and where aliases use it: an error found in a value
+// reached through an alias (yaml-cpp gives it the anchor's place) can then name the alias too.
+struct YamlAliases {
+  struct Anchor {
+    std::string name;
+    std::size_t first_line = 0, last_line = 0;  // from 1
+    std::vector<std::size_t> alias_lines;       // from 1
+  };
+  std::vector<Anchor> anchors;
+
+  // The error, with a note naming the aliases that use the text at its line, if any do.
+  [[nodiscard]] ConfigError annotated(const ConfigError& error) const;
+};
+
+// Parses a file; syntax errors become ConfigError with the parser's position. Refused before
+// any node is built: a key given twice in a mapping, a second document, and aliases that expand
+// into more than 200,000 values. `aliases`, when given, receives where anchors are used.
+YAML::Node load_yaml_file(const std::filesystem::path& file, YamlAliases* aliases = nullptr);
 
 SourceLocation location_of(const YAML::Node& node, const std::filesystem::path& file);
 // Where yaml-cpp says its exception happened.

@@ -318,8 +318,9 @@ std::vector<fs::path> search_path(const fs::path& suite_file, const std::vector<
   return profile_search_path(extra, near);
 }
 
-Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path) {
-  const YAML::Node root = load_yaml_file(file);
+Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path,
+                 YamlAliases& aliases) {
+  const YAML::Node root = load_yaml_file(file, &aliases);
   if (!root.IsMap())
     fail_at(root, file, "expected a suite: a mapping with machine: and scenarios:");
   MappingReader m(root, file, "a suite");
@@ -472,8 +473,13 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
 }  // namespace
 
 Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path) {
+  YamlAliases aliases;
   try {
-    return read_suite(file, profile_path);
+    return read_suite(file, profile_path, aliases);
+  } catch (const ConfigError& e) {
+    // An error in text that aliases reuse says where those aliases are.
+    if (e.where().file == file) throw aliases.annotated(e);
+    throw;
   } catch (const YAML::Exception& e) {
     // yaml-cpp's own complaint about a node's shape that no check above foresaw.
     throw ConfigError(yaml_location(e, file), "unexpected YAML: " + e.msg);

@@ -415,6 +415,30 @@ TEST(HurdleRun, SecretsReachNoReportLogOrTerminal) {
   EXPECT_THAT(test::read_file(run_dir / "secrets/machine/console.log"), HasSubstr("********"));
 }
 
+// A report folder that cannot be made (here, under a regular file: root writes anywhere, so
+// permissions would prove nothing) ends the run at once with exit 3 and says why; nothing is
+// booted, and hurdle does not abort.
+TEST(HurdleRun, AnUnwritableReportFolderIsExitThreeBeforeAnyBoot) {
+  namespace bp = boost::process::v2;
+  const fs::path file = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "a-file";
+  fs::create_directories(file.parent_path());
+  std::ofstream(file) << "not a folder\n";
+  ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
+  boost::asio::io_context ctx;
+  test::MergedOutput out(ctx);
+  bp::process p(ctx, test::hurdle_program().string(),
+                {"run", "--accel", "tcg", "--report-dir", (file / "reports").string(),
+                 (test::source_dir() / "scenarios/examples/linux-mini.yaml").string()},
+                bp::process_stdio{nullptr, out.fd(), out.fd()});
+  const std::string text = out.read_all();
+  EXPECT_EQ(p.wait(), 3) << text;
+  EXPECT_THAT(text, HasSubstr("hurdle: cannot write the run's reports: "));
+  EXPECT_THAT(text, HasSubstr("Not a directory"));
+  EXPECT_EQ(text.find("terminate called"), std::string::npos) << text;
+  // No scenario was tried (each would have been an error of a machine that could not start).
+  EXPECT_EQ(text.find("linux-mini.kernel-is-linux"), std::string::npos) << text;
+}
+
 TEST(HurdleRun, TheSchemaCheckRejectsAReportMissingRequiredParts) {
   const fs::path bad = fs::temp_directory_path() / "hurdle-bad-junit.xml";
   std::ofstream(bad) << "<testsuites tests='1' failures='0' errors='0' time='1'>"

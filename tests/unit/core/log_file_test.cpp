@@ -9,6 +9,8 @@
 
 #include <re2/re2.h>
 
+#include "support/test_files.hpp"
+
 namespace hurdle {
 namespace {
 
@@ -16,12 +18,6 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string read(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST(LogFile, StampsEntriesMakesGuestBytesSafeAndMasksSecrets) {
   const fs::path file = fs::temp_directory_path() / "hurdle-log-file-test.log";
@@ -33,7 +29,7 @@ TEST(LogFile, StampsEntriesMakesGuestBytesSafeAndMasksSecrets) {
     log.count_from(std::chrono::steady_clock::now() - std::chrono::milliseconds(1500));
     log.write("password hunter2 sent; guest says \x1b[2J\xff");
   }
-  const std::string text = read(file);
+  const std::string text = test::read_file(file);
   EXPECT_THAT(text, HasSubstr("    0.000 before the clock starts\n"));
   EXPECT_THAT(text, HasSubstr(" password ******** sent; guest says ␛[2J�\n"));
   EXPECT_THAT(text, Not(HasSubstr("hunter2")));
@@ -46,8 +42,8 @@ TEST(LogFile, AppendsSoThatARestartedMachineKeepsItsEarlierLog) {
   fs::remove(file);
   LogFile(file, LogFile::Stamp::kLocalTime).write("first");
   LogFile(file, LogFile::Stamp::kLocalTime).write("second\n");
-  EXPECT_TRUE(RE2::FullMatch(read(file), R"(\d\d:\d\d:\d\d first\n\d\d:\d\d:\d\d second\n)"))
-      << read(file);
+  EXPECT_TRUE(RE2::FullMatch(test::read_file(file), R"(\d\d:\d\d:\d\d first\n\d\d:\d\d:\d\d second\n)"))
+      << test::read_file(file);
   fs::remove(file);
 }
 

@@ -142,7 +142,7 @@ TEST(MachineProfile, MalformedProfilesNameLineColumnAndExpectation) {
   const std::string boot = "boot:\n  cdrom: x.iso\n";
   EXPECT_THAT(load_error(boot + "memroy: 2G\n"), HasSubstr(":3:1: unknown key 'memroy'"));
   EXPECT_THAT(load_error(boot + "memory: lots\n"),
-              HasSubstr(":3:9: expected a size such as 512M or 2G"));
+              HasSubstr(":3:9: expected a size such as 64K, 512M or 2G"));
   EXPECT_THAT(load_error(boot + "accel: hvf\n"),
               HasSubstr(":3:8: expected accel auto, kvm or tcg"));
   EXPECT_THAT(load_error(boot + "cpus: [1]\n"), HasSubstr(":3:7: expected a string, found a list"));

@@ -10,6 +10,7 @@
 
 #include "report/junit_writer.hpp"
 #include "report/summary_writer.hpp"
+#include "support/test_files.hpp"
 
 namespace hurdle {
 namespace {
@@ -43,17 +44,11 @@ RunReport hostile_report() {
   return report;
 }
 
-std::string read(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST(JUnitWriter, GuestBytesGiveAWellFormedDocumentWithEveryCase) {
   const fs::path file = fs::temp_directory_path() / "hurdle-junit-hostile.xml";
   write_junit(hostile_report(), file);
-  const std::string xml = read(file);
+  const std::string xml = test::read_file(file);
   // XML 1.0 forbids these characters, even as references; pugixml would write "&#27;".
   EXPECT_EQ(xml.find("&#27;"), std::string::npos);
   EXPECT_EQ(xml.find("&#0;"), std::string::npos);
@@ -74,7 +69,7 @@ TEST(JUnitWriter, GuestBytesGiveAWellFormedDocumentWithEveryCase) {
 TEST(SummaryWriter, GuestBytesGiveJsonThatParsesWithEveryCase) {
   const fs::path file = fs::temp_directory_path() / "hurdle-summary-hostile.json";
   write_summary_json(hostile_report(), 1, file);
-  const auto summary = nlohmann::json::parse(read(file));
+  const auto summary = nlohmann::json::parse(test::read_file(file));
   EXPECT_EQ(summary["totals"]["scenarios"], 4);
   EXPECT_EQ(summary["totals"]["failed"], 1);
   EXPECT_EQ(summary["suites"][0]["scenarios"][0]["message"],

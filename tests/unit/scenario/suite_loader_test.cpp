@@ -186,6 +186,11 @@ const BadSuite kBadSuites[] = {
      ":5:8: expected the name of an image in the image lock, found '../x'"},
     {"variables that are a list", "  - name: a\n    steps: [ssh.run: x]\nvariables: [a]\n",
      ":5:12: expected variables as a mapping of name: value"},
+    {"an error inside an alias",
+     "  - name: a\n    steps: &common\n      - ssh.run: { command: x, exit: many }\n"
+     "  - name: b\n    steps: *common\n",
+     ":5:38: expected a whole number, found 'many'; this text is also used through the alias "
+     "*common at line 7"},
     {"defaults with an unknown key",
      "  - name: a\n    steps: [ssh.run: x]\ndefaults:\n  retry: 1\n",
      ":6:3: unknown key 'retry' in the defaults section"},
