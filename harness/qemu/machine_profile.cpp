@@ -8,6 +8,7 @@
 #include "config/yaml_reader.hpp"
 #include "core/guest_directory.hpp"
 #include "core/install_paths.hpp"
+#include "core/name_rules.hpp"
 
 namespace hurdle {
 
@@ -38,12 +39,10 @@ struct Context {
 void check_name(const YAML::Node& node, const std::string& value, const fs::path& file,
                 const std::string& what) {
   if (value.empty()) fail_at(node, file, what + " must not be empty");
-  for (const char c : value) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
-      fail_at(node, file,
-              "expected " + what + " made of letters, digits, '-' and '_', found '" + value + "'");
-    }
-  }
+  if (!valid_name(value))
+    fail_at(node, file,
+            "expected " + what + " of letters, digits, '-' and '_' (at most " +
+                std::to_string(kMaxNameLength) + ", not starting with '-'), found '" + value + "'");
 }
 
 void check_regex(const YAML::Node& node, const std::string& pattern, const fs::path& file) {
@@ -390,14 +389,20 @@ std::vector<fs::path> profile_search_path(const std::vector<fs::path>& first,
 fs::path find_machine_profile(const std::string& name_or_path,
                               const std::vector<fs::path>& search_path) {
   const fs::path direct(name_or_path);
+  std::error_code ec;  // a name too long for a file is "not there", not an exception
   if (name_or_path.find('/') != std::string::npos || direct.extension() == ".yaml") {
-    if (!fs::exists(direct)) throw ConfigError({direct, 0, 0}, "no such machine profile file");
+    if (!fs::is_regular_file(direct, ec))
+      throw ConfigError({direct, 0, 0}, "no such machine profile file");
     return direct;
   }
+  if (!valid_name(name_or_path, NameDots::kAllowed))
+    throw ConfigError({},
+                      "expected a machine profile's name (letters, digits, '.', '_', '-') "
+                      "or a path to its file");
   std::string tried;
   for (const auto& dir : search_path) {
     const fs::path candidate = dir / (name_or_path + ".yaml");
-    if (fs::exists(candidate)) return candidate;
+    if (fs::is_regular_file(candidate, ec)) return candidate;
     tried += " " + candidate.string();
   }
   throw ConfigError({name_or_path, 0, 0},
