@@ -18,7 +18,6 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-
 TEST(LogFile, StampsEntriesMakesGuestBytesSafeAndMasksSecrets) {
   const fs::path file = fs::temp_directory_path() / "hurdle-log-file-test.log";
   fs::remove(file);
@@ -42,7 +41,8 @@ TEST(LogFile, AppendsSoThatARestartedMachineKeepsItsEarlierLog) {
   fs::remove(file);
   LogFile(file, LogFile::Stamp::kLocalTime).write("first");
   LogFile(file, LogFile::Stamp::kLocalTime).write("second\n");
-  EXPECT_TRUE(RE2::FullMatch(test::read_file(file), R"(\d\d:\d\d:\d\d first\n\d\d:\d\d:\d\d second\n)"))
+  EXPECT_TRUE(
+      RE2::FullMatch(test::read_file(file), R"(\d\d:\d\d:\d\d first\n\d\d:\d\d:\d\d second\n)"))
       << test::read_file(file);
   fs::remove(file);
 }

@@ -44,7 +44,6 @@ RunReport hostile_report() {
   return report;
 }
 
-
 TEST(JUnitWriter, GuestBytesGiveAWellFormedDocumentWithEveryCase) {
   const fs::path file = fs::temp_directory_path() / "hurdle-junit-hostile.xml";
   write_junit(hostile_report(), file);
