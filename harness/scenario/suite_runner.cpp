@@ -177,7 +177,9 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
   StepExecutor steps(*machine_, provisioned_, r.folder,
                      scaled(suite_.timeout, options_.timeout_scale));
   for (const auto& step : sc.steps) {
-    StepRecord record{step.describe(), step.where};
+    StepRecord record;
+    record.step = step.describe();
+    record.where = step.where;
     const auto t0 = Clock::now();
     try {
       Step adjusted = step;
