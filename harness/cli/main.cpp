@@ -191,6 +191,7 @@ int run(const RunArguments& a, const char* program) {
   std::vector<char*> argv;
   for (auto& arg : gtest_args) argv.push_back(arg.data());
   int argc = static_cast<int>(argv.size());
+  argv.push_back(nullptr);  // argv[argc]: GoogleTest moves it down with the flags it takes
   ::testing::InitGoogleTest(&argc, argv.data());
 
   const std::filesystem::path junit =
