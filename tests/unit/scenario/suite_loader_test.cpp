@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 
 #include "core/boost_process.hpp"
@@ -246,10 +248,14 @@ int run_validate(const std::vector<std::string>& files, std::string& err_text) {
 }
 
 // A profile whose only file exists (the kernel is the profile itself: validation opens nothing).
+// Written under a temporary name and renamed: CTest runs these tests in parallel processes,
+// which must never see the file half-written.
 fs::path tiny_profile() {
   const fs::path dir = fs::temp_directory_path() / "hurdle-suite-loader-test";
   fs::create_directories(dir);
-  std::ofstream(dir / "tiny.yaml") << "name: tiny\nmemory: 64M\nboot:\n  kernel: tiny.yaml\n";
+  const fs::path tmp = dir / ("tiny.yaml." + std::to_string(::getpid()));
+  std::ofstream(tmp) << "name: tiny\nmemory: 64M\nboot:\n  kernel: tiny.yaml\n";
+  fs::rename(tmp, dir / "tiny.yaml");
   return dir / "tiny.yaml";
 }
 
@@ -295,12 +301,15 @@ TEST(HurdleValidate, TheMachineProfileIsCheckedWithTheFilesItNames) {
   EXPECT_EQ(run_validate({missing.string()}, err), 2);
   EXPECT_THAT(err, HasSubstr((dir / "no-kernel.yaml").string() +
                              ":4:11: no such kernel: /no/such/vmlinuz"));
-  const fs::path not_profile =
-      write_suite("cli-not-profile",
-                  "machine: ./cli-good.yaml\nscenarios:\n  - name: a\n    steps: [ssh.run: x]\n");
+  (void)write_suite("cli-suite-as-profile",
+                    "machine: " + tiny_profile().string() +
+                        "\nscenarios:\n  - name: a\n    steps: [ssh.run: x]\n");
+  const fs::path not_profile = write_suite(
+      "cli-not-profile",
+      "machine: ./cli-suite-as-profile.yaml\nscenarios:\n  - name: a\n    steps: [ssh.run: x]\n");
   err.clear();
   EXPECT_EQ(run_validate({not_profile.string()}, err), 2);
-  EXPECT_THAT(err, HasSubstr((dir / "cli-good.yaml").string() +
+  EXPECT_THAT(err, HasSubstr((dir / "cli-suite-as-profile.yaml").string() +
                              ":2:1: unknown key 'scenarios' in a machine profile"));
   // A file that is no YAML mapping at all (a credentials file given by mistake) is named, and
   // its contents are not copied into the message.
