@@ -1,8 +1,5 @@
 #include "console/serial_console.hpp"
 
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-
 #include <cerrno>
 #include <cstdio>
 
@@ -22,21 +19,24 @@ std::string indent_tail(const std::string& tail) {
 SerialConsole::SerialConsole(UniqueFd socket, ConsoleOptions options)
     : options_(std::move(options)),
       socket_(std::move(socket)),
-      stop_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       secrets_(options_.secrets),
       buffer_(options_.limits) {
   if (!options_.transcript.empty())
     transcript_.open(options_.transcript, std::ios::app | std::ios::binary);
   if (!options_.raw_transcript.empty())
     raw_transcript_.open(options_.raw_transcript, std::ios::app | std::ios::binary);
-  reader_ = std::thread([this] { read_loop(); });
+  reader_ = std::make_unique<SocketReader>(
+      socket_.get(), 64 * 1024,
+      SocketReader::Callbacks{[this](std::string_view bytes) { take(bytes); },
+                              [this] { return next_wake(); },
+                              [this] {
+                                if (auto hit = hit_to_report(std::chrono::steady_clock::now()))
+                                  options_.on_watcher_hit(*hit);
+                              },
+                              [this] { end_of_stream(); }});
 }
 
-SerialConsole::~SerialConsole() {
-  const std::uint64_t one = 1;
-  (void)::write(stop_event_.get(), &one, sizeof(one));
-  if (reader_.joinable()) reader_.join();
-}
+SerialConsole::~SerialConsole() { reader_.reset(); }
 
 std::optional<WatcherHit> SerialConsole::hit_to_report(std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(mutex_);
@@ -47,43 +47,33 @@ std::optional<WatcherHit> SerialConsole::hit_to_report(std::chrono::steady_clock
   return *hit;
 }
 
-void SerialConsole::read_loop() {
-  using Clock = std::chrono::steady_clock;
-  std::string raw(64 * 1024, '\0');
-  std::string clean;
-  for (;;) {
-    // Wake at the end of a pending hit's grace too, to report it even if nothing more comes.
-    auto wake = Clock::time_point::max();
-    {
-      std::lock_guard lock(mutex_);
-      if (buffer_.watcher_hit() && !hit_reported_ && options_.on_watcher_hit)
-        wake = hit_seen_at_ + options_.watcher_line_grace;
-    }
-    const int ready = wait_readable(socket_.get(), stop_event_.get(), wake);
-    if (ready < 0) break;
-    if (ready > 0) {
-      const ssize_t n = ::recv(socket_.get(), raw.data(), raw.size(), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      clean.clear();
-      const std::string_view bytes(raw.data(), static_cast<std::size_t>(n));
-      if (raw_transcript_.is_open()) {
-        raw_log_.write(bytes);
-        raw_transcript_.flush();
-      }
-      std::lock_guard lock(mutex_);
-      filter_.feed(bytes, clean);
-      const bool had_hit = buffer_.watcher_hit().has_value();
-      buffer_.append(clean);
-      if (!had_hit && buffer_.watcher_hit()) hit_seen_at_ = Clock::now();
-      if (transcript_.is_open()) {
-        clean_log_.write(clean);
-        transcript_.flush();
-      }
-      changed_.notify_all();
-    }
-    if (auto hit = hit_to_report(Clock::now())) options_.on_watcher_hit(*hit);
+void SerialConsole::take(std::string_view bytes) {
+  if (raw_transcript_.is_open()) {
+    raw_log_.write(bytes);
+    raw_transcript_.flush();
   }
+  std::string clean;
+  std::lock_guard lock(mutex_);
+  filter_.feed(bytes, clean);
+  const bool had_hit = buffer_.watcher_hit().has_value();
+  buffer_.append(clean);
+  if (!had_hit && buffer_.watcher_hit()) hit_seen_at_ = std::chrono::steady_clock::now();
+  if (transcript_.is_open()) {
+    clean_log_.write(clean);
+    transcript_.flush();
+  }
+  changed_.notify_all();
+}
+
+std::chrono::steady_clock::time_point SerialConsole::next_wake() const {
+  // The end of a pending hit's grace: it is reported then even if nothing more comes.
+  std::lock_guard lock(mutex_);
+  if (buffer_.watcher_hit() && !hit_reported_ && options_.on_watcher_hit)
+    return hit_seen_at_ + options_.watcher_line_grace;
+  return std::chrono::steady_clock::time_point::max();
+}
+
+void SerialConsole::end_of_stream() {
   raw_log_.finish();
   clean_log_.finish();
   raw_transcript_.flush();

@@ -9,16 +9,17 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "console/ansi_filter.hpp"
 #include "console/expect_buffer.hpp"
 #include "core/secret_mask.hpp"
+#include "core/socket_reader.hpp"
 #include "core/unique_fd.hpp"
 
 namespace hurdle {
@@ -77,14 +78,16 @@ class SerialConsole {
   [[nodiscard]] bool closed() const;
 
  private:
-  void read_loop();
+  // The reader thread's side: a piece from QEMU, when to wake, the end of the stream.
+  void take(std::string_view bytes);
+  [[nodiscard]] std::chrono::steady_clock::time_point next_wake() const;
+  void end_of_stream();
   // The hit to hand to on_watcher_hit now, if its line is complete or its grace is over.
   std::optional<WatcherHit> hit_to_report(std::chrono::steady_clock::time_point now);
   [[noreturn]] void fail_closed(std::unique_lock<std::mutex>& lock, const std::string& waiting_for);
 
   ConsoleOptions options_;
   UniqueFd socket_;
-  UniqueFd stop_event_;
   SecretMask secrets_;
   std::ofstream transcript_;
   std::ofstream raw_transcript_;
@@ -98,7 +101,7 @@ class SerialConsole {
   std::chrono::steady_clock::time_point hit_seen_at_{};
   bool hit_reported_ = false;  // on_watcher_hit was called for the current hit
   bool closed_ = false;
-  std::thread reader_;
+  std::unique_ptr<SocketReader> reader_;  // last: stopped before anything it uses goes
 };
 
 }  // namespace hurdle

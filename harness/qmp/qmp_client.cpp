@@ -1,6 +1,5 @@
 #include "qmp/qmp_client.hpp"
 
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -24,11 +23,13 @@ QmpClient::QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
                      const std::vector<std::string>& secrets)
     : socket_(std::move(socket)),
       on_closed_(std::move(on_closed)),
-      transcript_(transcript, LogFile::Stamp::kElapsed),
-      stop_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+      transcript_(transcript, LogFile::Stamp::kElapsed) {
   transcript_.count_from(started_);
   for (const auto& secret : secrets) transcript_.add_secret(secret);
-  reader_ = std::thread([this] { read_loop(); });
+  reader_ = std::make_unique<SocketReader>(
+      socket_.get(), 64 * 1024,
+      SocketReader::Callbacks{
+          [this](std::string_view bytes) { take(bytes); }, {}, {}, [this] { end_of_stream(); }});
   try {
     std::unique_lock lock(mutex_);
     if (!changed_.wait_for(lock, timeout, [this] { return greeted_ || closed_; })) {
@@ -39,46 +40,29 @@ QmpClient::QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
     if (!greeted) throw_closed("the QMP greeting");
     execute("qmp_capabilities", Json::object(), timeout);
   } catch (...) {
-    stop_reader();  // the destructor does not run when the constructor throws
+    reader_.reset();  // the destructor does not run when the constructor throws
     throw;
   }
 }
 
-void QmpClient::stop_reader() {
-  const std::uint64_t one = 1;
-  (void)::write(stop_event_.get(), &one, sizeof(one));
-  ::shutdown(socket_.get(), SHUT_RDWR);
-  if (reader_.joinable()) reader_.join();
-}
-
-QmpClient::~QmpClient() { stop_reader(); }
+QmpClient::~QmpClient() { reader_.reset(); }
 
 void QmpClient::log(const char* direction, const std::string& text) {
   transcript_.write(std::string(direction) + ' ' + text);
 }
 
-void QmpClient::read_loop() {
-  // QMP replies are JSON lines; none is anywhere near 64 MiB (a query-block of many disks is
-  // kilobytes). A longer one is dropped, with a note in qmp.log.
-  LineBuffer lines(64 * 1024 * 1024);
-  char buf[65536];
-  for (;;) {
-    const int ready = wait_readable(socket_.get(), stop_event_.get(),
-                                    std::chrono::steady_clock::time_point::max());
-    if (ready < 0) break;
-    const ssize_t n = ::recv(socket_.get(), buf, sizeof(buf), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    lines.feed(
-        std::string_view(buf, static_cast<std::size_t>(n)),
-        [this](std::string_view line) {
-          if (!line.empty()) handle_line(std::string(line));
-        },
-        [this](std::size_t length) {
-          log("<-",
-              "(a line of " + std::to_string(length) + " bytes, too long to be QMP: dropped)");
-        });
-  }
+void QmpClient::take(std::string_view bytes) {
+  lines_.feed(
+      bytes,
+      [this](std::string_view line) {
+        if (!line.empty()) handle_line(std::string(line));
+      },
+      [this](std::size_t length) {
+        log("<-", "(a line of " + std::to_string(length) + " bytes, too long to be QMP: dropped)");
+      });
+}
+
+void QmpClient::end_of_stream() {
   log("--", "connection closed");
   std::lock_guard lock(mutex_);
   closed_ = true;

@@ -11,13 +11,15 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "core/line_buffer.hpp"
 #include "core/log_file.hpp"
+#include "core/socket_reader.hpp"
 #include "core/unique_fd.hpp"
 
 namespace hurdle {
@@ -68,8 +70,9 @@ class QmpClient {
     Json body;
   };
 
-  void read_loop();
-  void stop_reader();
+  // The reader thread's side: bytes from QEMU, and the end of the stream.
+  void take(std::string_view bytes);
+  void end_of_stream();
   void handle_line(const std::string& line);
   void log(const char* direction, const std::string& text);
   void throw_closed(const std::string& waiting_for);
@@ -87,9 +90,11 @@ class QmpClient {
   bool greeted_ = false;
   bool closed_ = false;
   Json greeting_;
-  UniqueFd stop_event_;
-  std::thread reader_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  // QMP replies are JSON lines; none is anywhere near 64 MiB (a query-block of many disks is
+  // kilobytes). A longer one is dropped, with a note in qmp.log.
+  LineBuffer lines_{64 * 1024 * 1024};
+  std::unique_ptr<SocketReader> reader_;  // last: stopped before anything it uses goes
 };
 
 }  // namespace hurdle
