@@ -271,6 +271,11 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
   result.where = sc.where;
   result.folder = options_.report_dir / suite_.name / sc.name;
   std::chrono::milliseconds boot_time{0};
+  if (interrupted_) {
+    // Interrupted before this scenario (even before any machine existed): nothing starts.
+    std::lock_guard lock(machine_mutex_);
+    broken_ = interruption_;
+  }
   if (!machine_ && !broken_) {
     try {
       boot();

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "core/boost_process.hpp"
+#include "scenario/suite_loader.hpp"
+#include "scenario/suite_runner.hpp"
 #include "support/merged_output.hpp"
 #include "support/paths.hpp"
 #include "support/scripted_http_service.hpp"
@@ -233,6 +235,26 @@ TEST(HurdleRun, RetriesReportFlakyScenariosAndFailFastReportsWhatItSkipped) {
   EXPECT_EQ(summary.at("totals").at("flaky"), 1);
   EXPECT_EQ(summary.at("totals").at("failed"), 1);
   EXPECT_EQ(summary.at("totals").at("skipped"), 1);
+}
+
+// A signal that comes before any machine exists (while the suites load: `hurdle run`
+// interrupts each runner as it is made) is honoured: the scenario is an error naming it, and
+// no machine is started for it.
+TEST(SuiteRunner, AnInterruptBeforeTheBootStartsNoMachine) {
+  RunOptions options;
+  options.report_dir =
+      fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "interrupt-before-boot";
+  fs::remove_all(options.report_dir);
+  options.accel = Accelerator::kTcg;
+  SuiteRunner runner(load_suite(test::source_dir() / "scenarios/examples/linux-mini.yaml"),
+                     options);
+  runner.interrupt("SIGINT");
+  const ScenarioResult r = runner.run_scenario(0);
+  EXPECT_EQ(r.status, ScenarioStatus::kError);
+  EXPECT_THAT(r.message, HasSubstr("interrupted by SIGINT"));
+  EXPECT_EQ(runner.machine(), nullptr);
+  EXPECT_FALSE(fs::exists(options.report_dir / "linux-mini" / "machine" / "qemu.log"))
+      << "QEMU was started for an interrupted run";
 }
 
 TEST(HurdleRun, SigintMidScenarioLeavesAValidReportAndNoQemu) {
