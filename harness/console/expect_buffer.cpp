@@ -1,10 +1,9 @@
 #include "console/expect_buffer.hpp"
 
-#include "core/safe_text.hpp"
-
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/safe_text.hpp"
 
 namespace hurdle {
 

@@ -1,7 +1,6 @@
 #include "console/serial_console.hpp"
 
 #include <cerrno>
-#include <cstdio>
 
 #include "core/duration_text.hpp"
 #include "core/error.hpp"

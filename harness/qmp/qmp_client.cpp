@@ -1,11 +1,5 @@
 #include "qmp/qmp_client.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/line_buffer.hpp"

@@ -50,7 +50,6 @@ std::optional<std::string> report_file_problem(const std::string& path) {
       return "expected a path inside the scenario's report folder without '.' or '..', found '" +
              path + "'";
   }
-  if (path.back() == '/') return "expected a file name, found the folder '" + path + "'";
   return std::nullopt;
 }
 

@@ -22,10 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* kPristine = kPristineTag;
-
-std::string end_tag(std::size_t index) { return end_state_tag(index); }
-
 // hurdle's errors name their kind; anything else is hurdle's own failure.
 std::string kind_of(const std::exception& e) {
   if (const auto* error = dynamic_cast<const Error*>(&e)) return error->kind();
@@ -140,8 +136,8 @@ void SuiteRunner::boot() {
   }
   used_ = false;
   if (snapshots()) {
-    machine_->snapshot(kPristine);
-    untouched_at_ = kPristine;
+    machine_->snapshot(kPristineTag);
+    untouched_at_ = kPristineTag;
   }
 }
 
@@ -151,8 +147,8 @@ bool SuiteRunner::snapshots() const {
 
 std::string SuiteRunner::start_tag(std::size_t index) const {
   if (suite_.scenarios[index].isolation == Isolation::kChained && last_passed_)
-    return end_tag(*last_passed_);
-  return kPristine;
+    return end_state_tag(*last_passed_);
+  return kPristineTag;
 }
 
 ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_tag) {
@@ -387,14 +383,14 @@ void SuiteRunner::keep_end_state(std::size_t index) {
   // of the guest's RAM in the overlay: delete it. The same scenario passing again (--repeat)
   // supersedes its own end state, which must go before the tag can be saved anew.
   try {
-    if (last_passed_) machine_->remove_snapshot(end_tag(*std::exchange(last_passed_, {})));
+    if (last_passed_) machine_->remove_snapshot(end_state_tag(*std::exchange(last_passed_, {})));
   } catch (const std::exception& e) {
     machine_->note(std::string("could not delete a superseded end state: ") + e.what());
   }
   try {
-    machine_->snapshot(end_tag(index));
+    machine_->snapshot(end_state_tag(index));
     last_passed_ = index;
-    untouched_at_ = end_tag(index);
+    untouched_at_ = end_state_tag(index);
   } catch (const std::exception& e) {
     machine_->note(std::string("could not keep the end state for a chained scenario: ") + e.what());
   }
