@@ -179,7 +179,8 @@ void Machine::launch() {
       for (const auto& w : profile_.panic_patterns) console_->add_watcher(w.name, w.pattern);
       qmp_ = std::make_unique<QmpClient>(
           std::move(*qmp_fd), log_dir_ / "qmp.log", options_.start_timeout,
-          [this] { throw_if_exited(); }, options_.secrets);
+          [this] { throw_if_exited(); }, options_.secrets,
+          [this](const QmpClient::Json& event) { on_qmp_event(event); });
       note("console and QMP connected after " +
            seconds_text(std::chrono::steady_clock::now() - started_at_));
       std::vector<std::string> writable;
@@ -229,17 +230,70 @@ std::uint16_t Machine::host_port(const std::string& forward) const {
 }
 
 void Machine::throw_if_exited(std::chrono::milliseconds grace) {
-  if (!process_->wait_for_exit(grace)) return;
   std::string because;
   {
     std::lock_guard lock(log_mutex_);
     because = stopped_because_;
   }
+  // hurdle killed QEMU itself: it is gone or going, whether or not it has been reaped yet (the
+  // guest's connections close before QEMU's exit can be seen).
   if (!because.empty())
     throw QemuError(profile_.name + ": QEMU was stopped by hurdle after " + because);
+  if (!process_->wait_for_exit(grace)) return;
   throw QemuError(profile_.name + ": QEMU (pid " + std::to_string(process_->pid()) + ") " +
                   process_->exit_description() + "; qemu.log ends with:\n" +
                   process_->log_tail(2048));
+}
+
+fs::path Machine::disk_folder(const std::string& node_name) const {
+  for (const auto& d : profile_.disks) {
+    if (d.node_name != node_name) continue;
+    if (d.mode == DiskSpec::Mode::kOverlay && work_dir_) return work_dir_->path().parent_path();
+    return d.file.parent_path();
+  }
+  return work_dir_ ? work_dir_->path().parent_path() : fs::path();
+}
+
+void Machine::on_qmp_event(const QmpClient::Json& event) {
+  if (event.value("event", "") != "BLOCK_IO_ERROR") return;
+  const QmpClient::Json data = event.value("data", QmpClient::Json::object());
+  if (!data.is_object() || !data.value("nospace", false)) return;
+  {
+    std::lock_guard lock(log_mutex_);
+    if (out_of_space_) return;  // QEMU reports each failed request; one explanation is enough
+  }
+  const std::string node = data.value("node-name", std::string());
+  const std::string device = data.value("device", std::string());
+  const std::string disk = !node.empty() ? node : !device.empty() ? device : "?";
+  const fs::path folder = disk_folder(node);
+  std::string room;
+  struct statvfs fs_info {};
+  if (!folder.empty() && ::statvfs(folder.c_str(), &fs_info) == 0) {
+    const std::uint64_t free_mib =
+        static_cast<std::uint64_t>(fs_info.f_bavail) * fs_info.f_frsize / (1024 * 1024);
+    room = " (" + std::to_string(free_mib) + " MiB free)";
+  }
+  const std::string why =
+      "the disk '" + disk + "' ran out of space: the folder " +
+      (folder.empty() ? std::string("holding its file") : folder.string()) + " is full" + room +
+      ", and QEMU paused the guest. Free some space there, or set HURDLE_WORK_DIR to a folder "
+      "with room";
+  {
+    std::lock_guard lock(log_mutex_);
+    out_of_space_ = why;
+    if (!options_.keep_running_after_panic) stopped_because_ = why;
+  }
+  if (options_.keep_running_after_panic) {
+    note(why + "; QEMU is kept running (paused) as asked");
+    return;
+  }
+  note(why + "; stopping QEMU now");
+  process_->kill();
+}
+
+std::optional<std::string> Machine::out_of_space() const {
+  std::lock_guard lock(log_mutex_);
+  return out_of_space_;
 }
 
 std::vector<BootMarkerTime> Machine::wait_for_boot() {

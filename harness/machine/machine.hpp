@@ -172,6 +172,12 @@ class Machine {
   void note(const std::string& line);
   // Throws QemuError when QEMU has exited (waiting up to `grace` for it to finish exiting).
   void throw_if_exited(std::chrono::milliseconds grace = std::chrono::seconds(1));
+  // Set when a disk's file ran out of room on the host: QEMU paused the guest (a BLOCK_IO_ERROR
+  // event with `nospace`), and hurdle stopped QEMU (unless keep_running_after_panic) so that
+  // every wait ends at once with this text instead of a time-out. Names the disk, the folder
+  // its file is in and the space left there. Nothing run on this host can go on: the
+  // runner ends the suite with it as an infrastructure error.
+  [[nodiscard]] std::optional<std::string> out_of_space() const;
 
  private:
   Machine(MachineProfile profile, MachineOptions options);
@@ -179,6 +185,10 @@ class Machine {
   void make_work_dir();
   SshClient& ssh_client();
   void install_ssh_key();
+  // QMP's asynchronous events, on the QMP reader thread (must not wait for QMP).
+  void on_qmp_event(const QmpClient::Json& event);
+  // The folder on the host that holds the file QEMU writes for the disk `node_name`.
+  [[nodiscard]] std::filesystem::path disk_folder(const std::string& node_name) const;
   // A boot marker's time-out, with a screenshot and what the console printed, for the error.
   std::string describe_boot_stall(const std::string& marker, const std::string& waited);
   [[nodiscard]] std::chrono::milliseconds command_timeout(
@@ -208,10 +218,11 @@ class Machine {
   std::unique_ptr<SshClient> ssh_;
   std::mutex ssh_mutex_;  // threads may ask for the SSH client at once; it is made once
   std::chrono::steady_clock::time_point started_at_;
-  std::mutex log_mutex_;  // guards stopped_because_
+  mutable std::mutex log_mutex_;  // guards stopped_because_ and out_of_space_
   std::unique_ptr<LogFile> machine_log_;
-  std::string stopped_because_;  // set when a panic watcher made hurdle stop QEMU
-  bool boot_stalled_ = false;    // a boot marker did not come: no ACPI power-off will work
+  std::string stopped_because_;  // set when hurdle stopped QEMU (a panic watcher, a full disk)
+  std::optional<std::string> out_of_space_;
+  bool boot_stalled_ = false;  // a boot marker did not come: no ACPI power-off will work
 };
 
 }  // namespace hurdle

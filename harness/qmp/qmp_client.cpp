@@ -14,9 +14,10 @@ constexpr std::size_t kMaxQueuedEvents = 10'000;
 
 QmpClient::QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
                      std::chrono::milliseconds timeout, ClosedHandler on_closed,
-                     const std::vector<std::string>& secrets)
+                     const std::vector<std::string>& secrets, EventHandler on_event)
     : socket_(std::move(socket)),
       on_closed_(std::move(on_closed)),
+      on_event_(std::move(on_event)),
       transcript_(transcript, LogFile::Stamp::kElapsed) {
   transcript_.count_from(started_);
   for (const auto& secret : secrets) transcript_.add_secret(secret);
@@ -67,6 +68,13 @@ void QmpClient::handle_line(const std::string& line) {
   log("<-", line);
   Json msg = Json::parse(line, nullptr, false);
   if (msg.is_discarded() || !msg.is_object()) return;
+  if (on_event_ && msg.contains("event") && msg["event"].is_string()) {
+    try {
+      on_event_(msg);
+    } catch (const std::exception& e) {
+      log("--", std::string("the event handler failed: ") + e.what());
+    }
+  }
   std::lock_guard lock(mutex_);
   if (msg.contains("QMP")) {
     greeting_ = std::move(msg);

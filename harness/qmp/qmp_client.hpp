@@ -30,12 +30,16 @@ class QmpClient {
   // Called by a waiting thread that finds the connection closed; may throw a more precise
   // error (Machine throws QemuError with QEMU's exit status and the tail of qemu.log).
   using ClosedHandler = std::function<void()>;
+  // Called on the reader thread with each asynchronous event as it arrives, before it is
+  // queued for wait_for_event(); must not wait for QMP (Machine stops QEMU there when a disk
+  // ran out of space and QEMU paused the guest).
+  using EventHandler = std::function<void(const Json&)>;
 
   // Reads the greeting and negotiates capabilities within `timeout`.
   // `secrets` are shown as "********" in the transcript.
   QmpClient(UniqueFd socket, const std::filesystem::path& transcript,
             std::chrono::milliseconds timeout, ClosedHandler on_closed = {},
-            const std::vector<std::string>& secrets = {});
+            const std::vector<std::string>& secrets = {}, EventHandler on_event = {});
   ~QmpClient();
   QmpClient(const QmpClient&) = delete;
   QmpClient& operator=(const QmpClient&) = delete;
@@ -79,6 +83,7 @@ class QmpClient {
 
   UniqueFd socket_;
   ClosedHandler on_closed_;
+  EventHandler on_event_;
   LogFile transcript_;
   std::mutex send_mutex_;
   mutable std::mutex mutex_;

@@ -339,6 +339,13 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
       if (attempt_no > 1) result.status = ScenarioStatus::kFlaky;
       break;
     }
+    if (const auto full = machine_ ? machine_->out_of_space() : std::nullopt) {
+      // Not the scenario's fault, and no retry or later scenario would fare better.
+      result.status = ScenarioStatus::kError;
+      result.error_kind = "InfrastructureError";
+      broken_ = *full;
+      break;
+    }
     collect_artifacts(result);
     roll_back(from);
     if (broken_) break;

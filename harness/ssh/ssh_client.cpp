@@ -106,24 +106,40 @@ std::chrono::milliseconds SshClient::wait_until_ready(std::chrono::milliseconds 
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 }
 
+template <typename Operation>
+auto SshClient::explained(Operation operation) -> decltype(operation()) {
+  try {
+    return operation();
+  } catch (const SshError&) {
+    if (options_.check_alive) options_.check_alive();
+    throw;
+  }
+}
+
 CommandResult SshClient::run(const std::string& command, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  auto session = session_within(deadline);
-  return session->run(command, std::max(left(deadline), std::chrono::milliseconds(1)), timeout);
+  return explained([&] {
+    auto session = session_within(deadline);
+    return session->run(command, std::max(left(deadline), std::chrono::milliseconds(1)), timeout);
+  });
 }
 
 void SshClient::put(const std::filesystem::path& local, const std::string& remote,
                     std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  session_within(deadline)->put(local, remote,
-                                std::max(left(deadline), std::chrono::milliseconds(1)));
+  explained([&] {
+    session_within(deadline)->put(local, remote,
+                                  std::max(left(deadline), std::chrono::milliseconds(1)));
+  });
 }
 
 void SshClient::get(const std::string& remote, const std::filesystem::path& local,
                     std::chrono::milliseconds timeout, std::uint64_t max_bytes) {
   const auto deadline = Clock::now() + timeout;
-  session_within(deadline)->get(remote, local,
-                                std::max(left(deadline), std::chrono::milliseconds(1)), max_bytes);
+  explained([&] {
+    session_within(deadline)->get(
+        remote, local, std::max(left(deadline), std::chrono::milliseconds(1)), max_bytes);
+  });
 }
 
 }  // namespace hurdle

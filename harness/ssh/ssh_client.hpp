@@ -24,7 +24,9 @@ struct SshClientOptions {
   SshAuth auth;
   std::filesystem::path host_key_file;  // the pin, in the run directory
   std::filesystem::path log_file;       // ssh.log
-  // Called between attempts: throws when waiting further is pointless (QEMU has exited).
+  // Called between attempts, and when a command or transfer fails with SshError: throws when
+  // waiting further is pointless (QEMU has exited), with why, which then replaces the
+  // connection's own error ("Socket error: disconnected" says nothing of a guest gone).
   std::function<void()> check_alive;
   // Waited on between attempts instead of sleeping: readable means give up (QEMU's exit fd).
   int abort_fd = -1;
@@ -67,6 +69,9 @@ class SshClient {
 
  private:
   std::shared_ptr<SshSession> session_within(std::chrono::steady_clock::time_point deadline);
+  // Runs `operation`; an SshError from it is first explained by check_alive, if that can.
+  template <typename Operation>
+  auto explained(Operation operation) -> decltype(operation());
 
   SshClientOptions options_;
   SshLog log_;

@@ -8,7 +8,10 @@
 #include <pugixml.hpp>
 
 #include <signal.h>
+#include <sys/mount.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -25,6 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct RunOutcome {
   int status = -1;
@@ -459,6 +463,85 @@ TEST(HurdleRun, AnUnwritableReportFolderIsExitThreeBeforeAnyBoot) {
   EXPECT_EQ(text.find("terminate called"), std::string::npos) << text;
   // No scenario was tried (each would have been an error of a machine that could not start).
   EXPECT_EQ(text.find("linux-mini.kernel-is-linux"), std::string::npos) << text;
+}
+
+// A small tmpfs mounted for one test, unmounted (lazily) when it goes; root only.
+class TmpfsMount {
+ public:
+  TmpfsMount(fs::path dir, const std::string& size) : dir_(std::move(dir)) {
+    fs::create_directories(dir_);
+    mounted_ = ::mount("hurdle-test", dir_.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+    if (!mounted_) error_ = std::strerror(errno);
+  }
+  ~TmpfsMount() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  TmpfsMount(const TmpfsMount&) = delete;
+  TmpfsMount& operator=(const TmpfsMount&) = delete;
+  [[nodiscard]] bool mounted() const { return mounted_; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+ private:
+  fs::path dir_;
+  bool mounted_ = false;
+  std::string error_;
+};
+
+// The work folder fills up while a scenario writes to its disk: QEMU pauses the guest (a
+// BLOCK_IO_ERROR event with `nospace`), and hurdle says so at once, naming the folder and
+// HURDLE_WORK_DIR, instead of a step time-out; the scenarios after it are not run on a host
+// that cannot hold them, and the run is an infrastructure failure (exit 3).
+TEST(HurdleRun, AWorkFolderThatFillsMidScenarioEndsTheRunWithAClearError) {
+  const fs::path dir =
+      fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "disk-full-inputs";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // The boot's room check asks for the RAM and 256 MiB: 192 MiB of RAM and a 460 MiB tmpfs
+  // pass it; a second disk of 2 GiB lets the guest write more than the folder holds.
+  TmpfsMount work(dir / "work", "460m");
+  if (!work.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << work.error();
+  namespace bp = boost::process::v2;
+  {
+    boost::asio::io_context ctx;
+    bp::process img(ctx, bp::environment::find_executable("qemu-img"),
+                    {"create", "-q", "-f", "qcow2", (dir / "big.qcow2").string(), "2G"},
+                    bp::process_stdio{nullptr, nullptr, nullptr});
+    ASSERT_EQ(img.wait(), 0);
+  }
+  std::string profile = test::read_file(test::source_dir() / "fixtures/machines/linux-mini.yaml");
+  profile.replace(profile.find("memory: 512M"), 12, "memory: 192M");
+  const std::string scratch = "    mode: overlay\n";
+  profile.insert(profile.find(scratch) + scratch.size(),
+                 "  - name: big\n    file: " + (dir / "big.qcow2").string() +
+                     "\n    format: qcow2\n    interface: virtio\n    mode: overlay\n");
+  std::ofstream(dir / "tiny-big-disk.yaml") << profile;
+  std::ofstream(dir / "disk-full.yaml")
+      << "suite: disk-full\nmachine: " << (dir / "tiny-big-disk.yaml").string()
+      << "\nscenarios:\n"
+         "  - name: fills-the-disk\n    steps:\n"
+         "      - ssh.run: { command: 'dd if=/dev/zero of=/dev/vdb bs=1M count=1000; sync', "
+         "timeout: 120s }\n"
+         "  - name: after-it\n    steps:\n      - ssh.run: 'true'\n";
+
+  ::setenv("HURDLE_WORK_DIR", (dir / "work").c_str(), 1);
+  const RunOutcome run = hurdle_run("disk-full", {(dir / "disk-full.yaml").string()});
+  ::unsetenv("HURDLE_WORK_DIR");
+  EXPECT_EQ(run.status, 3) << run.out;
+  const std::string full =
+      "the disk 'big' ran out of space: the folder " + (dir / "work").string() + " is full";
+  EXPECT_THAT(run.out, HasSubstr(full));
+  EXPECT_THAT(run.out, HasSubstr("set HURDLE_WORK_DIR to a folder with room"));
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(run.junit.c_str())) << run.out;
+  const auto filled = testcase(doc, "disk-full", "fills-the-disk").child("error");
+  ASSERT_TRUE(filled) << run.out;
+  EXPECT_THAT(filled.attribute("message").value(), HasSubstr(full));
+  EXPECT_THAT(filled.attribute("message").value(), Not(HasSubstr("within")));  // no time-out
+  const auto after = testcase(doc, "disk-full", "after-it").child("error");
+  ASSERT_TRUE(after) << run.out;
+  EXPECT_STREQ(after.attribute("type").value(), "InfrastructureError");
+  EXPECT_THAT(after.attribute("message").value(), HasSubstr(full));
+  EXPECT_EQ(test::count_entries(dir / "work"), 0u) << "the overlays were left behind";
 }
 
 TEST(HurdleRun, TheSchemaCheckRejectsAReportMissingRequiredParts) {
