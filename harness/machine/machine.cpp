@@ -394,23 +394,37 @@ void Machine::login(std::optional<std::string> user, std::optional<std::string> 
   }
   note("logged in on the console as " + name + " after " +
        seconds_text(std::chrono::steady_clock::now() - start));
-  if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kEphemeralKey &&
-      profile_.ssh->user == name && !ssh_key_installed_) {
-    install_ssh_key();
-  }
+  const bool key_auth = profile_.ssh && (profile_.ssh->auth == SshSpec::Auth::kEphemeralKey ||
+                                         profile_.ssh->auth == SshSpec::Auth::kHurdleKey);
+  if (key_auth && profile_.ssh->user == name && !ssh_key_installed_) install_ssh_key();
+}
+
+fs::path Machine::owned_key_cache() const {
+  return options_.images.cache_dir ? *options_.images.cache_dir : user_cache_directory();
 }
 
 void Machine::install_ssh_key() {
-  if (!ssh_key_) ssh_key_ = SshKey::generate_ed25519();
-  const std::string line = ssh_key_->public_line("hurdle-" + profile_.name);
+  // ephemeral-key: this run's key. hurdle-key: the user's, which a disk hurdle prepared has
+  // already; one that it did not (your own image) gets it here, once.
+  std::string line;
+  std::string which;
+  if (profile_.ssh->auth == SshSpec::Auth::kHurdleKey) {
+    line = hurdle_owned_key(owned_key_cache()).public_line;
+    which = "hurdle's own ed25519 key";
+  } else {
+    if (!ssh_key_) ssh_key_ = SshKey::generate_ed25519();
+    line = ssh_key_->public_line("hurdle-" + profile_.name);
+    which = "this run's ed25519 key";
+  }
   // The home folder of the logged-in user; the key line holds no quote characters.
-  console_->sendline("mkdir -p ~/.ssh && chmod 700 ~/.ssh && echo '" + line +
-                     "' >> ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys && "
+  console_->sendline("mkdir -p ~/.ssh && chmod 700 ~/.ssh && { grep -qxF '" + line +
+                     "' ~/.ssh/authorized_keys 2>/dev/null || echo '" + line +
+                     "' >> ~/.ssh/authorized_keys; } && chmod 600 ~/.ssh/authorized_keys && "
                      "echo hurdle-key-$((40+2))");
   console_->expect("hurdle-key-42", profile_.timeouts.command);
   console_->expect_prompt(profile_.timeouts.command);
   ssh_key_installed_ = true;
-  note("installed this run's ed25519 key for " + profile_.ssh->user + " over the console");
+  note("installed " + which + " for " + profile_.ssh->user + " over the console");
 }
 
 SshClient& Machine::ssh_client() {
@@ -443,13 +457,10 @@ SshClient& Machine::ssh_client() {
         if (!ssh_key_) ssh_key_ = SshKey::generate_ed25519();
         o.auth.key = ssh_key_;
         break;
-      case SshSpec::Auth::kHurdleKey: {
+      case SshSpec::Auth::kHurdleKey:
         o.auth.method = SshAuth::Method::kKey;
-        const fs::path cache =
-            options_.images.cache_dir ? *options_.images.cache_dir : user_cache_directory();
-        o.auth.key = hurdle_owned_key(cache).key;
+        o.auth.key = hurdle_owned_key(owned_key_cache()).key;
         break;
-      }
     }
     o.ready_command = spec.ready_command;
     o.ready_output = spec.ready_output;

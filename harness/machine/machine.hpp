@@ -114,7 +114,9 @@ class Machine {
   std::vector<BootMarkerTime> wait_for_boot();
 
   // Logs in on the serial console (profile's user and password when not given) and waits for
-  // the shell prompt. With `ssh: auth: ephemeral-key`, then installs this run's public key.
+  // the shell prompt. As the profile's SSH user, then installs the key SSH will use: this
+  // run's (`auth: ephemeral-key`) or hurdle's own (`hurdle-key`: for a disk that hurdle did
+  // not prepare), unless authorized_keys has it already.
   void login(std::optional<std::string> user = std::nullopt,
              std::optional<std::string> password = std::nullopt);
 
@@ -185,6 +187,8 @@ class Machine {
   void make_work_dir();
   SshClient& ssh_client();
   void install_ssh_key();
+  // Where hurdle's own SSH key is kept (ssh/ in the image cache folder).
+  [[nodiscard]] std::filesystem::path owned_key_cache() const;
   // QMP's asynchronous events, on the QMP reader thread (must not wait for QMP).
   void on_qmp_event(const QmpClient::Json& event);
   // The folder on the host that holds the file QEMU writes for the disk `node_name`.

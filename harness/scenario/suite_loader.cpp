@@ -318,6 +318,31 @@ std::vector<fs::path> search_path(const fs::path& suite_file, const std::vector<
   return profile_search_path(extra, near);
 }
 
+// The keys of a boot section (a suite's `boot:`, or a file it includes): `wait_for_boot`,
+// `login` and `provision`; provision steps are appended to those read before.
+void read_boot_section(const YAML::Node& boot, Reader& r, Suite& suite, bool may_include) {
+  MappingReader b(boot, r.file, may_include ? "the boot section" : "an included boot section");
+  if (may_include) (void)b.has("include");  // read by the caller
+  reject_unknown_keys(b, {"wait_for_boot", "login", "provision"});
+  if (b.has("wait_for_boot")) suite.wait_for_boot = as_bool(b.get("wait_for_boot"), r.file);
+  if (const YAML::Node login = b.get("login"); login && !login.IsNull()) {
+    if (login.IsScalar()) {
+      suite.login = as_bool(login, r.file);
+    } else {
+      MappingReader l(login, r.file, "the login section");
+      suite.login = true;
+      if (l.has("user")) suite.login_user = r.text(l.get("user"));
+      if (l.has("password")) suite.login_password = r.text(l.get("password"));
+      l.finish();
+    }
+  }
+  if (b.has("provision")) {
+    for (auto& step : read_steps(b.get("provision"), boot, r, "provision"))
+      suite.provision.push_back(std::move(step));
+  }
+  b.finish();
+}
+
 Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path,
                  YamlAliases& aliases) {
   const YAML::Node root = load_yaml_file(file, &aliases);
@@ -396,20 +421,33 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
 
   if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull()) {
     MappingReader b(boot, file, "the boot section");
-    if (b.has("wait_for_boot")) suite.wait_for_boot = as_bool(b.get("wait_for_boot"), file);
-    if (const YAML::Node login = b.get("login"); login && !login.IsNull()) {
-      if (login.IsScalar()) {
-        suite.login = as_bool(login, file);
-      } else {
-        MappingReader l(login, file, "the login section");
-        suite.login = true;
-        if (l.has("user")) suite.login_user = r.text(l.get("user"));
-        if (l.has("password")) suite.login_password = r.text(l.get("password"));
-        l.finish();
+    reject_unknown_keys(b, {"include", "wait_for_boot", "login", "provision"});
+    if (b.has("include")) {
+      // A boot section shared by several suites (Hurd's provisioning): read first, as if
+      // written here; this section's own keys then override it, its provision steps follow.
+      const YAML::Node include = b.get("include");
+      fs::path shared = r.expanded(include, r.text(include), "");
+      if (shared.is_relative()) shared = fs::absolute(file).parent_path() / shared;
+      shared = shared.lexically_normal();
+      std::error_code ec;
+      if (!fs::is_regular_file(shared, ec))
+        fail_at(include, file, "no such file to include: " + shared.string());
+      YamlAliases shared_aliases;
+      const YAML::Node shared_root = load_yaml_file(shared, &shared_aliases);
+      if (!shared_root.IsMap())
+        fail_at(shared_root, shared,
+                "expected a boot section to include: a mapping of wait_for_boot, login, provision");
+      Reader shared_reader = r;
+      shared_reader.file = shared;
+      try {
+        read_boot_section(shared_root, shared_reader, suite, false);
+      } catch (const ConfigError& e) {
+        throw shared_aliases.annotated(e);
       }
+      r.known = shared_reader.known;
+      r.captured = shared_reader.captured;
     }
-    if (b.has("provision")) suite.provision = read_steps(b.get("provision"), boot, r, "provision");
-    b.finish();
+    read_boot_section(boot, r, suite, true);
   }
   if (const YAML::Node d = m.get("defaults"); d && !d.IsNull()) {
     MappingReader dm(d, file, "the defaults section");

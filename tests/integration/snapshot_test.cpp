@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "machine/machine.hpp"
+#include "ssh/owned_key.hpp"
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
 #include "support/test_machine.hpp"
@@ -181,6 +182,26 @@ TEST(EphemeralKey, IsInstalledOverTheConsoleAndUsedForSsh) {
   // No private key material in any log.
   for (const char* name : {"ssh.log", "machine.log", "console.txt", "qmp.log"})
     EXPECT_EQ(read_file(vm->log_dir() / name).find("PRIVATE KEY"), std::string::npos) << name;
+}
+
+// A disk hurdle did not prepare (your own image) has no hurdle key: logging in on the console
+// installs it, once however often the login comes, and SSH then authenticates with it.
+TEST(HurdleKey, IsInstalledOverTheConsoleOnceForADiskWithoutIt) {
+  auto options = machine_options("hurdle-key");
+  options.images.cache_dir = options.log_dir / "cache";  // a user with no key yet
+  const fs::path file = find_machine_profile("linux-mini", options.profile_path);
+  MachineProfile profile = load_machine_profile(file);
+  profile.ssh->auth = SshSpec::Auth::kHurdleKey;
+  auto vm = Machine::start(profile, options);
+  vm->wait_for_boot();
+  vm->login();
+  const std::string line = hurdle_owned_key(*options.images.cache_dir).public_line;
+  vm->console().sendline("exit");
+  vm->login();  // a second login finds the key there
+  const std::string keys = vm->succeed("cat /root/.ssh/authorized_keys");
+  EXPECT_EQ(keys, line + "\n");
+  const std::string log = read_file(vm->log_dir() / "ssh.log");
+  EXPECT_NE(log.find("authenticated with a key"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -222,6 +222,54 @@ TEST(SuiteLoader, MalformedSuitesNameTheirLineAndWhatWasExpected) {
   EXPECT_GE(n, 40);
 }
 
+// A boot section shared by suites (Hurd's provisioning): read as if written in the suite, with
+// the suite's variables; the suite's own keys override it and its provision steps follow.
+// Each step keeps the file and line it is written at, and errors name the included file.
+TEST(SuiteLoader, ABootSectionIsIncludedFromASharedFile) {
+  const std::vector<fs::path> profiles = {test::source_dir() / "fixtures/machines"};
+  const fs::path shared = write_suite("shared-boot",
+                                      "login: true\nprovision:\n  - console.send: echo ${who}\n"
+                                      "  - console.expect: 'hello (?P<name>\\w+)'\n");
+  const fs::path file =
+      write_suite("includes",
+                  "machine: linux-mini\nvariables: { who: world }\nboot:\n"
+                  "  include: shared-boot.yaml\n  login: { user: demo }\n"
+                  "  provision:\n    - ssh.run: echo ${name}\n"
+                  "scenarios:\n  - name: a\n    steps:\n      - ssh.run: echo ${name}\n");
+  const Suite suite = load_suite(file, profiles);
+  EXPECT_TRUE(suite.login);
+  EXPECT_EQ(suite.login_user, "demo");
+  ASSERT_EQ(suite.provision.size(), 3u);
+  EXPECT_EQ(suite.provision[0].where.file, shared);
+  EXPECT_EQ(suite.provision[0].where.line, 3u);
+  EXPECT_EQ(suite.provision[1].captures, std::vector<std::string>{"name"});
+  EXPECT_EQ(suite.provision[2].where.file, file);
+
+  const auto error_of = [&](const std::string& name, const std::string& shared_text,
+                            const std::string& include) {
+    write_suite(name + "-shared", shared_text);
+    const fs::path suite_file =
+        write_suite(name, "machine: linux-mini\nboot:\n  include: " + include +
+                              "\nscenarios:\n  - name: a\n    steps: [ssh.run: x]\n");
+    try {
+      load_suite(suite_file, profiles);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("loaded without an error");
+  };
+  const fs::path dir = shared.parent_path();
+  EXPECT_THAT(error_of("inc-missing", "login: true\n", "no-such.yaml"),
+              HasSubstr("inc-missing.yaml:3:12: no such file to include: " +
+                        (dir / "no-such.yaml").string()));
+  EXPECT_THAT(error_of("inc-bad-step", "provision:\n  - ssh.rnu: x\n", "inc-bad-step-shared.yaml"),
+              HasSubstr((dir / "inc-bad-step-shared.yaml").string() + ":2:5: unknown step"));
+  EXPECT_THAT(error_of("inc-nested", "include: other.yaml\n", "inc-nested-shared.yaml"),
+              HasSubstr(":1:1: unknown key 'include' in an included boot section"));
+  EXPECT_THAT(error_of("inc-list", "- login\n", "inc-list-shared.yaml"),
+              HasSubstr(":1:1: expected a boot section to include"));
+}
+
 TEST(SuiteLoader, AMissingMachineProfileIsNamed) {
   const fs::path file = write_suite(
       "no-profile", "machine: no-such-machine\nscenarios:\n  - name: a\n    steps: [ssh.run: x]\n");
