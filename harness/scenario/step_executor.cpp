@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include "console/console_command.hpp"
 #include "core/safe_text.hpp"
 #include "scenario/step_names.hpp"
 
@@ -84,6 +85,32 @@ void StepExecutor::capture(const std::string& pattern, const std::string& text) 
     variables_[name] = std::string(groups[static_cast<std::size_t>(index)]);
 }
 
+void StepExecutor::check_command(const Step& step, int exit_status, const std::string& signal,
+                                 const std::string& out, const std::string& err) {
+  const bool console = step.kind == StepKind::kConsoleRun;
+  if (!signal.empty()) throw StepFailed(step, "exit status " + std::to_string(step.exit_status),
+                                        "signal " + signal);
+  if (exit_status != step.exit_status) {
+    throw StepFailed(step, "exit status " + std::to_string(step.exit_status),
+                     "exit status " + std::to_string(exit_status) +
+                         (console ? " (output " + shown(out) + ")"
+                                  : " (stdout " + shown(out) + ", stderr " + shown(err) + ")"));
+  }
+  const auto check = [&](const std::optional<std::string>& equals,
+                         const std::optional<std::string>& matches, const std::string& got,
+                         const char* stream) {
+    if (equals && got != *equals)
+      throw StepFailed(step, std::string(stream) + " " + shown(*equals), shown(got));
+    if (matches) {
+      if (!RE2::PartialMatch(got, RE2(*matches)))
+        throw StepFailed(step, std::string(stream) + " matching '" + *matches + "'", shown(got));
+      capture(*matches, got);
+    }
+  };
+  check(step.stdout_equals, step.stdout_matches, out, console ? "output" : "stdout");
+  check(step.stderr_equals, step.stderr_matches, err, "stderr");
+}
+
 void StepExecutor::run(const Step& written) {
   // Expanded once, so that a failure shows what ran (the command with its values).
   const Step step = expanded(written);
@@ -105,27 +132,12 @@ void StepExecutor::run(const Step& written) {
       return;
     case StepKind::kSshRun: {
       const CommandResult r = machine_.run(step.text, timeout);
-      if (r.exit_status != step.exit_status) {
-        throw StepFailed(step, "exit status " + std::to_string(step.exit_status),
-                         r.signal.empty()
-                             ? "exit status " + std::to_string(r.exit_status) + " (stdout " +
-                                   shown(r.out) + ", stderr " + shown(r.err) + ")"
-                             : "signal " + r.signal);
-      }
-      const auto check = [&](const std::optional<std::string>& equals,
-                             const std::optional<std::string>& matches, const std::string& got,
-                             const char* stream) {
-        if (equals && got != *equals)
-          throw StepFailed(step, std::string(stream) + " " + shown(*equals), shown(got));
-        if (matches) {
-          if (!RE2::PartialMatch(got, RE2(*matches)))
-            throw StepFailed(step, std::string(stream) + " matching '" + *matches + "'",
-                             shown(got));
-          capture(*matches, got);
-        }
-      };
-      check(step.stdout_equals, step.stdout_matches, r.out, "stdout");
-      check(step.stderr_equals, step.stderr_matches, r.err, "stderr");
+      check_command(step, r.exit_status, r.signal, r.out, r.err);
+      return;
+    }
+    case StepKind::kConsoleRun: {
+      const ConsoleCommandResult r = run_on_console(machine_.console(), step.text, timeout);
+      check_command(step, r.exit_status, "", r.output, "");
       return;
     }
     case StepKind::kSshPut: {

@@ -42,6 +42,9 @@ class StepExecutor {
   // The step with ${...} replaced in every text and its time-out settled.
   [[nodiscard]] Step expanded(const Step& step) const;
   void capture(const std::string& pattern, const std::string& text);
+  // ssh.run's and console.run's checks: the exit status, then each stdout/stderr check.
+  void check_command(const Step& step, int exit_status, const std::string& signal,
+                     const std::string& out, const std::string& err);
 
   Machine& machine_;
   Variables variables_;

@@ -20,6 +20,7 @@ enum class StepKind {
   kConsoleSend,      // console.send: TEXT              (a line; `raw: true` sends it as is)
   kConsoleExpect,    // console.expect: PATTERN | {patterns: [..], timeout}
   kConsoleLogin,     // console.login: {user, password} (the profile's by default)
+  kConsoleRun,       // console.run: COMMAND | {command, exit, stdout, stdout_matches, timeout}
   kSshRun,           // ssh.run: COMMAND | {command, exit, stdout, stdout_matches, ...}
   kSshPut,           // ssh.put: {local, remote}
   kSshGet,           // ssh.get: {remote, local}

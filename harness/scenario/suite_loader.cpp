@@ -34,6 +34,7 @@ const std::map<std::string, StepKind>& step_keywords() {
       {"console.send", StepKind::kConsoleSend},
       {"console.expect", StepKind::kConsoleExpect},
       {"console.login", StepKind::kConsoleLogin},
+      {"console.run", StepKind::kConsoleRun},
       {"ssh.run", StepKind::kSshRun},
       {"ssh.put", StepKind::kSshPut},
       {"ssh.get", StepKind::kSshGet},
@@ -194,20 +195,25 @@ Step read_step(const YAML::Node& item, Reader& r) {
       timeout();
       break;
     case StepKind::kSshRun:
+    case StepKind::kConsoleRun:
     case StepKind::kWaitUntil:
       s.text = r.text(need_scalar_or("command"));
       if (m) {
-        if (s.kind == StepKind::kSshRun && m->has("exit")) {
+        const bool runs = s.kind != StepKind::kWaitUntil;
+        if (runs && m->has("exit")) {
           const auto code = as_integer(m->get("exit"), r.file);
           if (code < 0 || code > 255)
             fail_at(m->get("exit"), r.file, "expected an exit status from 0 to 255");
           s.exit_status = static_cast<int>(code);
         }
-        if (s.kind == StepKind::kSshRun) {
+        if (runs) {
           if (m->has("stdout")) s.stdout_equals = r.text(m->get("stdout"));
-          if (m->has("stderr")) s.stderr_equals = r.text(m->get("stderr"));
           if (m->has("stdout_matches"))
             s.stdout_matches = r.regex(m->get("stdout_matches"), &s.captures);
+        }
+        // The console has one stream: console.run's output is its stdout.
+        if (s.kind == StepKind::kSshRun) {
+          if (m->has("stderr")) s.stderr_equals = r.text(m->get("stderr"));
           if (m->has("stderr_matches"))
             s.stderr_matches = r.regex(m->get("stderr_matches"), &s.captures);
         }

@@ -112,5 +112,32 @@ TEST(StepExecutor, WaitUntilTriesEveryInterval) {
   EXPECT_GE(std::stoi(one.vm->succeed("wc -l < /tmp/tries")), 10);
 }
 
+// console.run: a command on the serial console with its output and exit status, as ssh.run
+// has them; it runs in the console's shell (a `cd` stays), an output check captures, a failure
+// shows the output, and a time-out leaves the shell usable for the next command.
+TEST(StepExecutor, ConsoleRunReportsOutputAndStatusLikeSshRun) {
+  OneScenario one("console-run",
+                  "      - console.run: { command: 'cd /tmp; echo in $(pwd)', stdout: \"in /tmp\\n\" }\n"
+                  "      - console.run: { command: pwd, stdout_matches: '^(?P<where>/\\w+)' }\n"
+                  "      - console.run: 'echo ${where}-$((6*7)); echo oops; exit_code() { return 3; }; exit_code'\n"
+                  "      - console.run: { command: 'sleep 30', timeout: 2s }\n"
+                  "      - console.run: { command: 'echo still here', stdout: \"still here\\n\" }\n");
+  one.vm->login();
+  const auto& s = one.steps();
+  EXPECT_NO_THROW(one.executor->run(s[0]));
+  EXPECT_NO_THROW(one.executor->run(s[1]));
+  EXPECT_EQ(one.executor->variables().at("where"), "/tmp");
+  try {
+    one.executor->run(s[2]);
+    ADD_FAILURE() << "expected the exit status to fail the step";
+  } catch (const StepFailed& e) {
+    EXPECT_THAT(e.what(), HasSubstr(":9:9: console.run `echo /tmp-$((6*7)); echo oops; "));
+    EXPECT_THAT(e.what(), HasSubstr("expected exit status 0, got exit status 3 (output "
+                                    "\"/tmp-42\\noops\\n\")"));
+  }
+  EXPECT_THROW(one.executor->run(s[3]), TimeoutError);
+  EXPECT_NO_THROW(one.executor->run(s[4]));
+}
+
 }  // namespace
 }  // namespace hurdle
