@@ -88,8 +88,8 @@ void StepExecutor::capture(const std::string& pattern, const std::string& text) 
 void StepExecutor::check_command(const Step& step, int exit_status, const std::string& signal,
                                  const std::string& out, const std::string& err) {
   const bool console = step.kind == StepKind::kConsoleRun;
-  if (!signal.empty()) throw StepFailed(step, "exit status " + std::to_string(step.exit_status),
-                                        "signal " + signal);
+  if (!signal.empty())
+    throw StepFailed(step, "exit status " + std::to_string(step.exit_status), "signal " + signal);
   if (exit_status != step.exit_status) {
     throw StepFailed(step, "exit status " + std::to_string(step.exit_status),
                      "exit status " + std::to_string(exit_status) +

@@ -116,12 +116,14 @@ TEST(StepExecutor, WaitUntilTriesEveryInterval) {
 // has them; it runs in the console's shell (a `cd` stays), an output check captures, a failure
 // shows the output, and a time-out leaves the shell usable for the next command.
 TEST(StepExecutor, ConsoleRunReportsOutputAndStatusLikeSshRun) {
-  OneScenario one("console-run",
-                  "      - console.run: { command: 'cd /tmp; echo in $(pwd)', stdout: \"in /tmp\\n\" }\n"
-                  "      - console.run: { command: pwd, stdout_matches: '^(?P<where>/\\w+)' }\n"
-                  "      - console.run: 'echo ${where}-$((6*7)); echo oops; exit_code() { return 3; }; exit_code'\n"
-                  "      - console.run: { command: 'sleep 30', timeout: 2s }\n"
-                  "      - console.run: { command: 'echo still here', stdout: \"still here\\n\" }\n");
+  OneScenario one(
+      "console-run",
+      "      - console.run: { command: 'cd /tmp; echo in $(pwd)', stdout: \"in /tmp\\n\" }\n"
+      "      - console.run: { command: pwd, stdout_matches: '^(?P<where>/\\w+)' }\n"
+      "      - console.run: 'echo ${where}-$((6*7)); echo oops; exit_code() { return 3; }; "
+      "exit_code'\n"
+      "      - console.run: { command: 'sleep 30', timeout: 2s }\n"
+      "      - console.run: { command: 'echo still here', stdout: \"still here\\n\" }\n");
   one.vm->login();
   const auto& s = one.steps();
   EXPECT_NO_THROW(one.executor->run(s[0]));
