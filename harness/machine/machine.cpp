@@ -540,8 +540,9 @@ std::string Machine::wait_until_succeeds(const std::string& command,
 }
 
 void Machine::put(const std::filesystem::path& local, const std::string& remote,
-                  std::optional<std::chrono::milliseconds> timeout) {
-  ssh_client().put(local, remote, command_timeout(timeout));
+                  std::optional<std::chrono::milliseconds> timeout,
+                  const std::vector<std::string>& exclude) {
+  ssh_client().put(local, remote, command_timeout(timeout), exclude);
 }
 
 void Machine::get(const std::string& remote, const std::filesystem::path& local,

@@ -138,10 +138,15 @@ class Machine {
   // with 0 (returns its stdout) or `timeout` passes (TimeoutError with the last result).
   std::string wait_until_succeeds(const std::string& command, std::chrono::milliseconds timeout,
                                   std::optional<std::chrono::milliseconds> interval = std::nullopt);
+  // Copies a file (mode kept), or a folder's contents into `remote` as one tar stream (modes,
+  // symlinks and times kept; `exclude`: glob patterns for names or relative paths to leave out).
   void put(const std::filesystem::path& local, const std::string& remote,
-           std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+           std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+           const std::vector<std::string>& exclude = {});
   // Fetches a file into `local` (never through a symlink there; without setuid, setgid or
-  // sticky bits); more than `max_bytes` is an error and leaves no file.
+  // sticky bits); more than `max_bytes` is an error and leaves no file. A folder comes back
+  // as a tar stream of at most `max_bytes`, unpacked into `local` under the same rules (no
+  // name outside it, nothing written through a symlink, no devices).
   void get(const std::string& remote, const std::filesystem::path& local,
            std::optional<std::chrono::milliseconds> timeout = std::nullopt,
            std::uint64_t max_bytes = SshSession::kDefaultGetLimit);

@@ -144,7 +144,7 @@ void StepExecutor::run(const Step& written) {
       // A relative path is the suite file's neighbour, wherever hurdle runs from.
       fs::path local = step.local;
       if (local.is_relative()) local = step.where.file.parent_path() / local;
-      machine_.put(local, step.remote, timeout);
+      machine_.put(local, step.remote, timeout, step.exclude);
       return;
     }
     case StepKind::kSshGet: {

@@ -22,8 +22,8 @@ enum class StepKind {
   kConsoleLogin,     // console.login: {user, password} (the profile's by default)
   kConsoleRun,       // console.run: COMMAND | {command, exit, stdout, stdout_matches, timeout}
   kSshRun,           // ssh.run: COMMAND | {command, exit, stdout, stdout_matches, ...}
-  kSshPut,           // ssh.put: {local, remote}
-  kSshGet,           // ssh.get: {remote, local}
+  kSshPut,           // ssh.put: {local, remote, exclude} (a file, or a folder's contents)
+  kSshGet,           // ssh.get: {remote, local, max_size} (a file, or a folder's contents)
   kWaitUntil,        // wait_until: COMMAND | {command, interval, timeout}
   kReboot,           // reboot: {} | {hard: true}
   kSnapshotSave,     // snapshot.save: TAG
@@ -44,6 +44,7 @@ struct Step {
   std::optional<std::string> stdout_equals, stdout_matches, stderr_equals, stderr_matches;
   std::optional<std::string> user, password;
   std::string local, remote;
+  std::vector<std::string> exclude;  // ssh.put of a folder: glob patterns left out
   std::optional<std::chrono::milliseconds> timeout;
   // wait_until: the pause between tries; unset, it grows from 0.2 s to 2 s.
   std::optional<std::chrono::milliseconds> interval;

@@ -231,6 +231,10 @@ Step read_step(const YAML::Node& item, Reader& r) {
       s.remote = r.text(m->require("remote"));
       if (s.kind == StepKind::kSshGet && m->has("max_size"))
         s.max_bytes = as_bytes(m->get("max_size"), r.file);
+      if (s.kind == StepKind::kSshPut && m->has("exclude")) {
+        for (const auto& pattern : m->get("exclude")) (void)r.text(pattern);
+        s.exclude = as_string_list(m->get("exclude"), r.file);
+      }
       if (!r.uses_captured(s.local)) {
         const std::string path = r.expanded(local, s.local, "");
         if (s.kind == StepKind::kSshGet) {
@@ -240,8 +244,12 @@ Step read_step(const YAML::Node& item, Reader& r) {
           fs::path file = path;
           if (file.is_relative()) file = fs::absolute(r.file).parent_path() / file;
           std::error_code ec;
-          if (!fs::is_regular_file(file, ec))
-            fail_at(local, r.file, "no such file to put: " + file.string());
+          const bool folder = fs::is_directory(file, ec);
+          if (!folder && !fs::is_regular_file(file, ec))
+            fail_at(local, r.file, "no such file or folder to put: " + file.string());
+          if (!folder && !s.exclude.empty())
+            fail_at(m->get("exclude"), r.file,
+                    "exclude is for a folder, and " + file.string() + " is a file");
         }
       }
       timeout();

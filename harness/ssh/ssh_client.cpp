@@ -125,11 +125,11 @@ CommandResult SshClient::run(const std::string& command, std::chrono::millisecon
 }
 
 void SshClient::put(const std::filesystem::path& local, const std::string& remote,
-                    std::chrono::milliseconds timeout) {
+                    std::chrono::milliseconds timeout, const std::vector<std::string>& exclude) {
   const auto deadline = Clock::now() + timeout;
   explained([&] {
     session_within(deadline)->put(local, remote,
-                                  std::max(left(deadline), std::chrono::milliseconds(1)));
+                                  std::max(left(deadline), std::chrono::milliseconds(1)), exclude);
   });
 }
 

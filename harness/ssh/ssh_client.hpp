@@ -53,8 +53,9 @@ class SshClient {
 
   // A command on the shared session, connecting first (within the same time-out) if needed.
   CommandResult run(const std::string& command, std::chrono::milliseconds timeout);
+  // A file, or a folder as a tar stream (see SshSession::put).
   void put(const std::filesystem::path& local, const std::string& remote,
-           std::chrono::milliseconds timeout);
+           std::chrono::milliseconds timeout, const std::vector<std::string>& exclude = {});
   void get(const std::string& remote, const std::filesystem::path& local,
            std::chrono::milliseconds timeout,
            std::uint64_t max_bytes = SshSession::kDefaultGetLimit);

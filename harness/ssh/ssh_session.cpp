@@ -15,6 +15,7 @@
 #include "core/unique_fd.hpp"
 #include "ssh/bounded_output.hpp"
 #include "ssh/shell_quote.hpp"
+#include "ssh/tree_archive.hpp"
 
 namespace hurdle {
 
@@ -233,17 +234,20 @@ CommandResult SshSession::exchange(const std::string& command, const Exchange& h
     fail("the guest refused to run `" + command + "`");
 
   if (upload != nullptr) {
-    UniqueFd in(::open(upload->c_str(), O_RDONLY | O_CLOEXEC));
-    if (!in.valid()) throw SshError(machine_ + ": cannot read " + upload->string());
-    std::string piece(kPiece, '\0');
-    for (;;) {
-      const ssize_t n = ::read(in.get(), piece.data(), piece.size());
-      if (n < 0) throw SshError(machine_ + ": cannot read " + upload->string());
-      if (n == 0) break;
-      if (state.finished()) break;  // the remote side gave up (its stderr says why)
-      if (ssh_channel_write(channel, piece.data(), static_cast<uint32_t>(n)) == SSH_ERROR)
-        fail("writing to `" + command + "` failed");
-      if (Clock::now() >= deadline) break;
+    // The producer's pieces go out as they come; when the guest has given up (its stderr says
+    // why) or the time is over, the rest is not produced.
+    struct Stop {};
+    try {
+      (*upload)([&](std::string_view piece) {
+        while (!piece.empty()) {
+          if (state.finished() || Clock::now() >= deadline) throw Stop{};
+          const auto n = static_cast<uint32_t>(std::min(piece.size(), kPiece));
+          if (ssh_channel_write(channel, piece.data(), n) == SSH_ERROR)
+            fail("writing to `" + command + "` failed");
+          piece.remove_prefix(n);
+        }
+      });
+    } catch (const Stop&) {
     }
     ssh_channel_send_eof(channel);
   }
@@ -287,8 +291,14 @@ CommandResult SshSession::exchange(const std::string& command, const Exchange& h
 }
 
 void SshSession::put(const std::filesystem::path& local, const std::string& remote,
-                     std::chrono::milliseconds timeout) {
+                     std::chrono::milliseconds timeout, const std::vector<std::string>& exclude) {
   struct stat st {};
+  if (::stat(local.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    put_tree(local, remote, timeout, exclude);
+    return;
+  }
+  if (!exclude.empty())
+    throw SshError(machine_ + ": put: " + local.string() + " is not a folder: nothing to exclude");
   if (::stat(local.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
     throw SshError(machine_ + ": put: " + local.string() + " is not a readable file");
   char mode[8];
@@ -299,9 +309,21 @@ void SshSession::put(const std::filesystem::path& local, const std::string& remo
   const std::string command = "dd of=" + tmp + " bs=65536 && chmod " + mode + " " + tmp +
                               " && mv -f " + tmp + " " + shell_quote(remote) + " || { rm -f " +
                               tmp + "; exit 1; }";
+  const std::function<void(const std::function<void(std::string_view)>&)> file =
+      [&](const std::function<void(std::string_view)>& send) {
+        UniqueFd in(::open(local.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!in.valid()) throw SshError(machine_ + ": cannot read " + local.string());
+        std::string piece(kPiece, '\0');
+        for (;;) {
+          const ssize_t n = ::read(in.get(), piece.data(), piece.size());
+          if (n < 0) throw SshError(machine_ + ": cannot read " + local.string());
+          if (n == 0) return;
+          send(std::string_view(piece.data(), static_cast<std::size_t>(n)));
+        }
+      };
   std::lock_guard lock(mutex_);
   Exchange how{timeout, timeout};
-  how.upload = &local;
+  how.upload = &file;
   const auto result = exchange(command, how);
   if (!result.ok())
     throw SshError(machine_ + ": put " + local.string() + " -> " + remote +
@@ -310,14 +332,53 @@ void SshSession::put(const std::filesystem::path& local, const std::string& remo
             " bytes, mode " + mode + ", " + seconds_text(result.elapsed));
 }
 
+void SshSession::put_tree(const std::filesystem::path& local, const std::string& remote,
+                          std::chrono::milliseconds timeout,
+                          const std::vector<std::string>& exclude) {
+  const std::string target = shell_quote(remote);
+  const std::string command = "mkdir -p " + target + " && tar -x -f - -C " + target;
+  TreeStats stats;
+  const std::function<void(const std::function<void(std::string_view)>&)> tree =
+      [&](const std::function<void(std::string_view)>& send) {
+        try {
+          stats = write_tree_as_tar(local, exclude, send);
+        } catch (const SshError&) {
+          throw;
+        } catch (const Error& e) {
+          throw SshError(machine_ + ": put " + local.string() + ": " + e.what());
+        }
+      };
+  std::lock_guard lock(mutex_);
+  Exchange how{timeout, timeout};
+  how.upload = &tree;
+  const auto result = exchange(command, how);
+  if (!result.ok())
+    throw SshError(machine_ + ": put " + local.string() + "/ -> " + remote +
+                   " failed: " + result.describe());
+  log_.line("put " + local.string() + "/ -> " + remote + ": " + std::to_string(stats.files) +
+            " files, " + std::to_string(stats.folders) + " folders, " +
+            std::to_string(stats.symlinks) + " symlinks, " + std::to_string(stats.bytes) +
+            " bytes (" + std::to_string(stats.skipped) + " excluded), " +
+            seconds_text(result.elapsed));
+}
+
 void SshSession::get(const std::string& remote, const std::filesystem::path& local,
                      std::chrono::milliseconds timeout, std::uint64_t max_bytes) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   const auto start = Clock::now();
-  // The mode first (one line), then the bytes.
-  const auto mode = exchange("stat -L -c %a " + shell_quote(remote), {timeout, timeout});
+  // The mode first (one line, and a second for a folder), then the bytes.
+  const auto mode = exchange("stat -L -c %a " + shell_quote(remote) + " && { test -d " +
+                                 shell_quote(remote) + " && echo folder || true; }",
+                             {timeout, timeout});
   if (!mode.ok())
     throw SshError(machine_ + ": get " + remote + ": cannot stat it: " + mode.describe());
+  if (mode.out.find("\nfolder\n") != std::string::npos) {
+    lock.unlock();
+    get_tree(remote, local,
+             timeout - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start),
+             max_bytes);
+    return;
+  }
   // The guest says the mode: read as octal digits only, and without setuid, setgid or sticky.
   mode_t bits = 0600;
   const std::string digits = mode.out.substr(0, mode.out.find('\n'));
@@ -351,6 +412,41 @@ void SshSession::get(const std::string& remote, const std::filesystem::path& loc
   }
   log_.line("get " + remote + " -> " + local.string() + ": " + std::to_string(result.out_bytes) +
             " bytes, mode " + digits + ", " + seconds_text(Clock::now() - start));
+}
+
+void SshSession::get_tree(const std::string& remote, const std::filesystem::path& local,
+                          std::chrono::milliseconds timeout, std::uint64_t max_bytes) {
+  std::lock_guard lock(mutex_);
+  // The archive lands in a file no one can guess first: it is unpacked only once whole.
+  std::filesystem::create_directories(local.parent_path());
+  std::string tmp = (local.parent_path() / ".hurdle-get-XXXXXX").string();
+  UniqueFd out(::mkostemp(tmp.data(), O_CLOEXEC));
+  if (!out.valid())
+    throw SshError(machine_ + ": get: cannot create a file in " + local.parent_path().string() +
+                   ": " + std::strerror(errno));
+  struct Remove {
+    std::string path;
+    ~Remove() {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
+  } remove_archive{tmp};
+  Exchange how{timeout, timeout};
+  how.download_fd = out.get();
+  how.download_limit = max_bytes;
+  const auto result = exchange("tar -c -f - -C " + shell_quote(remote) + " .", how);
+  if (!result.ok()) throw SshError(machine_ + ": get " + remote + "/ failed: " + result.describe());
+  TreeStats stats;
+  try {
+    stats = extract_tar_safely(tmp, local);
+  } catch (const Error& e) {
+    throw SshError(machine_ + ": get " + remote + "/ -> " + local.string() + ": " + e.what());
+  }
+  log_.line("get " + remote + "/ -> " + local.string() + ": " + std::to_string(stats.files) +
+            " files, " + std::to_string(stats.folders) + " folders, " +
+            std::to_string(stats.symlinks) + " symlinks, " + std::to_string(stats.bytes) +
+            " bytes (" + std::to_string(stats.skipped) + " entries refused), " +
+            seconds_text(result.elapsed));
 }
 
 }  // namespace hurdle

@@ -7,9 +7,12 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "ssh/command_result.hpp"
 #include "ssh/host_key_pin.hpp"
@@ -58,9 +61,14 @@ class SshSession {
 
   // Copies a file, keeping its permission bits; streamed in 64 KiB pieces. `remote` is written
   // to a temporary name first and renamed, so a failed put leaves no half file.
+  // A folder is copied as a tar stream over the one channel, unpacked by the guest's tar into
+  // `remote` (made if missing; what is there already stays unless replaced): modes, symlinks
+  // and times kept, owned by the SSH user; `exclude` as in write_tree_as_tar.
   void put(const std::filesystem::path& local, const std::string& remote,
-           std::chrono::milliseconds timeout);
-  // More than `max_bytes` stops the transfer with an error and leaves no file.
+           std::chrono::milliseconds timeout, const std::vector<std::string>& exclude = {});
+  // More than `max_bytes` stops the transfer with an error and leaves no file. A folder comes
+  // back as a tar stream from the guest's tar, of at most `max_bytes`, unpacked into `local`
+  // by extract_tar_safely (the guest's archive is not trusted).
   void get(const std::string& remote, const std::filesystem::path& local,
            std::chrono::milliseconds timeout, std::uint64_t max_bytes = kDefaultGetLimit);
 
@@ -75,13 +83,18 @@ class SshSession {
   // What one command exchanges besides its text and its output.
   struct Exchange {
     std::chrono::milliseconds timeout;
-    std::chrono::milliseconds stated;               // the time-out named in errors
-    const std::filesystem::path* upload = nullptr;  // sent to the command's stdin
-    int download_fd = -1;                           // its stdout goes here, not to `out`
-    std::uint64_t download_limit = UINT64_MAX;      // more than this stops the command
-    std::size_t output_limit = 8 * 1024 * 1024;     // stdout and stderr kept, each
+    std::chrono::milliseconds stated;  // the time-out named in errors
+    // Sends the command's stdin through the function it is given, piece by piece.
+    const std::function<void(const std::function<void(std::string_view)>&)>* upload = nullptr;
+    int download_fd = -1;                        // its stdout goes here, not to `out`
+    std::uint64_t download_limit = UINT64_MAX;   // more than this stops the command
+    std::size_t output_limit = 8 * 1024 * 1024;  // stdout and stderr kept, each
   };
   CommandResult exchange(const std::string& command, const Exchange& how);
+  void put_tree(const std::filesystem::path& local, const std::string& remote,
+                std::chrono::milliseconds timeout, const std::vector<std::string>& exclude);
+  void get_tree(const std::string& remote, const std::filesystem::path& local,
+                std::chrono::milliseconds timeout, std::uint64_t max_bytes);
   [[noreturn]] void fail(const std::string& what);
 
   std::string machine_;

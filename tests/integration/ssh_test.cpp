@@ -165,6 +165,71 @@ TEST_F(SshTest, GetNeverFollowsASymlinkAndDropsSetuidBits) {
                 fs::perms::others_read | fs::perms::others_exec);
 }
 
+// A folder goes in as one tar stream, unpacked by the guest's own tar (busybox here): names,
+// modes, a symlink, an empty folder and a big file arrive, .git and *.o are left out; the tree
+// comes back the same way, and a symlink the guest plants in it stays a link on the host.
+TEST_F(SshTest, AFolderGoesInAndComesBackWithModesAndSymlinks) {
+  const fs::path dir = vm_->log_dir() / "tree";
+  fs::remove_all(dir);
+  const fs::path src = dir / "project";
+  fs::create_directories(src / "src" / "deep" / "er");
+  fs::create_directories(src / ".git");
+  fs::create_directories(src / "empty");
+  std::ofstream(src / "src" / "main.c") << "int main(void) { return 0; }\n";
+  std::ofstream(src / "src" / "main.o") << "object\n";
+  std::ofstream(src / "src" / "deep" / "er" / "name with spaces") << "deep\n";
+  std::ofstream(src / ".git" / "HEAD") << "ref\n";
+  std::ofstream(src / "run-tests") << "#!/bin/sh\necho ran\n";
+  fs::permissions(src / "run-tests", static_cast<fs::perms>(0750));
+  fs::create_symlink("src/main.c", src / "main-link");
+  write_random_file(src / "blob.bin", 3 << 20, 5);
+
+  vm_->put(src, "/root/project", std::nullopt, {".git", "*.o"});
+  EXPECT_EQ(vm_->succeed("cd /root/project && find . | sort"),
+            ".\n./blob.bin\n./empty\n./main-link\n./run-tests\n./src\n./src/deep\n"
+            "./src/deep/er\n./src/deep/er/name with spaces\n./src/main.c\n");
+  EXPECT_EQ(vm_->succeed("stat -c %a /root/project/run-tests"), "750\n");
+  EXPECT_EQ(vm_->succeed("readlink /root/project/main-link"), "src/main.c\n");
+  EXPECT_EQ(vm_->succeed("/root/project/run-tests"), "ran\n");
+  EXPECT_EQ(vm_->succeed("sha256sum /root/project/blob.bin | cut -d' ' -f1"),
+            sha256_of(src / "blob.bin") + "\n");
+  EXPECT_EQ(vm_->succeed("stat -c %u:%g /root/project/src/main.c"), "0:0\n");  // the SSH user
+
+  // Back, with results the guest made, and a symlink out of the tree it planted.
+  vm_->succeed(
+      "mkdir -p /root/project/results && echo 'ok 1' > /root/project/results/t.tap && "
+      "ln -s /etc /root/project/results/etc-link");
+  const fs::path back = dir / "back";
+  vm_->get("/root/project", back);
+  EXPECT_EQ(read_file(back / "results" / "t.tap"), "ok 1\n");
+  EXPECT_EQ(sha256_of(back / "blob.bin"), sha256_of(src / "blob.bin"));
+  EXPECT_EQ(fs::status(back / "run-tests").permissions() & fs::perms::mask,
+            static_cast<fs::perms>(0750));
+  EXPECT_TRUE(fs::is_symlink(back / "results" / "etc-link"));
+  EXPECT_EQ(fs::read_symlink(back / "main-link"), "src/main.c");
+  EXPECT_TRUE(files_starting_with(dir, ".hurdle-get-").empty());
+  const std::string log = read_file(vm_->log_dir() / "ssh.log");
+  EXPECT_THAT(log, HasSubstr("put " + src.string() +
+                             "/ -> /root/project: 4 files, 4 folders, "
+                             "1 symlinks, " +
+                             std::to_string((3 << 20) + 29 + 5 + 19) + " bytes (2 excluded)"));
+}
+
+// A folder's size limit holds as a file's does: the stream stops, nothing is unpacked.
+TEST_F(SshTest, AFolderGetStopsAtItsSizeLimit) {
+  const fs::path dir = vm_->log_dir() / "tree-limit";
+  fs::remove_all(dir);
+  vm_->succeed("mkdir -p /tmp/big && dd if=/dev/zero of=/tmp/big/zeros bs=1M count=3 2>/dev/null");
+  try {
+    vm_->get("/tmp/big", dir / "big", std::chrono::seconds(60), 1 << 20);
+    FAIL() << "expected an error";
+  } catch (const SshError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("more than 1048576 bytes, the limit"));
+  }
+  EXPECT_FALSE(fs::exists(dir / "big"));
+  EXPECT_TRUE(files_starting_with(dir, ".hurdle-get-").empty());
+}
+
 // Output is kept within 8 MiB a stream (its head and its tail), however much the command
 // writes; the number of bytes it wrote is still known.
 TEST_F(SshTest, CommandOutputIsBoundedButCounted) {

@@ -152,7 +152,11 @@ const BadSuite kBadSuites[] = {
     // Files: what to put must exist; what is fetched stays in the report folder.
     {"put of a file that does not exist",
      "  - name: a\n    steps:\n      - ssh.put: { local: no-such-file, remote: /tmp/x }\n",
-     ":5:27: no such file to put"},
+     ":5:27: no such file or folder to put"},
+    {"exclude for a file",
+     "  - name: a\n    steps:\n      - ssh.put: { local: /etc/passwd, remote: /tmp/x, "
+     "exclude: [.git] }\n",
+     ":5:65: exclude is for a folder, and /etc/passwd is a file"},
     {"get into an absolute path",
      "  - name: a\n    steps:\n      - ssh.get: { remote: /etc/passwd, local: /tmp/passwd }\n",
      ":5:48: expected a path inside the scenario's report folder, found the absolute path"},
