@@ -1,0 +1,36 @@
+// One test of a project's own test suite, run inside the guest and imported from the result
+// files its tools wrote (automake, TAP, JUnit XML): each becomes a JUnit test case of its own
+// under the scenario that ran it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace hurdle {
+
+struct ImportedTest {
+  enum class Status { kPassed, kFailed, kSkipped, kError };
+  std::string name;
+  Status status = Status::kPassed;
+  std::string message;  // why it did not pass, or a note (an expected failure, a TODO)
+  std::string output;   // the test's own output, when its tool kept it
+  double seconds = 0;
+  std::string source;  // "FILE:LINE" where the result is written
+};
+
+// A result file that does not say what its format says: names the file and the line.
+class ResultsError : public Error {
+ public:
+  using Error::Error;
+  [[nodiscard]] const char* kind() const noexcept override { return "ResultsError"; }
+};
+
+// Tests' output is kept up to this size each (its head and its end).
+inline constexpr std::size_t kMaxImportedOutput = 64 * 1024;
+
+[[nodiscard]] const char* to_string(ImportedTest::Status status);
+
+}  // namespace hurdle

@@ -1,0 +1,133 @@
+#include "results/tap_results.hpp"
+
+#include <re2/re2.h>
+
+#include <optional>
+
+#include "core/safe_text.hpp"
+
+namespace hurdle {
+
+namespace {
+
+// The output kept for a test: its head and its end, like a command's.
+void keep(std::string& output, std::string_view line) {
+  if (output.size() > kMaxImportedOutput) return;
+  output.append(line);
+  output += '\n';
+  if (output.size() > kMaxImportedOutput)
+    output = std::string(utf8_head(output, kMaxImportedOutput)) + "\n[...]\n";
+}
+
+std::string trimmed(std::string_view s) {
+  const auto start = s.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return "";
+  const auto end = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(start, end - start + 1));
+}
+
+}  // namespace
+
+std::vector<ImportedTest> parse_tap(std::string_view text, const std::string& source) {
+  static const RE2 kPlan(R"(^1\.\.(\d+)(?:\s*#\s*(?i:skip)\S*\s*(.*))?\s*$)");
+  static const RE2 kPoint(R"(^(not )?ok\b\s*(\d+)?\s*(?:-\s*)?(.*)$)");
+  static const RE2 kDirective(R"(^(.*?)\s*#\s*(?i:(skip\S*|todo))\b\s*(.*)$)");
+  static const RE2 kBail(R"(^Bail out!\s*(.*)$)");
+  std::vector<ImportedTest> tests;
+  std::optional<long> planned;
+  std::size_t plan_line = 0;
+  bool in_yaml = false;
+  std::string bailed;
+  std::size_t line_no = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const std::string where = source + ":" + std::to_string(line_no);
+    // A YAML block (TAP 13) belongs to the test point before it, indented, `---` to `...`.
+    if (in_yaml) {
+      if (trimmed(line) == "...") in_yaml = false;
+      if (!tests.empty()) keep(tests.back().output, line);
+      continue;
+    }
+    if (trimmed(line) == "---" && !line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+      in_yaml = true;
+      continue;
+    }
+    const std::string l(line);
+    long count = 0;
+    std::string skip_reason;
+    if (RE2::FullMatch(l, kPlan, &count, &skip_reason)) {
+      if (planned) throw ResultsError(where + ": a second plan (" + safe_line(l) + ")");
+      planned = count;
+      plan_line = line_no;
+      continue;
+    }
+    std::string not_ok;
+    std::string number;
+    std::string rest;
+    if (RE2::FullMatch(l, kPoint, &not_ok, &number, &rest)) {
+      ImportedTest t;
+      t.source = where;
+      const long n = number.empty() ? static_cast<long>(tests.size()) + 1 : std::stol(number);
+      std::string description = rest;
+      std::string before;
+      std::string directive;
+      std::string reason;
+      if (RE2::FullMatch(rest, kDirective, &before, &directive, &reason)) description = before;
+      description = trimmed(description);
+      t.name = "#" + std::to_string(n) + (description.empty() ? "" : " " + description);
+      const bool ok = not_ok.empty();
+      const bool skip = !directive.empty() && (directive[0] == 's' || directive[0] == 'S');
+      const bool todo = !directive.empty() && !skip;
+      if (skip) {
+        t.status = ImportedTest::Status::kSkipped;
+        t.message = "SKIP" + (reason.empty() ? "" : ": " + trimmed(reason));
+      } else if (todo) {
+        t.status = ImportedTest::Status::kPassed;  // a TODO's result does not count (TAP)
+        t.message = std::string(ok ? "TODO passed" : "TODO (expected to fail)") +
+                    (reason.empty() ? "" : ": " + trimmed(reason));
+      } else if (!ok) {
+        t.status = ImportedTest::Status::kFailed;
+        t.message =
+            "not ok " + std::to_string(n) + (description.empty() ? "" : " - " + description);
+      }
+      tests.push_back(std::move(t));
+      continue;
+    }
+    std::string why;
+    if (RE2::FullMatch(l, kBail, &why)) {
+      bailed = where + ": Bail out!" + (why.empty() ? "" : " " + why);
+      break;
+    }
+    // Comments and anything else (a test's own output) go with the test before them.
+    if (!tests.empty()) keep(tests.back().output, line);
+  }
+  if (!planned && tests.empty() && bailed.empty())
+    throw ResultsError(source + ": not TAP: no plan (1..N) and no test point (ok / not ok)");
+  if (!bailed.empty()) {
+    ImportedTest t;
+    t.name = "bail out";
+    t.status = ImportedTest::Status::kError;
+    t.message = bailed;
+    t.source = bailed.substr(0, bailed.find(": Bail"));
+    tests.push_back(std::move(t));
+  }
+  if (planned && static_cast<long>(tests.size()) < *planned && bailed.empty()) {
+    ImportedTest t;
+    t.name = "plan";
+    t.status = ImportedTest::Status::kError;
+    t.message = "the plan (1.." + std::to_string(*planned) + ") promised " +
+                std::to_string(*planned) + " tests, and " + std::to_string(tests.size()) +
+                " ran: the test program stopped early";
+    t.source = source + ":" + std::to_string(plan_line);
+    tests.push_back(std::move(t));
+  }
+  return tests;
+}
+
+}  // namespace hurdle
