@@ -31,6 +31,7 @@ struct Counts {
     if (c.status == ReportCase::Status::kFailed) ++failures;
     if (c.status == ReportCase::Status::kError) ++errors;
     if (c.status == ReportCase::Status::kSkipped) ++skipped;
+    for (const auto& i : c.imported) add(i);
   }
   void set_on(pugi::xml_node node) const {
     node.append_attribute("tests") = tests;
@@ -40,6 +41,37 @@ struct Counts {
     node.append_attribute("time") = seconds(time).c_str();
   }
 };
+
+void write_case(pugi::xml_node suite, const std::string& classname, const ReportCase& c) {
+  auto t = suite.append_child("testcase");
+  t.append_attribute("classname") = safe_text(classname).c_str();
+  t.append_attribute("name") = safe_text(c.name).c_str();
+  t.append_attribute("time") = seconds(c.seconds).c_str();
+  t.append_attribute("file") = safe_text(c.file.string()).c_str();
+  t.append_attribute("line") = static_cast<unsigned long long>(c.line);
+  if (c.status == ReportCase::Status::kFlaky || c.attempts > 1) {
+    auto p = t.append_child("properties");
+    auto attempts = p.append_child("property");
+    attempts.append_attribute("name") = "attempts";
+    attempts.append_attribute("value") = c.attempts;
+    if (c.status == ReportCase::Status::kFlaky) {
+      auto flaky = p.append_child("property");
+      flaky.append_attribute("name") = "flaky";
+      flaky.append_attribute("value") = "true";
+    }
+  }
+  if (c.status == ReportCase::Status::kFailed || c.status == ReportCase::Status::kError) {
+    auto f = t.append_child(c.status == ReportCase::Status::kFailed ? "failure" : "error");
+    f.append_attribute("message") = safe_text(c.message).c_str();
+    f.append_attribute("type") = safe_text(c.type).c_str();
+    f.text() = safe_text(c.details.empty() ? c.message : c.details).c_str();
+  } else if (c.status == ReportCase::Status::kSkipped) {
+    t.append_child("skipped").append_attribute("message") = safe_text(c.message).c_str();
+  }
+  std::string out = c.step_log;
+  for (const auto& a : c.attachments) out += "[[ATTACHMENT|" + a.string() + "]]\n";
+  if (!out.empty()) t.append_child("system-out").text() = safe_text(out).c_str();
+}
 
 }  // namespace
 
@@ -76,34 +108,9 @@ void write_junit(const RunReport& report, const std::filesystem::path& file) {
     boot.append_attribute("name") = "boot.seconds";
     boot.append_attribute("value") = seconds(suite.boot_seconds).c_str();
     for (const auto& c : suite.cases) {
-      auto t = s.append_child("testcase");
-      t.append_attribute("classname") = safe_text(suite.name).c_str();
-      t.append_attribute("name") = safe_text(c.name).c_str();
-      t.append_attribute("time") = seconds(c.seconds).c_str();
-      t.append_attribute("file") = safe_text(c.file.string()).c_str();
-      t.append_attribute("line") = static_cast<unsigned long long>(c.line);
-      if (c.status == ReportCase::Status::kFlaky || c.attempts > 1) {
-        auto p = t.append_child("properties");
-        auto attempts = p.append_child("property");
-        attempts.append_attribute("name") = "attempts";
-        attempts.append_attribute("value") = c.attempts;
-        if (c.status == ReportCase::Status::kFlaky) {
-          auto flaky = p.append_child("property");
-          flaky.append_attribute("name") = "flaky";
-          flaky.append_attribute("value") = "true";
-        }
-      }
-      if (c.status == ReportCase::Status::kFailed || c.status == ReportCase::Status::kError) {
-        auto f = t.append_child(c.status == ReportCase::Status::kFailed ? "failure" : "error");
-        f.append_attribute("message") = safe_text(c.message).c_str();
-        f.append_attribute("type") = safe_text(c.type).c_str();
-        f.text() = safe_text(c.details.empty() ? c.message : c.details).c_str();
-      } else if (c.status == ReportCase::Status::kSkipped) {
-        t.append_child("skipped").append_attribute("message") = safe_text(c.message).c_str();
-      }
-      std::string out = c.step_log;
-      for (const auto& a : c.attachments) out += "[[ATTACHMENT|" + a.string() + "]]\n";
-      if (!out.empty()) t.append_child("system-out").text() = safe_text(out).c_str();
+      write_case(s, suite.name, c);
+      // The project's own tests under the scenario that ran them: SUITE.SCENARIO.
+      for (const auto& i : c.imported) write_case(s, suite.name + "." + c.name, i);
     }
   }
 

@@ -24,6 +24,9 @@ struct ReportCase {
   std::string step_log;
   std::vector<std::filesystem::path> attachments;
   int attempts = 1;
+  // The project's own tests the scenario imported: JUnit test cases of their own, with the
+  // classname SUITE.SCENARIO (name, status, seconds, message, details as the test's output).
+  std::vector<ReportCase> imported;
 };
 
 struct ReportSuite {

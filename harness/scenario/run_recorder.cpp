@@ -102,6 +102,23 @@ void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const Sc
     if (!s.passed) c.step_log += "         " + s.message + "\n";
   }
   c.attachments = r.attachments;
+  for (const auto& t : r.imported) {
+    ReportCase i;
+    i.name = t.name;
+    i.status = t.status == ImportedTest::Status::kPassed    ? ReportCase::Status::kPassed
+               : t.status == ImportedTest::Status::kSkipped ? ReportCase::Status::kSkipped
+               : t.status == ImportedTest::Status::kFailed  ? ReportCase::Status::kFailed
+                                                            : ReportCase::Status::kError;
+    i.seconds = t.seconds;
+    i.message = t.message;
+    i.type = "ImportedTest";
+    i.details = t.source + (t.message.empty() ? "" : ": " + t.message) + "\n" + t.output;
+    const bool failed =
+        i.status == ReportCase::Status::kFailed || i.status == ReportCase::Status::kError;
+    if (!failed) i.step_log = t.output;  // a failure's output is in its details
+    i.file = c.file;  // the scenario's file; the result's own place is in `details`
+    c.imported.push_back(std::move(i));
+  }
   {
     std::lock_guard lock(mutex_);
     ReportSuite* suite = nullptr;

@@ -4,6 +4,7 @@
 
 #include "console/console_command.hpp"
 #include "core/safe_text.hpp"
+#include "results/result_import.hpp"
 #include "scenario/step_names.hpp"
 
 namespace hurdle {
@@ -183,6 +184,22 @@ void StepExecutor::run(const Step& written) {
     case StepKind::kExpectPanic: {
       const WatcherHit hit = machine_.console().wait_for_watcher(timeout);
       variables_["panic_line"] = hit.line;
+      return;
+    }
+    case StepKind::kResultsImport: {
+      // Fetched into the scenario's report folder, where a person finds the originals.
+      const std::string base = fs::path(step.remote).filename().string();
+      const fs::path local = files_ / "imported" /
+                             (std::to_string(++imports_) + "-" + (base.empty() ? "results" : base));
+      fs::create_directories(local.parent_path());
+      machine_.get(step.remote, local, timeout,
+                   step.max_bytes.value_or(SshSession::kDefaultGetLimit));
+      auto tests = import_results(*result_format_named(step.format), local);
+      const ImportVerdict verdict = judge_import(tests, step.allow_empty);
+      imported_.insert(imported_.end(), std::make_move_iterator(tests.begin()),
+                       std::make_move_iterator(tests.end()));
+      if (!verdict.problem.empty())
+        throw StepFailed(step, "every imported test to pass", verdict.problem);
       return;
     }
     case StepKind::kScreenshot:

@@ -11,6 +11,7 @@
 
 #include "config/variables.hpp"
 #include "machine/machine.hpp"
+#include "results/imported_test.hpp"
 #include "scenario/suite.hpp"
 
 namespace hurdle {
@@ -37,6 +38,8 @@ class StepExecutor {
   void run(const Step& step);
 
   [[nodiscard]] const Variables& variables() const { return variables_; }
+  // The tests results.import steps brought in so far (kept when a later step fails).
+  [[nodiscard]] const std::vector<ImportedTest>& imported() const { return imported_; }
 
  private:
   // The step with ${...} replaced in every text and its time-out settled.
@@ -50,6 +53,8 @@ class StepExecutor {
   Variables variables_;
   std::filesystem::path files_;
   std::chrono::milliseconds default_timeout_;
+  std::vector<ImportedTest> imported_;
+  int imports_ = 0;  // numbers each import's folder under imported/
 };
 
 }  // namespace hurdle

@@ -31,6 +31,7 @@ enum class StepKind {
   kQmp,              // qmp: {command, arguments, expect}
   kExpectPanic,      // expect_panic: {} | {timeout}
   kScreenshot,       // screenshot: NAME
+  kResultsImport,    // results.import: {format, remote, allow_empty, max_size, timeout}
 };
 
 struct Step {
@@ -53,6 +54,8 @@ struct Step {
   nlohmann::json arguments = nlohmann::json::object();  // qmp
   std::optional<nlohmann::json> expect;                 // qmp: a subset the reply must contain
   std::vector<std::string> captures;  // named groups of this step's patterns: new variables
+  std::string format;                 // results.import: automake | tap | junit
+  bool allow_empty = false;           // results.import: no test, or all skipped, may pass
 
   // "ssh.run `uname -s`": for reports and progress lines.
   [[nodiscard]] std::string describe() const;

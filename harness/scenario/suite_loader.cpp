@@ -9,6 +9,7 @@
 #include "config/yaml_reader.hpp"
 #include "image/image_lock.hpp"
 #include "qemu/machine_profile.hpp"
+#include "results/result_import.hpp"
 #include "scenario/step_names.hpp"
 
 namespace hurdle {
@@ -24,6 +25,7 @@ std::string Step::describe() const {
   }
   if (kind == StepKind::kSshPut) detail = local + " -> " + remote;
   if (kind == StepKind::kSshGet) detail = remote + " -> " + local;
+  if (kind == StepKind::kResultsImport) detail = format + " " + remote;
   return detail.empty() ? keyword : keyword + " `" + detail + "`";
 }
 
@@ -45,6 +47,7 @@ const std::map<std::string, StepKind>& step_keywords() {
       {"qmp", StepKind::kQmp},
       {"expect_panic", StepKind::kExpectPanic},
       {"screenshot", StepKind::kScreenshot},
+      {"results.import", StepKind::kResultsImport},
   };
   return kKeywords;
 }
@@ -296,6 +299,21 @@ Step read_step(const YAML::Node& item, Reader& r) {
       s.text = r.text(name);
       if (auto problem = report_file_problem(r.expanded(name, s.text, "captured") + ".png"))
         fail_at(name, r.file, *problem);
+      break;
+    }
+
+    case StepKind::kResultsImport: {
+      if (!m)
+        fail_at(is_empty ? item : value, r.file,
+                "expected results.import as {format, remote, allow_empty}");
+      const YAML::Node format = m->require("format");
+      s.format = as_string(format, r.file);
+      if (!result_format_named(s.format))
+        fail_at(format, r.file, "expected format automake, tap or junit, found '" + s.format + "'");
+      s.remote = r.text(m->require("remote"));
+      if (m->has("allow_empty")) s.allow_empty = as_bool(m->get("allow_empty"), r.file);
+      if (m->has("max_size")) s.max_bytes = as_bytes(m->get("max_size"), r.file);
+      timeout();
       break;
     }
   }

@@ -186,6 +186,7 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
       record.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
       record.message = e.what();
       r.steps.push_back(record);
+      r.imported = steps.imported();
       r.status = ScenarioStatus::kFailed;
       r.error_kind = kind_of(e);
       r.where = step.where;
@@ -199,6 +200,7 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
     record.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
     r.steps.push_back(record);
   }
+  r.imported = steps.imported();
   r.status = ScenarioStatus::kPassed;
   return r;
 }
@@ -377,6 +379,11 @@ void SuiteRunner::mask(ScenarioResult& r) const {
   for (auto& s : r.steps) {
     s.step = secrets_.masked(std::move(s.step));
     s.message = secrets_.masked(std::move(s.message));
+  }
+  for (auto& t : r.imported) {
+    t.name = secrets_.masked(std::move(t.name));
+    t.message = secrets_.masked(std::move(t.message));
+    t.output = secrets_.masked(std::move(t.output));
   }
 }
 

@@ -20,6 +20,7 @@
 #include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
 #include "machine/machine.hpp"
+#include "results/imported_test.hpp"
 #include "scenario/suite.hpp"
 
 namespace hurdle {
@@ -56,6 +57,7 @@ struct ScenarioResult {
   std::vector<StepRecord> steps;  // of the last attempt
   std::filesystem::path folder;   // reports/<run>/<suite>/<scenario>/
   std::vector<std::filesystem::path> attachments;
+  std::vector<ImportedTest> imported;  // the project's own tests its results.import steps found
 };
 
 class SuiteRunner {

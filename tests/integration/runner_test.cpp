@@ -544,6 +544,77 @@ TEST(HurdleRun, AWorkFolderThatFillsMidScenarioEndsTheRunWithAClearError) {
   EXPECT_EQ(test::count_entries(dir / "work"), 0u) << "the overlays were left behind";
 }
 
+// A project's tree copied in, its tests run in the guest, their results imported test by test:
+// exactly these JUnit test cases come out, under SUITE.SCENARIO, with the failures' own
+// messages; the report is valid JUnit and summary.json counts them.
+TEST(HurdleRun, AProjectsOwnTestsAreImportedTestByTest) {
+  const RunOutcome run = hurdle_run("project", {"scenarios/examples/project-in-guest.yaml"});
+  EXPECT_EQ(run.status, 1) << run.out;  // three scenarios fail on purpose
+  EXPECT_EQ(xmllint_status(run.junit), 0);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(run.junit.c_str())) << run.out;
+  std::vector<std::string> cases;
+  for (const auto& node : doc.select_nodes("//testcase")) {
+    const auto t = node.node();
+    std::string status = "passed";
+    if (t.child("failure")) status = "failed";
+    if (t.child("error")) status = "error";
+    if (t.child("skipped")) status = "skipped";
+    cases.push_back(std::string(t.attribute("classname").value()) + " | " +
+                    t.attribute("name").value() + " | " + status);
+  }
+  const std::string p = "project-in-guest.passing-project | ";
+  const std::string a = "project-in-guest.automake-failures | ";
+  const std::string t = "project-in-guest.tap-failures | ";
+  const std::string j = "project-in-guest.junit-failures | ";
+  EXPECT_EQ(cases, (std::vector<std::string>{
+                       "project-in-guest | passing-project | passed",
+                       p + "known-bug | passed",
+                       p + "network | skipped",
+                       p + "overflow | passed",
+                       p + "parser | passed",
+                       p + "#1 kernel is Linux | passed",
+                       p + "#2 config round trip | passed",
+                       p + "#3 locale sort | skipped",
+                       p + "#4 unicode paths | passed",
+                       p + "integration.starts | passed",
+                       p + "integration.locks | passed",
+                       p + "integration.gpu | skipped",
+                       "project-in-guest | automake-failures | failed",
+                       a + "known-bug | passed",
+                       a + "network | skipped",
+                       a + "overflow | failed",
+                       a + "parser | passed",
+                       "project-in-guest | tap-failures | failed",
+                       t + "#1 kernel is Linux | passed",
+                       t + "#2 config round trip | failed",
+                       t + "#3 locale sort | skipped",
+                       t + "#4 unicode paths | passed",
+                       "project-in-guest | junit-failures | failed",
+                       j + "integration.starts | passed",
+                       j + "integration.locks | failed",
+                       j + "integration.gpu | skipped",
+                   }));
+  // The failures keep the test's own words.
+  const auto overflow = doc.select_node(
+      "//testcase[@classname='project-in-guest.automake-failures'][@name='overflow']/failure");
+  EXPECT_THAT(overflow.node().text().get(), HasSubstr("expected 255, got 0"));
+  const auto round_trip = doc.select_node(
+      "//testcase[@classname='project-in-guest.tap-failures'][@name='#2 config round trip']"
+      "/failure");
+  EXPECT_THAT(round_trip.node().text().get(), HasSubstr("wrote 3 keys, read 2"));
+  EXPECT_THAT(run.out, HasSubstr("expected every imported test to pass, got 1 of 3 tests did "
+                                 "not pass: integration.locks"));
+  const fs::path run_dir = *fs::directory_iterator(run.reports);
+  const auto summary = nlohmann::json::parse(std::ifstream(run_dir / "summary.json"));
+  EXPECT_EQ(
+      summary["imported_tests"],
+      (nlohmann::json{{"tests", 22}, {"passed", 13}, {"failed", 3}, {"error", 0}, {"skipped", 6}}));
+  // The originals are kept where a person looks for them.
+  EXPECT_TRUE(fs::exists(run_dir / "project-in-guest" / "passing-project" / "imported" / "2-tap" /
+                         "core.tap"));
+}
+
 TEST(HurdleRun, TheSchemaCheckRejectsAReportMissingRequiredParts) {
   const fs::path bad = fs::temp_directory_path() / "hurdle-bad-junit.xml";
   std::ofstream(bad) << "<testsuites tests='1' failures='0' errors='0' time='1'>"
