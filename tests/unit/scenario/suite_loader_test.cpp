@@ -274,6 +274,26 @@ TEST(SuiteLoader, ABootSectionIsIncludedFromASharedFile) {
               HasSubstr(":1:1: expected a boot section to include"));
 }
 
+// The Hurd suites and the project example a user copies stay loadable (ci/test also runs
+// `hurdle validate` on them, which checks the image lock too): each shares the provisioning.
+TEST(SuiteLoader, TheHurdSuitesAndTheProjectExampleLoad) {
+  const fs::path hurd = test::source_dir() / "scenarios/hurd";
+  int suites = 0;
+  for (const auto& entry : fs::directory_iterator(hurd)) {
+    const auto name = entry.path().filename().string();
+    if (entry.path().extension() != ".yaml" && name != "project.yaml.example") continue;
+    SCOPED_TRACE(name);
+    const Suite suite = load_suite(entry.path());
+    EXPECT_EQ(suite.machine.filename(), "hurd-amd64.yaml");
+    EXPECT_TRUE(suite.login);
+    ASSERT_GE(suite.provision.size(), 3u);
+    EXPECT_EQ(suite.provision[0].kind, StepKind::kConsoleRun);
+    for (const auto& sc : suite.scenarios) EXPECT_FALSE(sc.description.empty()) << sc.name;
+    ++suites;
+  }
+  EXPECT_EQ(suites, 6);  // smoke, translators, filesystem, processes, packages, the example
+}
+
 TEST(SuiteLoader, AMissingMachineProfileIsNamed) {
   const fs::path file = write_suite(
       "no-profile", "machine: no-such-machine\nscenarios:\n  - name: a\n    steps: [ssh.run: x]\n");
