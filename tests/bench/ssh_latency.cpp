@@ -5,8 +5,9 @@
 //   `ssh ... true` x N, a new connection each         (median, p90)
 //   `ssh -S control ... true` x N over a ControlMaster (median, p90)
 //   put and get of a 100 MB file                     versus scp (SFTP) up and down
+//   put of a 50 MB folder tree (one tar stream)     versus `tar -c | ssh ... tar -x`
 //
-// Usage: ssh_latency [--runs 200] [--megabytes 100] [--guest-dir DIR]
+// Usage: ssh_latency [--runs 200] [--megabytes 100] [--tree-megabytes 50] [--guest-dir DIR]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -56,16 +57,20 @@ double timed_ms(const std::vector<std::string>& argv) {
 int main(int argc, char** argv) {
   int runs = 200;
   std::size_t megabytes = 100;
+  std::size_t tree_megabytes = 50;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--runs" && i + 1 < argc) {
       runs = std::stoi(argv[++i]);
     } else if (arg == "--megabytes" && i + 1 < argc) {
       megabytes = std::stoul(argv[++i]);
+    } else if (arg == "--tree-megabytes" && i + 1 < argc) {
+      tree_megabytes = std::stoul(argv[++i]);
     } else if (arg == "--guest-dir" && i + 1 < argc) {
       ::setenv("HURDLE_GUEST_DIR", argv[++i], 1);
     } else {
-      std::cerr << "usage: ssh_latency [--runs N] [--megabytes M] [--guest-dir DIR]\n";
+      std::cerr << "usage: ssh_latency [--runs N] [--megabytes M] [--tree-megabytes M] "
+                   "[--guest-dir DIR]\n";
       return 2;
     }
   }
@@ -169,9 +174,48 @@ int main(int argc, char** argv) {
   std::printf("%-46s | %7.1f MB/s | %7.1f MB/s\n", "scp (OpenSSH 9, SFTP)", mb / scp_up_s,
               mb / scp_down_s);
 
+  // A project-shaped tree: 20 folders of files of 100 KB (the last one shorter), as a source
+  // tree is many files, not one.
+  const fs::path tree = work / "tree";
+  std::size_t tree_files = 0;
+  for (std::size_t done = 0; done < tree_megabytes * 1000 * 1000; ++tree_files) {
+    const fs::path folder = tree / ("dir" + std::to_string(tree_files % 20));
+    fs::create_directories(folder);
+    const std::size_t size = std::min<std::size_t>(100 * 1000, tree_megabytes * 1000 * 1000 - done);
+    hurdle::test::write_random_file(folder / ("file" + std::to_string(tree_files)), size,
+                                    static_cast<unsigned>(tree_files));
+    done += size;
+  }
+  const auto t_tree = Clock::now();
+  vm->put(tree, "/tmp/tree-hurdle", std::chrono::minutes(10));
+  const double tree_put_s = std::chrono::duration<double>(Clock::now() - t_tree).count();
+  std::string ssh_line = "ssh";
+  for (const auto& o : ssh_opts) ssh_line += " " + o;
+  // The baseline as projects' scripts write it: tar piped into OpenSSH's ssh.
+  const double tree_ssh_s =
+      timed_ms({"sh", "-c",
+                "tar -C '" + tree.string() + "' -cf - . | " + ssh_line +
+                    " root@127.0.0.1 'mkdir -p /tmp/tree-ssh && tar -xf - -C /tmp/tree-ssh'"}) /
+      1000;
+  const std::string same = vm->succeed(
+      "cd /tmp/tree-hurdle && find . -type f | sort | xargs cat | md5sum; "
+      "cd /tmp/tree-ssh && find . -type f | sort | xargs cat | md5sum");
+  if (same.substr(0, 32) != same.substr(same.find('\n') + 1, 32))
+    throw std::runtime_error("the two copies of the tree differ: " + same);
+  vm->succeed("rm -rf /tmp/tree-hurdle /tmp/tree-ssh");
+  fs::remove_all(tree);
+  const double tmb = static_cast<double>(tree_megabytes);
+  const std::string heading = "folder transfer (" + std::to_string(tree_files) + " files)";
+  std::printf("\n%-46s | %12s | %12s\n", heading.c_str(), "seconds", "MB/s");
+  std::printf("%-46s | %10.2f s | %7.1f MB/s\n", "hurdle put of a folder (one tar stream)",
+              tree_put_s, tmb / tree_put_s);
+  std::printf("%-46s | %10.2f s | %7.1f MB/s\n", "tar -c | ssh (OpenSSH 9) tar -x", tree_ssh_s,
+              tmb / tree_ssh_s);
+
   std::printf(
       "\nhurdle run: %.1fx faster than a new ssh each time, %.1fx faster than ControlMaster\n",
       p.median_ms / h.median_ms, m.median_ms / h.median_ms);
-  std::printf("transfer: put %.2fx scp, get %.2fx scp\n", scp_up_s / put_s, scp_down_s / get_s);
+  std::printf("transfer: put %.2fx scp, get %.2fx scp; folder put %.2fx tar | ssh\n",
+              scp_up_s / put_s, scp_down_s / get_s, tree_ssh_s / tree_put_s);
   return 0;
 }
