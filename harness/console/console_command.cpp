@@ -4,19 +4,11 @@
 
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
+#include "core/time_left.hpp"
 
 namespace hurdle {
 
-namespace {
-
 using Clock = std::chrono::steady_clock;
-
-std::chrono::milliseconds left(Clock::time_point deadline) {
-  return std::max(std::chrono::milliseconds(0),
-                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
-}
-
-}  // namespace
 
 ConsoleCommandResult run_on_console(SerialConsole& console, const std::string& command,
                                     std::chrono::milliseconds timeout) {
@@ -32,8 +24,9 @@ ConsoleCommandResult run_on_console(SerialConsole& console, const std::string& c
                    "\n}; echo hurdle-end-$((" + typed + "+1))-$?");
   ConsoleCommandResult result;
   try {
-    console.expect("hurdle-begin-" + shown + "\n", left(deadline));
-    const ExpectMatch end = console.expect("hurdle-end-" + shown + "-([0-9]+)", left(deadline));
+    console.expect("hurdle-begin-" + shown + "\n", time_left(deadline));
+    const ExpectMatch end =
+        console.expect("hurdle-end-" + shown + "-([0-9]+)", time_left(deadline));
     result.exit_status = std::stoi(end.groups.at(0));
     result.output = end.before;
   } catch (const TimeoutError&) {
@@ -41,7 +34,7 @@ ConsoleCommandResult run_on_console(SerialConsole& console, const std::string& c
     throw TimeoutError("`" + command + "` did not finish on the console within " +
                        seconds_text(timeout) + "; the console ends with:\n" + console.tail(1024));
   }
-  console.expect_prompt(std::max(left(deadline), std::chrono::milliseconds(1000)));
+  console.expect_prompt(std::max(time_left(deadline), std::chrono::milliseconds(1000)));
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   return result;
 }

@@ -6,6 +6,7 @@
 
 #include "core/backoff.hpp"
 #include "core/duration_text.hpp"
+#include "core/time_left.hpp"
 #include "core/unix_socket.hpp"
 
 namespace hurdle {
@@ -13,11 +14,6 @@ namespace hurdle {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::chrono::milliseconds left(Clock::time_point deadline) {
-  return std::max(std::chrono::milliseconds(0),
-                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
-}
 
 }  // namespace
 
@@ -60,10 +56,10 @@ std::shared_ptr<SshSession> SshClient::session_within(Clock::time_point deadline
       // Each attempt may take at most what is left (and at least a second, libssh's unit).
       auto session = std::make_shared<SshSession>(
           options_.machine, options_.endpoint, options_.auth, pin_, log_,
-          std::clamp(left(deadline), std::chrono::milliseconds(1000),
+          std::clamp(time_left(deadline), std::chrono::milliseconds(1000),
                      std::chrono::milliseconds(10'000)));
-      const auto probe = session->run(options_.ready_command,
-                                      std::max(left(deadline), std::chrono::milliseconds(1000)));
+      const auto probe = session->run(
+          options_.ready_command, std::max(time_left(deadline), std::chrono::milliseconds(1000)));
       if (probe.exit_status != 0)
         throw SshError(options_.machine + ": `" + options_.ready_command +
                        "` came back with status " + std::to_string(probe.exit_status));
@@ -120,7 +116,8 @@ CommandResult SshClient::run(const std::string& command, std::chrono::millisecon
   const auto deadline = Clock::now() + timeout;
   return explained([&] {
     auto session = session_within(deadline);
-    return session->run(command, std::max(left(deadline), std::chrono::milliseconds(1)), timeout);
+    return session->run(command, std::max(time_left(deadline), std::chrono::milliseconds(1)),
+                        timeout);
   });
 }
 
@@ -128,8 +125,8 @@ void SshClient::put(const std::filesystem::path& local, const std::string& remot
                     std::chrono::milliseconds timeout, const std::vector<std::string>& exclude) {
   const auto deadline = Clock::now() + timeout;
   explained([&] {
-    session_within(deadline)->put(local, remote,
-                                  std::max(left(deadline), std::chrono::milliseconds(1)), exclude);
+    session_within(deadline)->put(
+        local, remote, std::max(time_left(deadline), std::chrono::milliseconds(1)), exclude);
   });
 }
 
@@ -138,7 +135,7 @@ void SshClient::get(const std::string& remote, const std::filesystem::path& loca
   const auto deadline = Clock::now() + timeout;
   explained([&] {
     session_within(deadline)->get(
-        remote, local, std::max(left(deadline), std::chrono::milliseconds(1)), max_bytes);
+        remote, local, std::max(time_left(deadline), std::chrono::milliseconds(1)), max_bytes);
   });
 }
 
