@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/safe_text.hpp"
+#include "results/result_text.hpp"
 
 namespace hurdle {
 
@@ -41,26 +42,6 @@ int severity(ImportedTest::Status s) {
   return 3;
 }
 
-std::string bounded(std::string_view text) {
-  if (text.size() <= kMaxImportedOutput) return std::string(text);
-  return std::string(utf8_head(text, kMaxImportedOutput / 2)) + "\n[...]\n" +
-         std::string(utf8_tail(text, kMaxImportedOutput / 2));
-}
-
-template <typename Each>
-void for_each_line(std::string_view text, Each each) {
-  std::size_t start = 0;
-  std::size_t number = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    each(line, ++number, end + 1);
-    start = end + 1;
-  }
-}
-
 }  // namespace
 
 ImportedTest parse_trs(std::string_view trs, std::string_view log, const std::string& name,
@@ -72,11 +53,11 @@ ImportedTest parse_trs(std::string_view trs, std::string_view log, const std::st
   std::optional<Verdict> global;
   std::size_t global_line = 0;
   std::vector<std::string> results;
-  for_each_line(trs, [&](std::string_view line, std::size_t number, std::size_t) {
+  for_each_line(trs, [&](std::string_view line, std::size_t number) {
     std::string key;
     std::string word;
     std::string rest;
-    if (!RE2::FullMatch(std::string(line), kLine, &key, &word, &rest)) return;
+    if (!RE2::FullMatch(std::string(line), kLine, &key, &word, &rest)) return true;
     const auto v = verdict_of(word);
     if (!v)
       throw ResultsError(source + ":" + std::to_string(number) + ": unknown test result '" +
@@ -87,6 +68,7 @@ ImportedTest parse_trs(std::string_view trs, std::string_view log, const std::st
     } else {
       results.push_back(word + (rest.empty() ? "" : " " + rest));
     }
+    return true;
   });
   if (!global && results.empty())
     throw ResultsError(source + ": not an automake .trs file: no :test-result: line");
@@ -105,7 +87,9 @@ ImportedTest parse_trs(std::string_view trs, std::string_view log, const std::st
     for (const auto& r : results) list += (list.empty() ? "" : ", ") + r;
     t.message = std::string(global->note) + (results.size() > 1 ? " (results: " + list + ")" : "");
   }
-  t.output = bounded(log);
+  TestOutput output;
+  output.add(log);
+  t.output = output.text();
   return t;
 }
 
@@ -114,10 +98,20 @@ TestSuiteLog parse_test_suite_log(std::string_view text, const std::string& sour
   static const RE2 kSection(R"(^(PASS|SKIP|XFAIL|FAIL|XPASS|ERROR): (.+)$)");
   TestSuiteLog log;
   bool banner = false;
-  ImportedTest* current = nullptr;
-  std::string previous;
-  std::size_t previous_number = 0;
-  for_each_line(text, [&](std::string_view view, std::size_t number, std::size_t) {
+  // Each line waits one line before it goes into the current section's output: the next line
+  // may underline it, making it the next section's heading.
+  std::optional<std::string> pending;
+  std::size_t pending_number = 0;
+  TestOutput output;
+  const auto close_section = [&] {
+    if (!log.listed.empty()) log.listed.back().output = output.text();
+    output = TestOutput();
+  };
+  const auto flush_pending = [&] {
+    if (pending && !log.listed.empty()) output.add_line(*pending);
+    pending.reset();
+  };
+  for_each_line(text, [&](std::string_view view, std::size_t number) {
     const std::string line(view);
     std::string key;
     int count = 0;
@@ -131,33 +125,32 @@ TestSuiteLog parse_test_suite_log(std::string_view text, const std::string& sour
                    : key == "XPASS" ? &log.xpass
                                     : &log.error;
       *field = count;
-      return;
+      flush_pending();
+      return true;
     }
     // A section is "RESULT: name" underlined with '=' on the next line.
     std::string word;
     std::string name;
-    if (!line.empty() && line.find_first_not_of('=') == std::string::npos &&
-        RE2::FullMatch(previous, kSection, &word, &name) && line.size() == previous.size()) {
-      if (current != nullptr && !current->output.empty() && current->output.back() == '\n') {
-        // The previous section's last line was this heading: take it back.
-        current->output.erase(current->output.size() - previous.size() - 1);
-      }
+    if (pending && !line.empty() && line.find_first_not_of('=') == std::string::npos &&
+        line.size() == pending->size() && RE2::FullMatch(*pending, kSection, &word, &name)) {
+      close_section();
       const auto v = verdict_of(word);
       ImportedTest t;
       t.name = name;
       t.status = v->status;
       t.message = v->note;
-      t.source = source + ":" + std::to_string(previous_number);
+      t.source = source + ":" + std::to_string(pending_number);
       log.listed.push_back(std::move(t));
-      current = &log.listed.back();
-      previous.clear();
-      return;
+      pending.reset();
+      return true;
     }
-    if (current != nullptr && current->output.size() < kMaxImportedOutput)
-      current->output += line + "\n";
-    previous = line;
-    previous_number = number;
+    flush_pending();
+    pending = line;
+    pending_number = number;
+    return true;
   });
+  flush_pending();
+  close_section();
   if (!banner)
     throw ResultsError(source + ": not an automake test-suite.log: no '# TOTAL:' banner");
   for (auto& t : log.listed) {

@@ -31,6 +31,4 @@ class ResultsError : public Error {
 // Tests' output is kept up to this size each (its head and its end).
 inline constexpr std::size_t kMaxImportedOutput = 64 * 1024;
 
-[[nodiscard]] const char* to_string(ImportedTest::Status status);
-
 }  // namespace hurdle

@@ -5,15 +5,11 @@
 #include <cstdlib>
 
 #include "core/safe_text.hpp"
+#include "results/result_text.hpp"
 
 namespace hurdle {
 
 namespace {
-
-std::string bounded(std::string text) {
-  if (text.size() <= kMaxImportedOutput) return text;
-  return std::string(utf8_head(text, kMaxImportedOutput)) + "\n[...]\n";
-}
 
 // The line of `node` in `text` (pugixml gives byte offsets).
 std::size_t line_of(std::string_view text, const pugi::xml_node& node) {
@@ -41,6 +37,7 @@ void collect(const pugi::xml_node& suite, std::string_view text, const std::stri
     t.seconds = std::strtod(child.attribute("time").as_string("0"), nullptr);
     if (!(t.seconds >= 0) || t.seconds > 1e9) t.seconds = 0;
     t.source = source + ":" + std::to_string(line_of(text, child));
+    TestOutput output;
     const auto outcome = [&](const char* tag, ImportedTest::Status status) {
       const auto node = child.child(tag);
       if (!node) return false;
@@ -48,7 +45,7 @@ void collect(const pugi::xml_node& suite, std::string_view text, const std::stri
       t.message = node.attribute("message").as_string();
       const std::string body = node.text().as_string();
       if (t.message.empty()) t.message = body.substr(0, body.find('\n'));
-      if (!body.empty()) t.output += body + "\n";
+      if (!body.empty()) output.add_line(body);
       return true;
     };
     if (!outcome("failure", ImportedTest::Status::kFailed) &&
@@ -56,9 +53,9 @@ void collect(const pugi::xml_node& suite, std::string_view text, const std::stri
       (void)outcome("skipped", ImportedTest::Status::kSkipped);
     for (const char* stream : {"system-out", "system-err"}) {
       const std::string body = child.child(stream).text().as_string();
-      if (!body.empty()) t.output += body + (body.back() == '\n' ? "" : "\n");
+      if (!body.empty()) output.add(body.back() == '\n' ? body : body + "\n");
     }
-    t.output = bounded(std::move(t.output));
+    t.output = output.text();
     tests.push_back(std::move(t));
   }
 }

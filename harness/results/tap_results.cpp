@@ -5,19 +5,11 @@
 #include <optional>
 
 #include "core/safe_text.hpp"
+#include "results/result_text.hpp"
 
 namespace hurdle {
 
 namespace {
-
-// The output kept for a test: its head and its end, like a command's.
-void keep(std::string& output, std::string_view line) {
-  if (output.size() > kMaxImportedOutput) return;
-  output.append(line);
-  output += '\n';
-  if (output.size() > kMaxImportedOutput)
-    output = std::string(utf8_head(output, kMaxImportedOutput)) + "\n[...]\n";
-}
 
 std::string trimmed(std::string_view s) {
   const auto start = s.find_first_not_of(" \t");
@@ -29,7 +21,7 @@ std::string trimmed(std::string_view s) {
 }  // namespace
 
 std::vector<ImportedTest> parse_tap(std::string_view text, const std::string& source) {
-  static const RE2 kPlan(R"(^1\.\.(\d+)(?:\s*#\s*(?i:skip)\S*\s*(.*))?\s*$)");
+  static const RE2 kPlan(R"(^1\.\.(\d+)(?:\s*#.*)?$)");  // `1..0 # SKIP why`: nothing ran
   static const RE2 kPoint(R"(^(not )?ok\b\s*(\d+)?\s*(?:-\s*)?(.*)$)");
   static const RE2 kDirective(R"(^(.*?)\s*#\s*(?i:(skip\S*|todo))\b\s*(.*)$)");
   static const RE2 kBail(R"(^Bail out!\s*(.*)$)");
@@ -38,39 +30,37 @@ std::vector<ImportedTest> parse_tap(std::string_view text, const std::string& so
   std::size_t plan_line = 0;
   bool in_yaml = false;
   std::string bailed;
-  std::size_t line_no = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // The output of the test point being read; each comment and YAML line after it is its own.
+  TestOutput output;
+  const auto close_test = [&] {
+    if (!tests.empty()) tests.back().output = output.text();
+    output = TestOutput();
+  };
+  for_each_line(text, [&](std::string_view line, std::size_t line_no) {
     const std::string where = source + ":" + std::to_string(line_no);
     // A YAML block (TAP 13) belongs to the test point before it, indented, `---` to `...`.
     if (in_yaml) {
       if (trimmed(line) == "...") in_yaml = false;
-      if (!tests.empty()) keep(tests.back().output, line);
-      continue;
+      output.add_line(line);
+      return true;
     }
     if (trimmed(line) == "---" && !line.empty() && (line[0] == ' ' || line[0] == '\t')) {
       in_yaml = true;
-      continue;
+      return true;
     }
     const std::string l(line);
     long count = 0;
-    std::string skip_reason;
-    if (RE2::FullMatch(l, kPlan, &count, &skip_reason)) {
+    if (RE2::FullMatch(l, kPlan, &count)) {
       if (planned) throw ResultsError(where + ": a second plan (" + safe_line(l) + ")");
       planned = count;
       plan_line = line_no;
-      continue;
+      return true;
     }
     std::string not_ok;
     std::string number;
     std::string rest;
     if (RE2::FullMatch(l, kPoint, &not_ok, &number, &rest)) {
+      close_test();
       ImportedTest t;
       t.source = where;
       const long n = number.empty() ? static_cast<long>(tests.size()) + 1 : std::stol(number);
@@ -97,16 +87,18 @@ std::vector<ImportedTest> parse_tap(std::string_view text, const std::string& so
             "not ok " + std::to_string(n) + (description.empty() ? "" : " - " + description);
       }
       tests.push_back(std::move(t));
-      continue;
+      return true;
     }
     std::string why;
     if (RE2::FullMatch(l, kBail, &why)) {
       bailed = where + ": Bail out!" + (why.empty() ? "" : " " + why);
-      break;
+      return false;
     }
     // Comments and anything else (a test's own output) go with the test before them.
-    if (!tests.empty()) keep(tests.back().output, line);
-  }
+    output.add_line(line);
+    return true;
+  });
+  close_test();
   if (!planned && tests.empty() && bailed.empty())
     throw ResultsError(source + ": not TAP: no plan (1..N) and no test point (ok / not ok)");
   if (!bailed.empty()) {

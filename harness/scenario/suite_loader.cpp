@@ -350,12 +350,41 @@ std::vector<fs::path> search_path(const fs::path& suite_file, const std::vector<
   return profile_search_path(extra, near);
 }
 
-// The keys of a boot section (a suite's `boot:`, or a file it includes): `wait_for_boot`,
-// `login` and `provision`; provision steps are appended to those read before.
+void read_boot_section(const YAML::Node& boot, Reader& r, Suite& suite, bool may_include);
+
+// A boot section shared by several suites (Hurd's provisioning), named by a suite's
+// `boot: include:`: read as if written there, with the suite's variables; it may not include.
+void read_included_boot_section(const YAML::Node& include, Reader& r, Suite& suite) {
+  fs::path shared = r.expanded(include, r.text(include), "");
+  if (shared.is_relative()) shared = fs::absolute(r.file).parent_path() / shared;
+  shared = shared.lexically_normal();
+  std::error_code ec;
+  if (!fs::is_regular_file(shared, ec))
+    fail_at(include, r.file, "no such file to include: " + shared.string());
+  YamlAliases shared_aliases;
+  const YAML::Node shared_root = load_yaml_file(shared, &shared_aliases);
+  if (!shared_root.IsMap())
+    fail_at(shared_root, shared,
+            "expected a boot section to include: a mapping of wait_for_boot, login, provision");
+  Reader shared_reader = r;
+  shared_reader.file = shared;
+  try {
+    read_boot_section(shared_root, shared_reader, suite, false);
+  } catch (const ConfigError& e) {
+    throw shared_aliases.annotated(e);
+  }
+  r.known = shared_reader.known;
+  r.captured = shared_reader.captured;
+}
+
+// The keys of a boot section (a suite's `boot:`, or a file it includes): `include` (first:
+// the section's own keys then override it, its provision steps follow), `wait_for_boot`,
+// `login` and `provision`.
 void read_boot_section(const YAML::Node& boot, Reader& r, Suite& suite, bool may_include) {
   MappingReader b(boot, r.file, may_include ? "the boot section" : "an included boot section");
-  if (may_include) (void)b.has("include");  // read by the caller
+  if (may_include) (void)b.has("include");
   reject_unknown_keys(b, {"wait_for_boot", "login", "provision"});
+  if (may_include && b.has("include")) read_included_boot_section(b.get("include"), r, suite);
   if (b.has("wait_for_boot")) suite.wait_for_boot = as_bool(b.get("wait_for_boot"), r.file);
   if (const YAML::Node login = b.get("login"); login && !login.IsNull()) {
     if (login.IsScalar()) {
@@ -451,36 +480,8 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
               "expected the name of an image in the image lock, found '" + suite.image + "'");
   }
 
-  if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull()) {
-    MappingReader b(boot, file, "the boot section");
-    reject_unknown_keys(b, {"include", "wait_for_boot", "login", "provision"});
-    if (b.has("include")) {
-      // A boot section shared by several suites (Hurd's provisioning): read first, as if
-      // written here; this section's own keys then override it, its provision steps follow.
-      const YAML::Node include = b.get("include");
-      fs::path shared = r.expanded(include, r.text(include), "");
-      if (shared.is_relative()) shared = fs::absolute(file).parent_path() / shared;
-      shared = shared.lexically_normal();
-      std::error_code ec;
-      if (!fs::is_regular_file(shared, ec))
-        fail_at(include, file, "no such file to include: " + shared.string());
-      YamlAliases shared_aliases;
-      const YAML::Node shared_root = load_yaml_file(shared, &shared_aliases);
-      if (!shared_root.IsMap())
-        fail_at(shared_root, shared,
-                "expected a boot section to include: a mapping of wait_for_boot, login, provision");
-      Reader shared_reader = r;
-      shared_reader.file = shared;
-      try {
-        read_boot_section(shared_root, shared_reader, suite, false);
-      } catch (const ConfigError& e) {
-        throw shared_aliases.annotated(e);
-      }
-      r.known = shared_reader.known;
-      r.captured = shared_reader.captured;
-    }
+  if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull())
     read_boot_section(boot, r, suite, true);
-  }
   if (const YAML::Node d = m.get("defaults"); d && !d.IsNull()) {
     MappingReader dm(d, file, "the defaults section");
     if (dm.has("timeout")) suite.timeout = r.duration(dm.get("timeout"));

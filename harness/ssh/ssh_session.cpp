@@ -11,9 +11,9 @@
 #include <cstring>
 #include <random>
 
+#include "core/bounded_output.hpp"
 #include "core/duration_text.hpp"
 #include "core/unique_fd.hpp"
-#include "ssh/bounded_output.hpp"
 #include "ssh/shell_quote.hpp"
 #include "ssh/tree_archive.hpp"
 
@@ -355,10 +355,7 @@ void SshSession::put_tree(const std::filesystem::path& local, const std::string&
   if (!result.ok())
     throw SshError(machine_ + ": put " + local.string() + "/ -> " + remote +
                    " failed: " + result.describe());
-  log_.line("put " + local.string() + "/ -> " + remote + ": " + std::to_string(stats.files) +
-            " files, " + std::to_string(stats.folders) + " folders, " +
-            std::to_string(stats.symlinks) + " symlinks, " + std::to_string(stats.bytes) +
-            " bytes (" + std::to_string(stats.skipped) + " excluded), " +
+  log_.line("put " + local.string() + "/ -> " + remote + ": " + stats.describe("excluded") + ", " +
             seconds_text(result.elapsed));
 }
 
@@ -442,11 +439,8 @@ void SshSession::get_tree(const std::string& remote, const std::filesystem::path
   } catch (const Error& e) {
     throw SshError(machine_ + ": get " + remote + "/ -> " + local.string() + ": " + e.what());
   }
-  log_.line("get " + remote + "/ -> " + local.string() + ": " + std::to_string(stats.files) +
-            " files, " + std::to_string(stats.folders) + " folders, " +
-            std::to_string(stats.symlinks) + " symlinks, " + std::to_string(stats.bytes) +
-            " bytes (" + std::to_string(stats.skipped) + " entries refused), " +
-            seconds_text(result.elapsed));
+  log_.line("get " + remote + "/ -> " + local.string() + ": " + stats.describe("entries refused") +
+            ", " + seconds_text(result.elapsed));
 }
 
 }  // namespace hurdle

@@ -64,6 +64,12 @@ using EntryPtr = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
 
 }  // namespace
 
+std::string TreeStats::describe(const std::string& skipped_as) const {
+  return std::to_string(files) + " files, " + std::to_string(folders) + " folders, " +
+         std::to_string(symlinks) + " symlinks, " + std::to_string(bytes) + " bytes (" +
+         std::to_string(skipped) + " " + skipped_as + ")";
+}
+
 TreeStats write_tree_as_tar(const fs::path& dir, const std::vector<std::string>& exclude,
                             const std::function<void(std::string_view)>& sink) {
   std::error_code ec;

@@ -1,6 +1,6 @@
 // A command's stdout or stderr kept within a limit, so that `cat /dev/zero` cannot exhaust
 // memory: the first half of the limit and the last half are kept, and the bytes between them
-// are counted. Used by SshSession for every command it runs.
+// are counted. Used by SshSession for every command it runs, and for imported tests' output.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 // A command's output within a limit: all of it when it fits, else its head and tail and a count
 // of what was left out, however the bytes arrive.
-#include "ssh/bounded_output.hpp"
+#include "core/bounded_output.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "ssh/bounded_output.hpp"
+#include "core/bounded_output.hpp"
 
 #include <algorithm>
 
