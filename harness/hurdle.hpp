@@ -3,4 +3,5 @@
 
 #include "core/error.hpp"
 #include "core/version.hpp"
+#include "host/host_service.hpp"
 #include "machine/machine.hpp"

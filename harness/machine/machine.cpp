@@ -115,12 +115,13 @@ void Machine::launch() {
     requested = *env;
   accel_ = choose_accelerator(requested, profile_.qemu, {}, cache_dir());
   note("accelerator: " + accel_.reason);
-
-  QemuLaunch launch;
-  launch.console_socket = *run_dir_ / "console.sock";
-  launch.qmp_socket = *run_dir_ / "qmp.sock";
-  launch.accel = accel_.accel;
   make_work_dir();
+  make_disks();
+  start_qemu(false);
+}
+
+void Machine::make_disks() {
+  disk_files_.clear();
   for (const auto& disk : profile_.disks) {
     if (!fs::exists(disk.file)) {
       throw ImageError(profile_.name + ": the disk image " + disk.file.string() +
@@ -129,16 +130,25 @@ void Machine::launch() {
     if (disk.mode == DiskSpec::Mode::kOverlay) {
       const fs::path overlay = *work_dir_ / (disk.node_name + ".overlay.qcow2");
       create_overlay(disk.file, disk.format, overlay);
-      launch.disk_files.push_back(overlay);
+      disk_files_.push_back(overlay);
     } else {
-      launch.disk_files.push_back(disk.file);
+      disk_files_.push_back(disk.file);
     }
   }
+}
 
+void Machine::start_qemu(bool same_ports) {
+  QemuLaunch launch;
+  launch.console_socket = *run_dir_ / "console.sock";
+  launch.qmp_socket = *run_dir_ / "qmp.sock";
+  launch.accel = accel_.accel;
+  launch.disk_files = disk_files_;
   for (int attempt = 1;; ++attempt) {
-    host_ports_.clear();
-    for (const auto& nic : profile_.nics) {
-      for (const auto& f : nic.forwards) host_ports_[f.name] = free_loopback_port();
+    if (!same_ports || attempt > 1 || host_ports_.empty()) {
+      host_ports_.clear();
+      for (const auto& nic : profile_.nics) {
+        for (const auto& f : nic.forwards) host_ports_[f.name] = free_loopback_port();
+      }
     }
     launch.host_ports = host_ports_;
     const std::vector<std::string> argv = qemu_argv(profile_, launch);
@@ -230,6 +240,9 @@ std::uint16_t Machine::host_port(const std::string& forward) const {
 }
 
 void Machine::throw_if_exited(std::chrono::milliseconds grace) {
+  if (powered_off_ || !process_)
+    throw QemuError(profile_.name + ": the machine is powered off (power_off); power_on boots it "
+                    "again");
   std::string because;
   {
     std::lock_guard lock(log_mutex_);
@@ -296,9 +309,10 @@ std::optional<std::string> Machine::out_of_space() const {
   return out_of_space_;
 }
 
-std::vector<BootMarkerTime> Machine::wait_for_boot() {
+std::vector<BootMarkerTime> Machine::wait_for_boot(
+    std::optional<std::chrono::milliseconds> timeout) {
   std::vector<BootMarkerTime> times;
-  const auto deadline = started_at_ + profile_.timeouts.boot;
+  const auto deadline = started_at_ + timeout.value_or(profile_.timeouts.boot);
   for (const auto& marker : profile_.boot_markers) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -371,7 +385,7 @@ void Machine::shutdown(std::optional<std::chrono::milliseconds> timeout) {
 
 void Machine::crash() {
   note("crash: SIGKILL to QEMU");
-  process_->kill();
+  if (process_) process_->kill();
 }
 
 void Machine::login(std::optional<std::string> user, std::optional<std::string> password) {
@@ -428,6 +442,7 @@ void Machine::install_ssh_key() {
 }
 
 SshClient& Machine::ssh_client() {
+  if (!process_) throw_if_exited();  // a power-on that failed left no QEMU
   if (!profile_.ssh) {
     throw ConfigError(
         {profile_.source, 0, 0},
@@ -551,6 +566,9 @@ void Machine::get(const std::string& remote, const std::filesystem::path& local,
 }
 
 std::chrono::milliseconds Machine::snapshot(const std::string& tag) {
+  if (powered_off_)
+    throw QemuError(profile_.name + ": cannot save snapshot " + tag +
+                    ": the machine is powered off (a snapshot holds a running machine)");
   SnapshotState state;
   state.ssh_answered = ssh_ && ssh_->connected();
   state.host_key = ssh_ ? ssh_->host_key_pin().pinned() : std::nullopt;
@@ -564,6 +582,8 @@ RestoreReport Machine::restore(const std::string& tag) {
   using Clock = std::chrono::steady_clock;
   RestoreReport report;
   report.tag = tag;
+  // The snapshots are in the disks, which a power-off keeps: a QEMU on them can load one.
+  if (powered_off_) relaunch("to load snapshot " + tag);
   if (ssh_) ssh_->disconnect("restoring snapshot " + tag);
   report.load = snapshots_->restore(tag);
   console_->discard_pending_output();  // output from before the restore describes nothing now
@@ -631,6 +651,116 @@ std::vector<BootMarkerTime> Machine::reboot(bool hard) {
   note("reset after " + seconds_text(std::chrono::steady_clock::now() - started_at_));
   boot_stalled_ = false;
   return wait_for_boot();
+}
+
+PowerOffReport Machine::power_off(std::optional<std::string> command,
+                                  std::optional<std::chrono::milliseconds> timeout) {
+  using Clock = std::chrono::steady_clock;
+  throw_if_exited(std::chrono::milliseconds(0));
+  const std::string cmd = command.value_or(profile_.power_off.command);
+  const auto budget =
+      timeout.value_or(profile_.timeouts.shutdown + profile_.timeouts.command);
+  const auto mark = qmp_->event_mark();
+  const auto start = Clock::now();
+  console_->discard_pending_output();  // the halted line must be this power-off's
+  note("power_off: `" + cmd + "` in the guest, waiting up to " + seconds_text(budget));
+  if (ssh_ && ssh_->connected()) {
+    try {
+      // As for reboot: a guest that goes down at once may never answer for the command.
+      ssh_->run(cmd, std::chrono::seconds(3));
+    } catch (const Error& e) {
+      note(std::string("power_off: the command's session ended: ") + e.what());
+    }
+  } else {
+    console_->sendline(cmd);
+  }
+  if (ssh_) ssh_->disconnect("power off");
+
+  // Without -no-shutdown, QEMU ends by itself once the guest powers the machine off; a guest
+  // that only halts its CPU says so on the console, and QEMU stays up.
+  std::optional<std::string> halted;
+  bool ended = false;
+  if (!profile_.power_off.halted_pattern.empty()) {
+    try {
+      halted = console_->expect(profile_.power_off.halted_pattern, budget).text;
+    } catch (const TimeoutError&) {
+      throw TimeoutError(profile_.name + ": `" + cmd + "` did not power the guest off within " +
+                         seconds_text(budget) + ": no SHUTDOWN from QEMU and no line matching '" +
+                         profile_.power_off.halted_pattern + "' on the console, which ends with:\n" +
+                         console_->tail(1024));
+    } catch (const Error&) {
+      ended = true;  // the console closed: QEMU ended, and its last events say why
+    }
+  } else {
+    ended = process_->wait_for_exit(budget);
+    if (!ended) {
+      throw TimeoutError(profile_.name + ": `" + cmd + "` did not power the guest off within " +
+                         seconds_text(budget) + " (no SHUTDOWN from QEMU); the console ends with:\n" +
+                         console_->tail(1024));
+    }
+  }
+  PowerOffReport report;
+  if (ended) {
+    process_->wait_for_exit(std::chrono::seconds(5));
+    QmpClient::Json event;
+    try {
+      event = qmp_->wait_for_event("SHUTDOWN", nullptr, std::chrono::seconds(5), mark);
+    } catch (const Error&) {
+      // no event: reported below with what QEMU's end was
+    }
+    const QmpClient::Json data = event.is_object() ? event.value("data", QmpClient::Json::object())
+                                                   : QmpClient::Json::object();
+    if (event.is_null() || !data.is_object() || !data.value("guest", false)) {
+      throw_if_exited(std::chrono::seconds(1));  // a panic watcher, a full disk, a crash
+      throw QemuError(profile_.name + ": QEMU " + process_->exit_description() + " after `" +
+                      cmd + "` without a SHUTDOWN event from the guest");
+    }
+    report.by = "QEMU's SHUTDOWN event (" + data.value("reason", std::string("guest")) + ")";
+  } else {
+    report.by = "the console's halted line '" + *halted + "'";
+    try {
+      qmp_->execute("quit", {}, std::chrono::seconds(5));
+    } catch (const Error& e) {
+      note(std::string("power_off: quit: ") + e.what());
+    }
+    if (!process_->wait_for_exit(std::chrono::seconds(5))) process_->kill();
+  }
+  report.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  powered_off_ = true;
+  note("powered off after " + seconds_text(report.took) + ": " + report.by + "; QEMU " +
+       process_->exit_description());
+  return report;
+}
+
+std::vector<BootMarkerTime> Machine::power_on(std::optional<std::chrono::milliseconds> timeout) {
+  if (!powered_off_) {
+    if (process_->running())
+      throw QemuError(profile_.name + ": power_on: the machine is running; power_off first");
+    throw_if_exited(std::chrono::milliseconds(0));
+  }
+  relaunch("power_on");
+  return wait_for_boot(timeout);
+}
+
+void Machine::relaunch(const std::string& why) {
+  note("starting QEMU again on the same disks (" + why + ")");
+  {
+    // The client is bound to the old QEMU's exit descriptor; a new one is made on first use
+    // (the host-key pin stays: it is kept in the run folder).
+    std::lock_guard lock(ssh_mutex_);
+    ssh_.reset();
+  }
+  snapshots_.reset();
+  qmp_.reset();
+  console_.reset();
+  process_.reset();
+  {
+    std::lock_guard lock(log_mutex_);
+    stopped_because_.clear();
+  }
+  boot_stalled_ = false;
+  start_qemu(true);  // throws with QEMU's reason; the machine then stays powered off
+  powered_off_ = false;
 }
 
 void Machine::screenshot(const std::filesystem::path& png) {

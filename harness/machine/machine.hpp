@@ -8,6 +8,7 @@
 //   vm->console().expect("login: ", 30s);
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -73,6 +74,13 @@ struct RestoreReport {
   std::string verified_by;  // "ssh round trip", "query-status running"
 };
 
+// How a power_off() ended: the guest powered the machine off (QEMU's SHUTDOWN event, with its
+// reason), or it printed the profile's `halted` line (hurdle then let QEMU go).
+struct PowerOffReport {
+  std::string by;
+  std::chrono::milliseconds took{0};
+};
+
 struct BootMarkerTime {
   std::string name;
   std::chrono::milliseconds after;  // since QEMU was started
@@ -107,11 +115,12 @@ class Machine {
   [[nodiscard]] std::uint16_t host_port(const std::string& forward) const;
   [[nodiscard]] const std::vector<std::string>& argv() const { return process_->argv(); }
 
-  // Waits for the profile's boot markers in order, within its boot time-out; logs each one's
-  // time. A time-out's TimeoutError names how much the serial console printed and where the
+  // Waits for the profile's boot markers in order, within its boot time-out (or `timeout`),
+  // counted from QEMU's start; logs each one's time. A time-out's TimeoutError names how much the serial console printed and where the
   // screenshot taken then is (boot-timeout.png in log_dir(): for a guest whose console is on
   // the screen, the only picture of the stall).
-  std::vector<BootMarkerTime> wait_for_boot();
+  std::vector<BootMarkerTime> wait_for_boot(
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // Logs in on the serial console (profile's user and password when not given) and waits for
   // the shell prompt. As the profile's SSH user, then installs the key SSH will use: this
@@ -165,6 +174,22 @@ class Machine {
   // Reboots the guest with the profile's reboot command (over SSH if it answers, else the
   // console) and waits for its boot markers again; hard: a QMP system_reset instead.
   std::vector<BootMarkerTime> reboot(bool hard = false);
+  // Powers the guest off from inside with `command` (the profile's power_off.command when
+  // unset; over SSH when it answers, else on the console) and waits, within `timeout` (else
+  // the profile's shutdown and command time-outs), for QEMU's SHUTDOWN event from the guest
+  // or the profile's `halted` console line; then QEMU is gone. Anything else (no sign within
+  // the time, QEMU ending without the guest powering off, a panic) throws. The disks stay as
+  // the guest left them, snapshots included: power_on() boots them again, and restore()
+  // starts QEMU on them to load a snapshot.
+  PowerOffReport power_off(std::optional<std::string> command = std::nullopt,
+                           std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // Starts QEMU again on the disks of a machine that power_off() stopped, then waits for the
+  // boot markers (panic watchers active: an fsck complaint fails the boot). Throws QemuError
+  // when the machine was not powered off.
+  std::vector<BootMarkerTime> power_on(
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  [[nodiscard]] bool powered_off() const { return powered_off_; }
+
   // Saves the display as PNG (QMP screendump).
   void screenshot(const std::filesystem::path& png);
 
@@ -173,7 +198,7 @@ class Machine {
   void shutdown(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // Kills QEMU at once, as a crash would.
   void crash();
-  [[nodiscard]] bool running() const { return process_->running(); }
+  [[nodiscard]] bool running() const { return process_ && process_->running(); }
 
   // Appends a time-stamped line to machine.log.
   void note(const std::string& line);
@@ -190,6 +215,13 @@ class Machine {
   Machine(MachineProfile profile, MachineOptions options);
   void launch();
   void make_work_dir();
+  // The files QEMU opens for the profile's disks (a new overlay for each overlay disk).
+  void make_disks();
+  // QEMU on the disks make_disks() made, its console and QMP connected; `same_ports` tries the
+  // forwarded ports of the QEMU before first (a power cycle keeps SSH where it was).
+  void start_qemu(bool same_ports);
+  // After power_off(): QEMU anew on the same disks, without waiting for the guest.
+  void relaunch(const std::string& why);
   SshClient& ssh_client();
   void install_ssh_key();
   // Where hurdle's own SSH key is kept (ssh/ in the image cache folder).
@@ -212,6 +244,7 @@ class Machine {
   std::unique_ptr<RunDirectory> work_dir_;  // overlays; made at launch when a disk needs one
   AcceleratorChoice accel_;
   std::map<std::string, std::uint16_t> host_ports_;
+  std::vector<std::filesystem::path> disk_files_;  // what QEMU opens, per profile disk
   std::unique_ptr<QemuProcess> process_;
   std::unique_ptr<SerialConsole> console_;
   std::unique_ptr<QmpClient> qmp_;
@@ -232,6 +265,7 @@ class Machine {
   std::string stopped_because_;  // set when hurdle stopped QEMU (a panic watcher, a full disk)
   std::optional<std::string> out_of_space_;
   bool boot_stalled_ = false;  // a boot marker did not come: no ACPI power-off will work
+  std::atomic<bool> powered_off_{false};  // power_off() stopped QEMU; the disks wait
 };
 
 }  // namespace hurdle

@@ -234,8 +234,8 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
   for (const char* key :
        {"accel", "boot",       "boot_markers",   "cpu",   "cpus",           "description",
         "disks", "extra_args", "image",          "login", "machine",        "memory",
-        "name",  "nics",       "panic_patterns", "qemu",  "reboot_command", "rtc",
-        "ssh",   "timeouts",   "variables"})
+        "name",  "nics",       "panic_patterns", "power_off", "qemu", "reboot_command",
+        "rtc",   "ssh",        "timeouts",       "variables"})
     (void)m.has(key);
   m.finish();
   // `image:` first: `${image}` may be used anywhere after it.
@@ -330,6 +330,15 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
     l.finish();
   }
   p.reboot_command = m.string("reboot_command", p.reboot_command);
+  if (const YAML::Node off = m.get("power_off"); off && !off.IsNull()) {
+    MappingReader o(off, file, "the power_off section");
+    p.power_off.command = o.string("command", p.power_off.command);
+    if (o.has("halted")) {
+      p.power_off.halted_pattern = as_string(o.get("halted"), file);
+      check_regex(o.get("halted"), p.power_off.halted_pattern, file);
+    }
+    o.finish();
+  }
   p.ssh = read_ssh(m.get("ssh"), ctx, p);
   if (const YAML::Node t = m.get("timeouts"); t && !t.IsNull()) {
     MappingReader tm(t, file, "the timeouts section");

@@ -98,6 +98,14 @@ struct ProfileImageOptions {
   ImageResolver resolve;  // unset: `${image}` must be given as a variable
 };
 
+// How the guest powers itself off (Machine::power_off): the command, and for a guest that halts
+// its CPU instead of powering the machine off (QEMU then sees no SHUTDOWN), the console line that
+// says the halt is complete.
+struct PowerOffSpec {
+  std::string command = "poweroff";
+  std::string halted_pattern;  // empty: only QEMU's SHUTDOWN event counts
+};
+
 struct MachineProfile {
   std::filesystem::path source;  // the YAML file it came from
   std::string name;
@@ -120,6 +128,7 @@ struct MachineProfile {
   std::vector<NamedPattern> panic_patterns;  // fail any wait at once when seen
   LoginSpec login;
   std::string reboot_command = "reboot";  // run in the guest by Machine::reboot()
+  PowerOffSpec power_off;                 // the `power_off:` section
   std::optional<SshSpec> ssh;  // the `ssh:` section; by default, when a forward is named ssh
   Timeouts timeouts;
   std::optional<ImageRequest> image;            // the `image:` section

@@ -13,6 +13,10 @@
 
 namespace hurdle {
 
+// Where a guest on the user network that hurdle builds reaches the host: QEMU takes its
+// connections to this address to the host's 127.0.0.1 (the netdevs leave `host=` as it is).
+inline constexpr const char* kGuestSideHostAddress = "10.0.2.2";
+
 struct QemuLaunch {
   std::filesystem::path console_socket;             // hurdle listens; QEMU connects as a client
   std::filesystem::path qmp_socket;                 // likewise

@@ -4,6 +4,7 @@
 
 #include "console/console_command.hpp"
 #include "core/safe_text.hpp"
+#include "qemu/qemu_command.hpp"
 #include "results/result_import.hpp"
 #include "scenario/step_names.hpp"
 
@@ -164,6 +165,45 @@ void StepExecutor::run(const Step& written) {
     case StepKind::kReboot:
       machine_.reboot(step.hard);
       return;
+    // Unless the step gives one, the profile's time-outs: a boot is not a step.
+    case StepKind::kPowerOff:
+      (void)machine_.power_off(step.text.empty() ? std::nullopt : std::optional(step.text),
+                               written.timeout);
+      return;
+    case StepKind::kPowerOn:
+      machine_.power_on(written.timeout);
+      return;
+    case StepKind::kHostServe: {
+      if (services_.count(step.text) != 0)
+        throw StepFailed(step, "a new service name", "'" + step.text + "' is serving already");
+      HostServiceOptions options;
+      options.name = step.text;
+      options.reply = step.reply;
+      options.protocol = step.protocol == "line" ? HostServiceOptions::Protocol::kLine
+                                                 : HostServiceOptions::Protocol::kHttp;
+      options.log = [this](const std::string& line) { machine_.note(line); };
+      auto service = std::make_unique<HostService>(std::move(options));
+      variables_[step.text + "_host"] = kGuestSideHostAddress;
+      variables_[step.text + "_port"] = std::to_string(service->port());
+      machine_.note("host service " + step.text + " (" + step.protocol + ") on 127.0.0.1:" +
+                    std::to_string(service->port()) + ", for the guest " +
+                    kGuestSideHostAddress + ":" + std::to_string(service->port()));
+      services_[step.text] = std::move(service);
+      return;
+    }
+    case StepKind::kHostExpect: {
+      const auto service = services_.find(step.text);
+      if (service == services_.end())
+        throw StepFailed(step, "a host service started by host.serve", "no '" + step.text + "'");
+      if (!machine_.running()) machine_.throw_if_exited(std::chrono::milliseconds(0));
+      const RE2 pattern(step.patterns.front());
+      const auto request =
+          service->second->wait_for_request(pattern, timeout, machine_.process().exit_fd());
+      if (!request) machine_.throw_if_exited();
+      if (!request) throw StepFailed(step, "a request", "QEMU ended first");
+      capture(step.patterns.front(), request->text);
+      return;
+    }
     case StepKind::kSnapshotSave:
     case StepKind::kSnapshotRestore: {
       const bool saving = step.kind == StepKind::kSnapshotSave;

@@ -1,15 +1,19 @@
 // Runs the steps of a scenario on a Machine: expands ${...} with the suite's variables and
 // the values captured so far, performs the step, checks what it must check, and records the
-// named groups it captured. A step that does not get what it expects throws StepFailed with
+// named groups it captured. It owns the host services the steps start, for as long as it lives
+// (one scenario, or the provisioning). A step that does not get what it expects throws StepFailed with
 // the step, where it is written, and what was expected versus what came.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 
 #include "config/variables.hpp"
+#include "host/host_service.hpp"
 #include "machine/machine.hpp"
 #include "results/imported_test.hpp"
 #include "scenario/suite.hpp"
@@ -55,6 +59,8 @@ class StepExecutor {
   std::chrono::milliseconds default_timeout_;
   std::vector<ImportedTest> imported_;
   int imports_ = 0;  // numbers each import's folder under imported/
+  // host.serve's services, by name: they answer until the executor (the scenario) ends.
+  std::map<std::string, std::unique_ptr<HostService>> services_;
 };
 
 }  // namespace hurdle

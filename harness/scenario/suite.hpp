@@ -26,19 +26,24 @@ enum class StepKind {
   kSshGet,           // ssh.get: {remote, local, max_size} (a file, or a folder's contents)
   kWaitUntil,        // wait_until: COMMAND | {command, interval, timeout}
   kReboot,           // reboot: {} | {hard: true}
+  kPowerOff,         // power_off: {} | COMMAND | {command, timeout} (the guest powers off)
+  kPowerOn,          // power_on: {} | {timeout}  (QEMU again on the same disks; boot markers)
   kSnapshotSave,     // snapshot.save: TAG
   kSnapshotRestore,  // snapshot.restore: TAG
   kQmp,              // qmp: {command, arguments, expect}
   kExpectPanic,      // expect_panic: {} | {timeout}
   kScreenshot,       // screenshot: NAME
   kResultsImport,    // results.import: {format, remote, allow_empty, max_size, timeout}
+  kHostServe,        // host.serve: NAME | {name, reply, protocol}  (a service the guest reaches)
+  kHostExpect,       // host.expect: {service, matches, timeout}     (what it received)
 };
 
 struct Step {
   StepKind kind = StepKind::kSshRun;
   std::string keyword;  // as written, e.g. "ssh.run"
   SourceLocation where;
-  std::string text;  // the command, text, tag, QMP command or screenshot name
+  // The command, text, tag, QMP command, screenshot name, or host service's name.
+  std::string text;
   bool raw = false;  // console.send without a line ending
   std::vector<std::string> patterns;
   int exit_status = 0;  // ssh.run: the status it must return
@@ -56,6 +61,8 @@ struct Step {
   std::vector<std::string> captures;  // named groups of this step's patterns: new variables
   std::string format;                 // results.import: automake | tap | junit
   bool allow_empty = false;           // results.import: no test, or all skipped, may pass
+  std::string reply;                  // host.serve: what the service answers
+  std::string protocol;               // host.serve: http | line
 
   // "ssh.run `uname -s`": for reports and progress lines.
   [[nodiscard]] std::string describe() const;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config/yaml_reader.hpp"
+#include "core/name_rules.hpp"
 #include "image/image_lock.hpp"
 #include "qemu/machine_profile.hpp"
 #include "results/result_import.hpp"
@@ -26,6 +27,7 @@ std::string Step::describe() const {
   if (kind == StepKind::kSshPut) detail = local + " -> " + remote;
   if (kind == StepKind::kSshGet) detail = remote + " -> " + local;
   if (kind == StepKind::kResultsImport) detail = format + " " + remote;
+  if (kind == StepKind::kHostExpect && !patterns.empty()) detail = text + " '" + patterns[0] + "'";
   return detail.empty() ? keyword : keyword + " `" + detail + "`";
 }
 
@@ -48,6 +50,10 @@ const std::map<std::string, StepKind>& step_keywords() {
       {"expect_panic", StepKind::kExpectPanic},
       {"screenshot", StepKind::kScreenshot},
       {"results.import", StepKind::kResultsImport},
+      {"power_off", StepKind::kPowerOff},
+      {"power_on", StepKind::kPowerOn},
+      {"host.serve", StepKind::kHostServe},
+      {"host.expect", StepKind::kHostExpect},
   };
   return kKeywords;
 }
@@ -65,6 +71,9 @@ struct Reader {
   Variables known;                 // suite variables with their values; captured ones with ""
   std::set<std::string> captured;  // the names whose values only come when a step runs
   std::vector<std::string>* secrets = nullptr;  // where ${secret:NAME} values are noted
+  // The host services started so far in this scenario (or in provisioning): a service lives
+  // as long as the steps around it, so host.expect may only name one of these.
+  std::set<std::string> services;
 
   // `raw` with every variable whose value is known expanded, and each captured one (whose
   // value only exists at run time) replaced by `placeholder`.
@@ -263,6 +272,57 @@ Step read_step(const YAML::Node& item, Reader& r) {
       if (m && m->has("hard")) s.hard = as_bool(m->get("hard"), r.file);
       timeout();
       break;
+    case StepKind::kPowerOff:
+      if (is_scalar) {
+        s.text = r.text(value);
+      } else if (m && m->has("command")) {
+        s.text = r.text(m->get("command"));
+      }
+      timeout();
+      break;
+    case StepKind::kPowerOn:
+      if (is_scalar) fail_at(value, r.file, "expected power_on as {} or {timeout}");
+      timeout();
+      break;
+    case StepKind::kHostServe: {
+      const YAML::Node name = need_scalar_or("name");
+      s.text = as_string(name, r.file);
+      if (!valid_name(s.text))
+        fail_at(name, r.file,
+                "expected a service name (letters, digits, '_' and '-'; it names the variables "
+                "NAME_host and NAME_port), found '" +
+                    s.text + "'");
+      if (!r.services.insert(s.text).second)
+        fail_at(name, r.file, "a second host service named '" + s.text + "' in the same steps");
+      s.reply = "hello from the host\n";
+      s.protocol = "http";
+      if (m && m->has("reply")) s.reply = r.text(m->get("reply"));
+      if (m && m->has("protocol")) {
+        s.protocol = as_string(m->get("protocol"), r.file);
+        if (s.protocol != "http" && s.protocol != "line")
+          fail_at(m->get("protocol"), r.file,
+                  "expected protocol http or line, found '" + s.protocol + "'");
+      }
+      s.captures = {s.text + "_host", s.text + "_port"};
+      break;
+    }
+    case StepKind::kHostExpect: {
+      if (!m)
+        fail_at(is_empty ? item : value, r.file, "expected host.expect as {service, matches}");
+      const YAML::Node service = m->require("service");
+      s.text = as_string(service, r.file);
+      if (r.services.count(s.text) == 0) {
+        std::string started;
+        for (const auto& name : r.services) started += (started.empty() ? "" : ", ") + name;
+        fail_at(service, r.file,
+                "no host service '" + s.text + "' started before this step in the same steps (" +
+                    (started.empty() ? std::string("none is") : started + " are") +
+                    "): host.serve it first");
+      }
+      s.patterns.push_back(r.regex(m->require("matches"), &s.captures));
+      timeout();
+      break;
+    }
     case StepKind::kSnapshotSave:
     case StepKind::kSnapshotRestore: {
       const YAML::Node tag = need_scalar_or("tag");
@@ -533,6 +593,7 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
     }
     r.known = after_provision;  // a scenario sees the suite's and provisioning's variables
     r.captured = captured_in_provision;
+    r.services.clear();  // provisioning's services ended with it
     sc.steps = read_steps(sm.get("steps"), node, r, "scenario '" + sc.name + "'");
     sm.finish();
     suite.scenarios.push_back(std::move(sc));

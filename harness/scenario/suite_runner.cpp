@@ -281,9 +281,11 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
       broken_ = std::string("the machine did not boot: ") + e.what();
     }
     boot_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
-  } else if (machine_ && !broken_ && !interrupted_ && !machine_->running()) {
+  } else if (machine_ && !broken_ && !interrupted_ && !machine_->running() &&
+             !machine_->powered_off()) {
     // QEMU stopped after the previous scenario (a panic watcher stops it, and a scenario may
-    // expect the panic): nothing is left to restore, so the machine starts afresh.
+    // expect the panic): nothing is left to restore, so the machine starts afresh. (A machine
+    // a scenario powered off keeps its disks and their snapshots: the restore starts QEMU.)
     machine_->note("QEMU " + machine_->process().exit_description() +
                    " after the previous scenario; starting the machine afresh for " + sc.name);
     try {
