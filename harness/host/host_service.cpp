@@ -62,8 +62,8 @@ HostService::HostService(HostServiceOptions options)
   if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       ::listen(listener_.get(), 16) != 0 ||
       ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw Error("host service " + options_.name + ": cannot listen on 127.0.0.1: " +
-                std::strerror(errno));
+    throw Error("host service " + options_.name +
+                ": cannot listen on 127.0.0.1: " + std::strerror(errno));
   }
   port_ = ntohs(addr.sin_port);
   thread_ = std::thread([this] { serve(); });

@@ -46,7 +46,7 @@ struct HostServiceOptions {
 };
 
 struct HostRequest {
-  std::string text;  // what the client sent, up to kMaxRequestBytes (raw bytes)
+  std::string text;       // what the client sent, up to kMaxRequestBytes (raw bytes)
   std::size_t bytes = 0;  // how much it sent in all
   bool complete = false;  // ended as the protocol says (a blank line, a newline), not cut
 };

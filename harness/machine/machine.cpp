@@ -241,7 +241,8 @@ std::uint16_t Machine::host_port(const std::string& forward) const {
 
 void Machine::throw_if_exited(std::chrono::milliseconds grace) {
   if (powered_off_ || !process_)
-    throw QemuError(profile_.name + ": the machine is powered off (power_off); power_on boots it "
+    throw QemuError(profile_.name +
+                    ": the machine is powered off (power_off); power_on boots it "
                     "again");
   std::string because;
   {
@@ -658,8 +659,7 @@ PowerOffReport Machine::power_off(std::optional<std::string> command,
   using Clock = std::chrono::steady_clock;
   throw_if_exited(std::chrono::milliseconds(0));
   const std::string cmd = command.value_or(profile_.power_off.command);
-  const auto budget =
-      timeout.value_or(profile_.timeouts.shutdown + profile_.timeouts.command);
+  const auto budget = timeout.value_or(profile_.timeouts.shutdown + profile_.timeouts.command);
   const auto mark = qmp_->event_mark();
   const auto start = Clock::now();
   console_->discard_pending_output();  // the halted line must be this power-off's
@@ -686,8 +686,8 @@ PowerOffReport Machine::power_off(std::optional<std::string> command,
     } catch (const TimeoutError&) {
       throw TimeoutError(profile_.name + ": `" + cmd + "` did not power the guest off within " +
                          seconds_text(budget) + ": no SHUTDOWN from QEMU and no line matching '" +
-                         profile_.power_off.halted_pattern + "' on the console, which ends with:\n" +
-                         console_->tail(1024));
+                         profile_.power_off.halted_pattern +
+                         "' on the console, which ends with:\n" + console_->tail(1024));
     } catch (const Error&) {
       ended = true;  // the console closed: QEMU ended, and its last events say why
     }
@@ -695,7 +695,8 @@ PowerOffReport Machine::power_off(std::optional<std::string> command,
     ended = process_->wait_for_exit(budget);
     if (!ended) {
       throw TimeoutError(profile_.name + ": `" + cmd + "` did not power the guest off within " +
-                         seconds_text(budget) + " (no SHUTDOWN from QEMU); the console ends with:\n" +
+                         seconds_text(budget) +
+                         " (no SHUTDOWN from QEMU); the console ends with:\n" +
                          console_->tail(1024));
     }
   }
@@ -712,8 +713,8 @@ PowerOffReport Machine::power_off(std::optional<std::string> command,
                                                    : QmpClient::Json::object();
     if (event.is_null() || !data.is_object() || !data.value("guest", false)) {
       throw_if_exited(std::chrono::seconds(1));  // a panic watcher, a full disk, a crash
-      throw QemuError(profile_.name + ": QEMU " + process_->exit_description() + " after `" +
-                      cmd + "` without a SHUTDOWN event from the guest");
+      throw QemuError(profile_.name + ": QEMU " + process_->exit_description() + " after `" + cmd +
+                      "` without a SHUTDOWN event from the guest");
     }
     report.by = "QEMU's SHUTDOWN event (" + data.value("reason", std::string("guest")) + ")";
   } else {

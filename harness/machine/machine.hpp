@@ -116,9 +116,9 @@ class Machine {
   [[nodiscard]] const std::vector<std::string>& argv() const { return process_->argv(); }
 
   // Waits for the profile's boot markers in order, within its boot time-out (or `timeout`),
-  // counted from QEMU's start; logs each one's time. A time-out's TimeoutError names how much the serial console printed and where the
-  // screenshot taken then is (boot-timeout.png in log_dir(): for a guest whose console is on
-  // the screen, the only picture of the stall).
+  // counted from QEMU's start; logs each one's time. A time-out's TimeoutError names how much the
+  // serial console printed and where the screenshot taken then is (boot-timeout.png in log_dir():
+  // for a guest whose console is on the screen, the only picture of the stall).
   std::vector<BootMarkerTime> wait_for_boot(
       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
@@ -264,7 +264,7 @@ class Machine {
   std::unique_ptr<LogFile> machine_log_;
   std::string stopped_because_;  // set when hurdle stopped QEMU (a panic watcher, a full disk)
   std::optional<std::string> out_of_space_;
-  bool boot_stalled_ = false;  // a boot marker did not come: no ACPI power-off will work
+  bool boot_stalled_ = false;             // a boot marker did not come: no ACPI power-off will work
   std::atomic<bool> powered_off_{false};  // power_off() stopped QEMU; the disks wait
 };
 

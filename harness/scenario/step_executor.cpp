@@ -185,8 +185,8 @@ void StepExecutor::run(const Step& written) {
       auto service = std::make_unique<HostService>(std::move(options));
       variables_[step.text + "_host"] = kGuestSideHostAddress;
       variables_[step.text + "_port"] = std::to_string(service->port());
-      machine_.note("host service " + step.text + " (" + step.protocol + ") on 127.0.0.1:" +
-                    std::to_string(service->port()) + ", for the guest " +
+      machine_.note("host service " + step.text + " (" + step.protocol +
+                    ") on 127.0.0.1:" + std::to_string(service->port()) + ", for the guest " +
                     kGuestSideHostAddress + ":" + std::to_string(service->port()));
       services_[step.text] = std::move(service);
       return;

@@ -1,8 +1,8 @@
 // Runs the steps of a scenario on a Machine: expands ${...} with the suite's variables and
 // the values captured so far, performs the step, checks what it must check, and records the
 // named groups it captured. It owns the host services the steps start, for as long as it lives
-// (one scenario, or the provisioning). A step that does not get what it expects throws StepFailed with
-// the step, where it is written, and what was expected versus what came.
+// (one scenario, or the provisioning). A step that does not get what it expects throws StepFailed
+// with the step, where it is written, and what was expected versus what came.
 #pragma once
 
 #include <chrono>
