@@ -34,6 +34,13 @@ fs::path make_log_dir(const std::string& name) {
   return tmpl;
 }
 
+// The end of what the console printed, for an error.
+std::string console_end(const SerialConsole& console) {
+  const std::string tail = console.tail(1024);
+  if (tail.empty()) return "; the console printed nothing";
+  return "; the console ends with:\n" + tail;
+}
+
 std::string join_argv(const std::vector<std::string>& argv) {
   std::string s;
   for (const auto& a : argv)
@@ -686,8 +693,8 @@ PowerOffReport Machine::power_off(std::optional<std::string> command,
     } catch (const TimeoutError&) {
       throw TimeoutError(profile_.name + ": `" + cmd + "` did not power the guest off within " +
                          seconds_text(budget) + ": no SHUTDOWN from QEMU and no line matching '" +
-                         profile_.power_off.halted_pattern +
-                         "' on the console, which ends with:\n" + console_->tail(1024));
+                         profile_.power_off.halted_pattern + "' on the console" +
+                         console_end(*console_));
     } catch (const Error&) {
       ended = true;  // the console closed: QEMU ended, and its last events say why
     }
@@ -695,9 +702,8 @@ PowerOffReport Machine::power_off(std::optional<std::string> command,
     ended = process_->wait_for_exit(budget);
     if (!ended) {
       throw TimeoutError(profile_.name + ": `" + cmd + "` did not power the guest off within " +
-                         seconds_text(budget) +
-                         " (no SHUTDOWN from QEMU); the console ends with:\n" +
-                         console_->tail(1024));
+                         seconds_text(budget) + " (no SHUTDOWN from QEMU)" +
+                         console_end(*console_));
     }
   }
   PowerOffReport report;
@@ -735,8 +741,9 @@ PowerOffReport Machine::power_off(std::optional<std::string> command,
 
 std::vector<BootMarkerTime> Machine::power_on(std::optional<std::chrono::milliseconds> timeout) {
   if (!powered_off_) {
+    // The scenario's own mistake, not QEMU's: no QemuError.
     if (process_->running())
-      throw QemuError(profile_.name + ": power_on: the machine is running; power_off first");
+      throw Error(profile_.name + ": power_on: the machine is running; power_off first");
     throw_if_exited(std::chrono::milliseconds(0));
   }
   relaunch("power_on");

@@ -193,8 +193,10 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
       r.message = dynamic_cast<const StepFailed*>(&e)
                       ? std::string(e.what())
                       : step.where.str() + ": " + step.describe() + ": " + e.what();
-      // QEMU gone is not the scenario's failure: it is an error of the run.
-      if (dynamic_cast<const QemuError*>(&e)) r.status = ScenarioStatus::kError;
+      // QEMU gone is not the scenario's failure: it is an error of the run. Unless the
+      // scenario powered the machine off itself and then asked it for something.
+      if (dynamic_cast<const QemuError*>(&e) && !machine_->powered_off())
+        r.status = ScenarioStatus::kError;
       return r;
     }
     record.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);

@@ -280,6 +280,84 @@ TEST(Machine, BadQemuArgumentsFailAtStartWithTheLog) {
   }
 }
 
+// Guest: linux-mini. The guest powers itself off (poweroff -f: ACPI, QEMU's SHUTDOWN event) and
+// QEMU ends; power_on boots the same disks again, so what was written before is there, and a
+// snapshot saved before the power cycle still loads (QEMU is started on the disks for it).
+TEST(Machine, APowerCycleKeepsTheDisksAndTheirSnapshots) {
+  auto vm = Machine::from_profile("linux-mini", machine_options("power-cycle"));
+  vm->wait_for_boot();
+  const std::string write = "dd of=/dev/vda bs=512 count=1 conv=sync 2>/dev/null && sync";
+  const std::string read = "dd if=/dev/vda bs=3 count=1 2>/dev/null";
+  vm->succeed("printf one | " + write);
+  vm->snapshot("one");
+  vm->succeed("printf two | " + write);
+  const PowerOffReport off = vm->power_off();
+  EXPECT_EQ(off.by, "QEMU's SHUTDOWN event (guest-shutdown)");
+  EXPECT_FALSE(vm->running());
+  EXPECT_TRUE(vm->powered_off());
+  try {
+    (void)vm->run("true");
+    FAIL() << "a powered-off machine ran a command";
+  } catch (const QemuError& e) {
+    EXPECT_NE(std::string(e.what()).find("the machine is powered off (power_off)"),
+              std::string::npos)
+        << e.what();
+  }
+  const auto markers = vm->power_on();
+  ASSERT_EQ(markers.size(), 2u);
+  EXPECT_TRUE(vm->running());
+  EXPECT_EQ(vm->succeed(read), "two");
+  (void)vm->power_off();
+  const RestoreReport restored = vm->restore("one");
+  EXPECT_EQ(vm->succeed(read), "one");
+  EXPECT_EQ(restored.tag, "one");
+  const std::string log = test::read_file(vm->log_dir() / "machine.log");
+  EXPECT_NE(log.find("starting QEMU again on the same disks (power_on)"), std::string::npos);
+  EXPECT_NE(log.find("starting QEMU again on the same disks (to load snapshot one)"),
+            std::string::npos);
+  // One console log across the three QEMUs: each boot is in it, in order.
+  const std::string console = test::read_file(vm->log_dir() / "console.txt");
+  const auto first = console.find("hurdle-mini: ready");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(console.find("hurdle-mini: ready", first + 1), std::string::npos);
+}
+
+// A guest that halts its CPU instead of powering the machine off (GNU Mach prints a line and
+// loops): the profile's `halted` line counts as the power-off, and hurdle lets QEMU go.
+TEST(Machine, AHaltedLineOnTheConsoleEndsAPowerOff) {
+  auto profile = load_machine_profile(test::source_dir() / "fixtures/machines/linux-mini.yaml");
+  // Sent over SSH, so the console shows only what the guest prints, not the typed command.
+  profile.power_off.command =
+      "echo 'Shutdown completed successfully, now in tight loop.' > /dev/console";
+  profile.power_off.halted_pattern = "Shutdown completed successfully";
+  auto vm = Machine::start(profile, machine_options("power-off-halted"));
+  vm->wait_for_boot();
+  (void)vm->succeed("true");  // SSH up
+  const PowerOffReport off = vm->power_off();
+  EXPECT_EQ(off.by, "the console's halted line 'Shutdown completed successfully'");
+  EXPECT_FALSE(vm->running());
+  EXPECT_TRUE(vm->powered_off());
+}
+
+// A power-off command that powers nothing off is a time-out naming the wait, and the machine
+// runs on.
+TEST(Machine, APowerOffThatDoesNotComeIsATimeOut) {
+  auto vm = Machine::from_profile("linux-mini", machine_options("power-off-timeout"));
+  vm->wait_for_boot();
+  (void)vm->succeed("true");
+  try {
+    (void)vm->power_off("true", 2s);
+    FAIL() << "no time-out";
+  } catch (const TimeoutError& e) {
+    EXPECT_NE(std::string(e.what()).find("`true` did not power the guest off within 2.00 s"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(vm->running());
+  EXPECT_FALSE(vm->powered_off());
+  EXPECT_EQ(vm->succeed("echo still here"), "still here\n");
+}
+
 TEST(Machine, ShutdownEndsQemuAndRemovesTheRunDirectory) {
   // Guest: linux-mini (busybox has no ACPI power-off handler, so quit and kill are exercised).
   auto vm = Machine::from_profile("linux-mini", machine_options("shutdown"));

@@ -187,6 +187,59 @@ TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {
       << "the scenario after a failed one saw its /root/dirty";
 }
 
+// The guest reaches services that steps start on the host (HTTP through busybox wget, a line
+// through nc), and a scenario checks what they received; a power cycle keeps the disk, and the
+// scenarios after one (even one that failed with the machine off) start from `pristine`.
+TEST(HurdleRun, HostServicesAndPowerCyclesInASuite) {
+  const RunOutcome run = hurdle_run("host-and-power", {"tests/data/suites/host-and-power.yaml"});
+  EXPECT_EQ(run.status, 1) << run.out;
+  EXPECT_EQ(xmllint_status(run.junit), 0);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(run.junit.c_str())) << run.out;
+  const char* suite = "host-and-power";
+  for (const char* passing : {"guest-reaches-an-http-service", "guest-reaches-a-line-service",
+                              "data-survives-a-power-cycle", "starts-pristine-after-a-power-cycle",
+                              "sees-no-dirt-after-the-power-off"}) {
+    const auto t = testcase(doc, suite, passing);
+    ASSERT_TRUE(t) << passing;
+    EXPECT_FALSE(t.child("failure"))
+        << passing << ": " << t.child("failure").attribute("message").value();
+    EXPECT_FALSE(t.child("error"))
+        << passing << ": " << t.child("error").attribute("message").value();
+  }
+  const auto unreached = testcase(doc, suite, "nothing-reaches-the-host").child("failure");
+  EXPECT_STREQ(unreached.attribute("type").value(), "TimeoutError");
+  EXPECT_THAT(unreached.attribute("message").value(),
+              HasSubstr("host-and-power.yaml:25:9: host.expect `web 'GET'`: host service web "
+                        "(127.0.0.1:"));
+  EXPECT_THAT(unreached.attribute("message").value(),
+              HasSubstr("no request matching 'GET' within 2.00 s; 0 connection(s) came"));
+  // Asking a machine the scenario powered off is the scenario's failure, not an error of QEMU.
+  const auto off = testcase(doc, suite, "powered-off-then-asks-the-guest").child("failure");
+  EXPECT_STREQ(off.attribute("type").value(), "QemuError");
+  EXPECT_THAT(off.attribute("message").value(),
+              HasSubstr("ssh.run `uname -s`: linux-mini: the machine is powered off (power_off); "
+                        "power_on boots it again"));
+  const auto never = testcase(doc, suite, "a-power-off-that-does-not-come").child("failure");
+  EXPECT_STREQ(never.attribute("type").value(), "TimeoutError");
+  EXPECT_THAT(
+      never.attribute("message").value(),
+      HasSubstr("`true` did not power the guest off within 2.00 s (no SHUTDOWN from QEMU)"));
+
+  const fs::path run_dir = fs::directory_iterator(run.reports)->path();
+  const std::string log = test::read_file(run_dir / suite / "machine" / "machine.log");
+  EXPECT_THAT(log, HasSubstr("powered off after"));
+  EXPECT_THAT(log,
+              HasSubstr(": QEMU's SHUTDOWN event (guest-shutdown); QEMU exited with status 0"));
+  EXPECT_THAT(log, HasSubstr("starting QEMU again on the same disks (power_on)"));
+  EXPECT_THAT(log, HasSubstr("starting QEMU again on the same disks (to load snapshot pristine)"));
+  // What each service received is in the machine log, and in the scenario's slice of it.
+  EXPECT_THAT(test::read_file(run_dir / suite / "guest-reaches-an-http-service" / "machine.log"),
+              HasSubstr("complete: 'GET /probe?from=guest HTTP/1.1'"));
+  EXPECT_THAT(test::read_file(run_dir / suite / "guest-reaches-a-line-service" / "machine.log"),
+              HasSubstr("complete: 'hello-host'"));
+}
+
 // `retries` against a real service on the host that is down at first: the scenario passes on
 // its second attempt and is reported as flaky, never as a plain pass; one whose service stays
 // down fails after its attempts; --fail-fast then leaves the last scenario unrun, and the
