@@ -161,6 +161,24 @@ TEST(MachineProfile, MalformedProfilesNameLineColumnAndExpectation) {
               HasSubstr("unknown preparation step 'chmod'"));
   EXPECT_THAT(load_error(boot + "disks:\n  - { file: x.img, interface: nvme }\n"),
               HasSubstr("expected interface ide, ahci, virtio or scsi"));
+  EXPECT_THAT(load_error(boot + "power_off: { halted: '(' }\n"),
+              HasSubstr(":3:22: invalid regular expression '('"));
+  EXPECT_THAT(load_error(boot + "power_off: { cmd: halt }\n"),
+              HasSubstr(":3:14: unknown key 'cmd' in the power_off section"));
+}
+
+// How each shipped profile powers its guest off: the Hurd's `halt`, whose end is QEMU's
+// SHUTDOWN or GNU Mach's halted line; the Linux guest's poweroff without an init to ask.
+TEST(MachineProfile, PowerOffSectionsOfTheShippedProfiles) {
+  const auto mini = load_machine_profile(profile("linux-mini"));
+  EXPECT_EQ(mini.power_off.command, "poweroff -f");
+  EXPECT_EQ(mini.power_off.halted_pattern, "");
+  for (const char* hurd : {"hurd-amd64", "hurd-amd64-q35", "hurd-i386"}) {
+    const auto p = load_machine_profile(profile(hurd), {{"image", "/images/hurd.qcow2"}});
+    EXPECT_EQ(p.power_off.command, "halt") << hurd;
+    EXPECT_EQ(p.power_off.halted_pattern, "Shutdown completed successfully") << hurd;
+  }
+  EXPECT_EQ(load_machine_profile(profile("gnumach")).power_off.command, "poweroff");
 }
 
 TEST(MachineProfile, ASuiteCannotChooseAnImageForAProfileWithoutOne) {

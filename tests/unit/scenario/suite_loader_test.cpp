@@ -320,7 +320,8 @@ TEST(SuiteLoader, TheHurdSuitesAndTheProjectExampleLoad) {
     for (const auto& sc : suite.scenarios) EXPECT_FALSE(sc.description.empty()) << sc.name;
     ++suites;
   }
-  EXPECT_EQ(suites, 6);  // smoke, translators, filesystem, processes, packages, the example
+  EXPECT_EQ(suites, 8);  // smoke, translators, filesystem, processes, network, packages,
+                        // shutdown, and the example
 }
 
 TEST(SuiteLoader, AMissingMachineProfileIsNamed) {
