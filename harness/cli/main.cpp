@@ -17,9 +17,11 @@
 #include <atomic>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "cli/image_command.hpp"
+#include "cli/report_command.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "core/secret_mask.hpp"
@@ -30,6 +32,7 @@
 #include "scenario/gtest_registration.hpp"
 #include "scenario/progress_printer.hpp"
 #include "scenario/run_recorder.hpp"
+#include "scenario/scenario_filter.hpp"
 #include "scenario/suite_loader.hpp"
 #include "scenario/suite_runner.hpp"
 
@@ -178,15 +181,23 @@ int run(const RunArguments& a, const char* program) {
   std::vector<std::string> gtest_args = {program};
   if (a.repeat != 1) gtest_args.push_back("--gtest_repeat=" + std::to_string(a.repeat));
   if (a.fail_fast) gtest_args.push_back("--gtest_fail_fast");
-  if (!a.shard.empty()) {
-    const auto slash = a.shard.find('/');
-    if (slash == std::string::npos) {
-      std::cerr << "--shard: expected INDEX/COUNT, such as 0/4, found '" << a.shard << "'\n";
-      return kBadInput;
-    }
-    ::setenv("GTEST_SHARD_INDEX", a.shard.substr(0, slash).c_str(), 1);
-    ::setenv("GTEST_TOTAL_SHARDS", a.shard.substr(slash + 1).c_str(), 1);
+  // hurdle shards itself (ScenarioFilter), so that a shard knows its scenarios before it
+  // starts; GoogleTest's own variables (set by CTest or a CI system) say the same when
+  // --shard does not, and are taken away so that GoogleTest does not shard again.
+  std::optional<hurdle::Shard> shard;
+  try {
+    const char* index = std::getenv("GTEST_SHARD_INDEX");
+    const char* total = std::getenv("GTEST_TOTAL_SHARDS");
+    if (!a.shard.empty())
+      shard = hurdle::parse_shard(a.shard);
+    else if (index != nullptr && total != nullptr)
+      shard = hurdle::parse_shard(std::string(index) + "/" + total);
+  } catch (const std::exception& e) {
+    print_error(std::string("--shard: ") + e.what());
+    return kBadInput;
   }
+  ::unsetenv("GTEST_SHARD_INDEX");
+  ::unsetenv("GTEST_TOTAL_SHARDS");
   gtest_args.insert(gtest_args.end(), a.gtest_flags.begin(), a.gtest_flags.end());
   std::vector<char*> argv;
   for (auto& arg : gtest_args) argv.push_back(arg.data());
@@ -203,30 +214,38 @@ int run(const RunArguments& a, const char* program) {
     auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
     delete listeners.Release(listeners.default_result_printer());
   }
-  const hurdle::ScenarioFilter filter(a.filter, a.exclude);
-  std::size_t selected = 0;
-  for (auto& suite : suites) {
+  const hurdle::ScenarioFilter filter(a.filter, a.exclude, shard);
+  const std::vector<hurdle::SelectedScenario> selected = filter.select(suites);
+  if (selected.empty()) {
+    // A typo in a filter must not pass as a green run of nothing.
+    print_error(
+        "hurdle: no scenario matches --filter '" + a.filter + "'" +
+        (a.exclude.empty() ? "" : " without --exclude '" + a.exclude + "'") +
+        (shard ? " in shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count)
+               : "") +
+        "; `hurdle run --gtest_list_tests FILES` lists them as SUITE.SCENARIO");
+    return kBadInput;
+  }
+  for (const auto& one : selected)
+    recorder.plan(suites[one.suite], suites[one.suite].scenarios[one.scenario]);
+  for (std::size_t s = 0; s < suites.size(); ++s) {
+    std::vector<std::size_t> indices;
+    for (const auto& one : selected)
+      if (one.suite == s) indices.push_back(one.scenario);
+    if (indices.empty()) continue;  // nothing of this suite here: no runner, no machine
     {
       std::lock_guard lock(runners_mutex);
-      runners.push_back(std::make_unique<hurdle::SuiteRunner>(std::move(suite), options));
+      runners.push_back(std::make_unique<hurdle::SuiteRunner>(std::move(suites[s]), options));
       // A signal that came while the suites were loading: this runner never starts a machine.
       if (const char* sig = signals.caught()) runners.back()->interrupt(sig);
     }
-    selected += hurdle::register_scenarios(
-        *runners.back(),
+    hurdle::register_scenarios(
+        *runners.back(), indices,
         [&recorder, &progress](hurdle::SuiteRunner& runner, const hurdle::Scenario& sc,
                                const hurdle::ScenarioResult& r) {
           progress.scenario_done(runner.suite().name, sc, r);
           recorder.record(runner, sc, r);
-        },
-        filter);
-  }
-  if (selected == 0) {
-    // A typo in a filter must not pass as a green run of nothing.
-    print_error("hurdle: no scenario matches --filter '" + a.filter + "'" +
-                (a.exclude.empty() ? "" : " without --exclude '" + a.exclude + "'") +
-                "; `hurdle run --gtest_list_tests FILES` lists them as SUITE.SCENARIO");
-    return kBadInput;
+        });
   }
   recorder.flush();  // a valid (empty) report exists from the start
   const int status = RUN_ALL_TESTS();
@@ -331,6 +350,7 @@ int main(int argc, char** argv) {
   run_cmd->allow_extras();  // --gtest_* flags go to GoogleTest
 
   hurdle::cli::ImageCommand image_cmd(app);
+  hurdle::cli::ReportCommand report_cmd(app);
 
   try {
     app.parse(argc, argv);
@@ -343,6 +363,7 @@ int main(int argc, char** argv) {
   try {
     if (validate_cmd->parsed()) return validate(validate_files, validate_images);
     if (image_cmd.parsed()) return image_cmd.run();
+    if (report_cmd.parsed()) return report_cmd.run();
     if (run_cmd->parsed()) {
       run_args.gtest_flags = run_cmd->remaining();
       return run(run_args, argv[0]);

@@ -91,14 +91,11 @@ class SkippedScenarioListener : public ::testing::EmptyTestEventListener {
 
 }  // namespace
 
-std::size_t register_scenarios(SuiteRunner& runner, ScenarioObserver observer,
-                               const ScenarioFilter& filter) {
+void register_scenarios(SuiteRunner& runner, const std::vector<std::size_t>& indices,
+                        ScenarioObserver observer) {
   const Suite& suite = runner.suite();
-  std::size_t registered = 0;
-  for (std::size_t i = 0; i < suite.scenarios.size(); ++i) {
-    const Scenario& sc = suite.scenarios[i];
-    if (!filter.selects(suite.name, sc.name)) continue;
-    ++registered;
+  for (const std::size_t i : indices) {
+    const Scenario& sc = suite.scenarios.at(i);
     ::testing::RegisterTest(suite.name.c_str(), sc.name.c_str(), nullptr, nullptr,
                             sc.where.file.string().c_str(), static_cast<int>(sc.where.line),
                             [&runner, i, observer]() -> ::testing::Test* {
@@ -110,7 +107,6 @@ std::size_t register_scenarios(SuiteRunner& runner, ScenarioObserver observer,
     ::testing::UnitTest::GetInstance()->listeners().Append(
         new SkippedScenarioListener(runner, std::move(observer)));
   }
-  return registered;
 }
 
 }  // namespace hurdle

@@ -1,12 +1,13 @@
 // Registers each scenario of a suite as a GoogleTest test (testing::RegisterTest): test suite
 // = the suite's name, test = the scenario's name, file and line = where the scenario is
-// written. So --gtest_filter, --gtest_repeat, --gtest_shuffle, --gtest_list_tests and sharding
-// (GTEST_TOTAL_SHARDS, GTEST_SHARD_INDEX) work unchanged. Results are also kept for reports.
+// written. So --gtest_repeat, --gtest_shuffle and --gtest_list_tests work unchanged; which
+// scenarios are registered (filters, shards) hurdle decides itself (ScenarioFilter). Results
+// are also kept for reports.
 #pragma once
 
 #include <functional>
+#include <vector>
 
-#include "scenario/scenario_filter.hpp"
 #include "scenario/suite_runner.hpp"
 
 namespace hurdle {
@@ -15,9 +16,9 @@ namespace hurdle {
 // result for each scenario that GoogleTest skipped without running (--gtest_fail_fast).
 using ScenarioObserver = std::function<void(SuiteRunner&, const Scenario&, const ScenarioResult&)>;
 
-// Registers the scenarios `filter` selects; returns how many. `runner` must outlive
-// RUN_ALL_TESTS().
-std::size_t register_scenarios(SuiteRunner& runner, ScenarioObserver observer = {},
-                               const ScenarioFilter& filter = {});
+// Registers the runner's scenarios at `indices` (in its suite), in that order. `runner` must
+// outlive RUN_ALL_TESTS().
+void register_scenarios(SuiteRunner& runner, const std::vector<std::size_t>& indices,
+                        ScenarioObserver observer = {});
 
 }  // namespace hurdle

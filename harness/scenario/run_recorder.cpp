@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "core/duration_text.hpp"
 #include "core/version.hpp"
 #include "core/wall_clock.hpp"
@@ -40,50 +42,69 @@ RunRecorder::RunRecorder(std::optional<std::filesystem::path> junit) : junit_(st
   report_.hostname = host_name();
 }
 
-ReportSuite& RunRecorder::suite_for(SuiteRunner& runner) {
+ReportSuite& RunRecorder::suite_named(const Suite& suite) {
   for (auto& s : report_.suites)
-    if (s.name == runner.suite().name) return s;
+    if (s.name == suite.name) return s;
   ReportSuite s;
-  s.name = runner.suite().name;
+  s.name = suite.name;
   s.timestamp = wall_clock_text("%Y-%m-%dT%H:%M:%S");
   s.properties.emplace_back("hurdle.version", kVersion);
-  s.properties.emplace_back("suite.file", runner.suite().file.string());
-  s.properties.emplace_back("profile", runner.suite().machine.string());
-  if (Machine* m = runner.machine()) {
-    const auto& q = m->qmp().greeting();
-    if (q.contains("QMP")) {
-      const auto v = q["QMP"]["version"]["qemu"];
-      s.properties.emplace_back("qemu.version", std::to_string(v.value("major", 0)) + "." +
-                                                    std::to_string(v.value("minor", 0)) + "." +
-                                                    std::to_string(v.value("micro", 0)));
-    }
-    s.properties.emplace_back("accelerator", to_string(m->accelerator().accel));
-    s.properties.emplace_back("accelerator.reason", m->accelerator().reason);
-    const auto& prepared = m->profile().prepared_image;
-    for (const auto& d : m->profile().disks) {
-      s.properties.emplace_back("image." + d.node_name, d.file.string());
-      if (prepared && d.file == prepared->disk) {
-        // A prepared image from the lock: its digests are known, nothing is hashed again.
-        const std::string key = "image." + d.node_name;
-        s.properties.emplace_back(key + ".lock_entry", prepared->name);
-        s.properties.emplace_back(key + ".url", prepared->url);
-        s.properties.emplace_back(key + ".artifact", prepared->artifact.str());
-        s.properties.emplace_back(key + ".pinned", prepared->pinned ? "true" : "false");
-        s.properties.emplace_back(key + ".recipe", prepared->recipe.str());
-        s.properties.emplace_back(key + ".sha256", prepared->disk_sha256.hex);
-        continue;
-      }
-      try {
-        s.properties.emplace_back("image." + d.node_name + ".sha256",
-                                  image_sha256(d.file, m->cache_dir()));
-      } catch (const Error& e) {
-        s.properties.emplace_back("image." + d.node_name + ".sha256",
-                                  std::string("unavailable: ") + e.what());
-      }
-    }
-  }
+  s.properties.emplace_back("suite.file", suite.file.string());
+  s.properties.emplace_back("profile", suite.machine.string());
   report_.suites.push_back(std::move(s));
   return report_.suites.back();
+}
+
+void RunRecorder::add_machine_properties(ReportSuite& s, SuiteRunner& runner) {
+  Machine* m = runner.machine();
+  if (m == nullptr || !machine_described_.insert(s.name).second) return;
+  const auto& q = m->qmp().greeting();
+  if (q.contains("QMP")) {
+    const auto v = q["QMP"]["version"]["qemu"];
+    s.properties.emplace_back("qemu.version", std::to_string(v.value("major", 0)) + "." +
+                                                  std::to_string(v.value("minor", 0)) + "." +
+                                                  std::to_string(v.value("micro", 0)));
+  }
+  s.properties.emplace_back("accelerator", to_string(m->accelerator().accel));
+  s.properties.emplace_back("accelerator.reason", m->accelerator().reason);
+  const auto& prepared = m->profile().prepared_image;
+  for (const auto& d : m->profile().disks) {
+    s.properties.emplace_back("image." + d.node_name, d.file.string());
+    if (prepared && d.file == prepared->disk) {
+      // A prepared image from the lock: its digests are known, nothing is hashed again.
+      const std::string key = "image." + d.node_name;
+      s.properties.emplace_back(key + ".lock_entry", prepared->name);
+      s.properties.emplace_back(key + ".url", prepared->url);
+      s.properties.emplace_back(key + ".artifact", prepared->artifact.str());
+      s.properties.emplace_back(key + ".pinned", prepared->pinned ? "true" : "false");
+      s.properties.emplace_back(key + ".recipe", prepared->recipe.str());
+      s.properties.emplace_back(key + ".sha256", prepared->disk_sha256.hex);
+      continue;
+    }
+    try {
+      s.properties.emplace_back("image." + d.node_name + ".sha256",
+                                image_sha256(d.file, m->cache_dir()));
+    } catch (const Error& e) {
+      s.properties.emplace_back("image." + d.node_name + ".sha256",
+                                std::string("unavailable: ") + e.what());
+    }
+  }
+}
+
+void RunRecorder::plan(const Suite& suite, const Scenario& scenario) {
+  ReportCase c;
+  c.name = scenario.name;
+  c.status = ReportCase::Status::kError;
+  c.type = "NotRun";
+  c.file = scenario.where.file;
+  c.line = scenario.where.line;
+  c.attempts = 0;
+  c.message =
+      "not run: the run ended before this scenario (hurdle was killed, or its CI job ran out "
+      "of time)";
+  std::lock_guard lock(mutex_);
+  suite_named(suite).cases.push_back(std::move(c));
+  planned_.emplace(suite.name, scenario.name);
 }
 
 void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const ScenarioResult& r) {
@@ -121,18 +142,29 @@ void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const Sc
   }
   {
     std::lock_guard lock(mutex_);
-    ReportSuite* suite = nullptr;
+    ReportSuite& suite = suite_named(runner.suite());
     try {
-      suite = &suite_for(runner);
+      add_machine_properties(suite, runner);
     } catch (const std::exception& e) {
       // The machine's properties could not be read: the case is reported all the same.
       c.details =
           std::string("(the suite's properties could not be read: ") + e.what() + ")\n" + c.details;
-      report_.suites.push_back(ReportSuite{runner.suite().name, {}, {}, 0, {}});
-      suite = &report_.suites.back();
     }
-    suite->boot_seconds += std::chrono::duration<double>(r.boot).count();
-    suite->cases.push_back(std::move(c));
+    suite.boot_seconds += std::chrono::duration<double>(r.boot).count();
+    // The result takes its plan's place (the first run of a repeated scenario), so the report
+    // keeps the run's order.
+    const auto plan = planned_.find({suite.name, scenario.name});
+    auto at = suite.cases.end();
+    if (plan != planned_.end()) {
+      planned_.erase(plan);
+      at = std::find_if(suite.cases.begin(), suite.cases.end(), [&](const ReportCase& p) {
+        return p.name == scenario.name && p.type == "NotRun";
+      });
+    }
+    if (at != suite.cases.end())
+      *at = std::move(c);
+    else
+      suite.cases.push_back(std::move(c));
   }
   flush();
 }

@@ -2,6 +2,10 @@
 
 #include <fnmatch.h>
 
+#include <charconv>
+
+#include "core/error.hpp"
+
 namespace hurdle {
 
 namespace {
@@ -23,14 +27,57 @@ bool any_matches(const std::vector<std::string>& globs, const std::string& name)
   return false;
 }
 
+// A whole number made of digits only, or nothing.
+std::optional<std::size_t> number(std::string_view text) {
+  std::size_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return {};
+  return value;
+}
+
 }  // namespace
 
-ScenarioFilter::ScenarioFilter(const std::string& include, const std::string& exclude)
-    : include_(patterns(include)), exclude_(patterns(exclude)) {}
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  const auto index = number(std::string_view(text).substr(0, slash));
+  const auto count =
+      slash == std::string::npos ? std::nullopt : number(std::string_view(text).substr(slash + 1));
+  if (!index || !count || *count == 0 || *index >= *count)
+    throw Error("expected a shard as INDEX/COUNT with 0 <= INDEX < COUNT, such as 0/4; found '" +
+                text + "'");
+  return {*index, *count};
+}
+
+ScenarioFilter::ScenarioFilter(const std::string& include, const std::string& exclude,
+                               std::optional<Shard> shard)
+    : include_(patterns(include)), exclude_(patterns(exclude)), shard_(shard) {}
 
 bool ScenarioFilter::selects(const std::string& suite, const std::string& scenario) const {
   const std::string name = suite + "." + scenario;
   return (include_.empty() || any_matches(include_, name)) && !any_matches(exclude_, name);
+}
+
+std::vector<SelectedScenario> ScenarioFilter::select(const std::vector<Suite>& suites) const {
+  std::vector<SelectedScenario> chosen;
+  std::size_t group = 0;  // among the groups the patterns select; the first is 0
+  bool any = false;
+  for (std::size_t s = 0; s < suites.size(); ++s) {
+    bool previous_selected = false;
+    for (std::size_t i = 0; i < suites[s].scenarios.size(); ++i) {
+      const Scenario& sc = suites[s].scenarios[i];
+      if (!selects(suites[s].name, sc.name)) {
+        previous_selected = false;
+        continue;
+      }
+      // A chained scenario starts where the one before it ended: they share a shard.
+      const bool joins = sc.isolation == Isolation::kChained && previous_selected;
+      if (any && !joins) ++group;
+      any = true;
+      previous_selected = true;
+      if (!shard_ || group % shard_->count == shard_->index) chosen.push_back({s, i});
+    }
+  }
+  return chosen;
 }
 
 }  // namespace hurdle

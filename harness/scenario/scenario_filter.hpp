@@ -1,27 +1,57 @@
-// Which scenarios `hurdle run --filter/--exclude` selects, by SUITE.SCENARIO against glob
-// patterns ('*', '?', '[...]') separated by ':'. hurdle matches them itself instead of handing
-// them to --gtest_filter, whose syntax takes the first '-' as the start of the negative
-// patterns: with hurdle's names ("linux-mini.kernel-is-linux") that selected nothing.
+// Which scenarios `hurdle run` runs: --filter/--exclude by SUITE.SCENARIO against glob patterns
+// ('*', '?', '[...]') separated by ':', then --shard INDEX/COUNT over what they select. hurdle
+// matches and shards itself instead of handing either to GoogleTest: --gtest_filter's syntax
+// takes the first '-' as the start of the negative patterns (with hurdle's names,
+// "linux-mini.kernel-is-linux" selected nothing), and a shard's scenarios must be known before
+// it starts, so that a shard that dies leaves them in its report as not run.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "scenario/suite.hpp"
+
 namespace hurdle {
+
+// Shard INDEX of COUNT: the selected scenarios at positions INDEX, INDEX + COUNT, ... of the
+// run's order (suites in the order given, scenarios in file order), where a chained scenario
+// and the one it continues count as one position: they always run in the same shard.
+struct Shard {
+  std::size_t index = 0;
+  std::size_t count = 1;
+};
+
+// "2/4" as a shard; throws Error naming what was expected ("INDEX/COUNT with 0 <= INDEX <
+// COUNT").
+[[nodiscard]] Shard parse_shard(const std::string& text);
+
+// One scenario of a run: suites[suite].scenarios[scenario].
+struct SelectedScenario {
+  std::size_t suite = 0;
+  std::size_t scenario = 0;
+};
 
 class ScenarioFilter {
  public:
   ScenarioFilter() = default;  // selects everything
-  ScenarioFilter(const std::string& include, const std::string& exclude);
+  ScenarioFilter(const std::string& include, const std::string& exclude,
+                 std::optional<Shard> shard = std::nullopt);
 
   // Whether SUITE.SCENARIO matches an include pattern (any, when there are none) and no
-  // exclude pattern.
+  // exclude pattern; the shard is not considered.
   [[nodiscard]] bool selects(const std::string& suite, const std::string& scenario) const;
-  [[nodiscard]] bool selects_everything() const { return include_.empty() && exclude_.empty(); }
+  [[nodiscard]] bool selects_everything() const {
+    return include_.empty() && exclude_.empty() && !shard_;
+  }
+  // What the run of `suites` runs, in order: the patterns' choice, then the shard's part of it.
+  [[nodiscard]] std::vector<SelectedScenario> select(const std::vector<Suite>& suites) const;
 
  private:
   std::vector<std::string> include_;
   std::vector<std::string> exclude_;
+  std::optional<Shard> shard_;
 };
 
 }  // namespace hurdle

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -238,6 +239,142 @@ TEST(HurdleRun, HostServicesAndPowerCyclesInASuite) {
               HasSubstr("complete: 'GET /probe?from=guest HTTP/1.1'"));
   EXPECT_THAT(test::read_file(run_dir / suite / "guest-reaches-a-line-service" / "machine.log"),
               HasSubstr("complete: 'hello-host'"));
+}
+
+// `hurdle ARGS...` (any command): its exit status and everything it printed.
+std::pair<int, std::string> hurdle_command(const std::vector<std::string>& args) {
+  namespace bp = boost::process::v2;
+  boost::asio::io_context ctx;
+  test::MergedOutput out(ctx);
+  bp::process p(ctx, test::hurdle_program().string(), args,
+                bp::process_stdio{nullptr, out.fd(), out.fd()});
+  std::string text = out.read_all();
+  return {p.wait(), std::move(text)};
+}
+
+// Every test case of a JUnit file as "classname name outcome", sorted.
+std::vector<std::string> cases_and_outcomes(const fs::path& junit) {
+  pugi::xml_document doc;
+  EXPECT_TRUE(doc.load_file(junit.c_str())) << junit;
+  std::vector<std::string> out;
+  for (const auto& x : doc.select_nodes("//testcase")) {
+    const auto t = x.node();
+    const char* outcome = t.child("failure")   ? "failed"
+                          : t.child("error")   ? "error"
+                          : t.child("skipped") ? "skipped"
+                                               : "passed";
+    out.push_back(std::string(t.attribute("classname").value()) + " " +
+                  t.attribute("name").value() + " " + outcome);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The nightly shape on one machine: three shards of the example suite one after another, then
+// `hurdle report merge`, give exactly the test cases of one unsharded run with the same
+// outcomes (the chained pair stays in one shard); `hurdle report summary` counts them.
+TEST(HurdleRun, ThreeShardsMergedAreTheUnshardedRun) {
+  const RunOutcome whole = hurdle_run("shards-whole", {"scenarios/examples/linux-mini.yaml"});
+  ASSERT_EQ(whole.status, 0) << whole.out;
+  std::vector<std::string> merge = {"report", "merge"};
+  const fs::path merged = whole.junit.parent_path() / "merged.xml";
+  merge.push_back(merged.string());
+  std::size_t ran = 0;
+  for (int i = 0; i < 3; ++i) {
+    const RunOutcome shard =
+        hurdle_run("shard-" + std::to_string(i), {"scenarios/examples/linux-mini.yaml"},
+                   {"--shard", std::to_string(i) + "/3"});
+    EXPECT_EQ(shard.status, 0) << shard.out;
+    ran += cases_and_outcomes(shard.junit).size();
+    merge.push_back(shard.junit.string());
+  }
+  EXPECT_EQ(ran, 6u);  // no scenario in two shards, none in none
+  const auto [status, out] = hurdle_command(merge);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_THAT(out, HasSubstr("3 report(s), 1 suite(s), 6 scenario(s)"));
+  EXPECT_EQ(xmllint_status(merged), 0);
+  EXPECT_EQ(cases_and_outcomes(merged), cases_and_outcomes(whole.junit));
+  const auto [summary_status, summary] = hurdle_command({"report", "summary", merged.string()});
+  EXPECT_EQ(summary_status, 0);
+  EXPECT_THAT(summary, HasSubstr("## hurdle: 6 passed, 0 failed, 0 error(s), 0 skipped of 6 "
+                                 "scenario(s)"));
+  EXPECT_THAT(summary, HasSubstr("| linux-mini | 6 | 0 | 0 | 0 |"));
+}
+
+// A shard killed outright (SIGKILL, as a CI job's time limit ends it) in the middle of its
+// first scenario: its report, written before it started, still lists both of its scenarios, as
+// errors that say they were not run; merged with a shard that ran, the merged report has every
+// scenario, and the summary counts the errors. A report given twice is an error naming both.
+TEST(HurdleRun, AShardKilledHalfwayLeavesItsScenariosAsNotRunErrors) {
+  namespace bp = boost::process::v2;
+  const fs::path dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "run-killed";
+  fs::remove_all(dir);
+  const fs::path junit = dir / "killed.xml";
+  ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
+  boost::asio::io_context ctx;
+  test::MergedOutput out(ctx);
+  bp::process p(
+      ctx, test::hurdle_program().string(),
+      {"run", "--accel", "tcg", "--junit", junit.string(), "--report-dir",
+       (dir / "reports").string(), (test::source_dir() / "tests/data/suites/slow.yaml").string()},
+      bp::process_stdio{nullptr, out.fd(), out.fd()});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  bool saved = false;
+  while (!saved && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::error_code walk;
+    for (auto it = fs::recursive_directory_iterator(dir / "reports", walk);
+         !walk && it != fs::recursive_directory_iterator(); it.increment(walk)) {
+      if (it->path().filename() == "machine.log" &&
+          test::read_file(it->path()).find("snapshot saved: pristine") != std::string::npos)
+        saved = true;
+    }
+  }
+  ASSERT_TRUE(saved);
+  ::kill(p.id(), SIGKILL);
+  (void)out.read_all();
+  (void)p.wait();
+
+  EXPECT_EQ(xmllint_status(junit), 0);
+  const std::vector<std::string> planned = {"slow never-runs error", "slow sleeps error"};
+  EXPECT_EQ(cases_and_outcomes(junit), planned);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(junit.c_str()));
+  const auto sleeps = testcase(doc, "slow", "sleeps").child("error");
+  EXPECT_STREQ(sleeps.attribute("type").value(), "NotRun");
+  EXPECT_THAT(sleeps.attribute("message").value(),
+              HasSubstr("not run: the run ended before this scenario"));
+  EXPECT_EQ(testcase(doc, "slow", "sleeps").attribute("line").as_int(), 5);
+
+  // Merged with a shard that ran (the rollback suite): every scenario of both, once.
+  const RunOutcome other = hurdle_run("killed-other", {"tests/data/suites/rollback.yaml"});
+  const fs::path merged = dir / "merged.xml";
+  auto [status, text] =
+      hurdle_command({"report", "merge", merged.string(), junit.string(), other.junit.string()});
+  ASSERT_EQ(status, 0) << text;
+  EXPECT_EQ(cases_and_outcomes(merged),
+            (std::vector<std::string>{"rollback dirties-then-fails failed",
+                                      "rollback sees-no-dirt passed", "slow never-runs error",
+                                      "slow sleeps error"}));
+  std::tie(status, text) = hurdle_command({"report", "summary", merged.string()});
+  EXPECT_THAT(text, HasSubstr("1 passed, 1 failed, 2 error(s), 0 skipped of 4 scenario(s)"));
+  EXPECT_THAT(text, HasSubstr("**ERROR** slow.sleeps ("));
+  EXPECT_THAT(text, HasSubstr("slow.yaml:5), NotRun"));
+
+  // The same shard's report twice: kept once, as an error that names both files.
+  const fs::path twice = dir / "twice.xml";
+  std::tie(status, text) = hurdle_command(
+      {"report", "merge", twice.string(), other.junit.string(), other.junit.string()});
+  ASSERT_EQ(status, 0) << text;
+  EXPECT_EQ(cases_and_outcomes(twice),
+            (std::vector<std::string>{"rollback dirties-then-fails error",
+                                      "rollback sees-no-dirt error"}));
+  pugi::xml_document twice_doc;
+  ASSERT_TRUE(twice_doc.load_file(twice.c_str()));
+  EXPECT_THAT(
+      testcase(twice_doc, "rollback", "sees-no-dirt").child("error").attribute("message").value(),
+      HasSubstr("rollback.sees-no-dirt was reported by two inputs: " + other.junit.string() +
+                " (passed) and " + other.junit.string() + " (passed)"));
 }
 
 // `retries` against a real service on the host that is down at first: the scenario passes on

@@ -1,7 +1,12 @@
-// --filter and --exclude select SUITE.SCENARIO by globs, dashes and all.
+// --filter and --exclude select SUITE.SCENARIO by globs, dashes and all; --shard takes every
+// COUNT-th of what they select, across suites, and the shards of a run cover it exactly once.
 #include "scenario/scenario_filter.hpp"
 
 #include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/error.hpp"
 
 namespace hurdle {
 namespace {
@@ -25,6 +30,70 @@ TEST(ScenarioFilter, IncludesAndExcludesAreColonSeparatedGlobs) {
   EXPECT_TRUE(ScenarioFilter().selects("any", "thing"));
   EXPECT_TRUE(ScenarioFilter("", "").selects_everything());
   EXPECT_FALSE(ScenarioFilter("", "*").selects("any", "thing"));
+}
+
+Suite suite_of(const std::string& name, std::initializer_list<const char*> scenarios) {
+  Suite s;
+  s.name = name;
+  for (const char* sc : scenarios) s.scenarios.push_back(Scenario{sc, {}, {}, {}, 0, {}, {}});
+  return s;
+}
+
+std::vector<std::string> names(const std::vector<Suite>& suites,
+                               const std::vector<SelectedScenario>& chosen) {
+  std::vector<std::string> out;
+  for (const auto& c : chosen)
+    out.push_back(suites[c.suite].name + "." + suites[c.suite].scenarios[c.scenario].name);
+  return out;
+}
+
+TEST(ScenarioFilter, ShardsSplitWhatThePatternsSelectAcrossSuites) {
+  const std::vector<Suite> suites = {suite_of("a", {"one", "two", "slow"}),
+                                     suite_of("b", {"three", "four"})};
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(names(suites, ScenarioFilter("", "*slow*", Shard{0, 2}).select(suites)),
+            (Names{"a.one", "b.three"}));
+  EXPECT_EQ(names(suites, ScenarioFilter("", "*slow*", Shard{1, 2}).select(suites)),
+            (Names{"a.two", "b.four"}));
+  // Three shards of everything: each scenario once, in the run's order within each shard.
+  std::multiset<std::string> all;
+  for (std::size_t i = 0; i < 3; ++i)
+    for (auto& n : names(suites, ScenarioFilter("", "", Shard{i, 3}).select(suites))) all.insert(n);
+  EXPECT_EQ(all, (std::multiset<std::string>{"a.one", "a.two", "a.slow", "b.three", "b.four"}));
+  // More shards than scenarios: the last ones are empty.
+  EXPECT_TRUE(ScenarioFilter("", "", Shard{5, 6}).select(suites).empty());
+  EXPECT_EQ(names(suites, ScenarioFilter().select(suites)).size(), 5u);
+}
+
+TEST(ScenarioFilter, AChainedScenarioStaysInItsPredecessorsShard) {
+  std::vector<Suite> suites = {suite_of("a", {"one", "writes", "reads", "more-reads", "two"})};
+  suites[0].scenarios[2].isolation = Isolation::kChained;
+  suites[0].scenarios[3].isolation = Isolation::kChained;
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(names(suites, ScenarioFilter("", "", Shard{0, 2}).select(suites)),
+            (Names{"a.one", "a.two"}));
+  EXPECT_EQ(names(suites, ScenarioFilter("", "", Shard{1, 2}).select(suites)),
+            (Names{"a.writes", "a.reads", "a.more-reads"}));
+  // Without its predecessor (filtered out) a chained scenario is a position of its own.
+  EXPECT_EQ(names(suites, ScenarioFilter("", "a.writes", Shard{1, 2}).select(suites)),
+            (Names{"a.reads", "a.more-reads"}));
+}
+
+TEST(ScenarioFilter, AShardIsIndexSlashCount) {
+  EXPECT_EQ(parse_shard("2/4").index, 2u);
+  EXPECT_EQ(parse_shard("2/4").count, 4u);
+  for (const char* bad : {"4/4", "1", "/2", "1/", "-1/2", "a/b", "1/0", "1/2/3", " 1/2"}) {
+    try {
+      (void)parse_shard(bad);
+      ADD_FAILURE() << bad << " was taken";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("expected a shard as INDEX/COUNT with 0 <= INDEX < "
+                                           "COUNT, such as 0/4; found '" +
+                                           std::string(bad) + "'"),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 }  // namespace

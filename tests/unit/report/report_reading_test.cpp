@@ -1,0 +1,205 @@
+// Reports read back (JUnit XML, hurdle's and a lone <testsuite> as other tools write it),
+// merged (suites joined, cases once, a case two inputs hold made an error naming both) and
+// summarised as Markdown that no guest text can turn into markup.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/error.hpp"
+#include "report/junit_reader.hpp"
+#include "report/junit_writer.hpp"
+#include "report/markdown_summary.hpp"
+#include "report/report_merge.hpp"
+#include "support/test_files.hpp"
+
+namespace hurdle {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+fs::path write_text(const std::string& name, const std::string& text) {
+  const fs::path dir = fs::temp_directory_path() / "hurdle-report-reading-test";
+  fs::create_directories(dir);
+  std::ofstream(dir / name, std::ios::binary) << text;
+  return dir / name;
+}
+
+ReportCase scenario(const std::string& name, ReportCase::Status status) {
+  ReportCase c;
+  c.name = name;
+  c.status = status;
+  c.seconds = 1.5;
+  c.file = "suite.yaml";
+  c.line = 7;
+  if (status == ReportCase::Status::kFailed || status == ReportCase::Status::kError) {
+    c.message = "suite.yaml:9:9: ssh.run `x`: expected \"a\", got \"b\"";
+    c.type = "StepFailed";
+    c.details = "the longer story";
+  }
+  c.step_log = "[ok]     0.10 s  suite.yaml:8:9  ssh.run `true`\n";
+  c.attachments = {"reports/run/suite/" + name + "/console.txt"};
+  return c;
+}
+
+RunReport sample_report() {
+  RunReport r;
+  r.hostname = "builder";
+  ReportSuite s;
+  s.name = "suite";
+  s.timestamp = "2026-11-30T10:00:00";
+  s.properties = {{"hurdle.version", "0.1.0"}, {"accelerator", "kvm"}};
+  s.boot_seconds = 12.25;
+  s.cases.push_back(scenario("passes", ReportCase::Status::kPassed));
+  ReportCase flaky = scenario("flaky", ReportCase::Status::kFlaky);
+  flaky.attempts = 2;
+  s.cases.push_back(flaky);
+  ReportCase failing = scenario("fails", ReportCase::Status::kFailed);
+  ReportCase imported_pass = scenario("t1", ReportCase::Status::kPassed);
+  imported_pass.attachments.clear();
+  ReportCase imported_fail = scenario("t2", ReportCase::Status::kFailed);
+  imported_fail.attachments.clear();
+  imported_fail.step_log.clear();
+  failing.imported = {imported_pass, imported_fail};
+  s.cases.push_back(failing);
+  s.cases.push_back(scenario("errs", ReportCase::Status::kError));
+  ReportCase skipped = scenario("skipped", ReportCase::Status::kSkipped);
+  skipped.message = "not run: --fail-fast";
+  s.cases.push_back(skipped);
+  r.suites.push_back(s);
+  return r;
+}
+
+// What hurdle writes, it reads back the same: written again, the file is identical.
+TEST(JUnitReader, HurdlesReportRoundTrips) {
+  const fs::path first = write_text("first.xml", "");
+  write_junit(sample_report(), first);
+  const RunReport read = read_junit(first);
+  ASSERT_EQ(read.suites.size(), 1u);
+  const ReportSuite& s = read.suites[0];
+  EXPECT_DOUBLE_EQ(s.boot_seconds, 12.25);
+  ASSERT_EQ(s.cases.size(), 5u);
+  EXPECT_EQ(s.cases[1].status, ReportCase::Status::kFlaky);
+  EXPECT_EQ(s.cases[1].attempts, 2);
+  ASSERT_EQ(s.cases[2].imported.size(), 2u);
+  EXPECT_EQ(s.cases[2].imported[1].status, ReportCase::Status::kFailed);
+  EXPECT_EQ(s.cases[0].attachments.size(), 1u);
+  const fs::path second = write_text("second.xml", "");
+  write_junit(read, second);
+  EXPECT_EQ(test::read_file(second), test::read_file(first));
+}
+
+TEST(JUnitReader, ALoneTestsuiteAsOtherToolsWriteIt) {
+  const fs::path file = write_text(
+      "pytest.xml",
+      "<?xml version=\"1.0\"?>\n<testsuite name=\"pytest\" tests=\"2\">\n"
+      "  <testcase classname=\"tests.test_a\" name=\"test_ok\" time=\"0.01\"/>\n"
+      "  <testcase classname=\"tests.test_a\" name=\"test_bad\" time=\"0.02\">\n"
+      "    <failure message=\"assert 1 == 2\">trace</failure>\n  </testcase>\n</testsuite>\n");
+  const RunReport r = read_junit(file);
+  ASSERT_EQ(r.suites.size(), 1u);
+  ASSERT_EQ(r.suites[0].cases.size(), 2u);
+  EXPECT_EQ(r.suites[0].cases[1].status, ReportCase::Status::kFailed);
+  EXPECT_EQ(r.suites[0].cases[1].details, "trace");
+}
+
+TEST(JUnitReader, WhatIsNotAReportIsNamedWithItsLine) {
+  const auto error_of = [](const std::string& name, const std::string& text) {
+    try {
+      (void)read_junit(write_text(name, text));
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error_of("cut.xml", "<testsuites>\n<testsuite name=\"a\">\n<testcase name=\"x\"\n"),
+              HasSubstr("cut.xml:3: expected JUnit XML: "));
+  EXPECT_THAT(error_of("html.xml", "<html>\n</html>\n"),
+              HasSubstr("html.xml:1: expected <testsuites> or <testsuite>, found <html>"));
+  EXPECT_THAT(error_of("noname.xml",
+                       "<testsuites>\n<testsuite name=\"a\">\n<testcase/>\n"
+                       "</testsuite></testsuites>"),
+              HasSubstr("noname.xml:3: expected a testcase with a name"));
+  EXPECT_THAT(error_of("time.xml",
+                       "<testsuite name=\"a\">\n\n<testcase name=\"x\" time=\"soon\"/>"
+                       "</testsuite>"),
+              HasSubstr("time.xml:3: expected time as seconds, found 'soon'"));
+  EXPECT_THAT(error_of("missing.xml", ""), HasSubstr("expected JUnit XML"));
+  try {
+    (void)read_junit("/nonexistent/report.xml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("/nonexistent/report.xml: cannot read the JUnit report"));
+  }
+}
+
+TEST(ReportMerge, SuitesJoinPropertiesOnceBootTimesAddUp) {
+  RunReport a = sample_report();
+  RunReport b = sample_report();
+  b.suites[0].timestamp = "2026-11-30T09:00:00";
+  b.suites[0].properties.emplace_back("accelerator", "tcg");
+  for (auto& c : b.suites[0].cases) c.name += "-b";
+  ReportSuite other;
+  other.name = "other";
+  other.cases.push_back(scenario("alone", ReportCase::Status::kPassed));
+  b.suites.push_back(other);
+  const RunReport m = merge_reports({{"a.xml", a}, {"b.xml", b}});
+  ASSERT_EQ(m.suites.size(), 2u);
+  EXPECT_EQ(m.suites[0].cases.size(), 10u);
+  EXPECT_EQ(m.suites[0].cases[5].name, "passes-b");
+  EXPECT_DOUBLE_EQ(m.suites[0].boot_seconds, 24.5);
+  EXPECT_EQ(m.suites[0].timestamp, "2026-11-30T09:00:00");
+  EXPECT_EQ(m.suites[0].properties.size(), 3u);  // kvm and tcg both kept, the version once
+  EXPECT_EQ(m.suites[1].name, "other");
+}
+
+TEST(ReportMerge, ACaseTwoInputsHoldIsKeptOnceAsAnErrorNamingBoth) {
+  RunReport a = sample_report();
+  RunReport b;
+  b.suites.push_back(a.suites[0]);
+  b.suites[0].cases = {scenario("passes", ReportCase::Status::kFailed)};
+  const RunReport m = merge_reports({{"shard-0.xml", a}, {"shard-1.xml", b}});
+  ASSERT_EQ(m.suites[0].cases.size(), 5u);
+  const ReportCase& c = m.suites[0].cases[0];
+  EXPECT_EQ(c.status, ReportCase::Status::kError);
+  EXPECT_EQ(c.type, "DuplicateTestCase");
+  EXPECT_THAT(c.message, HasSubstr("suite.passes was reported by two inputs: shard-0.xml "
+                                   "(passed) and shard-1.xml (failed)"));
+  // A scenario run twice in one input (--repeat) is not a conflict.
+  RunReport repeated = sample_report();
+  repeated.suites[0].cases.push_back(repeated.suites[0].cases[0]);
+  const RunReport once = merge_reports({{"repeat.xml", repeated}});
+  EXPECT_EQ(once.suites[0].cases.size(), 6u);
+  EXPECT_EQ(once.suites[0].cases[5].status, ReportCase::Status::kPassed);
+}
+
+TEST(MarkdownSummary, TotalsTablesAndWhatDidNotPass) {
+  const std::string md = markdown_summary(sample_report());
+  EXPECT_THAT(md, HasSubstr("## hurdle: 2 passed (1 flaky), 1 failed, 1 error(s), 1 skipped of "
+                            "5 scenario(s) in 19.8 s\n"));
+  EXPECT_THAT(md, HasSubstr("Imported project tests: 1 passed, 1 failed, 0 error(s), 0 skipped "
+                            "of 2."));
+  EXPECT_THAT(md, HasSubstr("| suite | 2 | 1 | 1 | 1 | 12.2 s | 19.8 s |\n"));
+  EXPECT_THAT(md, HasSubstr("**FAIL** suite.fails (suite.yaml:7), StepFailed\n"));
+  EXPECT_THAT(md, HasSubstr("1 of its 2 imported test(s) failed: t2\n"));
+  EXPECT_THAT(md, HasSubstr("**FLAKY** suite.flaky (suite.yaml:7), 2 attempts"));
+  EXPECT_EQ(md.find("suite.passes"), std::string::npos);
+}
+
+// A guest's text in a message (backticks, HTML, table bars) stays text: it is fenced with more
+// backticks than it holds, and a name in the table is escaped.
+TEST(MarkdownSummary, GuestTextCannotBecomeMarkup) {
+  RunReport r = sample_report();
+  r.suites[0].cases[2].message = "``` closed? <script>alert(1)</script> | \x1b[31mred";
+  r.suites[0].name = "a|b<i>";
+  const std::string md = markdown_summary(r);
+  EXPECT_THAT(md,
+              HasSubstr("````text\n``` closed? <script>alert(1)</script> | \xe2\x90\x9b[31mred\n"
+                        "````\n"));
+  EXPECT_THAT(md, HasSubstr("| a\\|b&lt;i&gt; |"));
+  EXPECT_EQ(md.find('\x1b'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hurdle
