@@ -321,7 +321,7 @@ TEST(SuiteLoader, TheHurdSuitesAndTheProjectExampleLoad) {
     ++suites;
   }
   EXPECT_EQ(suites, 8);  // smoke, translators, filesystem, processes, network, packages,
-                        // shutdown, and the example
+                         // shutdown, and the example
 }
 
 TEST(SuiteLoader, AMissingMachineProfileIsNamed) {
