@@ -29,6 +29,7 @@
 #include "core/wall_clock.hpp"
 #include "machine/image_resolver.hpp"
 #include "report/summary_writer.hpp"
+#include "scenario/github_annotations.hpp"
 #include "scenario/gtest_registration.hpp"
 #include "scenario/progress_printer.hpp"
 #include "scenario/run_recorder.hpp"
@@ -214,6 +215,14 @@ int run(const RunArguments& a, const char* program) {
     auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
     delete listeners.Release(listeners.default_result_printer());
   }
+  // On GitHub Actions, each scenario that did not pass is also a workflow command, which marks
+  // its line in the suite file.
+  std::optional<std::filesystem::path> workspace;
+  if (const char* gha = std::getenv("GITHUB_ACTIONS");
+      gha != nullptr && std::string(gha) == "true") {
+    const char* checkout = std::getenv("GITHUB_WORKSPACE");
+    workspace = checkout != nullptr ? std::filesystem::path(checkout) : std::filesystem::path();
+  }
   const hurdle::ScenarioFilter filter(a.filter, a.exclude, shard);
   const std::vector<hurdle::SelectedScenario> selected = filter.select(suites);
   if (selected.empty()) {
@@ -241,9 +250,13 @@ int run(const RunArguments& a, const char* program) {
     }
     hurdle::register_scenarios(
         *runners.back(), indices,
-        [&recorder, &progress](hurdle::SuiteRunner& runner, const hurdle::Scenario& sc,
-                               const hurdle::ScenarioResult& r) {
+        [&recorder, &progress, &workspace](hurdle::SuiteRunner& runner, const hurdle::Scenario& sc,
+                                           const hurdle::ScenarioResult& r) {
           progress.scenario_done(runner.suite().name, sc, r);
+          if (workspace) {
+            if (auto command = hurdle::github_annotation(runner.suite().name, sc, r, *workspace))
+              std::cout << *command << std::endl;
+          }
           recorder.record(runner, sc, r);
         });
   }

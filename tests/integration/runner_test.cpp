@@ -159,9 +159,18 @@ TEST(HurdleRun, ARepeatedChainedPairKeepsEachRoundsEndState) {
 }
 
 TEST(HurdleRun, AFailedScenarioIsRolledBackAndThePanicWatcherFailsFast) {
+  // As on GitHub Actions: each failure is also a workflow command on its suite file's line.
+  ::setenv("GITHUB_ACTIONS", "true", 1);
+  ::setenv("GITHUB_WORKSPACE", test::source_dir().c_str(), 1);
   const RunOutcome run = hurdle_run(
       "failing", {"tests/data/suites/gnumach-panic.yaml", "tests/data/suites/rollback.yaml"});
+  ::unsetenv("GITHUB_ACTIONS");
+  ::unsetenv("GITHUB_WORKSPACE");
   EXPECT_EQ(run.status, 1) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("\n::error file=tests/data/suites/rollback.yaml,line=9,"
+                                 "title=rollback.dirties-then-fails failed::"));
+  EXPECT_THAT(run.out, HasSubstr("::error file=tests/data/suites/gnumach-panic.yaml,line="));
+  EXPECT_EQ(run.out.find("title=rollback.sees-no-dirt"), std::string::npos);
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_file(run.junit.c_str())) << run.out;
   EXPECT_EQ(xmllint_status(run.junit), 0);
