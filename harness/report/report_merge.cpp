@@ -5,26 +5,6 @@
 
 namespace hurdle {
 
-namespace {
-
-const char* outcome(ReportCase::Status s) {
-  switch (s) {
-    case ReportCase::Status::kPassed:
-      return "passed";
-    case ReportCase::Status::kFlaky:
-      return "flaky";
-    case ReportCase::Status::kFailed:
-      return "failed";
-    case ReportCase::Status::kError:
-      return "error";
-    case ReportCase::Status::kSkipped:
-      return "skipped";
-  }
-  return "?";
-}
-
-}  // namespace
-
 RunReport merge_reports(const std::vector<ReportInput>& inputs) {
   RunReport merged;
   // (suite, case) -> the input that reported it first, and where the case is in `merged`.
@@ -69,8 +49,8 @@ RunReport merge_reports(const std::vector<ReportInput>& inputs) {
         }
         ReportCase& kept = target->cases[first->second.index];
         const std::string both = inputs[first->second.input].file.string() + " (" +
-                                 outcome(kept.status) + ") and " + inputs[i].file.string() + " (" +
-                                 outcome(c.status) + ")";
+                                 to_string(kept.status) + ") and " + inputs[i].file.string() +
+                                 " (" + to_string(c.status) + ")";
         kept.details = "reported by " + both + "; as the first one reported it:\n" +
                        (kept.details.empty() ? kept.message : kept.details);
         kept.status = ReportCase::Status::kError;

@@ -29,6 +29,23 @@ struct ReportCase {
   std::vector<ReportCase> imported;
 };
 
+// "passed", "flaky", "failed", "error", "skipped": as summary.json and messages name them.
+[[nodiscard]] inline const char* to_string(ReportCase::Status s) {
+  switch (s) {
+    case ReportCase::Status::kPassed:
+      return "passed";
+    case ReportCase::Status::kFlaky:
+      return "flaky";
+    case ReportCase::Status::kFailed:
+      return "failed";
+    case ReportCase::Status::kError:
+      return "error";
+    case ReportCase::Status::kSkipped:
+      break;
+  }
+  return "skipped";
+}
+
 struct ReportSuite {
   std::string name;
   std::string timestamp;  // ISO 8601, when the suite started

@@ -7,26 +7,6 @@
 
 namespace hurdle {
 
-namespace {
-
-const char* status_name(ReportCase::Status s) {
-  switch (s) {
-    case ReportCase::Status::kPassed:
-      return "passed";
-    case ReportCase::Status::kFlaky:
-      return "flaky";
-    case ReportCase::Status::kFailed:
-      return "failed";
-    case ReportCase::Status::kError:
-      return "error";
-    case ReportCase::Status::kSkipped:
-      break;
-  }
-  return "skipped";
-}
-
-}  // namespace
-
 void write_summary_json(const RunReport& report, int exit_status,
                         const std::filesystem::path& file) {
   nlohmann::json totals = {{"scenarios", 0}, {"passed", 0}, {"flaky", 0},
@@ -38,9 +18,9 @@ void write_summary_json(const RunReport& report, int exit_status,
     nlohmann::json cases = nlohmann::json::array();
     for (const auto& c : suite.cases) {
       totals["scenarios"] = totals["scenarios"].get<int>() + 1;
-      totals[status_name(c.status)] = totals[status_name(c.status)].get<int>() + 1;
+      totals[to_string(c.status)] = totals[to_string(c.status)].get<int>() + 1;
       nlohmann::json entry = {{"name", safe_text(c.name)},
-                              {"status", status_name(c.status)},
+                              {"status", to_string(c.status)},
                               {"seconds", c.seconds},
                               {"attempts", c.attempts},
                               {"file", safe_text(c.file.string())},
@@ -53,9 +33,9 @@ void write_summary_json(const RunReport& report, int exit_status,
             {"tests", 0}, {"passed", 0}, {"failed", 0}, {"error", 0}, {"skipped", 0}};
         for (const auto& i : c.imported) {
           counts["tests"] = counts["tests"].get<int>() + 1;
-          counts[status_name(i.status)] = counts[status_name(i.status)].get<int>() + 1;
+          counts[to_string(i.status)] = counts[to_string(i.status)].get<int>() + 1;
           tests.push_back({{"name", safe_text(i.name)},
-                           {"status", status_name(i.status)},
+                           {"status", to_string(i.status)},
                            {"message", safe_text(i.message)}});
         }
         for (const auto& [key, value] : counts.items())

@@ -81,6 +81,23 @@ pugi::xml_node testcase(const pugi::xml_document& doc, const char* suite, const 
       .node();
 }
 
+// Whether a machine.log under `reports` says `pristine` was saved within `timeout` (a run in
+// another process, looked at every 0.2 s).
+bool pristine_saved_within(const fs::path& reports, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::error_code walk;
+    for (auto it = fs::recursive_directory_iterator(reports, walk);
+         !walk && it != fs::recursive_directory_iterator(); it.increment(walk)) {
+      if (it->path().filename() == "machine.log" &&
+          test::read_file(it->path()).find("snapshot saved: pristine") != std::string::npos)
+        return true;
+    }
+  }
+  return false;
+}
+
 TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
   const RunOutcome run = hurdle_run("example", {"scenarios/examples/linux-mini.yaml"});
   EXPECT_EQ(run.status, 0) << run.out;
@@ -327,19 +344,7 @@ TEST(HurdleRun, AShardKilledHalfwayLeavesItsScenariosAsNotRunErrors) {
       {"run", "--accel", "tcg", "--junit", junit.string(), "--report-dir",
        (dir / "reports").string(), (test::source_dir() / "tests/data/suites/slow.yaml").string()},
       bp::process_stdio{nullptr, out.fd(), out.fd()});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  bool saved = false;
-  while (!saved && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    std::error_code walk;
-    for (auto it = fs::recursive_directory_iterator(dir / "reports", walk);
-         !walk && it != fs::recursive_directory_iterator(); it.increment(walk)) {
-      if (it->path().filename() == "machine.log" &&
-          test::read_file(it->path()).find("snapshot saved: pristine") != std::string::npos)
-        saved = true;
-    }
-  }
-  ASSERT_TRUE(saved);
+  ASSERT_TRUE(pristine_saved_within(dir / "reports", std::chrono::seconds(120)));
   ::kill(p.id(), SIGKILL);
   (void)out.read_all();
   (void)p.wait();
@@ -474,22 +479,9 @@ TEST(HurdleRun, SigintMidScenarioLeavesAValidReportAndNoQemu) {
        (dir / "reports").string(), (test::source_dir() / "tests/data/suites/slow.yaml").string()},
       bp::process_stdio{nullptr, out.fd(), out.fd()});
   std::string text;
-  // Once machine.log says `pristine` is saved, the next thing is the scenario's `sleep 60` (the
-  // machine is in that state already: no restore comes first).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  const fs::path machine_log = dir / "reports";
-  bool saved = false;
-  while (!saved && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    std::error_code walk;
-    for (auto it = fs::recursive_directory_iterator(machine_log, walk);
-         !walk && it != fs::recursive_directory_iterator(); it.increment(walk)) {
-      if (it->path().filename() == "machine.log" &&
-          test::read_file(it->path()).find("snapshot saved: pristine") != std::string::npos)
-        saved = true;
-    }
-  }
-  ASSERT_TRUE(saved) << text;
+  // Once `pristine` is saved, the next thing is the scenario's `sleep 60` (the machine is in
+  // that state already: no restore comes first).
+  ASSERT_TRUE(pristine_saved_within(dir / "reports", std::chrono::seconds(120)));
   std::this_thread::sleep_for(std::chrono::seconds(1));  // into `sleep 60`
   ::kill(p.id(), SIGINT);
   text = out.read_all();
