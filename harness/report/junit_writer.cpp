@@ -13,8 +13,6 @@ namespace {
 
 // Every text goes through safe_text: guest bytes (control characters, invalid UTF-8, a NUL)
 // would otherwise make a document that XML parsers reject, or cut it short.
-// Every text goes through safe_text: guest bytes (control characters, invalid UTF-8, a NUL)
-// would otherwise make a document XML parsers reject, or cut it short.
 
 std::string seconds(double s) {
   char text[32];
