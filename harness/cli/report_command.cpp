@@ -2,7 +2,9 @@
 
 #include <iostream>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "report/html_report.hpp"
 #include "report/junit_reader.hpp"
 #include "report/junit_writer.hpp"
 #include "report/markdown_summary.hpp"
@@ -32,12 +34,19 @@ ReportCommand::ReportCommand(CLI::App& app) {
   summary_ = command_->add_subcommand(
       "summary", "Print JUnit reports as Markdown (for $GITHUB_STEP_SUMMARY and the terminal)");
   summary_->add_option("inputs", inputs_, "JUnit XML files (merged first)")->required();
+  html_ = command_->add_subcommand(
+      "html",
+      "Write JUnit reports (merged first) as one self-contained HTML page: totals, scenarios, "
+      "each failure with its steps, imported tests, console tail and attachments");
+  html_->add_option("inputs", inputs_, "JUnit XML files")->required();
+  html_->add_option("-o,--output", output_, "the HTML file to write")->required();
 }
 
 int ReportCommand::run() {
   try {
     if (merge_->parsed()) return merge();
     if (summary_->parsed()) return summary();
+    if (html_->parsed()) return html();
   } catch (const ConfigError& e) {
     std::cerr << "hurdle report: " << e.what() << "\n";
     return 2;
@@ -62,6 +71,18 @@ int ReportCommand::merge() {
 
 int ReportCommand::summary() {
   std::cout << markdown_summary(merge_reports(read_all(inputs_)));
+  return 0;
+}
+
+int ReportCommand::html() {
+  const RunReport merged = merge_reports(read_all(inputs_));
+  try {
+    write_file_atomically(output_, html_report(merged, output_));
+  } catch (const std::exception& e) {
+    std::cerr << "hurdle report html: cannot write " << output_ << ": " << e.what() << "\n";
+    return 3;
+  }
+  std::cout << "hurdle report html: " << output_ << "\n";
   return 0;
 }
 

@@ -1,6 +1,6 @@
-// `hurdle report ...`: the reports of runs that are over (merge, summary). Parsing and printing
-// only; the work is report/'s. Exit statuses: 0 done, 2 bad input (a report that is not JUnit
-// XML: the file and line are named), 3 the merged report could not be written.
+// `hurdle report ...`: the reports of runs that are over (merge, summary, html). Parsing and
+// printing only; the work is report/'s. Exit statuses: 0 done, 2 bad input (a report that is not
+// JUnit XML: the file and line are named), 3 the merged report or the page could not be written.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -22,10 +22,12 @@ class ReportCommand {
  private:
   int merge();
   int summary();
+  int html();
 
   CLI::App* command_ = nullptr;
   CLI::App* merge_ = nullptr;
   CLI::App* summary_ = nullptr;
+  CLI::App* html_ = nullptr;
   std::string output_;
   std::vector<std::string> inputs_;
 };

@@ -391,6 +391,60 @@ TEST(HurdleRun, AShardKilledHalfwayLeavesItsScenariosAsNotRunErrors) {
                 " (passed) and " + other.junit.string() + " (passed)"));
 }
 
+// `hurdle report html` of a real failing run, opened in headless Chromium as a person would:
+// the DOM holds the totals, the failed scenario with its message and steps, and a link to the
+// console tail that leads to the file; the page renders to a PNG (kept in the test's folder).
+TEST(HurdleReport, TheHtmlPageOfAFailingRunRendersInChromium) {
+  namespace bp = boost::process::v2;
+  const RunOutcome run = hurdle_run("html", {"tests/data/suites/rollback.yaml"});
+  ASSERT_EQ(run.status, 1) << run.out;
+  const fs::path page = run.reports / "report.html";
+  auto [status, text] = hurdle_command({"report", "html", run.junit.string(), "-o", page.string()});
+  ASSERT_EQ(status, 0) << text;
+
+  const auto chromium = [&](std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--user-data-dir=" + (run.reports / "chromium").string()});
+    args.push_back("file://" + page.string());
+    boost::asio::io_context ctx;
+    test::MergedOutput err(ctx);
+    boost::asio::readable_pipe out(ctx);
+    bp::process p(ctx, bp::environment::find_executable("chromium"), args,
+                  bp::process_stdio{nullptr, out, err.fd()});
+    std::string dom;
+    boost::system::error_code ec;
+    for (char buffer[65536];;) {
+      const std::size_t n = out.read_some(boost::asio::buffer(buffer), ec);
+      if (ec) break;
+      dom.append(buffer, n);
+    }
+    (void)err.read_all();
+    EXPECT_EQ(p.wait(), 0);
+    return dom;
+  };
+  const std::string dom = chromium({"--dump-dom"});
+  EXPECT_THAT(dom, HasSubstr("<span class=\"passed\">1 passed</span>"));
+  EXPECT_THAT(dom, HasSubstr("<span class=\"failed\">1 failed</span>"));
+  EXPECT_THAT(dom, HasSubstr("id=\"case-rollback-0\""));
+  EXPECT_THAT(dom, HasSubstr("rollback.yaml:9:9: ssh.run `cat /root/dirty`: expected stdout "
+                             "\"clean\\n\", got \"dirt\\n\""));
+  EXPECT_THAT(dom, HasSubstr("ssh.run `echo dirt &gt; /root/dirty`"));
+  const std::string href = "href=\"";
+  const auto link = dom.find(href, dom.find(">console-tail.txt<") - 200);
+  ASSERT_NE(link, std::string::npos);
+  const std::string target =
+      dom.substr(link + href.size(), dom.find('"', link + href.size()) - link - href.size());
+  EXPECT_TRUE(fs::exists(run.reports / target)) << target;
+  EXPECT_THAT(test::read_file(run.reports / target), HasSubstr("login"));
+
+  const fs::path png = run.reports / "report.png";
+  (void)chromium({"--screenshot=" + png.string(), "--window-size=1280,1600"});
+  const std::string image = test::read_file(png);
+  ASSERT_GT(image.size(), 10000u);
+  EXPECT_EQ(image.substr(0, 8), "\x89PNG\r\n\x1a\n");
+}
+
 // `retries` against a real service on the host that is down at first: the scenario passes on
 // its second attempt and is reported as flaky, never as a plain pass; one whose service stays
 // down fails after its attempts; --fail-fast then leaves the last scenario unrun, and the
