@@ -22,6 +22,7 @@
 
 #include "cli/image_command.hpp"
 #include "cli/report_command.hpp"
+#include "cli/resume_command.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "core/secret_mask.hpp"
@@ -86,6 +87,7 @@ struct RunArguments {
   std::string junit;
   std::string report_dir = "reports";
   bool fail_fast = false;
+  bool keep_failed_state = false;
   std::string accel;
   double timeout_scale = 1.0;
   bool verbose = false;                  // GoogleTest's own output as well
@@ -172,6 +174,7 @@ int run(const RunArguments& a, const char* program) {
     return kInfrastructure;
   }
   options.timeout_scale = a.timeout_scale;
+  options.keep_failed_state = a.keep_failed_state;
   options.images = a.images.settings();
   try {
     if (!a.accel.empty()) options.accel = hurdle::parse_accelerator(a.accel, "--accel");
@@ -349,6 +352,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--report-dir", run_args.report_dir,
                       "where run folders go (default reports)");
   run_cmd->add_flag("--fail-fast", run_args.fail_fast, "stop at the first failed scenario");
+  run_cmd->add_flag("--keep-failed-state", run_args.keep_failed_state,
+                    "save a scenario's machine as it failed (SCENARIO/failed-state/ in the report "
+                    "folder: RAM, disk changes, SSH key) for `hurdle resume`");
   run_cmd->add_flag(
       "--keep-going", [&](std::int64_t) { run_args.fail_fast = false; },
       "run every scenario whatever fails (the default)");
@@ -364,6 +370,7 @@ int main(int argc, char** argv) {
 
   hurdle::cli::ImageCommand image_cmd(app);
   hurdle::cli::ReportCommand report_cmd(app);
+  hurdle::cli::ResumeCommand resume_cmd(app);
 
   try {
     app.parse(argc, argv);
@@ -377,6 +384,7 @@ int main(int argc, char** argv) {
     if (validate_cmd->parsed()) return validate(validate_files, validate_images);
     if (image_cmd.parsed()) return image_cmd.run();
     if (report_cmd.parsed()) return report_cmd.run();
+    if (resume_cmd.parsed()) return resume_cmd.run();
     if (run_cmd->parsed()) {
       run_args.gtest_flags = run_cmd->remaining();
       return run(run_args, argv[0]);

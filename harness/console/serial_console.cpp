@@ -46,7 +46,16 @@ std::optional<WatcherHit> SerialConsole::hit_to_report(std::chrono::steady_clock
   return *hit;
 }
 
+void SerialConsole::mirror_to(std::function<void(std::string_view)> sink) {
+  std::lock_guard lock(mirror_mutex_);
+  mirror_ = std::move(sink);
+}
+
 void SerialConsole::take(std::string_view bytes) {
+  {
+    std::lock_guard lock(mirror_mutex_);
+    if (mirror_) mirror_(bytes);
+  }
   if (raw_transcript_.is_open()) {
     raw_log_.write(bytes);
     raw_transcript_.flush();

@@ -73,6 +73,11 @@ class SerialConsole {
   // Forgets output not consumed yet (after the machine is restored to a snapshot).
   void discard_pending_output();
 
+  // Hands every byte QEMU sends from now on, as it came, to `sink` (on the reader thread; it
+  // must not wait for the console), until mirror_to({}): a person's terminal attached to the
+  // console (`hurdle resume`). Matching, watchers and the logs go on as before.
+  void mirror_to(std::function<void(std::string_view)> sink);
+
   [[nodiscard]] std::string tail(std::size_t bytes = 2048) const;
   [[nodiscard]] std::uint64_t bytes_received() const;
   [[nodiscard]] bool closed() const;
@@ -94,6 +99,8 @@ class SerialConsole {
   MaskedStream clean_log_{secrets_, transcript_};
   MaskedStream raw_log_{secrets_, raw_transcript_};
   std::mutex send_mutex_;
+  std::mutex mirror_mutex_;  // guards mirror_
+  std::function<void(std::string_view)> mirror_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   AnsiFilter filter_;

@@ -9,11 +9,15 @@
 
 #include "core/backoff.hpp"
 #include "core/cache_directory.hpp"
+#include "core/digest.hpp"
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
+#include "core/shell_quote.hpp"
 #include "core/unix_socket.hpp"
+#include "core/wall_clock.hpp"
 #include "qemu/disk_overlay.hpp"
 #include "qemu/host_port.hpp"
+#include "qemu/image_digest.hpp"
 #include "qemu/qemu_command.hpp"
 #include "ssh/owned_key.hpp"
 
@@ -136,7 +140,17 @@ void Machine::make_disks() {
     }
     if (disk.mode == DiskSpec::Mode::kOverlay) {
       const fs::path overlay = *work_dir_ / (disk.node_name + ".overlay.qcow2");
-      create_overlay(disk.file, disk.format, overlay);
+      if (resume_manifest_) {
+        // The saved changes, copied (the saved folder stays as it is) and put on this host's
+        // base.
+        const auto saved =
+            std::find_if(resume_manifest_->disks.begin(), resume_manifest_->disks.end(),
+                         [&](const SavedDisk& d) { return d.node_name == disk.node_name; });
+        fs::copy_file(resume_from_ / saved->saved, overlay, fs::copy_options::overwrite_existing);
+        rebase_overlay(overlay, disk.file, disk.format);
+      } else {
+        create_overlay(disk.file, disk.format, overlay);
+      }
       disk_files_.push_back(overlay);
     } else {
       disk_files_.push_back(disk.file);
@@ -150,6 +164,9 @@ void Machine::start_qemu(bool same_ports) {
   launch.qmp_socket = *run_dir_ / "qmp.sock";
   launch.accel = accel_.accel;
   launch.disk_files = disk_files_;
+  // A resume: QEMU waits for the saved state, which load_saved_state() sends it through QMP
+  // (so that its progress comes as events). Not on a later power-on.
+  if (resume_manifest_ && !powered_off_) launch.extra_args = {"-incoming", "defer"};
   for (int attempt = 1;; ++attempt) {
     if (!same_ports || attempt > 1 || host_ports_.empty()) {
       host_ports_.clear();
@@ -769,6 +786,193 @@ void Machine::relaunch(const std::string& why) {
   boot_stalled_ = false;
   start_qemu(true);  // throws with QEMU's reason; the machine then stays powered off
   powered_off_ = false;
+}
+
+SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_variables,
+                              const std::string& image, const std::string& reason) {
+  using Clock = std::chrono::steady_clock;
+  throw_if_exited(std::chrono::milliseconds(0));
+  const auto start = Clock::now();
+  fs::create_directories(folder);
+  SavedMachine saved;
+  saved.machine = profile_.name;
+  saved.profile_file = fs::absolute(profile_.source);
+  saved.profile_sha256 = file_digest(profile_.source, DigestAlgorithm::kSha256).hex;
+  saved.profile_variables = profile_variables;
+  saved.image = image;
+  if (const auto& q = qmp_->greeting(); q.contains("QMP")) {
+    const auto v = q["QMP"]["version"]["qemu"];
+    saved.qemu_version = std::to_string(v.value("major", 0)) + "." +
+                         std::to_string(v.value("minor", 0)) + "." +
+                         std::to_string(v.value("micro", 0));
+  }
+  saved.accelerator = to_string(accel_.accel);
+  saved.saved_at = wall_clock_text("%Y-%m-%dT%H:%M:%SZ");
+  saved.reason = reason;
+  note("saving the machine into " + folder.string() + " (" + reason + ")");
+
+  // Paused for the whole save, so that the state and the disks are of the same moment; it
+  // runs on afterwards whatever happens (the run goes on: a rollback comes next).
+  qmp_->execute("stop");
+  try {
+    qmp_->execute(
+        "migrate-set-capabilities",
+        {{"capabilities", nlohmann::json::array({{{"capability", "events"}, {"state", true}}})}});
+    const auto mark = qmp_->event_mark();
+    const fs::path state = fs::absolute(folder / saved.state);
+    // Through gzip -1: a guest's RAM is mostly free pages and text (102 MB of linux-mini's
+    // 512 MiB shrink to a fraction), and the state may travel as a CI artifact.
+    qmp_->execute("migrate", {{"uri", "exec:gzip -1 -c > " + shell_quote(state.string())}});
+    const auto done = qmp_->wait_for_event(
+        "MIGRATION",
+        [](const QmpClient::Json& e) {
+          const std::string status = e.value("data", QmpClient::Json::object()).value("status", "");
+          return status == "completed" || status == "failed" || status == "cancelled";
+        },
+        profile_.timeouts.shutdown + profile_.timeouts.command, mark);
+    const std::string status = done["data"].value("status", "");
+    if (status != "completed")
+      throw QemuError(profile_.name + ": saving the machine's state to " + state.string() +
+                      " ended " + status);
+    // After the migration QEMU has flushed the disks and let them go: their files hold this
+    // moment, and qemu-img may read them.
+    for (std::size_t i = 0; i < profile_.disks.size(); ++i) {
+      const DiskSpec& d = profile_.disks[i];
+      if (d.mode != DiskSpec::Mode::kOverlay) continue;
+      SavedDisk disk;
+      disk.node_name = d.node_name;
+      disk.saved = d.node_name + ".qcow2";
+      disk.base = fs::absolute(d.file);
+      disk.base_format = d.format;
+      const auto& prepared = profile_.prepared_image;
+      if (prepared && d.file == prepared->disk) {
+        disk.lock_entry = prepared->name;
+        disk.artifact = prepared->artifact.str();
+        disk.recipe = prepared->recipe.str();
+      } else {
+        disk.base_sha256 = image_sha256(d.file, cache_dir());
+      }
+      save_overlay_changes(disk_files_[i], d.file, d.format, folder / disk.saved);
+      saved.disks.push_back(std::move(disk));
+    }
+    if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kEphemeralKey && ssh_key_) {
+      saved.ssh_key = "ssh-key";
+      ssh_key_->save_private(folder / saved.ssh_key);
+    } else if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kHurdleKey) {
+      saved.ssh_key = "ssh-key";
+      hurdle_owned_key(owned_key_cache()).key.save_private(folder / saved.ssh_key);
+    }
+    if (ssh_) {
+      if (const auto& pin = ssh_->host_key_pin().pinned()) saved.host_key = pin->str();
+    }
+    saved.write(folder);
+  } catch (...) {
+    try {
+      qmp_->execute("cont");
+    } catch (const Error& e) {
+      note(std::string("after a failed save, cont: ") + e.what());
+    }
+    throw;
+  }
+  qmp_->execute("cont");
+  note("machine saved in " + seconds_text(Clock::now() - start));
+  return saved;
+}
+
+std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions options) {
+  SavedMachine saved = SavedMachine::read(folder);
+  const fs::path manifest = folder / SavedMachine::kManifest;
+  // The profile: where it was, or found by name here; either way the same text.
+  fs::path file = saved.profile_file;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec) ||
+      file_digest(file, DigestAlgorithm::kSha256).hex != saved.profile_sha256)
+    file = find_machine_profile(saved.machine, profile_search_path(options.profile_path));
+  if (const std::string here = file_digest(file, DigestAlgorithm::kSha256).hex;
+      here != saved.profile_sha256) {
+    throw ConfigError({manifest, 0, 0}, "the machine was saved with another profile " +
+                                            saved.machine + " (sha256 " + saved.profile_sha256 +
+                                            "); " + file.string() + " has sha256 " + here);
+  }
+  const ProfileImageOptions image{saved.image, fetching_image_resolver(options.images)};
+  MachineProfile profile = load_machine_profile(file, saved.profile_variables, image);
+  for (const auto& d : profile.disks) {
+    if (d.mode != DiskSpec::Mode::kOverlay) continue;
+    const auto s = std::find_if(saved.disks.begin(), saved.disks.end(),
+                                [&](const SavedDisk& x) { return x.node_name == d.node_name; });
+    if (s == saved.disks.end())
+      throw ConfigError({manifest, 0, 0}, "the saved machine has no disk '" + d.node_name +
+                                              "', which profile " + file.string() + " names");
+    const auto& prepared = profile.prepared_image;
+    if (!s->lock_entry.empty()) {
+      if (!prepared || prepared->name != s->lock_entry || prepared->artifact.str() != s->artifact ||
+          prepared->recipe.str() != s->recipe)
+        throw ImageError(profile.name + ": disk " + d.node_name + " was saved over image " +
+                         s->lock_entry + " (" + s->artifact + ", recipe " + s->recipe +
+                         "); this host's is " +
+                         (prepared ? prepared->name + " (" + prepared->artifact.str() +
+                                         ", recipe " + prepared->recipe.str() + ")"
+                                   : std::string("no lock image")));
+    } else if (const std::string here = image_sha256(
+                   d.file, options.cache_dir ? *options.cache_dir : user_cache_directory());
+               here != s->base_sha256) {
+      throw ImageError(profile.name + ": disk " + d.node_name +
+                       " was saved over a base with sha256 " + s->base_sha256 + "; " +
+                       d.file.string() + " here has sha256 " + here);
+    }
+  }
+  if (!saved.ssh_key.empty() && profile.ssh) {
+    profile.ssh->auth = SshSpec::Auth::kKey;
+    profile.ssh->key = fs::absolute(folder / saved.ssh_key);
+  }
+  std::unique_ptr<Machine> m(new Machine(std::move(profile), std::move(options)));
+  m->resume_from_ = fs::absolute(folder);
+  m->resume_manifest_ = saved;
+  if (!saved.host_key.empty()) {
+    // The key the guest had when it was saved: a guest presenting another one is refused.
+    std::ofstream(m->run_dir() / "ssh-host-key", std::ios::trunc) << saved.host_key << "\n";
+  }
+  m->note("resuming the machine saved in " + folder.string() + " on " + saved.saved_at + " (" +
+          saved.reason + ")");
+  m->launch();
+  m->load_saved_state(saved);
+  return m;
+}
+
+void Machine::load_saved_state(const SavedMachine& saved) {
+  const auto timeout = profile_.timeouts.boot;
+  const fs::path state = resume_from_ / saved.state;
+  qmp_->execute(
+      "migrate-set-capabilities",
+      {{"capabilities", nlohmann::json::array({{{"capability", "events"}, {"state", true}}})}});
+  const auto mark = qmp_->event_mark();
+  qmp_->execute("migrate-incoming",
+                {{"uri", "exec:gzip -dc " + shell_quote(fs::absolute(state).string())}});
+  QmpClient::Json done;
+  try {
+    done = qmp_->wait_for_event(
+        "MIGRATION",
+        [](const QmpClient::Json& e) {
+          const std::string status = e.value("data", QmpClient::Json::object()).value("status", "");
+          return status == "completed" || status == "failed" || status == "cancelled";
+        },
+        timeout, mark);
+  } catch (const TimeoutError&) {
+    throw QemuError(profile_.name + ": the saved state " + state.string() +
+                    " did not load within " + seconds_text(timeout));
+  }
+  if (const std::string status = done["data"].value("status", ""); status != "completed")
+    throw QemuError(profile_.name + ": loading the saved state " + state.string() + " " + status +
+                    "; qemu.log ends with:\n" + process_->log_tail(2048));
+  // It was saved paused (so that its disks are of the same moment), and comes back paused.
+  if (qmp_->execute("query-status").value("status", "") != "running") qmp_->execute("cont");
+  const auto status = qmp_->execute("query-status");
+  if (status.value("status", "") != "running")
+    throw QemuError(profile_.name + ": after loading the saved state QEMU is " +
+                    status.value("status", "?") + ", not running");
+  // Later starts (a power-on) boot the disks as they are then.
+  resume_manifest_.reset();
+  note("resumed: the guest runs from where it was saved");
 }
 
 void Machine::screenshot(const std::filesystem::path& png) {

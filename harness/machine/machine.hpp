@@ -24,6 +24,7 @@
 #include "console/serial_console.hpp"
 #include "core/log_file.hpp"
 #include "machine/image_resolver.hpp"
+#include "machine/saved_machine.hpp"
 #include "machine/snapshot_store.hpp"
 #include "qemu/accelerator.hpp"
 #include "qemu/machine_profile.hpp"
@@ -190,6 +191,20 @@ class Machine {
       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   [[nodiscard]] bool powered_off() const { return powered_off_; }
 
+  // Saves the running machine into `folder` (see SavedMachine: RAM and devices as a migration
+  // stream, each overlay disk's changes over its base, the SSH key the guest trusts, a
+  // manifest), pausing it meanwhile; it runs on afterwards. `profile_variables` and `image`
+  // are what its profile was loaded with (a resume loads it again with them); `reason` says
+  // why, for the person who resumes it.
+  SavedMachine save_to(const std::filesystem::path& folder, const Variables& profile_variables,
+                       const std::string& image, const std::string& reason);
+  // Starts a machine that save_to() saved, at the moment it was saved: its profile found by
+  // name (its sha256 must be the saved one), each base found or fetched and checked against
+  // the manifest, the saved disk changes on top, and QEMU started with -incoming from the
+  // state. Throws ConfigError or ImageError naming what differs; QemuError if QEMU fails.
+  static std::unique_ptr<Machine> resume(const std::filesystem::path& folder,
+                                         MachineOptions options = {});
+
   // Saves the display as PNG (QMP screendump).
   void screenshot(const std::filesystem::path& png);
 
@@ -222,6 +237,9 @@ class Machine {
   void start_qemu(bool same_ports);
   // After power_off(): QEMU anew on the same disks, without waiting for the guest.
   void relaunch(const std::string& why);
+  // resume(): sends QEMU (started with -incoming defer) the saved state, waits for it to load
+  // and lets the guest run on.
+  void load_saved_state(const SavedMachine& saved);
   SshClient& ssh_client();
   void install_ssh_key();
   // Where hurdle's own SSH key is kept (ssh/ in the image cache folder).
@@ -245,6 +263,10 @@ class Machine {
   AcceleratorChoice accel_;
   std::map<std::string, std::uint16_t> host_ports_;
   std::vector<std::filesystem::path> disk_files_;  // what QEMU opens, per profile disk
+  // resume(): the saved machine's folder; make_disks() starts from its disks, and the next
+  // QEMU gets -incoming from its state.
+  std::filesystem::path resume_from_;
+  std::optional<SavedMachine> resume_manifest_;
   std::unique_ptr<QemuProcess> process_;
   std::unique_ptr<SerialConsole> console_;
   std::unique_ptr<QmpClient> qmp_;

@@ -229,6 +229,19 @@ void SuiteRunner::collect_artifacts(ScenarioResult& r) {
   }
 }
 
+void SuiteRunner::keep_failed_state(const Scenario& scenario, ScenarioResult& r) {
+  if (!machine_ || !machine_->running()) return;  // nothing is left to save
+  const fs::path folder = r.folder / "failed-state";
+  try {
+    fs::remove_all(folder);
+    (void)machine_->save_to(folder, suite_.machine_variables, suite_.image,
+                            suite_.name + "." + scenario.name + ": " + secrets_.masked(r.message));
+    r.attachments.push_back(folder / SavedMachine::kManifest);
+  } catch (const std::exception& e) {
+    machine_->note(std::string("the failed machine could not be saved: ") + e.what());
+  }
+}
+
 void SuiteRunner::roll_back(const std::string& tag) {
   if (!snapshots()) return;  // the next scenario starts the machine afresh
   try {
@@ -353,6 +366,7 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
       break;
     }
     collect_artifacts(result);
+    if (options_.keep_failed_state && attempt_no == sc.retries + 1) keep_failed_state(sc, result);
     roll_back(from);
     if (broken_) break;
   }

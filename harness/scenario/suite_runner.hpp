@@ -31,6 +31,10 @@ struct RunOptions {
   double timeout_scale = 1.0;  // multiplies every step time-out (slow hosts, TCG)
   std::vector<std::filesystem::path> profile_path;
   ImageSettings images;  // how a profile's `image:` is found or fetched
+  // A scenario that fails for the last time leaves the machine as it was at the failure in
+  // its report folder (failed-state/, see SavedMachine), before the rollback: `hurdle resume`
+  // starts it there, on this host or another.
+  bool keep_failed_state = false;
 };
 
 // kSkipped: selected but never run (GoogleTest's --gtest_fail_fast stopped the run first).
@@ -88,6 +92,8 @@ class SuiteRunner {
   std::string start_tag(std::size_t index) const;
   ScenarioResult attempt(std::size_t index, const std::string& from_tag);
   void collect_artifacts(ScenarioResult& result);
+  // --keep-failed-state: saves the failed machine into the scenario's failed-state/.
+  void keep_failed_state(const Scenario& scenario, ScenarioResult& result);
   void roll_back(const std::string& tag);
   // After scenario `index` passed: saves its end state when a chained scenario comes later.
   void keep_end_state(std::size_t index);

@@ -1,6 +1,11 @@
 #include "ssh/ssh_key.hpp"
 
+#include <fcntl.h>
 #include <libssh/libssh.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "core/error.hpp"
 
@@ -24,6 +29,16 @@ SshKey SshKey::load(const std::filesystem::path& private_key_file) {
                    " (a key without a passphrase, in OpenSSH or PEM format, is expected)");
   }
   return SshKey(key);
+}
+
+void SshKey::save_private(const std::filesystem::path& file) const {
+  // Made 0600 before a byte is in it: libssh's fopen keeps the mode of a file that exists.
+  std::filesystem::remove(file);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw SshError("cannot create " + file.string() + ": " + std::strerror(errno));
+  ::close(fd);
+  if (ssh_pki_export_privkey_file(key_.get(), nullptr, nullptr, nullptr, file.c_str()) != SSH_OK)
+    throw SshError("cannot write the SSH private key to " + file.string());
 }
 
 std::string SshKey::public_line(const std::string& comment) const {

@@ -1,6 +1,7 @@
 // An SSH key pair held in memory (libssh's ssh_key, freed with the object): generated as an
-// ephemeral ed25519 key for one run, or loaded from a private key file. Only the public half
-// is ever written out (authorized_keys line); the private half never reaches a log.
+// ephemeral ed25519 key for one run, or loaded from a private key file. The public half is
+// written out as an authorized_keys line; the private half never reaches a log, and is written
+// to a file only for a saved machine (`--keep-failed-state`), whose guest trusts it.
 #pragma once
 
 #include <filesystem>
@@ -19,6 +20,8 @@ class SshKey {
   // "ssh-ed25519 AAAA... COMMENT", as authorized_keys takes it.
   [[nodiscard]] std::string public_line(const std::string& comment) const;
   [[nodiscard]] ssh_key_struct* get() const { return key_.get(); }
+  // Writes the private key to `file` (OpenSSH format, mode 0600, made anew).
+  void save_private(const std::filesystem::path& file) const;
 
  private:
   struct Free {

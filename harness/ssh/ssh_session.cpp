@@ -13,8 +13,8 @@
 
 #include "core/bounded_output.hpp"
 #include "core/duration_text.hpp"
+#include "core/shell_quote.hpp"
 #include "core/unique_fd.hpp"
-#include "ssh/shell_quote.hpp"
 #include "ssh/tree_archive.hpp"
 
 namespace hurdle {

@@ -445,6 +445,119 @@ TEST(HurdleReport, TheHtmlPageOfAFailingRunRendersInChromium) {
   EXPECT_EQ(image.substr(0, 8), "\x89PNG\r\n\x1a\n");
 }
 
+// A tmux session for a program that needs a terminal, killed with the test whatever happens.
+class TmuxSession {
+ public:
+  TmuxSession(std::string name, const std::string& command) : name_(std::move(name)) {
+    (void)hurdle_program_run({"tmux", "kill-session", "-t", name_});
+    EXPECT_EQ(hurdle_program_run(
+                  {"tmux", "new-session", "-d", "-s", name_, "-x", "200", "-y", "50", command}),
+              0);
+  }
+  ~TmuxSession() { (void)hurdle_program_run({"tmux", "kill-session", "-t", name_}); }
+  TmuxSession(const TmuxSession&) = delete;
+  TmuxSession& operator=(const TmuxSession&) = delete;
+
+  void keys(const std::vector<std::string>& keys) const {
+    std::vector<std::string> argv = {"tmux", "send-keys", "-t", name_};
+    argv.insert(argv.end(), keys.begin(), keys.end());
+    (void)hurdle_program_run(argv);
+  }
+  // The screen (and its scroll-back) once a line of it equals `line` or contains `part`, or
+  // what it held when `timeout` ran out.
+  std::string wait_for(const std::string& part, std::chrono::seconds timeout,
+                       bool whole_line = false) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string screen;
+    while (std::chrono::steady_clock::now() < deadline) {
+      screen = capture();
+      const bool found = whole_line ? ("\n" + screen).find("\n" + part + "\n") != std::string::npos
+                                    : screen.find(part) != std::string::npos;
+      if (found) return screen;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return screen;
+  }
+  [[nodiscard]] std::string capture() const {
+    return program_output({"tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", name_});
+  }
+
+  // argv's exit status; its output is dropped.
+  static int hurdle_program_run(const std::vector<std::string>& argv) {
+    namespace bp = boost::process::v2;
+    boost::asio::io_context ctx;
+    bp::process p(ctx, bp::environment::find_executable(argv[0]),
+                  std::vector<std::string>(argv.begin() + 1, argv.end()),
+                  bp::process_stdio{nullptr, nullptr, nullptr});
+    return p.wait();
+  }
+  static std::string program_output(const std::vector<std::string>& argv) {
+    namespace bp = boost::process::v2;
+    boost::asio::io_context ctx;
+    test::MergedOutput out(ctx);
+    bp::process p(ctx, bp::environment::find_executable(argv[0]),
+                  std::vector<std::string>(argv.begin() + 1, argv.end()),
+                  bp::process_stdio{nullptr, out.fd(), out.fd()});
+    std::string text = out.read_all();
+    (void)p.wait();
+    return text;
+  }
+
+ private:
+  std::string name_;
+};
+
+// --keep-failed-state saves the failing machine before the rollback (the next scenario still
+// starts clean), small enough for an artifact; `hurdle resume` in a fresh process, driven
+// through tmux as a person would, starts it where it failed: on its console, the file the
+// scenario wrote before failing is there; Ctrl-] leaves and QEMU is gone.
+TEST(HurdleResume, AFailedScenariosMachineResumesWithWhatItHadWritten) {
+  const RunOutcome run = hurdle_run("keep-failed", {"tests/data/suites/keep-failed-state.yaml"},
+                                    {"--keep-failed-state"});
+  ASSERT_EQ(run.status, 1) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("PASS   keep-failed-state.starts-clean"));
+  const fs::path run_dir = fs::directory_iterator(run.reports)->path();
+  const fs::path saved = run_dir / "keep-failed-state" / "writes-then-fails" / "failed-state";
+  for (const char* file : {"saved-machine.json", "machine.state.gz", "scratch.qcow2"})
+    EXPECT_TRUE(fs::exists(saved / file)) << file;
+  std::uintmax_t bytes = 0;
+  for (const auto& e : fs::directory_iterator(saved)) bytes += fs::file_size(e.path());
+  EXPECT_LT(bytes, 100u << 20);  // 512 MiB of guest RAM and a disk: under 100 MiB saved
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(run.junit.c_str()));
+  EXPECT_THAT(
+      testcase(doc, "keep-failed-state", "writes-then-fails").child("system-out").text().get(),
+      HasSubstr("failed-state/saved-machine.json]]"));
+
+  const TmuxSession session(
+      "hurdle-resume-test",
+      "env HURDLE_PROFILE_PATH=" + (test::source_dir() / "fixtures/machines").string() + " " +
+          test::hurdle_program().string() + " resume --accel tcg " + saved.string() +
+          "; echo EXITED $?; sleep 120");
+  std::string screen = session.wait_for("Ctrl-] leaves", std::chrono::seconds(120));
+  ASSERT_THAT(screen, HasSubstr("Ctrl-] leaves")) << screen;
+  EXPECT_THAT(screen, HasSubstr("SSH: ssh -p "));
+  session.keys({"root", "Enter"});
+  screen = session.wait_for("root@hurdle-mini", std::chrono::seconds(60));
+  session.keys({"cat /root/marker", "Enter"});
+  screen = session.wait_for("written-before-the-failure", std::chrono::seconds(60), true);
+  EXPECT_THAT("\n" + screen, HasSubstr("\nwritten-before-the-failure\n")) << screen;
+  session.keys({"C-]"});
+  screen = session.wait_for("EXITED 0", std::chrono::seconds(60));
+  EXPECT_THAT(screen, HasSubstr("EXITED 0")) << screen;
+  const std::string log = test::read_file(saved / "resumed-logs" / "machine.log");
+  const auto at = log.find("QEMU pid ");
+  ASSERT_NE(at, std::string::npos);
+  const std::string pid = log.substr(at + 9, log.find('\n', at) - at - 9);
+  EXPECT_FALSE(fs::exists("/proc/" + pid)) << "QEMU pid " << pid << " is still there";
+}
+
+TEST(HurdleResume, AFolderThatIsNoSavedMachineIsBadInput) {
+  const auto [status, text] = hurdle_command({"resume", "/nonexistent/failed-state"});
+  EXPECT_EQ(status, 2) << text;
+  EXPECT_THAT(text, HasSubstr("saved-machine.json is missing (is this a failed-state folder?)"));
+}
+
 // `retries` against a real service on the host that is down at first: the scenario passes on
 // its second attempt and is reported as flaky, never as a plain pass; one whose service stays
 // down fails after its attempts; --fail-fast then leaves the last scenario unrun, and the

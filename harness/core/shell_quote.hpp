@@ -1,5 +1,6 @@
-// Quoting for the guest's POSIX shell: SSH can only send a command line, so file names that
-// hurdle builds into commands (put/get) are quoted here, and nowhere else by hand.
+// Quoting for a POSIX shell: SSH can only send the guest a command line (put/get build file
+// names into it), and QEMU runs an `exec:` migration URI through the host's /bin/sh; both are
+// quoted here, and nowhere else by hand.
 #pragma once
 
 #include <string>

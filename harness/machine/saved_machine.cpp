@@ -1,0 +1,98 @@
+#include "machine/saved_machine.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+
+namespace hurdle {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+void SavedMachine::write(const fs::path& folder) const {
+  Json disks_json = Json::array();
+  for (const auto& d : disks) {
+    disks_json.push_back({{"name", d.node_name},
+                          {"saved", d.saved},
+                          {"base", d.base.string()},
+                          {"base_format", d.base_format},
+                          {"base_sha256", d.base_sha256},
+                          {"lock_entry", d.lock_entry},
+                          {"artifact", d.artifact},
+                          {"recipe", d.recipe}});
+  }
+  const Json j = {{"format", kFormat},
+                  {"machine", machine},
+                  {"profile",
+                   {{"file", profile_file.string()},
+                    {"sha256", profile_sha256},
+                    {"variables", profile_variables},
+                    {"image", image}}},
+                  {"qemu", {{"version", qemu_version}, {"accelerator", accelerator}}},
+                  {"state", state},
+                  {"disks", disks_json},
+                  {"ssh", {{"key", ssh_key}, {"host_key", host_key}}},
+                  {"saved_at", saved_at},
+                  {"reason", reason}};
+  write_file_atomically(folder / kManifest, j.dump(2) + "\n");
+}
+
+SavedMachine SavedMachine::read(const fs::path& folder) {
+  const fs::path file = folder / kManifest;
+  std::ifstream in(file);
+  if (!in)
+    throw ConfigError({file, 0, 0}, "no saved machine here: " + std::string(kManifest) +
+                                        " is missing (is this a failed-state folder?)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    const Json j = Json::parse(text.str());
+    if (j.at("format").get<int>() != kFormat)
+      throw ConfigError({file, 0, 0}, "expected saved-machine format " + std::to_string(kFormat) +
+                                          ", found " + j.at("format").dump());
+    SavedMachine m;
+    m.machine = j.at("machine").get<std::string>();
+    const Json& profile = j.at("profile");
+    m.profile_file = profile.at("file").get<std::string>();
+    m.profile_sha256 = profile.at("sha256").get<std::string>();
+    m.profile_variables = profile.at("variables").get<Variables>();
+    m.image = profile.at("image").get<std::string>();
+    m.qemu_version = j.at("qemu").at("version").get<std::string>();
+    m.accelerator = j.at("qemu").at("accelerator").get<std::string>();
+    m.state = j.at("state").get<std::string>();
+    for (const Json& d : j.at("disks")) {
+      SavedDisk disk;
+      disk.node_name = d.at("name").get<std::string>();
+      disk.saved = d.at("saved").get<std::string>();
+      disk.base = d.at("base").get<std::string>();
+      disk.base_format = d.at("base_format").get<std::string>();
+      disk.base_sha256 = d.at("base_sha256").get<std::string>();
+      disk.lock_entry = d.at("lock_entry").get<std::string>();
+      disk.artifact = d.at("artifact").get<std::string>();
+      disk.recipe = d.at("recipe").get<std::string>();
+      m.disks.push_back(std::move(disk));
+    }
+    m.ssh_key = j.at("ssh").at("key").get<std::string>();
+    m.host_key = j.at("ssh").at("host_key").get<std::string>();
+    m.saved_at = j.at("saved_at").get<std::string>();
+    m.reason = j.at("reason").get<std::string>();
+    // Names in the folder must stay in it: a manifest is outside input.
+    std::vector<std::string> names = {m.state};
+    if (!m.ssh_key.empty()) names.push_back(m.ssh_key);
+    for (const auto& d : m.disks) names.push_back(d.saved);
+    for (const auto& name : names) {
+      if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+        throw ConfigError({file, 0, 0}, "expected a file name in the folder, found '" + name + "'");
+    }
+    return m;
+  } catch (const Json::exception& e) {
+    throw ConfigError({file, 0, 0},
+                      std::string("expected a saved machine's manifest: ") + e.what());
+  }
+}
+
+}  // namespace hurdle

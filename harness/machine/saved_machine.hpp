@@ -1,0 +1,52 @@
+// A machine saved to a folder at one moment, to be started again there or on another host
+// (`hurdle run --keep-failed-state`, `hurdle resume`): its RAM and device state as QEMU's
+// migration stream (machine.state.gz), each overlay disk's changes as a compact qcow2 over its
+// base (DISK.qcow2: no snapshots, only what the guest changed), the SSH key the guest trusts
+// when it is not the profile's own, and saved-machine.json: which profile (by name and
+// sha256) with which variables and image, what each base is (its lock entry and digests, or
+// its sha256), the pinned SSH host key, and why it was saved. Reading one is outside input:
+// anything missing or malformed is a ConfigError naming the file.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/variables.hpp"
+
+namespace hurdle {
+
+struct SavedDisk {
+  std::string node_name;  // the profile's disk name
+  std::string saved;      // the file in the folder (NODE.qcow2)
+  std::string base_format;
+  std::filesystem::path base;  // where the base was on the saving host
+  std::string base_sha256;     // of a plain base file; empty for a lock entry's
+  std::string lock_entry;      // a prepared image: the lock entry, with its artifact and recipe
+  std::string artifact;
+  std::string recipe;
+};
+
+struct SavedMachine {
+  static constexpr int kFormat = 1;
+  std::string machine;  // the profile's name
+  std::filesystem::path profile_file;
+  std::string profile_sha256;
+  Variables profile_variables;
+  std::string image;  // the lock entry a suite chose instead of the profile's, if any
+  std::string qemu_version;
+  std::string accelerator;
+  std::string state = "machine.state.gz";  // QEMU's migration stream, gzip -1
+  std::vector<SavedDisk> disks;
+  std::string ssh_key;   // the private key file in the folder, when the guest needs one
+  std::string host_key;  // "ssh-ed25519 SHA256:..." pinned when it was saved, if any
+  std::string saved_at;  // UTC, ISO 8601
+  std::string reason;    // e.g. "linux-mini.writes-then-fails failed: ..."
+
+  static constexpr const char* kManifest = "saved-machine.json";
+  void write(const std::filesystem::path& folder) const;
+  [[nodiscard]] static SavedMachine read(const std::filesystem::path& folder);
+};
+
+}  // namespace hurdle
