@@ -45,22 +45,6 @@ std::string seconds_text(double s) {
   return text;
 }
 
-const char* css_class(ReportCase::Status s) {
-  switch (s) {
-    case ReportCase::Status::kPassed:
-      return "passed";
-    case ReportCase::Status::kFlaky:
-      return "flaky";
-    case ReportCase::Status::kFailed:
-      return "failed";
-    case ReportCase::Status::kError:
-      return "error";
-    case ReportCase::Status::kSkipped:
-      return "skipped";
-  }
-  return "error";
-}
-
 bool passed(const ReportCase& c) {
   return c.status == ReportCase::Status::kPassed || c.status == ReportCase::Status::kSkipped;
 }
@@ -110,29 +94,6 @@ std::string console_tail(const ReportCase& c) {
   return {};
 }
 
-struct Tally {
-  int passed = 0, flaky = 0, failed = 0, errors = 0, skipped = 0;
-  void add(const ReportCase& c) {
-    switch (c.status) {
-      case ReportCase::Status::kPassed:
-        ++passed;
-        return;
-      case ReportCase::Status::kFlaky:
-        ++flaky;
-        return;
-      case ReportCase::Status::kFailed:
-        ++failed;
-        return;
-      case ReportCase::Status::kError:
-        ++errors;
-        return;
-      case ReportCase::Status::kSkipped:
-        ++skipped;
-        return;
-    }
-  }
-};
-
 constexpr const char* kStyle = R"(
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em; color: #1b1b1b; }
 h1 { font-size: 1.5em; margin-bottom: .2em; }
@@ -152,14 +113,11 @@ pre { background: #f5f5f5; padding: .6em; overflow-x: auto; white-space: pre-wra
 
 std::string html_report(const RunReport& report, const fs::path& page) {
   const fs::path page_dir = page.has_parent_path() ? page.parent_path() : fs::path(".");
-  Tally all;
-  double seconds = 0;
+  StatusCounts all;
+  double boot = 0;
   for (const auto& s : report.suites) {
-    seconds += s.boot_seconds;
-    for (const auto& c : s.cases) {
-      all.add(c);
-      seconds += c.seconds;
-    }
+    boot += s.boot_seconds;
+    for (const auto& c : s.cases) all.add(c);
   }
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   h +=
@@ -170,7 +128,7 @@ std::string html_report(const RunReport& report, const fs::path& page) {
   h += "<span class=\"failed\">" + std::to_string(all.failed) + " failed</span>";
   h += "<span class=\"error\">" + std::to_string(all.errors) + " error(s)</span>";
   h += "<span class=\"skipped\">" + std::to_string(all.skipped) + " skipped</span>";
-  h += "<span>" + seconds_text(seconds) + "</span>";
+  h += "<span>" + seconds_text(boot + all.seconds) + "</span>";
   if (!report.hostname.empty()) h += "<span>on " + escaped(report.hostname) + "</span>";
   h += "</p>\n";
 
@@ -192,7 +150,7 @@ std::string html_report(const RunReport& report, const fs::path& page) {
         mark = " (" + std::to_string(c.attempts) + " attempts)";
       const std::string name =
           passed(c) ? escaped(c.name) : "<a href=\"#" + id + "\">" + escaped(c.name) + "</a>";
-      h += "<tr><td>" + name + "</td><td class=\"status " + css_class(c.status) + "\">" +
+      h += "<tr><td>" + name + "</td><td class=\"status " + to_string(c.status) + "\">" +
            to_string(c.status) + escaped(mark) + "</td><td class=\"time\">" +
            seconds_text(c.seconds) + "</td><td>" + escaped(c.file.string()) +
            (c.line > 0 ? ":" + std::to_string(c.line) : "") + "</td></tr>\n";
@@ -201,7 +159,7 @@ std::string html_report(const RunReport& report, const fs::path& page) {
       if (passed(c) && c.status != ReportCase::Status::kFlaky && !imported_failed) continue;
 
       std::string p = "<section class=\"problem\" id=\"" + id + "\">\n<h3>" + escaped(s.name) +
-                      "." + escaped(c.name) + " <span class=\"status " + css_class(c.status) +
+                      "." + escaped(c.name) + " <span class=\"status " + to_string(c.status) +
                       "\">" + to_string(c.status) + "</span></h3>\n";
       p += "<p>" + escaped(c.file.string()) + (c.line > 0 ? ":" + std::to_string(c.line) : "");
       if (!c.type.empty()) p += " · " + escaped(c.type);
@@ -216,7 +174,7 @@ std::string html_report(const RunReport& report, const fs::path& page) {
         p += "<table class=\"imported\">\n<tr><th>imported test</th><th>status</th><th>time</th>"
              "<th>message</th></tr>\n";
         for (const auto& t : c.imported) {
-          p += "<tr><td>" + escaped(t.name) + "</td><td class=\"status " + css_class(t.status) +
+          p += "<tr><td>" + escaped(t.name) + "</td><td class=\"status " + to_string(t.status) +
                "\">" + to_string(t.status) + "</td><td class=\"time\">" + seconds_text(t.seconds) +
                "</td><td>" + escaped(t.message) + "</td></tr>\n";
         }

@@ -9,32 +9,6 @@ namespace hurdle {
 
 namespace {
 
-struct Tally {
-  int passed = 0, flaky = 0, failed = 0, errors = 0, skipped = 0;
-  double seconds = 0;
-  [[nodiscard]] int total() const { return passed + flaky + failed + errors + skipped; }
-  void add(const ReportCase& c) {
-    seconds += c.seconds;
-    switch (c.status) {
-      case ReportCase::Status::kPassed:
-        ++passed;
-        return;
-      case ReportCase::Status::kFlaky:
-        ++flaky;
-        return;
-      case ReportCase::Status::kFailed:
-        ++failed;
-        return;
-      case ReportCase::Status::kError:
-        ++errors;
-        return;
-      case ReportCase::Status::kSkipped:
-        ++skipped;
-        return;
-    }
-  }
-};
-
 std::string seconds_text(double s) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f s", s);
@@ -90,7 +64,7 @@ std::string cell(const std::string& text) {
   return out;
 }
 
-std::string totals_line(const Tally& t) {
+std::string totals_line(const StatusCounts& t) {
   std::string line = std::to_string(t.passed + t.flaky) + " passed";
   if (t.flaky > 0) line += " (" + std::to_string(t.flaky) + " flaky)";
   line += ", " + std::to_string(t.failed) + " failed, " + std::to_string(t.errors) + " error(s), " +
@@ -101,7 +75,7 @@ std::string totals_line(const Tally& t) {
 }  // namespace
 
 std::string markdown_summary(const RunReport& report) {
-  Tally scenarios, imported;
+  StatusCounts scenarios, imported;
   double boot = 0;
   for (const auto& s : report.suites) {
     boot += s.boot_seconds;
@@ -119,7 +93,7 @@ std::string markdown_summary(const RunReport& report) {
   md += "| suite | passed | failed | errors | skipped | boot | time |\n";
   md += "|---|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& s : report.suites) {
-    Tally t;
+    StatusCounts t;
     for (const auto& c : s.cases) t.add(c);
     md += "| " + cell(s.name) + " | " + std::to_string(t.passed + t.flaky) + " | " +
           std::to_string(t.failed) + " | " + std::to_string(t.errors) + " | " +

@@ -46,6 +46,33 @@ struct ReportCase {
   return "skipped";
 }
 
+// How many cases of each status, and their time: the totals the summaries print.
+struct StatusCounts {
+  int passed = 0, flaky = 0, failed = 0, errors = 0, skipped = 0;
+  double seconds = 0;
+  [[nodiscard]] int total() const { return passed + flaky + failed + errors + skipped; }
+  void add(const ReportCase& c) {
+    seconds += c.seconds;
+    switch (c.status) {
+      case ReportCase::Status::kPassed:
+        ++passed;
+        return;
+      case ReportCase::Status::kFlaky:
+        ++flaky;
+        return;
+      case ReportCase::Status::kFailed:
+        ++failed;
+        return;
+      case ReportCase::Status::kError:
+        ++errors;
+        return;
+      case ReportCase::Status::kSkipped:
+        ++skipped;
+        return;
+    }
+  }
+};
+
 struct ReportSuite {
   std::string name;
   std::string timestamp;  // ISO 8601, when the suite started

@@ -98,6 +98,35 @@ bool pristine_saved_within(const fs::path& reports, std::chrono::seconds timeout
   return false;
 }
 
+// `hurdle run tests/data/suites/slow.yaml` in a process of its own (its first scenario sleeps
+// a minute: time to interrupt it), with its JUnit file and reports in test-logs/NAME.
+struct SlowRun {
+  explicit SlowRun(const std::string& name)
+      : dir(fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / name),
+        junit(dir / "junit.xml"),
+        process(ctx, test::hurdle_program().string(), arguments(),
+                boost::process::v2::process_stdio{nullptr, out.fd(), out.fd()}) {}
+
+  std::vector<std::string> arguments() {
+    fs::remove_all(dir);
+    ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
+    return {"run",
+            "--accel",
+            "tcg",
+            "--junit",
+            junit.string(),
+            "--report-dir",
+            (dir / "reports").string(),
+            (test::source_dir() / "tests/data/suites/slow.yaml").string()};
+  }
+
+  fs::path dir;
+  fs::path junit;
+  boost::asio::io_context ctx;
+  test::MergedOutput out{ctx};
+  boost::process::v2::process process;
+};
+
 TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
   const RunOutcome run = hurdle_run("example", {"scenarios/examples/linux-mini.yaml"});
   EXPECT_EQ(run.status, 0) << run.out;
@@ -332,22 +361,13 @@ TEST(HurdleRun, ThreeShardsMergedAreTheUnshardedRun) {
 // errors that say they were not run; merged with a shard that ran, the merged report has every
 // scenario, and the summary counts the errors. A report given twice is an error naming both.
 TEST(HurdleRun, AShardKilledHalfwayLeavesItsScenariosAsNotRunErrors) {
-  namespace bp = boost::process::v2;
-  const fs::path dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "run-killed";
-  fs::remove_all(dir);
-  const fs::path junit = dir / "killed.xml";
-  ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
-  boost::asio::io_context ctx;
-  test::MergedOutput out(ctx);
-  bp::process p(
-      ctx, test::hurdle_program().string(),
-      {"run", "--accel", "tcg", "--junit", junit.string(), "--report-dir",
-       (dir / "reports").string(), (test::source_dir() / "tests/data/suites/slow.yaml").string()},
-      bp::process_stdio{nullptr, out.fd(), out.fd()});
-  ASSERT_TRUE(pristine_saved_within(dir / "reports", std::chrono::seconds(120)));
-  ::kill(p.id(), SIGKILL);
-  (void)out.read_all();
-  (void)p.wait();
+  SlowRun run("run-killed");
+  ASSERT_TRUE(pristine_saved_within(run.dir / "reports", std::chrono::seconds(120)));
+  ::kill(run.process.id(), SIGKILL);
+  (void)run.out.read_all();
+  (void)run.process.wait();
+  const fs::path& dir = run.dir;
+  const fs::path& junit = run.junit;
 
   EXPECT_EQ(xmllint_status(junit), 0);
   const std::vector<std::string> planned = {"slow never-runs error", "slow sleeps error"};
@@ -633,18 +653,11 @@ TEST(SuiteRunner, AnInterruptBeforeTheBootStartsNoMachine) {
 }
 
 TEST(HurdleRun, SigintMidScenarioLeavesAValidReportAndNoQemu) {
-  namespace bp = boost::process::v2;
-  const fs::path dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "run-sigint";
-  fs::remove_all(dir);
-  const fs::path junit = dir / "junit.xml";
-  ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
-  boost::asio::io_context ctx;
-  test::MergedOutput out(ctx);
-  bp::process p(
-      ctx, test::hurdle_program().string(),
-      {"run", "--accel", "tcg", "--junit", junit.string(), "--report-dir",
-       (dir / "reports").string(), (test::source_dir() / "tests/data/suites/slow.yaml").string()},
-      bp::process_stdio{nullptr, out.fd(), out.fd()});
+  SlowRun run("run-sigint");
+  const fs::path& dir = run.dir;
+  const fs::path& junit = run.junit;
+  auto& p = run.process;
+  auto& out = run.out;
   std::string text;
   // Once `pristine` is saved, the next thing is the scenario's `sleep 60` (the machine is in
   // that state already: no restore comes first).
