@@ -22,7 +22,7 @@ ProgramResult run_program(const std::vector<std::string>& argv) {
   ProgramResult result;
   boost::system::error_code ec;
   bp::process child(ctx, exe, std::vector<std::string>(argv.begin() + 1, argv.end()),
-                    bp::process_stdio{nullptr, out, err}, ec);
+                    bp::process_stdio{nullptr, out, err}, CloseInheritedFds{}, ec);
   if (ec) throw Error("cannot start " + exe + ": " + ec.message());
   // Both pipes are drained together, so a program filling one of them cannot stall.
   const auto drain = [](boost::asio::readable_pipe& pipe, std::string& into) {

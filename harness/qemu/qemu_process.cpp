@@ -88,7 +88,7 @@ void QemuProcess::run_waiter() {
     std::vector<std::string> args(argv_.begin() + 1, argv_.end());
     try {
       bp::process child(ctx, exe, args, bp::process_stdio{nullptr, log, log},
-                        DieWithParent{::getpid()});
+                        DieWithParent{::getpid()}, CloseInheritedFds{});
       pid = child.id();
       child.detach();  // reaped below with waitpid, which also gives the signal that killed it
     } catch (...) {
