@@ -477,7 +477,7 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   suite.name = m.string("suite", file.stem().string());
   if (auto problem = test_name_problem(suite.name, false))
     fail_at(m.has("suite") ? m.get("suite") : root, file, *problem);
-  Reader r{file, {}, {}, &suite.secrets};
+  Reader r{file, {}, {}, &suite.secrets, {}};
   if (const YAML::Node vars = m.get("variables"); vars && !vars.IsNull()) {
     if (!vars.IsMap()) fail_at(vars, file, "expected variables as a mapping of name: value");
     for (const auto& kv : vars) {
