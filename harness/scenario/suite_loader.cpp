@@ -562,8 +562,15 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   const YAML::Node scenarios = m.require("scenarios");
   if (!scenarios.IsSequence() || scenarios.size() == 0)
     fail_at(scenarios, file, "expected scenarios as a non-empty list");
-  const Variables after_provision = r.known;
-  const std::set<std::string> captured_in_provision = r.captured;
+  Variables after_provision = r.known;
+  std::set<std::string> captured_in_provision = r.captured;
+  // A host service of the provisioning ends with it: its address does not reach a scenario.
+  for (const auto& service : r.services) {
+    for (const char* part : {"_host", "_port"}) {
+      after_provision.erase(service + part);
+      captured_in_provision.erase(service + part);
+    }
+  }
   std::set<std::string> names;
   for (const auto& node : scenarios) {
     if (!node.IsMap()) fail_at(node, file, "expected a scenario: a mapping with name: and steps:");

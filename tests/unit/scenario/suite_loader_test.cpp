@@ -221,6 +221,10 @@ const BadSuite kBadSuites[] = {
      "  - name: a\n    steps:\n      - host.serve: w\n      - host.expect: { service: w, "
      "matches: '(' }\n",
      ":6:45: invalid regular expression '('"},
+    {"a provisioning service's port in a scenario (the service ended with provisioning)",
+     "  - name: a\n    steps:\n      - ssh.run: wget ${web_port}\nboot:\n"
+     "  provision: [host.serve: web]\n",
+     ":5:18: unknown variable ${web_port}"},
     {"power_on as text", "  - name: a\n    steps:\n      - power_on: now\n",
      ":5:19: expected power_on as {} or {timeout}"},
     {"power_off with an unknown key",
