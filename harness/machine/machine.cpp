@@ -800,12 +800,7 @@ SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_v
   saved.profile_sha256 = file_digest(profile_.source, DigestAlgorithm::kSha256).hex;
   saved.profile_variables = profile_variables;
   saved.image = image;
-  if (const auto& q = qmp_->greeting(); q.contains("QMP")) {
-    const auto v = q["QMP"]["version"]["qemu"];
-    saved.qemu_version = std::to_string(v.value("major", 0)) + "." +
-                         std::to_string(v.value("minor", 0)) + "." +
-                         std::to_string(v.value("micro", 0));
-  }
+  saved.qemu_version = qmp_->qemu_version();
   saved.accelerator = to_string(accel_.accel);
   saved.saved_at = wall_clock_text("%Y-%m-%dT%H:%M:%SZ");
   saved.reason = reason;
@@ -815,22 +810,12 @@ SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_v
   // runs on afterwards whatever happens (the run goes on: a rollback comes next).
   qmp_->execute("stop");
   try {
-    qmp_->execute(
-        "migrate-set-capabilities",
-        {{"capabilities", nlohmann::json::array({{{"capability", "events"}, {"state", true}}})}});
-    const auto mark = qmp_->event_mark();
     const fs::path state = fs::absolute(folder / saved.state);
     // Through gzip -1: a guest's RAM is mostly free pages and text (102 MB of linux-mini's
     // 512 MiB shrink to a fraction), and the state may travel as a CI artifact.
-    qmp_->execute("migrate", {{"uri", "exec:gzip -1 -c > " + shell_quote(state.string())}});
-    const auto done = qmp_->wait_for_event(
-        "MIGRATION",
-        [](const QmpClient::Json& e) {
-          const std::string status = e.value("data", QmpClient::Json::object()).value("status", "");
-          return status == "completed" || status == "failed" || status == "cancelled";
-        },
-        profile_.timeouts.shutdown + profile_.timeouts.command, mark);
-    const std::string status = done["data"].value("status", "");
+    const std::string status =
+        migrate("migrate", "exec:gzip -1 -c > " + shell_quote(state.string()),
+                profile_.timeouts.shutdown + profile_.timeouts.command);
     if (status != "completed")
       throw QemuError(profile_.name + ": saving the machine's state to " + state.string() +
                       " ended " + status);
@@ -883,13 +868,18 @@ std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions 
   SavedMachine saved = SavedMachine::read(folder);
   const fs::path manifest = folder / SavedMachine::kManifest;
   // The profile: where it was, or found by name here; either way the same text.
+  const auto sha256_of = [](const fs::path& f) {
+    std::error_code ec;
+    return fs::is_regular_file(f, ec) ? file_digest(f, DigestAlgorithm::kSha256).hex
+                                      : std::string();
+  };
   fs::path file = saved.profile_file;
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec) ||
-      file_digest(file, DigestAlgorithm::kSha256).hex != saved.profile_sha256)
+  std::string here = sha256_of(file);
+  if (here != saved.profile_sha256) {
     file = find_machine_profile(saved.machine, profile_search_path(options.profile_path));
-  if (const std::string here = file_digest(file, DigestAlgorithm::kSha256).hex;
-      here != saved.profile_sha256) {
+    here = sha256_of(file);
+  }
+  if (here != saved.profile_sha256) {
     throw ConfigError({manifest, 0, 0}, "the machine was saved with another profile " +
                                             saved.machine + " (sha256 " + saved.profile_sha256 +
                                             "); " + file.string() + " has sha256 " + here);
@@ -939,30 +929,36 @@ std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions 
   return m;
 }
 
-void Machine::load_saved_state(const SavedMachine& saved) {
-  const auto timeout = profile_.timeouts.boot;
-  const fs::path state = resume_from_ / saved.state;
+std::string Machine::migrate(const std::string& command, const std::string& uri,
+                             std::chrono::milliseconds timeout) {
   qmp_->execute(
       "migrate-set-capabilities",
       {{"capabilities", nlohmann::json::array({{{"capability", "events"}, {"state", true}}})}});
   const auto mark = qmp_->event_mark();
-  qmp_->execute("migrate-incoming",
-                {{"uri", "exec:gzip -dc " + shell_quote(fs::absolute(state).string())}});
-  QmpClient::Json done;
+  qmp_->execute(command, {{"uri", uri}});
+  const auto done = qmp_->wait_for_event(
+      "MIGRATION",
+      [](const QmpClient::Json& e) {
+        const std::string status = e.value("data", QmpClient::Json::object()).value("status", "");
+        return status == "completed" || status == "failed" || status == "cancelled";
+      },
+      timeout, mark);
+  return done["data"].value("status", "");
+}
+
+void Machine::load_saved_state(const SavedMachine& saved) {
+  const auto timeout = profile_.timeouts.boot;
+  const fs::path state = resume_from_ / saved.state;
+  std::string loaded;
   try {
-    done = qmp_->wait_for_event(
-        "MIGRATION",
-        [](const QmpClient::Json& e) {
-          const std::string status = e.value("data", QmpClient::Json::object()).value("status", "");
-          return status == "completed" || status == "failed" || status == "cancelled";
-        },
-        timeout, mark);
+    loaded = migrate("migrate-incoming",
+                     "exec:gzip -dc " + shell_quote(fs::absolute(state).string()), timeout);
   } catch (const TimeoutError&) {
     throw QemuError(profile_.name + ": the saved state " + state.string() +
                     " did not load within " + seconds_text(timeout));
   }
-  if (const std::string status = done["data"].value("status", ""); status != "completed")
-    throw QemuError(profile_.name + ": loading the saved state " + state.string() + " " + status +
+  if (loaded != "completed")
+    throw QemuError(profile_.name + ": loading the saved state " + state.string() + " " + loaded +
                     "; qemu.log ends with:\n" + process_->log_tail(2048));
   // It was saved paused (so that its disks are of the same moment), and comes back paused.
   if (qmp_->execute("query-status").value("status", "") != "running") qmp_->execute("cont");

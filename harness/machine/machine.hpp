@@ -237,6 +237,10 @@ class Machine {
   void start_qemu(bool same_ports);
   // After power_off(): QEMU anew on the same disks, without waiting for the guest.
   void relaunch(const std::string& why);
+  // `command` (migrate, or migrate-incoming) with `uri`, with QEMU's migration events on;
+  // waits for its end and returns how it ended (completed, failed or cancelled).
+  std::string migrate(const std::string& command, const std::string& uri,
+                      std::chrono::milliseconds timeout);
   // resume(): sends QEMU (started with -incoming defer) the saved state, waits for it to load
   // and lets the guest run on.
   void load_saved_state(const SavedMachine& saved);

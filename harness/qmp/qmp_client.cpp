@@ -176,6 +176,13 @@ QmpClient::Json QmpClient::wait_for_event(const std::string& name,
   return found;
 }
 
+std::string QmpClient::qemu_version() const {
+  if (!greeting_.contains("QMP")) return "";
+  const Json v = greeting_["QMP"].value("version", Json::object()).value("qemu", Json::object());
+  return std::to_string(v.value("major", 0)) + "." + std::to_string(v.value("minor", 0)) + "." +
+         std::to_string(v.value("micro", 0));
+}
+
 bool QmpClient::closed() const {
   std::lock_guard lock(mutex_);
   return closed_;

@@ -66,6 +66,8 @@ class QmpClient {
   [[nodiscard]] std::uint64_t event_mark() const;
 
   [[nodiscard]] const Json& greeting() const { return greeting_; }
+  // "7.2.22", from the greeting ("" if it had none).
+  [[nodiscard]] std::string qemu_version() const;
   [[nodiscard]] bool closed() const;
 
  private:

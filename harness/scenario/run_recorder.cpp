@@ -58,13 +58,8 @@ ReportSuite& RunRecorder::suite_named(const Suite& suite) {
 void RunRecorder::add_machine_properties(ReportSuite& s, SuiteRunner& runner) {
   Machine* m = runner.machine();
   if (m == nullptr || !machine_described_.insert(s.name).second) return;
-  const auto& q = m->qmp().greeting();
-  if (q.contains("QMP")) {
-    const auto v = q["QMP"]["version"]["qemu"];
-    s.properties.emplace_back("qemu.version", std::to_string(v.value("major", 0)) + "." +
-                                                  std::to_string(v.value("minor", 0)) + "." +
-                                                  std::to_string(v.value("micro", 0)));
-  }
+  if (const std::string v = m->qmp().qemu_version(); !v.empty())
+    s.properties.emplace_back("qemu.version", v);
   s.properties.emplace_back("accelerator", to_string(m->accelerator().accel));
   s.properties.emplace_back("accelerator.reason", m->accelerator().reason);
   const auto& prepared = m->profile().prepared_image;
