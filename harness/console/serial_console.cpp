@@ -155,6 +155,7 @@ WatcherHit SerialConsole::wait_for_watcher(std::chrono::milliseconds timeout) {
 
 void SerialConsole::send(std::string_view text) {
   std::lock_guard lock(send_mutex_);
+  ++sends_;
   try {
     write_all(socket_.get(), text.data(), text.size(), "console");
   } catch (const Error& e) {

@@ -4,6 +4,7 @@
 // (e.g. "panic ") fires or QEMU goes away. Used through Machine::console().
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -62,6 +63,9 @@ class SerialConsole {
 
   void send(std::string_view text);
   void sendline(std::string_view line);
+  // How many times anything was sent: a machine that saw the shell's prompt after the Nth
+  // send knows the shell still waits there while the count is N.
+  [[nodiscard]] std::uint64_t sends() const { return sends_; }
 
   // Watchers: checked on all output from now on. A hit fails any wait in progress or to come,
   // until clear_watcher_hit().
@@ -99,6 +103,7 @@ class SerialConsole {
   MaskedStream clean_log_{secrets_, transcript_};
   MaskedStream raw_log_{secrets_, raw_transcript_};
   std::mutex send_mutex_;
+  std::atomic<std::uint64_t> sends_{0};
   std::mutex mirror_mutex_;  // guards mirror_
   std::function<void(std::string_view)> mirror_;
   mutable std::mutex mutex_;

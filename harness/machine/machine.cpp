@@ -18,6 +18,7 @@
 #include "qemu/disk_overlay.hpp"
 #include "qemu/host_port.hpp"
 #include "qemu/image_digest.hpp"
+#include "machine/machine_template.hpp"
 #include "qemu/qemu_command.hpp"
 #include "ssh/owned_key.hpp"
 
@@ -75,6 +76,7 @@ Machine::Machine(MachineProfile profile, MachineOptions options)
   machine_log_ = std::make_unique<LogFile>(log_dir_ / "machine.log", LogFile::Stamp::kElapsed);
   for (const auto& secret : options_.secrets) machine_log_->add_secret(secret);
   run_dir_ = std::make_unique<RunDirectory>(profile_.name);
+  if (!options_.template_ram.empty()) ram_ = RamFile{options_.template_ram, true};
 }
 
 void Machine::note(const std::string& line) { machine_log_->write(line); }
@@ -132,30 +134,7 @@ void Machine::launch() {
 }
 
 void Machine::make_disks() {
-  disk_files_.clear();
-  for (const auto& disk : profile_.disks) {
-    if (!fs::exists(disk.file)) {
-      throw ImageError(profile_.name + ": the disk image " + disk.file.string() +
-                       " does not exist (profile " + profile_.source.string() + ")");
-    }
-    if (disk.mode == DiskSpec::Mode::kOverlay) {
-      const fs::path overlay = *work_dir_ / (disk.node_name + ".overlay.qcow2");
-      if (resume_manifest_) {
-        // The saved changes, copied (the saved folder stays as it is) and put on this host's
-        // base.
-        const auto saved =
-            std::find_if(resume_manifest_->disks.begin(), resume_manifest_->disks.end(),
-                         [&](const SavedDisk& d) { return d.node_name == disk.node_name; });
-        fs::copy_file(resume_from_ / saved->saved, overlay, fs::copy_options::overwrite_existing);
-        rebase_overlay(overlay, disk.file, disk.format);
-      } else {
-        create_overlay(disk.file, disk.format, overlay);
-      }
-      disk_files_.push_back(overlay);
-    } else {
-      disk_files_.push_back(disk.file);
-    }
-  }
+  disk_files_ = make_disk_files(profile_, work_dir_ ? work_dir_->path() : fs::path(), disk_starts_);
 }
 
 void Machine::start_qemu(bool same_ports) {
@@ -164,9 +143,10 @@ void Machine::start_qemu(bool same_ports) {
   launch.qmp_socket = *run_dir_ / "qmp.sock";
   launch.accel = accel_.accel;
   launch.disk_files = disk_files_;
-  // A resume: QEMU waits for the saved state, which load_saved_state() sends it through QMP
-  // (so that its progress comes as events). Not on a later power-on.
-  if (resume_manifest_ && !powered_off_) launch.extra_args = {"-incoming", "defer"};
+  launch.ram = ram_;
+  // A resume or a clone: QEMU waits for the saved state, which load_incoming_state() sends it
+  // through QMP (so that its progress comes as events). Not on a later power-on.
+  if (incoming_ && !powered_off_) launch.extra_args = {"-incoming", "defer"};
   for (int attempt = 1;; ++attempt) {
     if (!same_ports || attempt > 1 || host_ports_.empty()) {
       host_ports_.clear();
@@ -244,6 +224,16 @@ void Machine::start_qemu(bool same_ports) {
 }
 
 Machine::~Machine() {
+  // A clone's disks are thrown away: nothing needs the guest to stop cleanly.
+  if (throwaway_ && process_) process_->kill();
+  {
+    std::lock_guard lock(reconnect_mutex_);
+    if (ssh_reconnect_.valid() &&
+        ssh_reconnect_.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
+        process_)
+      process_->kill();  // the reconnect gives up when QEMU is gone
+  }
+  wait_for_ssh_reconnect();
   ssh_.reset();  // close the SSH session while the guest is still there to hear it
   try {
     if (process_ && process_->running()) shutdown();
@@ -433,6 +423,7 @@ void Machine::login(std::optional<std::string> user, std::optional<std::string> 
   }
   note("logged in on the console as " + name + " after " +
        seconds_text(std::chrono::steady_clock::now() - start));
+  prompt_at_sends_ = console_->sends();
   const bool key_auth = profile_.ssh && (profile_.ssh->auth == SshSpec::Auth::kEphemeralKey ||
                                          profile_.ssh->auth == SshSpec::Auth::kHurdleKey);
   if (key_auth && profile_.ssh->user == name && !ssh_key_installed_) install_ssh_key();
@@ -462,6 +453,7 @@ void Machine::install_ssh_key() {
                      "echo hurdle-key-$((40+2))");
   console_->expect("hurdle-key-42", profile_.timeouts.command);
   console_->expect_prompt(profile_.timeouts.command);
+  prompt_at_sends_ = console_->sends();
   ssh_key_installed_ = true;
   note("installed " + which + " for " + profile_.ssh->user + " over the console");
 }
@@ -519,6 +511,11 @@ SshClient& Machine::ssh_client() {
 }
 
 SshClient& Machine::ssh() {
+  wait_for_ssh_reconnect();
+  return connect_ssh();
+}
+
+SshClient& Machine::connect_ssh() {
   SshClient& client = ssh_client();
   if (!client.connected()) {
     const auto took = client.wait_until_ready(profile_.ssh->ready_timeout);
@@ -595,9 +592,11 @@ std::chrono::milliseconds Machine::snapshot(const std::string& tag) {
     throw QemuError(profile_.name + ": cannot save snapshot " + tag +
                     ": the machine is powered off (a snapshot holds a running machine)");
   SnapshotState state;
-  state.ssh_answered = ssh_ && ssh_->connected();
+  wait_for_ssh_reconnect();  // whether SSH answers is part of what the snapshot holds
   state.host_key = ssh_ ? ssh_->host_key_pin().pinned() : std::nullopt;
   state.key_installed = ssh_key_installed_;
+  state.console_at_prompt = prompt_at_sends_ && *prompt_at_sends_ == console_->sends();
+  state.ssh_answered = ssh_ && ssh_->connected();
   const auto took = snapshots_->save(tag);
   snapshot_states_[tag] = state;
   return took;
@@ -607,6 +606,8 @@ RestoreReport Machine::restore(const std::string& tag) {
   using Clock = std::chrono::steady_clock;
   RestoreReport report;
   report.tag = tag;
+  const auto start = Clock::now();
+  wait_for_ssh_reconnect();
   // The snapshots are in the disks, which a power-off keeps: a QEMU on them can load one.
   if (powered_off_) relaunch("to load snapshot " + tag);
   if (ssh_) ssh_->disconnect("restoring snapshot " + tag);
@@ -615,12 +616,18 @@ RestoreReport Machine::restore(const std::string& tag) {
   console_->clear_watcher_hit();
   const auto state = snapshot_states_.find(tag);
   const auto verify_start = Clock::now();
-  if (state != snapshot_states_.end()) {
+  const bool known = state != snapshot_states_.end();
+  if (known) {
     ssh_key_installed_ = state->second.key_installed;
     if (ssh_) ssh_->host_key_pin().reset_to(state->second.host_key);
   }
-  if (state != snapshot_states_.end() && state->second.ssh_answered) {
-    ssh();  // reconnects and runs `exit 0`
+  prompt_at_sends_.reset();
+  if (known && state->second.console_at_prompt) prompt_at_sends_ = console_->sends();
+  if (prove_alive_on_console()) {
+    report.verified_by = "console round trip";
+    if (state->second.ssh_answered) reconnect_ssh_in_background(start);
+  } else if (known && state->second.ssh_answered) {
+    connect_ssh();  // reconnects and runs `exit 0`
     report.verified_by = "ssh round trip";
   } else {
     const auto status = qmp_->execute("query-status");
@@ -633,8 +640,58 @@ RestoreReport Machine::restore(const std::string& tag) {
   report.verify =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - verify_start);
   note("restored " + tag + ": load " + seconds_text(report.load) + ", " + report.verified_by + " " +
-       seconds_text(report.verify));
+       seconds_text(report.verify) + " (console ready)");
   return report;
+}
+
+bool Machine::prove_alive_on_console() {
+  if (!prompt_at_sends_ || *prompt_at_sends_ != console_->sends()) return false;
+  // The shell expands the sum, so the marker is in its output and not in the echo of the
+  // command line; a counter keeps an old marker from answering a new proof.
+  const std::uint64_t n = console_->sends();
+  const std::string marker = "hurdle-alive-" + std::to_string(n + 1);
+  console_->sendline("echo hurdle-alive-$((" + std::to_string(n) + "+1))");
+  console_->expect(marker, profile_.timeouts.command);
+  console_->expect_prompt(profile_.timeouts.command);
+  prompt_at_sends_ = console_->sends();
+  return true;
+}
+
+void Machine::reconnect_ssh_in_background(std::chrono::steady_clock::time_point since) {
+  std::lock_guard lock(reconnect_mutex_);
+  ssh_reconnect_ =
+      std::async(std::launch::async, [this, since]() -> std::optional<std::chrono::milliseconds> {
+        try {
+          connect_ssh();
+          const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::steady_clock::now() - since);
+          note("SSH ready " + seconds_text(after) + " after the restore began");
+          return after;
+        } catch (const std::exception& e) {
+          // The first SSH step connects again and reports why it cannot.
+          note(std::string("SSH did not reconnect in the background: ") + e.what());
+          return std::nullopt;
+        }
+      }).share();
+}
+
+void Machine::wait_for_ssh_reconnect() {
+  std::shared_future<std::optional<std::chrono::milliseconds>> pending;
+  {
+    std::lock_guard lock(reconnect_mutex_);
+    pending = ssh_reconnect_;
+  }
+  if (pending.valid()) pending.wait();
+}
+
+std::optional<std::chrono::milliseconds> Machine::ssh_ready_after_restore() {
+  std::shared_future<std::optional<std::chrono::milliseconds>> pending;
+  {
+    std::lock_guard lock(reconnect_mutex_);
+    pending = ssh_reconnect_;
+  }
+  if (!pending.valid()) return std::nullopt;
+  return pending.get();
 }
 
 void Machine::remove_snapshot(const std::string& tag) {
@@ -645,6 +702,8 @@ void Machine::remove_snapshot(const std::string& tag) {
 std::vector<std::string> Machine::snapshots() { return snapshots_->list(); }
 
 std::vector<BootMarkerTime> Machine::reboot(bool hard) {
+  wait_for_ssh_reconnect();
+  prompt_at_sends_.reset();  // a new boot: no shell until a login
   const auto mark = qmp_->event_mark();
   // Forget the old output first: the new boot's first lines may arrive while the reboot
   // command is still being reported back, and they must not be dropped.
@@ -682,6 +741,8 @@ PowerOffReport Machine::power_off(std::optional<std::string> command,
                                   std::optional<std::chrono::milliseconds> timeout) {
   using Clock = std::chrono::steady_clock;
   throw_if_exited(std::chrono::milliseconds(0));
+  wait_for_ssh_reconnect();
+  prompt_at_sends_.reset();
   const std::string cmd = command.value_or(profile_.power_off.command);
   const auto budget = timeout.value_or(profile_.timeouts.shutdown + profile_.timeouts.command);
   const auto mark = qmp_->event_mark();
@@ -768,6 +829,7 @@ std::vector<BootMarkerTime> Machine::power_on(std::optional<std::chrono::millise
 }
 
 void Machine::relaunch(const std::string& why) {
+  wait_for_ssh_reconnect();
   note("starting QEMU again on the same disks (" + why + ")");
   {
     // The client is bound to the old QEMU's exit descriptor; a new one is made on first use
@@ -784,16 +846,14 @@ void Machine::relaunch(const std::string& why) {
     stopped_because_.clear();
   }
   boot_stalled_ = false;
+  prompt_at_sends_.reset();
   start_qemu(true);  // throws with QEMU's reason; the machine then stays powered off
   powered_off_ = false;
 }
 
-SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_variables,
-                              const std::string& image, const std::string& reason) {
-  using Clock = std::chrono::steady_clock;
-  throw_if_exited(std::chrono::milliseconds(0));
-  const auto start = Clock::now();
-  fs::create_directories(folder);
+SavedMachine Machine::describe_for_saving(const Variables& profile_variables,
+                                          const std::string& image,
+                                          const std::string& reason) const {
   SavedMachine saved;
   saved.machine = profile_.name;
   saved.profile_file = fs::absolute(profile_.source);
@@ -804,6 +864,70 @@ SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_v
   saved.accelerator = to_string(accel_.accel);
   saved.saved_at = wall_clock_text("%Y-%m-%dT%H:%M:%SZ");
   saved.reason = reason;
+  for (const DiskSpec& d : profile_.disks) {
+    if (d.mode != DiskSpec::Mode::kOverlay) continue;
+    SavedDisk disk;
+    disk.node_name = d.node_name;
+    disk.saved = d.node_name + ".qcow2";
+    disk.base = fs::absolute(d.file);
+    disk.base_format = d.format;
+    const auto& prepared = profile_.prepared_image;
+    if (prepared && d.file == prepared->disk) {
+      disk.lock_entry = prepared->name;
+      disk.artifact = prepared->artifact.str();
+      disk.recipe = prepared->recipe.str();
+    } else {
+      disk.base_sha256 = image_sha256(d.file, cache_dir());
+    }
+    saved.disks.push_back(std::move(disk));
+  }
+  if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kEphemeralKey && ssh_key_) {
+    saved.ssh_key = "ssh-key";
+  } else if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kHurdleKey) {
+    saved.ssh_key = "ssh-key";
+  } else if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kKey) {
+    saved.ssh_key = "ssh-key";  // a resumed or cloned machine's, which is no longer where it was
+  }
+  if (ssh_) {
+    if (const auto& pin = ssh_->host_key_pin().pinned()) saved.host_key = pin->str();
+  }
+  saved.console_at_prompt = prompt_at_sends_ && *prompt_at_sends_ == console_->sends();
+  return saved;
+}
+
+namespace {
+
+// The private key the guest trusts, into `file` (0600).
+void save_ssh_key(const MachineProfile& profile, const std::optional<SshKey>& ephemeral,
+                  const fs::path& owned_key_cache, const fs::path& file) {
+  if (!profile.ssh) return;
+  switch (profile.ssh->auth) {
+    case SshSpec::Auth::kEphemeralKey:
+      if (ephemeral) ephemeral->save_private(file);
+      return;
+    case SshSpec::Auth::kHurdleKey:
+      hurdle_owned_key(owned_key_cache).key.save_private(file);
+      return;
+    case SshSpec::Auth::kKey:
+      fs::copy_file(profile.ssh->key, file, fs::copy_options::overwrite_existing);
+      fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+      return;
+    case SshSpec::Auth::kNone:
+    case SshSpec::Auth::kPassword:
+      return;
+  }
+}
+
+}  // namespace
+
+SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_variables,
+                              const std::string& image, const std::string& reason) {
+  using Clock = std::chrono::steady_clock;
+  throw_if_exited(std::chrono::milliseconds(0));
+  wait_for_ssh_reconnect();
+  const auto start = Clock::now();
+  fs::create_directories(folder);
+  SavedMachine saved = describe_for_saving(profile_variables, image, reason);
   note("saving the machine into " + folder.string() + " (" + reason + ")");
 
   // Paused for the whole save, so that the state and the disks are of the same moment; it
@@ -812,7 +936,8 @@ SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_v
   try {
     const fs::path state = fs::absolute(folder / saved.state);
     // Through gzip -1: a guest's RAM is mostly free pages and text (102 MB of linux-mini's
-    // 512 MiB shrink to a fraction), and the state may travel as a CI artifact.
+    // 512 MiB shrink to a fraction), and the state may travel as a CI artifact. A clone's RAM
+    // is in a file only it maps: it goes into the stream like any other.
     const std::string status =
         migrate("migrate", "exec:gzip -1 -c > " + shell_quote(state.string()),
                 profile_.timeouts.shutdown + profile_.timeouts.command);
@@ -821,35 +946,14 @@ SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_v
                       " ended " + status);
     // After the migration QEMU has flushed the disks and let them go: their files hold this
     // moment, and qemu-img may read them.
+    std::size_t next = 0;
     for (std::size_t i = 0; i < profile_.disks.size(); ++i) {
       const DiskSpec& d = profile_.disks[i];
       if (d.mode != DiskSpec::Mode::kOverlay) continue;
-      SavedDisk disk;
-      disk.node_name = d.node_name;
-      disk.saved = d.node_name + ".qcow2";
-      disk.base = fs::absolute(d.file);
-      disk.base_format = d.format;
-      const auto& prepared = profile_.prepared_image;
-      if (prepared && d.file == prepared->disk) {
-        disk.lock_entry = prepared->name;
-        disk.artifact = prepared->artifact.str();
-        disk.recipe = prepared->recipe.str();
-      } else {
-        disk.base_sha256 = image_sha256(d.file, cache_dir());
-      }
-      save_overlay_changes(disk_files_[i], d.file, d.format, folder / disk.saved);
-      saved.disks.push_back(std::move(disk));
+      save_overlay_changes(disk_files_[i], d.file, d.format, folder / saved.disks[next++].saved);
     }
-    if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kEphemeralKey && ssh_key_) {
-      saved.ssh_key = "ssh-key";
-      ssh_key_->save_private(folder / saved.ssh_key);
-    } else if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kHurdleKey) {
-      saved.ssh_key = "ssh-key";
-      hurdle_owned_key(owned_key_cache()).key.save_private(folder / saved.ssh_key);
-    }
-    if (ssh_) {
-      if (const auto& pin = ssh_->host_key_pin().pinned()) saved.host_key = pin->str();
-    }
+    if (!saved.ssh_key.empty())
+      save_ssh_key(profile_, ssh_key_, owned_key_cache(), folder / saved.ssh_key);
     saved.write(folder);
   } catch (...) {
     try {
@@ -862,6 +966,106 @@ SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_v
   qmp_->execute("cont");
   note("machine saved in " + seconds_text(Clock::now() - start));
   return saved;
+}
+
+SavedMachine Machine::save_template(const fs::path& folder, const Variables& profile_variables,
+                                    const std::string& image) {
+  using Clock = std::chrono::steady_clock;
+  if (!ram_ || !ram_->shared)
+    throw QemuError(profile_.name + ": only a machine started with its RAM in a shared file " +
+                    "(MachineOptions::template_ram) can become a template");
+  throw_if_exited(std::chrono::milliseconds(0));
+  wait_for_ssh_reconnect();
+  const auto start = Clock::now();
+  fs::create_directories(folder);
+  fs::permissions(folder, fs::perms::owner_all);
+  SavedMachine saved = describe_for_saving(profile_variables, image, "template");
+  saved.state = "machine.state";
+  saved.ram = fs::absolute(ram_->path);
+  note("making a template in " + folder.string());
+  qmp_->execute("stop");
+  const fs::path state = fs::absolute(folder / saved.state);
+  const std::string status =
+      migrate_without_ram("migrate", "exec:cat > " + shell_quote(state.string()),
+                          profile_.timeouts.shutdown + profile_.timeouts.command);
+  if (status != "completed")
+    throw QemuError(profile_.name + ": saving the template's state to " + state.string() +
+                    " ended " + status);
+  // The RAM file and the disks hold this moment now: QEMU must not run the guest on.
+  try {
+    qmp_->execute("quit", {}, std::chrono::seconds(5));
+  } catch (const Error& e) {
+    note(std::string("template: quit: ") + e.what());
+  }
+  if (!process_->wait_for_exit(std::chrono::seconds(5))) process_->kill();
+  note("template: QEMU " + process_->exit_description());
+  saved.state_sha256 = file_digest(state, DigestAlgorithm::kSha256).hex;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < profile_.disks.size(); ++i) {
+    if (profile_.disks[i].mode != DiskSpec::Mode::kOverlay) continue;
+    const fs::path frozen = folder / saved.disks[next++].saved;
+    std::error_code ec;
+    fs::rename(disk_files_[i], frozen, ec);
+    if (ec) {  // another file system: the cache folder is not the work folder's
+      fs::copy_file(disk_files_[i], frozen, fs::copy_options::overwrite_existing);
+      fs::remove(disk_files_[i]);
+    }
+    // Read-only from now on: a clone's QEMU opens it as a backing file, and nothing else may
+    // write it.
+    fs::permissions(frozen, fs::perms::owner_read);
+  }
+  if (!saved.ssh_key.empty())
+    save_ssh_key(profile_, ssh_key_, owned_key_cache(), folder / saved.ssh_key);
+  saved.write(folder);
+  powered_off_ = true;  // for good: the disks are the template's now
+  ram_.reset();
+  note("template made in " + seconds_text(Clock::now() - start));
+  return saved;
+}
+
+std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOptions options) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const SavedMachine& saved = from.manifest();
+  MachineProfile profile = from.profile();
+  if (!saved.ssh_key.empty() && profile.ssh) {
+    profile.ssh->auth = SshSpec::Auth::kKey;
+    profile.ssh->key = from.folder() / saved.ssh_key;
+  }
+  if (!options.accel)
+    options.accel = parse_accelerator(saved.accelerator, (from.folder() / SavedMachine::kManifest).string());
+  options.template_ram.clear();
+  std::unique_ptr<Machine> m(new Machine(std::move(profile), std::move(options)));
+  m->throwaway_ = true;
+  m->ram_ = RamFile{saved.ram, false};
+  for (const auto& d : saved.disks)
+    m->disk_starts_[d.node_name] = {OverlayStart::How::kLayer, from.folder() / d.saved};
+  m->incoming_ = IncomingState{from.folder() / saved.state, true};
+  if (!saved.host_key.empty())
+    std::ofstream(m->run_dir() / "ssh-host-key", std::ios::trunc) << saved.host_key << "\n";
+  m->ssh_key_installed_ = !saved.ssh_key.empty();
+  m->note("cloning the template in " + from.folder().string());
+  m->launch();
+  m->clone_report_.tag = "template";
+  m->load_incoming_state();
+  const auto loaded = Clock::now();
+  m->clone_report_.load = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start);
+  if (saved.console_at_prompt) m->prompt_at_sends_ = m->console_->sends();
+  if (m->prove_alive_on_console()) {
+    m->clone_report_.verified_by = "console round trip";
+    if (!saved.host_key.empty()) m->reconnect_ssh_in_background(start);
+  } else if (!saved.host_key.empty()) {
+    m->connect_ssh();
+    m->clone_report_.verified_by = "ssh round trip";
+  } else {
+    m->clone_report_.verified_by = "query-status running";
+  }
+  m->clone_report_.verify =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - loaded);
+  m->note("clone ready: QEMU and state " + seconds_text(m->clone_report_.load) + ", " +
+          m->clone_report_.verified_by + " " + seconds_text(m->clone_report_.verify) +
+          " (console ready)");
+  return m;
 }
 
 std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions options) {
@@ -915,9 +1119,12 @@ std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions 
     profile.ssh->auth = SshSpec::Auth::kKey;
     profile.ssh->key = fs::absolute(folder / saved.ssh_key);
   }
+  if (!saved.ram.empty())
+    throw ConfigError({manifest, 0, 0}, "this is a machine template, not a saved machine");
   std::unique_ptr<Machine> m(new Machine(std::move(profile), std::move(options)));
-  m->resume_from_ = fs::absolute(folder);
-  m->resume_manifest_ = saved;
+  for (const auto& d : saved.disks)
+    m->disk_starts_[d.node_name] = {OverlayStart::How::kCopy, fs::absolute(folder / d.saved)};
+  m->incoming_ = IncomingState{fs::absolute(folder / saved.state), false};
   if (!saved.host_key.empty()) {
     // The key the guest had when it was saved: a guest presenting another one is refused.
     std::ofstream(m->run_dir() / "ssh-host-key", std::ios::trunc) << saved.host_key << "\n";
@@ -925,7 +1132,7 @@ std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions 
   m->note("resuming the machine saved in " + folder.string() + " on " + saved.saved_at + " (" +
           saved.reason + ")");
   m->launch();
-  m->load_saved_state(saved);
+  m->load_incoming_state();
   return m;
 }
 
@@ -946,13 +1153,24 @@ std::string Machine::migrate(const std::string& command, const std::string& uri,
   return done["data"].value("status", "");
 }
 
-void Machine::load_saved_state(const SavedMachine& saved) {
+std::string Machine::migrate_without_ram(const std::string& command, const std::string& uri,
+                                         std::chrono::milliseconds timeout) {
+  qmp_->execute("migrate-set-capabilities",
+                {{"capabilities",
+                  nlohmann::json::array({{{"capability", "x-ignore-shared"}, {"state", true}}})}});
+  return migrate(command, uri, timeout);
+}
+
+void Machine::load_incoming_state() {
   const auto timeout = profile_.timeouts.boot;
-  const fs::path state = resume_from_ / saved.state;
+  const fs::path state = incoming_->file;
+  const bool gzipped = state.extension() == ".gz";
+  const std::string uri = std::string(gzipped ? "exec:gzip -dc " : "exec:cat ") +
+                          shell_quote(fs::absolute(state).string());
   std::string loaded;
   try {
-    loaded = migrate("migrate-incoming",
-                     "exec:gzip -dc " + shell_quote(fs::absolute(state).string()), timeout);
+    loaded = incoming_->ram_in_file ? migrate_without_ram("migrate-incoming", uri, timeout)
+                                    : migrate("migrate-incoming", uri, timeout);
   } catch (const TimeoutError&) {
     throw QemuError(profile_.name + ": the saved state " + state.string() +
                     " did not load within " + seconds_text(timeout));
@@ -967,7 +1185,7 @@ void Machine::load_saved_state(const SavedMachine& saved) {
     throw QemuError(profile_.name + ": after loading the saved state QEMU is " +
                     status.value("status", "?") + ", not running");
   // Later starts (a power-on) boot the disks as they are then.
-  resume_manifest_.reset();
+  incoming_.reset();
   note("resumed: the guest runs from where it was saved");
 }
 

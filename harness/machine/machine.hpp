@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,7 +28,9 @@
 #include "machine/saved_machine.hpp"
 #include "machine/snapshot_store.hpp"
 #include "qemu/accelerator.hpp"
+#include "qemu/disk_overlay.hpp"
 #include "qemu/machine_profile.hpp"
+#include "qemu/qemu_command.hpp"
 #include "qemu/qemu_process.hpp"
 #include "qemu/run_directory.hpp"
 #include "qmp/qmp_client.hpp"
@@ -64,15 +67,21 @@ struct MachineOptions {
   // RAM): unset means $HURDLE_WORK_DIR, else the user cache folder's runs/. Not
   // $XDG_RUNTIME_DIR, often a tmpfs of a tenth of RAM. Checked for room before the boot.
   std::optional<std::filesystem::path> work_dir;
+  // Where the guest's RAM lives while the machine runs, shared with that file: a machine that
+  // save_template() can make a template of. Empty: anonymous memory.
+  std::filesystem::path template_ram;
 };
 
+class MachineTemplate;
+
 // What a restore did: how long QEMU took, how the guest was proven alive afterwards, and how
-// long that took.
+// long that took; load + verify is when the console is ready. SSH reconnects in the
+// background meanwhile: ssh_ready_after_restore() says when it was ready.
 struct RestoreReport {
   std::string tag;
   std::chrono::milliseconds load{0};
   std::chrono::milliseconds verify{0};
-  std::string verified_by;  // "ssh round trip", "query-status running"
+  std::string verified_by;  // "console round trip", "ssh round trip", "query-status running"
 };
 
 // How a power_off() ended: the guest powered the machine off (QEMU's SHUTDOWN event, with its
@@ -165,10 +174,16 @@ class Machine {
   std::chrono::milliseconds snapshot(const std::string& tag);
   // False when the machine has no writable qcow2 disk to keep snapshots in (a live ISO).
   [[nodiscard]] bool supports_snapshots() const { return snapshots_ && snapshots_->usable(); }
-  // Loads `tag`; the console drops output from before, SSH reconnects, the host-key pin is the
-  // one of the snapshot, and the guest is proven alive (SSH round trip when SSH answered at
-  // snapshot time, else QMP status running).
+  // Loads `tag`; the console drops output from before, the host-key pin is the one of the
+  // snapshot, and the guest is proven alive: by a marker the shell echoes on the console when
+  // it waited at its prompt at snapshot time (a few ms), else by an SSH round trip when SSH
+  // answered then, else by QMP status running. When SSH answered at snapshot time it
+  // reconnects in the background from then on: the first SSH step waits for it, console
+  // and QMP steps need not.
   RestoreReport restore(const std::string& tag);
+  // When the SSH reconnect the last restore (or clone) started was ready, counted from the
+  // start of that restore; waits for it. Unset when none was started or it failed.
+  std::optional<std::chrono::milliseconds> ssh_ready_after_restore();
   void remove_snapshot(const std::string& tag);
   [[nodiscard]] std::vector<std::string> snapshots();
 
@@ -204,6 +219,25 @@ class Machine {
   // state. Throws ConfigError or ImageError naming what differs; QemuError if QEMU fails.
   static std::unique_ptr<Machine> resume(const std::filesystem::path& folder,
                                          MachineOptions options = {});
+
+  // Turns the machine into a template in `folder` (see MachineTemplate): pauses it, saves its
+  // device state without the RAM (already in options.template_ram, which QEMU wrote), lets
+  // QEMU go and moves the overlays into `folder` as the frozen disks clones start on. The
+  // machine is then gone for good (its QEMU has quit; its disks are the template's).
+  // `profile_variables` and `image` are what its profile was loaded with. Throws QemuError
+  // when it was not started with template_ram, or the save fails.
+  SavedMachine save_template(const std::filesystem::path& folder,
+                             const Variables& profile_variables, const std::string& image);
+  // A new machine from a template, as the template was when saved: a new QEMU that maps the
+  // template's RAM privately (copy-on-write: the file is never written), new overlays over
+  // its frozen disks, the device state loaded with -incoming, the guest proven alive (on the
+  // console when it waited at its prompt) and SSH reconnecting in the background. The host
+  // key and the SSH key are the template's. Nothing a clone does reaches the template or
+  // another clone; destroying it kills its QEMU at once (its disks are thrown away).
+  // Throws QemuError when the template does not load (a damaged one: discard it).
+  static std::unique_ptr<Machine> clone(const MachineTemplate& from, MachineOptions options = {});
+  // The restore that made this clone: how long the state took to load and the guest to answer.
+  [[nodiscard]] const RestoreReport& clone_report() const { return clone_report_; }
 
   // Saves the display as PNG (QMP screendump).
   void screenshot(const std::filesystem::path& png);
@@ -241,9 +275,25 @@ class Machine {
   // waits for its end and returns how it ended (completed, failed or cancelled).
   std::string migrate(const std::string& command, const std::string& uri,
                       std::chrono::milliseconds timeout);
-  // resume(): sends QEMU (started with -incoming defer) the saved state, waits for it to load
-  // and lets the guest run on.
-  void load_saved_state(const SavedMachine& saved);
+  // resume() and clone(): sends QEMU (started with -incoming defer) the saved state, waits for
+  // it to load and lets the guest run on.
+  void load_incoming_state();
+  // `command` with QEMU's x-ignore-shared capability on: the RAM is in a shared file, not in
+  // the stream (a template's).
+  std::string migrate_without_ram(const std::string& command, const std::string& uri,
+                                  std::chrono::milliseconds timeout);
+  // A marker echoed by the shell on the console, when it waits at its prompt (a restore's
+  // proof of life); false when the console has no shell known to be at its prompt.
+  bool prove_alive_on_console();
+  // Reconnects SSH on another thread; ssh() and everything that replaces the client wait for
+  // it first.
+  void reconnect_ssh_in_background(std::chrono::steady_clock::time_point since);
+  void wait_for_ssh_reconnect();
+  // ssh() without waiting for a background reconnect (which is what calls it).
+  SshClient& connect_ssh();
+  // What a saved machine's manifest says of this machine and its disks' bases.
+  SavedMachine describe_for_saving(const Variables& profile_variables, const std::string& image,
+                                   const std::string& reason) const;
   SshClient& ssh_client();
   void install_ssh_key();
   // Where hurdle's own SSH key is kept (ssh/ in the image cache folder).
@@ -267,10 +317,21 @@ class Machine {
   AcceleratorChoice accel_;
   std::map<std::string, std::uint16_t> host_ports_;
   std::vector<std::filesystem::path> disk_files_;  // what QEMU opens, per profile disk
-  // resume(): the saved machine's folder; make_disks() starts from its disks, and the next
-  // QEMU gets -incoming from its state.
-  std::filesystem::path resume_from_;
-  std::optional<SavedMachine> resume_manifest_;
+  // resume() and clone(): where make_disks() starts each overlay disk, and the state the next
+  // QEMU gets with -incoming (RAM in it, or in ram_: a template's).
+  std::map<std::string, OverlayStart> disk_starts_;
+  struct IncomingState {
+    std::filesystem::path file;  // gzip'd when it ends in .gz
+    bool ram_in_file = false;
+  };
+  std::optional<IncomingState> incoming_;
+  std::optional<RamFile> ram_;  // the guest's RAM in a file (template_ram, or a clone's)
+  bool throwaway_ = false;      // a clone: nothing of it is kept, so it is killed, not stopped
+  RestoreReport clone_report_;
+  // The console's send count when the shell was last seen waiting at its prompt.
+  std::optional<std::uint64_t> prompt_at_sends_;
+  std::mutex reconnect_mutex_;  // guards the two below
+  std::shared_future<std::optional<std::chrono::milliseconds>> ssh_reconnect_;
   std::unique_ptr<QemuProcess> process_;
   std::unique_ptr<SerialConsole> console_;
   std::unique_ptr<QmpClient> qmp_;
@@ -279,6 +340,7 @@ class Machine {
     std::optional<HostKey> host_key;  // the pin when it was taken
     bool ssh_answered = false;
     bool key_installed = false;
+    bool console_at_prompt = false;
   };
   std::map<std::string, SnapshotState> snapshot_states_;
   std::optional<SshKey> ssh_key_;  // ephemeral-key auth

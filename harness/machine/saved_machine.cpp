@@ -34,6 +34,9 @@ void SavedMachine::write(const fs::path& folder) const {
                     {"image", image}}},
                   {"qemu", {{"version", qemu_version}, {"accelerator", accelerator}}},
                   {"state", state},
+                  {"state_sha256", state_sha256},
+                  {"ram", ram.string()},
+                  {"console_at_prompt", console_at_prompt},
                   {"disks", disks_json},
                   {"ssh", {{"key", ssh_key}, {"host_key", host_key}}},
                   {"saved_at", saved_at},
@@ -64,6 +67,9 @@ SavedMachine SavedMachine::read(const fs::path& folder) {
     m.qemu_version = j.at("qemu").at("version").get<std::string>();
     m.accelerator = j.at("qemu").at("accelerator").get<std::string>();
     m.state = j.at("state").get<std::string>();
+    m.state_sha256 = j.value("state_sha256", std::string());
+    m.ram = j.value("ram", std::string());
+    m.console_at_prompt = j.value("console_at_prompt", false);
     for (const Json& d : j.at("disks")) {
       SavedDisk disk;
       disk.node_name = d.at("name").get<std::string>();

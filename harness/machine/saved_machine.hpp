@@ -5,7 +5,8 @@
 // when it is not the profile's own, and saved-machine.json: which profile (by name and
 // sha256) with which variables and image, what each base is (its lock entry and digests, or
 // its sha256), the pinned SSH host key, and why it was saved. Reading one is outside input:
-// anything missing or malformed is a ConfigError naming the file.
+// anything missing or malformed is a ConfigError naming the file. A template of the boot cache
+// has the same manifest, with its RAM in a file of its own (`ram`).
 #pragma once
 
 #include <filesystem>
@@ -37,7 +38,14 @@ struct SavedMachine {
   std::string image;  // the lock entry a suite chose instead of the profile's, if any
   std::string qemu_version;
   std::string accelerator;
-  std::string state = "machine.state.gz";  // QEMU's migration stream, gzip -1
+  std::string state = "machine.state.gz";  // QEMU's migration stream, gzip -1 (".gz")
+  // A template's (MachineTemplate): the RAM is not in the state but in this file, which the
+  // machine wrote while it ran (shared); the state is then plain, and checked by its sha256.
+  std::filesystem::path ram;
+  std::string state_sha256;
+  // The shell on the serial console waited at its prompt when the machine was saved: a
+  // restored one is proven alive by a marker echoed there.
+  bool console_at_prompt = false;
   std::vector<SavedDisk> disks;
   std::string ssh_key;   // the private key file in the folder, when the guest needs one
   std::string host_key;  // "ssh-ed25519 SHA256:..." pinned when it was saved, if any

@@ -1,13 +1,37 @@
 // Per-run qcow2 overlays: every write a machine makes goes into a file on top of its base
-// image (qemu-img create -b BASE), so a base image is never written. Machine::launch asks for
-// one per disk in `overlay` mode; snapshots live in them too. A saved machine keeps each
-// overlay's changes as a compact qcow2 of their own, put back on a base when it resumes.
+// image (qemu-img create -b BASE), so a base image is never written. Machine::launch asks
+// make_disk_files() for the files of a profile's disks: one new overlay per disk in `overlay`
+// mode, over the base, over a template's frozen disk (a clone: base <- template <- clone), or
+// on a saved machine's changes (a resume). Snapshots live in the overlays too. A saved machine
+// keeps each overlay's changes as a compact qcow2 of their own, put back on a base when it
+// resumes.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
+#include <vector>
+
+#include "qemu/machine_profile.hpp"
 
 namespace hurdle {
+
+// Where an overlay disk starts, when not from the profile's base.
+struct OverlayStart {
+  enum class How {
+    kLayer,  // a new overlay backed by `file` (a template's frozen qcow2, itself on the base)
+    kCopy,   // a copy of `file` (a saved machine's changes), pointed at the profile's base
+  };
+  How how = How::kLayer;
+  std::filesystem::path file;
+};
+
+// The file QEMU opens for each of `profile`'s disks, in order: the disk's own file, or for a
+// disk in overlay mode a new qcow2 in `folder` (NODE.overlay.qcow2) over its start in
+// `starts` (by node name), else over its base. Throws ImageError naming a missing disk file.
+[[nodiscard]] std::vector<std::filesystem::path> make_disk_files(
+    const MachineProfile& profile, const std::filesystem::path& folder,
+    const std::map<std::string, OverlayStart>& starts = {});
 
 // Creates `overlay` (qcow2) backed by `base` read as `base_format`. Throws ImageError with
 // qemu-img's message on failure.

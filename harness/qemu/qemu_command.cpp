@@ -37,10 +37,17 @@ std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& la
   if (launch.disk_files.size() != p.disks.size())
     throw QemuError("internal: one file per disk is needed");
 
+  const std::string machine = launch.ram ? p.machine + ",memory-backend=hurdle-ram" : p.machine;
   std::vector<std::string> a = {
-      p.qemu, "-name", p.name, "-machine", p.machine, "-accel", to_string(launch.accel)};
+      p.qemu, "-name", p.name, "-machine", machine, "-accel", to_string(launch.accel)};
   if (!p.cpu.empty()) a.insert(a.end(), {"-cpu", p.cpu});
   a.insert(a.end(), {"-m", std::to_string(p.memory_mib), "-smp", std::to_string(p.cpus)});
+  if (launch.ram) {
+    a.insert(a.end(), {"-object", "memory-backend-file,id=hurdle-ram,size=" +
+                                      std::to_string(p.memory_mib) + "M,mem-path=" +
+                                      option_value(launch.ram->path) +
+                                      ",share=" + (launch.ram->shared ? "on" : "off")});
+  }
   if (!p.rtc.empty()) a.insert(a.end(), {"-rtc", p.rtc});
   a.insert(a.end(),
            {"-display", "none", "-monitor", "none", "-parallel", "none", "-no-user-config"});

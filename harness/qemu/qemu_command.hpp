@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,21 @@ namespace hurdle {
 // connections to this address to the host's 127.0.0.1 (the netdevs leave `host=` as it is).
 inline constexpr const char* kGuestSideHostAddress = "10.0.2.2";
 
+// Guest RAM in a file instead of anonymous memory. `shared`: the guest writes the file (a
+// machine that will become a template); else QEMU maps it privately, copy-on-write (a clone of
+// that template: the file is never written, and pages it does not touch cost no memory).
+struct RamFile {
+  std::filesystem::path path;
+  bool shared = false;
+};
+
 struct QemuLaunch {
   std::filesystem::path console_socket;             // hurdle listens; QEMU connects as a client
   std::filesystem::path qmp_socket;                 // likewise
   Accelerator accel = Accelerator::kTcg;            // resolved: kvm or tcg
   std::vector<std::filesystem::path> disk_files;    // per profile disk: the file QEMU opens
   std::map<std::string, std::uint16_t> host_ports;  // forward name -> port on 127.0.0.1
+  std::optional<RamFile> ram;                       // unset: anonymous memory
   std::vector<std::string> extra_args;              // appended last (e.g. -incoming)
 };
 

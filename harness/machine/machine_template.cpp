@@ -1,0 +1,45 @@
+#include "machine/machine_template.hpp"
+
+#include "core/digest.hpp"
+#include "core/error.hpp"
+
+namespace hurdle {
+
+namespace fs = std::filesystem;
+
+MachineTemplate MachineTemplate::open(const fs::path& folder, MachineProfile profile) {
+  MachineTemplate t;
+  t.folder_ = fs::absolute(folder);
+  try {
+    t.manifest_ = SavedMachine::read(t.folder_);
+  } catch (const ConfigError& e) {
+    throw ImageError("the machine template in " + t.folder_.string() + " is unreadable: " +
+                     e.what());
+  }
+  const auto damaged = [&](const std::string& what) {
+    return ImageError("the machine template in " + t.folder_.string() + " is damaged: " + what);
+  };
+  const SavedMachine& m = t.manifest_;
+  if (m.ram.empty()) throw damaged("its manifest names no RAM file (a saved machine?)");
+  std::error_code ec;
+  const auto ram_size = fs::file_size(m.ram, ec);
+  const std::uintmax_t expected = static_cast<std::uintmax_t>(profile.memory_mib) << 20;
+  if (ec) throw damaged("its RAM file " + m.ram.string() + " is gone (" + ec.message() + ")");
+  if (ram_size != expected)
+    throw damaged("its RAM file " + m.ram.string() + " has " + std::to_string(ram_size) +
+                  " bytes, not the " + std::to_string(expected) + " of the machine's memory");
+  const fs::path state = t.folder_ / m.state;
+  if (!fs::is_regular_file(state, ec)) throw damaged("its state " + state.string() + " is gone");
+  if (const std::string sha = file_digest(state, DigestAlgorithm::kSha256).hex;
+      sha != m.state_sha256)
+    throw damaged("its state " + state.string() + " has sha256 " + sha + ", not the saved " +
+                  m.state_sha256);
+  for (const auto& d : m.disks) {
+    if (!fs::is_regular_file(t.folder_ / d.saved, ec))
+      throw damaged("its disk " + (t.folder_ / d.saved).string() + " is gone");
+  }
+  t.profile_ = std::move(profile);
+  return t;
+}
+
+}  // namespace hurdle
