@@ -197,11 +197,7 @@ void Machine::start_qemu(bool same_ports) {
           [this](const QmpClient::Json& event) { on_qmp_event(event); });
       note("console and QMP connected after " +
            seconds_text(std::chrono::steady_clock::now() - started_at_));
-      std::vector<std::string> writable;
-      for (const auto& d : profile_.disks) {
-        const bool qcow2 = d.mode == DiskSpec::Mode::kOverlay || d.format == "qcow2";
-        if (d.mode != DiskSpec::Mode::kReadOnly && qcow2) writable.push_back(d.node_name);
-      }
+      const std::vector<std::string> writable = snapshot_disks(profile_);
       snapshots_ =
           std::make_unique<SnapshotStore>(*qmp_, writable, writable.empty() ? "" : writable.front(),
                                           [this](const std::string& line) { note(line); });
@@ -622,6 +618,10 @@ RestoreReport Machine::restore(const std::string& tag) {
     if (ssh_) ssh_->host_key_pin().reset_to(state->second.host_key);
   }
   prompt_at_sends_.reset();
+  {
+    std::lock_guard lock(reconnect_mutex_);
+    ssh_reconnect_ = {};  // the last restore's reconnect is over (waited for above)
+  }
   if (known && state->second.console_at_prompt) prompt_at_sends_ = console_->sends();
   if (prove_alive_on_console()) {
     report.verified_by = "console round trip";
@@ -641,6 +641,8 @@ RestoreReport Machine::restore(const std::string& tag) {
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - verify_start);
   note("restored " + tag + ": load " + seconds_text(report.load) + ", " + report.verified_by + " " +
        seconds_text(report.verify) + " (console ready)");
+  last_restore_ = report;
+  ++restores_;
   return report;
 }
 
@@ -684,13 +686,15 @@ void Machine::wait_for_ssh_reconnect() {
   if (pending.valid()) pending.wait();
 }
 
-std::optional<std::chrono::milliseconds> Machine::ssh_ready_after_restore() {
+std::optional<std::chrono::milliseconds> Machine::ssh_ready_after_restore(bool wait) {
   std::shared_future<std::optional<std::chrono::milliseconds>> pending;
   {
     std::lock_guard lock(reconnect_mutex_);
     pending = ssh_reconnect_;
   }
   if (!pending.valid()) return std::nullopt;
+  if (!wait && pending.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    return std::nullopt;
   return pending.get();
 }
 
@@ -1046,24 +1050,25 @@ std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOpti
   m->ssh_key_installed_ = !saved.ssh_key.empty();
   m->note("cloning the template in " + from.folder().string());
   m->launch();
-  m->clone_report_.tag = "template";
+  m->last_restore_.tag = "a clone of the template";
   m->load_incoming_state();
   const auto loaded = Clock::now();
-  m->clone_report_.load = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start);
+  m->last_restore_.load = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start);
   if (saved.console_at_prompt) m->prompt_at_sends_ = m->console_->sends();
   if (m->prove_alive_on_console()) {
-    m->clone_report_.verified_by = "console round trip";
+    m->last_restore_.verified_by = "console round trip";
     if (!saved.host_key.empty()) m->reconnect_ssh_in_background(start);
   } else if (!saved.host_key.empty()) {
     m->connect_ssh();
-    m->clone_report_.verified_by = "ssh round trip";
+    m->last_restore_.verified_by = "ssh round trip";
   } else {
-    m->clone_report_.verified_by = "query-status running";
+    m->last_restore_.verified_by = "query-status running";
   }
-  m->clone_report_.verify =
+  m->last_restore_.verify =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - loaded);
-  m->note("clone ready: QEMU and state " + seconds_text(m->clone_report_.load) + ", " +
-          m->clone_report_.verified_by + " " + seconds_text(m->clone_report_.verify) +
+  m->restores_ = 1;
+  m->note("clone ready: QEMU and state " + seconds_text(m->last_restore_.load) + ", " +
+          m->last_restore_.verified_by + " " + seconds_text(m->last_restore_.verify) +
           " (console ready)");
   return m;
 }

@@ -182,8 +182,9 @@ class Machine {
   // and QMP steps need not.
   RestoreReport restore(const std::string& tag);
   // When the SSH reconnect the last restore (or clone) started was ready, counted from the
-  // start of that restore; waits for it. Unset when none was started or it failed.
-  std::optional<std::chrono::milliseconds> ssh_ready_after_restore();
+  // start of that restore; waits for it unless `wait` is false. Unset when none was started,
+  // it failed, or (not waiting) it is not done yet.
+  std::optional<std::chrono::milliseconds> ssh_ready_after_restore(bool wait = true);
   void remove_snapshot(const std::string& tag);
   [[nodiscard]] std::vector<std::string> snapshots();
 
@@ -236,8 +237,11 @@ class Machine {
   // another clone; destroying it kills its QEMU at once (its disks are thrown away).
   // Throws QemuError when the template does not load (a damaged one: discard it).
   static std::unique_ptr<Machine> clone(const MachineTemplate& from, MachineOptions options = {});
-  // The restore that made this clone: how long the state took to load and the guest to answer.
-  [[nodiscard]] const RestoreReport& clone_report() const { return clone_report_; }
+  // The last restore(), or the start of a clone: how long the state took to load and the
+  // guest to answer.
+  [[nodiscard]] const RestoreReport& last_restore() const { return last_restore_; }
+  // How many restores (a clone's start counts as one) this machine went through.
+  [[nodiscard]] std::uint64_t restores() const { return restores_; }
 
   // Saves the display as PNG (QMP screendump).
   void screenshot(const std::filesystem::path& png);
@@ -327,7 +331,8 @@ class Machine {
   std::optional<IncomingState> incoming_;
   std::optional<RamFile> ram_;  // the guest's RAM in a file (template_ram, or a clone's)
   bool throwaway_ = false;      // a clone: nothing of it is kept, so it is killed, not stopped
-  RestoreReport clone_report_;
+  RestoreReport last_restore_;
+  std::uint64_t restores_ = 0;
   // The console's send count when the shell was last seen waiting at its prompt.
   std::optional<std::uint64_t> prompt_at_sends_;
   std::mutex reconnect_mutex_;  // guards the two below

@@ -7,6 +7,23 @@ namespace hurdle {
 
 namespace fs = std::filesystem;
 
+std::optional<std::string> clone_obstacle(const MachineProfile& profile) {
+  for (const auto& d : profile.disks) {
+    if (d.mode == DiskSpec::Mode::kDirect)
+      return "its disk '" + d.node_name + "' is written in place (mode: direct), and clones would "
+             "share it";
+  }
+  for (const auto& arg : profile.extra_args) {
+    for (const char* ram : {"memory-backend", "-mem-path", "-mem-prealloc", "-numa"}) {
+      if (arg.find(ram) != std::string::npos)
+        return "its profile's own QEMU arguments place the RAM ('" + arg + "')";
+    }
+  }
+  if (profile.machine.find("memory-backend") != std::string::npos)
+    return "its profile's machine option places the RAM ('" + profile.machine + "')";
+  return std::nullopt;
+}
+
 MachineTemplate MachineTemplate::open(const fs::path& folder, MachineProfile profile) {
   MachineTemplate t;
   t.folder_ = fs::absolute(folder);

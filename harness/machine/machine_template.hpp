@@ -7,11 +7,17 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include "machine/saved_machine.hpp"
 #include "qemu/machine_profile.hpp"
 
 namespace hurdle {
+
+// Why a machine of `profile` cannot be cloned, if it cannot: a disk written in place (clones
+// would share it), or QEMU arguments of the profile's own that place the guest's RAM.
+[[nodiscard]] std::optional<std::string> clone_obstacle(const MachineProfile& profile);
 
 class MachineTemplate {
  public:

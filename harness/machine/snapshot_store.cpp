@@ -6,6 +6,15 @@
 
 namespace hurdle {
 
+std::vector<std::string> snapshot_disks(const MachineProfile& profile) {
+  std::vector<std::string> writable;
+  for (const auto& d : profile.disks) {
+    const bool qcow2 = d.mode == DiskSpec::Mode::kOverlay || d.format == "qcow2";
+    if (d.mode != DiskSpec::Mode::kReadOnly && qcow2) writable.push_back(d.node_name);
+  }
+  return writable;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

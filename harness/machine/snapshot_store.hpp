@@ -10,9 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "qemu/machine_profile.hpp"
 #include "qmp/qmp_client.hpp"
 
 namespace hurdle {
+
+// The disks of `profile` that keep snapshots: every writable qcow2 (an overlay, or a disk in
+// direct mode in qcow2). None: the machine cannot be snapshotted (a live ISO).
+[[nodiscard]] std::vector<std::string> snapshot_disks(const MachineProfile& profile);
 
 class SnapshotStore {
  public:

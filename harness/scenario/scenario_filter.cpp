@@ -59,22 +59,20 @@ bool ScenarioFilter::selects(const std::string& suite, const std::string& scenar
 
 std::vector<SelectedScenario> ScenarioFilter::select(const std::vector<Suite>& suites) const {
   std::vector<SelectedScenario> chosen;
-  std::size_t group = 0;  // among the groups the patterns select; the first is 0
-  bool any = false;
+  std::size_t groups = 0;  // among the groups the patterns select, numbered from 0
   for (std::size_t s = 0; s < suites.size(); ++s) {
-    bool previous_selected = false;
-    for (std::size_t i = 0; i < suites[s].scenarios.size(); ++i) {
-      const Scenario& sc = suites[s].scenarios[i];
-      if (!selects(suites[s].name, sc.name)) {
-        previous_selected = false;
-        continue;
-      }
-      // A chained scenario starts where the one before it ended: they share a shard.
-      const bool joins = sc.isolation == Isolation::kChained && previous_selected;
-      if (any && !joins) ++group;
-      any = true;
-      previous_selected = true;
-      if (!shard_ || group % shard_->count == shard_->index) chosen.push_back({s, i});
+    const auto& scenarios = suites[s].scenarios;
+    // Each selected scenario's group: its predecessor's when it is chained to a selected one
+    // (it starts where that one ended: they share a shard), else a new one.
+    std::vector<std::optional<std::size_t>> group(scenarios.size());
+    for (std::size_t i = 0; i < scenarios.size(); ++i) {
+      const Scenario& sc = scenarios[i];
+      if (!selects(suites[s].name, sc.name)) continue;
+      if (sc.after && *sc.after < i && group[*sc.after])
+        group[i] = group[*sc.after];
+      else
+        group[i] = groups++;
+      if (!shard_ || *group[i] % shard_->count == shard_->index) chosen.push_back({s, i});
     }
   }
   return chosen;

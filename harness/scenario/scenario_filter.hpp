@@ -17,7 +17,9 @@ namespace hurdle {
 
 // Shard INDEX of COUNT: the selected scenarios at positions INDEX, INDEX + COUNT, ... of the
 // run's order (suites in the order given, scenarios in file order), where a chained scenario
-// and the one it continues count as one position: they always run in the same shard.
+// and the one it continues (`after:`) count as one position: they always run in the same
+// shard. A chained scenario whose predecessor is not selected is a position of its own (the
+// runner reaches its start by running the predecessor first).
 struct Shard {
   std::size_t index = 0;
   std::size_t count = 1;

@@ -75,6 +75,9 @@ struct Scenario {
   std::vector<std::string> tags;
   std::string description;
   Isolation isolation = Isolation::kFresh;
+  // A chained scenario's: the index of the scenario it continues (`after: NAME`, else the
+  // one before it in the file), always an earlier one.
+  std::optional<std::size_t> after;
   int retries = 0;
   std::vector<Step> steps;
   SourceLocation where;
@@ -96,11 +99,13 @@ struct Suite {
   std::vector<Step> provision;
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // default per step
   int retries = 0;
-  // How a scenario gets a pristine machine: restore the `pristine` snapshot, or start the
-  // machine afresh (boot, login, provisioning) — slower, for comparison and for guests that
-  // cannot be snapshotted.
-  enum class Reset { kSnapshot, kReboot };
-  Reset reset = Reset::kSnapshot;
+  // How a scenario gets a pristine machine (scenario/reset_strategy): a clone of a template
+  // made once after provisioning (and kept in the boot cache across runs), a restore of the
+  // `pristine` snapshot, or the machine started afresh (boot, login, provisioning) — slowest,
+  // for comparison and for guests that can be neither. Unset: clone where the machine can be
+  // cloned, else snapshot, with the reason in machine.log.
+  enum class Reset { kClone, kSnapshot, kReboot };
+  std::optional<Reset> reset;
   std::vector<Scenario> scenarios;
 };
 

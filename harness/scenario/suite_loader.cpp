@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -550,11 +551,18 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
       if (n < 0 || n > 10) fail_at(dm.get("retries"), file, "expected retries from 0 to 10");
       suite.retries = static_cast<int>(n);
     }
-    const std::string reset = dm.string("reset", "snapshot");
-    if (reset == "reboot") {
-      suite.reset = Suite::Reset::kReboot;
-    } else if (reset != "snapshot") {
-      fail_at(dm.get("reset"), file, "expected reset snapshot or reboot, found '" + reset + "'");
+    if (dm.has("reset")) {
+      const std::string reset = dm.string("reset");
+      if (reset == "clone") {
+        suite.reset = Suite::Reset::kClone;
+      } else if (reset == "snapshot") {
+        suite.reset = Suite::Reset::kSnapshot;
+      } else if (reset == "reboot") {
+        suite.reset = Suite::Reset::kReboot;
+      } else {
+        fail_at(dm.get("reset"), file,
+                "expected reset clone, snapshot or reboot, found '" + reset + "'");
+      }
     }
     dm.finish();
   }
@@ -575,7 +583,8 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   for (const auto& node : scenarios) {
     if (!node.IsMap()) fail_at(node, file, "expected a scenario: a mapping with name: and steps:");
     MappingReader sm(node, file, "a scenario");
-    reject_unknown_keys(sm, {"name", "tags", "description", "isolation", "retries", "steps"});
+    reject_unknown_keys(sm,
+                        {"name", "tags", "description", "isolation", "after", "retries", "steps"});
     Scenario sc;
     sc.where = location_of(node, file);
     const YAML::Node name = sm.require("name");
@@ -591,6 +600,25 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
     } else if (isolation != "fresh") {
       fail_at(sm.get("isolation"), file,
               "expected isolation fresh or chained, found '" + isolation + "'");
+    }
+    if (sm.has("after")) {
+      const YAML::Node after = sm.get("after");
+      if (sm.has("isolation") && sc.isolation == Isolation::kFresh)
+        fail_at(after, file, "`after:` makes a scenario chained; it cannot also be fresh");
+      const std::string before = as_string(after, file);
+      const auto it = std::find_if(suite.scenarios.begin(), suite.scenarios.end(),
+                                   [&](const Scenario& s) { return s.name == before; });
+      if (it == suite.scenarios.end())
+        fail_at(after, file,
+                "expected `after:` to name a scenario earlier in this file, found '" + before +
+                    "'" + (before == sc.name ? " (itself)" : ""));
+      sc.isolation = Isolation::kChained;
+      sc.after = static_cast<std::size_t>(it - suite.scenarios.begin());
+    } else if (sc.isolation == Isolation::kChained) {
+      if (suite.scenarios.empty())
+        fail_at(sm.get("isolation"), file,
+                "the first scenario cannot be chained: no scenario comes before it");
+      sc.after = suite.scenarios.size() - 1;
     }
     sc.retries = suite.retries;
     if (sm.has("retries")) {

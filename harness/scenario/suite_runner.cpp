@@ -10,8 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
+#include "core/cache_directory.hpp"
 #include "core/duration_text.hpp"
 #include "core/safe_text.hpp"
+#include "machine/machine_template.hpp"
+#include "scenario/boot_cache.hpp"
+#include "scenario/clone_reset.hpp"
+#include "scenario/reboot_reset.hpp"
+#include "scenario/snapshot_reset.hpp"
 #include "scenario/step_executor.hpp"
 #include "scenario/step_names.hpp"
 
@@ -21,6 +27,13 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// A chained scenario with no end state to start from: its predecessor did not pass.
+class PredecessorError : public Error {
+ public:
+  using Error::Error;
+  [[nodiscard]] const char* kind() const noexcept override { return "PredecessorNotPassed"; }
+};
 
 // hurdle's errors name their kind; anything else is hurdle's own failure.
 std::string kind_of(const std::exception& e) {
@@ -91,64 +104,178 @@ SuiteRunner::SuiteRunner(Suite suite, RunOptions options)
       secrets_(suite_.secrets) {
   // An image being fetched for the boot stops on interrupt() as a running QEMU would.
   options_.images.download.abort_fd = interrupt_event_.get();
+  std::vector<std::size_t> all(suite_.scenarios.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  plan(all);
 }
 
 SuiteRunner::~SuiteRunner() {
-  try {
-    if (machine_) machine_->shutdown();
-  } catch (...) {
-    // The machine's destructor kills what is left.
+  std::unique_ptr<ResetStrategy> reset;
+  {
+    std::lock_guard lock(machine_mutex_);
+    reset = std::move(reset_);
+  }
+  reset.reset();  // each strategy stops its machines
+}
+
+void SuiteRunner::plan(const std::vector<std::size_t>& indices) {
+  const std::size_t n = suite_.scenarios.size();
+  planned_.assign(n, false);
+  dependents_.assign(n, 0);
+  waiting_.assign(n, 0);
+  for (const std::size_t i : indices) planned_.at(i) = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& after = suite_.scenarios[i].after;
+    if (planned_[i] && after) ++dependents_[*after];
   }
 }
 
-void SuiteRunner::boot() {
+const MachineProfile& SuiteRunner::profile() {
+  if (!profile_) {
+    const ProfileImageOptions image{suite_.image, fetching_image_resolver(options_.images)};
+    profile_ = load_machine_profile(suite_.machine, suite_.machine_variables, image);
+  }
+  return *profile_;
+}
+
+MachineOptions SuiteRunner::machine_options() const {
   MachineOptions mo;
   mo.accel = options_.accel;
   mo.log_dir = options_.report_dir / suite_.name / "machine";
   mo.profile_path = options_.profile_path;
   mo.images = options_.images;
   mo.secrets = suite_.secrets;
-  const ProfileImageOptions image{suite_.image, fetching_image_resolver(options_.images)};
-  auto machine =
-      Machine::start(load_machine_profile(suite_.machine, suite_.machine_variables, image), mo);
+  mo.cache_dir = options_.cache_dir;
+  mo.work_dir = options_.work_dir;
+  return mo;
+}
+
+std::unique_ptr<Machine> SuiteRunner::boot_machine(const fs::path& template_ram) {
+  MachineOptions mo = machine_options();
+  mo.template_ram = template_ram;
+  auto machine = Machine::start(profile(), mo);
   {
     std::lock_guard lock(machine_mutex_);
-    machine_ = std::move(machine);
+    booting_ = machine.get();
   }
+  struct Forget {
+    SuiteRunner& runner;
+    ~Forget() {
+      std::lock_guard lock(runner.machine_mutex_);
+      runner.booting_ = nullptr;
+    }
+  } forget{*this};
   if (interrupted_) throw Error("interrupted while the machine was starting");
-  if (suite_.wait_for_boot) machine_->wait_for_boot();
-  if (suite_.login) machine_->login(suite_.login_user, suite_.login_password);
-  StepExecutor provision(*machine_, suite_.variables,
-                         options_.report_dir / suite_.name / "provision",
+  if (suite_.wait_for_boot) machine->wait_for_boot();
+  if (suite_.login) machine->login(suite_.login_user, suite_.login_password);
+  StepExecutor provision(*machine, suite_.variables, options_.report_dir / suite_.name / "provision",
                          scaled(suite_.timeout, options_.timeout_scale));
   for (const auto& step : suite_.provision) provision.run(step);
   provisioned_ = provision.variables();
-  // Connect SSH once before `pristine` when the machine has it: the snapshot then holds a
-  // guest whose sshd has served a connection (its binary and libraries in the page cache),
-  // and each restore is verified by an SSH round trip (~0.2 s instead of ~1.1 s cold).
-  const auto& ssh = machine_->profile().ssh;
-  if (snapshots() && ssh && (ssh->auth != SshSpec::Auth::kEphemeralKey || suite_.login)) {
+  // Connect SSH once before the pristine state when the machine has it: that state then holds
+  // a guest whose sshd has served a connection (its binary and libraries in the page cache),
+  // and SSH comes back quickly after each reset (~0.2 s instead of ~1.1 s cold).
+  const auto& ssh = machine->profile().ssh;
+  const bool reboots = reset_ && reset_->mode() == Suite::Reset::kReboot;
+  if (!reboots && ssh && (ssh->auth != SshSpec::Auth::kEphemeralKey || suite_.login)) {
     try {
-      machine_->ssh();
+      machine->ssh();
     } catch (const Error& e) {
-      machine_->note(std::string("SSH did not answer before the pristine snapshot: ") + e.what());
+      machine->note(std::string("SSH did not answer before the pristine state: ") + e.what());
     }
   }
-  used_ = false;
-  if (snapshots()) {
-    machine_->snapshot(kPristineTag);
-    untouched_at_ = kPristineTag;
+  return machine;
+}
+
+void SuiteRunner::choose_reset() {
+  const MachineProfile& p = profile();
+  Suite::Reset mode = suite_.reset.value_or(Suite::Reset::kClone);
+  std::string why = suite_.reset ? "as the suite asks" : "the default where the machine allows";
+  if (mode == Suite::Reset::kClone) {
+    if (const auto obstacle = clone_obstacle(p)) {
+      mode = Suite::Reset::kSnapshot;
+      why = "snapshot instead of clone: " + *obstacle;
+    }
+  }
+  if (mode == Suite::Reset::kSnapshot && snapshot_disks(p).empty()) {
+    mode = Suite::Reset::kReboot;
+    why = "reboot instead of snapshot: the machine has no writable qcow2 disk to keep snapshots "
+          "in (a live ISO?)";
+  }
+  const auto boot = [this](const fs::path& ram) { return boot_machine(ram); };
+  std::unique_ptr<ResetStrategy> strategy;
+  switch (mode) {
+    case Suite::Reset::kClone: {
+      CloneReset::Settings settings;
+      settings.profile = p;
+      settings.clone_options = machine_options();
+      // The accelerator shapes the template (a TCG machine's state is not a KVM one's).
+      Accelerator requested = p.accel;
+      if (options_.accel)
+        requested = *options_.accel;
+      else if (auto env = accelerator_from_environment())
+        requested = *env;
+      const fs::path cache = options_.cache_dir ? *options_.cache_dir : user_cache_directory();
+      const Accelerator accel = choose_accelerator(requested, p.qemu, {}, cache).accel;
+      settings.clone_options.accel = accel;
+      settings.key = template_key(suite_, p, accel, cache);
+      if (options_.boot_cache) settings.cache = BootCache::in(cache);
+      settings.profile_variables = suite_.machine_variables;
+      settings.image = suite_.image;
+      settings.suite = suite_.name;
+      strategy = std::make_unique<CloneReset>(boot, std::move(settings), provisioned_);
+      break;
+    }
+    case Suite::Reset::kSnapshot:
+      strategy = std::make_unique<SnapshotReset>(boot);
+      break;
+    case Suite::Reset::kReboot:
+      strategy = std::make_unique<RebootReset>(boot);
+      break;
+  }
+  reset_reason_ = why;
+  std::lock_guard lock(machine_mutex_);
+  reset_ = std::move(strategy);
+}
+
+void SuiteRunner::prepare(const std::string& failure_context) {
+  try {
+    if (!reset_) choose_reset();
+    for (auto& w : waiting_) w = 0;  // kept end states go with the old pristine state
+    reset_->prepare();
+    prepared_ = true;
+    if (auto* clone = dynamic_cast<CloneReset*>(reset_.get()))
+      boot_cache_use_ = clone->from_cache() ? "used" : "made";
+  } catch (const std::exception& e) {
+    prepared_ = false;
+    broken_ = failure_context + e.what();
   }
 }
 
-bool SuiteRunner::snapshots() const {
-  return suite_.reset == Suite::Reset::kSnapshot && machine_ && machine_->supports_snapshots();
-}
-
-std::string SuiteRunner::start_tag(std::size_t index) const {
-  if (suite_.scenarios[index].isolation == Isolation::kChained && last_passed_)
-    return end_state_tag(*last_passed_);
-  return kPristineTag;
+std::string SuiteRunner::start_tag(std::size_t index, ScenarioResult& result) {
+  const Scenario& sc = suite_.scenarios[index];
+  if (!sc.after) return kPristineTag;
+  const Scenario& before = suite_.scenarios[*sc.after];
+  const std::string tag = end_state_tag(*sc.after);
+  if (reset_->holds(tag)) return tag;
+  if (planned_[*sc.after])
+    throw PredecessorError("this scenario continues '" + before.name +
+                           "', which did not pass in this run: there is no end state to start "
+                           "from");
+  // Not selected (a filter): run it first, so that this one starts where it ends.
+  const std::string note = "ran '" + before.name + "' first: this scenario continues it (" +
+                           sc.where.str() + "), and it was not selected";
+  reset_->machine() ? reset_->machine()->note(note) : void();
+  result.notes.push_back(note);
+  const std::string from = start_tag(*sc.after, result);
+  const ScenarioResult first = attempt(*sc.after, from);
+  if (first.status != ScenarioStatus::kPassed) {
+    roll_back(from);
+    throw PredecessorError("this scenario continues '" + before.name +
+                           "', which was run first and did not pass: " + first.message);
+  }
+  reset_->keep(tag);
+  return tag;
 }
 
 ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_tag) {
@@ -157,20 +284,16 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
   r.where = sc.where;
   r.folder = options_.report_dir / suite_.name / sc.name;
   fs::create_directories(r.folder);
-  if (snapshots()) {
-    // Restored already by a rollback, or just saved: restoring again would change nothing.
-    if (untouched_at_ != from_tag) machine_->restore(from_tag);
-    untouched_at_.reset();
-  } else if (used_) {
-    machine_->note("no snapshot reset for this suite: starting the machine afresh for " + sc.name);
-    {
-      std::lock_guard lock(machine_mutex_);
-      machine_.reset();
-    }
-    boot();
+  const auto reset_start = Clock::now();
+  const Machine* before = machine();
+  const std::uint64_t restores_before = before ? before->restores() : 0;
+  Machine& machine = reset_->start(from_tag);
+  if (&machine != before || machine.restores() != restores_before) {
+    r.console_ready =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - reset_start);
+    r.reset_by = machine.last_restore().verified_by;
   }
-  used_ = true;
-  StepExecutor steps(*machine_, provisioned_, r.folder,
+  StepExecutor steps(machine, provisioned_, r.folder,
                      scaled(suite_.timeout, options_.timeout_scale));
   for (const auto& step : sc.steps) {
     StepRecord record;
@@ -195,7 +318,7 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
                       : step.where.str() + ": " + step.describe() + ": " + e.what();
       // QEMU gone is not the scenario's failure: it is an error of the run. Unless the
       // scenario powered the machine off itself and then asked it for something.
-      if (dynamic_cast<const QemuError*>(&e) && !machine_->powered_off())
+      if (dynamic_cast<const QemuError*>(&e) && !machine.powered_off())
         r.status = ScenarioStatus::kError;
       return r;
     }
@@ -208,6 +331,7 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
 }
 
 void SuiteRunner::collect_artifacts(ScenarioResult& r) {
+  Machine* machine_ = machine();
   if (!machine_ || !machine_->running()) return;
   const auto keep = [&](const fs::path& file) { r.attachments.push_back(file); };
   try {
@@ -230,6 +354,7 @@ void SuiteRunner::collect_artifacts(ScenarioResult& r) {
 }
 
 void SuiteRunner::keep_failed_state(const Scenario& scenario, ScenarioResult& r) {
+  Machine* machine_ = machine();
   if (!machine_ || !machine_->running()) return;  // nothing is left to save
   const fs::path folder = r.folder / "failed-state";
   try {
@@ -243,26 +368,16 @@ void SuiteRunner::keep_failed_state(const Scenario& scenario, ScenarioResult& r)
 }
 
 void SuiteRunner::roll_back(const std::string& tag) {
-  if (!snapshots()) return;  // the next scenario starts the machine afresh
   try {
-    machine_->restore(tag);
-    untouched_at_ = tag;
+    reset_->roll_back(tag);
     return;
   } catch (const std::exception& e) {
-    machine_->note(std::string("rollback to ") + tag + " failed: " + e.what() +
-                   "; rebooting from scratch");
+    if (Machine* m = machine())
+      m->note(std::string("rollback to ") + tag + " failed: " + e.what() +
+              "; preparing the pristine state anew");
   }
   if (interrupted_) return;
-  try {
-    {
-      std::lock_guard lock(machine_mutex_);
-      machine_.reset();
-    }
-    last_passed_.reset();
-    boot();
-  } catch (const std::exception& e) {
-    broken_ = std::string("the machine could not be rebuilt after a failed rollback: ") + e.what();
-  }
+  prepare("the machine could not be rebuilt after a failed rollback: ");
 }
 
 void SuiteRunner::interrupt(const std::string& why) {
@@ -271,10 +386,11 @@ void SuiteRunner::interrupt(const std::string& why) {
   interrupted_ = true;
   const std::uint64_t one = 1;
   (void)::write(interrupt_event_.get(), &one, sizeof one);
-  if (machine_) {
-    machine_->note(interruption_ + ": killing QEMU");
-    machine_->crash();
+  if (booting_) {
+    booting_->note(interruption_ + ": killing QEMU");
+    booting_->crash();
   }
+  if (reset_) reset_->crash();
 }
 
 ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
@@ -289,31 +405,19 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
     std::lock_guard lock(machine_mutex_);
     broken_ = interruption_;
   }
-  if (!machine_ && !broken_) {
-    try {
-      boot();
-    } catch (const std::exception& e) {
-      broken_ = std::string("the machine did not boot: ") + e.what();
-    }
+  Machine* last = machine();
+  if (!prepared_ && !broken_) {
+    prepare("the machine did not boot: ");
     boot_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
-  } else if (machine_ && !broken_ && !interrupted_ && !machine_->running() &&
-             !machine_->powered_off()) {
+  } else if (last && !broken_ && !interrupted_ && !last->running() && !last->powered_off() &&
+             reset_->mode() != Suite::Reset::kClone) {
     // QEMU stopped after the previous scenario (a panic watcher stops it, and a scenario may
     // expect the panic): nothing is left to restore, so the machine starts afresh. (A machine
-    // a scenario powered off keeps its disks and their snapshots: the restore starts QEMU.)
-    machine_->note("QEMU " + machine_->process().exit_description() +
-                   " after the previous scenario; starting the machine afresh for " + sc.name);
-    try {
-      {
-        std::lock_guard lock(machine_mutex_);
-        machine_.reset();
-      }
-      last_passed_.reset();
-      untouched_at_.reset();
-      boot();
-    } catch (const std::exception& e) {
-      broken_ = std::string("the machine did not boot again: ") + e.what();
-    }
+    // a scenario powered off keeps its disks and their snapshots: the restore starts QEMU. A
+    // clone is thrown away anyway.)
+    last->note("QEMU " + last->process().exit_description() +
+               " after the previous scenario; starting the machine afresh for " + sc.name);
+    prepare("the machine did not boot again: ");
     boot_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
   }
   if (interrupted_) {
@@ -334,9 +438,23 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
     }
     return result;
   }
-  const std::string from = start_tag(index);
   const fs::path log_dir = options_.report_dir / suite_.name / "machine";
   const LogMarks marks = mark_logs(log_dir);
+  std::string from;
+  std::vector<std::string> notes;
+  try {
+    ScenarioResult setup;
+    from = start_tag(index, setup);
+    notes = std::move(setup.notes);
+  } catch (const std::exception& e) {
+    result.status = ScenarioStatus::kError;
+    result.error_kind = kind_of(e);
+    result.message = e.what();
+    result.boot = boot_time;
+    if (sc.after) release_end_state(index);
+    mask(result);
+    return result;
+  }
   for (int attempt_no = 1; attempt_no <= sc.retries + 1; ++attempt_no) {
     try {
       result = attempt(index, from);
@@ -358,6 +476,7 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
       if (attempt_no > 1) result.status = ScenarioStatus::kFlaky;
       break;
     }
+    Machine* machine_ = machine();
     if (const auto full = machine_ ? machine_->out_of_space() : std::nullopt) {
       // Not the scenario's fault, and no retry or later scenario would fare better.
       result.status = ScenarioStatus::kError;
@@ -372,6 +491,16 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
   }
   if (result.status == ScenarioStatus::kPassed || result.status == ScenarioStatus::kFlaky)
     keep_end_state(index);
+  if (sc.after) release_end_state(index);
+  if (Machine* m = machine(); m && result.console_ready) {
+    result.ssh_ready = m->ssh_ready_after_restore(false);
+    m->note("reset for " + sc.name + ": console ready after " +
+            seconds_text(*result.console_ready) + " (" + result.reset_by + ")" +
+            (result.ssh_ready ? ", SSH after " + seconds_text(*result.ssh_ready) : ""));
+  }
+  if (auto* clone = dynamic_cast<CloneReset*>(reset_.get()))
+    for (auto& n : clone->take_notes()) notes.push_back(std::move(n));
+  result.notes.insert(result.notes.begin(), notes.begin(), notes.end());
   result.boot = boot_time;
   result.elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0) - boot_time;
@@ -406,25 +535,32 @@ void SuiteRunner::mask(ScenarioResult& r) const {
 }
 
 void SuiteRunner::keep_end_state(std::size_t index) {
-  const auto& later = suite_.scenarios;
-  const bool chained_later =
-      std::any_of(later.begin() + static_cast<std::ptrdiff_t>(index) + 1, later.end(),
-                  [](const Scenario& s) { return s.isolation == Isolation::kChained; });
-  if (!chained_later || !snapshots()) return;
-  // The end state a newer one supersedes is never started from again, and each holds a copy
-  // of the guest's RAM in the overlay: delete it. The same scenario passing again (--repeat)
-  // supersedes its own end state, which must go before the tag can be saved anew.
+  if (dependents_[index] == 0 || !reset_) return;  // no planned scenario continues it
+  const std::string tag = end_state_tag(index);
   try {
-    if (last_passed_) machine_->remove_snapshot(end_state_tag(*std::exchange(last_passed_, {})));
+    // The same scenario passing again (--repeat) supersedes its own end state, which must go
+    // before the tag can be saved anew.
+    if (reset_->holds(tag)) reset_->drop(tag);
   } catch (const std::exception& e) {
-    machine_->note(std::string("could not delete a superseded end state: ") + e.what());
+    if (Machine* m = machine()) m->note(std::string("could not delete a superseded end state: ") + e.what());
   }
   try {
-    machine_->snapshot(end_state_tag(index));
-    last_passed_ = index;
-    untouched_at_ = end_state_tag(index);
+    reset_->keep(tag);
+    waiting_[index] = dependents_[index];
   } catch (const std::exception& e) {
-    machine_->note(std::string("could not keep the end state for a chained scenario: ") + e.what());
+    if (Machine* m = machine())
+      m->note(std::string("could not keep the end state for a chained scenario: ") + e.what());
+  }
+}
+
+void SuiteRunner::release_end_state(std::size_t index) {
+  const std::size_t before = *suite_.scenarios[index].after;
+  if (waiting_[before] > 0) --waiting_[before];
+  if (waiting_[before] > 0 || !reset_) return;
+  try {
+    reset_->drop(end_state_tag(before));
+  } catch (const std::exception& e) {
+    if (Machine* m = machine()) m->note(std::string("could not delete an end state: ") + e.what());
   }
 }
 

@@ -1,11 +1,13 @@
-// Runs the scenarios of one suite on one machine: boots it on first use (boot markers, login,
-// provisioning), snapshots it as `pristine`, then for each scenario restores the snapshot it
-// starts from (pristine, or where the previous passing scenario left off), runs the steps,
-// retries a failed scenario from its starting snapshot, collects artifacts on failure and
-// rolls back. A machine without snapshots (a live ISO) is started afresh instead, for every
-// scenario but the first after a boot. If a rollback fails the machine is rebooted from scratch; if
-// that fails too, the remaining scenarios are errors naming the cause. Used by the GoogleTest
-// registration.
+// Runs the scenarios of one suite: on first use it chooses how scenarios get their machine (a
+// ResetStrategy: clone, snapshot or reboot, see reset_strategy.hpp) and has it prepare the
+// pristine state (boot markers, login, provisioning: booted here), then for each scenario
+// starts the machine from the state it starts from (pristine, or the end state of the scenario
+// it continues), runs the steps, retries a failed scenario from the same state, collects
+// artifacts on failure and rolls back. An end state is kept only when a planned scenario
+// continues it, and only until the last of those has run; a chained scenario whose
+// predecessor is not planned runs that predecessor first (and says so). If a rollback fails
+// the pristine state is prepared anew; if that fails too, the remaining scenarios are errors
+// naming the cause. Used by the GoogleTest registration.
 #pragma once
 
 #include <atomic>
@@ -21,6 +23,7 @@
 #include "core/unique_fd.hpp"
 #include "machine/machine.hpp"
 #include "results/imported_test.hpp"
+#include "scenario/reset_strategy.hpp"
 #include "scenario/suite.hpp"
 
 namespace hurdle {
@@ -35,6 +38,12 @@ struct RunOptions {
   // its report folder (failed-state/, see SavedMachine), before the rollback: `hurdle resume`
   // starts it there, on this host or another.
   bool keep_failed_state = false;
+  // Where the boot cache keeps templates across runs (reset: clone): unset means the user
+  // cache folder; false `boot_cache` makes each run's template its own.
+  std::optional<std::filesystem::path> cache_dir;
+  bool boot_cache = true;
+  // Where disk overlays go (MachineOptions::work_dir).
+  std::optional<std::filesystem::path> work_dir;
 };
 
 // kSkipped: selected but never run (GoogleTest's --gtest_fail_fast stopped the run first).
@@ -62,6 +71,13 @@ struct ScenarioResult {
   std::filesystem::path folder;   // reports/<run>/<suite>/<scenario>/
   std::vector<std::filesystem::path> attachments;
   std::vector<ImportedTest> imported;  // the project's own tests its results.import steps found
+  // How the scenario got its machine: when the console and SSH were ready, counted from the
+  // start of the reset (unset: no reset, or SSH did not come back), and how it was proven.
+  std::optional<std::chrono::milliseconds> console_ready, ssh_ready;
+  std::string reset_by;
+  // What the run should know beside the result (a damaged template made anew, a predecessor
+  // run first).
+  std::vector<std::string> notes;
 };
 
 class SuiteRunner {
@@ -71,6 +87,9 @@ class SuiteRunner {
   SuiteRunner(const SuiteRunner&) = delete;
   SuiteRunner& operator=(const SuiteRunner&) = delete;
 
+  // The scenarios this process will run (GoogleTest's selection), so that only the end states
+  // they continue are kept; unset, every scenario of the suite.
+  void plan(const std::vector<std::size_t>& indices);
   // Never throws: everything that goes wrong is in the result.
   ScenarioResult run_scenario(std::size_t index);
 
@@ -84,31 +103,53 @@ class SuiteRunner {
     if (!broken_) return std::nullopt;
     return secrets_.masked(*broken_);
   }
-  [[nodiscard]] Machine* machine() { return machine_.get(); }
+  // The machine the last scenario ran on (null before the first, or once broken).
+  [[nodiscard]] Machine* machine() { return reset_ ? reset_->machine() : nullptr; }
+  // How scenarios get their machine, once chosen; and why that mode (a fallback's reason).
+  [[nodiscard]] std::optional<Suite::Reset> reset_mode() const {
+    return reset_ ? std::optional(reset_->mode()) : std::nullopt;
+  }
+  [[nodiscard]] const std::string& reset_reason() const { return reset_reason_; }
+  // "made" (booted, then a template), "used" (no boot), or empty (no boot cache).
+  [[nodiscard]] const std::string& boot_cache_use() const { return boot_cache_use_; }
 
  private:
-  void boot();
-  [[nodiscard]] bool snapshots() const;  // reset by snapshot (else: start afresh)
-  std::string start_tag(std::size_t index) const;
+  [[nodiscard]] MachineOptions machine_options() const;
+  // The ResetStrategy::Boot: a machine booted, logged in and provisioned.
+  std::unique_ptr<Machine> boot_machine(const std::filesystem::path& template_ram);
+  const MachineProfile& profile();
+  void choose_reset();
+  // Prepares the pristine state (anew after a failure); records the cause when it fails.
+  void prepare(const std::string& failure_context);
+  // Where scenario `index` starts: pristine, or its predecessor's end state (run first when
+  // it is not planned); throws with a clear message when it cannot.
+  std::string start_tag(std::size_t index, ScenarioResult& result);
   ScenarioResult attempt(std::size_t index, const std::string& from_tag);
   void collect_artifacts(ScenarioResult& result);
   // --keep-failed-state: saves the failed machine into the scenario's failed-state/.
   void keep_failed_state(const Scenario& scenario, ScenarioResult& result);
   void roll_back(const std::string& tag);
-  // After scenario `index` passed: saves its end state when a chained scenario comes later.
+  // After scenario `index` passed: keeps its end state when a planned scenario continues it.
   void keep_end_state(std::size_t index);
+  // After a chained scenario ran for good: its predecessor's end state goes when no planned
+  // scenario still needs it.
+  void release_end_state(std::size_t index);
   void mask(ScenarioResult& r) const;
 
   Suite suite_;
   RunOptions options_;
-  std::unique_ptr<Machine> machine_;
-  Variables provisioned_;  // suite variables plus provisioning's captures
+  std::optional<MachineProfile> profile_;  // loaded once (its image resolved)
+  std::unique_ptr<ResetStrategy> reset_;
+  std::string reset_reason_;
+  std::string boot_cache_use_;
+  bool prepared_ = false;
+  Machine* booting_ = nullptr;  // the machine boot_machine() is booting (for interrupt())
+  Variables provisioned_;       // suite variables plus provisioning's captures
   std::optional<std::string> broken_;
-  std::optional<std::size_t> last_passed_;  // the scenario whose end state `chained` uses
-  // The snapshot the machine is in, unchanged since it was saved or restored (no restore needed).
-  std::optional<std::string> untouched_at_;
-  bool used_ = false;         // a scenario ran on this boot (for machines without snapshots)
-  std::mutex machine_mutex_;  // guards replacing machine_ against interrupt()
+  std::vector<bool> planned_;            // per scenario: this process will run it
+  std::vector<std::size_t> dependents_;  // per scenario: planned scenarios that continue it
+  std::vector<std::size_t> waiting_;     // per scenario: of those, still to run since it passed
+  std::mutex machine_mutex_;             // guards reset_ and booting_ against interrupt()
   std::atomic<bool> interrupted_{false};
   UniqueFd interrupt_event_;  // readable once interrupted: stops a download in progress
   SecretMask secrets_;        // the suite's secrets, masked in every result

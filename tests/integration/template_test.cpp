@@ -57,7 +57,7 @@ TEST(Template, FiftyClonesAreIsolatedAndLeaveTheTemplateAndTheBaseUnchanged) {
   std::string template_disk;
   for (int i = 0; i < 50; ++i) {
     auto clone = Machine::clone(t, machine_options("template-fifty-clone"));
-    ASSERT_EQ(clone->clone_report().verified_by, "console round trip") << "clone " << i;
+    ASSERT_EQ(clone->last_restore().verified_by, "console round trip") << "clone " << i;
     // What the template wrote is there; what the clone before wrote is not.
     EXPECT_EQ(clone->succeed("cat /root/made-in-template"), "template\n") << "clone " << i;
     clone->fail("test -e /root/from-a-clone");

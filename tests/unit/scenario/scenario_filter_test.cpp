@@ -35,7 +35,7 @@ TEST(ScenarioFilter, IncludesAndExcludesAreColonSeparatedGlobs) {
 Suite suite_of(const std::string& name, std::initializer_list<const char*> scenarios) {
   Suite s;
   s.name = name;
-  for (const char* sc : scenarios) s.scenarios.push_back(Scenario{sc, {}, {}, {}, 0, {}, {}});
+  for (const char* sc : scenarios) s.scenarios.push_back(Scenario{sc, {}, {}, {}, {}, 0, {}, {}});
   return s;
 }
 
@@ -68,7 +68,9 @@ TEST(ScenarioFilter, ShardsSplitWhatThePatternsSelectAcrossSuites) {
 TEST(ScenarioFilter, AChainedScenarioStaysInItsPredecessorsShard) {
   std::vector<Suite> suites = {suite_of("a", {"one", "writes", "reads", "more-reads", "two"})};
   suites[0].scenarios[2].isolation = Isolation::kChained;
+  suites[0].scenarios[2].after = 1;
   suites[0].scenarios[3].isolation = Isolation::kChained;
+  suites[0].scenarios[3].after = 2;
   using Names = std::vector<std::string>;
   EXPECT_EQ(names(suites, ScenarioFilter("", "", Shard{0, 2}).select(suites)),
             (Names{"a.one", "a.two"}));
@@ -77,6 +79,19 @@ TEST(ScenarioFilter, AChainedScenarioStaysInItsPredecessorsShard) {
   // Without its predecessor (filtered out) a chained scenario is a position of its own.
   EXPECT_EQ(names(suites, ScenarioFilter("", "a.writes", Shard{1, 2}).select(suites)),
             (Names{"a.reads", "a.more-reads"}));
+}
+
+// `after: writes` with another scenario between them: the pair still shares a shard, and the
+// one between goes where its own position sends it.
+TEST(ScenarioFilter, AScenarioAfterAnEarlierOneSharesItsShardAcrossOthers) {
+  std::vector<Suite> suites = {suite_of("a", {"one", "writes", "other", "reads"})};
+  suites[0].scenarios[3].isolation = Isolation::kChained;
+  suites[0].scenarios[3].after = 1;
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(names(suites, ScenarioFilter("", "", Shard{0, 2}).select(suites)),
+            (Names{"a.one", "a.other"}));
+  EXPECT_EQ(names(suites, ScenarioFilter("", "", Shard{1, 2}).select(suites)),
+            (Names{"a.writes", "a.reads"}));
 }
 
 TEST(ScenarioFilter, AShardIsIndexSlashCount) {

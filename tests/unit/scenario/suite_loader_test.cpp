@@ -35,6 +35,9 @@ TEST(SuiteLoader, TheExampleSuiteLoadsWhole) {
   EXPECT_EQ(first.steps[1].captures, std::vector<std::string>{"release"});
   EXPECT_EQ(first.steps[1].where.line, 21u);
   EXPECT_EQ(s.scenarios[4].isolation, Isolation::kChained);
+  EXPECT_EQ(s.scenarios[4].after, 3u);  // `isolation: chained`: the one before it
+  EXPECT_EQ(s.scenarios[0].after, std::nullopt);
+  EXPECT_EQ(s.reset, std::nullopt);  // clone where it can, else snapshot
   EXPECT_EQ(s.scenarios[5].steps[0].expect, (nlohmann::json{{"status", "running"}}));
   EXPECT_EQ(s.scenarios[5].steps[1].interval, std::chrono::milliseconds(200));
 }
@@ -99,7 +102,21 @@ const BadSuite kBadSuites[] = {
     {"the runner's own tag", "  - name: a\n    steps:\n      - snapshot.save: pristine\n",
      ":5:24: the tag 'pristine' is the runner's own"},
     {"unknown reset", "  - name: a\n    steps: [ssh.run: x]\ndefaults:\n  reset: never\n",
-     ":6:10: expected reset snapshot or reboot, found 'never'"},
+     ":6:10: expected reset clone, snapshot or reboot, found 'never'"},
+    {"after an unknown scenario", "  - name: a\n    after: b\n    steps: [ssh.run: x]\n",
+     ":4:12: expected `after:` to name a scenario earlier in this file, found 'b'"},
+    {"after a later scenario",
+     "  - name: a\n    after: b\n    steps: [ssh.run: x]\n  - name: b\n    steps: [ssh.run: x]\n",
+     ":4:12: expected `after:` to name a scenario earlier in this file, found 'b'"},
+    {"after itself", "  - name: a\n    steps: [ssh.run: x]\n  - name: b\n    after: b\n"
+     "    steps: [ssh.run: x]\n",
+     ":6:12: expected `after:` to name a scenario earlier in this file, found 'b' (itself)"},
+    {"after and fresh",
+     "  - name: a\n    steps: [ssh.run: x]\n  - name: b\n    isolation: fresh\n    after: a\n"
+     "    steps: [ssh.run: x]\n",
+     ":7:12: `after:` makes a scenario chained; it cannot also be fresh"},
+    {"the first scenario chained", "  - name: a\n    isolation: chained\n    steps: [ssh.run: x]\n",
+     ":4:16: the first scenario cannot be chained"},
     {"retries out of range", "  - name: a\n    retries: 99\n    steps: [ssh.run: x]\n",
      ":4:14: expected retries from 0 to 10"},
     // YAML that yaml-cpp would load without a word.
@@ -428,6 +445,19 @@ TEST(HurdleValidate, TheMachineProfileIsCheckedWithTheFilesItNames) {
   EXPECT_THAT(err, HasSubstr("credentials.yaml:1:1: expected a machine profile (a mapping), "
                              "found a text of 30 characters"));
   EXPECT_EQ(err.find("hunter2"), std::string::npos) << err;
+}
+
+TEST(SuiteLoader, AfterNamesAnyEarlierScenarioAndResetTakesThreeModes) {
+  const fs::path file =
+      write_suite("after", "machine: linux-mini\ndefaults:\n  reset: clone\nscenarios:\n"
+                       "  - name: writes\n    steps: [ssh.run: x]\n"
+                       "  - name: other\n    steps: [ssh.run: x]\n"
+                       "  - name: reads\n    after: writes\n    steps: [ssh.run: x]\n");
+  const Suite s = load_suite(file, {test::source_dir() / "fixtures/machines"});
+  EXPECT_EQ(s.reset, Suite::Reset::kClone);
+  EXPECT_EQ(s.scenarios[2].isolation, Isolation::kChained);
+  EXPECT_EQ(s.scenarios[2].after, 0u);
+  EXPECT_EQ(s.scenarios[1].after, std::nullopt);
 }
 
 }  // namespace

@@ -1,0 +1,58 @@
+#include "scenario/reboot_reset.hpp"
+
+#include "core/error.hpp"
+#include "scenario/step_names.hpp"
+
+namespace hurdle {
+
+RebootReset::~RebootReset() {
+  try {
+    if (machine_) machine_->shutdown();
+  } catch (...) {
+    // The machine's destructor kills what is left.
+  }
+}
+
+void RebootReset::boot_afresh() {
+  {
+    std::lock_guard lock(mutex_);
+    machine_.reset();
+  }
+  kept_.reset();
+  auto machine = boot_({});
+  std::lock_guard lock(mutex_);
+  machine_ = std::move(machine);
+  fresh_ = true;
+}
+
+void RebootReset::prepare() { boot_afresh(); }
+
+Machine& RebootReset::start(const std::string& tag) {
+  if (tag != kPristineTag) {
+    if (kept_ != tag)
+      throw Error("reset: reboot cannot go back to " + tag +
+                  ": another scenario ran since (use reset: clone or snapshot)");
+    kept_.reset();
+    return *machine_;
+  }
+  if (!fresh_) {
+    machine_->note("reset: reboot: starting the machine afresh");
+    boot_afresh();
+  }
+  fresh_ = false;
+  kept_.reset();
+  return *machine_;
+}
+
+void RebootReset::roll_back(const std::string& /*tag*/) {
+  // The next start boots afresh; a chained retry cannot go back.
+  kept_.reset();
+  fresh_ = false;
+}
+
+void RebootReset::crash() {
+  std::lock_guard lock(mutex_);
+  if (machine_) machine_->crash();
+}
+
+}  // namespace hurdle

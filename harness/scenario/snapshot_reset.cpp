@@ -1,0 +1,62 @@
+#include "scenario/snapshot_reset.hpp"
+
+#include "scenario/step_names.hpp"
+
+namespace hurdle {
+
+SnapshotReset::~SnapshotReset() {
+  try {
+    if (machine_) machine_->shutdown();
+  } catch (...) {
+    // The machine's destructor kills what is left.
+  }
+}
+
+void SnapshotReset::prepare() {
+  {
+    std::lock_guard lock(mutex_);
+    machine_.reset();
+  }
+  kept_.clear();
+  untouched_at_.reset();
+  auto machine = boot_({});
+  {
+    std::lock_guard lock(mutex_);
+    machine_ = std::move(machine);
+  }
+  machine_->snapshot(kPristineTag);
+  untouched_at_ = kPristineTag;
+}
+
+Machine& SnapshotReset::start(const std::string& tag) {
+  // Restored already by a rollback, or just saved: restoring again would change nothing.
+  if (untouched_at_ != tag) machine_->restore(tag);
+  untouched_at_.reset();
+  return *machine_;
+}
+
+void SnapshotReset::roll_back(const std::string& tag) {
+  untouched_at_.reset();
+  machine_->restore(tag);
+  untouched_at_ = tag;
+}
+
+void SnapshotReset::keep(const std::string& tag) {
+  machine_->snapshot(tag);
+  kept_.insert(tag);
+  untouched_at_ = tag;
+}
+
+void SnapshotReset::drop(const std::string& tag) {
+  if (kept_.erase(tag) == 0) return;
+  if (untouched_at_ == tag) untouched_at_.reset();
+  // Each end state holds a copy of the guest's RAM in the overlay.
+  machine_->remove_snapshot(tag);
+}
+
+void SnapshotReset::crash() {
+  std::lock_guard lock(mutex_);
+  if (machine_) machine_->crash();
+}
+
+}  // namespace hurdle
