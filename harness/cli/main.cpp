@@ -22,6 +22,7 @@
 
 #include "cli/image_command.hpp"
 #include "cli/report_command.hpp"
+#include "cli/cache_command.hpp"
 #include "cli/resume_command.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
@@ -91,6 +92,8 @@ struct RunArguments {
   std::string accel;
   double timeout_scale = 1.0;
   bool verbose = false;                  // GoogleTest's own output as well
+  bool no_boot_cache = false;
+  std::string reset;  // overrides every suite's reset: mode
   std::vector<std::string> gtest_flags;  // anything else, passed to GoogleTest as it is
   ImageArguments images;
 };
@@ -161,6 +164,12 @@ int run(const RunArguments& a, const char* program) {
     print_error(e.what());
     return kBadInput;
   }
+  if (!a.reset.empty()) {
+    for (auto& suite : suites)
+      suite.reset = a.reset == "clone"      ? hurdle::Suite::Reset::kClone
+                    : a.reset == "snapshot" ? hurdle::Suite::Reset::kSnapshot
+                                            : hurdle::Suite::Reset::kReboot;
+  }
   hurdle::SecretMask secrets;
   for (const auto& suite : suites)
     for (const auto& secret : suite.secrets) secrets.add(secret);
@@ -175,6 +184,7 @@ int run(const RunArguments& a, const char* program) {
   }
   options.timeout_scale = a.timeout_scale;
   options.keep_failed_state = a.keep_failed_state;
+  options.boot_cache = !a.no_boot_cache;
   options.images = a.images.settings();
   try {
     if (!a.accel.empty()) options.accel = hurdle::parse_accelerator(a.accel, "--accel");
@@ -365,12 +375,21 @@ int main(int argc, char** argv) {
                    "multiply every step time-out (more than 0, at most 100)")
       ->check(CLI::Range(0.001, 100.0));
   run_cmd->add_flag("--verbose", run_args.verbose, "also print GoogleTest's own output");
+  run_cmd->add_flag("--no-boot-cache", run_args.no_boot_cache,
+                    "boot and make this run's own templates instead of using (and filling) the "
+                    "boot cache");
+  run_cmd
+      ->add_option("--reset", run_args.reset,
+                   "how scenarios get a pristine machine in every suite: clone, snapshot or "
+                   "reboot (default: each suite's reset:, else clone where it can)")
+      ->check(CLI::IsMember({"clone", "snapshot", "reboot"}));
   run_args.images.add_to(run_cmd);
   run_cmd->allow_extras();  // --gtest_* flags go to GoogleTest
 
   hurdle::cli::ImageCommand image_cmd(app);
   hurdle::cli::ReportCommand report_cmd(app);
   hurdle::cli::ResumeCommand resume_cmd(app);
+  hurdle::cli::CacheCommand cache_cmd(app);
 
   try {
     app.parse(argc, argv);
@@ -385,6 +404,7 @@ int main(int argc, char** argv) {
     if (image_cmd.parsed()) return image_cmd.run();
     if (report_cmd.parsed()) return report_cmd.run();
     if (resume_cmd.parsed()) return resume_cmd.run();
+    if (cache_cmd.parsed()) return cache_cmd.run();
     if (run_cmd->parsed()) {
       run_args.gtest_flags = run_cmd->remaining();
       return run(run_args, argv[0]);

@@ -642,7 +642,6 @@ RestoreReport Machine::restore(const std::string& tag) {
   note("restored " + tag + ": load " + seconds_text(report.load) + ", " + report.verified_by + " " +
        seconds_text(report.verify) + " (console ready)");
   last_restore_ = report;
-  ++restores_;
   return report;
 }
 
@@ -1066,7 +1065,6 @@ std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOpti
   }
   m->last_restore_.verify =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - loaded);
-  m->restores_ = 1;
   m->note("clone ready: QEMU and state " + seconds_text(m->last_restore_.load) + ", " +
           m->last_restore_.verified_by + " " + seconds_text(m->last_restore_.verify) +
           " (console ready)");

@@ -240,8 +240,6 @@ class Machine {
   // The last restore(), or the start of a clone: how long the state took to load and the
   // guest to answer.
   [[nodiscard]] const RestoreReport& last_restore() const { return last_restore_; }
-  // How many restores (a clone's start counts as one) this machine went through.
-  [[nodiscard]] std::uint64_t restores() const { return restores_; }
 
   // Saves the display as PNG (QMP screendump).
   void screenshot(const std::filesystem::path& png);
@@ -332,7 +330,6 @@ class Machine {
   std::optional<RamFile> ram_;  // the guest's RAM in a file (template_ram, or a clone's)
   bool throwaway_ = false;      // a clone: nothing of it is kept, so it is killed, not stopped
   RestoreReport last_restore_;
-  std::uint64_t restores_ = 0;
   // The console's send count when the shell was last seen waiting at its prompt.
   std::optional<std::uint64_t> prompt_at_sends_;
   std::mutex reconnect_mutex_;  // guards the two below

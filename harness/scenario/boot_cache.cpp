@@ -171,7 +171,10 @@ fs::path BootCache::default_shm_folder() {
 BootCache BootCache::in(const fs::path& cache_dir) {
   const char* env = std::getenv("HURDLE_TEMPLATE_RAM");
   const bool cache = env != nullptr && std::string(env) == "cache";
-  return BootCache(cache_dir / "templates", cache ? RamPlace::kCacheFolder : RamPlace::kShm);
+  // One tmpfs folder per cache folder: gc of one cache must not take another's RAM files.
+  const fs::path root = fs::absolute(cache_dir / "templates").lexically_normal();
+  return BootCache(root, cache ? RamPlace::kCacheFolder : RamPlace::kShm,
+                   default_shm_folder() / text_digest(root.string()).hex.substr(0, 16));
 }
 
 FileLock BootCache::lock(const std::string& key, const std::function<void()>& on_wait) const {
@@ -185,6 +188,7 @@ fs::path BootCache::ram_file(const std::string& key, std::uint64_t bytes, std::s
   if (ram_place_ == RamPlace::kShm) {
     std::error_code ec;
     fs::create_directories(shm_, ec);
+    if (!ec) fs::permissions(shm_.parent_path(), fs::perms::owner_all, ec);
     if (!ec) fs::permissions(shm_, fs::perms::owner_all, ec);
     const std::uint64_t room = ec ? 0 : free_bytes(shm_);
     if (!ec && room >= bytes + kMargin) {

@@ -5,8 +5,8 @@
 // initrd and CD, QEMU's binary and version, the accelerator, the suite's variables, login and
 // provisioning steps (with the contents of every file an ssh.put sends), and hurdle's version.
 // The inputs are kept beside each template (key-inputs.json), to see why a key changed.
-// A template's RAM file is on tmpfs (/dev/shm/hurdle-UID/KEY.ram) when it has room, else
-// beside the template. `hurdle cache list|gc` shows and prunes them.
+// A template's RAM file is on tmpfs (/dev/shm/hurdle-UID/CACHE/KEY.ram, CACHE naming the
+// cache folder) when it has room, else beside the template. `hurdle cache list|gc` shows and prunes them.
 #pragma once
 
 #include <chrono>
@@ -44,7 +44,8 @@ class BootCache {
   // as in a container).
   enum class RamPlace { kShm, kCacheFolder };
 
-  // Templates in `root` (CACHE/templates); RAM files in `shm` (/dev/shm/hurdle-UID) or root.
+  // Templates in `root` (CACHE/templates); RAM files in `shm` (a folder of their own on tmpfs,
+  // for this root only) or in root.
   BootCache(std::filesystem::path root, RamPlace ram_place,
             std::filesystem::path shm = default_shm_folder());
   // The user's boot cache: user_cache_directory()/templates, or `cache_dir`/templates.

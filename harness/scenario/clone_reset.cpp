@@ -140,7 +140,7 @@ std::shared_ptr<Machine> CloneReset::new_clone() {
   return Machine::clone(*template_, settings_.clone_options);
 }
 
-Machine& CloneReset::start(const std::string& tag) {
+StartedMachine CloneReset::start(const std::string& tag) {
   if (tag == kPristineTag) {
     {
       std::lock_guard lock(mutex_);
@@ -149,7 +149,7 @@ Machine& CloneReset::start(const std::string& tag) {
     auto clone = new_clone();
     std::lock_guard lock(mutex_);
     current_ = std::move(clone);
-    return *current_;
+    return {*current_, true};
   }
   const auto held = held_.find(tag);
   if (held == held_.end()) throw Error("reset: clone: no kept state " + tag);
@@ -158,9 +158,10 @@ Machine& CloneReset::start(const std::string& tag) {
     current_ = held->second;
   }
   const auto untouched = untouched_.find(current_.get());
-  if (untouched == untouched_.end() || untouched->second != tag) current_->restore(tag);
+  const bool restore = untouched == untouched_.end() || untouched->second != tag;
+  if (restore) current_->restore(tag);
   untouched_.erase(current_.get());
-  return *current_;
+  return {*current_, restore};
 }
 
 void CloneReset::roll_back(const std::string& tag) {

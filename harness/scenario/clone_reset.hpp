@@ -39,7 +39,7 @@ class CloneReset : public ResetStrategy {
 
   [[nodiscard]] Suite::Reset mode() const override { return Suite::Reset::kClone; }
   void prepare() override;
-  Machine& start(const std::string& tag) override;
+  StartedMachine start(const std::string& tag) override;
   void roll_back(const std::string& tag) override;
   void keep(const std::string& tag) override;
   void drop(const std::string& tag) override;

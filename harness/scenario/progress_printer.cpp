@@ -88,6 +88,7 @@ void ProgressPrinter::scenario_done(const std::string& suite, const Scenario& sc
          << two_decimals(r.boot) << std::endl;
   }
   out_ << progress_line(suite, scenario.name, r, colour_) << std::endl;
+  for (const auto& note : r.notes) out_ << "       note: " << safe_line(note) << std::endl;
 }
 
 void ProgressPrinter::summary() {

@@ -27,21 +27,22 @@ void RebootReset::boot_afresh() {
 
 void RebootReset::prepare() { boot_afresh(); }
 
-Machine& RebootReset::start(const std::string& tag) {
+StartedMachine RebootReset::start(const std::string& tag) {
   if (tag != kPristineTag) {
     if (kept_ != tag)
       throw Error("reset: reboot cannot go back to " + tag +
                   ": another scenario ran since (use reset: clone or snapshot)");
     kept_.reset();
-    return *machine_;
+    return {*machine_, false};
   }
-  if (!fresh_) {
+  const bool reboot = !fresh_;
+  if (reboot) {
     machine_->note("reset: reboot: starting the machine afresh");
     boot_afresh();
   }
   fresh_ = false;
   kept_.reset();
-  return *machine_;
+  return {*machine_, reboot};
 }
 
 void RebootReset::roll_back(const std::string& /*tag*/) {

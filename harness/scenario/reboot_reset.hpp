@@ -18,7 +18,7 @@ class RebootReset : public ResetStrategy {
 
   [[nodiscard]] Suite::Reset mode() const override { return Suite::Reset::kReboot; }
   void prepare() override;
-  Machine& start(const std::string& tag) override;
+  StartedMachine start(const std::string& tag) override;
   void roll_back(const std::string& tag) override;
   void keep(const std::string& tag) override { kept_ = tag; }
   void drop(const std::string& tag) override {

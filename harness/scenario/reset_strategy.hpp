@@ -19,6 +19,13 @@
 
 namespace hurdle {
 
+// What start() gives: the machine, and whether it was reset for this start (restored, cloned
+// or booted) or was in the state already (untouched since it was saved or rolled back to).
+struct StartedMachine {
+  Machine& machine;
+  bool reset = true;
+};
+
 class ResetStrategy {
  public:
   // Boots a machine and brings it to the state every scenario starts from (boot markers,
@@ -33,7 +40,7 @@ class ResetStrategy {
   virtual void prepare() = 0;
   // The machine in state `tag`: kPristineTag, or an end state kept with keep() and not
   // dropped since. Throws when it cannot get there.
-  virtual Machine& start(const std::string& tag) = 0;
+  virtual StartedMachine start(const std::string& tag) = 0;
   // After a failed attempt that started from `tag`: the failure's state goes at once (a later
   // start never sees it). Throws when the machine cannot get back; the runner then prepares
   // anew.

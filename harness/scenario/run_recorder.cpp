@@ -112,6 +112,7 @@ void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const Sc
   c.message = r.message;
   c.type = r.error_kind;
   c.attempts = r.attempts;
+  for (const auto& note : r.notes) c.step_log += "note: " + note + "\n";
   for (const auto& s : r.steps) {
     c.step_log += std::string(s.passed ? "[ok]     " : "[FAILED] ") + seconds_text(s.elapsed) +
                   "  " + s.where.str() + "  " + s.step + "\n";

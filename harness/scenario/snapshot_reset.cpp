@@ -28,11 +28,12 @@ void SnapshotReset::prepare() {
   untouched_at_ = kPristineTag;
 }
 
-Machine& SnapshotReset::start(const std::string& tag) {
+StartedMachine SnapshotReset::start(const std::string& tag) {
   // Restored already by a rollback, or just saved: restoring again would change nothing.
-  if (untouched_at_ != tag) machine_->restore(tag);
+  const bool restore = untouched_at_ != tag;
+  if (restore) machine_->restore(tag);
   untouched_at_.reset();
-  return *machine_;
+  return {*machine_, restore};
 }
 
 void SnapshotReset::roll_back(const std::string& tag) {

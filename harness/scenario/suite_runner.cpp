@@ -285,10 +285,9 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
   r.folder = options_.report_dir / suite_.name / sc.name;
   fs::create_directories(r.folder);
   const auto reset_start = Clock::now();
-  const Machine* before = machine();
-  const std::uint64_t restores_before = before ? before->restores() : 0;
-  Machine& machine = reset_->start(from_tag);
-  if (&machine != before || machine.restores() != restores_before) {
+  const StartedMachine started = reset_->start(from_tag);
+  Machine& machine = started.machine;
+  if (started.reset) {
     r.console_ready =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - reset_start);
     r.reset_by = machine.last_restore().verified_by;

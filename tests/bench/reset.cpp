@@ -1,0 +1,243 @@
+// tests/bench/reset: how fast a scenario gets a pristine machine in each reset mode, on the
+// linux-mini guest under TCG, at 512 MiB and 2 GiB of guest RAM with 400 MiB of it dirtied
+// (random data in the guest's RAM file system) before the pristine state is taken:
+//   clone     a new QEMU from the template (Machine::clone)
+//   snapshot  a restore of `pristine` in the one machine (Machine::restore)
+//   reboot    a new machine booted and logged in (the baseline: what a reset by reboot costs)
+// Median and p95 over N resets of each, to console-ready (the guest echoed a marker on the
+// console) and to SSH-ready (a round trip over the reconnected session). Then: the time from
+// the first use of a suite to its first scenario with a cold and a warm boot cache, and the
+// proportional memory (PSS) of 1, 2 and 4 idle clones of the 2 GiB template against N x RAM.
+//
+// Usage: reset [--resets 30] [--sizes 512,2048]
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "machine/machine.hpp"
+#include "machine/machine_template.hpp"
+#include "qemu/run_directory.hpp"
+#include "scenario/suite_loader.hpp"
+#include "scenario/suite_runner.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using hurdle::Machine;
+
+struct Times {
+  std::vector<double> console, ssh;  // ms
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto at = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(at, v.size() - 1)];
+}
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+hurdle::MachineOptions options(const fs::path& logs) {
+  hurdle::MachineOptions o;
+  o.accel = hurdle::Accelerator::kTcg;
+  o.log_dir = logs;
+  o.profile_path = {fs::path(HURDLE_BENCH_SOURCE_DIR) / "fixtures" / "machines"};
+  return o;
+}
+
+hurdle::MachineProfile profile_of(std::uint64_t mib) {
+  auto p = hurdle::load_machine_profile(fs::path(HURDLE_BENCH_SOURCE_DIR) /
+                                        "fixtures/machines/linux-mini.yaml");
+  p.memory_mib = mib;
+  return p;
+}
+
+// Boots, logs in, dirties 400 MiB, connects SSH: the pristine state.
+std::unique_ptr<Machine> booted(std::uint64_t mib, const fs::path& logs, const fs::path& ram) {
+  auto o = options(logs);
+  o.template_ram = ram;
+  auto vm = Machine::start(profile_of(mib), o);
+  vm->wait_for_boot();
+  vm->login();
+  vm->succeed("dd if=/dev/urandom of=/root/dirt bs=1M count=400 2>/dev/null",
+              std::chrono::minutes(5));
+  return vm;
+}
+
+Times clone_resets(const hurdle::MachineTemplate& t, int n, const fs::path& logs) {
+  Times times;
+  std::unique_ptr<Machine> clone;
+  for (int i = 0; i < n; ++i) {
+    const auto start = Clock::now();
+    clone.reset();  // a reset throws the last clone away
+    clone = Machine::clone(t, options(logs));
+    times.console.push_back(ms_since(start));
+    (void)clone->ssh();  // waits for the background reconnect
+    clone->succeed("true");
+    times.ssh.push_back(ms_since(start));
+    clone->succeed("echo " + std::to_string(i) + " > /root/scenario");  // the scenario
+  }
+  return times;
+}
+
+Times snapshot_resets(Machine& vm, int n) {
+  Times times;
+  for (int i = 0; i < n; ++i) {
+    vm.succeed("echo " + std::to_string(i) + " > /root/scenario");  // the scenario
+    const auto start = Clock::now();
+    (void)vm.restore("pristine");
+    times.console.push_back(ms_since(start));
+    vm.succeed("true");
+    times.ssh.push_back(ms_since(start));
+  }
+  return times;
+}
+
+Times reboot_resets(std::uint64_t mib, int n, const fs::path& logs) {
+  Times times;
+  std::unique_ptr<Machine> vm;
+  for (int i = 0; i < n; ++i) {
+    const auto start = Clock::now();
+    vm.reset();
+    vm = Machine::start(profile_of(mib), options(logs));
+    vm->wait_for_boot();
+    vm->login();
+    times.console.push_back(ms_since(start));
+    vm->succeed("true");
+    times.ssh.push_back(ms_since(start));
+  }
+  return times;
+}
+
+// The proportional set size of a process, in MiB (smaps_rollup).
+double pss_mib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Pss:", 0) == 0) {
+      std::istringstream s(line.substr(4));
+      double kib = 0;
+      s >> kib;
+      return kib / 1024;
+    }
+  }
+  return 0;
+}
+
+// From SuiteRunner's first use to its first scenario's console being ready.
+double first_scenario_seconds(const fs::path& suite, const fs::path& cache, const fs::path& out) {
+  hurdle::RunOptions o;
+  o.accel = hurdle::Accelerator::kTcg;
+  o.report_dir = out;
+  o.cache_dir = cache;
+  const auto start = Clock::now();
+  hurdle::SuiteRunner runner(hurdle::load_suite(suite), o);
+  const auto r = runner.run_scenario(0);
+  if (r.status != hurdle::ScenarioStatus::kPassed) {
+    std::cerr << "the first scenario did not pass: " << r.message << "\n";
+    std::exit(1);
+  }
+  double steps = 0;
+  for (const auto& s : r.steps) steps += std::chrono::duration<double>(s.elapsed).count();
+  return std::chrono::duration<double>(Clock::now() - start).count() - steps;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int resets = 30;
+  std::vector<std::uint64_t> sizes = {512, 2048};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--resets" && i + 1 < argc) {
+      resets = std::stoi(argv[++i]);
+    } else if (arg == "--sizes" && i + 1 < argc) {
+      sizes.clear();
+      std::istringstream list(argv[++i]);
+      for (std::string size; std::getline(list, size, ',');) sizes.push_back(std::stoull(size));
+    } else {
+      std::cerr << "usage: reset [--resets N] [--sizes MIB,MIB]\n";
+      return 2;
+    }
+  }
+  if (std::getenv("HURDLE_GUEST_DIR") == nullptr)
+    ::setenv("HURDLE_GUEST_DIR", HURDLE_BENCH_GUEST_DIR, 1);
+  hurdle::RunDirectory dir("bench-reset", fs::temp_directory_path());
+
+  std::printf("reset: linux-mini under TCG, 400 MiB dirtied before pristine, %d resets per mode\n",
+              resets);
+  std::printf("%-9s | %-8s | %16s | %13s | %12s | %9s\n", "RAM", "mode", "console median",
+              "console p95", "SSH median", "SSH p95");
+  std::vector<double> pss;
+  std::uint64_t pss_size = 0;
+  for (const std::uint64_t mib : sizes) {
+    const fs::path logs = dir / ("logs-" + std::to_string(mib));
+    const fs::path tdir = dir / ("template-" + std::to_string(mib));
+    fs::create_directories(tdir);
+    auto vm = booted(mib, logs, tdir / "ram");
+    (void)vm->ssh();
+    vm->snapshot("pristine");
+    const Times snap = snapshot_resets(*vm, resets);
+    const auto saved = vm->save_template(tdir / "t", {}, "");
+    vm.reset();
+    const auto t = hurdle::MachineTemplate::open(tdir / "t", profile_of(mib));
+    const Times clone = clone_resets(t, resets, logs);
+    const Times boot = reboot_resets(mib, resets, logs);
+    for (const auto& [mode, times] :
+         {std::pair{"clone", clone}, std::pair{"snapshot", snap}, std::pair{"reboot", boot}}) {
+      std::printf("%5llu MiB | %-8s | %13.0f ms | %10.0f ms | %9.0f ms | %6.0f ms\n",
+                  static_cast<unsigned long long>(mib), mode, percentile(times.console, 0.5),
+                  percentile(times.console, 0.95), percentile(times.ssh, 0.5),
+                  percentile(times.ssh, 0.95));
+    }
+    std::printf("%5llu MiB: clone is %.1fx faster than snapshot and %.1fx faster than reboot "
+                "(console-ready medians)\n",
+                static_cast<unsigned long long>(mib),
+                percentile(snap.console, 0.5) / percentile(clone.console, 0.5),
+                percentile(boot.console, 0.5) / percentile(clone.console, 0.5));
+    if (mib == sizes.back()) {
+      // Idle clones of this template: what they cost the host together.
+      pss_size = mib;
+      std::vector<std::unique_ptr<Machine>> clones;
+      for (int n : {1, 2, 4}) {
+        while (static_cast<int>(clones.size()) < n)
+          clones.push_back(Machine::clone(t, options(logs)));
+        std::this_thread::sleep_for(std::chrono::seconds(2));  // idle
+        double total = 0;
+        for (auto& c : clones) total += pss_mib(c->process().pid());
+        pss.push_back(total);
+      }
+    }
+  }
+  std::printf("\nPSS of idle clones of the %llu MiB template (QEMU processes, smaps_rollup):\n",
+              static_cast<unsigned long long>(pss_size));
+  int n_index = 0;
+  for (int n : {1, 2, 4}) {
+    std::printf("  %d clone(s): %7.0f MiB  (N x RAM = %llu MiB)\n", n, pss[n_index++],
+                static_cast<unsigned long long>(n * pss_size));
+  }
+
+  // The first scenario of a suite: cold (booting and making the template) and warm (the boot
+  // cache has it).
+  const fs::path suite = dir / "first.yaml";
+  std::ofstream(suite) << "suite: first\nmachine: " << HURDLE_BENCH_SOURCE_DIR
+                       << "/fixtures/machines/linux-mini.yaml\nboot:\n  login: true\n"
+                          "scenarios:\n  - name: one\n    steps:\n      - ssh.run: \"true\"\n";
+  const fs::path cache = dir / "cache";
+  const double cold = first_scenario_seconds(suite, cache, dir / "cold");
+  const double warm = first_scenario_seconds(suite, cache, dir / "warm");
+  std::printf("\ntime to the first scenario: cold cache %.2f s, warm cache %.2f s (%.1fx)\n", cold,
+              warm, cold / warm);
+  return 0;
+}
