@@ -93,6 +93,7 @@ struct RunArguments {
   double timeout_scale = 1.0;
   bool verbose = false;                  // GoogleTest's own output as well
   bool no_boot_cache = false;
+  int jobs = 1;  // scenarios at once, each in a clone of its own
   std::string reset;  // overrides every suite's reset: mode
   std::vector<std::string> gtest_flags;  // anything else, passed to GoogleTest as it is
   ImageArguments images;
@@ -185,6 +186,12 @@ int run(const RunArguments& a, const char* program) {
   options.timeout_scale = a.timeout_scale;
   options.keep_failed_state = a.keep_failed_state;
   options.boot_cache = !a.no_boot_cache;
+  options.jobs = static_cast<std::size_t>(a.jobs);
+  if (a.jobs > 1 && a.repeat != 1) {
+    print_error("hurdle: --repeat runs one scenario at a time: leave out -j " +
+                std::to_string(a.jobs) + ", or --repeat");
+    return kBadInput;
+  }
   options.images = a.images.settings();
   try {
     if (!a.accel.empty()) options.accel = hurdle::parse_accelerator(a.accel, "--accel");
@@ -375,6 +382,11 @@ int main(int argc, char** argv) {
                    "multiply every step time-out (more than 0, at most 100)")
       ->check(CLI::Range(0.001, 100.0));
   run_cmd->add_flag("--verbose", run_args.verbose, "also print GoogleTest's own output");
+  run_cmd
+      ->add_option("-j,--jobs", run_args.jobs,
+                   "run up to N scenarios at once, each in a clone of the suite's template (a "
+                   "chained group stays in one clone, in order)")
+      ->check(CLI::Range(1, 64));
   run_cmd->add_flag("--no-boot-cache", run_args.no_boot_cache,
                     "boot and make this run's own templates instead of using (and filling) the "
                     "boot cache");

@@ -895,6 +895,7 @@ SavedMachine Machine::describe_for_saving(const Variables& profile_variables,
     if (const auto& pin = ssh_->host_key_pin().pinned()) saved.host_key = pin->str();
   }
   saved.console_at_prompt = prompt_at_sends_ && *prompt_at_sends_ == console_->sends();
+  saved.ram_backend = ram_.has_value();
   return saved;
 }
 
@@ -989,8 +990,8 @@ SavedMachine Machine::save_template(const fs::path& folder, const Variables& pro
   qmp_->execute("stop");
   const fs::path state = fs::absolute(folder / saved.state);
   const std::string status =
-      migrate_without_ram("migrate", "exec:cat > " + shell_quote(state.string()),
-                          profile_.timeouts.shutdown + profile_.timeouts.command);
+      migrate("migrate", "exec:cat > " + shell_quote(state.string()),
+              profile_.timeouts.shutdown + profile_.timeouts.command, true);
   if (status != "completed")
     throw QemuError(profile_.name + ": saving the template's state to " + state.string() +
                     " ended " + status);
@@ -1128,6 +1129,7 @@ std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions 
   for (const auto& d : saved.disks)
     m->disk_starts_[d.node_name] = {OverlayStart::How::kCopy, fs::absolute(folder / d.saved)};
   m->incoming_ = IncomingState{fs::absolute(folder / saved.state), false};
+  if (saved.ram_backend) m->ram_ = RamFile{{}, false};
   if (!saved.host_key.empty()) {
     // The key the guest had when it was saved: a guest presenting another one is refused.
     std::ofstream(m->run_dir() / "ssh-host-key", std::ios::trunc) << saved.host_key << "\n";
@@ -1140,10 +1142,14 @@ std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions 
 }
 
 std::string Machine::migrate(const std::string& command, const std::string& uri,
-                             std::chrono::milliseconds timeout) {
-  qmp_->execute(
-      "migrate-set-capabilities",
-      {{"capabilities", nlohmann::json::array({{{"capability", "events"}, {"state", true}}})}});
+                             std::chrono::milliseconds timeout, bool without_ram) {
+  // Both ends must agree on x-ignore-shared, and a clone (which loaded its state with it on)
+  // saving itself for a resume sends its RAM like any machine: set it every time.
+  qmp_->execute("migrate-set-capabilities",
+                {{"capabilities",
+                  nlohmann::json::array({{{"capability", "events"}, {"state", true}},
+                                         {{"capability", "x-ignore-shared"},
+                                          {"state", without_ram}}})}});
   const auto mark = qmp_->event_mark();
   qmp_->execute(command, {{"uri", uri}});
   const auto done = qmp_->wait_for_event(
@@ -1156,14 +1162,6 @@ std::string Machine::migrate(const std::string& command, const std::string& uri,
   return done["data"].value("status", "");
 }
 
-std::string Machine::migrate_without_ram(const std::string& command, const std::string& uri,
-                                         std::chrono::milliseconds timeout) {
-  qmp_->execute("migrate-set-capabilities",
-                {{"capabilities",
-                  nlohmann::json::array({{{"capability", "x-ignore-shared"}, {"state", true}}})}});
-  return migrate(command, uri, timeout);
-}
-
 void Machine::load_incoming_state() {
   const auto timeout = profile_.timeouts.boot;
   const fs::path state = incoming_->file;
@@ -1172,8 +1170,7 @@ void Machine::load_incoming_state() {
                           shell_quote(fs::absolute(state).string());
   std::string loaded;
   try {
-    loaded = incoming_->ram_in_file ? migrate_without_ram("migrate-incoming", uri, timeout)
-                                    : migrate("migrate-incoming", uri, timeout);
+    loaded = migrate("migrate-incoming", uri, timeout, incoming_->ram_in_file);
   } catch (const TimeoutError&) {
     throw QemuError(profile_.name + ": the saved state " + state.string() +
                     " did not load within " + seconds_text(timeout));

@@ -275,15 +275,13 @@ class Machine {
   void relaunch(const std::string& why);
   // `command` (migrate, or migrate-incoming) with `uri`, with QEMU's migration events on;
   // waits for its end and returns how it ended (completed, failed or cancelled).
+  // `without_ram`: QEMU's x-ignore-shared capability on, the RAM being in a shared file
+  // rather than in the stream (a template's).
   std::string migrate(const std::string& command, const std::string& uri,
-                      std::chrono::milliseconds timeout);
+                      std::chrono::milliseconds timeout, bool without_ram = false);
   // resume() and clone(): sends QEMU (started with -incoming defer) the saved state, waits for
   // it to load and lets the guest run on.
   void load_incoming_state();
-  // `command` with QEMU's x-ignore-shared capability on: the RAM is in a shared file, not in
-  // the stream (a template's).
-  std::string migrate_without_ram(const std::string& command, const std::string& uri,
-                                  std::chrono::milliseconds timeout);
   // A marker echoed by the shell on the console, when it waits at its prompt (a restore's
   // proof of life); false when the console has no shell known to be at its prompt.
   bool prove_alive_on_console();

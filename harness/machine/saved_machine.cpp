@@ -36,6 +36,7 @@ void SavedMachine::write(const fs::path& folder) const {
                   {"state", state},
                   {"state_sha256", state_sha256},
                   {"ram", ram.string()},
+                  {"ram_backend", ram_backend},
                   {"console_at_prompt", console_at_prompt},
                   {"disks", disks_json},
                   {"ssh", {{"key", ssh_key}, {"host_key", host_key}}},
@@ -69,6 +70,7 @@ SavedMachine SavedMachine::read(const fs::path& folder) {
     m.state = j.at("state").get<std::string>();
     m.state_sha256 = j.value("state_sha256", std::string());
     m.ram = j.value("ram", std::string());
+    m.ram_backend = j.value("ram_backend", false);
     m.console_at_prompt = j.value("console_at_prompt", false);
     for (const Json& d : j.at("disks")) {
       SavedDisk disk;

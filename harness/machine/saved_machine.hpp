@@ -43,6 +43,9 @@ struct SavedMachine {
   // machine wrote while it ran (shared); the state is then plain, and checked by its sha256.
   std::filesystem::path ram;
   std::string state_sha256;
+  // The RAM was QEMU's memory backend `hurdle-ram` (a template's or a clone's), not the
+  // board's own: a resume names it the same, or QEMU refuses the state.
+  bool ram_backend = false;
   // The shell on the serial console waited at its prompt when the machine was saved: a
   // restored one is proven alive by a marker echoed there.
   bool console_at_prompt = false;

@@ -20,7 +20,9 @@ inline constexpr const char* kGuestSideHostAddress = "10.0.2.2";
 
 // Guest RAM in a file instead of anonymous memory. `shared`: the guest writes the file (a
 // machine that will become a template); else QEMU maps it privately, copy-on-write (a clone of
-// that template: the file is never written, and pages it does not touch cost no memory).
+// that template: the file is never written, and pages it does not touch cost no memory). An
+// empty path: anonymous memory, but named as the file's would be (a resumed clone: QEMU only
+// loads a saved state into RAM of the same name).
 struct RamFile {
   std::filesystem::path path;
   bool shared = false;

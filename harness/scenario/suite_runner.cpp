@@ -17,6 +17,7 @@
 #include "scenario/boot_cache.hpp"
 #include "scenario/clone_reset.hpp"
 #include "scenario/reboot_reset.hpp"
+#include "scenario/scenario_pool.hpp"
 #include "scenario/snapshot_reset.hpp"
 #include "scenario/step_executor.hpp"
 #include "scenario/step_names.hpp"
@@ -110,12 +111,34 @@ SuiteRunner::SuiteRunner(Suite suite, RunOptions options)
 }
 
 SuiteRunner::~SuiteRunner() {
-  std::unique_ptr<ResetStrategy> reset;
+  pool_.reset();  // the workers finish their scenario in progress first
+  std::vector<std::unique_ptr<Lane>> lanes;
   {
     std::lock_guard lock(machine_mutex_);
-    reset = std::move(reset_);
+    lanes = std::move(lanes_);
   }
-  reset.reset();  // each strategy stops its machines
+  lanes.clear();  // each strategy stops its machines
+}
+
+Machine* SuiteRunner::machine() {
+  // With several lanes their machines come and go on other threads: none is "the" machine.
+  if (lanes_.size() != 1 || !lanes_[0]->reset) return nullptr;
+  return lanes_[0]->reset->machine();
+}
+
+std::optional<Suite::Reset> SuiteRunner::reset_mode() const {
+  if (lanes_.empty() || !lanes_[0]->reset) return std::nullopt;
+  return lanes_[0]->reset->mode();
+}
+
+void SuiteRunner::break_with(const std::string& why) {
+  std::lock_guard lock(broken_mutex_);
+  if (!broken_) broken_ = why;
+}
+
+std::optional<std::string> SuiteRunner::broken() const {
+  std::lock_guard lock(broken_mutex_);
+  return broken_;
 }
 
 void SuiteRunner::plan(const std::vector<std::size_t>& indices) {
@@ -176,7 +199,7 @@ std::unique_ptr<Machine> SuiteRunner::boot_machine(const fs::path& template_ram)
   // a guest whose sshd has served a connection (its binary and libraries in the page cache),
   // and SSH comes back quickly after each reset (~0.2 s instead of ~1.1 s cold).
   const auto& ssh = machine->profile().ssh;
-  const bool reboots = reset_ && reset_->mode() == Suite::Reset::kReboot;
+  const bool reboots = reset_mode() == Suite::Reset::kReboot;
   if (!reboots && ssh && (ssh->auth != SshSpec::Auth::kEphemeralKey || suite_.login)) {
     try {
       machine->ssh();
@@ -187,7 +210,7 @@ std::unique_ptr<Machine> SuiteRunner::boot_machine(const fs::path& template_ram)
   return machine;
 }
 
-void SuiteRunner::choose_reset() {
+void SuiteRunner::make_lanes() {
   const MachineProfile& p = profile();
   Suite::Reset mode = suite_.reset.value_or(Suite::Reset::kClone);
   std::string why = suite_.reset ? "as the suite asks" : "the default where the machine allows";
@@ -202,13 +225,24 @@ void SuiteRunner::choose_reset() {
     why = "reboot instead of snapshot: the machine has no writable qcow2 disk to keep snapshots "
           "in (a live ISO?)";
   }
+  std::size_t jobs = std::max<std::size_t>(1, options_.jobs);
+  if (jobs > 1 && mode != Suite::Reset::kClone) {
+    why += "; one scenario at a time: -j " + std::to_string(jobs) + " needs clones";
+    jobs = 1;
+  }
   const auto boot = [this](const fs::path& ram) { return boot_machine(ram); };
-  std::unique_ptr<ResetStrategy> strategy;
+  const fs::path machine_dir = options_.report_dir / suite_.name / "machine";
+  std::vector<std::unique_ptr<Lane>> lanes;
+  for (std::size_t k = 0; k < jobs; ++k) {
+    auto lane = std::make_unique<Lane>();
+    // One lane logs where the suite's machine does; several log apart, each in order.
+    lane->log_dir = jobs == 1 ? machine_dir : machine_dir / ("lane-" + std::to_string(k + 1));
+    lanes.push_back(std::move(lane));
+  }
   switch (mode) {
     case Suite::Reset::kClone: {
-      CloneReset::Settings settings;
+      TemplateSource::Settings settings;
       settings.profile = p;
-      settings.clone_options = machine_options();
       // The accelerator shapes the template (a TCG machine's state is not a KVM one's).
       Accelerator requested = p.accel;
       if (options_.accel)
@@ -217,47 +251,55 @@ void SuiteRunner::choose_reset() {
         requested = *env;
       const fs::path cache = options_.cache_dir ? *options_.cache_dir : user_cache_directory();
       const Accelerator accel = choose_accelerator(requested, p.qemu, {}, cache).accel;
-      settings.clone_options.accel = accel;
       settings.key = template_key(suite_, p, accel, cache);
       if (options_.boot_cache) settings.cache = BootCache::in(cache);
+      settings.log_dir = machine_dir;
+      settings.work_dir = options_.work_dir ? *options_.work_dir : fs::temp_directory_path();
+      settings.secrets = suite_.secrets;
       settings.profile_variables = suite_.machine_variables;
       settings.image = suite_.image;
       settings.suite = suite_.name;
-      strategy = std::make_unique<CloneReset>(boot, std::move(settings), provisioned_);
+      templates_ = std::make_shared<TemplateSource>(boot, std::move(settings), provisioned_);
+      for (std::size_t k = 0; k < lanes.size(); ++k) {
+        MachineOptions clones = machine_options();
+        clones.accel = accel;
+        clones.log_dir = lanes[k]->log_dir;
+        lanes[k]->reset = std::make_unique<CloneReset>(templates_, clones, k == 0);
+      }
       break;
     }
     case Suite::Reset::kSnapshot:
-      strategy = std::make_unique<SnapshotReset>(boot);
+      lanes[0]->reset = std::make_unique<SnapshotReset>(boot);
       break;
     case Suite::Reset::kReboot:
-      strategy = std::make_unique<RebootReset>(boot);
+      lanes[0]->reset = std::make_unique<RebootReset>(boot);
       break;
   }
   reset_reason_ = why;
   std::lock_guard lock(machine_mutex_);
-  reset_ = std::move(strategy);
+  lanes_ = std::move(lanes);
 }
 
 void SuiteRunner::prepare(const std::string& failure_context) {
   try {
-    if (!reset_) choose_reset();
+    if (lanes_.empty()) make_lanes();
     for (auto& w : waiting_) w = 0;  // kept end states go with the old pristine state
-    reset_->prepare();
+    for (auto& lane : lanes_) lane->reset->prepare();  // the first makes the template
     prepared_ = true;
-    if (auto* clone = dynamic_cast<CloneReset*>(reset_.get()))
-      boot_cache_use_ = clone->from_cache() ? "used" : "made";
+    if (templates_) boot_cache_use_ = templates_->from_cache() ? "used" : "made";
   } catch (const std::exception& e) {
     prepared_ = false;
-    broken_ = failure_context + e.what();
+    break_with(failure_context + e.what());
   }
 }
 
-std::string SuiteRunner::start_tag(std::size_t index, ScenarioResult& result) {
+std::string SuiteRunner::start_tag(Lane& lane, std::size_t index, ScenarioResult& result) {
   const Scenario& sc = suite_.scenarios[index];
   if (!sc.after) return kPristineTag;
   const Scenario& before = suite_.scenarios[*sc.after];
   const std::string tag = end_state_tag(*sc.after);
-  if (reset_->holds(tag)) return tag;
+  ResetStrategy& reset = *lane.reset;
+  if (reset.holds(tag)) return tag;
   if (planned_[*sc.after])
     throw PredecessorError("this scenario continues '" + before.name +
                            "', which did not pass in this run: there is no end state to start "
@@ -265,27 +307,27 @@ std::string SuiteRunner::start_tag(std::size_t index, ScenarioResult& result) {
   // Not selected (a filter): run it first, so that this one starts where it ends.
   const std::string note = "ran '" + before.name + "' first: this scenario continues it (" +
                            sc.where.str() + "), and it was not selected";
-  reset_->machine() ? reset_->machine()->note(note) : void();
+  if (Machine* m = reset.machine()) m->note(note);
   result.notes.push_back(note);
-  const std::string from = start_tag(*sc.after, result);
-  const ScenarioResult first = attempt(*sc.after, from);
+  const std::string from = start_tag(lane, *sc.after, result);
+  const ScenarioResult first = attempt(lane, *sc.after, from);
   if (first.status != ScenarioStatus::kPassed) {
-    roll_back(from);
+    roll_back(lane, from);
     throw PredecessorError("this scenario continues '" + before.name +
                            "', which was run first and did not pass: " + first.message);
   }
-  reset_->keep(tag);
+  reset.keep(tag);
   return tag;
 }
 
-ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_tag) {
+ScenarioResult SuiteRunner::attempt(Lane& lane, std::size_t index, const std::string& from_tag) {
   const Scenario& sc = suite_.scenarios[index];
   ScenarioResult r;
   r.where = sc.where;
   r.folder = options_.report_dir / suite_.name / sc.name;
   fs::create_directories(r.folder);
   const auto reset_start = Clock::now();
-  const StartedMachine started = reset_->start(from_tag);
+  const StartedMachine started = lane.reset->start(from_tag);
   Machine& machine = started.machine;
   if (started.reset) {
     r.console_ready =
@@ -329,13 +371,16 @@ ScenarioResult SuiteRunner::attempt(std::size_t index, const std::string& from_t
   return r;
 }
 
-void SuiteRunner::collect_artifacts(ScenarioResult& r) {
-  Machine* machine_ = machine();
+void SuiteRunner::collect_artifacts(Lane& lane, ScenarioResult& r) {
+  Machine* machine_ = lane.reset->machine();
   if (!machine_ || !machine_->running()) return;
   const auto keep = [&](const fs::path& file) { r.attachments.push_back(file); };
   try {
-    write_file_atomically(r.folder / "console-tail.txt",
-                          safe_text(secrets_.masked(machine_->console().tail(8192))));
+    std::string tail = machine_->console().tail(8192);
+    if (tail.empty())  // a clone whose steps all went over SSH
+      tail = "(the serial console printed nothing on this scenario's machine; the boot's console "
+             "is in machine/console.txt)\n";
+    write_file_atomically(r.folder / "console-tail.txt", safe_text(secrets_.masked(tail)));
     keep(r.folder / "console-tail.txt");
   } catch (const std::exception&) {
   }
@@ -352,8 +397,8 @@ void SuiteRunner::collect_artifacts(ScenarioResult& r) {
   }
 }
 
-void SuiteRunner::keep_failed_state(const Scenario& scenario, ScenarioResult& r) {
-  Machine* machine_ = machine();
+void SuiteRunner::keep_failed_state(Lane& lane, const Scenario& scenario, ScenarioResult& r) {
+  Machine* machine_ = lane.reset->machine();
   if (!machine_ || !machine_->running()) return;  // nothing is left to save
   const fs::path folder = r.folder / "failed-state";
   try {
@@ -366,17 +411,22 @@ void SuiteRunner::keep_failed_state(const Scenario& scenario, ScenarioResult& r)
   }
 }
 
-void SuiteRunner::roll_back(const std::string& tag) {
+void SuiteRunner::roll_back(Lane& lane, const std::string& tag) {
   try {
-    reset_->roll_back(tag);
+    lane.reset->roll_back(tag);
     return;
   } catch (const std::exception& e) {
-    if (Machine* m = machine())
+    if (Machine* m = lane.reset->machine())
       m->note(std::string("rollback to ") + tag + " failed: " + e.what() +
               "; preparing the pristine state anew");
   }
   if (interrupted_) return;
-  prepare("the machine could not be rebuilt after a failed rollback: ");
+  try {
+    lane.reset->prepare();
+  } catch (const std::exception& e) {
+    break_with(std::string("the machine could not be rebuilt after a failed rollback: ") +
+               e.what());
+  }
 }
 
 void SuiteRunner::interrupt(const std::string& why) {
@@ -389,27 +439,44 @@ void SuiteRunner::interrupt(const std::string& why) {
     booting_->note(interruption_ + ": killing QEMU");
     booting_->crash();
   }
-  if (reset_) reset_->crash();
+  for (auto& lane : lanes_)
+    if (lane->reset) lane->reset->crash();
+}
+
+ScenarioResult SuiteRunner::error_result(std::size_t index, std::chrono::milliseconds boot_time) {
+  const Scenario& sc = suite_.scenarios[index];
+  ScenarioResult result;
+  result.where = sc.where;
+  result.folder = options_.report_dir / suite_.name / sc.name;
+  result.status = ScenarioStatus::kError;
+  result.error_kind = "InfrastructureError";
+  result.message = secrets_.masked(broken().value_or("the run was stopped"));
+  result.boot = boot_time;
+  // What the machine left of its failed boot: the screen when a boot marker did not come,
+  // and the console as far as it went.
+  const fs::path machine_logs = options_.report_dir / suite_.name / "machine";
+  for (const char* name : {"boot-timeout.png", "console.txt", "machine.log"}) {
+    std::error_code ec;
+    if (fs::exists(machine_logs / name, ec)) result.attachments.push_back(machine_logs / name);
+  }
+  return result;
 }
 
 ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
   const Scenario& sc = suite_.scenarios[index];
   const auto t0 = Clock::now();
-  ScenarioResult result;
-  result.where = sc.where;
-  result.folder = options_.report_dir / suite_.name / sc.name;
   std::chrono::milliseconds boot_time{0};
   if (interrupted_) {
     // Interrupted before this scenario (even before any machine existed): nothing starts.
     std::lock_guard lock(machine_mutex_);
-    broken_ = interruption_;
+    break_with(interruption_);
   }
   Machine* last = machine();
-  if (!prepared_ && !broken_) {
+  if (!prepared_ && !broken()) {
     prepare("the machine did not boot: ");
     boot_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
-  } else if (last && !broken_ && !interrupted_ && !last->running() && !last->powered_off() &&
-             reset_->mode() != Suite::Reset::kClone) {
+  } else if (last && !broken() && !interrupted_ && !last->running() && !last->powered_off() &&
+             reset_mode() != Suite::Reset::kClone) {
     // QEMU stopped after the previous scenario (a panic watcher stops it, and a scenario may
     // expect the panic): nothing is left to restore, so the machine starts afresh. (A machine
     // a scenario powered off keeps its disks and their snapshots: the restore starts QEMU. A
@@ -421,42 +488,74 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
   }
   if (interrupted_) {
     std::lock_guard lock(machine_mutex_);
-    broken_ = interruption_;
+    break_with(interruption_);
   }
-  if (broken_) {
-    result.status = ScenarioStatus::kError;
-    result.error_kind = "InfrastructureError";
-    result.message = secrets_.masked(*broken_);
+  if (broken()) return error_result(index, boot_time);
+  if (lanes_.size() == 1) {
+    ScenarioResult result = run_on_lane(*lanes_[0], index);
     result.boot = boot_time;
-    // What the machine left of its failed boot: the screen when a boot marker did not come,
-    // and the console as far as it went.
-    const fs::path machine_logs = options_.report_dir / suite_.name / "machine";
-    for (const char* name : {"boot-timeout.png", "console.txt", "machine.log"}) {
-      std::error_code ec;
-      if (fs::exists(machine_logs / name, ec)) result.attachments.push_back(machine_logs / name);
-    }
     return result;
   }
-  const fs::path log_dir = options_.report_dir / suite_.name / "machine";
-  const LogMarks marks = mark_logs(log_dir);
+  // Several lanes: the pool runs every planned scenario, group by group; this waits for this
+  // one's result (the boot counts for the first scenario asked for, as with one lane).
+  if (!pool_) {
+    std::vector<std::vector<std::size_t>> groups;
+    std::vector<std::optional<std::size_t>> group_of(suite_.scenarios.size());
+    for (std::size_t i = 0; i < suite_.scenarios.size(); ++i) {
+      if (!planned_[i]) continue;
+      const auto& after = suite_.scenarios[i].after;
+      if (after && group_of[*after]) {
+        group_of[i] = group_of[*after];
+      } else {
+        group_of[i] = groups.size();
+        groups.emplace_back();
+      }
+      groups[*group_of[i]].push_back(i);
+    }
+    pool_ = std::make_unique<ScenarioPool>(
+        lanes_.size(), std::move(groups),
+        [this](std::size_t worker, std::size_t i) { return run_on_lane(*lanes_[worker], i); });
+  }
+  ScenarioResult result;
+  try {
+    result = pool_->take(index);
+  } catch (const std::exception& e) {
+    result = error_result(index, {});
+    result.message = e.what();
+  }
+  result.boot = boot_time;
+  return result;
+}
+
+ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
+  const Scenario& sc = suite_.scenarios[index];
+  const auto t0 = Clock::now();
+  ScenarioResult result;
+  result.where = sc.where;
+  result.folder = options_.report_dir / suite_.name / sc.name;
+  if (interrupted_) {
+    std::lock_guard lock(machine_mutex_);
+    break_with(interruption_);
+  }
+  if (broken()) return error_result(index, {});
+  const LogMarks marks = mark_logs(lane.log_dir);
   std::string from;
   std::vector<std::string> notes;
   try {
     ScenarioResult setup;
-    from = start_tag(index, setup);
+    from = start_tag(lane, index, setup);
     notes = std::move(setup.notes);
   } catch (const std::exception& e) {
     result.status = ScenarioStatus::kError;
     result.error_kind = kind_of(e);
     result.message = e.what();
-    result.boot = boot_time;
-    if (sc.after) release_end_state(index);
+    if (sc.after) release_end_state(lane, index);
     mask(result);
     return result;
   }
   for (int attempt_no = 1; attempt_no <= sc.retries + 1; ++attempt_no) {
     try {
-      result = attempt(index, from);
+      result = attempt(lane, index, from);
     } catch (const std::exception& e) {  // the restore before the steps failed
       result.status = ScenarioStatus::kError;
       result.error_kind = kind_of(e);
@@ -468,46 +567,45 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
       result.status = ScenarioStatus::kError;
       result.error_kind = "Interrupted";
       result.message = interruption_ + " during this scenario; " + result.message;
-      broken_ = interruption_;
+      break_with(interruption_);
       break;
     }
     if (result.status == ScenarioStatus::kPassed) {
       if (attempt_no > 1) result.status = ScenarioStatus::kFlaky;
       break;
     }
-    Machine* machine_ = machine();
+    Machine* machine_ = lane.reset->machine();
     if (const auto full = machine_ ? machine_->out_of_space() : std::nullopt) {
       // Not the scenario's fault, and no retry or later scenario would fare better.
       result.status = ScenarioStatus::kError;
       result.error_kind = "InfrastructureError";
-      broken_ = *full;
+      break_with(*full);
       break;
     }
-    collect_artifacts(result);
-    if (options_.keep_failed_state && attempt_no == sc.retries + 1) keep_failed_state(sc, result);
-    roll_back(from);
-    if (broken_) break;
+    collect_artifacts(lane, result);
+    if (options_.keep_failed_state && attempt_no == sc.retries + 1)
+      keep_failed_state(lane, sc, result);
+    roll_back(lane, from);
+    if (broken()) break;
   }
   if (result.status == ScenarioStatus::kPassed || result.status == ScenarioStatus::kFlaky)
-    keep_end_state(index);
-  if (sc.after) release_end_state(index);
-  if (Machine* m = machine(); m && result.console_ready) {
+    keep_end_state(lane, index);
+  if (sc.after) release_end_state(lane, index);
+  if (Machine* m = lane.reset->machine(); m && result.console_ready) {
     result.ssh_ready = m->ssh_ready_after_restore(false);
     m->note("reset for " + sc.name + ": console ready after " +
             seconds_text(*result.console_ready) + " (" + result.reset_by + ")" +
             (result.ssh_ready ? ", SSH after " + seconds_text(*result.ssh_ready) : ""));
   }
-  if (auto* clone = dynamic_cast<CloneReset*>(reset_.get()))
-    for (auto& n : clone->take_notes()) notes.push_back(std::move(n));
+  if (templates_)
+    for (auto& n : templates_->take_notes()) notes.push_back(std::move(n));
   result.notes.insert(result.notes.begin(), notes.begin(), notes.end());
-  result.boot = boot_time;
-  result.elapsed =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0) - boot_time;
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
   mask(result);
   try {
     fs::create_directories(result.folder);  // attempt() made it, unless the restore failed
     result.attachments.push_back(write_steps_json(result));
-    for (auto& slice : slice_logs(log_dir, marks, result.folder))
+    for (auto& slice : slice_logs(lane.log_dir, marks, result.folder))
       result.attachments.push_back(std::move(slice));
   } catch (const std::exception& e) {
     // The scenario is still reported, as an error that says why its files are missing.
@@ -533,33 +631,36 @@ void SuiteRunner::mask(ScenarioResult& r) const {
   }
 }
 
-void SuiteRunner::keep_end_state(std::size_t index) {
-  if (dependents_[index] == 0 || !reset_) return;  // no planned scenario continues it
+void SuiteRunner::keep_end_state(Lane& lane, std::size_t index) {
+  if (dependents_[index] == 0) return;  // no planned scenario continues it
+  ResetStrategy& reset = *lane.reset;
   const std::string tag = end_state_tag(index);
   try {
     // The same scenario passing again (--repeat) supersedes its own end state, which must go
     // before the tag can be saved anew.
-    if (reset_->holds(tag)) reset_->drop(tag);
+    if (reset.holds(tag)) reset.drop(tag);
   } catch (const std::exception& e) {
-    if (Machine* m = machine()) m->note(std::string("could not delete a superseded end state: ") + e.what());
+    if (Machine* m = reset.machine())
+      m->note(std::string("could not delete a superseded end state: ") + e.what());
   }
   try {
-    reset_->keep(tag);
+    reset.keep(tag);
     waiting_[index] = dependents_[index];
   } catch (const std::exception& e) {
-    if (Machine* m = machine())
+    if (Machine* m = reset.machine())
       m->note(std::string("could not keep the end state for a chained scenario: ") + e.what());
   }
 }
 
-void SuiteRunner::release_end_state(std::size_t index) {
+void SuiteRunner::release_end_state(Lane& lane, std::size_t index) {
   const std::size_t before = *suite_.scenarios[index].after;
   if (waiting_[before] > 0) --waiting_[before];
-  if (waiting_[before] > 0 || !reset_) return;
+  if (waiting_[before] > 0) return;
   try {
-    reset_->drop(end_state_tag(before));
+    lane.reset->drop(end_state_tag(before));
   } catch (const std::exception& e) {
-    if (Machine* m = machine()) m->note(std::string("could not delete an end state: ") + e.what());
+    if (Machine* m = lane.reset->machine())
+      m->note(std::string("could not delete an end state: ") + e.what());
   }
 }
 

@@ -24,6 +24,7 @@
 #include "machine/machine.hpp"
 #include "results/imported_test.hpp"
 #include "scenario/reset_strategy.hpp"
+#include "scenario/template_source.hpp"
 #include "scenario/suite.hpp"
 
 namespace hurdle {
@@ -44,6 +45,9 @@ struct RunOptions {
   bool boot_cache = true;
   // Where disk overlays go (MachineOptions::work_dir).
   std::optional<std::filesystem::path> work_dir;
+  // Scenarios at once, each group (a scenario and those chained after it) in a clone of its
+  // own: `hurdle run -j N`. More than 1 needs reset: clone (else: one at a time, logged).
+  std::size_t jobs = 1;
 };
 
 // kSkipped: selected but never run (GoogleTest's --gtest_fail_fast stopped the run first).
@@ -80,6 +84,8 @@ struct ScenarioResult {
   std::vector<std::string> notes;
 };
 
+class ScenarioPool;
+
 class SuiteRunner {
  public:
   SuiteRunner(Suite suite, RunOptions options);
@@ -100,56 +106,73 @@ class SuiteRunner {
   [[nodiscard]] const Suite& suite() const { return suite_; }
   // Set once the machine could not be booted (or rebuilt): the cause, for exit status 3.
   [[nodiscard]] std::optional<std::string> infrastructure_error() const {
-    if (!broken_) return std::nullopt;
-    return secrets_.masked(*broken_);
+    const auto why = broken();
+    if (!why) return std::nullopt;
+    return secrets_.masked(*why);
   }
-  // The machine the last scenario ran on (null before the first, or once broken).
-  [[nodiscard]] Machine* machine() { return reset_ ? reset_->machine() : nullptr; }
+  // The machine the last scenario ran on (null before the first, once broken, or with several
+  // lanes, whose machines come and go on other threads).
+  [[nodiscard]] Machine* machine();
   // How scenarios get their machine, once chosen; and why that mode (a fallback's reason).
-  [[nodiscard]] std::optional<Suite::Reset> reset_mode() const {
-    return reset_ ? std::optional(reset_->mode()) : std::nullopt;
-  }
+  [[nodiscard]] std::optional<Suite::Reset> reset_mode() const;
   [[nodiscard]] const std::string& reset_reason() const { return reset_reason_; }
   // "made" (booted, then a template), "used" (no boot), or empty (no boot cache).
   [[nodiscard]] const std::string& boot_cache_use() const { return boot_cache_use_; }
 
  private:
+  // What scenarios run with: a reset strategy and where its machines log. One lane, unless
+  // jobs > 1 in clone mode (then each lane logs in machine/lane-K/).
+  struct Lane {
+    std::unique_ptr<ResetStrategy> reset;
+    std::filesystem::path log_dir;
+  };
+
   [[nodiscard]] MachineOptions machine_options() const;
   // The ResetStrategy::Boot: a machine booted, logged in and provisioned.
   std::unique_ptr<Machine> boot_machine(const std::filesystem::path& template_ram);
   const MachineProfile& profile();
-  void choose_reset();
+  // Chooses the reset mode (and its fallback) and makes the lanes.
+  void make_lanes();
   // Prepares the pristine state (anew after a failure); records the cause when it fails.
   void prepare(const std::string& failure_context);
+  // One scenario on one lane, its attempts, artifacts and report files; never throws.
+  ScenarioResult run_on_lane(Lane& lane, std::size_t index);
+  // The result of a scenario that cannot run: the run is broken (boot, interrupt).
+  ScenarioResult error_result(std::size_t index, std::chrono::milliseconds boot_time);
   // Where scenario `index` starts: pristine, or its predecessor's end state (run first when
   // it is not planned); throws with a clear message when it cannot.
-  std::string start_tag(std::size_t index, ScenarioResult& result);
-  ScenarioResult attempt(std::size_t index, const std::string& from_tag);
-  void collect_artifacts(ScenarioResult& result);
+  std::string start_tag(Lane& lane, std::size_t index, ScenarioResult& result);
+  ScenarioResult attempt(Lane& lane, std::size_t index, const std::string& from_tag);
+  void collect_artifacts(Lane& lane, ScenarioResult& result);
   // --keep-failed-state: saves the failed machine into the scenario's failed-state/.
-  void keep_failed_state(const Scenario& scenario, ScenarioResult& result);
-  void roll_back(const std::string& tag);
+  void keep_failed_state(Lane& lane, const Scenario& scenario, ScenarioResult& result);
+  void roll_back(Lane& lane, const std::string& tag);
   // After scenario `index` passed: keeps its end state when a planned scenario continues it.
-  void keep_end_state(std::size_t index);
+  void keep_end_state(Lane& lane, std::size_t index);
   // After a chained scenario ran for good: its predecessor's end state goes when no planned
   // scenario still needs it.
-  void release_end_state(std::size_t index);
+  void release_end_state(Lane& lane, std::size_t index);
   void mask(ScenarioResult& r) const;
+  void break_with(const std::string& why);  // the first cause stays
+  [[nodiscard]] std::optional<std::string> broken() const;
 
   Suite suite_;
   RunOptions options_;
   std::optional<MachineProfile> profile_;  // loaded once (its image resolved)
-  std::unique_ptr<ResetStrategy> reset_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::shared_ptr<TemplateSource> templates_;  // clone mode: the lanes' template
+  std::unique_ptr<ScenarioPool> pool_;          // several lanes: runs them
   std::string reset_reason_;
   std::string boot_cache_use_;
   bool prepared_ = false;
   Machine* booting_ = nullptr;  // the machine boot_machine() is booting (for interrupt())
   Variables provisioned_;       // suite variables plus provisioning's captures
+  mutable std::mutex broken_mutex_;  // guards broken_: lanes run on threads of their own
   std::optional<std::string> broken_;
   std::vector<bool> planned_;            // per scenario: this process will run it
   std::vector<std::size_t> dependents_;  // per scenario: planned scenarios that continue it
   std::vector<std::size_t> waiting_;     // per scenario: of those, still to run since it passed
-  std::mutex machine_mutex_;             // guards reset_ and booting_ against interrupt()
+  std::mutex machine_mutex_;             // guards lanes_ and booting_ against interrupt()
   std::atomic<bool> interrupted_{false};
   UniqueFd interrupt_event_;  // readable once interrupted: stops a download in progress
   SecretMask secrets_;        // the suite's secrets, masked in every result
