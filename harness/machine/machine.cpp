@@ -660,24 +660,26 @@ bool Machine::prove_alive_on_console() {
 
 void Machine::reconnect_ssh_in_background(std::chrono::steady_clock::time_point since) {
   std::lock_guard lock(reconnect_mutex_);
+  reconnect_since_ = since;
   ssh_reconnect_ =
-      std::async(std::launch::async, [this, since]() -> std::optional<std::chrono::milliseconds> {
-        try {
-          connect_ssh();
-          const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
-              std::chrono::steady_clock::now() - since);
-          note("SSH ready " + seconds_text(after) + " after the restore began");
-          return after;
-        } catch (const std::exception& e) {
-          // The first SSH step connects again and reports why it cannot.
-          note(std::string("SSH did not reconnect in the background: ") + e.what());
-          return std::nullopt;
-        }
-      }).share();
+      std::async(std::launch::async,
+                 [this, since]() -> std::optional<std::chrono::steady_clock::time_point> {
+                   try {
+                     connect_ssh();
+                     const auto at = std::chrono::steady_clock::now();
+                     note("SSH ready " + seconds_text(at - since) + " after the restore began");
+                     return at;
+                   } catch (const std::exception& e) {
+                     // The first SSH step connects again and reports why it cannot.
+                     note(std::string("SSH did not reconnect in the background: ") + e.what());
+                     return std::nullopt;
+                   }
+                 })
+          .share();
 }
 
 void Machine::wait_for_ssh_reconnect() {
-  std::shared_future<std::optional<std::chrono::milliseconds>> pending;
+  std::shared_future<std::optional<std::chrono::steady_clock::time_point>> pending;
   {
     std::lock_guard lock(reconnect_mutex_);
     pending = ssh_reconnect_;
@@ -685,8 +687,8 @@ void Machine::wait_for_ssh_reconnect() {
   if (pending.valid()) pending.wait();
 }
 
-std::optional<std::chrono::milliseconds> Machine::ssh_ready_after_restore(bool wait) {
-  std::shared_future<std::optional<std::chrono::milliseconds>> pending;
+std::optional<std::chrono::steady_clock::time_point> Machine::ssh_ready_at(bool wait) {
+  std::shared_future<std::optional<std::chrono::steady_clock::time_point>> pending;
   {
     std::lock_guard lock(reconnect_mutex_);
     pending = ssh_reconnect_;
@@ -695,6 +697,13 @@ std::optional<std::chrono::milliseconds> Machine::ssh_ready_after_restore(bool w
   if (!wait && pending.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
     return std::nullopt;
   return pending.get();
+}
+
+std::optional<std::chrono::milliseconds> Machine::ssh_ready_after_restore(bool wait) {
+  const auto at = ssh_ready_at(wait);
+  if (!at) return std::nullopt;
+  std::lock_guard lock(reconnect_mutex_);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*at - reconnect_since_);
 }
 
 void Machine::remove_snapshot(const std::string& tag) {

@@ -185,6 +185,8 @@ class Machine {
   // start of that restore; waits for it unless `wait` is false. Unset when none was started,
   // it failed, or (not waiting) it is not done yet.
   std::optional<std::chrono::milliseconds> ssh_ready_after_restore(bool wait = true);
+  // The same as a moment: when SSH was ready again (a spare clone's may be before its use).
+  std::optional<std::chrono::steady_clock::time_point> ssh_ready_at(bool wait = true);
   void remove_snapshot(const std::string& tag);
   [[nodiscard]] std::vector<std::string> snapshots();
 
@@ -330,8 +332,9 @@ class Machine {
   RestoreReport last_restore_;
   // The console's send count when the shell was last seen waiting at its prompt.
   std::optional<std::uint64_t> prompt_at_sends_;
-  std::mutex reconnect_mutex_;  // guards the two below
-  std::shared_future<std::optional<std::chrono::milliseconds>> ssh_reconnect_;
+  std::mutex reconnect_mutex_;  // guards the three below
+  std::shared_future<std::optional<std::chrono::steady_clock::time_point>> ssh_reconnect_;
+  std::chrono::steady_clock::time_point reconnect_since_;
   std::unique_ptr<QemuProcess> process_;
   std::unique_ptr<SerialConsole> console_;
   std::unique_ptr<QmpClient> qmp_;

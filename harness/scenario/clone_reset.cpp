@@ -8,16 +8,53 @@ namespace hurdle {
 namespace fs = std::filesystem;
 
 CloneReset::CloneReset(std::shared_ptr<TemplateSource> source, MachineOptions options,
-                       bool prepares)
-    : source_(std::move(source)), options_(std::move(options)), prepares_(prepares) {}
+                       bool prepares, bool spare)
+    : source_(std::move(source)),
+      options_(std::move(options)),
+      prepares_(prepares),
+      use_spare_(spare) {}
 
 CloneReset::~CloneReset() {
+  discard_spare();
   std::lock_guard lock(mutex_);
   held_.clear();
   current_.reset();  // each clone's QEMU is killed: its disks are thrown away
 }
 
+MachineOptions CloneReset::next_options() {
+  MachineOptions o = options_;
+  o.log_dir = options_.log_dir / ("clone-" + std::to_string(++clones_));
+  return o;
+}
+
+void CloneReset::start_spare() {
+  if (!use_spare_) return;
+  spare_ = std::async(std::launch::async, [source = source_, options = next_options()] {
+    return source->clone(options);
+  });
+}
+
+std::shared_ptr<Machine> CloneReset::take_spare() {
+  if (!spare_.valid()) return nullptr;
+  try {
+    std::shared_ptr<Machine> spare = spare_.get();
+    if (spare->running()) return spare;
+  } catch (const std::exception&) {
+    // Made anew below, where its error is reported.
+  }
+  return nullptr;
+}
+
+void CloneReset::discard_spare() {
+  if (!spare_.valid()) return;
+  try {
+    (void)spare_.get();  // its QEMU is killed as it goes
+  } catch (const std::exception&) {
+  }
+}
+
 void CloneReset::prepare() {
+  discard_spare();
   {
     std::lock_guard lock(mutex_);
     held_.clear();
@@ -33,10 +70,15 @@ StartedMachine CloneReset::start(const std::string& tag) {
       std::lock_guard lock(mutex_);
       current_.reset();  // killed now, unless an end state keeps it
     }
-    std::shared_ptr<Machine> clone = source_->clone(options_);
-    std::lock_guard lock(mutex_);
-    current_ = std::move(clone);
-    return {*current_, true};
+    std::shared_ptr<Machine> clone = take_spare();
+    const bool spare = clone != nullptr;
+    if (!clone) clone = source_->clone(next_options());
+    {
+      std::lock_guard lock(mutex_);
+      current_ = std::move(clone);
+    }
+    start_spare();
+    return {*current_, true, spare ? "a spare clone" : "a new clone"};
   }
   const auto held = held_.find(tag);
   if (held == held_.end()) throw Error("reset: clone: no kept state " + tag);
@@ -48,7 +90,7 @@ StartedMachine CloneReset::start(const std::string& tag) {
   const bool restore = untouched == untouched_.end() || untouched->second != tag;
   if (restore) current_->restore(tag);
   untouched_.erase(current_.get());
-  return {*current_, restore};
+  return {*current_, restore, restore ? "a restore of " + tag : "still in " + tag};
 }
 
 void CloneReset::roll_back(const std::string& tag) {

@@ -1,11 +1,14 @@
 // `reset: clone`: every start from `pristine` is a new clone of the suite's template
 // (TemplateSource: made once after provisioning, or found in the boot cache), ready in
-// milliseconds instead of a boot; the last clone is thrown away. A kept end state is an
-// internal snapshot in the clone that reached it, which lives on while a chained scenario
-// still needs it. With `hurdle run -j N` each lane has a CloneReset of its own over one
-// TemplateSource.
+// milliseconds instead of a boot; the last clone is thrown away. The next clone is started in
+// the background as soon as one is taken (a spare: QEMU up, state loaded, the guest proven
+// alive), so that the next start only swaps it in. Each clone logs in a folder of its own
+// (LANE/clone-N/). A kept end state is an internal snapshot in the clone that reached it,
+// which lives on while a chained scenario still needs it. With `hurdle run -j N` each lane has
+// a CloneReset of its own over one TemplateSource.
 #pragma once
 
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,7 +23,9 @@ class CloneReset : public ResetStrategy {
  public:
   // `prepares`: this lane's prepare() makes (or opens) the template; the other lanes' only
   // forget their clones. `options`: the clones' (this lane's logs).
-  CloneReset(std::shared_ptr<TemplateSource> source, MachineOptions options, bool prepares);
+  // `spare`: keep the next clone ready in the background.
+  CloneReset(std::shared_ptr<TemplateSource> source, MachineOptions options, bool prepares,
+             bool spare = true);
   ~CloneReset() override;
 
   [[nodiscard]] Suite::Reset mode() const override { return Suite::Reset::kClone; }
@@ -36,9 +41,19 @@ class CloneReset : public ResetStrategy {
   [[nodiscard]] TemplateSource& source() { return *source_; }
 
  private:
+  // The options of the next clone: its own log folder in the lane's.
+  MachineOptions next_options();
+  void start_spare();
+  // The spare when it is ready and running (waiting for it if it is being made); else null.
+  std::shared_ptr<Machine> take_spare();
+  void discard_spare();
+
   std::shared_ptr<TemplateSource> source_;
   MachineOptions options_;
   bool prepares_;
+  bool use_spare_;
+  std::size_t clones_ = 0;
+  std::future<std::unique_ptr<Machine>> spare_;
   std::mutex mutex_;  // guards current_ and held_ against crash()
   std::shared_ptr<Machine> current_;
   std::map<std::string, std::shared_ptr<Machine>> held_;  // end state -> the clone in it

@@ -33,7 +33,7 @@ StartedMachine RebootReset::start(const std::string& tag) {
       throw Error("reset: reboot cannot go back to " + tag +
                   ": another scenario ran since (use reset: clone or snapshot)");
     kept_.reset();
-    return {*machine_, false};
+    return {*machine_, false, "still in " + tag};
   }
   const bool reboot = !fresh_;
   if (reboot) {
@@ -42,7 +42,7 @@ StartedMachine RebootReset::start(const std::string& tag) {
   }
   fresh_ = false;
   kept_.reset();
-  return {*machine_, reboot};
+  return {*machine_, reboot, reboot ? "a fresh boot" : "the first scenario of a boot"};
 }
 
 void RebootReset::roll_back(const std::string& /*tag*/) {

@@ -24,6 +24,7 @@ namespace hurdle {
 struct StartedMachine {
   Machine& machine;
   bool reset = true;
+  std::string how;  // for machine.log: "a new clone", "a spare clone", "a restore", ...
 };
 
 class ResetStrategy {

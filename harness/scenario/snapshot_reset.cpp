@@ -33,7 +33,7 @@ StartedMachine SnapshotReset::start(const std::string& tag) {
   const bool restore = untouched_at_ != tag;
   if (restore) machine_->restore(tag);
   untouched_at_.reset();
-  return {*machine_, restore};
+  return {*machine_, restore, restore ? "a restore of " + tag : "still in " + tag};
 }
 
 void SnapshotReset::roll_back(const std::string& tag) {

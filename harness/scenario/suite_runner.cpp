@@ -64,6 +64,13 @@ LogMarks mark_logs(const fs::path& dir) {
   return marks;
 }
 
+// Marks at the start of every log: a machine whose logs are all the scenario's.
+LogMarks whole_logs() {
+  LogMarks marks;
+  for (const char* name : kSlicedLogs) marks[name] = 0;
+  return marks;
+}
+
 // Copies what each log gained since `marks` into the scenario's folder; returns the files.
 std::vector<fs::path> slice_logs(const fs::path& dir, const LogMarks& marks,
                                  const fs::path& folder) {
@@ -237,6 +244,9 @@ void SuiteRunner::make_lanes() {
     auto lane = std::make_unique<Lane>();
     // One lane logs where the suite's machine does; several log apart, each in order.
     lane->log_dir = jobs == 1 ? machine_dir : machine_dir / ("lane-" + std::to_string(k + 1));
+    fs::create_directories(lane->log_dir);
+    lane->log = std::make_unique<LogFile>(lane->log_dir / "machine.log", LogFile::Stamp::kLocalTime);
+    for (const auto& secret : suite_.secrets) lane->log->add_secret(secret);
     lanes.push_back(std::move(lane));
   }
   switch (mode) {
@@ -307,7 +317,7 @@ std::string SuiteRunner::start_tag(Lane& lane, std::size_t index, ScenarioResult
   // Not selected (a filter): run it first, so that this one starts where it ends.
   const std::string note = "ran '" + before.name + "' first: this scenario continues it (" +
                            sc.where.str() + "), and it was not selected";
-  if (Machine* m = reset.machine()) m->note(note);
+  lane.log->write(note);
   result.notes.push_back(note);
   const std::string from = start_tag(lane, *sc.after, result);
   const ScenarioResult first = attempt(lane, *sc.after, from);
@@ -330,9 +340,10 @@ ScenarioResult SuiteRunner::attempt(Lane& lane, std::size_t index, const std::st
   const StartedMachine started = lane.reset->start(from_tag);
   Machine& machine = started.machine;
   if (started.reset) {
+    r.reset_started = reset_start;
     r.console_ready =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - reset_start);
-    r.reset_by = machine.last_restore().verified_by;
+    r.reset_by = started.how + ", " + machine.last_restore().verified_by;
   }
   StepExecutor steps(machine, provisioned_, r.folder,
                      scaled(suite_.timeout, options_.timeout_scale));
@@ -538,7 +549,9 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
     break_with(interruption_);
   }
   if (broken()) return error_result(index, {});
-  const LogMarks marks = mark_logs(lane.log_dir);
+  // The logs of the machine the scenario starts on; a clone has a folder of its own.
+  const fs::path marked_dir = lane.reset->machine() ? lane.reset->machine()->log_dir() : lane.log_dir;
+  const LogMarks marks = mark_logs(marked_dir);
   std::string from;
   std::vector<std::string> notes;
   try {
@@ -592,10 +605,15 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
     keep_end_state(lane, index);
   if (sc.after) release_end_state(lane, index);
   if (Machine* m = lane.reset->machine(); m && result.console_ready) {
-    result.ssh_ready = m->ssh_ready_after_restore(false);
-    m->note("reset for " + sc.name + ": console ready after " +
-            seconds_text(*result.console_ready) + " (" + result.reset_by + ")" +
-            (result.ssh_ready ? ", SSH after " + seconds_text(*result.ssh_ready) : ""));
+    // Counted from the reset's start; a spare clone's SSH may have been ready before it.
+    if (const auto at = m->ssh_ready_at(false); at && result.reset_started)
+      result.ssh_ready = std::max(*result.console_ready,
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      *at - *result.reset_started));
+    lane.log->write("reset for " + sc.name + ": console ready after " +
+                    seconds_text(*result.console_ready) + " (" + result.reset_by + ")" +
+                    (result.ssh_ready ? ", SSH after " + seconds_text(*result.ssh_ready) : "") +
+                    (m->log_dir() != lane.log_dir ? "; its logs: " + m->log_dir().string() : ""));
   }
   if (templates_)
     for (auto& n : templates_->take_notes()) notes.push_back(std::move(n));
@@ -605,7 +623,12 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
   try {
     fs::create_directories(result.folder);  // attempt() made it, unless the restore failed
     result.attachments.push_back(write_steps_json(result));
-    for (auto& slice : slice_logs(lane.log_dir, marks, result.folder))
+    // The scenario ended on a machine whose logs are elsewhere (a new clone): all of them
+    // are its own (the last attempt's).
+    const Machine* last = lane.reset->machine();
+    const fs::path used_dir = last ? last->log_dir() : marked_dir;
+    for (auto& slice :
+         slice_logs(used_dir, used_dir == marked_dir ? marks : whole_logs(), result.folder))
       result.attachments.push_back(std::move(slice));
   } catch (const std::exception& e) {
     // The scenario is still reported, as an error that says why its files are missing.

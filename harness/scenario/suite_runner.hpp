@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log_file.hpp"
 #include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
 #include "machine/machine.hpp"
@@ -78,6 +79,7 @@ struct ScenarioResult {
   // How the scenario got its machine: when the console and SSH were ready, counted from the
   // start of the reset (unset: no reset, or SSH did not come back), and how it was proven.
   std::optional<std::chrono::milliseconds> console_ready, ssh_ready;
+  std::optional<std::chrono::steady_clock::time_point> reset_started;
   std::string reset_by;
   // What the run should know beside the result (a damaged template made anew, a predecessor
   // run first).
@@ -124,7 +126,8 @@ class SuiteRunner {
   // jobs > 1 in clone mode (then each lane logs in machine/lane-K/).
   struct Lane {
     std::unique_ptr<ResetStrategy> reset;
-    std::filesystem::path log_dir;
+    std::filesystem::path log_dir;  // its machine.log: each reset, with where its logs went
+    std::unique_ptr<LogFile> log;
   };
 
   [[nodiscard]] MachineOptions machine_options() const;

@@ -1,9 +1,11 @@
 // tests/bench/reset: how fast a scenario gets a pristine machine in each reset mode, on the
 // linux-mini guest under TCG, at 512 MiB and 2 GiB of guest RAM with 400 MiB of it dirtied
-// (random data in the guest's RAM file system) before the pristine state is taken:
-//   clone     a new QEMU from the template (Machine::clone)
-//   snapshot  a restore of `pristine` in the one machine (Machine::restore)
-//   reboot    a new machine booted and logged in (the baseline: what a reset by reboot costs)
+// (random data in a tmpfs of the guest) before the pristine state is taken:
+//   clone (spare)  CloneReset as the runner uses it: the next clone is made in the background
+//                  while a scenario runs, and a reset swaps it in
+//   clone          CloneReset without the spare: a new QEMU from the template at each reset
+//   snapshot       SnapshotReset: a restore of `pristine` in the one machine
+//   reboot         RebootReset: a new machine booted and logged in (the baseline)
 // Median and p95 over N resets of each, to console-ready (the guest echoed a marker on the
 // console) and to SSH-ready (a round trip over the reconnected session). Then: the time from
 // the first use of a suite to its first scenario with a cold and a warm boot cache, and the
@@ -24,8 +26,12 @@
 #include "machine/machine.hpp"
 #include "machine/machine_template.hpp"
 #include "qemu/run_directory.hpp"
+#include "scenario/clone_reset.hpp"
+#include "scenario/reboot_reset.hpp"
+#include "scenario/snapshot_reset.hpp"
 #include "scenario/suite_loader.hpp"
 #include "scenario/suite_runner.hpp"
+#include "scenario/template_source.hpp"
 
 namespace {
 
@@ -70,52 +76,26 @@ std::unique_ptr<Machine> booted(std::uint64_t mib, const fs::path& logs, const f
   auto vm = Machine::start(profile_of(mib), o);
   vm->wait_for_boot();
   vm->login();
-  vm->succeed("dd if=/dev/urandom of=/root/dirt bs=1M count=400 2>/dev/null",
+  // The root file system is limited to half the RAM: a tmpfs of its own holds the 400 MiB.
+  vm->succeed("mkdir -p /dirt && mount -t tmpfs -o size=410m tmpfs /dirt && "
+              "dd if=/dev/urandom of=/dirt/random bs=1M count=400 2>/dev/null",
               std::chrono::minutes(5));
   return vm;
 }
 
-Times clone_resets(const hurdle::MachineTemplate& t, int n, const fs::path& logs) {
+// N resets of `reset`'s kind, each followed by a scenario's worth of work (a command over SSH):
+// console-ready is when start() returns (the guest has answered on the console), SSH-ready
+// when a command over SSH has come back.
+Times resets_of(hurdle::ResetStrategy& reset, int n) {
   Times times;
-  std::unique_ptr<Machine> clone;
+  reset.prepare();
   for (int i = 0; i < n; ++i) {
     const auto start = Clock::now();
-    clone.reset();  // a reset throws the last clone away
-    clone = Machine::clone(t, options(logs));
-    times.console.push_back(ms_since(start));
-    (void)clone->ssh();  // waits for the background reconnect
-    clone->succeed("true");
-    times.ssh.push_back(ms_since(start));
-    clone->succeed("echo " + std::to_string(i) + " > /root/scenario");  // the scenario
-  }
-  return times;
-}
-
-Times snapshot_resets(Machine& vm, int n) {
-  Times times;
-  for (int i = 0; i < n; ++i) {
-    vm.succeed("echo " + std::to_string(i) + " > /root/scenario");  // the scenario
-    const auto start = Clock::now();
-    (void)vm.restore("pristine");
+    Machine& vm = reset.start("pristine").machine;
     times.console.push_back(ms_since(start));
     vm.succeed("true");
     times.ssh.push_back(ms_since(start));
-  }
-  return times;
-}
-
-Times reboot_resets(std::uint64_t mib, int n, const fs::path& logs) {
-  Times times;
-  std::unique_ptr<Machine> vm;
-  for (int i = 0; i < n; ++i) {
-    const auto start = Clock::now();
-    vm.reset();
-    vm = Machine::start(profile_of(mib), options(logs));
-    vm->wait_for_boot();
-    vm->login();
-    times.console.push_back(ms_since(start));
-    vm->succeed("true");
-    times.ssh.push_back(ms_since(start));
+    vm.succeed("echo " + std::to_string(i) + " > /root/scenario");  // the scenario
   }
   return times;
 }
@@ -177,42 +157,74 @@ int main(int argc, char** argv) {
 
   std::printf("reset: linux-mini under TCG, 400 MiB dirtied before pristine, %d resets per mode\n",
               resets);
-  std::printf("%-9s | %-8s | %16s | %13s | %12s | %9s\n", "RAM", "mode", "console median",
+  std::printf("%-9s | %-13s | %14s | %13s | %12s | %9s\n", "RAM", "mode", "console median",
               "console p95", "SSH median", "SSH p95");
   std::vector<double> pss;
   std::uint64_t pss_size = 0;
   for (const std::uint64_t mib : sizes) {
     const fs::path logs = dir / ("logs-" + std::to_string(mib));
-    const fs::path tdir = dir / ("template-" + std::to_string(mib));
-    fs::create_directories(tdir);
-    auto vm = booted(mib, logs, tdir / "ram");
-    (void)vm->ssh();
-    vm->snapshot("pristine");
-    const Times snap = snapshot_resets(*vm, resets);
-    const auto saved = vm->save_template(tdir / "t", {}, "");
-    vm.reset();
-    const auto t = hurdle::MachineTemplate::open(tdir / "t", profile_of(mib));
-    const Times clone = clone_resets(t, resets, logs);
-    const Times boot = reboot_resets(mib, resets, logs);
+    const fs::path runs = dir / ("runs-" + std::to_string(mib));
+    fs::create_directories(runs);
+    // Every mode's pristine state: booted, logged in, 400 MiB dirtied, SSH connected.
+    const auto boot = [&](const fs::path& ram) {
+      auto vm = booted(mib, logs, ram);
+      (void)vm->ssh();
+      return vm;
+    };
+    hurdle::Variables provisioned;
+    hurdle::TemplateSource::Settings settings;
+    settings.profile = profile_of(mib);
+    settings.key.hex = "bench-" + std::to_string(mib);
+    settings.log_dir = logs;
+    settings.work_dir = runs;
+    auto source = std::make_shared<hurdle::TemplateSource>(boot, settings, provisioned);
+    // Each mode alone: the machines of one are gone before the next is measured.
+    Times with_spare, clone;
+    {
+      hurdle::CloneReset spare(source, options(logs), true, true);
+      with_spare = resets_of(spare, resets);
+    }
+    {
+      hurdle::CloneReset cold(source, options(logs), false, false);
+      clone = resets_of(cold, resets);
+    }
+    Times snap;
+    {
+      hurdle::SnapshotReset snapshot([&](const fs::path&) { return boot({}); });
+      snap = resets_of(snapshot, resets);
+    }
+    Times fresh;
+    {
+      hurdle::RebootReset reboot([&](const fs::path&) {
+        auto vm = Machine::start(profile_of(mib), options(logs));
+        vm->wait_for_boot();
+        vm->login();
+        return vm;
+      });
+      fresh = resets_of(reboot, resets);
+    }
     for (const auto& [mode, times] :
-         {std::pair{"clone", clone}, std::pair{"snapshot", snap}, std::pair{"reboot", boot}}) {
-      std::printf("%5llu MiB | %-8s | %13.0f ms | %10.0f ms | %9.0f ms | %6.0f ms\n",
+         {std::pair{"clone (spare)", with_spare}, std::pair{"clone", clone},
+          std::pair{"snapshot", snap}, std::pair{"reboot", fresh}}) {
+      std::printf("%5llu MiB | %-13s | %11.0f ms | %10.0f ms | %9.0f ms | %6.0f ms\n",
                   static_cast<unsigned long long>(mib), mode, percentile(times.console, 0.5),
                   percentile(times.console, 0.95), percentile(times.ssh, 0.5),
                   percentile(times.ssh, 0.95));
     }
-    std::printf("%5llu MiB: clone is %.1fx faster than snapshot and %.1fx faster than reboot "
-                "(console-ready medians)\n",
+    std::printf("%5llu MiB: console-ready medians: clone (spare) %.1fx and clone %.1fx faster than "
+                "snapshot; %.1fx and %.1fx faster than reboot\n",
                 static_cast<unsigned long long>(mib),
+                percentile(snap.console, 0.5) / percentile(with_spare.console, 0.5),
                 percentile(snap.console, 0.5) / percentile(clone.console, 0.5),
-                percentile(boot.console, 0.5) / percentile(clone.console, 0.5));
+                percentile(fresh.console, 0.5) / percentile(with_spare.console, 0.5),
+                percentile(fresh.console, 0.5) / percentile(clone.console, 0.5));
     if (mib == sizes.back()) {
       // Idle clones of this template: what they cost the host together.
       pss_size = mib;
       std::vector<std::unique_ptr<Machine>> clones;
       for (int n : {1, 2, 4}) {
         while (static_cast<int>(clones.size()) < n)
-          clones.push_back(Machine::clone(t, options(logs)));
+          clones.push_back(source->clone(options(logs / ("idle-" + std::to_string(clones.size())))));
         std::this_thread::sleep_for(std::chrono::seconds(2));  // idle
         double total = 0;
         for (auto& c : clones) total += pss_mib(c->process().pid());

@@ -90,6 +90,20 @@ pugi::xml_node testcase(const pugi::xml_document& doc, const char* suite, const 
 
 // Whether a machine.log under `reports` says `pristine` was saved within `timeout` (a run in
 // another process, looked at every 0.2 s).
+// Every `name` (machine.log, console.txt...) under a suite's machine/ folder, joined: the
+// template's boot, each lane's, each clone's (a clone logs in a folder of its own).
+std::string all_logs(const fs::path& machine_dir, const std::string& name = "machine.log") {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(machine_dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->path().filename() == name) files.push_back(it->path());
+  std::sort(files.begin(), files.end());
+  std::string all;
+  for (const auto& f : files) all += test::read_file(f);
+  return all;
+}
+
 std::size_t count_of(const std::string& text, const std::string& part) {
   std::size_t n = 0;
   for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
@@ -197,10 +211,13 @@ TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
   for (const char* sc : {"kernel-is-linux", "files-round-trip", "qmp-status"})
     EXPECT_THAT(test::read_file(run_dir / "linux-mini" / sc / "qmp.log"),
                 HasSubstr("\"execute\":\"migrate-incoming\"")) << sc;
-  const std::string machine_log =
-      test::read_file(run_dir / "linux-mini" / "machine" / "machine.log");
-  EXPECT_THAT(machine_log, HasSubstr("reset for files-round-trip: console ready after "));
-  EXPECT_THAT(machine_log, HasSubstr("(console round trip), SSH after "));
+  const std::string lane_log = test::read_file(run_dir / "linux-mini" / "machine" / "machine.log");
+  EXPECT_THAT(lane_log, HasSubstr("reset for kernel-is-linux: console ready after "));
+  EXPECT_THAT(lane_log, HasSubstr("(a new clone, console round trip), SSH after "));
+  // The next clone is made while a scenario runs: the later resets swap it in.
+  EXPECT_THAT(lane_log, HasSubstr("reset for files-round-trip: console ready after "));
+  EXPECT_THAT(lane_log, HasSubstr("(a spare clone, console round trip)"));
+  const std::string machine_log = all_logs(run_dir / "linux-mini" / "machine");
   // Only the end state a chained scenario continues is saved: chained-writes', once; it goes
   // when chained-reads has run.
   EXPECT_EQ(count_of(machine_log, "snapshot saved: end-"), 1u) << machine_log;
@@ -269,8 +286,8 @@ TEST(HurdleRun, ChainedScenariosStartWhereTheirPredecessorEnded) {
   EXPECT_STREQ(error.attribute("type").value(), "PredecessorNotPassed");
   EXPECT_THAT(error.attribute("message").value(),
               HasSubstr("this scenario continues 'fails', which did not pass in this run"));
-  const std::string log = test::read_file(fs::directory_iterator(run.reports)->path() /
-                                          "chained" / "machine" / "machine.log");
+  const std::string log =
+      all_logs(fs::directory_iterator(run.reports)->path() / "chained" / "machine");
   EXPECT_EQ(count_of(log, "snapshot saved: end-"), 1u) << log;
   EXPECT_THAT(log, HasSubstr("snapshot saved: end-0 "));
   EXPECT_THAT(log, HasSubstr("restored end-0: load "));  // for reads-again
@@ -339,13 +356,16 @@ TEST(HurdleRun, ASecondRunStartsFromTheCachedTemplateAndAChangeMakesANewOne) {
 
   const RunOutcome second = hurdle_run("cache-second", {a.string()});
   EXPECT_EQ(second.status, 0) << second.out;
-  const std::string log = suite_log(second, "cache-a", "machine.log");
+  const std::string log =
+      all_logs(fs::directory_iterator(second.reports)->path() / "cache-a" / "machine");
   EXPECT_THAT(log, HasSubstr("is ready; no boot"));
   EXPECT_EQ(log.find("making the template"), std::string::npos);
   EXPECT_EQ(log.find("boot marker"), std::string::npos);
-  // The console shows no boot at all: the guest was already up.
-  EXPECT_EQ(suite_log(second, "cache-a", "console.txt").find("hurdle-mini: ready"),
-            std::string::npos);
+  // No console shows a boot: the guest was already up. (The clones' consoles are there.)
+  const std::string consoles =
+      all_logs(fs::directory_iterator(second.reports)->path() / "cache-a" / "machine", "console.txt");
+  EXPECT_THAT(consoles, HasSubstr("hurdle-alive-"));
+  EXPECT_EQ(consoles.find("hurdle-mini: ready"), std::string::npos);
   ASSERT_EQ(cache.templates().size(), 1u);
 
   // Another provisioning step: another key, a new template beside the first.
@@ -468,9 +488,11 @@ TEST(HurdleRun, TwoJobsGiveTheSameOutcomesAsOne) {
     const fs::path machine = run_dir / suite / "machine";
     // The template's boot logs where the suite's machine does; each lane apart.
     EXPECT_THAT(test::read_file(machine / "machine.log"), HasSubstr("making the template"));
-    for (const char* lane : {"lane-1", "lane-2"})
-      EXPECT_THAT(test::read_file(machine / lane / "machine.log"), HasSubstr("clone ready"))
+    for (const char* lane : {"lane-1", "lane-2"}) {
+      EXPECT_THAT(test::read_file(machine / lane / "machine.log"), HasSubstr("reset for "))
           << suite << " " << lane;
+      EXPECT_THAT(all_logs(machine / lane), HasSubstr("clone ready")) << suite << " " << lane;
+    }
   }
   // Each scenario's slice of the logs is its own: its command, no other scenario's.
   const fs::path kernel = run_dir / "linux-mini" / "kernel-is-linux";
@@ -480,7 +502,7 @@ TEST(HurdleRun, TwoJobsGiveTheSameOutcomesAsOne) {
   // also restores it for reads-again.
   bool together = false;
   for (const char* lane : {"lane-1", "lane-2"}) {
-    const std::string log = test::read_file(run_dir / "chained" / "machine" / lane / "machine.log");
+    const std::string log = all_logs(run_dir / "chained" / "machine" / lane);
     if (log.find("snapshot saved: end-0") != std::string::npos)
       together = log.find("restored end-0") != std::string::npos;
   }
@@ -500,7 +522,7 @@ TEST(HurdleRun, ARepeatedChainedPairKeepsEachRoundsEndState) {
   EXPECT_EQ(run.status, 0) << run.out;
   EXPECT_THAT(run.out, HasSubstr("4 scenario(s): 4 passed"));
   const fs::path run_dir = fs::directory_iterator(run.reports)->path();
-  const std::string log = test::read_file(run_dir / "linux-mini" / "machine" / "machine.log");
+  const std::string log = all_logs(run_dir / "linux-mini" / "machine");
   EXPECT_EQ(log.find("could not keep the end state"), std::string::npos) << log;
   EXPECT_THAT(log, HasSubstr("snapshot deleted: end-3\n"));
 }
