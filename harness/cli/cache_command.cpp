@@ -35,8 +35,8 @@ CacheCommand::CacheCommand(CLI::App& app) {
   command_->require_subcommand(1);
   list_ = command_->add_subcommand("list", "one line per template, most recently used first");
   list_->add_flag("--json", json_, "print JSON instead");
-  gc_ = command_->add_subcommand(
-      "gc", "remove templates not used lately, damaged ones and leftovers");
+  gc_ = command_->add_subcommand("gc",
+                                 "remove templates not used lately, damaged ones and leftovers");
   gc_->add_option("--unused-days", unused_days_,
                   "remove templates unused for this many days (0: every one no run holds now)")
       ->check(CLI::Range(0, 3650));
@@ -69,8 +69,7 @@ int CacheCommand::run() {
       std::cout << e.key.substr(0, 16) << "  " << (e.machine.empty() ? "?" : e.machine) << "  "
                 << (e.suite.empty() ? "?" : e.suite) << "  made " << e.made_at << ", used "
                 << ago(e.last_used) << "  disk " << mib(e.disk_bytes) << ", RAM "
-                << mib(e.ram_bytes) << (e.problem.empty() ? "" : "  DAMAGED: " + e.problem)
-                << "\n";
+                << mib(e.ram_bytes) << (e.problem.empty() ? "" : "  DAMAGED: " + e.problem) << "\n";
     }
     return 0;
   }

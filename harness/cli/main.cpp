@@ -20,9 +20,9 @@
 #include <optional>
 #include <thread>
 
+#include "cli/cache_command.hpp"
 #include "cli/image_command.hpp"
 #include "cli/report_command.hpp"
-#include "cli/cache_command.hpp"
 #include "cli/resume_command.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
@@ -91,10 +91,10 @@ struct RunArguments {
   bool keep_failed_state = false;
   std::string accel;
   double timeout_scale = 1.0;
-  bool verbose = false;                  // GoogleTest's own output as well
+  bool verbose = false;  // GoogleTest's own output as well
   bool no_boot_cache = false;
-  int jobs = 1;  // scenarios at once, each in a clone of its own
-  std::string reset;  // overrides every suite's reset: mode
+  int jobs = 1;                          // scenarios at once, each in a clone of its own
+  std::string reset;                     // overrides every suite's reset: mode
   std::vector<std::string> gtest_flags;  // anything else, passed to GoogleTest as it is
   ImageArguments images;
 };

@@ -15,10 +15,10 @@
 #include "core/shell_quote.hpp"
 #include "core/unix_socket.hpp"
 #include "core/wall_clock.hpp"
+#include "machine/machine_template.hpp"
 #include "qemu/disk_overlay.hpp"
 #include "qemu/host_port.hpp"
 #include "qemu/image_digest.hpp"
-#include "machine/machine_template.hpp"
 #include "qemu/qemu_command.hpp"
 #include "ssh/owned_key.hpp"
 
@@ -225,8 +225,7 @@ Machine::~Machine() {
   {
     std::lock_guard lock(reconnect_mutex_);
     if (ssh_reconnect_.valid() &&
-        ssh_reconnect_.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
-        process_)
+        ssh_reconnect_.wait_for(std::chrono::seconds(0)) != std::future_status::ready && process_)
       process_->kill();  // the reconnect gives up when QEMU is gone
   }
   wait_for_ssh_reconnect();
@@ -998,9 +997,8 @@ SavedMachine Machine::save_template(const fs::path& folder, const Variables& pro
   note("making a template in " + folder.string());
   qmp_->execute("stop");
   const fs::path state = fs::absolute(folder / saved.state);
-  const std::string status =
-      migrate("migrate", "exec:cat > " + shell_quote(state.string()),
-              profile_.timeouts.shutdown + profile_.timeouts.command, true);
+  const std::string status = migrate("migrate", "exec:cat > " + shell_quote(state.string()),
+                                     profile_.timeouts.shutdown + profile_.timeouts.command, true);
   if (status != "completed")
     throw QemuError(profile_.name + ": saving the template's state to " + state.string() +
                     " ended " + status);
@@ -1046,7 +1044,8 @@ std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOpti
     profile.ssh->key = from.folder() / saved.ssh_key;
   }
   if (!options.accel)
-    options.accel = parse_accelerator(saved.accelerator, (from.folder() / SavedMachine::kManifest).string());
+    options.accel =
+        parse_accelerator(saved.accelerator, (from.folder() / SavedMachine::kManifest).string());
   options.template_ram.clear();
   std::unique_ptr<Machine> m(new Machine(std::move(profile), std::move(options)));
   m->throwaway_ = true;
@@ -1154,11 +1153,11 @@ std::string Machine::migrate(const std::string& command, const std::string& uri,
                              std::chrono::milliseconds timeout, bool without_ram) {
   // Both ends must agree on x-ignore-shared, and a clone (which loaded its state with it on)
   // saving itself for a resume sends its RAM like any machine: set it every time.
-  qmp_->execute("migrate-set-capabilities",
-                {{"capabilities",
-                  nlohmann::json::array({{{"capability", "events"}, {"state", true}},
-                                         {{"capability", "x-ignore-shared"},
-                                          {"state", without_ram}}})}});
+  qmp_->execute(
+      "migrate-set-capabilities",
+      {{"capabilities",
+        nlohmann::json::array({{{"capability", "events"}, {"state", true}},
+                               {{"capability", "x-ignore-shared"}, {"state", without_ram}}})}});
   const auto mark = qmp_->event_mark();
   qmp_->execute(command, {{"uri", uri}});
   const auto done = qmp_->wait_for_event(

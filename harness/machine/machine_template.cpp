@@ -10,7 +10,8 @@ namespace fs = std::filesystem;
 std::optional<std::string> clone_obstacle(const MachineProfile& profile) {
   for (const auto& d : profile.disks) {
     if (d.mode == DiskSpec::Mode::kDirect)
-      return "its disk '" + d.node_name + "' is written in place (mode: direct), and clones would "
+      return "its disk '" + d.node_name +
+             "' is written in place (mode: direct), and clones would "
              "share it";
   }
   for (const auto& arg : profile.extra_args) {
@@ -30,8 +31,8 @@ MachineTemplate MachineTemplate::open(const fs::path& folder, MachineProfile pro
   try {
     t.manifest_ = SavedMachine::read(t.folder_);
   } catch (const ConfigError& e) {
-    throw ImageError("the machine template in " + t.folder_.string() + " is unreadable: " +
-                     e.what());
+    throw ImageError("the machine template in " + t.folder_.string() +
+                     " is unreadable: " + e.what());
   }
   const auto damaged = [&](const std::string& what) {
     return ImageError("the machine template in " + t.folder_.string() + " is damaged: " + what);

@@ -43,13 +43,14 @@ std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& la
   if (!p.cpu.empty()) a.insert(a.end(), {"-cpu", p.cpu});
   a.insert(a.end(), {"-m", std::to_string(p.memory_mib), "-smp", std::to_string(p.cpus)});
   if (launch.ram && launch.ram->path.empty()) {
-    a.insert(a.end(), {"-object", "memory-backend-ram,id=hurdle-ram,size=" +
-                                      std::to_string(p.memory_mib) + "M"});
+    a.insert(
+        a.end(),
+        {"-object", "memory-backend-ram,id=hurdle-ram,size=" + std::to_string(p.memory_mib) + "M"});
   } else if (launch.ram) {
-    a.insert(a.end(), {"-object", "memory-backend-file,id=hurdle-ram,size=" +
-                                      std::to_string(p.memory_mib) + "M,mem-path=" +
-                                      option_value(launch.ram->path) +
-                                      ",share=" + (launch.ram->shared ? "on" : "off")});
+    a.insert(a.end(),
+             {"-object", "memory-backend-file,id=hurdle-ram,size=" + std::to_string(p.memory_mib) +
+                             "M,mem-path=" + option_value(launch.ram->path) +
+                             ",share=" + (launch.ram->shared ? "on" : "off")});
   }
   if (!p.rtc.empty()) a.insert(a.end(), {"-rtc", p.rtc});
   a.insert(a.end(),

@@ -149,12 +149,12 @@ TemplateKey template_key(const Suite& suite, const MachineProfile& profile, Acce
        {std::pair{"kernel", profile.kernel}, {"initrd", profile.initrd}, {"cdrom", profile.cdrom}})
     if (file) files[what] = image_sha256(*file, digest_cache);
   in["files"] = files;
-  in["suite"] = {{"variables", suite.variables},
-                 {"wait_for_boot", suite.wait_for_boot},
-                 {"login", suite.login},
-                 {"login_user", optional_text(suite.login_user)},
-                 {"login_password",
-                  suite.login_password ? text_digest(*suite.login_password).hex : "-"}};
+  in["suite"] = {
+      {"variables", suite.variables},
+      {"wait_for_boot", suite.wait_for_boot},
+      {"login", suite.login},
+      {"login_user", optional_text(suite.login_user)},
+      {"login_password", suite.login_password ? text_digest(*suite.login_password).hex : "-"}};
   Json provision = Json::array();
   for (const auto& step : suite.provision) provision.push_back(step_inputs(step));
   in["suite"]["provision"] = provision;

@@ -6,7 +6,8 @@
 // provisioning steps (with the contents of every file an ssh.put sends), and hurdle's version.
 // The inputs are kept beside each template (key-inputs.json), to see why a key changed.
 // A template's RAM file is on tmpfs (/dev/shm/hurdle-UID/CACHE/KEY.ram, CACHE naming the
-// cache folder) when it has room, else beside the template. `hurdle cache list|gc` shows and prunes them.
+// cache folder) when it has room, else beside the template. `hurdle cache list|gc` shows and prunes
+// them.
 #pragma once
 
 #include <chrono>

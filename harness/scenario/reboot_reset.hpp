@@ -34,7 +34,7 @@ class RebootReset : public ResetStrategy {
   Boot boot_;
   std::mutex mutex_;  // guards replacing machine_ against crash()
   std::unique_ptr<Machine> machine_;
-  bool fresh_ = false;                // booted, and no scenario ran on it yet
+  bool fresh_ = false;               // booted, and no scenario ran on it yet
   std::optional<std::string> kept_;  // the end state the machine is in now
 };
 

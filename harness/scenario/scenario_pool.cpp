@@ -53,9 +53,8 @@ ScenarioResult ScenarioPool::take(std::size_t index) {
     throw Error("scenario " + std::to_string(index) +
                 " is not to be run by this pool, or its result was taken already");
   // A scenario in progress when the pool stops still ends; one not started never will.
-  done_.wait(lock, [&] {
-    return results_.count(index) > 0 || (stopping_ && running_.count(index) == 0);
-  });
+  done_.wait(
+      lock, [&] { return results_.count(index) > 0 || (stopping_ && running_.count(index) == 0); });
   const auto it = results_.find(index);
   if (it == results_.end()) throw Error("the run was stopped before this scenario");
   expected->second = true;

@@ -198,7 +198,8 @@ std::unique_ptr<Machine> SuiteRunner::boot_machine(const fs::path& template_ram)
   if (interrupted_) throw Error("interrupted while the machine was starting");
   if (suite_.wait_for_boot) machine->wait_for_boot();
   if (suite_.login) machine->login(suite_.login_user, suite_.login_password);
-  StepExecutor provision(*machine, suite_.variables, options_.report_dir / suite_.name / "provision",
+  StepExecutor provision(*machine, suite_.variables,
+                         options_.report_dir / suite_.name / "provision",
                          scaled(suite_.timeout, options_.timeout_scale));
   for (const auto& step : suite_.provision) provision.run(step);
   provisioned_ = provision.variables();
@@ -229,8 +230,9 @@ void SuiteRunner::make_lanes() {
   }
   if (mode == Suite::Reset::kSnapshot && snapshot_disks(p).empty()) {
     mode = Suite::Reset::kReboot;
-    why = "reboot instead of snapshot: the machine has no writable qcow2 disk to keep snapshots "
-          "in (a live ISO?)";
+    why =
+        "reboot instead of snapshot: the machine has no writable qcow2 disk to keep snapshots "
+        "in (a live ISO?)";
   }
   std::size_t jobs = std::max<std::size_t>(1, options_.jobs);
   if (jobs > 1 && mode != Suite::Reset::kClone) {
@@ -245,7 +247,8 @@ void SuiteRunner::make_lanes() {
     // One lane logs where the suite's machine does; several log apart, each in order.
     lane->log_dir = jobs == 1 ? machine_dir : machine_dir / ("lane-" + std::to_string(k + 1));
     fs::create_directories(lane->log_dir);
-    lane->log = std::make_unique<LogFile>(lane->log_dir / "machine.log", LogFile::Stamp::kLocalTime);
+    lane->log =
+        std::make_unique<LogFile>(lane->log_dir / "machine.log", LogFile::Stamp::kLocalTime);
     for (const auto& secret : suite_.secrets) lane->log->add_secret(secret);
     lanes.push_back(std::move(lane));
   }
@@ -389,8 +392,9 @@ void SuiteRunner::collect_artifacts(Lane& lane, ScenarioResult& r) {
   try {
     std::string tail = machine_->console().tail(8192);
     if (tail.empty())  // a clone whose steps all went over SSH
-      tail = "(the serial console printed nothing on this scenario's machine; the boot's console "
-             "is in machine/console.txt)\n";
+      tail =
+          "(the serial console printed nothing on this scenario's machine; the boot's console "
+          "is in machine/console.txt)\n";
     write_file_atomically(r.folder / "console-tail.txt", safe_text(secrets_.masked(tail)));
     keep(r.folder / "console-tail.txt");
   } catch (const std::exception&) {
@@ -550,7 +554,8 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
   }
   if (broken()) return error_result(index, {});
   // The logs of the machine the scenario starts on; a clone has a folder of its own.
-  const fs::path marked_dir = lane.reset->machine() ? lane.reset->machine()->log_dir() : lane.log_dir;
+  const fs::path marked_dir =
+      lane.reset->machine() ? lane.reset->machine()->log_dir() : lane.log_dir;
   const LogMarks marks = mark_logs(marked_dir);
   std::string from;
   std::vector<std::string> notes;
@@ -607,9 +612,9 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
   if (Machine* m = lane.reset->machine(); m && result.console_ready) {
     // Counted from the reset's start; a spare clone's SSH may have been ready before it.
     if (const auto at = m->ssh_ready_at(false); at && result.reset_started)
-      result.ssh_ready = std::max(*result.console_ready,
-                                  std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      *at - *result.reset_started));
+      result.ssh_ready = std::max(
+          *result.console_ready,
+          std::chrono::duration_cast<std::chrono::milliseconds>(*at - *result.reset_started));
     lane.log->write("reset for " + sc.name + ": console ready after " +
                     seconds_text(*result.console_ready) + " (" + result.reset_by + ")" +
                     (result.ssh_ready ? ", SSH after " + seconds_text(*result.ssh_ready) : "") +

@@ -25,8 +25,8 @@
 #include "machine/machine.hpp"
 #include "results/imported_test.hpp"
 #include "scenario/reset_strategy.hpp"
-#include "scenario/template_source.hpp"
 #include "scenario/suite.hpp"
+#include "scenario/template_source.hpp"
 
 namespace hurdle {
 
@@ -164,12 +164,12 @@ class SuiteRunner {
   std::optional<MachineProfile> profile_;  // loaded once (its image resolved)
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::shared_ptr<TemplateSource> templates_;  // clone mode: the lanes' template
-  std::unique_ptr<ScenarioPool> pool_;          // several lanes: runs them
+  std::unique_ptr<ScenarioPool> pool_;         // several lanes: runs them
   std::string reset_reason_;
   std::string boot_cache_use_;
   bool prepared_ = false;
-  Machine* booting_ = nullptr;  // the machine boot_machine() is booting (for interrupt())
-  Variables provisioned_;       // suite variables plus provisioning's captures
+  Machine* booting_ = nullptr;       // the machine boot_machine() is booting (for interrupt())
+  Variables provisioned_;            // suite variables plus provisioning's captures
   mutable std::mutex broken_mutex_;  // guards broken_: lanes run on threads of their own
   std::optional<std::string> broken_;
   std::vector<bool> planned_;            // per scenario: this process will run it

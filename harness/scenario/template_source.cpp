@@ -48,13 +48,11 @@ void TemplateSource::make_template(const fs::path& folder) {
   try {
     std::unique_ptr<Machine> machine = boot_(ram);
     (void)machine->save_template(building, settings_.profile_variables, settings_.image);
-    write_file_atomically(building / "variables.json",
-                          nlohmann::json(provisioned_).dump(2) + "\n");
+    write_file_atomically(building / "variables.json", nlohmann::json(provisioned_).dump(2) + "\n");
     write_file_atomically(building / "key-inputs.json", settings_.key.inputs.dump(2) + "\n");
-    write_file_atomically(building / "template.json",
-                          nlohmann::json{{"suite", settings_.suite}, {"key", settings_.key.hex}}
-                                  .dump(2) +
-                              "\n");
+    write_file_atomically(
+        building / "template.json",
+        nlohmann::json{{"suite", settings_.suite}, {"key", settings_.key.hex}}.dump(2) + "\n");
     fs::rename(building, folder);
   } catch (...) {
     std::error_code ec;
@@ -62,8 +60,8 @@ void TemplateSource::make_template(const fs::path& folder) {
     fs::remove(ram, ec);
     throw;
   }
-  template_ = std::make_shared<const MachineTemplate>(
-      MachineTemplate::open(folder, settings_.profile));
+  template_ =
+      std::make_shared<const MachineTemplate>(MachineTemplate::open(folder, settings_.profile));
   note("template ready in " + folder.string());
 }
 

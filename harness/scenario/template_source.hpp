@@ -23,11 +23,11 @@ class TemplateSource {
   struct Settings {
     MachineProfile profile;  // loaded, its image resolved
     TemplateKey key;
-    std::optional<BootCache> cache;       // unset: a template for this run only
-    std::filesystem::path log_dir;        // the suite's machine/ (its machine.log)
-    std::filesystem::path work_dir;       // where a run-only template goes
-    std::vector<std::string> secrets;     // masked in the log
-    Variables profile_variables;          // what the profile was loaded with
+    std::optional<BootCache> cache;    // unset: a template for this run only
+    std::filesystem::path log_dir;     // the suite's machine/ (its machine.log)
+    std::filesystem::path work_dir;    // where a run-only template goes
+    std::vector<std::string> secrets;  // masked in the log
+    Variables profile_variables;       // what the profile was loaded with
     std::string image;
     std::string suite;
   };

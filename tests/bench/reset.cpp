@@ -77,9 +77,10 @@ std::unique_ptr<Machine> booted(std::uint64_t mib, const fs::path& logs, const f
   vm->wait_for_boot();
   vm->login();
   // The root file system is limited to half the RAM: a tmpfs of its own holds the 400 MiB.
-  vm->succeed("mkdir -p /dirt && mount -t tmpfs -o size=410m tmpfs /dirt && "
-              "dd if=/dev/urandom of=/dirt/random bs=1M count=400 2>/dev/null",
-              std::chrono::minutes(5));
+  vm->succeed(
+      "mkdir -p /dirt && mount -t tmpfs -o size=410m tmpfs /dirt && "
+      "dd if=/dev/urandom of=/dirt/random bs=1M count=400 2>/dev/null",
+      std::chrono::minutes(5));
   return vm;
 }
 
@@ -211,20 +212,22 @@ int main(int argc, char** argv) {
                   percentile(times.console, 0.95), percentile(times.ssh, 0.5),
                   percentile(times.ssh, 0.95));
     }
-    std::printf("%5llu MiB: console-ready medians: clone (spare) %.1fx and clone %.1fx faster than "
-                "snapshot; %.1fx and %.1fx faster than reboot\n",
-                static_cast<unsigned long long>(mib),
-                percentile(snap.console, 0.5) / percentile(with_spare.console, 0.5),
-                percentile(snap.console, 0.5) / percentile(clone.console, 0.5),
-                percentile(fresh.console, 0.5) / percentile(with_spare.console, 0.5),
-                percentile(fresh.console, 0.5) / percentile(clone.console, 0.5));
+    std::printf(
+        "%5llu MiB: console-ready medians: clone (spare) %.1fx and clone %.1fx faster than "
+        "snapshot; %.1fx and %.1fx faster than reboot\n",
+        static_cast<unsigned long long>(mib),
+        percentile(snap.console, 0.5) / percentile(with_spare.console, 0.5),
+        percentile(snap.console, 0.5) / percentile(clone.console, 0.5),
+        percentile(fresh.console, 0.5) / percentile(with_spare.console, 0.5),
+        percentile(fresh.console, 0.5) / percentile(clone.console, 0.5));
     if (mib == sizes.back()) {
       // Idle clones of this template: what they cost the host together.
       pss_size = mib;
       std::vector<std::unique_ptr<Machine>> clones;
       for (int n : {1, 2, 4}) {
         while (static_cast<int>(clones.size()) < n)
-          clones.push_back(source->clone(options(logs / ("idle-" + std::to_string(clones.size())))));
+          clones.push_back(
+              source->clone(options(logs / ("idle-" + std::to_string(clones.size())))));
         std::this_thread::sleep_for(std::chrono::seconds(2));  // idle
         double total = 0;
         for (auto& c : clones) total += pss_mib(c->process().pid());

@@ -38,8 +38,8 @@ TEST(ScenarioPool, AGroupRunsInOrderOnOneWorkerAndResultsComeByIndex) {
     return passed(index);
   });
   // Taken in another order than they run.
-  for (const std::size_t i : {4u, 1u, 0u, 3u, 2u}) EXPECT_EQ(pool.take(i).message,
-                                                            "scenario " + std::to_string(i));
+  for (const std::size_t i : {4u, 1u, 0u, 3u, 2u})
+    EXPECT_EQ(pool.take(i).message, "scenario " + std::to_string(i));
   EXPECT_EQ(worker_of[0], worker_of[2]);
   EXPECT_EQ(worker_of[2], worker_of[4]);
   std::vector<std::size_t> chain;

@@ -108,7 +108,8 @@ const BadSuite kBadSuites[] = {
     {"after a later scenario",
      "  - name: a\n    after: b\n    steps: [ssh.run: x]\n  - name: b\n    steps: [ssh.run: x]\n",
      ":4:12: expected `after:` to name a scenario earlier in this file, found 'b'"},
-    {"after itself", "  - name: a\n    steps: [ssh.run: x]\n  - name: b\n    after: b\n"
+    {"after itself",
+     "  - name: a\n    steps: [ssh.run: x]\n  - name: b\n    after: b\n"
      "    steps: [ssh.run: x]\n",
      ":6:12: expected `after:` to name a scenario earlier in this file, found 'b' (itself)"},
     {"after and fresh",
@@ -449,10 +450,11 @@ TEST(HurdleValidate, TheMachineProfileIsCheckedWithTheFilesItNames) {
 
 TEST(SuiteLoader, AfterNamesAnyEarlierScenarioAndResetTakesThreeModes) {
   const fs::path file =
-      write_suite("after", "machine: linux-mini\ndefaults:\n  reset: clone\nscenarios:\n"
-                       "  - name: writes\n    steps: [ssh.run: x]\n"
-                       "  - name: other\n    steps: [ssh.run: x]\n"
-                       "  - name: reads\n    after: writes\n    steps: [ssh.run: x]\n");
+      write_suite("after",
+                  "machine: linux-mini\ndefaults:\n  reset: clone\nscenarios:\n"
+                  "  - name: writes\n    steps: [ssh.run: x]\n"
+                  "  - name: other\n    steps: [ssh.run: x]\n"
+                  "  - name: reads\n    after: writes\n    steps: [ssh.run: x]\n");
   const Suite s = load_suite(file, {test::source_dir() / "fixtures/machines"});
   EXPECT_EQ(s.reset, Suite::Reset::kClone);
   EXPECT_EQ(s.scenarios[2].isolation, Isolation::kChained);
