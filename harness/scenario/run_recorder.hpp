@@ -44,6 +44,7 @@ class RunRecorder {
   mutable std::mutex mutex_;
   RunReport report_;
   std::optional<std::string> write_error_;
+  std::set<std::string> reset_described_;                  // suites whose reset is in
   std::set<std::string> machine_described_;                // suites whose machine properties are in
   std::set<std::pair<std::string, std::string>> planned_;  // (suite, scenario) not run yet
 };

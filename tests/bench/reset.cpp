@@ -12,6 +12,7 @@
 // proportional memory (PSS) of 1, 2 and 4 idle clones of the 2 GiB template against N x RAM.
 //
 // Usage: reset [--resets 30] [--sizes 512,2048]
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -162,6 +163,7 @@ int main(int argc, char** argv) {
               "console p95", "SSH median", "SSH p95");
   std::vector<double> pss;
   std::uint64_t pss_size = 0;
+  double ram_file_mib = 0;
   for (const std::uint64_t mib : sizes) {
     const fs::path logs = dir / ("logs-" + std::to_string(mib));
     const fs::path runs = dir / ("runs-" + std::to_string(mib));
@@ -233,6 +235,12 @@ int main(int argc, char** argv) {
         for (auto& c : clones) total += pss_mib(c->process().pid());
         pss.push_back(total);
       }
+      // Paid once, whatever the number of clones: the template's RAM file, as allocated.
+      for (const auto& e : fs::recursive_directory_iterator(runs)) {
+        struct stat st {};
+        if (e.path().filename() == "ram" && ::stat(e.path().c_str(), &st) == 0)
+          ram_file_mib = static_cast<double>(st.st_blocks) * 512 / (1 << 20);
+      }
     }
   }
   std::printf("\nPSS of idle clones of the %llu MiB template (QEMU processes, smaps_rollup):\n",
@@ -242,6 +250,7 @@ int main(int argc, char** argv) {
     std::printf("  %d clone(s): %7.0f MiB  (N x RAM = %llu MiB)\n", n, pss[n_index++],
                 static_cast<unsigned long long>(n * pss_size));
   }
+  std::printf("  plus the template's RAM file, once: %.0f MiB allocated\n", ram_file_mib);
 
   // The first scenario of a suite: cold (booting and making the template) and warm (the boot
   // cache has it).

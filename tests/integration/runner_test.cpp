@@ -369,6 +369,12 @@ TEST(HurdleRun, ASecondRunStartsFromTheCachedTemplateAndAChangeMakesANewOne) {
   EXPECT_THAT(consoles, HasSubstr("hurdle-alive-"));
   EXPECT_EQ(consoles.find("hurdle-mini: ready"), std::string::npos);
   ASSERT_EQ(cache.templates().size(), 1u);
+  // The report says so: the first run made the template, the second used it.
+  EXPECT_THAT(test::read_file(first.junit),
+              HasSubstr("<property name=\"boot_cache\" value=\"made\""));
+  EXPECT_THAT(test::read_file(second.junit),
+              HasSubstr("<property name=\"boot_cache\" value=\"used\""));
+  EXPECT_THAT(test::read_file(second.junit), HasSubstr("<property name=\"reset\" value=\"clone\""));
 
   // Another provisioning step: another key, a new template beside the first.
   const fs::path b = cache_suite(suites, "cache-b", "/srv/b");
