@@ -5,23 +5,9 @@
 
 namespace hurdle {
 
-RebootReset::~RebootReset() {
-  try {
-    if (machine_) machine_->shutdown();
-  } catch (...) {
-    // The machine's destructor kills what is left.
-  }
-}
-
 void RebootReset::boot_afresh() {
-  {
-    std::lock_guard lock(mutex_);
-    machine_.reset();
-  }
   kept_.reset();
-  auto machine = boot_({});
-  std::lock_guard lock(mutex_);
-  machine_ = std::move(machine);
+  machine_.boot_anew(boot_);
   fresh_ = true;
 }
 
@@ -49,11 +35,6 @@ void RebootReset::roll_back(const std::string& /*tag*/) {
   // The next start boots afresh; a chained retry cannot go back.
   kept_.reset();
   fresh_ = false;
-}
-
-void RebootReset::crash() {
-  std::lock_guard lock(mutex_);
-  if (machine_) machine_->crash();
 }
 
 }  // namespace hurdle

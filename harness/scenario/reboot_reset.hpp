@@ -4,7 +4,6 @@
 // machine that reached it, by the next scenario to run.
 #pragma once
 
-#include <mutex>
 #include <optional>
 
 #include "scenario/reset_strategy.hpp"
@@ -14,7 +13,6 @@ namespace hurdle {
 class RebootReset : public ResetStrategy {
  public:
   explicit RebootReset(Boot boot) : boot_(std::move(boot)) {}
-  ~RebootReset() override;
 
   [[nodiscard]] Suite::Reset mode() const override { return Suite::Reset::kReboot; }
   void prepare() override;
@@ -26,14 +24,13 @@ class RebootReset : public ResetStrategy {
   }
   [[nodiscard]] bool holds(const std::string& tag) const override { return kept_ == tag; }
   [[nodiscard]] Machine* machine() override { return machine_.get(); }
-  void crash() override;
+  void crash() override { machine_.crash(); }
 
  private:
   void boot_afresh();
 
   Boot boot_;
-  std::mutex mutex_;  // guards replacing machine_ against crash()
-  std::unique_ptr<Machine> machine_;
+  MachineSlot machine_;
   bool fresh_ = false;               // booted, and no scenario ran on it yet
   std::optional<std::string> kept_;  // the end state the machine is in now
 };

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "machine/machine.hpp"
@@ -55,6 +56,34 @@ class ResetStrategy {
   [[nodiscard]] virtual Machine* machine() = 0;
   // Kills every QEMU at once (an interrupt); from any thread.
   virtual void crash() = 0;
+};
+
+// The one machine of a strategy that keeps one (snapshot, reboot), replaced under a lock so
+// that crash(), from the signal watcher's thread, never meets a machine being destroyed.
+// Destroying it stops the machine (Machine's destructor: gracefully, then killed).
+class MachineSlot {
+ public:
+  [[nodiscard]] Machine* get() const { return machine_.get(); }
+  Machine* operator->() const { return machine_.get(); }
+  Machine& operator*() const { return *machine_; }
+  // Lets the old machine go, then boots a new one with `boot` (no template RAM).
+  void boot_anew(const ResetStrategy::Boot& boot) {
+    {
+      std::lock_guard lock(mutex_);
+      machine_.reset();
+    }
+    auto machine = boot({});
+    std::lock_guard lock(mutex_);
+    machine_ = std::move(machine);
+  }
+  void crash() {
+    std::lock_guard lock(mutex_);
+    if (machine_) machine_->crash();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unique_ptr<Machine> machine_;
 };
 
 }  // namespace hurdle

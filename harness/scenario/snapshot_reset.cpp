@@ -4,26 +4,10 @@
 
 namespace hurdle {
 
-SnapshotReset::~SnapshotReset() {
-  try {
-    if (machine_) machine_->shutdown();
-  } catch (...) {
-    // The machine's destructor kills what is left.
-  }
-}
-
 void SnapshotReset::prepare() {
-  {
-    std::lock_guard lock(mutex_);
-    machine_.reset();
-  }
   kept_.clear();
   untouched_at_.reset();
-  auto machine = boot_({});
-  {
-    std::lock_guard lock(mutex_);
-    machine_ = std::move(machine);
-  }
+  machine_.boot_anew(boot_);
   machine_->snapshot(kPristineTag);
   untouched_at_ = kPristineTag;
 }
@@ -53,11 +37,6 @@ void SnapshotReset::drop(const std::string& tag) {
   if (untouched_at_ == tag) untouched_at_.reset();
   // Each end state holds a copy of the guest's RAM in the overlay.
   machine_->remove_snapshot(tag);
-}
-
-void SnapshotReset::crash() {
-  std::lock_guard lock(mutex_);
-  if (machine_) machine_->crash();
 }
 
 }  // namespace hurdle

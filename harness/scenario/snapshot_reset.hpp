@@ -3,7 +3,6 @@
 // untouched (just saved, or just rolled back to).
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <set>
 
@@ -14,7 +13,6 @@ namespace hurdle {
 class SnapshotReset : public ResetStrategy {
  public:
   explicit SnapshotReset(Boot boot) : boot_(std::move(boot)) {}
-  ~SnapshotReset() override;
 
   [[nodiscard]] Suite::Reset mode() const override { return Suite::Reset::kSnapshot; }
   void prepare() override;
@@ -24,12 +22,11 @@ class SnapshotReset : public ResetStrategy {
   void drop(const std::string& tag) override;
   [[nodiscard]] bool holds(const std::string& tag) const override { return kept_.count(tag) > 0; }
   [[nodiscard]] Machine* machine() override { return machine_.get(); }
-  void crash() override;
+  void crash() override { machine_.crash(); }
 
  private:
   Boot boot_;
-  std::mutex mutex_;  // guards replacing machine_ against crash()
-  std::unique_ptr<Machine> machine_;
+  MachineSlot machine_;
   std::set<std::string> kept_;  // end states
   // The snapshot the machine is in, unchanged since it was saved or restored.
   std::optional<std::string> untouched_at_;

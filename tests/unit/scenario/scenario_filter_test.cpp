@@ -65,12 +65,16 @@ TEST(ScenarioFilter, ShardsSplitWhatThePatternsSelectAcrossSuites) {
   EXPECT_EQ(names(suites, ScenarioFilter().select(suites)).size(), 5u);
 }
 
+// Scenario `index` of `suite` continues scenario `after`, as `after:` makes it.
+void chain(Suite& suite, std::size_t index, std::size_t after) {
+  suite.scenarios[index].isolation = Isolation::kChained;
+  suite.scenarios[index].after = after;
+}
+
 TEST(ScenarioFilter, AChainedScenarioStaysInItsPredecessorsShard) {
   std::vector<Suite> suites = {suite_of("a", {"one", "writes", "reads", "more-reads", "two"})};
-  suites[0].scenarios[2].isolation = Isolation::kChained;
-  suites[0].scenarios[2].after = 1;
-  suites[0].scenarios[3].isolation = Isolation::kChained;
-  suites[0].scenarios[3].after = 2;
+  chain(suites[0], 2, 1);
+  chain(suites[0], 3, 2);
   using Names = std::vector<std::string>;
   EXPECT_EQ(names(suites, ScenarioFilter("", "", Shard{0, 2}).select(suites)),
             (Names{"a.one", "a.two"}));
@@ -85,8 +89,7 @@ TEST(ScenarioFilter, AChainedScenarioStaysInItsPredecessorsShard) {
 // one between goes where its own position sends it.
 TEST(ScenarioFilter, AScenarioAfterAnEarlierOneSharesItsShardAcrossOthers) {
   std::vector<Suite> suites = {suite_of("a", {"one", "writes", "other", "reads"})};
-  suites[0].scenarios[3].isolation = Isolation::kChained;
-  suites[0].scenarios[3].after = 1;
+  chain(suites[0], 3, 1);
   using Names = std::vector<std::string>;
   EXPECT_EQ(names(suites, ScenarioFilter("", "", Shard{0, 2}).select(suites)),
             (Names{"a.one", "a.other"}));
