@@ -222,6 +222,10 @@ void SuiteRunner::make_lanes() {
   const MachineProfile& p = profile();
   Suite::Reset mode = suite_.reset.value_or(Suite::Reset::kClone);
   std::string why = suite_.reset ? "as the suite asks" : "the default where the machine allows";
+  if (clones_failed_) {
+    mode = Suite::Reset::kSnapshot;
+    why = "snapshot instead of clone: " + *clones_failed_;
+  }
   if (mode == Suite::Reset::kClone) {
     if (const auto obstacle = clone_obstacle(p)) {
       mode = Suite::Reset::kSnapshot;
@@ -297,9 +301,27 @@ void SuiteRunner::prepare(const std::string& failure_context) {
   try {
     if (lanes_.empty()) make_lanes();
     for (auto& w : waiting_) w = 0;  // kept end states go with the old pristine state
-    for (auto& lane : lanes_) lane->reset->prepare();  // the first makes the template
+    try {
+      for (auto& lane : lanes_) lane->reset->prepare();  // the first makes the template
+    } catch (const TemplateError& e) {
+      // Clones do not work on this host: snapshots do the same, slower. Not when the suite
+      // asked for clones: then it is the run's error.
+      if (suite_.reset == Suite::Reset::kClone) throw;
+      clones_failed_ = e.what();
+      const fs::path log = options_.report_dir / suite_.name / "machine" / "machine.log";
+      LogFile(log, LogFile::Stamp::kLocalTime)
+          .write("reset: clone failed on this host (" + *clones_failed_ +
+                 "); snapshot resets instead");
+      {
+        std::lock_guard lock(machine_mutex_);
+        lanes_.clear();
+      }
+      templates_.reset();
+      make_lanes();
+      for (auto& lane : lanes_) lane->reset->prepare();
+    }
     prepared_ = true;
-    if (templates_) boot_cache_use_ = templates_->from_cache() ? "used" : "made";
+    boot_cache_use_ = templates_ ? (templates_->from_cache() ? "used" : "made") : "";
   } catch (const std::exception& e) {
     prepared_ = false;
     break_with(failure_context + e.what());

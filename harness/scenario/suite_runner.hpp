@@ -166,6 +166,7 @@ class SuiteRunner {
   std::shared_ptr<TemplateSource> templates_;  // clone mode: the lanes' template
   std::unique_ptr<ScenarioPool> pool_;         // several lanes: runs them
   std::string reset_reason_;
+  std::optional<std::string> clones_failed_;  // why clone mode fell back to snapshot
   std::string boot_cache_use_;
   bool prepared_ = false;
   Machine* booting_ = nullptr;       // the machine boot_machine() is booting (for interrupt())

@@ -13,6 +13,16 @@ namespace hurdle {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// What the boot threw, carried past the handlers that make every other failure a
+// TemplateError.
+struct BootFailure {
+  std::exception_ptr cause;
+};
+
+}  // namespace
+
 TemplateSource::TemplateSource(ResetStrategy::Boot boot, Settings settings, Variables& provisioned)
     : boot_(std::move(boot)),
       settings_(std::move(settings)),
@@ -46,8 +56,18 @@ void TemplateSource::make_template(const fs::path& folder) {
   note("making the template " + settings_.key.hex.substr(0, 16) + ": booting with the RAM " +
        where);
   try {
-    std::unique_ptr<Machine> machine = boot_(ram);
-    (void)machine->save_template(building, settings_.profile_variables, settings_.image);
+    std::unique_ptr<Machine> machine;
+    try {
+      machine = boot_(ram);
+    } catch (...) {
+      throw BootFailure{std::current_exception()};  // a boot failure is not the template's
+    }
+    try {
+      (void)machine->save_template(building, settings_.profile_variables, settings_.image);
+    } catch (const std::exception& e) {
+      throw TemplateError(std::string("the booted machine could not be made a template: ") +
+                          e.what());
+    }
     write_file_atomically(building / "variables.json", nlohmann::json(provisioned_).dump(2) + "\n");
     write_file_atomically(building / "key-inputs.json", settings_.key.inputs.dump(2) + "\n");
     write_file_atomically(
@@ -66,6 +86,18 @@ void TemplateSource::make_template(const fs::path& folder) {
 }
 
 void TemplateSource::prepare() {
+  try {
+    prepare_template();
+  } catch (const TemplateError&) {
+    throw;
+  } catch (const BootFailure& boot) {
+    std::rethrow_exception(boot.cause);
+  } catch (const std::exception& e) {
+    throw TemplateError(std::string("the template could not be made or opened: ") + e.what());
+  }
+}
+
+void TemplateSource::prepare_template() {
   std::lock_guard lock(mutex_);
   template_.reset();
   from_cache_ = false;
@@ -113,7 +145,9 @@ std::unique_ptr<Machine> TemplateSource::clone(const MachineOptions& options) {
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);
     if (template_ == from) {  // nobody remade it meanwhile
-      if (remade_) throw;
+      if (remade_)
+        throw TemplateError(std::string("the template, made anew, still gives no clone: ") +
+                            e.what());
       remade_ = true;
       const std::string why = std::string("the template did not give a clone (") + e.what() +
                               "); it was discarded and made anew";
@@ -127,7 +161,11 @@ std::unique_ptr<Machine> TemplateSource::clone(const MachineOptions& options) {
       } else {
         fs::remove_all(folder);
       }
-      make_template(folder);
+      try {
+        make_template(folder);
+      } catch (const BootFailure& boot) {
+        std::rethrow_exception(boot.cause);
+      }
     }
     from = template_;
   }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/log_file.hpp"
 #include "machine/machine_template.hpp"
 #include "qemu/run_directory.hpp"
@@ -17,6 +18,15 @@
 #include "scenario/reset_strategy.hpp"
 
 namespace hurdle {
+
+// The template could not be made or opened, or gives no clone, on this host, though the
+// machine booted (a cache folder that cannot be written, a QEMU that refuses the migration):
+// the runner falls back to snapshot resets when the suite did not ask for clones.
+class TemplateError : public Error {
+ public:
+  using Error::Error;
+  [[nodiscard]] const char* kind() const noexcept override { return "TemplateError"; }
+};
 
 class TemplateSource {
  public:
@@ -35,10 +45,11 @@ class TemplateSource {
   // after provisioning, saved with a template made here and set from one found in the cache.
   TemplateSource(ResetStrategy::Boot boot, Settings settings, Variables& provisioned);
 
-  // Opens the cached template or makes one; throws when that fails.
+  // Opens the cached template or makes one. Throws what the boot threw when the machine did
+  // not boot, TemplateError when anything else failed.
   void prepare();
   // A new clone of the template (making it anew once if it fails); `options` as for
-  // Machine::clone. Throws when even a new template gives none.
+  // Machine::clone. Throws TemplateError when even a new template gives none.
   std::unique_ptr<Machine> clone(const MachineOptions& options);
 
   // Whether prepare() found the template in the boot cache (no boot).
@@ -48,6 +59,7 @@ class TemplateSource {
 
  private:
   void note(const std::string& line);
+  void prepare_template();
   // Boots, provisions and makes the template in `folder` (published whole, by a rename).
   void make_template(const std::filesystem::path& folder);
 

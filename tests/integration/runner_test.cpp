@@ -411,6 +411,26 @@ TEST(HurdleRun, ASecondRunStartsFromTheCachedTemplateAndAChangeMakesANewOne) {
   EXPECT_TRUE(cache.templates().empty());
 }
 
+// Clones that cannot work on this host (here: a boot cache folder that cannot be made) fall
+// back to snapshot resets, and the run passes, saying why; a suite that asks for clones is an
+// error instead.
+TEST(HurdleRun, ClonesThatCannotWorkHereFallBackToSnapshots) {
+  const BootCacheFolder cache("boot-cache-broken");
+  const fs::path a = cache_suite(cache.dir / "suites", "cache-a", "/srv/a");
+  std::ofstream(cache.dir / "templates") << "a file where the templates' folder goes\n";
+  const RunOutcome run = hurdle_run("clone-fallback", {a.string()});
+  EXPECT_EQ(run.status, 0) << run.out;
+  const std::string junit = test::read_file(run.junit);
+  EXPECT_THAT(junit, HasSubstr("<property name=\"reset\" value=\"snapshot\""));
+  EXPECT_THAT(junit, HasSubstr("snapshot instead of clone: the template could not be made or "
+                               "opened"));
+  EXPECT_THAT(suite_log(run, "cache-a", "machine.log"),
+              HasSubstr("reset: clone failed on this host ("));
+  const RunOutcome asked = hurdle_run("clone-asked", {a.string()}, {"--reset", "clone"});
+  EXPECT_EQ(asked.status, 3) << asked.out;
+  EXPECT_THAT(asked.out, HasSubstr("the template could not be made or opened"));
+}
+
 // Damage each part of a cached template in turn: the run notices, says so in its report,
 // makes the template anew and passes.
 TEST(HurdleRun, ADamagedTemplateIsMadeAnewAndTheRunStillPasses) {
