@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "cli/exit_status.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "image/lock_pin.hpp"
@@ -18,8 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kChanged = 1;
-constexpr int kBadInput = 2;
-constexpr int kInfrastructure = 3;
 
 std::string pin_text(const ImageEntry& e) {
   return e.digest ? e.digest->str().substr(0, 23) + "..." : "unpinned";

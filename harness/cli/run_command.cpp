@@ -1,0 +1,301 @@
+#include "cli/run_command.hpp"
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "cli/exit_status.hpp"
+#include "core/error.hpp"
+#include "core/safe_text.hpp"
+#include "core/secret_mask.hpp"
+#include "core/wall_clock.hpp"
+#include "report/summary_writer.hpp"
+#include "scenario/github_annotations.hpp"
+#include "scenario/gtest_registration.hpp"
+#include "scenario/progress_printer.hpp"
+#include "scenario/run_recorder.hpp"
+#include "scenario/scenario_filter.hpp"
+#include "scenario/suite_loader.hpp"
+#include "scenario/suite_runner.hpp"
+
+namespace hurdle::cli {
+
+namespace {
+
+std::string run_name() {
+  return "run-" + hurdle::wall_clock_text("%Y%m%dT%H%M%SZ") + "-" + std::to_string(::getpid());
+}
+
+// SIGINT and SIGTERM during a run: the first one kills every machine's QEMU (so the scenario
+// in progress fails at once) and turns the rest of the run into errors, while the report is
+// still written; a second one ends hurdle at once (QEMU dies with it: PR_SET_PDEATHSIG).
+// The signals are blocked in every thread and taken by one watcher thread with sigtimedwait.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(std::function<void(const char*)> on_signal)
+      : on_signal_(std::move(on_signal)) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any other thread exists
+    thread_ = std::thread([this] { watch(); });
+  }
+  ~SignalWatcher() {
+    done_ = true;
+    thread_.join();
+  }
+  [[nodiscard]] const char* caught() const { return caught_.load(); }
+
+ private:
+  void watch() {
+    const timespec tick{0, 200'000'000};
+    while (!done_) {
+      const int sig = sigtimedwait(&set_, nullptr, &tick);
+      if (sig < 0) continue;
+      const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+      if (caught_.exchange(name) != nullptr) {
+        std::fprintf(stderr, "hurdle: %s again: stopping now\n", name);
+        std::_Exit(kInfrastructure);
+      }
+      std::fprintf(stderr, "hurdle: %s: stopping the machines; the report is being finished\n",
+                   name);
+      on_signal_(name);
+    }
+  }
+
+  sigset_t set_{};
+  std::function<void(const char*)> on_signal_;
+  std::atomic<const char*> caught_{nullptr};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+int RunCommand::run(const char* program) {
+  args_.gtest_flags = command_->remaining();  // --gtest_* flags go to GoogleTest
+  const RunArguments& a = args_;
+  std::vector<std::unique_ptr<hurdle::SuiteRunner>> runners;
+  std::mutex runners_mutex;
+  SignalWatcher signals([&](const char* name) {
+    std::lock_guard lock(runners_mutex);
+    for (auto& r : runners) r->interrupt(name);
+  });
+  std::vector<hurdle::Suite> suites;
+  try {
+    for (const auto& f : a.files) {
+      suites.push_back(hurdle::load_suite(f));
+      check_machine(suites.back(), a.images);
+    }
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return kBadInput;
+  }
+  if (!a.reset.empty()) {
+    for (auto& suite : suites)
+      suite.reset = a.reset == "clone"      ? hurdle::Suite::Reset::kClone
+                    : a.reset == "snapshot" ? hurdle::Suite::Reset::kSnapshot
+                                            : hurdle::Suite::Reset::kReboot;
+  }
+  hurdle::SecretMask secrets;
+  for (const auto& suite : suites)
+    for (const auto& secret : suite.secrets) secrets.add(secret);
+  hurdle::RunOptions options;
+  options.report_dir = std::filesystem::path(a.report_dir) / run_name();
+  // Nothing is booted for a run whose report could not be written.
+  try {
+    std::filesystem::create_directories(options.report_dir);
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle: cannot write the run's reports: ") + e.what());
+    return kInfrastructure;
+  }
+  options.timeout_scale = a.timeout_scale;
+  options.keep_failed_state = a.keep_failed_state;
+  options.boot_cache = !a.no_boot_cache;
+  options.jobs = static_cast<std::size_t>(a.jobs);
+  if (a.jobs > 1 && a.repeat != 1) {
+    print_error("hurdle: --repeat runs one scenario at a time: leave out -j " +
+                std::to_string(a.jobs) + ", or --repeat");
+    return kBadInput;
+  }
+  options.images = a.images.settings();
+  try {
+    if (!a.accel.empty()) options.accel = hurdle::parse_accelerator(a.accel, "--accel");
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return kBadInput;
+  }
+  std::vector<std::string> gtest_args = {program};
+  if (a.repeat != 1) gtest_args.push_back("--gtest_repeat=" + std::to_string(a.repeat));
+  if (a.fail_fast) gtest_args.push_back("--gtest_fail_fast");
+  // hurdle shards itself (ScenarioFilter), so that a shard knows its scenarios before it
+  // starts; GoogleTest's own variables (set by CTest or a CI system) say the same when
+  // --shard does not, and are taken away so that GoogleTest does not shard again.
+  std::optional<hurdle::Shard> shard;
+  try {
+    const char* index = std::getenv("GTEST_SHARD_INDEX");
+    const char* total = std::getenv("GTEST_TOTAL_SHARDS");
+    if (!a.shard.empty())
+      shard = hurdle::parse_shard(a.shard);
+    else if (index != nullptr && total != nullptr)
+      shard = hurdle::parse_shard(std::string(index) + "/" + total);
+  } catch (const std::exception& e) {
+    print_error(std::string("--shard: ") + e.what());
+    return kBadInput;
+  }
+  ::unsetenv("GTEST_SHARD_INDEX");
+  ::unsetenv("GTEST_TOTAL_SHARDS");
+  gtest_args.insert(gtest_args.end(), a.gtest_flags.begin(), a.gtest_flags.end());
+  std::vector<char*> argv;
+  for (auto& arg : gtest_args) argv.push_back(arg.data());
+  int argc = static_cast<int>(argv.size());
+  argv.push_back(nullptr);  // argv[argc]: GoogleTest moves it down with the flags it takes
+  ::testing::InitGoogleTest(&argc, argv.data());
+
+  const std::filesystem::path junit =
+      a.junit.empty() ? options.report_dir / "junit.xml" : std::filesystem::path(a.junit);
+  hurdle::RunRecorder recorder(junit);
+  hurdle::ProgressPrinter progress(std::cout, hurdle::colour_wanted(STDOUT_FILENO));
+  if (!a.verbose) {
+    // One line per scenario from ProgressPrinter instead of GoogleTest's own report.
+    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
+  // On GitHub Actions, each scenario that did not pass is also a workflow command, which marks
+  // its line in the suite file.
+  std::optional<std::filesystem::path> workspace;
+  if (const char* gha = std::getenv("GITHUB_ACTIONS");
+      gha != nullptr && std::string(gha) == "true") {
+    const char* checkout = std::getenv("GITHUB_WORKSPACE");
+    workspace = checkout != nullptr ? std::filesystem::path(checkout) : std::filesystem::path();
+  }
+  const hurdle::ScenarioFilter filter(a.filter, a.exclude, shard);
+  const std::vector<hurdle::SelectedScenario> selected = filter.select(suites);
+  if (selected.empty()) {
+    // A typo in a filter must not pass as a green run of nothing.
+    print_error(
+        "hurdle: no scenario matches --filter '" + a.filter + "'" +
+        (a.exclude.empty() ? "" : " without --exclude '" + a.exclude + "'") +
+        (shard ? " in shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count)
+               : "") +
+        "; `hurdle run --gtest_list_tests FILES` lists them as SUITE.SCENARIO");
+    return kBadInput;
+  }
+  for (const auto& one : selected)
+    recorder.plan(suites[one.suite], suites[one.suite].scenarios[one.scenario]);
+  for (std::size_t s = 0; s < suites.size(); ++s) {
+    std::vector<std::size_t> indices;
+    for (const auto& one : selected)
+      if (one.suite == s) indices.push_back(one.scenario);
+    if (indices.empty()) continue;  // nothing of this suite here: no runner, no machine
+    {
+      std::lock_guard lock(runners_mutex);
+      runners.push_back(std::make_unique<hurdle::SuiteRunner>(std::move(suites[s]), options));
+      // A signal that came while the suites were loading: this runner never starts a machine.
+      if (const char* sig = signals.caught()) runners.back()->interrupt(sig);
+    }
+    hurdle::register_scenarios(
+        *runners.back(), indices,
+        [&recorder, &progress, &workspace](hurdle::SuiteRunner& runner, const hurdle::Scenario& sc,
+                                           const hurdle::ScenarioResult& r) {
+          progress.scenario_done(runner.suite().name, sc, r);
+          if (workspace) {
+            if (auto command = hurdle::github_annotation(runner.suite().name, sc, r, *workspace))
+              std::cout << *command << std::endl;
+          }
+          recorder.record(runner, sc, r);
+        });
+  }
+  recorder.flush();  // a valid (empty) report exists from the start
+  const int status = RUN_ALL_TESTS();
+  bool infrastructure = false;
+  for (const auto& r : runners) {
+    if (r->infrastructure_error()) {
+      print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error(), secrets);
+      infrastructure = true;
+    }
+  }
+  {
+    std::lock_guard lock(runners_mutex);
+    runners.clear();  // machines shut down before the summary line
+  }
+  progress.summary();
+  std::cout << "hurdle: reports in " << options.report_dir.string() << ", JUnit in "
+            << junit.string() << "\n";
+  int exit_status = status == 0 ? 0 : 1;
+  if (infrastructure) exit_status = kInfrastructure;
+  if (const char* sig = signals.caught()) {
+    std::cerr << "hurdle: the run was interrupted by " << sig << "\n";
+    exit_status = kInfrastructure;
+  }
+  if (const auto error = recorder.write_error()) {
+    print_error("hurdle: the JUnit report could not be written: " + *error, secrets);
+    exit_status = kInfrastructure;
+  }
+  try {
+    hurdle::write_summary_json(recorder.report(), exit_status, options.report_dir / "summary.json");
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle: summary.json could not be written: ") + e.what(), secrets);
+    exit_status = kInfrastructure;
+  }
+  return exit_status;
+}
+
+RunCommand::RunCommand(CLI::App& app) {
+  command_ = app.add_subcommand(
+      "run",
+      "Run suites: one boot per suite (none with the boot cache), each scenario in a fresh clone "
+      "or snapshot of it, rollback on failure");
+  command_->add_option("files", args_.files, "suite files (YAML)")->required();
+  command_->add_option("--filter", args_.filter,
+                       "run the scenarios whose SUITE.SCENARIO matches one of these globs "
+                       "(':'-separated), e.g. 'linux-mini.*:smoke.boot-*'");
+  command_->add_option("--exclude", args_.exclude,
+                       "leave out the scenarios matching one of these globs, e.g. '*slow*'");
+  command_->add_option("--shard", args_.shard, "run shard INDEX of COUNT, e.g. 0/4");
+  command_->add_option("--repeat", args_.repeat, "run every scenario N times");
+  command_->add_option("--junit", args_.junit, "write a JUnit XML report here");
+  command_->add_option("--report-dir", args_.report_dir, "where run folders go (default reports)");
+  command_->add_flag("--fail-fast", args_.fail_fast, "stop at the first failed scenario");
+  command_->add_flag("--keep-failed-state", args_.keep_failed_state,
+                     "save a scenario's machine as it failed (SCENARIO/failed-state/ in the report "
+                     "folder: RAM, disk changes, SSH key) for `hurdle resume`");
+  command_->add_flag(
+      "--keep-going", [&](std::int64_t) { args_.fail_fast = false; },
+      "run every scenario whatever fails (the default)");
+  command_->add_option("--accel", args_.accel,
+                       "auto, kvm or tcg (overrides profiles and HURDLE_ACCEL)");
+  command_
+      ->add_option("--timeout-scale", args_.timeout_scale,
+                   "multiply every step time-out (more than 0, at most 100)")
+      ->check(CLI::Range(0.001, 100.0));
+  command_->add_flag("--verbose", args_.verbose, "also print GoogleTest's own output");
+  command_
+      ->add_option("-j,--jobs", args_.jobs,
+                   "run up to N scenarios at once, each in a clone of the suite's template (a "
+                   "chained group stays in one clone, in order)")
+      ->check(CLI::Range(1, 64));
+  command_->add_flag("--no-boot-cache", args_.no_boot_cache,
+                     "boot and make this run's own templates instead of using (and filling) the "
+                     "boot cache");
+  command_
+      ->add_option("--reset", args_.reset,
+                   "how scenarios get a pristine machine in every suite: clone, snapshot or "
+                   "reboot (default: each suite's reset:, else clone where it can)")
+      ->check(CLI::IsMember({"clone", "snapshot", "reboot"}));
+  args_.images.add_to(command_);
+  command_->allow_extras();  // --gtest_* flags go to GoogleTest
+}
+
+}  // namespace hurdle::cli
