@@ -622,26 +622,32 @@ RestoreReport Machine::restore(const std::string& tag) {
     ssh_reconnect_ = {};  // the last restore's reconnect is over (waited for above)
   }
   if (known && state->second.console_at_prompt) prompt_at_sends_ = console_->sends();
-  if (prove_alive_on_console()) {
-    report.verified_by = "console round trip";
-    if (state->second.ssh_answered) reconnect_ssh_in_background(start);
-  } else if (known && state->second.ssh_answered) {
-    connect_ssh();  // reconnects and runs `exit 0`
-    report.verified_by = "ssh round trip";
-  } else {
-    const auto status = qmp_->execute("query-status");
-    if (status.value("status", "") != "running") {
-      throw QemuError(profile_.name + ": after loading snapshot '" + tag + "' the machine is " +
-                      status.value("status", "?") + ", not running");
-    }
-    report.verified_by = "query-status running";
-  }
+  report.verified_by =
+      prove_alive(known && state->second.ssh_answered, start, "loading snapshot '" + tag + "'");
   report.verify =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - verify_start);
   note("restored " + tag + ": load " + seconds_text(report.load) + ", " + report.verified_by + " " +
        seconds_text(report.verify) + " (console ready)");
   last_restore_ = report;
   return report;
+}
+
+std::string Machine::prove_alive(bool ssh_answered, std::chrono::steady_clock::time_point since,
+                                 const std::string& after) {
+  if (prove_alive_on_console()) {
+    if (ssh_answered) reconnect_ssh_in_background(since);
+    return "console round trip";
+  }
+  if (ssh_answered) {
+    connect_ssh();  // reconnects and runs `exit 0`
+    return "ssh round trip";
+  }
+  const auto status = qmp_->execute("query-status");
+  if (status.value("status", "") != "running") {
+    throw QemuError(profile_.name + ": after " + after + " the machine is " +
+                    status.value("status", "?") + ", not running");
+  }
+  return "query-status running";
 }
 
 bool Machine::prove_alive_on_console() {
@@ -892,12 +898,13 @@ SavedMachine Machine::describe_for_saving(const Variables& profile_variables,
     }
     saved.disks.push_back(std::move(disk));
   }
-  if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kEphemeralKey && ssh_key_) {
-    saved.ssh_key = "ssh-key";
-  } else if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kHurdleKey) {
-    saved.ssh_key = "ssh-key";
-  } else if (profile_.ssh && profile_.ssh->auth == SshSpec::Auth::kKey) {
-    saved.ssh_key = "ssh-key";  // a resumed or cloned machine's, which is no longer where it was
+  // The key the guest trusts goes along (a resumed or cloned machine's own key file is no
+  // longer where it was); save_ssh_key writes it.
+  if (profile_.ssh) {
+    const auto auth = profile_.ssh->auth;
+    if ((auth == SshSpec::Auth::kEphemeralKey && ssh_key_) || auth == SshSpec::Auth::kHurdleKey ||
+        auth == SshSpec::Auth::kKey)
+      saved.ssh_key = "ssh-key";
   }
   if (ssh_) {
     if (const auto& pin = ssh_->host_key_pin().pinned()) saved.host_key = pin->str();
@@ -1063,15 +1070,9 @@ std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOpti
   const auto loaded = Clock::now();
   m->last_restore_.load = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start);
   if (saved.console_at_prompt) m->prompt_at_sends_ = m->console_->sends();
-  if (m->prove_alive_on_console()) {
-    m->last_restore_.verified_by = "console round trip";
-    if (!saved.host_key.empty()) m->reconnect_ssh_in_background(start);
-  } else if (!saved.host_key.empty()) {
-    m->connect_ssh();
-    m->last_restore_.verified_by = "ssh round trip";
-  } else {
-    m->last_restore_.verified_by = "query-status running";
-  }
+  // SSH answered when the template was made if its host key was pinned by then.
+  m->last_restore_.verified_by =
+      m->prove_alive(!saved.host_key.empty(), start, "loading the template's state");
   m->last_restore_.verify =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - loaded);
   m->note("clone ready: QEMU and state " + seconds_text(m->last_restore_.load) + ", " +

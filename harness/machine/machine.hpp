@@ -284,8 +284,14 @@ class Machine {
   // resume() and clone(): sends QEMU (started with -incoming defer) the saved state, waits for
   // it to load and lets the guest run on.
   void load_incoming_state();
-  // A marker echoed by the shell on the console, when it waits at its prompt (a restore's
-  // proof of life); false when the console has no shell known to be at its prompt.
+  // After a restore or a clone's start: proves the guest alive on the console when its shell
+  // waits at the prompt (then reconnects SSH in the background when `ssh_answered`), else by
+  // an SSH round trip when it answered, else by QMP status running (QemuError naming `after`
+  // if not). Returns how.
+  std::string prove_alive(bool ssh_answered, std::chrono::steady_clock::time_point since,
+                          const std::string& after);
+  // A marker echoed by the shell on the console, when it waits at its prompt; false when the
+  // console has no shell known to be at its prompt.
   bool prove_alive_on_console();
   // Reconnects SSH on another thread; ssh() and everything that replaces the client wait for
   // it first.
