@@ -12,6 +12,7 @@
 #include "cli/resume_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/validate_command.hpp"
+#include "cli/vm_command.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   hurdle::cli::ReportCommand report_cmd(app);
   hurdle::cli::ResumeCommand resume_cmd(app);
   hurdle::cli::CacheCommand cache_cmd(app);
+  hurdle::cli::VmCommand vm_cmd(app);
 
   try {
     app.parse(argc, argv);
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
     if (report_cmd.parsed()) return report_cmd.run();
     if (resume_cmd.parsed()) return resume_cmd.run();
     if (cache_cmd.parsed()) return cache_cmd.run();
+    if (vm_cmd.parsed()) return vm_cmd.run();
     if (run_cmd.parsed()) return run_cmd.run(argv[0]);
   } catch (const hurdle::ConfigError& e) {
     hurdle::cli::print_error(std::string("hurdle: ") + e.what());

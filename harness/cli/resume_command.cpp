@@ -1,45 +1,17 @@
 #include "cli/resume_command.hpp"
 
 #include <poll.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <iostream>
 #include <optional>
 
+#include "cli/raw_terminal.hpp"
 #include "core/error.hpp"
 #include "machine/machine.hpp"
 
 namespace hurdle::cli {
-
-namespace {
-
-constexpr char kEscape = 0x1d;  // Ctrl-], as telnet and virsh console leave
-
-// The terminal in raw mode for as long as the object lives (keys reach the guest as typed,
-// Ctrl-C included), restored however the command ends.
-class RawTerminal {
- public:
-  explicit RawTerminal(int fd) : fd_(fd) {
-    if (::isatty(fd_) == 0 || ::tcgetattr(fd_, &saved_) != 0) return;
-    termios raw = saved_;
-    ::cfmakeraw(&raw);
-    active_ = ::tcsetattr(fd_, TCSANOW, &raw) == 0;
-  }
-  ~RawTerminal() {
-    if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
-  }
-  RawTerminal(const RawTerminal&) = delete;
-  RawTerminal& operator=(const RawTerminal&) = delete;
-
- private:
-  int fd_;
-  termios saved_{};
-  bool active_ = false;
-};
-
-}  // namespace
 
 ResumeCommand::ResumeCommand(CLI::App& app) {
   command_ = app.add_subcommand(
@@ -83,16 +55,8 @@ int ResumeCommand::run() {
   int status = 0;
   {
     RawTerminal raw(STDIN_FILENO);
-    vm->console().mirror_to([](std::string_view bytes) {
-      // A terminal is no socket (write_all sends): plain writes. One that went away loses the
-      // output; the machine goes on until the escape key or its end.
-      while (!bytes.empty()) {
-        const ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-      }
-    });
+    // The machine goes on until the escape key or its end, whatever the terminal does.
+    vm->console().mirror_to([](std::string_view bytes) { write_to_terminal(STDOUT_FILENO, bytes); });
     vm->console().sendline("");  // a fresh prompt to start from
     for (;;) {
       pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {vm->process().exit_fd(), POLLIN, 0}};
@@ -108,7 +72,7 @@ int ResumeCommand::run() {
       const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
       if (n <= 0) break;  // no more input: leave
       const std::string_view typed(buffer, static_cast<std::size_t>(n));
-      const auto escape = typed.find(kEscape);
+      const auto escape = typed.find(kConsoleEscape);
       vm->console().send(typed.substr(0, escape));
       if (escape != std::string_view::npos) break;
     }

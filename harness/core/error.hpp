@@ -27,7 +27,8 @@ struct SourceLocation {
   [[nodiscard]] std::string str() const;  // "file:line:column" (parts that are known)
 };
 
-// Bad input: a profile, suite or option that does not say what hurdle expects.
+// Bad input: a profile, suite or option that does not say what hurdle expects. Without a
+// place (an option, a command's argument), what() is the problem alone.
 class ConfigError : public Error {
  public:
   ConfigError(SourceLocation where, const std::string& problem);

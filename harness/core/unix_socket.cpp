@@ -33,6 +33,12 @@ UnixListener::~UnixListener() {
   std::filesystem::remove(path_, ec);
 }
 
+UniqueFd UnixListener::accept_now() {
+  UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  if (!conn.valid()) throw Error("accept on " + path_.string() + ": " + std::strerror(errno));
+  return conn;
+}
+
 std::optional<UniqueFd> UnixListener::accept(std::chrono::milliseconds timeout, int stop_fd,
                                              bool& timed_out) {
   timed_out = false;

@@ -23,6 +23,10 @@ class UnixListener {
   [[nodiscard]] std::optional<UniqueFd> accept(std::chrono::milliseconds timeout, int stop_fd,
                                                bool& timed_out);
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  // The listening descriptor, for an owner that polls it with other sources.
+  [[nodiscard]] int fd() const { return fd_.get(); }
+  // Accepts a connection that is waiting now (after fd() polled readable).
+  [[nodiscard]] UniqueFd accept_now();
 
  private:
   std::filesystem::path path_;

@@ -899,7 +899,7 @@ SavedMachine Machine::describe_for_saving(const Variables& profile_variables,
     saved.disks.push_back(std::move(disk));
   }
   // The key the guest trusts goes along (a resumed or cloned machine's own key file is no
-  // longer where it was); save_ssh_key writes it.
+  // longer where it was); write_trusted_ssh_key writes it.
   if (profile_.ssh) {
     const auto auth = profile_.ssh->auth;
     if ((auth == SshSpec::Auth::kEphemeralKey && ssh_key_) || auth == SshSpec::Auth::kHurdleKey ||
@@ -917,7 +917,7 @@ SavedMachine Machine::describe_for_saving(const Variables& profile_variables,
 namespace {
 
 // The private key the guest trusts, into `file` (0600).
-void save_ssh_key(const MachineProfile& profile, const std::optional<SshKey>& ephemeral,
+void write_trusted_ssh_key(const MachineProfile& profile, const std::optional<SshKey>& ephemeral,
                   const fs::path& owned_key_cache, const fs::path& file) {
   if (!profile.ssh) return;
   switch (profile.ssh->auth) {
@@ -938,6 +938,15 @@ void save_ssh_key(const MachineProfile& profile, const std::optional<SshKey>& ep
 }
 
 }  // namespace
+
+bool Machine::save_ssh_key(const fs::path& file) const {
+  if (!profile_.ssh) return false;
+  const auto auth = profile_.ssh->auth;
+  if (auth == SshSpec::Auth::kNone || auth == SshSpec::Auth::kPassword) return false;
+  if (auth == SshSpec::Auth::kEphemeralKey && !ssh_key_) return false;  // none installed yet
+  write_trusted_ssh_key(profile_, ssh_key_, owned_key_cache(), file);
+  return true;
+}
 
 SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_variables,
                               const std::string& image, const std::string& reason) {
@@ -972,7 +981,7 @@ SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_v
       save_overlay_changes(disk_files_[i], d.file, d.format, folder / saved.disks[next++].saved);
     }
     if (!saved.ssh_key.empty())
-      save_ssh_key(profile_, ssh_key_, owned_key_cache(), folder / saved.ssh_key);
+      write_trusted_ssh_key(profile_, ssh_key_, owned_key_cache(), folder / saved.ssh_key);
     saved.write(folder);
   } catch (...) {
     try {
@@ -1033,7 +1042,7 @@ SavedMachine Machine::save_template(const fs::path& folder, const Variables& pro
     fs::permissions(frozen, fs::perms::owner_read);
   }
   if (!saved.ssh_key.empty())
-    save_ssh_key(profile_, ssh_key_, owned_key_cache(), folder / saved.ssh_key);
+    write_trusted_ssh_key(profile_, ssh_key_, owned_key_cache(), folder / saved.ssh_key);
   saved.write(folder);
   powered_off_ = true;  // for good: the disks are the template's now
   ram_.reset();

@@ -124,6 +124,13 @@ class Machine {
   // The port on 127.0.0.1 forwarded to the guest port the profile names `forward` (e.g. "ssh").
   [[nodiscard]] std::uint16_t host_port(const std::string& forward) const;
   [[nodiscard]] const std::vector<std::string>& argv() const { return process_->argv(); }
+  // The files QEMU has open for the profile's disks (an overlay's, for an overlay disk).
+  [[nodiscard]] const std::vector<std::filesystem::path>& disk_files() const {
+    return disk_files_;
+  }
+  // Writes the private key the guest trusts for SSH (this run's, hurdle's own, or the
+  // profile's) to `file` (0600), for a person's own ssh; false when its SSH takes no key.
+  bool save_ssh_key(const std::filesystem::path& file) const;
 
   // Waits for the profile's boot markers in order, within its boot time-out (or `timeout`),
   // counted from QEMU's start; logs each one's time. A time-out's TimeoutError names how much the

@@ -1,0 +1,130 @@
+#include "vm/vm_launcher.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/unix_socket.hpp"
+#include "vm/control_channel.hpp"
+
+extern char** environ;
+
+namespace hurdle {
+
+namespace fs = std::filesystem;
+
+fs::path this_program() { return fs::read_symlink("/proc/self/exe"); }
+
+namespace {
+
+std::string file_tail(const fs::path& file, std::size_t bytes) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  return s.size() > bytes ? "..." + s.substr(s.size() - bytes) : s;
+}
+
+std::vector<std::string> serve_argv(const LaunchRequest& r, const fs::path& program) {
+  std::vector<std::string> argv = {program.string(), "vm", "serve", r.name, "--ready-fd", "3"};
+  std::string profile = r.profile;
+  std::error_code ec;
+  if (fs::is_regular_file(profile, ec)) profile = fs::absolute(profile).string();
+  argv.insert(argv.end(), {"--profile", profile});
+  if (!r.image.empty()) argv.insert(argv.end(), {"--image", r.image});
+  if (!r.accel.empty()) argv.insert(argv.end(), {"--accel", r.accel});
+  if (r.debug) argv.emplace_back("--debug");
+  if (r.gdb) argv.emplace_back("--gdb");
+  if (r.vnc) argv.emplace_back("--vnc");
+  if (!r.wait_for_boot) argv.emplace_back("--no-wait");
+  if (r.login) argv.emplace_back(*r.login ? "--login" : "--no-login");
+  if (!r.log_dir.empty()) argv.insert(argv.end(), {"--log-dir", fs::absolute(r.log_dir).string()});
+  if (!r.image_lock.empty())
+    argv.insert(argv.end(), {"--image-lock", fs::absolute(r.image_lock).string()});
+  if (r.allow_unpinned) argv.emplace_back("--allow-unpinned");
+  return argv;
+}
+
+}  // namespace
+
+LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
+  const auto start = std::chrono::steady_clock::now();
+  const InstanceFolder folder = InstanceFolder::named(request.name);
+  if (folder.live())
+    throw ConfigError({}, "a VM named " + request.name + " is running already: `hurdle vm quit " +
+                              request.name + "` stops it");
+  folder.remove_if_stale();
+  // The supervisor's own output goes to its log in the instance folder (0700).
+  (void)folder.claim();  // makes the folder; the lock is let go at once
+  const fs::path log = folder.supervisor_log();
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+    throw Error(std::string("pipe: ") + std::strerror(errno));
+  UniqueFd read_end(pipe_fds[0]);
+  UniqueFd write_end(pipe_fds[1]);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 3);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // The caller may have blocked or ignored signals (hurdle run's watcher, the MCP server):
+  // the supervisor starts with none of that.
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  const std::vector<std::string> args = serve_argv(request, program);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, args[0].c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw Error("cannot start " + args[0] + ": " + std::strerror(rc));
+  write_end.reset();
+  // `vm serve` forks its supervisor into a session of its own and exits at once.
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+
+  ControlChannel ready(std::move(read_end));
+  const auto message = ready.receive(std::chrono::steady_clock::time_point::max());
+  if (!message) {
+    throw Error("the supervisor of " + request.name + " ended before the machine was ready; " +
+                log.string() + " says:\n" + file_tail(log, 4000));
+  }
+  if (!message->value("ok", false)) {
+    const std::string text = message->value("error", std::string("(no error text)"));
+    const std::string kind = message->value("kind", std::string());
+    if (kind == "ConfigError") throw ConfigError({}, text);
+    if (kind == "ImageError") throw ImageError(text);
+    if (kind == "TimeoutError") throw TimeoutError(text);
+    throw QemuError(text);
+  }
+  LaunchResult result;
+  result.record = InstanceRecord::from_json(message->at("record"), "the supervisor's reply");
+  result.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  return result;
+}
+
+}  // namespace hurdle

@@ -1,0 +1,687 @@
+#include "vm/vm_supervisor.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/cache_directory.hpp"
+#include "core/error.hpp"
+#include "core/unix_socket.hpp"
+#include "core/wall_clock.hpp"
+#include "machine/machine.hpp"
+#include "qemu/host_port.hpp"
+#include "qemu/machine_profile.hpp"
+#include "vm/control_channel.hpp"
+#include "vm/instance_folder.hpp"
+#include "vm/vm_stats.hpp"
+
+namespace hurdle {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using std::chrono::milliseconds;
+
+namespace {
+
+milliseconds millis_arg(const Json& args, const char* name, milliseconds fallback) {
+  if (!args.contains(name)) return fallback;
+  if (!args[name].is_number() || args[name].get<double>() < 0)
+    throw ConfigError({}, std::string("`") + name + "` must be a number of milliseconds");
+  return milliseconds(args[name].get<std::int64_t>());
+}
+
+std::string string_arg(const Json& args, const char* name) {
+  if (!args.contains(name) || !args[name].is_string())
+    throw ConfigError({}, std::string("`") + name + "` (a string) is missing");
+  return args[name].get<std::string>();
+}
+
+std::int64_t ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<milliseconds>(d).count();
+}
+
+class VmSupervisor {
+ public:
+  VmSupervisor(SupervisorOptions options, InstanceFolder folder)
+      : options_(std::move(options)), folder_(std::move(folder)) {}
+  ~VmSupervisor() {
+    stop_clients();
+    // The console's reader thread calls fan_out() until the mirror is gone.
+    if (machine_) machine_->console().mirror_to({});
+    machine_.reset();
+  }
+  VmSupervisor(const VmSupervisor&) = delete;
+  VmSupervisor& operator=(const VmSupervisor&) = delete;
+
+  int run();
+  [[nodiscard]] fs::path log_dir() {
+    std::lock_guard lock(record_mutex_);
+    return record_.log_dir;
+  }
+
+ private:
+  void start_machine();
+  void boot();
+  void report_ready(const Json& message);
+  void serve();
+  void handle(int id, UniqueFd fd);
+  Json dispatch(const std::string& command, const Json& args);
+  void attach_console(ControlChannel& channel, const Json& args);
+  Json status();
+  Json info();
+  Json health();
+  Json powerdown(const Json& args);
+  void quit(const std::string& why);
+  void fan_out(std::string_view bytes);
+  void request_stop(const std::string& why);
+  void stop_clients();
+  // The machine, for one command at a time (a boot in progress holds it).
+  std::unique_lock<std::timed_mutex> lock_machine(milliseconds wait = std::chrono::minutes(10));
+
+  SupervisorOptions options_;
+  InstanceFolder folder_;
+  InstanceRecord record_;
+  std::mutex record_mutex_;  // guards record_, boot_error_ and stop_reason_
+  std::unique_ptr<Machine> machine_;
+  std::timed_mutex machine_mutex_;
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> booted_{false};
+  std::string boot_error_;
+  UniqueFd stop_event_{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+  std::atomic<bool> stopping_{false};
+  std::string stop_reason_;
+  std::mutex clients_mutex_;
+  std::map<int, int> client_fds_;  // connection id -> its socket, to shut them down at the end
+  std::map<int, std::thread> clients_;
+  std::vector<int> finished_;  // connections whose thread has ended, to be joined
+  std::mutex sinks_mutex_;
+  std::map<int, int> console_sinks_;  // connection id -> socket attached to the console
+  std::uint64_t console_dropped_ = 0;
+  std::thread boot_thread_;
+};
+
+std::unique_lock<std::timed_mutex> VmSupervisor::lock_machine(milliseconds wait) {
+  std::unique_lock lock(machine_mutex_, std::defer_lock);
+  if (!lock.try_lock_for(wait))
+    throw TimeoutError(options_.name + ": the machine is busy with another command (waited " +
+                       std::to_string(wait.count() / 1000) + " s)");
+  if (!machine_ || !machine_->running())
+    throw QemuError(options_.name + ": QEMU is no longer running");
+  return lock;
+}
+
+void VmSupervisor::start_machine() {
+  MachineOptions mo;
+  mo.accel = options_.accel;
+  mo.image = options_.image;
+  mo.images = options_.images;
+  mo.log_dir = options_.log_dir;
+  if (mo.log_dir.empty())
+    mo.log_dir = user_cache_directory() / "vm-logs" / options_.name /
+                 wall_clock_text("%Y%m%dT%H%M%SZ");
+  const fs::path file = find_machine_profile(options_.profile, profile_search_path({}));
+  ProfileImageOptions image{options_.image, fetching_image_resolver(options_.images)};
+  MachineProfile profile = load_machine_profile(file, {}, image);
+  std::uint16_t gdb_port = 0;
+  if (options_.debug) {
+    // What the guest did that real hardware would refuse, as QEMU sees it.
+    profile.extra_args.insert(profile.extra_args.end(),
+                              {"-d", "guest_errors,unimp", "-D",
+                               (mo.log_dir / "qemu-debug.log").string()});
+  }
+  if (options_.gdb) {
+    gdb_port = free_loopback_port();
+    profile.extra_args.insert(profile.extra_args.end(),
+                              {"-gdb", "tcp:127.0.0.1:" + std::to_string(gdb_port)});
+  }
+  if (options_.vnc) {
+    // The first free display from :0 on, on loopback only; query-vnc says which it took.
+    profile.extra_args.insert(profile.extra_args.end(), {"-vnc", "127.0.0.1:0,to=99"});
+  }
+  started_ = std::chrono::steady_clock::now();
+  machine_ = Machine::start(std::move(profile), std::move(mo));
+  machine_->note("hurdle vm: instance " + options_.name + ", supervisor pid " +
+                 std::to_string(::getpid()) + ", control socket " +
+                 folder_.control_socket().string());
+  std::lock_guard lock(record_mutex_);
+  record_.name = options_.name;
+  record_.state = "starting";
+  record_.supervisor_pid = ::getpid();
+  record_.qemu_pid = machine_->process().pid();
+  record_.profile = options_.profile;
+  record_.image = options_.image;
+  record_.accelerator = machine_->accelerator().accel == Accelerator::kKvm ? "kvm" : "tcg";
+  record_.log_dir = fs::absolute(machine_->log_dir());
+  for (const auto& nic : machine_->profile().nics)
+    for (const auto& forward : nic.forwards)
+      record_.ports[forward.name] = machine_->host_port(forward.name);
+  if (gdb_port != 0) record_.ports["gdb"] = gdb_port;
+  if (options_.vnc) {
+    const Json vnc = machine_->qmp().execute("query-vnc");
+    if (vnc.contains("service"))
+      record_.ports["vnc"] = static_cast<std::uint16_t>(std::stoi(vnc["service"].get<std::string>()));
+  }
+  if (const auto& ssh = machine_->profile().ssh) record_.ssh_user = ssh->user;
+  record_.started_at = wall_clock_text("%Y-%m-%dT%H:%M:%SZ");
+  std::error_code ec;
+  fs::remove(folder_.path() / "logs", ec);
+  fs::create_directory_symlink(record_.log_dir, folder_.path() / "logs", ec);
+  folder_.write_record(record_);
+  // Everything QEMU prints on the console goes on to every attached terminal as well.
+  machine_->console().mirror_to([this](std::string_view bytes) { fan_out(bytes); });
+}
+
+void VmSupervisor::boot() {
+  std::unique_lock lock(machine_mutex_);
+  try {
+    machine_->wait_for_boot();
+    const auto& profile = machine_->profile();
+    if (options_.login.value_or(profile.ssh.has_value())) machine_->login();
+    if (profile.ssh) {
+      (void)machine_->ssh();
+      const fs::path key = folder_.path() / "ssh-key";
+      std::lock_guard record_lock(record_mutex_);
+      if (machine_->save_ssh_key(key)) record_.ssh_key = key;
+    }
+    std::lock_guard record_lock(record_mutex_);
+    record_.state = "running";
+    folder_.write_record(record_);
+    machine_->note("hurdle vm: booted after " + std::to_string(ms(std::chrono::steady_clock::now() -
+                                                                    started_)) +
+                   " ms");
+    booted_ = true;
+    if (options_.wait_for_boot) report_ready({{"ok", true}, {"record", record_.to_json()}});
+  } catch (const std::exception& e) {
+    machine_->note(std::string("hurdle vm: the boot failed: ") + e.what());
+    std::lock_guard record_lock(record_mutex_);
+    boot_error_ = e.what();
+    record_.state = "boot-failed";
+    folder_.write_record(record_);
+    if (options_.wait_for_boot) {
+      report_ready(error_reply(e));
+      request_stop("the boot failed");
+    }
+    // --no-wait: the machine stays, for a person to see why (console, screenshot, monitor)
+  }
+}
+
+void VmSupervisor::report_ready(const Json& message) {
+  if (options_.ready_fd < 0) return;
+  const std::string line = message.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  std::string_view rest = line;
+  while (!rest.empty()) {
+    const ssize_t n = ::write(options_.ready_fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // `vm start` went away: nobody to tell
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  ::close(options_.ready_fd);
+  options_.ready_fd = -1;
+}
+
+void VmSupervisor::request_stop(const std::string& why) {
+  if (stopping_.exchange(true)) return;
+  {
+    std::lock_guard lock(record_mutex_);
+    stop_reason_ = why;
+  }
+  const std::uint64_t one = 1;
+  (void)!::write(stop_event_.get(), &one, sizeof one);
+}
+
+void VmSupervisor::fan_out(std::string_view bytes) {
+  std::lock_guard lock(sinks_mutex_);
+  for (auto it = console_sinks_.begin(); it != console_sinks_.end();) {
+    // Never wait for a terminal: one that cannot keep up loses output (the logs keep it all).
+    const ssize_t n = ::send(it->second, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      it = console_sinks_.erase(it);
+      continue;
+    }
+    if (n < static_cast<ssize_t>(bytes.size())) ++console_dropped_;
+    ++it;
+  }
+}
+
+void VmSupervisor::attach_console(ControlChannel& channel, const Json& args) {
+  static std::atomic<int> next_sink{0};
+  const int id = next_sink++;
+  channel.send({{"ok", true}, {"result", {{"attached", true}}}});
+  {
+    std::lock_guard lock(sinks_mutex_);
+    console_sinks_[id] = channel.fd();
+  }
+  if (args.value("fresh_prompt", false)) machine_->console().sendline("");
+  std::string typed = channel.take_pending();
+  for (;;) {
+    if (!typed.empty()) machine_->console().send(typed);
+    const int ready = wait_readable(channel.fd(), stop_event_.get(),
+                                    std::chrono::steady_clock::time_point::max());
+    if (ready <= 0) break;
+    char buffer[4096];
+    const ssize_t n = ::recv(channel.fd(), buffer, sizeof buffer, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    typed.assign(buffer, static_cast<std::size_t>(n));
+  }
+  std::lock_guard lock(sinks_mutex_);
+  console_sinks_.erase(id);
+}
+
+Json VmSupervisor::status() {
+  Json out;
+  {
+    std::lock_guard lock(record_mutex_);
+    out = record_.to_json();
+    if (!boot_error_.empty()) out["boot_error"] = boot_error_;
+  }
+  out["uptime_ms"] = ms(std::chrono::steady_clock::now() - started_);
+  out["qemu_running"] = machine_ && machine_->running();
+  try {
+    out["run_state"] = machine_->qmp().execute("query-status", {}, std::chrono::seconds(5))
+                           .value("status", std::string("unknown"));
+  } catch (const std::exception& e) {
+    out["run_state"] = "unknown";
+    out["qmp_error"] = e.what();
+  }
+  return out;
+}
+
+Json VmSupervisor::info() {
+  auto lock = lock_machine();
+  Json out = status();
+  auto& qmp = machine_->qmp();
+  const Json version = qmp.execute("query-version");
+  const Json& q = version.value("qemu", Json::object());
+  out["qemu_version"] = std::to_string(q.value("major", 0)) + "." +
+                        std::to_string(q.value("minor", 0)) + "." +
+                        std::to_string(q.value("micro", 0));
+  out["accelerator_reason"] = machine_->accelerator().reason;
+  out["cpus"] = qmp.execute("query-cpus-fast").size();
+  const Json memory = qmp.execute("query-memory-size-summary");
+  out["memory_bytes"] = memory.value("base-memory", std::uint64_t{0});
+  Json blocks = Json::array();
+  for (const auto& b : qmp.execute("query-block")) {
+    Json block = {{"device", b.value("device", std::string())},
+                  {"qdev", b.value("qdev", std::string())}};
+    if (b.contains("inserted")) {
+      const Json& inserted = b["inserted"];
+      block["file"] = inserted.value("file", std::string());
+      block["format"] = inserted.value("drv", std::string());
+      block["read_only"] = inserted.value("ro", false);
+    }
+    blocks.push_back(block);
+  }
+  out["block_devices"] = blocks;
+  out["snapshots"] = machine_->supports_snapshots() ? Json(machine_->snapshots()) : Json::array();
+  out["argv"] = machine_->argv();
+  return out;
+}
+
+Json VmSupervisor::health() {
+  // Each check in order; the first that fails says what is wrong.
+  Json checks = Json::object();
+  checks["supervisor"] = true;  // it answers
+  checks["qemu"] = machine_ && machine_->running();
+  bool qmp_ok = false;
+  std::string run_state = "unknown";
+  if (checks["qemu"].get<bool>()) {
+    try {
+      run_state = machine_->qmp().execute("query-status", {}, std::chrono::seconds(5))
+                      .value("status", std::string("unknown"));
+      qmp_ok = true;
+    } catch (const std::exception&) {
+    }
+  }
+  checks["qmp"] = qmp_ok;
+  std::string guest = "not asked";
+  bool guest_ok = false;
+  if (qmp_ok && run_state == "running") {
+    std::unique_lock lock(machine_mutex_, std::defer_lock);
+    if (!lock.try_lock_for(std::chrono::seconds(2))) {
+      guest = "busy (another command runs)";
+      guest_ok = true;  // the command in progress speaks to the guest
+    } else if (!booted_) {
+      std::lock_guard record_lock(record_mutex_);
+      guest = boot_error_.empty() ? "booting" : "boot failed";
+    } else if (machine_->profile().ssh) {
+      try {
+        const auto r = machine_->run("true", std::chrono::seconds(10));
+        guest_ok = r.ok();
+        guest = "ssh round trip " + std::to_string(r.elapsed.count()) + " ms";
+      } catch (const std::exception& e) {
+        guest = std::string("ssh: ") + e.what();
+      }
+    } else {
+      guest_ok = true;
+      guest = "running (no SSH to ask)";
+    }
+  } else if (qmp_ok) {
+    guest = run_state;
+  }
+  checks["guest"] = guest_ok;
+  const bool ok = checks["qemu"].get<bool>() && qmp_ok && guest_ok;
+  Json out = {{"ok", ok}, {"checks", checks}, {"run_state", run_state}, {"guest", guest}};
+  if (machine_) out["stats"] = vm_stats(machine_->process().pid(), machine_->disk_files());
+  return out;
+}
+
+Json VmSupervisor::powerdown(const Json& args) {
+  const milliseconds timeout = millis_arg(args, "timeout_ms", std::chrono::seconds(60));
+  auto lock = lock_machine();
+  const auto start = std::chrono::steady_clock::now();
+  machine_->note("hurdle vm: system_powerdown (ACPI), waiting up to " +
+                 std::to_string(timeout.count()) + " ms");
+  machine_->qmp().execute("system_powerdown");
+  const bool off = machine_->process().wait_for_exit(timeout);
+  const auto took = ms(std::chrono::steady_clock::now() - start);
+  if (off) {
+    request_stop("the guest powered off");
+    return {{"powered_off", true}, {"took_ms", took}};
+  }
+  return {{"powered_off", false}, {"took_ms", took}};
+}
+
+void VmSupervisor::quit(const std::string& why) {
+  auto lock = lock_machine(std::chrono::seconds(30));
+  machine_->note("hurdle vm: " + why + ": QMP quit");
+  try {
+    machine_->qmp().execute("quit", {}, std::chrono::seconds(5));
+  } catch (const Error&) {
+    // QEMU may close QMP before it answers; it is waited for below either way
+  }
+  if (!machine_->process().wait_for_exit(std::chrono::seconds(10))) machine_->crash();
+  request_stop(why);
+}
+
+Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
+  if (command == "status") return status();
+  if (command == "info") return info();
+  if (command == "health") return health();
+  if (command == "stats") return vm_stats(machine_->process().pid(), machine_->disk_files());
+  if (command == "quit") {
+    quit("asked to quit");
+    return {{"stopped", true}};
+  }
+  if (command == "powerdown") return powerdown(args);
+  if (command == "monitor") {
+    const std::string line = string_arg(args, "line");
+    auto lock = lock_machine(std::chrono::seconds(30));
+    return {{"output", machine_->qmp().human(line)}};
+  }
+  if (command == "send") {
+    const std::string text = string_arg(args, "text");
+    if (args.value("newline", true))
+      machine_->console().sendline(text);
+    else
+      machine_->console().send(text);
+    return {{"sent", text.size()}};
+  }
+  if (command == "pause" || command == "resume") {
+    auto lock = lock_machine();
+    machine_->qmp().execute(command == "pause" ? "stop" : "cont");
+    return {{"run_state", machine_->qmp().execute("query-status").value("status", std::string())}};
+  }
+  if (command == "expect") {
+    const std::string pattern = string_arg(args, "pattern");
+    const milliseconds timeout = millis_arg(args, "timeout_ms", std::chrono::seconds(30));
+    auto lock = lock_machine();
+    const ExpectMatch m = machine_->console().expect(pattern, timeout);
+    return {{"text", m.text}, {"before", m.before}};
+  }
+  if (command == "ssh_run") {
+    const std::string cmd = string_arg(args, "command");
+    auto lock = lock_machine();
+    const std::optional<milliseconds> timeout =
+        args.contains("timeout_ms") ? std::optional(millis_arg(args, "timeout_ms", {}))
+                                    : std::nullopt;
+    const CommandResult r = machine_->run(cmd, timeout);
+    return {{"exit_status", r.exit_status}, {"signal", r.signal},    {"stdout", r.out},
+            {"stderr", r.err},              {"elapsed_ms", r.elapsed.count()}};
+  }
+  if (command == "snapshot_list") {
+    auto lock = lock_machine();
+    if (!machine_->supports_snapshots()) return Json::array();
+    return machine_->snapshots();
+  }
+  if (command == "snapshot_create" || command == "snapshot_load" ||
+      command == "snapshot_delete") {
+    const std::string tag = string_arg(args, "tag");
+    auto lock = lock_machine();
+    if (command == "snapshot_create") {
+      const auto took = machine_->snapshot(tag);
+      return {{"tag", tag}, {"took_ms", took.count()}};
+    }
+    if (command == "snapshot_delete") {
+      machine_->remove_snapshot(tag);
+      return {{"tag", tag}, {"deleted", true}};
+    }
+    const RestoreReport r = machine_->restore(tag);
+    return {{"tag", tag},
+            {"load_ms", r.load.count()},
+            {"verify_ms", r.verify.count()},
+            {"verified_by", r.verified_by}};
+  }
+  if (command == "reset") {
+    auto lock = lock_machine();
+    if (!args.value("wait", true)) {
+      machine_->qmp().execute("system_reset");
+      return {{"waited", false}};
+    }
+    Json markers = Json::array();
+    for (const auto& m : machine_->reboot(true))
+      markers.push_back({{"name", m.name}, {"after_ms", m.after.count()}});
+    return {{"waited", true}, {"boot_markers", markers}};
+  }
+  if (command == "screenshot") {
+    auto lock = lock_machine();
+    const fs::path png = args.contains("path") ? fs::path(string_arg(args, "path"))
+                                               : folder_.path() / "screenshot.png";
+    machine_->screenshot(png);
+    return {{"path", fs::absolute(png).string()}};
+  }
+  throw ConfigError({}, "unknown command '" + command +
+                            "' (status, info, health, stats, snapshot_create, snapshot_load, "
+                            "snapshot_delete, snapshot_list, pause, resume, reset, powerdown, "
+                            "quit, monitor, send, expect, ssh_run, screenshot, console)");
+}
+
+void VmSupervisor::handle(int id, UniqueFd fd) {
+  ControlChannel channel(std::move(fd));
+  try {
+    for (;;) {
+      const auto request = channel.receive(std::chrono::steady_clock::time_point::max());
+      if (!request) break;
+      const std::string command = request->value("command", std::string());
+      const Json args = request->value("args", Json::object());
+      if (command == "console") {
+        if (!machine_) throw QemuError("no machine");
+        attach_console(channel, args);
+        break;
+      }
+      Json reply;
+      try {
+        reply = {{"ok", true}, {"result", dispatch(command, args)}};
+      } catch (const std::exception& e) {
+        reply = error_reply(e);
+      }
+      channel.send(reply);
+    }
+  } catch (const std::exception& e) {
+    // a client that sent garbage or went away: its connection ends, the VM goes on
+    try {
+      channel.send(error_reply(e));
+    } catch (const std::exception&) {
+    }
+  }
+  std::lock_guard lock(clients_mutex_);
+  client_fds_.erase(id);
+  finished_.push_back(id);
+}
+
+void VmSupervisor::stop_clients() {
+  {
+    std::lock_guard lock(clients_mutex_);
+    for (const auto& [id, fd] : client_fds_) ::shutdown(fd, SHUT_RDWR);
+  }
+  for (auto& [id, t] : clients_)
+    if (t.joinable()) t.join();
+  clients_.clear();
+  if (boot_thread_.joinable()) boot_thread_.join();
+}
+
+void VmSupervisor::serve() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  UniqueFd signal_fd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+  UnixListener listener(folder_.control_socket());
+  ::chmod(folder_.control_socket().c_str(), 0600);
+  boot_thread_ = std::thread([this] { boot(); });
+  if (!options_.wait_for_boot) {
+    std::lock_guard lock(record_mutex_);
+    report_ready({{"ok", true}, {"record", record_.to_json()}});
+  }
+  int next_id = 0;
+  while (!stopping_) {
+    pollfd fds[4] = {{listener.fd(), POLLIN, 0},
+                     {machine_->process().exit_fd(), POLLIN, 0},
+                     {signal_fd.get(), POLLIN, 0},
+                     {stop_event_.get(), POLLIN, 0}};
+    if (::poll(fds, 4, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw Error(std::string("poll: ") + std::strerror(errno));
+    }
+    if (fds[1].revents != 0) {
+      machine_->note("hurdle vm: QEMU " + machine_->process().exit_description());
+      request_stop("QEMU ended");
+      break;
+    }
+    if (fds[2].revents != 0) {
+      signalfd_siginfo info{};
+      (void)!::read(signal_fd.get(), &info, sizeof info);
+      machine_->note("hurdle vm: signal " + std::to_string(info.ssi_signo) + ": stopping");
+      request_stop("signal");
+      break;
+    }
+    if (fds[3].revents != 0) break;
+    if (fds[0].revents != 0) {
+      UniqueFd conn = listener.accept_now();
+      const int id = next_id++;
+      std::vector<std::thread> ended;
+      {
+        std::lock_guard lock(clients_mutex_);
+        client_fds_[id] = conn.get();
+        for (const int done : finished_) {
+          ended.push_back(std::move(clients_[done]));
+          clients_.erase(done);
+        }
+        finished_.clear();
+        clients_[id] = std::thread([this, id, c = std::move(conn)]() mutable {
+          handle(id, std::move(c));
+        });
+      }
+      for (auto& t : ended) t.join();
+    }
+  }
+  {
+    std::lock_guard lock(record_mutex_);
+    record_.state = "stopping";
+    folder_.write_record(record_);
+  }
+  // Whatever runs in the guest is cut short: the clients' commands end with the machine.
+  if (machine_->running()) {
+    std::unique_lock lock(machine_mutex_, std::defer_lock);
+    if (lock.try_lock_for(std::chrono::seconds(5)))
+      machine_->shutdown();
+    else
+      machine_->crash();
+  }
+  stop_clients();
+}
+
+int VmSupervisor::run() {
+  // Before any thread exists: the signals are taken by the serve loop's signalfd.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  try {
+    start_machine();
+  } catch (const std::exception& e) {
+    std::cerr << "hurdle vm serve: " << e.what() << std::endl;
+    report_ready(error_reply(e));
+    return dynamic_cast<const ConfigError*>(&e) != nullptr ? 2 : 1;
+  }
+  try {
+    serve();
+  } catch (const std::exception& e) {
+    std::cerr << "hurdle vm serve: " << e.what() << std::endl;
+    report_ready(error_reply(e));
+    if (machine_) machine_->crash();
+    stop_clients();
+    return 1;
+  }
+  std::lock_guard lock(record_mutex_);
+  std::cerr << "hurdle vm serve: stopped (" << stop_reason_ << ")" << std::endl;
+  return boot_error_.empty() || !options_.wait_for_boot ? 0 : 1;
+}
+
+}  // namespace
+
+int serve_vm(const SupervisorOptions& options) {
+  const InstanceFolder folder = InstanceFolder::named(options.name);
+  std::optional<FileLock> lock = folder.claim();
+  if (!lock) {
+    const ConfigError e({}, "a VM named " + options.name + " is running already (" +
+                                folder.path().string() + ")");
+    std::cerr << "hurdle vm serve: " << e.what() << std::endl;
+    if (options.ready_fd >= 0) {
+      const std::string line = error_reply(e).dump() + "\n";
+      (void)!::write(options.ready_fd, line.data(), line.size());
+      ::close(options.ready_fd);
+    }
+    return 2;
+  }
+  int status = 0;
+  fs::path log_dir;
+  {
+    VmSupervisor supervisor(options, folder);
+    status = supervisor.run();
+    log_dir = supervisor.log_dir();
+  }
+  // The supervisor's own log (what it printed, why it stopped) joins the machine's logs.
+  std::error_code copy_error;
+  if (!log_dir.empty())
+    fs::copy_file(folder.supervisor_log(), log_dir / "supervisor.log",
+                  fs::copy_options::overwrite_existing, copy_error);
+  // The folder goes with the supervisor; the machine's logs stay (the record named them).
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder.path(), ec))
+    if (entry.path() != folder.lock_file()) fs::remove_all(entry.path(), ec);
+  fs::remove(folder.lock_file(), ec);
+  fs::remove(folder.path(), ec);
+  return status;
+}
+
+}  // namespace hurdle
