@@ -95,7 +95,8 @@ VmCommand::VmCommand(CLI::App& app) {
 
   add("list", "The VMs running (stale ones are cleaned up)", false)
       ->add_flag("--json", json_, "as JSON");
-  add("status", "One VM's state: running, paused, booting...")->add_flag("--json", json_, "as JSON");
+  add("status", "One VM's state: running, paused, booting...")
+      ->add_flag("--json", json_, "as JSON");
   add("info", "QEMU's version, accelerator, CPUs, memory, disks, snapshots and ports")
       ->add_flag("--json", json_, "as JSON");
 
@@ -118,35 +119,41 @@ VmCommand::VmCommand(CLI::App& app) {
   add("resume", "Let the guest's CPUs run again");
   add("reset", "Reset the machine (as its reset button) and wait for the boot")
       ->add_flag("--no-wait", no_wait_, "return at once");
-  add("powerdown", "Press the power button (ACPI) and wait, with a deadline, for the guest to "
-                   "power off; says which happened (exit 1: it did not)")
+  add("powerdown",
+      "Press the power button (ACPI) and wait, with a deadline, for the guest to "
+      "power off; says which happened (exit 1: it did not)")
       ->add_option("--timeout", timeout_, "seconds to wait (default 60)");
   add("quit", "Stop the VM now (QEMU quits; the guest is not asked)");
   add("kill", "Kill the VM's supervisor and QEMU at once (SIGKILL)");
   CLI::App* send_cmd = add("send", "Type TEXT on the serial console (and Enter)");
   send_cmd->add_option("text", text_, "what to type")->required();
   send_cmd->add_flag("--no-newline", no_newline_, "without Enter");
-  CLI::App* ssh_cmd = add("ssh", "Run a command in the guest over SSH (its status is the exit "
-                                 "status), or open a shell with ssh without one");
+  CLI::App* ssh_cmd = add("ssh",
+                          "Run a command in the guest over SSH (its status is the exit "
+                          "status), or open a shell with ssh without one");
   ssh_cmd->add_option("command", ssh_command_, "the command and its arguments");
   ssh_cmd->prefix_command();  // everything after NAME belongs to the command
   add("screenshot", "Save the display as PNG")->add_option("file", file_, "where")->required();
-  CLI::App* health_cmd = add("health", "Supervisor, QEMU, QMP and guest answering: one line, "
-                                       "exit 0 when all are, else 1");
-  health_cmd->add_option("--watch", watch_, "check every N seconds, logging each line to the "
-                                            "terminal and the instance's health.log");
+  CLI::App* health_cmd = add("health",
+                             "Supervisor, QEMU, QMP and guest answering: one line, "
+                             "exit 0 when all are, else 1");
+  health_cmd->add_option("--watch", watch_,
+                         "check every N seconds, logging each line to the "
+                         "terminal and the instance's health.log");
   health_cmd->add_flag("--json", json_, "as JSON");
   CLI::App* stats_cmd = add("stats", "QEMU's memory, CPU time and overlay disk use");
   stats_cmd->add_option("--watch", watch_, "again every N seconds");
   stats_cmd->add_flag("--json", json_, "as JSON");
-  CLI::App* logs_cmd = add("logs", "A log of the VM: console (default), machine, qemu, qmp, "
-                                   "supervisor or health");
+  CLI::App* logs_cmd = add("logs",
+                           "A log of the VM: console (default), machine, qemu, qmp, "
+                           "supervisor or health");
   logs_cmd->add_flag("-f,--follow", follow_, "keep printing what comes, until the VM stops");
   logs_cmd->add_option("--log", log_name_, "which log")
       ->check(CLI::IsMember({"console", "machine", "qemu", "qmp", "supervisor", "health"}));
   add("console", "The serial console in this terminal (Ctrl-] leaves; the VM goes on)");
-  add("monitor", "QEMU's monitor (HMP, through QMP: every answer is read); `quit` at the "
-                 "prompt leaves it, Ctrl-D too");
+  add("monitor",
+      "QEMU's monitor (HMP, through QMP: every answer is read); `quit` at the "
+      "prompt leaves it, Ctrl-D too");
 }
 
 int VmCommand::run() {
@@ -188,7 +195,8 @@ int VmCommand::start() {
   r.log_dir = log_dir_;
   r.image_lock = images_.lock;
   r.allow_unpinned = images_.allow_unpinned;
-  if (!no_wait_) std::cerr << "hurdle vm: starting " << name_ << " (" << profile_ << ")..." << std::endl;
+  if (!no_wait_)
+    std::cerr << "hurdle vm: starting " << name_ << " (" << profile_ << ")..." << std::endl;
   const LaunchResult result = launch_vm(r, this_program());
   if (json_) {
     Json out = result.record.to_json();
@@ -196,9 +204,8 @@ int VmCommand::start() {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::cout << "hurdle vm: " << name_ << " "
-            << (no_wait_ ? "started (booting)" : "booted") << " after "
-            << std::fixed << std::setprecision(2)
+  std::cout << "hurdle vm: " << name_ << " " << (no_wait_ ? "started (booting)" : "booted")
+            << " after " << std::fixed << std::setprecision(2)
             << static_cast<double>(result.took.count()) / 1000.0 << " s ("
             << result.record.accelerator << ")\n";
   print_access(result.record);
@@ -244,7 +251,8 @@ int VmCommand::list() {
     return 0;
   }
   std::cout << std::left << std::setw(20) << "NAME" << std::setw(10) << "STATE" << std::setw(14)
-            << "PROFILE" << std::setw(6) << "ACCEL" << "PORTS\n";
+            << "PROFILE" << std::setw(6) << "ACCEL"
+            << "PORTS\n";
   for (const auto& r : listing.running)
     std::cout << std::setw(20) << r.name << std::setw(10) << r.state << std::setw(14) << r.profile
               << std::setw(6) << r.accelerator << ports_text(r) << "\n";
@@ -258,8 +266,8 @@ int VmCommand::status() {
     std::cout << s.dump(2) << "\n";
   } else {
     std::cout << name_ << ": " << s.value("state", std::string()) << ", QEMU "
-              << s.value("run_state", std::string()) << ", up "
-              << s.value("uptime_ms", 0) / 1000 << " s, " << ports_text(vm.record()) << "\n";
+              << s.value("run_state", std::string()) << ", up " << s.value("uptime_ms", 0) / 1000
+              << " s, " << ports_text(vm.record()) << "\n";
     if (s.contains("boot_error"))
       std::cout << "boot failed: " << safe_text(s["boot_error"].get<std::string>()) << "\n";
   }
@@ -283,8 +291,9 @@ int VmCommand::info() {
             << mib(i.value("memory_bytes", std::uint64_t{0})) << "\n";
   for (const auto& b : i["block_devices"])
     if (b.contains("file"))
-      std::cout << "  disk:    " << b.value("device", std::string()) << b.value("qdev", std::string())
-                << " " << b.value("format", std::string()) << " " << b.value("file", std::string())
+      std::cout << "  disk:    " << b.value("device", std::string())
+                << b.value("qdev", std::string()) << " " << b.value("format", std::string()) << " "
+                << b.value("file", std::string())
                 << (b.value("read_only", false) ? " (read-only)" : "") << "\n";
   std::string tags;
   for (const auto& t : i["snapshots"]) tags += (tags.empty() ? "" : ", ") + t.get<std::string>();
@@ -307,8 +316,7 @@ int VmCommand::snapshot() {
   }
   if (snapshot_sub_["create"]->parsed()) {
     const Json r = vm.request("snapshot_create", {{"tag", tag_}});
-    std::cout << name_ << ": snapshot " << tag_ << " taken in " << r.value("took_ms", 0)
-              << " ms\n";
+    std::cout << name_ << ": snapshot " << tag_ << " taken in " << r.value("took_ms", 0) << " ms\n";
   } else if (snapshot_sub_["load"]->parsed()) {
     const Json r = vm.request("snapshot_load", {{"tag", tag_}});
     std::cout << name_ << ": snapshot " << tag_ << " loaded in " << r.value("load_ms", 0)
@@ -359,8 +367,7 @@ int VmCommand::powerdown() {
     return 0;
   }
   std::cout << name_ << ": the guest did not power off within " << timeout_
-            << " s (does it handle ACPI?); it runs on: `hurdle vm quit " << name_
-            << "` stops it\n";
+            << " s (does it handle ACPI?); it runs on: `hurdle vm quit " << name_ << "` stops it\n";
   return 1;
 }
 
@@ -404,24 +411,14 @@ int VmCommand::screenshot() {
   return 0;
 }
 
-int VmCommand::health() {
-  return watch_health(name_, watch_, json_);
-}
+int VmCommand::health() { return watch_health(name_, watch_, json_); }
 
-int VmCommand::stats() {
-  return watch_stats(name_, watch_, json_);
-}
+int VmCommand::stats() { return watch_stats(name_, watch_, json_); }
 
-int VmCommand::logs() {
-  return print_log(name_, log_name_, follow_);
-}
+int VmCommand::logs() { return print_log(name_, log_name_, follow_); }
 
-int VmCommand::console() {
-  return attach_console(VmClient::open(name_));
-}
+int VmCommand::console() { return attach_console(VmClient::open(name_)); }
 
-int VmCommand::monitor() {
-  return run_monitor(VmClient::open(name_));
-}
+int VmCommand::monitor() { return run_monitor(VmClient::open(name_)); }
 
 }  // namespace hurdle::cli

@@ -75,8 +75,7 @@ int run_monitor(const VmClient& vm) {
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     try {
       const Json r = vm.request("monitor", {{"line", line}}, std::chrono::minutes(5));
-      std::cout << safe_text(r.value("output", std::string()))
-                << std::flush;
+      std::cout << safe_text(r.value("output", std::string())) << std::flush;
     } catch (const ConfigError&) {
       throw;
     } catch (const Error& e) {
@@ -93,12 +92,18 @@ int exec_interactive_ssh(const VmClient& vm) {
   const auto port = r.ports.find("ssh");
   if (port == r.ports.end() || r.ssh_user.empty())
     throw ConfigError({}, r.name + "'s profile has no SSH");
-  std::vector<std::string> args = {"ssh", "-p", std::to_string(port->second), "-o",
-                                   "UserKnownHostsFile=" + (vm.folder().path() / "known_hosts").string(),
-                                   "-o", "StrictHostKeyChecking=accept-new", "-o",
-                                   "LogLevel=ERROR"};
-  if (!r.ssh_key.empty()) args.insert(args.end(), {"-i", r.ssh_key.string(), "-o",
-                                                    "IdentitiesOnly=yes"});
+  std::vector<std::string> args = {
+      "ssh",
+      "-p",
+      std::to_string(port->second),
+      "-o",
+      "UserKnownHostsFile=" + (vm.folder().path() / "known_hosts").string(),
+      "-o",
+      "StrictHostKeyChecking=accept-new",
+      "-o",
+      "LogLevel=ERROR"};
+  if (!r.ssh_key.empty())
+    args.insert(args.end(), {"-i", r.ssh_key.string(), "-o", "IdentitiesOnly=yes"});
   args.push_back(r.ssh_user + "@127.0.0.1");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -206,10 +211,9 @@ int watch_health(const std::string& name, double interval, bool json) {
         ok = out.value("ok", false);
         const Json& c = out["checks"];
         auto yes = [&](const char* k) { return c.value(k, false) ? "yes" : "NO"; };
-        line = name + (ok ? " ok" : " FAILING") + ": supervisor " + yes("supervisor") +
-               ", qemu " + yes("qemu") + ", qmp " + yes("qmp") + " (" +
-               out.value("run_state", std::string()) + "), guest " +
-               out.value("guest", std::string()) + "; " +
+        line = name + (ok ? " ok" : " FAILING") + ": supervisor " + yes("supervisor") + ", qemu " +
+               yes("qemu") + ", qmp " + yes("qmp") + " (" + out.value("run_state", std::string()) +
+               "), guest " + out.value("guest", std::string()) + "; " +
                (out.contains("stats") ? stats_text(out["stats"]) : std::string());
       } catch (const std::exception& e) {
         out = {{"ok", false}, {"checks", {{"supervisor", false}}}, {"error", e.what()}};

@@ -88,10 +88,11 @@ fs::path instances_root() {
 }
 
 InstanceFolder InstanceFolder::named(const std::string& name) {
-  if (!valid_name(name))
-    throw ConfigError({}, "'" + name +
-                              "' is no VM name: letters, digits, '_' and '-', at most " +
-                              std::to_string(kMaxNameLength) + " characters, not starting with '-'");
+  // Shorter than other names: the control socket's path must fit a UNIX socket address.
+  constexpr std::size_t kMaxVmName = 48;
+  if (!valid_name(name) || name.size() > kMaxVmName)
+    throw ConfigError({}, "'" + name + "' is no VM name: letters, digits, '_' and '-', at most " +
+                              std::to_string(kMaxVmName) + " characters, not starting with '-'");
   return {name, instances_root() / name};
 }
 

@@ -26,8 +26,11 @@ bool process_exists(pid_t pid) {
 namespace {
 
 // Waits until `pid` has ended (pidfd: no polling), or the deadline; true when it is gone.
+// Not process_exists(): a leader thread shows as a zombie while the process's other threads
+// still exit, holding its files (the supervisor's lock); the pidfd is readable only once all
+// have ended.
 bool wait_gone(pid_t pid, std::chrono::steady_clock::time_point deadline) {
-  if (!process_exists(pid)) return true;
+  if (pid <= 0) return true;
   UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!fd.valid()) return errno == ESRCH;
   for (;;) {
@@ -87,8 +90,8 @@ bool VmClient::kill(std::chrono::milliseconds timeout) const {
   ::kill(record_.supervisor_pid, SIGKILL);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   // QEMU's PR_SET_PDEATHSIG ends it with the supervisor; nothing to be told, only to see.
-  const bool gone = wait_gone(record_.supervisor_pid, deadline) &&
-                    wait_gone(record_.qemu_pid, deadline);
+  const bool gone =
+      wait_gone(record_.supervisor_pid, deadline) && wait_gone(record_.qemu_pid, deadline);
   if (gone) folder_.remove_if_stale();
   return gone;
 }

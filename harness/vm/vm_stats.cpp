@@ -39,9 +39,8 @@ nlohmann::json vm_stats(pid_t pid, const std::vector<std::filesystem::path>& dis
   std::vector<std::string> fields;
   for (std::string f; rest >> f;) fields.push_back(f);
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  const double cpu = fields.size() > 12
-                         ? (std::stod(fields[11]) + std::stod(fields[12])) / ticks
-                         : 0.0;
+  const double cpu =
+      fields.size() > 12 ? (std::stod(fields[11]) + std::stod(fields[12])) / ticks : 0.0;
   nlohmann::json disks = nlohmann::json::array();
   std::uint64_t allocated_total = 0;
   for (const auto& file : disk_files) {

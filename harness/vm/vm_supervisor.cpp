@@ -51,6 +51,15 @@ std::string string_arg(const Json& args, const char* name) {
   return args[name].get<std::string>();
 }
 
+// QEMU's run state as a person reads it: a machine stopped after a snapshot load says
+// "restore-vm" in query-status, where HMP's `info status` says "paused".
+std::string run_state(QmpClient& qmp) {
+  const Json s = qmp.execute("query-status", {}, std::chrono::seconds(5));
+  if (s.value("running", false)) return "running";
+  const std::string status = s.value("status", std::string("unknown"));
+  return status == "restore-vm" ? "paused" : status;
+}
+
 std::int64_t ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<milliseconds>(d).count();
 }
@@ -132,17 +141,16 @@ void VmSupervisor::start_machine() {
   mo.images = options_.images;
   mo.log_dir = options_.log_dir;
   if (mo.log_dir.empty())
-    mo.log_dir = user_cache_directory() / "vm-logs" / options_.name /
-                 wall_clock_text("%Y%m%dT%H%M%SZ");
+    mo.log_dir =
+        user_cache_directory() / "vm-logs" / options_.name / wall_clock_text("%Y%m%dT%H%M%SZ");
   const fs::path file = find_machine_profile(options_.profile, profile_search_path({}));
   ProfileImageOptions image{options_.image, fetching_image_resolver(options_.images)};
   MachineProfile profile = load_machine_profile(file, {}, image);
   std::uint16_t gdb_port = 0;
   if (options_.debug) {
     // What the guest did that real hardware would refuse, as QEMU sees it.
-    profile.extra_args.insert(profile.extra_args.end(),
-                              {"-d", "guest_errors,unimp", "-D",
-                               (mo.log_dir / "qemu-debug.log").string()});
+    profile.extra_args.insert(profile.extra_args.end(), {"-d", "guest_errors,unimp", "-D",
+                                                         (mo.log_dir / "qemu-debug.log").string()});
   }
   if (options_.gdb) {
     gdb_port = free_loopback_port();
@@ -174,7 +182,8 @@ void VmSupervisor::start_machine() {
   if (options_.vnc) {
     const Json vnc = machine_->qmp().execute("query-vnc");
     if (vnc.contains("service"))
-      record_.ports["vnc"] = static_cast<std::uint16_t>(std::stoi(vnc["service"].get<std::string>()));
+      record_.ports["vnc"] =
+          static_cast<std::uint16_t>(std::stoi(vnc["service"].get<std::string>()));
   }
   if (const auto& ssh = machine_->profile().ssh) record_.ssh_user = ssh->user;
   record_.started_at = wall_clock_text("%Y-%m-%dT%H:%M:%SZ");
@@ -201,9 +210,8 @@ void VmSupervisor::boot() {
     std::lock_guard record_lock(record_mutex_);
     record_.state = "running";
     folder_.write_record(record_);
-    machine_->note("hurdle vm: booted after " + std::to_string(ms(std::chrono::steady_clock::now() -
-                                                                    started_)) +
-                   " ms");
+    machine_->note("hurdle vm: booted after " +
+                   std::to_string(ms(std::chrono::steady_clock::now() - started_)) + " ms");
     booted_ = true;
     if (options_.wait_for_boot) report_ready({{"ok", true}, {"record", record_.to_json()}});
   } catch (const std::exception& e) {
@@ -293,8 +301,7 @@ Json VmSupervisor::status() {
   out["uptime_ms"] = ms(std::chrono::steady_clock::now() - started_);
   out["qemu_running"] = machine_ && machine_->running();
   try {
-    out["run_state"] = machine_->qmp().execute("query-status", {}, std::chrono::seconds(5))
-                           .value("status", std::string("unknown"));
+    out["run_state"] = run_state(machine_->qmp());
   } catch (const std::exception& e) {
     out["run_state"] = "unknown";
     out["qmp_error"] = e.what();
@@ -339,11 +346,10 @@ Json VmSupervisor::health() {
   checks["supervisor"] = true;  // it answers
   checks["qemu"] = machine_ && machine_->running();
   bool qmp_ok = false;
-  std::string run_state = "unknown";
+  std::string state = "unknown";
   if (checks["qemu"].get<bool>()) {
     try {
-      run_state = machine_->qmp().execute("query-status", {}, std::chrono::seconds(5))
-                      .value("status", std::string("unknown"));
+      state = run_state(machine_->qmp());
       qmp_ok = true;
     } catch (const std::exception&) {
     }
@@ -351,7 +357,7 @@ Json VmSupervisor::health() {
   checks["qmp"] = qmp_ok;
   std::string guest = "not asked";
   bool guest_ok = false;
-  if (qmp_ok && run_state == "running") {
+  if (qmp_ok && state == "running") {
     std::unique_lock lock(machine_mutex_, std::defer_lock);
     if (!lock.try_lock_for(std::chrono::seconds(2))) {
       guest = "busy (another command runs)";
@@ -372,11 +378,11 @@ Json VmSupervisor::health() {
       guest = "running (no SSH to ask)";
     }
   } else if (qmp_ok) {
-    guest = run_state;
+    guest = state;
   }
   checks["guest"] = guest_ok;
   const bool ok = checks["qemu"].get<bool>() && qmp_ok && guest_ok;
-  Json out = {{"ok", ok}, {"checks", checks}, {"run_state", run_state}, {"guest", guest}};
+  Json out = {{"ok", ok}, {"checks", checks}, {"run_state", state}, {"guest", guest}};
   if (machine_) out["stats"] = vm_stats(machine_->process().pid(), machine_->disk_files());
   return out;
 }
@@ -435,7 +441,7 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
   if (command == "pause" || command == "resume") {
     auto lock = lock_machine();
     machine_->qmp().execute(command == "pause" ? "stop" : "cont");
-    return {{"run_state", machine_->qmp().execute("query-status").value("status", std::string())}};
+    return {{"run_state", run_state(machine_->qmp())}};
   }
   if (command == "expect") {
     const std::string pattern = string_arg(args, "pattern");
@@ -451,16 +457,18 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
         args.contains("timeout_ms") ? std::optional(millis_arg(args, "timeout_ms", {}))
                                     : std::nullopt;
     const CommandResult r = machine_->run(cmd, timeout);
-    return {{"exit_status", r.exit_status}, {"signal", r.signal},    {"stdout", r.out},
-            {"stderr", r.err},              {"elapsed_ms", r.elapsed.count()}};
+    return {{"exit_status", r.exit_status},
+            {"signal", r.signal},
+            {"stdout", r.out},
+            {"stderr", r.err},
+            {"elapsed_ms", r.elapsed.count()}};
   }
   if (command == "snapshot_list") {
     auto lock = lock_machine();
     if (!machine_->supports_snapshots()) return Json::array();
     return machine_->snapshots();
   }
-  if (command == "snapshot_create" || command == "snapshot_load" ||
-      command == "snapshot_delete") {
+  if (command == "snapshot_create" || command == "snapshot_load" || command == "snapshot_delete") {
     const std::string tag = string_arg(args, "tag");
     auto lock = lock_machine();
     if (command == "snapshot_create") {
@@ -594,9 +602,8 @@ void VmSupervisor::serve() {
           clients_.erase(done);
         }
         finished_.clear();
-        clients_[id] = std::thread([this, id, c = std::move(conn)]() mutable {
-          handle(id, std::move(c));
-        });
+        clients_[id] =
+            std::thread([this, id, c = std::move(conn)]() mutable { handle(id, std::move(c)); });
       }
       for (auto& t : ended) t.join();
     }
@@ -653,8 +660,8 @@ int serve_vm(const SupervisorOptions& options) {
   const InstanceFolder folder = InstanceFolder::named(options.name);
   std::optional<FileLock> lock = folder.claim();
   if (!lock) {
-    const ConfigError e({}, "a VM named " + options.name + " is running already (" +
-                                folder.path().string() + ")");
+    const ConfigError e(
+        {}, "a VM named " + options.name + " is running already (" + folder.path().string() + ")");
     std::cerr << "hurdle vm serve: " << e.what() << std::endl;
     if (options.ready_fd >= 0) {
       const std::string line = error_reply(e).dump() + "\n";

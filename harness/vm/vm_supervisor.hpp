@@ -22,13 +22,13 @@ struct SupervisorOptions {
   std::string profile;  // a name or a path, found as `hurdle run` finds profiles
   std::string image;    // an image lock entry instead of the profile's own
   std::optional<Accelerator> accel;
-  bool debug = false;          // QEMU's guest-error log (qemu-debug.log beside the others)
-  bool gdb = false;            // QEMU's GDB stub on a port of 127.0.0.1
-  bool vnc = false;            // a VNC display on 127.0.0.1
+  bool debug = false;  // QEMU's guest-error log (qemu-debug.log beside the others)
+  bool gdb = false;    // QEMU's GDB stub on a port of 127.0.0.1
+  bool vnc = false;    // a VNC display on 127.0.0.1
   // Log in on the serial console after the boot (unset: when the profile has SSH, whose key
   // may need the console).
   std::optional<bool> login;
-  bool wait_for_boot = true;   // false: ready as soon as QEMU runs; the boot goes on
+  bool wait_for_boot = true;      // false: ready as soon as QEMU runs; the boot goes on
   std::filesystem::path log_dir;  // empty: USER_CACHE/vm-logs/NAME/STAMP
   int ready_fd = -1;              // gets one JSON line: the record, or the error; then closed
   ImageSettings images;

@@ -21,10 +21,12 @@
 #include "core/boost_process.hpp"
 #include "scenario/suite_loader.hpp"
 #include "scenario/suite_runner.hpp"
+#include "support/hurdle_command.hpp"
 #include "support/merged_output.hpp"
 #include "support/paths.hpp"
 #include "support/scripted_http_service.hpp"
 #include "support/test_files.hpp"
+#include "support/tmux_session.hpp"
 
 namespace hurdle {
 namespace {
@@ -262,17 +264,6 @@ TEST(HurdleRun, TheExampleSuitePassesWithSnapshotAndRebootResets) {
   EXPECT_EQ(boot_log.find("snapshot saved"), std::string::npos);
 }
 
-// `hurdle ARGS...` (any command): its exit status and everything it printed.
-std::pair<int, std::string> hurdle_command(const std::vector<std::string>& args) {
-  namespace bp = boost::process::v2;
-  boost::asio::io_context ctx;
-  test::MergedOutput out(ctx);
-  bp::process p(ctx, test::hurdle_program().string(), args,
-                bp::process_stdio{nullptr, out.fd(), out.fd()});
-  std::string text = out.read_all();
-  return {p.wait(), std::move(text)};
-}
-
 // `after:` across other scenarios: both scenarios that continue `writes` start from its end
 // (the second after the first changed it), which is saved once; a scenario after a failed one
 // is an error that says so.
@@ -396,7 +387,7 @@ TEST(HurdleRun, ASecondRunStartsFromTheCachedTemplateAndAChangeMakesANewOne) {
   EXPECT_EQ(cache.templates().size(), 3u);
 
   // `hurdle cache list` shows the three; `gc --unused-days 0` removes them all.
-  const auto [list_status, list] = hurdle_command({"cache", "list", "--json"});
+  const auto [list_status, list] = test::hurdle_command({"cache", "list", "--json"});
   EXPECT_EQ(list_status, 0) << list;
   const auto listed = nlohmann::json::parse(list);
   EXPECT_EQ(listed.size(), 3u);
@@ -405,7 +396,7 @@ TEST(HurdleRun, ASecondRunStartsFromTheCachedTemplateAndAChangeMakesANewOne) {
     EXPECT_EQ(t.at("problem"), "");
     EXPECT_GT(t.at("disk_bytes").get<std::uint64_t>(), 0u);
   }
-  const auto [gc_status, gc] = hurdle_command({"cache", "gc", "--unused-days", "0"});
+  const auto [gc_status, gc] = test::hurdle_command({"cache", "gc", "--unused-days", "0"});
   EXPECT_EQ(gc_status, 0) << gc;
   EXPECT_THAT(gc, HasSubstr("3 removed"));
   EXPECT_TRUE(cache.templates().empty());
@@ -689,12 +680,13 @@ TEST(HurdleRun, ThreeShardsMergedAreTheUnshardedRun) {
     merge.push_back(shard.junit.string());
   }
   EXPECT_EQ(ran, 6u);  // no scenario in two shards, none in none
-  const auto [status, out] = hurdle_command(merge);
+  const auto [status, out] = test::hurdle_command(merge);
   ASSERT_EQ(status, 0) << out;
   EXPECT_THAT(out, HasSubstr("3 report(s), 1 suite(s), 6 scenario(s)"));
   EXPECT_EQ(xmllint_status(merged), 0);
   EXPECT_EQ(cases_and_outcomes(merged), cases_and_outcomes(whole.junit));
-  const auto [summary_status, summary] = hurdle_command({"report", "summary", merged.string()});
+  const auto [summary_status, summary] =
+      test::hurdle_command({"report", "summary", merged.string()});
   EXPECT_EQ(summary_status, 0);
   EXPECT_THAT(summary, HasSubstr("## hurdle: 6 passed, 0 failed, 0 error(s), 0 skipped of 6 "
                                  "scenario(s)"));
@@ -728,21 +720,21 @@ TEST(HurdleRun, AShardKilledHalfwayLeavesItsScenariosAsNotRunErrors) {
   // Merged with a shard that ran (the rollback suite): every scenario of both, once.
   const RunOutcome other = hurdle_run("killed-other", {"tests/data/suites/rollback.yaml"});
   const fs::path merged = dir / "merged.xml";
-  auto [status, text] =
-      hurdle_command({"report", "merge", merged.string(), junit.string(), other.junit.string()});
+  auto [status, text] = test::hurdle_command(
+      {"report", "merge", merged.string(), junit.string(), other.junit.string()});
   ASSERT_EQ(status, 0) << text;
   EXPECT_EQ(cases_and_outcomes(merged),
             (std::vector<std::string>{"rollback dirties-then-fails failed",
                                       "rollback sees-no-dirt passed", "slow never-runs error",
                                       "slow sleeps error"}));
-  std::tie(status, text) = hurdle_command({"report", "summary", merged.string()});
+  std::tie(status, text) = test::hurdle_command({"report", "summary", merged.string()});
   EXPECT_THAT(text, HasSubstr("1 passed, 1 failed, 2 error(s), 0 skipped of 4 scenario(s)"));
   EXPECT_THAT(text, HasSubstr("**ERROR** slow.sleeps ("));
   EXPECT_THAT(text, HasSubstr("slow.yaml:5), NotRun"));
 
   // The same shard's report twice: kept once, as an error that names both files.
   const fs::path twice = dir / "twice.xml";
-  std::tie(status, text) = hurdle_command(
+  std::tie(status, text) = test::hurdle_command(
       {"report", "merge", twice.string(), other.junit.string(), other.junit.string()});
   ASSERT_EQ(status, 0) << text;
   EXPECT_EQ(cases_and_outcomes(twice),
@@ -764,7 +756,8 @@ TEST(HurdleReport, TheHtmlPageOfAFailingRunRendersInChromium) {
   const RunOutcome run = hurdle_run("html", {"tests/data/suites/rollback.yaml"});
   ASSERT_EQ(run.status, 1) << run.out;
   const fs::path page = run.reports / "report.html";
-  auto [status, text] = hurdle_command({"report", "html", run.junit.string(), "-o", page.string()});
+  auto [status, text] =
+      test::hurdle_command({"report", "html", run.junit.string(), "-o", page.string()});
   ASSERT_EQ(status, 0) << text;
 
   const auto chromium = [&](std::vector<std::string> args) {
@@ -812,68 +805,6 @@ TEST(HurdleReport, TheHtmlPageOfAFailingRunRendersInChromium) {
   EXPECT_EQ(image.substr(0, 8), "\x89PNG\r\n\x1a\n");
 }
 
-// A tmux session for a program that needs a terminal, killed with the test whatever happens.
-class TmuxSession {
- public:
-  TmuxSession(std::string name, const std::string& command) : name_(std::move(name)) {
-    (void)hurdle_program_run({"tmux", "kill-session", "-t", name_});
-    EXPECT_EQ(hurdle_program_run(
-                  {"tmux", "new-session", "-d", "-s", name_, "-x", "200", "-y", "50", command}),
-              0);
-  }
-  ~TmuxSession() { (void)hurdle_program_run({"tmux", "kill-session", "-t", name_}); }
-  TmuxSession(const TmuxSession&) = delete;
-  TmuxSession& operator=(const TmuxSession&) = delete;
-
-  void keys(const std::vector<std::string>& keys) const {
-    std::vector<std::string> argv = {"tmux", "send-keys", "-t", name_};
-    argv.insert(argv.end(), keys.begin(), keys.end());
-    (void)hurdle_program_run(argv);
-  }
-  // The screen (and its scroll-back) once a line of it equals `line` or contains `part`, or
-  // what it held when `timeout` ran out.
-  std::string wait_for(const std::string& part, std::chrono::seconds timeout,
-                       bool whole_line = false) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string screen;
-    while (std::chrono::steady_clock::now() < deadline) {
-      screen = capture();
-      const bool found = whole_line ? ("\n" + screen).find("\n" + part + "\n") != std::string::npos
-                                    : screen.find(part) != std::string::npos;
-      if (found) return screen;
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    return screen;
-  }
-  [[nodiscard]] std::string capture() const {
-    return program_output({"tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", name_});
-  }
-
-  // argv's exit status; its output is dropped.
-  static int hurdle_program_run(const std::vector<std::string>& argv) {
-    namespace bp = boost::process::v2;
-    boost::asio::io_context ctx;
-    bp::process p(ctx, bp::environment::find_executable(argv[0]),
-                  std::vector<std::string>(argv.begin() + 1, argv.end()),
-                  bp::process_stdio{nullptr, nullptr, nullptr});
-    return p.wait();
-  }
-  static std::string program_output(const std::vector<std::string>& argv) {
-    namespace bp = boost::process::v2;
-    boost::asio::io_context ctx;
-    test::MergedOutput out(ctx);
-    bp::process p(ctx, bp::environment::find_executable(argv[0]),
-                  std::vector<std::string>(argv.begin() + 1, argv.end()),
-                  bp::process_stdio{nullptr, out.fd(), out.fd()});
-    std::string text = out.read_all();
-    (void)p.wait();
-    return text;
-  }
-
- private:
-  std::string name_;
-};
-
 // --keep-failed-state saves the failing machine before the rollback (the next scenario still
 // starts clean), small enough for an artifact; `hurdle resume` in a fresh process, driven
 // through tmux as a person would, starts it where it failed: on its console, the file the
@@ -896,7 +827,7 @@ TEST(HurdleResume, AFailedScenariosMachineResumesWithWhatItHadWritten) {
       testcase(doc, "keep-failed-state", "writes-then-fails").child("system-out").text().get(),
       HasSubstr("failed-state/saved-machine.json]]"));
 
-  const TmuxSession session(
+  const test::TmuxSession session(
       "hurdle-resume-test",
       "env HURDLE_PROFILE_PATH=" + (test::source_dir() / "fixtures/machines").string() + " " +
           test::hurdle_program().string() + " resume --accel tcg " + saved.string() +
@@ -920,7 +851,7 @@ TEST(HurdleResume, AFailedScenariosMachineResumesWithWhatItHadWritten) {
 }
 
 TEST(HurdleResume, AFolderThatIsNoSavedMachineIsBadInput) {
-  const auto [status, text] = hurdle_command({"resume", "/nonexistent/failed-state"});
+  const auto [status, text] = test::hurdle_command({"resume", "/nonexistent/failed-state"});
   EXPECT_EQ(status, 2) << text;
   EXPECT_THAT(text, HasSubstr("saved-machine.json is missing (is this a failed-state folder?)"));
 }
