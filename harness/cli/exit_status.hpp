@@ -8,11 +8,12 @@
 
 #include "core/safe_text.hpp"
 #include "core/secret_mask.hpp"
+#include "scenario/suite_run.hpp"
 
 namespace hurdle::cli {
 
-inline constexpr int kBadInput = 2;
-inline constexpr int kInfrastructure = 3;
+inline constexpr int kBadInput = kRunBadInput;
+inline constexpr int kInfrastructure = kRunInfrastructure;
 
 // Every message for the terminal goes through safe_text (errors quote guest output), and
 // through the suites' secrets once they are known.

@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-#include "qemu/machine_profile.hpp"
+#include "scenario/suite_run.hpp"
 
 namespace hurdle::cli {
 
@@ -25,8 +25,7 @@ ImageSettings ImageArguments::settings() const {
 }
 
 void check_machine(const Suite& suite, const ImageArguments& images) {
-  const ProfileImageOptions image{suite.image, checking_image_resolver(images.settings())};
-  check_machine_files(load_machine_profile(suite.machine, suite.machine_variables, image));
+  check_suite_machine(suite, images.settings());
 }
 
 }  // namespace hurdle::cli
