@@ -8,6 +8,7 @@
 #include "cli/cache_command.hpp"
 #include "cli/exit_status.hpp"
 #include "cli/image_command.hpp"
+#include "cli/mcp_command.hpp"
 #include "cli/report_command.hpp"
 #include "cli/resume_command.hpp"
 #include "cli/run_command.hpp"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   hurdle::cli::ResumeCommand resume_cmd(app);
   hurdle::cli::CacheCommand cache_cmd(app);
   hurdle::cli::VmCommand vm_cmd(app);
+  hurdle::cli::McpCommand mcp_cmd(app);
 
   try {
     app.parse(argc, argv);
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
     if (resume_cmd.parsed()) return resume_cmd.run();
     if (cache_cmd.parsed()) return cache_cmd.run();
     if (vm_cmd.parsed()) return vm_cmd.run();
+    if (mcp_cmd.parsed()) return mcp_cmd.run();
     if (run_cmd.parsed()) return run_cmd.run(argv[0]);
   } catch (const hurdle::ConfigError& e) {
     hurdle::cli::print_error(std::string("hurdle: ") + e.what());

@@ -1,0 +1,23 @@
+// Checks a tool call's arguments against the tool's input schema (the subset hurdle's tools
+// use: an object of typed properties, required ones, enums, integer bounds, arrays of
+// strings, nothing else) before the tool runs, so that a wrong argument is a tool error that
+// names it, never a crash or a half-done action.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace hurdle::mcp {
+
+class ToolArgumentError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws ToolArgumentError: "argument 'name': expected a string, got 42", "argument 'x' is
+// not one this tool takes (it takes: a, b)", "argument 'tag' is required".
+void check_arguments(const nlohmann::json& schema, const nlohmann::json& arguments);
+
+}  // namespace hurdle::mcp
