@@ -18,7 +18,8 @@ std::string SourceLocation::str() const {
 ConfigError::ConfigError(SourceLocation where, const std::string& problem)
     // An option or argument has no place in a file: the problem alone.
     : Error(where.file.empty() && where.line == 0 ? problem : where.str() + ": " + problem),
-      where_(std::move(where)), problem_(problem) {}
+      where_(std::move(where)),
+      problem_(problem) {}
 
 QmpError::QmpError(std::string command, std::string error_class, std::string description)
     : Error("QMP command '" + command + "' failed: " + error_class + ": " + description),

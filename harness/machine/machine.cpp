@@ -918,7 +918,7 @@ namespace {
 
 // The private key the guest trusts, into `file` (0600).
 void write_trusted_ssh_key(const MachineProfile& profile, const std::optional<SshKey>& ephemeral,
-                  const fs::path& owned_key_cache, const fs::path& file) {
+                           const fs::path& owned_key_cache, const fs::path& file) {
   if (!profile.ssh) return;
   switch (profile.ssh->auth) {
     case SshSpec::Auth::kEphemeralKey:

@@ -125,9 +125,7 @@ class Machine {
   [[nodiscard]] std::uint16_t host_port(const std::string& forward) const;
   [[nodiscard]] const std::vector<std::string>& argv() const { return process_->argv(); }
   // The files QEMU has open for the profile's disks (an overlay's, for an overlay disk).
-  [[nodiscard]] const std::vector<std::filesystem::path>& disk_files() const {
-    return disk_files_;
-  }
+  [[nodiscard]] const std::vector<std::filesystem::path>& disk_files() const { return disk_files_; }
   // Writes the private key the guest trusts for SSH (this run's, hurdle's own, or the
   // profile's) to `file` (0600), for a person's own ssh; false when its SSH takes no key.
   bool save_ssh_key(const std::filesystem::path& file) const;
