@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -215,6 +217,10 @@ int VmCommand::start() {
 int VmCommand::serve() {
   // A session of its own, away from the terminal and the caller's process group: the
   // caller (`vm start`) waits for this first process, which leaves at once.
+  // Nothing of the caller's but the ready pipe: an MCP server's pipes to its client must not
+  // stay open in a process that outlives it.
+  if (ready_fd_ > 3) ::close_range(3, static_cast<unsigned>(ready_fd_) - 1, 0);
+  ::close_range(static_cast<unsigned>(std::max(ready_fd_, 2)) + 1, ~0U, 0);
   const pid_t child = ::fork();
   if (child < 0) return kInfrastructure;
   if (child > 0) return 0;

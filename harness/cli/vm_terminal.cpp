@@ -1,6 +1,7 @@
 #include "cli/vm_terminal.hpp"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -24,6 +25,9 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 int attach_console(const VmClient& vm) {
+  // A supervisor that goes away must end the loop below, not kill this process with the
+  // terminal still raw.
+  ::signal(SIGPIPE, SIG_IGN);
   ControlChannel channel = vm.attach_console(true);
   std::cerr << "hurdle vm: the console of " << vm.record().name
             << " is attached; Ctrl-] leaves (the VM goes on)\r" << std::endl;

@@ -47,8 +47,8 @@ McpServer::McpServer(std::vector<Tool> tools, std::string name, std::string vers
     : tools_(std::move(tools)), name_(std::move(name)), version_(std::move(version)) {}
 
 McpServer::~McpServer() {
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
+  for (auto& [call, thread] : threads_)
+    if (thread.joinable()) thread.join();
 }
 
 void McpServer::send(const Json& message) {
@@ -90,9 +90,20 @@ Json McpServer::list_tools() const {
 }
 
 void McpServer::reap_finished() {
-  std::lock_guard lock(calls_mutex_);
-  for (auto it = calls_.begin(); it != calls_.end();)
-    it = it->second->done ? calls_.erase(it) : std::next(it);
+  {
+    std::lock_guard lock(calls_mutex_);
+    for (auto it = calls_.begin(); it != calls_.end();)
+      it = it->second->done ? calls_.erase(it) : std::next(it);
+  }
+  // Only the reading thread starts and joins call threads: no lock needed for threads_.
+  for (auto it = threads_.begin(); it != threads_.end();) {
+    if (it->first->done) {
+      it->second.join();
+      it = threads_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void McpServer::start_call(const RpcMessage& message) {
@@ -119,34 +130,36 @@ void McpServer::start_call(const RpcMessage& message) {
     std::lock_guard lock(calls_mutex_);
     calls_[message.id.dump()] = call;
   }
-  threads_.emplace_back([this, call, tool, arguments]() {
-    Json result;
-    try {
-      check_arguments(tool->input_schema, arguments);
-      ToolResult r = tool->run(arguments, *call);
-      Json content = r.content;
-      // Structured content, and the same as text for clients that read only content.
-      if (content.empty())
-        content.push_back(
-            {{"type", "text"},
-             {"text", r.structured.dump(2, ' ', false, Json::error_handler_t::replace)}});
-      result = {{"content", content}, {"structuredContent", r.structured}, {"isError", false}};
-    } catch (const std::exception& e) {
-      // The tool failed (a bad argument, a guest that did not answer): an error the model
-      // reads and can act on, not a protocol error.
-      const auto* error = dynamic_cast<const Error*>(&e);
-      const std::string kind = error != nullptr ? error->kind()
-                               : dynamic_cast<const ToolArgumentError*>(&e) != nullptr
-                                   ? "InvalidArgument"
-                                   : "Error";
-      result = {{"content",
-                 Json::array({{{"type", "text"}, {"text", kind + ": " + safe_text(e.what())}}})},
-                {"isError", true}};
-    }
-    // A cancelled request gets no answer (the client has forgotten it).
-    if (!call->cancelled()) send(result_reply(call->id, result));
-    call->done = true;
-  });
+  threads_.emplace_back(
+      call, std::thread([this, call, tool, arguments]() {
+        Json result;
+        try {
+          check_arguments(tool->input_schema, arguments);
+          ToolResult r = tool->run(arguments, *call);
+          Json content = r.content;
+          // Structured content, and the same as text for clients that read only content.
+          if (content.empty())
+            content.push_back(
+                {{"type", "text"},
+                 {"text", r.structured.dump(2, ' ', false, Json::error_handler_t::replace)}});
+          result = {{"content", content}, {"structuredContent", r.structured}, {"isError", false}};
+        } catch (const std::exception& e) {
+          // The tool failed (a bad argument, a guest that did not answer): an error the model
+          // reads and can act on, not a protocol error.
+          const auto* error = dynamic_cast<const Error*>(&e);
+          const std::string kind = error != nullptr ? error->kind()
+                                   : dynamic_cast<const ToolArgumentError*>(&e) != nullptr
+                                       ? "InvalidArgument"
+                                       : "Error";
+          result = {
+              {"content",
+               Json::array({{{"type", "text"}, {"text", kind + ": " + safe_text(e.what())}}})},
+              {"isError", true}};
+        }
+        // A cancelled request gets no answer (the client has forgotten it).
+        if (!call->cancelled()) send(result_reply(call->id, result));
+        call->done = true;
+      }));
 }
 
 void McpServer::handle(const RpcMessage& message) {
@@ -205,8 +218,8 @@ void McpServer::serve(int in_fd, std::ostream& out) {
                                             " bytes is more than this server takes"}));
         });
   }
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
+  for (auto& [call, thread] : threads_)
+    if (thread.joinable()) thread.join();
   threads_.clear();
 }
 

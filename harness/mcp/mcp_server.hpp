@@ -78,7 +78,8 @@ class McpServer {
   std::mutex out_mutex_;
   std::mutex calls_mutex_;
   std::map<std::string, std::shared_ptr<Call>> calls_;  // by the request id's JSON text
-  std::vector<std::thread> threads_;
+  // Each call's thread; those whose call is done are joined when the next call starts.
+  std::vector<std::pair<std::shared_ptr<Call>, std::thread>> threads_;
 };
 
 }  // namespace hurdle::mcp

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -110,6 +111,8 @@ class VmSupervisor {
   std::timed_mutex machine_mutex_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> booted_{false};
+  std::promise<void> boot_promise_;
+  std::shared_future<void> boot_done_ = boot_promise_.get_future().share();
   std::string boot_error_;
   UniqueFd stop_event_{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
   std::atomic<bool> stopping_{false};
@@ -121,12 +124,18 @@ class VmSupervisor {
   std::mutex sinks_mutex_;
   std::map<int, int> console_sinks_;  // connection id -> socket attached to the console
   std::uint64_t console_dropped_ = 0;
+  std::atomic<int> next_sink_{0};
   std::thread boot_thread_;
 };
 
 std::unique_lock<std::timed_mutex> VmSupervisor::lock_machine(milliseconds wait) {
+  // The boot goes first, whoever asks before it has taken the machine.
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  if (boot_done_.wait_until(deadline) != std::future_status::ready)
+    throw TimeoutError(options_.name + ": the guest is still booting (waited " +
+                       std::to_string(wait.count() / 1000) + " s)");
   std::unique_lock lock(machine_mutex_, std::defer_lock);
-  if (!lock.try_lock_for(wait))
+  if (!lock.try_lock_until(deadline))
     throw TimeoutError(options_.name + ": the machine is busy with another command (waited " +
                        std::to_string(wait.count() / 1000) + " s)");
   if (!machine_ || !machine_->running())
@@ -197,6 +206,11 @@ void VmSupervisor::start_machine() {
 
 void VmSupervisor::boot() {
   std::unique_lock lock(machine_mutex_);
+  // However the boot ends, commands waiting for it go on (and find the machine as it is).
+  struct Done {
+    std::promise<void>& promise;
+    ~Done() { promise.set_value(); }
+  } done{boot_promise_};
   try {
     machine_->wait_for_boot();
     const auto& profile = machine_->profile();
@@ -267,8 +281,7 @@ void VmSupervisor::fan_out(std::string_view bytes) {
 }
 
 void VmSupervisor::attach_console(ControlChannel& channel, const Json& args) {
-  static std::atomic<int> next_sink{0};
-  const int id = next_sink++;
+  const int id = next_sink_++;
   channel.send({{"ok", true}, {"result", {{"attached", true}}}});
   {
     std::lock_guard lock(sinks_mutex_);
@@ -644,9 +657,9 @@ int VmSupervisor::run() {
     serve();
   } catch (const std::exception& e) {
     std::cerr << "hurdle vm serve: " << e.what() << std::endl;
-    report_ready(error_reply(e));
     if (machine_) machine_->crash();
-    stop_clients();
+    stop_clients();  // the boot thread too: only then is the ready pipe this thread's alone
+    report_ready(error_reply(e));
     return 1;
   }
   std::lock_guard lock(record_mutex_);

@@ -116,7 +116,7 @@ std::vector<std::string> listeners_of(pid_t pid) {
 }
 
 TEST_F(VmTest, TheWholeLifeCycleThroughTheProgram) {
-  auto [status, out] = start("life", {"--gdb", "--vnc", "--json"});
+  auto [status, out] = start("life", {"--gdb", "--vnc", "--debug", "--json"});
   ASSERT_EQ(status, 0) << out;
   const Json record = json_of(out);
   EXPECT_EQ(record["state"], "running");
@@ -156,6 +156,9 @@ TEST_F(VmTest, TheWholeLifeCycleThroughTheProgram) {
   EXPECT_EQ(info["memory_bytes"], 512u << 20);
   EXPECT_EQ(info["run_state"], "running");
   EXPECT_THAT(info["block_devices"].dump(), HasSubstr("scratch.overlay.qcow2"));
+  // --debug: QEMU logs what the guest does wrong, beside the other logs.
+  EXPECT_THAT(info["argv"].dump(), HasSubstr("\"-d\",\"guest_errors,unimp\",\"-D\""));
+  EXPECT_TRUE(fs::exists(root_ / "logs-life" / "qemu-debug.log"));
 
   // SSH: the command's output and status are the program's.
   std::tie(status, out) = test::hurdle_command({"vm", "ssh", "life", "uname", "-s"});
@@ -325,9 +328,16 @@ TEST_F(VmTest, AKilledSupervisorTakesQemuWithItAndLeavesAStaleEntry) {
   EXPECT_EQ(status, 1) << out;
   EXPECT_THAT(out, HasSubstr("stale down: no supervisor"));
 
-  std::tie(status, out) = start("stale", {"--json"});
+  // Again, without waiting for the boot: the VM is there at once, booting, and comes up.
+  std::tie(status, out) = start("stale", {"--no-wait", "--json"});
   ASSERT_EQ(status, 0) << out;
   record = json_of(out);
+  EXPECT_EQ(record["state"], "starting");
+  std::tie(status, out) = test::hurdle_command({"vm", "ssh", "stale", "uname", "-s"});
+  EXPECT_EQ(status, 0) << out;  // waits for the boot (the machine is busy until then)
+  EXPECT_EQ(out, "Linux\n");
+  std::tie(status, out) = test::hurdle_command({"vm", "status", "stale", "--json"});
+  EXPECT_EQ(json_of(out)["state"], "running") << out;
   std::tie(status, out) = test::hurdle_command({"vm", "kill", "stale"});
   EXPECT_EQ(status, 0) << out;
   EXPECT_FALSE(process_exists(record["qemu_pid"].get<pid_t>()));
