@@ -417,7 +417,9 @@ Json VmSupervisor::powerdown(const Json& args) {
 }
 
 void VmSupervisor::quit(const std::string& why) {
-  auto lock = lock_machine(std::chrono::seconds(30));
+  // Not after the command in progress (a long ssh_run, a boot): a person who says quit means
+  // now, and what runs ends with QEMU. QMP takes commands from any thread.
+  if (!machine_ || !machine_->running()) throw QemuError(options_.name + ": QEMU is not running");
   machine_->note("hurdle vm: " + why + ": QMP quit");
   try {
     machine_->qmp().execute("quit", {}, std::chrono::seconds(5));
