@@ -357,8 +357,11 @@ int VmCommand::quit() {
 int VmCommand::reset() {
   const VmClient vm = VmClient::open(name_);
   const Json r = vm.request("reset", {{"wait", !no_wait_}});
-  std::cout << name_ << ": reset" << (no_wait_ ? "" : ", booted again") << "\n";
-  (void)r;
+  std::string markers;
+  for (const auto& marker : r.value("boot_markers", Json::array()))
+    markers += (markers.empty() ? ", booted again: " : ", ") + marker.value("name", std::string()) +
+               " after " + std::to_string(marker.value("after_ms", 0)) + " ms";
+  std::cout << name_ << ": reset" << markers << "\n";
   return 0;
 }
 

@@ -126,13 +126,29 @@ bool InstanceFolder::remove_if_stale() const {
   if (!exists()) return true;
   auto lock = FileLock::try_acquire(lock_file());
   if (!lock) return false;
+  remove(*lock);
+  return true;
+}
+
+void InstanceFolder::remove(const FileLock& held) const {
+  (void)held;  // proof that nobody else uses the folder meanwhile
   std::error_code ec;
-  // The machine's logs are elsewhere (log_dir); the link to them goes, they stay.
+  // The supervisor's log joins the machine's logs, which stay: for a supervisor that died,
+  // it is the one account of why.
+  try {
+    if (const auto record = read_record();
+        record && fs::is_directory(record->log_dir) && fs::exists(supervisor_log()))
+      fs::copy_file(supervisor_log(), record->log_dir / "supervisor.log",
+                    fs::copy_options::overwrite_existing, ec);
+  } catch (const Error&) {
+    // a damaged record: no log folder to keep it in
+  }
+  // The lock file goes last, while it is still held: a new supervisor of the name locks a
+  // new one in a new folder.
   for (const auto& entry : fs::directory_iterator(path_, ec))
     if (entry.path() != lock_file()) fs::remove_all(entry.path(), ec);
   fs::remove(lock_file(), ec);
   fs::remove(path_, ec);
-  return true;
 }
 
 InstanceListing list_instances() {

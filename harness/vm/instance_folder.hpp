@@ -67,6 +67,9 @@ class InstanceFolder {
   void write_record(const InstanceRecord& record) const;
   // Removes the folder of a stale instance; false (nothing removed) when it is live.
   bool remove_if_stale() const;
+  // Removes the folder, whose lock the caller holds (the supervisor on its way out). A link
+  // to the machine's logs goes, not the logs.
+  void remove(const FileLock& held) const;
 
  private:
   InstanceFolder(std::string name, std::filesystem::path path)

@@ -29,6 +29,7 @@
 #include "qemu/machine_profile.hpp"
 #include "vm/control_channel.hpp"
 #include "vm/instance_folder.hpp"
+#include "vm/machine_turn.hpp"
 #include "vm/vm_stats.hpp"
 
 namespace hurdle {
@@ -61,6 +62,14 @@ std::string run_state(QmpClient& qmp) {
   return status == "restore-vm" ? "paused" : status;
 }
 
+// The signals that stop a supervisor: blocked in every thread, taken by the serve loop.
+sigset_t stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (const int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, sig);
+  return signals;
+}
+
 std::int64_t ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<milliseconds>(d).count();
 }
@@ -79,10 +88,6 @@ class VmSupervisor {
   VmSupervisor& operator=(const VmSupervisor&) = delete;
 
   int run();
-  [[nodiscard]] fs::path log_dir() {
-    std::lock_guard lock(record_mutex_);
-    return record_.log_dir;
-  }
 
  private:
   void start_machine();
@@ -101,14 +106,14 @@ class VmSupervisor {
   void request_stop(const std::string& why);
   void stop_clients();
   // The machine, for one command at a time (a boot in progress holds it).
-  std::unique_lock<std::timed_mutex> lock_machine(milliseconds wait = std::chrono::minutes(10));
+  MachineTurn::Held take_machine(milliseconds wait = std::chrono::minutes(10));
 
   SupervisorOptions options_;
   InstanceFolder folder_;
   InstanceRecord record_;
   std::mutex record_mutex_;  // guards record_, boot_error_ and stop_reason_
   std::unique_ptr<Machine> machine_;
-  std::timed_mutex machine_mutex_;
+  MachineTurn machine_turn_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> booted_{false};
   std::promise<void> boot_promise_;
@@ -128,19 +133,19 @@ class VmSupervisor {
   std::thread boot_thread_;
 };
 
-std::unique_lock<std::timed_mutex> VmSupervisor::lock_machine(milliseconds wait) {
+MachineTurn::Held VmSupervisor::take_machine(milliseconds wait) {
   // The boot goes first, whoever asks before it has taken the machine.
   const auto deadline = std::chrono::steady_clock::now() + wait;
   if (boot_done_.wait_until(deadline) != std::future_status::ready)
     throw TimeoutError(options_.name + ": the guest is still booting (waited " +
                        std::to_string(wait.count() / 1000) + " s)");
-  std::unique_lock lock(machine_mutex_, std::defer_lock);
-  if (!lock.try_lock_until(deadline))
+  MachineTurn::Held turn = machine_turn_.take_until(deadline);
+  if (!turn.held())
     throw TimeoutError(options_.name + ": the machine is busy with another command (waited " +
                        std::to_string(wait.count() / 1000) + " s)");
   if (!machine_ || !machine_->running())
     throw QemuError(options_.name + ": QEMU is no longer running");
-  return lock;
+  return turn;
 }
 
 void VmSupervisor::start_machine() {
@@ -200,12 +205,15 @@ void VmSupervisor::start_machine() {
   fs::remove(folder_.path() / "logs", ec);
   fs::create_directory_symlink(record_.log_dir, folder_.path() / "logs", ec);
   folder_.write_record(record_);
+  std::cerr << "hurdle vm serve: " << options_.name << ": supervisor pid " << ::getpid()
+            << ", QEMU pid " << record_.qemu_pid << ", logs in " << record_.log_dir.string()
+            << std::endl;
   // Everything QEMU prints on the console goes on to every attached terminal as well.
   machine_->console().mirror_to([this](std::string_view bytes) { fan_out(bytes); });
 }
 
 void VmSupervisor::boot() {
-  std::unique_lock lock(machine_mutex_);
+  const MachineTurn::Held turn = machine_turn_.take();
   // However the boot ends, commands waiting for it go on (and find the machine as it is).
   struct Done {
     std::promise<void>& promise;
@@ -323,7 +331,7 @@ Json VmSupervisor::status() {
 }
 
 Json VmSupervisor::info() {
-  auto lock = lock_machine();
+  const auto turn = take_machine();
   Json out = status();
   auto& qmp = machine_->qmp();
   const Json version = qmp.execute("query-version");
@@ -371,8 +379,9 @@ Json VmSupervisor::health() {
   std::string guest = "not asked";
   bool guest_ok = false;
   if (qmp_ok && state == "running") {
-    std::unique_lock lock(machine_mutex_, std::defer_lock);
-    if (!lock.try_lock_for(std::chrono::seconds(2))) {
+    const MachineTurn::Held turn =
+        machine_turn_.take_until(std::chrono::steady_clock::now() + std::chrono::seconds(2));
+    if (!turn.held()) {
       guest = "busy (another command runs)";
       guest_ok = true;  // the command in progress speaks to the guest
     } else if (!booted_) {
@@ -402,7 +411,7 @@ Json VmSupervisor::health() {
 
 Json VmSupervisor::powerdown(const Json& args) {
   const milliseconds timeout = millis_arg(args, "timeout_ms", std::chrono::seconds(60));
-  auto lock = lock_machine();
+  const auto turn = take_machine();
   const auto start = std::chrono::steady_clock::now();
   machine_->note("hurdle vm: system_powerdown (ACPI), waiting up to " +
                  std::to_string(timeout.count()) + " ms");
@@ -442,7 +451,7 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
   if (command == "powerdown") return powerdown(args);
   if (command == "monitor") {
     const std::string line = string_arg(args, "line");
-    auto lock = lock_machine(std::chrono::seconds(30));
+    const auto turn = take_machine(std::chrono::seconds(30));
     return {{"output", machine_->qmp().human(line)}};
   }
   if (command == "send") {
@@ -454,20 +463,20 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
     return {{"sent", text.size()}};
   }
   if (command == "pause" || command == "resume") {
-    auto lock = lock_machine();
+    const auto turn = take_machine();
     machine_->qmp().execute(command == "pause" ? "stop" : "cont");
     return {{"run_state", run_state(machine_->qmp())}};
   }
   if (command == "expect") {
     const std::string pattern = string_arg(args, "pattern");
     const milliseconds timeout = millis_arg(args, "timeout_ms", std::chrono::seconds(30));
-    auto lock = lock_machine();
+    const auto turn = take_machine();
     const ExpectMatch m = machine_->console().expect(pattern, timeout);
     return {{"text", m.text}, {"before", m.before}};
   }
   if (command == "ssh_run") {
     const std::string cmd = string_arg(args, "command");
-    auto lock = lock_machine();
+    const auto turn = take_machine();
     const std::optional<milliseconds> timeout =
         args.contains("timeout_ms") ? std::optional(millis_arg(args, "timeout_ms", {}))
                                     : std::nullopt;
@@ -479,13 +488,13 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
             {"elapsed_ms", r.elapsed.count()}};
   }
   if (command == "snapshot_list") {
-    auto lock = lock_machine();
+    const auto turn = take_machine();
     if (!machine_->supports_snapshots()) return Json::array();
     return machine_->snapshots();
   }
   if (command == "snapshot_create" || command == "snapshot_load" || command == "snapshot_delete") {
     const std::string tag = string_arg(args, "tag");
-    auto lock = lock_machine();
+    const auto turn = take_machine();
     if (command == "snapshot_create") {
       const auto took = machine_->snapshot(tag);
       return {{"tag", tag}, {"took_ms", took.count()}};
@@ -501,7 +510,7 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
             {"verified_by", r.verified_by}};
   }
   if (command == "reset") {
-    auto lock = lock_machine();
+    const auto turn = take_machine();
     if (!args.value("wait", true)) {
       machine_->qmp().execute("system_reset");
       return {{"waited", false}};
@@ -512,7 +521,7 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
     return {{"waited", true}, {"boot_markers", markers}};
   }
   if (command == "screenshot") {
-    auto lock = lock_machine();
+    const auto turn = take_machine();
     const fs::path png = args.contains("path") ? fs::path(string_arg(args, "path"))
                                                : folder_.path() / "screenshot.png";
     machine_->screenshot(png);
@@ -569,11 +578,7 @@ void VmSupervisor::stop_clients() {
 }
 
 void VmSupervisor::serve() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
+  const sigset_t signals = stop_signals();
   UniqueFd signal_fd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
   UnixListener listener(folder_.control_socket());
   ::chmod(folder_.control_socket().c_str(), 0600);
@@ -630,8 +635,9 @@ void VmSupervisor::serve() {
   }
   // Whatever runs in the guest is cut short: the clients' commands end with the machine.
   if (machine_->running()) {
-    std::unique_lock lock(machine_mutex_, std::defer_lock);
-    if (lock.try_lock_for(std::chrono::seconds(5)))
+    const MachineTurn::Held turn =
+        machine_turn_.take_until(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    if (turn.held())
       machine_->shutdown();
     else
       machine_->crash();
@@ -641,11 +647,7 @@ void VmSupervisor::serve() {
 
 int VmSupervisor::run() {
   // Before any thread exists: the signals are taken by the serve loop's signalfd.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
+  const sigset_t signals = stop_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   try {
@@ -686,23 +688,13 @@ int serve_vm(const SupervisorOptions& options) {
     return 2;
   }
   int status = 0;
-  fs::path log_dir;
   {
     VmSupervisor supervisor(options, folder);
     status = supervisor.run();
-    log_dir = supervisor.log_dir();
   }
-  // The supervisor's own log (what it printed, why it stopped) joins the machine's logs.
-  std::error_code copy_error;
-  if (!log_dir.empty())
-    fs::copy_file(folder.supervisor_log(), log_dir / "supervisor.log",
-                  fs::copy_options::overwrite_existing, copy_error);
-  // The folder goes with the supervisor; the machine's logs stay (the record named them).
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(folder.path(), ec))
-    if (entry.path() != folder.lock_file()) fs::remove_all(entry.path(), ec);
-  fs::remove(folder.lock_file(), ec);
-  fs::remove(folder.path(), ec);
+  // The folder goes with the supervisor; the machine's logs stay (the record named them), its
+  // own log with them.
+  folder.remove(*lock);
   return status;
 }
 

@@ -222,6 +222,8 @@ TEST_F(VmTest, TheWholeLifeCycleThroughTheProgram) {
   // The reset button: the guest boots again (its uptime starts over).
   std::tie(status, out) = test::hurdle_command({"vm", "reset", "life"});
   EXPECT_EQ(status, 0) << out;
+  EXPECT_THAT(out, ::testing::MatchesRegex("life: reset, booted again: ready after [0-9]+ ms, "
+                                           "login after [0-9]+ ms\n"));
   std::tie(status, out) = test::hurdle_command({"vm", "ssh", "life", "cut -d. -f1 /proc/uptime"});
   EXPECT_EQ(status, 0) << out;
   EXPECT_LT(std::stoi(out), 30) << out;
@@ -318,12 +320,18 @@ TEST_F(VmTest, AKilledSupervisorTakesQemuWithItAndLeavesAStaleEntry) {
   ASSERT_EQ(::kill(supervisor, SIGKILL), 0);
   EXPECT_TRUE(ends_within(qemu, std::chrono::seconds(10))) << "QEMU outlived its supervisor";
   EXPECT_TRUE(fs::exists(instance("stale") / "instance.json"));  // left behind: stale
+  const fs::path logs = record["log_dir"].get<std::string>();
+  EXPECT_FALSE(fs::exists(logs / "supervisor.log"));
 
   std::tie(status, out) = test::hurdle_command({"vm", "list"});
   EXPECT_EQ(status, 0) << out;
   EXPECT_THAT(out, HasSubstr("stale was stale (its supervisor is gone): cleaned up"));
   EXPECT_THAT(out, HasSubstr("no VM is running"));
   EXPECT_FALSE(fs::exists(instance("stale")));
+  // The dead supervisor's log was kept with the machine's logs when its folder went.
+  EXPECT_THAT(test::read_file(logs / "supervisor.log"),
+              HasSubstr("hurdle vm serve: stale: supervisor pid " + std::to_string(supervisor) +
+                        ", QEMU pid " + std::to_string(qemu)));
   std::tie(status, out) = test::hurdle_command({"vm", "health", "stale"});
   EXPECT_EQ(status, 1) << out;
   EXPECT_THAT(out, HasSubstr("stale down: no supervisor"));
