@@ -111,7 +111,7 @@ class VmSupervisor {
   SupervisorOptions options_;
   InstanceFolder folder_;
   InstanceRecord record_;
-  std::mutex record_mutex_;  // guards record_, boot_error_ and stop_reason_
+  std::mutex record_mutex_;  // guards record_, boot_error_, stop_reason_ and why_qemu_ends_
   std::unique_ptr<Machine> machine_;
   MachineTurn machine_turn_;
   std::chrono::steady_clock::time_point started_;
@@ -122,6 +122,7 @@ class VmSupervisor {
   UniqueFd stop_event_{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
   std::atomic<bool> stopping_{false};
   std::string stop_reason_;
+  std::string why_qemu_ends_;  // set by a command that makes QEMU end (quit, a power-down)
   std::mutex clients_mutex_;
   std::map<int, int> client_fds_;  // connection id -> its socket, to shut them down at the end
   std::map<int, std::thread> clients_;
@@ -415,12 +416,20 @@ Json VmSupervisor::powerdown(const Json& args) {
   const auto start = std::chrono::steady_clock::now();
   machine_->note("hurdle vm: system_powerdown (ACPI), waiting up to " +
                  std::to_string(timeout.count()) + " ms");
+  {
+    std::lock_guard lock(record_mutex_);
+    why_qemu_ends_ = "the guest powered off";
+  }
   machine_->qmp().execute("system_powerdown");
   const bool off = machine_->process().wait_for_exit(timeout);
   const auto took = ms(std::chrono::steady_clock::now() - start);
   if (off) {
     request_stop("the guest powered off");
     return {{"powered_off", true}, {"took_ms", took}};
+  }
+  {
+    std::lock_guard lock(record_mutex_);
+    why_qemu_ends_.clear();  // it did not: whatever ends QEMU later is something else
   }
   return {{"powered_off", false}, {"took_ms", took}};
 }
@@ -429,6 +438,11 @@ void VmSupervisor::quit(const std::string& why) {
   // Not after the command in progress (a long ssh_run, a boot): a person who says quit means
   // now, and what runs ends with QEMU. QMP takes commands from any thread.
   if (!machine_ || !machine_->running()) throw QemuError(options_.name + ": QEMU is not running");
+  {
+    // The serve loop may see QEMU end before this thread is back: it says why from this.
+    std::lock_guard lock(record_mutex_);
+    why_qemu_ends_ = why;
+  }
   machine_->note("hurdle vm: " + why + ": QMP quit");
   try {
     machine_->qmp().execute("quit", {}, std::chrono::seconds(5));
@@ -599,7 +613,12 @@ void VmSupervisor::serve() {
     }
     if (fds[1].revents != 0) {
       machine_->note("hurdle vm: QEMU " + machine_->process().exit_description());
-      request_stop("QEMU ended");
+      std::string why;
+      {
+        std::lock_guard lock(record_mutex_);
+        why = why_qemu_ends_.empty() ? "QEMU ended" : why_qemu_ends_;
+      }
+      request_stop(why);
       break;
     }
     if (fds[2].revents != 0) {
