@@ -297,9 +297,11 @@ int VmCommand::info() {
             << mib(i.value("memory_bytes", std::uint64_t{0})) << "\n";
   for (const auto& b : i["block_devices"])
     if (b.contains("file"))
-      std::cout << "  disk:    " << b.value("device", std::string())
-                << b.value("qdev", std::string()) << " " << b.value("format", std::string()) << " "
-                << b.value("file", std::string())
+      // Disks given with -blockdev have no device name; their node name says which they are.
+      std::cout << "  disk:    "
+                << (b.value("device", std::string()).empty() ? b.value("node", std::string())
+                                                             : b.value("device", std::string()))
+                << " " << b.value("format", std::string()) << " " << b.value("file", std::string())
                 << (b.value("read_only", false) ? " (read-only)" : "") << "\n";
   std::string tags;
   for (const auto& t : i["snapshots"]) tags += (tags.empty() ? "" : ", ") + t.get<std::string>();

@@ -350,6 +350,7 @@ Json VmSupervisor::info() {
                   {"qdev", b.value("qdev", std::string())}};
     if (b.contains("inserted")) {
       const Json& inserted = b["inserted"];
+      block["node"] = inserted.value("node-name", std::string());
       block["file"] = inserted.value("file", std::string());
       block["format"] = inserted.value("drv", std::string());
       block["read_only"] = inserted.value("ro", false);
