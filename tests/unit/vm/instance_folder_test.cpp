@@ -28,16 +28,21 @@ class InstanceFolderTest : public ::testing::Test {
   fs::path runtime_;
 };
 
+InstanceRecord running_record(const std::string& name) {
+  InstanceRecord r;
+  r.name = name;
+  r.state = "running";
+  r.profile = "linux-mini";
+  return r;
+}
+
 TEST_F(InstanceFolderTest, TheRecordRoundTripsAndTheFolderIsPrivate) {
   const auto folder = InstanceFolder::named("vm-1");
   auto lock = folder.claim();
   ASSERT_TRUE(lock);
-  InstanceRecord r;
-  r.name = "vm-1";
-  r.state = "running";
+  InstanceRecord r = running_record("vm-1");
   r.supervisor_pid = 10;
   r.qemu_pid = 11;
-  r.profile = "linux-mini";
   r.log_dir = "/logs";
   r.ports = {{"ssh", 2222}, {"gdb", 1234}};
   r.ssh_user = "root";
@@ -57,11 +62,7 @@ TEST_F(InstanceFolderTest, AFolderIsLiveWhileItsLockIsHeldAndStaleAfter) {
   {
     auto lock = folder.claim();
     ASSERT_TRUE(lock);
-    InstanceRecord r;
-    r.name = "vm-2";
-    r.state = "running";
-    r.profile = "p";
-    folder.write_record(r);
+    folder.write_record(running_record("vm-2"));
     EXPECT_TRUE(folder.live());
     EXPECT_FALSE(folder.claim());  // the name is in use
     EXPECT_FALSE(folder.remove_if_stale());
