@@ -51,10 +51,10 @@ int main(int argc, char** argv) {
     if (mcp_cmd.parsed()) return mcp_cmd.run();
     if (run_cmd.parsed()) return run_cmd.run(argv[0]);
   } catch (const hurdle::ConfigError& e) {
-    hurdle::cli::print_error(std::string("hurdle: ") + e.what());
+    hurdle::print_error(std::string("hurdle: ") + e.what());
     return hurdle::cli::kBadInput;
   } catch (const std::exception& e) {
-    hurdle::cli::print_error(std::string("hurdle: ") + e.what());
+    hurdle::print_error(std::string("hurdle: ") + e.what());
     return hurdle::cli::kInfrastructure;
   }
   std::cout << app.help();

@@ -32,8 +32,4 @@ class RawTerminal {
   bool active_ = false;
 };
 
-// Writes all of `bytes` to a terminal or pipe (write_all is for sockets); one that went away
-// loses them.
-void write_to_terminal(int fd, std::string_view bytes);
-
 }  // namespace hurdle::cli

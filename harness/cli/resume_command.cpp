@@ -9,6 +9,7 @@
 
 #include "cli/raw_terminal.hpp"
 #include "core/error.hpp"
+#include "core/unix_socket.hpp"
 #include "machine/machine.hpp"
 
 namespace hurdle::cli {
@@ -56,8 +57,7 @@ int ResumeCommand::run() {
   {
     RawTerminal raw(STDIN_FILENO);
     // The machine goes on until the escape key or its end, whatever the terminal does.
-    vm->console().mirror_to(
-        [](std::string_view bytes) { write_to_terminal(STDOUT_FILENO, bytes); });
+    vm->console().mirror_to([](std::string_view bytes) { write_fully(STDOUT_FILENO, bytes); });
     vm->console().sendline("");  // a fresh prompt to start from
     for (;;) {
       pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {vm->process().exit_fd(), POLLIN, 0}};

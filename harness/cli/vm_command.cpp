@@ -13,6 +13,8 @@
 #include "cli/vm_terminal.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
+#include "core/unix_socket.hpp"
+#include "image/transfer_progress.hpp"
 #include "vm/vm_client.hpp"
 #include "vm/vm_launcher.hpp"
 #include "vm/vm_supervisor.hpp"
@@ -29,13 +31,6 @@ std::string ports_text(const InstanceRecord& r) {
   for (const auto& [service, port] : r.ports)
     text += (text.empty() ? "" : " ") + service + "=127.0.0.1:" + std::to_string(port);
   return text.empty() ? "-" : text;
-}
-
-std::string mib(std::uint64_t bytes) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024.0 * 1024.0)
-      << " MiB";
-  return out.str();
 }
 
 // How a person reaches the guest, printed by `start` and `info`.
@@ -294,7 +289,7 @@ int VmCommand::info() {
             << i.value("qemu_pid", 0) << ", accelerator " << i.value("accelerator", std::string())
             << "\n"
             << "  cpus:    " << i.value("cpus", 0) << ", memory "
-            << mib(i.value("memory_bytes", std::uint64_t{0})) << "\n";
+            << byte_text(i.value("memory_bytes", std::uint64_t{0})) << "\n";
   for (const auto& b : i["block_devices"])
     if (b.contains("file"))
       // Disks given with -blockdev have no device name; their node name says which they are.
@@ -409,8 +404,8 @@ int VmCommand::ssh() {
   std::string command;
   for (const auto& word : words) command += (command.empty() ? "" : " ") + word;
   const Json r = vm.request("ssh_run", {{"command", command}});
-  write_to_terminal(STDOUT_FILENO, r.value("stdout", std::string()));
-  write_to_terminal(STDERR_FILENO, r.value("stderr", std::string()));
+  write_fully(STDOUT_FILENO, r.value("stdout", std::string()));
+  write_fully(STDERR_FILENO, r.value("stderr", std::string()));
   const int status = r.value("exit_status", -1);
   return status < 0 ? 255 : status;  // killed by a signal: as ssh says
 }

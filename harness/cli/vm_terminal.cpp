@@ -17,7 +17,9 @@
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "core/unique_fd.hpp"
+#include "core/unix_socket.hpp"
 #include "core/wall_clock.hpp"
+#include "image/transfer_progress.hpp"
 
 namespace hurdle::cli {
 
@@ -34,7 +36,7 @@ int attach_console(const VmClient& vm) {
   int status = 0;
   {
     RawTerminal raw(STDIN_FILENO);
-    write_to_terminal(STDOUT_FILENO, channel.take_pending());
+    write_fully(STDOUT_FILENO, channel.take_pending());
     for (;;) {
       pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {channel.fd(), POLLIN, 0}};
       if (::poll(fds, 2, -1) < 0) {
@@ -48,7 +50,7 @@ int attach_console(const VmClient& vm) {
           status = 1;  // the VM stopped
           break;
         }
-        write_to_terminal(STDOUT_FILENO, std::string_view(buffer, static_cast<std::size_t>(n)));
+        write_fully(STDOUT_FILENO, std::string_view(buffer, static_cast<std::size_t>(n)));
       }
       if (fds[0].revents != 0) {
         const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
@@ -56,7 +58,7 @@ int attach_console(const VmClient& vm) {
         const std::string_view typed(buffer, static_cast<std::size_t>(n));
         const auto escape = typed.find(kConsoleEscape);
         const std::string_view to_send = typed.substr(0, escape);
-        if (!to_send.empty()) write_to_terminal(channel.fd(), to_send);
+        if (!to_send.empty()) write_fully(channel.fd(), to_send);
         if (escape != std::string_view::npos) break;
       }
     }
@@ -133,7 +135,7 @@ void copy_new(std::ifstream& in) {
     in.read(buffer, sizeof buffer);
     const auto n = in.gcount();
     if (n <= 0) break;
-    write_to_terminal(STDOUT_FILENO, std::string_view(buffer, static_cast<std::size_t>(n)));
+    write_fully(STDOUT_FILENO, std::string_view(buffer, static_cast<std::size_t>(n)));
   }
   in.clear();  // at its end, for now: more may come
 }
@@ -149,38 +151,31 @@ int print_log(const std::string& name, const std::string& log, bool follow) {
   if (!follow) return 0;
   UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
   ::inotify_add_watch(watch.get(), file.parent_path().c_str(), IN_MODIFY | IN_CREATE);
-  // Until the VM stops: woken by every change of the folder, and once a second to see
-  // whether the supervisor is still there.
-  while (vm.folder().live()) {
-    pollfd p{watch.get(), POLLIN, 0};
-    if (::poll(&p, 1, 1000) > 0) {
-      char events[4096];
-      while (::read(watch.get(), events, sizeof events) > 0) {
-      }
+  // Until the VM stops: woken by every change of the folder, and by the end of a connection
+  // to the supervisor, which closes it on its way out (or the kernel does, if it was killed).
+  const ControlChannel supervisor = ControlChannel::connect(vm.folder().control_socket());
+  for (;;) {
+    pollfd fds[2] = {{watch.get(), POLLIN, 0}, {supervisor.fd(), POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
+    char events[4096];
+    while (::read(watch.get(), events, sizeof events) > 0) {
     }
     if (!in.is_open()) in.open(file, std::ios::binary);
     if (in) copy_new(in);
+    if (fds[1].revents != 0) break;  // the supervisor is gone
   }
-  if (in) copy_new(in);
   return 0;
 }
 
 namespace {
 
-std::string mib(std::uint64_t bytes) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024.0 * 1024.0)
-      << " MiB";
-  return out.str();
-}
-
 std::string stats_text(const Json& s) {
   if (!s.value("running", false)) return "QEMU not running";
   std::ostringstream out;
-  out << "rss " << mib(s.value("rss_bytes", std::uint64_t{0})) << ", pss "
-      << mib(s.value("pss_bytes", std::uint64_t{0})) << ", cpu " << std::fixed
+  out << "rss " << byte_text(s.value("rss_bytes", std::uint64_t{0})) << ", pss "
+      << byte_text(s.value("pss_bytes", std::uint64_t{0})) << ", cpu " << std::fixed
       << std::setprecision(2) << s.value("cpu_seconds", 0.0) << " s, disks "
-      << mib(s.value("disk_allocated_bytes", std::uint64_t{0}));
+      << byte_text(s.value("disk_allocated_bytes", std::uint64_t{0}));
   return out.str();
 }
 

@@ -30,6 +30,18 @@ std::string LogFile::stamp() const {
   return text;
 }
 
+std::string file_tail(const std::filesystem::path& file, std::size_t bytes) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  const std::streamoff size = in.tellg();
+  const std::streamoff from =
+      size > static_cast<std::streamoff>(bytes) ? size - static_cast<std::streamoff>(bytes) : 0;
+  in.seekg(from);
+  std::string out(static_cast<std::size_t>(size - from), '\0');
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  return out;
+}
+
 void LogFile::write(std::string_view entry) {
   std::lock_guard lock(mutex_);
   // Masked before it is made safe, so that a secret is found whatever surrounds it.

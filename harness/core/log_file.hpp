@@ -16,6 +16,10 @@
 
 namespace hurdle {
 
+// The last `bytes` of a log file (reading only those), for an error that quotes how a
+// program ended; empty when the file is not there.
+[[nodiscard]] std::string file_tail(const std::filesystem::path& file, std::size_t bytes);
+
 class LogFile {
  public:
   enum class Stamp {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <string_view>
 
 #include "core/unique_fd.hpp"
 
@@ -36,6 +37,10 @@ class UnixListener {
 // Waits until `fd` is readable or `stop_fd` is, or the deadline passes. Returns 1 when fd is
 // readable, 0 on time-out, -1 when stop_fd fired. Retries on EINTR.
 int wait_readable(int fd, int stop_fd, std::chrono::steady_clock::time_point deadline);
+
+// Writes all of `bytes` to any descriptor (a pipe, a terminal: write(2), retried on EINTR);
+// false when the reader went away first. What a lost reader loses is not an error.
+bool write_fully(int fd, std::string_view bytes);
 
 // Writes all of `data` (MSG_NOSIGNAL); throws hurdle::Error naming `what` on failure.
 void write_all(int fd, const char* data, std::size_t size, const char* what);

@@ -47,7 +47,7 @@ McpServer::McpServer(std::vector<Tool> tools, std::string name, std::string vers
     : tools_(std::move(tools)), name_(std::move(name)), version_(std::move(version)) {}
 
 McpServer::~McpServer() {
-  for (auto& [call, thread] : threads_)
+  for (auto& [call, thread] : calls_)
     if (thread.joinable()) thread.join();
 }
 
@@ -90,16 +90,10 @@ Json McpServer::list_tools() const {
 }
 
 void McpServer::reap_finished() {
-  {
-    std::lock_guard lock(calls_mutex_);
-    for (auto it = calls_.begin(); it != calls_.end();)
-      it = it->second->done ? calls_.erase(it) : std::next(it);
-  }
-  // Only the reading thread starts and joins call threads: no lock needed for threads_.
-  for (auto it = threads_.begin(); it != threads_.end();) {
+  for (auto it = calls_.begin(); it != calls_.end();) {
     if (it->first->done) {
       it->second.join();
-      it = threads_.erase(it);
+      it = calls_.erase(it);
     } else {
       ++it;
     }
@@ -126,11 +120,7 @@ void McpServer::start_call(const RpcMessage& message) {
     call->progress_token = message.params["_meta"].value("progressToken", Json());
   const Json arguments = message.params.value("arguments", Json::object());
   reap_finished();
-  {
-    std::lock_guard lock(calls_mutex_);
-    calls_[message.id.dump()] = call;
-  }
-  threads_.emplace_back(
+  calls_.emplace_back(
       call, std::thread([this, call, tool, arguments]() {
         Json result;
         try {
@@ -168,8 +158,8 @@ void McpServer::handle(const RpcMessage& message) {
   if (message.kind == Kind::kNotification) {
     if (message.method == "notifications/cancelled") {
       const Json id = message.params.value("requestId", Json());
-      std::lock_guard lock(calls_mutex_);
-      if (const auto it = calls_.find(id.dump()); it != calls_.end()) it->second->cancel = true;
+      for (auto& [call, thread] : calls_)
+        if (call->id == id) call->cancel = true;
     }
     return;  // notifications/initialized and the rest: nothing to answer
   }
@@ -218,9 +208,9 @@ void McpServer::serve(int in_fd, std::ostream& out) {
                                             " bytes is more than this server takes"}));
         });
   }
-  for (auto& [call, thread] : threads_)
+  for (auto& [call, thread] : calls_)
     if (thread.joinable()) thread.join();
-  threads_.clear();
+  calls_.clear();
 }
 
 }  // namespace hurdle::mcp

@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -76,10 +75,9 @@ class McpServer {
   std::string version_;
   std::ostream* out_ = nullptr;
   std::mutex out_mutex_;
-  std::mutex calls_mutex_;
-  std::map<std::string, std::shared_ptr<Call>> calls_;  // by the request id's JSON text
-  // Each call's thread; those whose call is done are joined when the next call starts.
-  std::vector<std::pair<std::shared_ptr<Call>, std::thread>> threads_;
+  // The calls in progress and their threads, touched by the reading thread alone (it starts
+  // calls, cancels them, and joins those done when the next one starts).
+  std::vector<std::pair<std::shared_ptr<Call>, std::thread>> calls_;
 };
 
 }  // namespace hurdle::mcp

@@ -14,6 +14,7 @@
 
 #include "core/boost_process.hpp"
 #include "core/error.hpp"
+#include "core/log_file.hpp"
 
 namespace hurdle {
 
@@ -169,16 +170,6 @@ std::string QemuProcess::exit_description() const {
   return status ? describe_wait_status(*status) : "is running";
 }
 
-std::string QemuProcess::log_tail(std::size_t bytes) const {
-  std::ifstream in(log_file_, std::ios::binary | std::ios::ate);
-  if (!in) return {};
-  const std::streamoff size = in.tellg();
-  const std::streamoff from =
-      size > static_cast<std::streamoff>(bytes) ? size - static_cast<std::streamoff>(bytes) : 0;
-  in.seekg(from);
-  std::string out(static_cast<std::size_t>(size - from), '\0');
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
-  return out;
-}
+std::string QemuProcess::log_tail(std::size_t bytes) const { return file_tail(log_file_, bytes); }
 
 }  // namespace hurdle

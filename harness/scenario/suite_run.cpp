@@ -83,15 +83,9 @@ class SignalWatcher {
 
 }  // namespace
 
-namespace {
-
-// Every message for the terminal goes through safe_text (errors quote guest output), and
-// through the suites' secrets once they are known.
-void print_run_error(const std::string& text, const SecretMask& secrets = {}) {
+void print_error(const std::string& text, const SecretMask& secrets) {
   std::cerr << safe_text(secrets.masked(text)) << "\n";
 }
-
-}  // namespace
 
 void check_suite_machine(const Suite& suite, const ImageSettings& images) {
   const ProfileImageOptions image{suite.image, checking_image_resolver(images)};
@@ -152,7 +146,7 @@ int run_suites(const RunRequest& a, const char* program) {
       check_suite_machine(suites.back(), a.images);
     }
   } catch (const std::exception& e) {
-    print_run_error(e.what());
+    print_error(e.what());
     return kRunBadInput;
   }
   if (!a.reset.empty()) {
@@ -170,7 +164,7 @@ int run_suites(const RunRequest& a, const char* program) {
   try {
     std::filesystem::create_directories(options.report_dir);
   } catch (const std::exception& e) {
-    print_run_error(std::string("hurdle: cannot write the run's reports: ") + e.what());
+    print_error(std::string("hurdle: cannot write the run's reports: ") + e.what());
     return kRunInfrastructure;
   }
   options.timeout_scale = a.timeout_scale;
@@ -178,15 +172,15 @@ int run_suites(const RunRequest& a, const char* program) {
   options.boot_cache = !a.no_boot_cache;
   options.jobs = static_cast<std::size_t>(a.jobs);
   if (a.jobs > 1 && a.repeat != 1) {
-    print_run_error("hurdle: --repeat runs one scenario at a time: leave out -j " +
-                    std::to_string(a.jobs) + ", or --repeat");
+    print_error("hurdle: --repeat runs one scenario at a time: leave out -j " +
+                std::to_string(a.jobs) + ", or --repeat");
     return kRunBadInput;
   }
   options.images = a.images;
   try {
     if (!a.accel.empty()) options.accel = parse_accelerator(a.accel, "--accel");
   } catch (const std::exception& e) {
-    print_run_error(e.what());
+    print_error(e.what());
     return kRunBadInput;
   }
   std::vector<std::string> gtest_args = {program};
@@ -204,7 +198,7 @@ int run_suites(const RunRequest& a, const char* program) {
     else if (index != nullptr && total != nullptr)
       shard = parse_shard(std::string(index) + "/" + total);
   } catch (const std::exception& e) {
-    print_run_error(std::string("--shard: ") + e.what());
+    print_error(std::string("--shard: ") + e.what());
     return kRunBadInput;
   }
   ::unsetenv("GTEST_SHARD_INDEX");
@@ -237,7 +231,7 @@ int run_suites(const RunRequest& a, const char* program) {
   const std::vector<SelectedScenario> selected = filter.select(suites);
   if (selected.empty()) {
     // A typo in a filter must not pass as a green run of nothing.
-    print_run_error(
+    print_error(
         "hurdle: no scenario matches --filter '" + a.filter + "'" +
         (a.exclude.empty() ? "" : " without --exclude '" + a.exclude + "'") +
         (shard ? " in shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count)
@@ -275,7 +269,7 @@ int run_suites(const RunRequest& a, const char* program) {
   bool infrastructure = false;
   for (const auto& r : runners) {
     if (r->infrastructure_error()) {
-      print_run_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error(), secrets);
+      print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error(), secrets);
       infrastructure = true;
     }
   }
@@ -293,13 +287,13 @@ int run_suites(const RunRequest& a, const char* program) {
     exit_status = kRunInfrastructure;
   }
   if (const auto error = recorder.write_error()) {
-    print_run_error("hurdle: the JUnit report could not be written: " + *error, secrets);
+    print_error("hurdle: the JUnit report could not be written: " + *error, secrets);
     exit_status = kRunInfrastructure;
   }
   try {
     write_summary_json(recorder.report(), exit_status, options.report_dir / "summary.json");
   } catch (const std::exception& e) {
-    print_run_error(std::string("hurdle: summary.json could not be written: ") + e.what(), secrets);
+    print_error(std::string("hurdle: summary.json could not be written: ") + e.what(), secrets);
     exit_status = kRunInfrastructure;
   }
   return exit_status;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/secret_mask.hpp"
 #include "machine/image_resolver.hpp"
 #include "scenario/suite.hpp"
 
@@ -55,6 +56,10 @@ int run_suites(const RunRequest& request, const char* program);
 // suite and its machine as the run would (ConfigError naming file and line otherwise); empty
 // when the filters match nothing.
 std::vector<std::string> selected_scenarios(const RunRequest& request);
+
+// An error for the terminal: through safe_text (errors quote guest output) and the suites'
+// secrets once they are known. Every hurdle command prints its errors so.
+void print_error(const std::string& text, const SecretMask& secrets = {});
 
 // Loads the suite's machine profile and checks its image as a run would, fetching nothing.
 void check_suite_machine(const Suite& suite, const ImageSettings& images);

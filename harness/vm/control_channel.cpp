@@ -75,8 +75,12 @@ nlohmann::json control_request(const std::filesystem::path& socket, const std::s
                 "` (did it stop?)");
   }
   if (reply->value("ok", false)) return reply->value("result", nlohmann::json());
-  const std::string kind = reply->value("kind", std::string("Error"));
-  const std::string text = reply->value("error", std::string("(no error text)"));
+  throw_error_reply(*reply);
+}
+
+void throw_error_reply(const nlohmann::json& reply) {
+  const std::string kind = reply.value("kind", std::string("Error"));
+  const std::string text = reply.value("error", std::string("(no error text)"));
   if (kind == "ConfigError") throw ConfigError({}, text);
   if (kind == "TimeoutError") throw TimeoutError(text);
   if (kind == "QemuError") throw QemuError(text);

@@ -47,5 +47,8 @@ nlohmann::json control_request(const std::filesystem::path& socket, const std::s
 
 // The reply for an exception a handler threw, with its kind.
 nlohmann::json error_reply(const std::exception& e);
+// The other way: an error reply thrown again as its kind (ConfigError, TimeoutError,
+// QemuError, ConsoleError, SshError, ImageError; else Error).
+[[noreturn]] void throw_error_reply(const nlohmann::json& reply);
 
 }  // namespace hurdle

@@ -8,9 +8,8 @@
 #include <cerrno>
 #include <fstream>
 
-#include "core/unique_fd.hpp"
-
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 
 namespace hurdle {
 
@@ -23,13 +22,7 @@ bool process_exists(pid_t pid) {
   return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
 }
 
-namespace {
-
-// Waits until `pid` has ended (pidfd: no polling), or the deadline; true when it is gone.
-// Not process_exists(): a leader thread shows as a zombie while the process's other threads
-// still exit, holding its files (the supervisor's lock); the pidfd is readable only once all
-// have ended.
-bool wait_gone(pid_t pid, std::chrono::steady_clock::time_point deadline) {
+bool wait_until_gone(pid_t pid, std::chrono::steady_clock::time_point deadline) {
   if (pid <= 0) return true;
   UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!fd.valid()) return errno == ESRCH;
@@ -43,8 +36,6 @@ bool wait_gone(pid_t pid, std::chrono::steady_clock::time_point deadline) {
     if (errno != EINTR) return !process_exists(pid);
   }
 }
-
-}  // namespace
 
 std::string running_vm_names() {
   std::string names;
@@ -83,15 +74,16 @@ ControlChannel VmClient::attach_console(bool fresh_prompt) const {
 
 bool VmClient::wait_until_stopped(std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  return wait_gone(record_.supervisor_pid, deadline) && wait_gone(record_.qemu_pid, deadline);
+  return wait_until_gone(record_.supervisor_pid, deadline) &&
+         wait_until_gone(record_.qemu_pid, deadline);
 }
 
 bool VmClient::kill(std::chrono::milliseconds timeout) const {
   ::kill(record_.supervisor_pid, SIGKILL);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   // QEMU's PR_SET_PDEATHSIG ends it with the supervisor; nothing to be told, only to see.
-  const bool gone =
-      wait_gone(record_.supervisor_pid, deadline) && wait_gone(record_.qemu_pid, deadline);
+  const bool gone = wait_until_gone(record_.supervisor_pid, deadline) &&
+                    wait_until_gone(record_.qemu_pid, deadline);
   if (gone) folder_.remove_if_stale();
   return gone;
 }

@@ -48,4 +48,9 @@ std::string running_vm_names();
 // True while `pid` exists (a zombie counts as gone).
 bool process_exists(pid_t pid);
 
+// Waits until every thread of `pid` has ended (a pidfd: no polling), or the deadline; true when
+// it is gone. Not process_exists(): a leader thread shows as a zombie while the process's
+// other threads still exit, holding its files (a supervisor's lock).
+bool wait_until_gone(pid_t pid, std::chrono::steady_clock::time_point deadline);
+
 }  // namespace hurdle

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/log_file.hpp"
 #include "core/unix_socket.hpp"
 #include "vm/control_channel.hpp"
 
@@ -24,14 +25,6 @@ namespace fs = std::filesystem;
 fs::path this_program() { return fs::read_symlink("/proc/self/exe"); }
 
 namespace {
-
-std::string file_tail(const fs::path& file, std::size_t bytes) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string s = text.str();
-  return s.size() > bytes ? "..." + s.substr(s.size() - bytes) : s;
-}
 
 std::vector<std::string> serve_argv(const LaunchRequest& r, const fs::path& program) {
   std::vector<std::string> argv = {program.string(), "vm", "serve", r.name, "--ready-fd", "3"};
@@ -109,16 +102,9 @@ LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
   const auto message = ready.receive(std::chrono::steady_clock::time_point::max());
   if (!message) {
     throw Error("the supervisor of " + request.name + " ended before the machine was ready; " +
-                log.string() + " says:\n" + file_tail(log, 4000));
+                log.string() + " ends with:\n" + file_tail(log, 4000));
   }
-  if (!message->value("ok", false)) {
-    const std::string text = message->value("error", std::string("(no error text)"));
-    const std::string kind = message->value("kind", std::string());
-    if (kind == "ConfigError") throw ConfigError({}, text);
-    if (kind == "ImageError") throw ImageError(text);
-    if (kind == "TimeoutError") throw TimeoutError(text);
-    throw QemuError(text);
-  }
+  if (!message->value("ok", false)) throw_error_reply(*message);
   LaunchResult result;
   result.record = InstanceRecord::from_json(message->at("record"), "the supervisor's reply");
   result.took = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -70,6 +70,14 @@ sigset_t stop_signals() {
   return signals;
 }
 
+// Says once, on the pipe `vm start` waits on, how the start went; then closes it.
+void tell_ready(int& fd, const Json& message) {
+  if (fd < 0) return;
+  // A `vm start` that went away has nobody to tell: nothing to do about it.
+  write_fully(fd, message.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n");
+  ::close(std::exchange(fd, -1));
+}
+
 std::int64_t ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<milliseconds>(d).count();
 }
@@ -92,7 +100,6 @@ class VmSupervisor {
  private:
   void start_machine();
   void boot();
-  void report_ready(const Json& message);
   void serve();
   void handle(int id, UniqueFd fd);
   Json dispatch(const std::string& command, const Json& args);
@@ -115,7 +122,6 @@ class VmSupervisor {
   std::unique_ptr<Machine> machine_;
   MachineTurn machine_turn_;
   std::chrono::steady_clock::time_point started_;
-  std::atomic<bool> booted_{false};
   std::promise<void> boot_promise_;
   std::shared_future<void> boot_done_ = boot_promise_.get_future().share();
   std::string boot_error_;
@@ -129,7 +135,6 @@ class VmSupervisor {
   std::vector<int> finished_;  // connections whose thread has ended, to be joined
   std::mutex sinks_mutex_;
   std::map<int, int> console_sinks_;  // connection id -> socket attached to the console
-  std::uint64_t console_dropped_ = 0;
   std::atomic<int> next_sink_{0};
   std::thread boot_thread_;
 };
@@ -235,8 +240,8 @@ void VmSupervisor::boot() {
     folder_.write_record(record_);
     machine_->note("hurdle vm: booted after " +
                    std::to_string(ms(std::chrono::steady_clock::now() - started_)) + " ms");
-    booted_ = true;
-    if (options_.wait_for_boot) report_ready({{"ok", true}, {"record", record_.to_json()}});
+    if (options_.wait_for_boot)
+      tell_ready(options_.ready_fd, {{"ok", true}, {"record", record_.to_json()}});
   } catch (const std::exception& e) {
     machine_->note(std::string("hurdle vm: the boot failed: ") + e.what());
     std::lock_guard record_lock(record_mutex_);
@@ -244,25 +249,11 @@ void VmSupervisor::boot() {
     record_.state = "boot-failed";
     folder_.write_record(record_);
     if (options_.wait_for_boot) {
-      report_ready(error_reply(e));
+      tell_ready(options_.ready_fd, error_reply(e));
       request_stop("the boot failed");
     }
     // --no-wait: the machine stays, for a person to see why (console, screenshot, monitor)
   }
-}
-
-void VmSupervisor::report_ready(const Json& message) {
-  if (options_.ready_fd < 0) return;
-  const std::string line = message.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
-  std::string_view rest = line;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(options_.ready_fd, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // `vm start` went away: nobody to tell
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
-  ::close(options_.ready_fd);
-  options_.ready_fd = -1;
 }
 
 void VmSupervisor::request_stop(const std::string& why) {
@@ -284,7 +275,6 @@ void VmSupervisor::fan_out(std::string_view bytes) {
       it = console_sinks_.erase(it);
       continue;
     }
-    if (n < static_cast<ssize_t>(bytes.size())) ++console_dropped_;
     ++it;
   }
 }
@@ -364,49 +354,50 @@ Json VmSupervisor::info() {
 }
 
 Json VmSupervisor::health() {
-  // Each check in order; the first that fails says what is wrong.
-  Json checks = Json::object();
-  checks["supervisor"] = true;  // it answers
-  checks["qemu"] = machine_ && machine_->running();
-  bool qmp_ok = false;
+  // Each check in order; the first that fails says what is wrong. The supervisor answers.
+  const bool qemu = machine_ && machine_->running();
+  bool qmp = false;
   std::string state = "unknown";
-  if (checks["qemu"].get<bool>()) {
+  if (qemu) {
     try {
       state = run_state(machine_->qmp());
-      qmp_ok = true;
+      qmp = true;
     } catch (const std::exception&) {
+      // QMP does not answer: said below
     }
   }
-  checks["qmp"] = qmp_ok;
-  std::string guest = "not asked";
-  bool guest_ok = false;
-  if (qmp_ok && state == "running") {
+  bool guest = false;
+  std::string guest_text = qmp ? state : "not asked";
+  if (qmp && state == "running") {
+    std::string vm_state;
+    {
+      std::lock_guard lock(record_mutex_);
+      vm_state = record_.state;
+    }
     const MachineTurn::Held turn =
         machine_turn_.take_until(std::chrono::steady_clock::now() + std::chrono::seconds(2));
     if (!turn.held()) {
-      guest = "busy (another command runs)";
-      guest_ok = true;  // the command in progress speaks to the guest
-    } else if (!booted_) {
-      std::lock_guard record_lock(record_mutex_);
-      guest = boot_error_.empty() ? "booting" : "boot failed";
+      guest = true;  // the command in progress speaks to the guest
+      guest_text = "busy (another command runs)";
+    } else if (vm_state != "running") {
+      guest_text = vm_state == "boot-failed" ? "boot failed" : "booting";
     } else if (machine_->profile().ssh) {
       try {
         const auto r = machine_->run("true", std::chrono::seconds(10));
-        guest_ok = r.ok();
-        guest = "ssh round trip " + std::to_string(r.elapsed.count()) + " ms";
+        guest = r.ok();
+        guest_text = "ssh round trip " + std::to_string(r.elapsed.count()) + " ms";
       } catch (const std::exception& e) {
-        guest = std::string("ssh: ") + e.what();
+        guest_text = std::string("ssh: ") + e.what();
       }
     } else {
-      guest_ok = true;
-      guest = "running (no SSH to ask)";
+      guest = true;
+      guest_text = "running (no SSH to ask)";
     }
-  } else if (qmp_ok) {
-    guest = state;
   }
-  checks["guest"] = guest_ok;
-  const bool ok = checks["qemu"].get<bool>() && qmp_ok && guest_ok;
-  Json out = {{"ok", ok}, {"checks", checks}, {"run_state", state}, {"guest", guest}};
+  Json out = {{"ok", qemu && qmp && guest},
+              {"checks", {{"supervisor", true}, {"qemu", qemu}, {"qmp", qmp}, {"guest", guest}}},
+              {"run_state", state},
+              {"guest", guest_text}};
   if (machine_) out["stats"] = vm_stats(machine_->process().pid(), machine_->disk_files());
   return out;
 }
@@ -600,7 +591,7 @@ void VmSupervisor::serve() {
   boot_thread_ = std::thread([this] { boot(); });
   if (!options_.wait_for_boot) {
     std::lock_guard lock(record_mutex_);
-    report_ready({{"ok", true}, {"record", record_.to_json()}});
+    tell_ready(options_.ready_fd, {{"ok", true}, {"record", record_.to_json()}});
   }
   int next_id = 0;
   while (!stopping_) {
@@ -674,7 +665,7 @@ int VmSupervisor::run() {
     start_machine();
   } catch (const std::exception& e) {
     std::cerr << "hurdle vm serve: " << e.what() << std::endl;
-    report_ready(error_reply(e));
+    tell_ready(options_.ready_fd, error_reply(e));
     return dynamic_cast<const ConfigError*>(&e) != nullptr ? 2 : 1;
   }
   try {
@@ -683,7 +674,7 @@ int VmSupervisor::run() {
     std::cerr << "hurdle vm serve: " << e.what() << std::endl;
     if (machine_) machine_->crash();
     stop_clients();  // the boot thread too: only then is the ready pipe this thread's alone
-    report_ready(error_reply(e));
+    tell_ready(options_.ready_fd, error_reply(e));
     return 1;
   }
   std::lock_guard lock(record_mutex_);
@@ -700,11 +691,8 @@ int serve_vm(const SupervisorOptions& options) {
     const ConfigError e(
         {}, "a VM named " + options.name + " is running already (" + folder.path().string() + ")");
     std::cerr << "hurdle vm serve: " << e.what() << std::endl;
-    if (options.ready_fd >= 0) {
-      const std::string line = error_reply(e).dump() + "\n";
-      (void)!::write(options.ready_fd, line.data(), line.size());
-      ::close(options.ready_fd);
-    }
+    int ready_fd = options.ready_fd;
+    tell_ready(ready_fd, error_reply(e));
     return 2;
   }
   int status = 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/boost_process.hpp"
+#include "support/hurdle_command.hpp"
 #include "support/merged_output.hpp"
 
 namespace hurdle::test {
@@ -48,7 +49,8 @@ class TmuxSession {
     return screen;
   }
   [[nodiscard]] std::string capture() const {
-    return program_output({"tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", name_});
+    return hurdle::test::program_output(
+        {"tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", name_});
   }
 
   // argv's exit status; its output is dropped.
@@ -59,17 +61,6 @@ class TmuxSession {
                   std::vector<std::string>(argv.begin() + 1, argv.end()),
                   bp::process_stdio{nullptr, nullptr, nullptr});
     return p.wait();
-  }
-  static std::string program_output(const std::vector<std::string>& argv) {
-    namespace bp = boost::process::v2;
-    boost::asio::io_context ctx;
-    MergedOutput out(ctx);
-    bp::process p(ctx, bp::environment::find_executable(argv[0]),
-                  std::vector<std::string>(argv.begin() + 1, argv.end()),
-                  bp::process_stdio{nullptr, out.fd(), out.fd()});
-    std::string text = out.read_all();
-    (void)p.wait();
-    return text;
   }
 
  private:
