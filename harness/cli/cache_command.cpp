@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cache_directory.hpp"
-#include "scenario/boot_cache.hpp"
+#include "engine/boot_cache.hpp"
 
 namespace hurdle::cli {
 

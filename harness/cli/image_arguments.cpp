@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-#include "scenario/suite_run.hpp"
+#include "run/suite_run.hpp"
 
 namespace hurdle::cli {
 

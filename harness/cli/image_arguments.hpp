@@ -7,7 +7,7 @@
 #include <string>
 
 #include "machine/image_resolver.hpp"
-#include "scenario/suite.hpp"
+#include "suite/suite.hpp"
 
 namespace hurdle::cli {
 

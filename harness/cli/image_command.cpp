@@ -5,7 +5,8 @@
 #include <iomanip>
 #include <iostream>
 
-#include "cli/exit_status.hpp"
+#include "core/exit_status.hpp"
+#include "core/print_error.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "image/lock_pin.hpp"
@@ -151,12 +152,12 @@ int ImageCommand::run() {
     }
   } catch (const ConfigError& e) {
     std::cerr << "hurdle: " << safe_text(e.what()) << "\n";
-    return kBadInput;
+    return kExitBadInput;
   } catch (const std::exception& e) {
     std::cerr << "hurdle: " << safe_text(e.what()) << "\n";
-    return kInfrastructure;
+    return kExitInfrastructure;
   }
-  return kBadInput;
+  return kExitBadInput;
 }
 
 }  // namespace hurdle::cli

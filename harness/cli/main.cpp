@@ -6,7 +6,8 @@
 #include <string>
 
 #include "cli/cache_command.hpp"
-#include "cli/exit_status.hpp"
+#include "core/exit_status.hpp"
+#include "core/print_error.hpp"
 #include "cli/image_command.hpp"
 #include "cli/mcp_command.hpp"
 #include "cli/report_command.hpp"
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
-    return code == 0 ? 0 : hurdle::cli::kBadInput;
+    return code == 0 ? 0 : hurdle::kExitBadInput;
   }
   // No command ends with an uncaught exception: what escapes is hurdle's own failure (exit 3),
   // or bad input (exit 2) when it is a configuration error.
@@ -52,10 +53,10 @@ int main(int argc, char** argv) {
     if (run_cmd.parsed()) return run_cmd.run(argv[0]);
   } catch (const hurdle::ConfigError& e) {
     hurdle::print_error(std::string("hurdle: ") + e.what());
-    return hurdle::cli::kBadInput;
+    return hurdle::kExitBadInput;
   } catch (const std::exception& e) {
     hurdle::print_error(std::string("hurdle: ") + e.what());
-    return hurdle::cli::kInfrastructure;
+    return hurdle::kExitInfrastructure;
   }
   std::cout << app.help();
   return 0;

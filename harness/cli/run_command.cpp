@@ -1,6 +1,6 @@
 #include "cli/run_command.hpp"
 
-#include "scenario/suite_run.hpp"
+#include "run/suite_run.hpp"
 
 namespace hurdle::cli {
 

@@ -1,4 +1,4 @@
-// `hurdle run SUITES...`: its options, parsed into a RunRequest that scenario/suite_run runs
+// `hurdle run SUITES...`: its options, parsed into a RunRequest that run/suite_run runs
 // (validation first, filters and shards, GoogleTest, the reports, the exit status).
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cli/image_arguments.hpp"
-#include "scenario/suite_run.hpp"
+#include "run/suite_run.hpp"
 
 namespace hurdle::cli {
 

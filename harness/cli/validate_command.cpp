@@ -2,8 +2,9 @@
 
 #include <iostream>
 
-#include "cli/exit_status.hpp"
-#include "scenario/suite_loader.hpp"
+#include "core/exit_status.hpp"
+#include "core/print_error.hpp"
+#include "suite/suite_loader.hpp"
 
 namespace hurdle::cli {
 
@@ -28,7 +29,7 @@ int ValidateCommand::run() {
                 << "\n";
     } catch (const std::exception& e) {
       print_error(e.what());
-      status = kBadInput;
+      status = kExitBadInput;
     }
   }
   return status;

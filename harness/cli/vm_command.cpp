@@ -8,13 +8,14 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/exit_status.hpp"
+#include "core/exit_status.hpp"
+#include "core/print_error.hpp"
 #include "cli/raw_terminal.hpp"
 #include "cli/vm_terminal.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "core/unix_socket.hpp"
-#include "image/transfer_progress.hpp"
+#include "core/byte_text.hpp"
 #include "vm/vm_client.hpp"
 #include "vm/vm_launcher.hpp"
 #include "vm/vm_supervisor.hpp"
@@ -174,7 +175,7 @@ int VmCommand::run() {
   if (sub_["logs"]->parsed()) return logs();
   if (sub_["console"]->parsed()) return console();
   if (sub_["monitor"]->parsed()) return monitor();
-  return kBadInput;
+  return kExitBadInput;
 }
 
 int VmCommand::start() {
@@ -217,7 +218,7 @@ int VmCommand::serve() {
   if (ready_fd_ > 3) ::close_range(3, static_cast<unsigned>(ready_fd_) - 1, 0);
   ::close_range(static_cast<unsigned>(std::max(ready_fd_, 2)) + 1, ~0U, 0);
   const pid_t child = ::fork();
-  if (child < 0) return kInfrastructure;
+  if (child < 0) return kExitInfrastructure;
   if (child > 0) return 0;
   ::setsid();
   SupervisorOptions o;
@@ -345,7 +346,7 @@ int VmCommand::quit() {
   if (!vm.wait_until_stopped(std::chrono::seconds(30))) {
     print_error("hurdle vm: " + name_ + ": its supervisor (pid " +
                 std::to_string(vm.record().supervisor_pid) + ") is still there after 30 s");
-    return kInfrastructure;
+    return kExitInfrastructure;
   }
   std::cout << name_ << ": stopped\n";
   return 0;
@@ -383,7 +384,7 @@ int VmCommand::kill() {
     print_error("hurdle vm: " + name_ + ": the supervisor (pid " +
                 std::to_string(vm.record().supervisor_pid) + ") or QEMU (pid " +
                 std::to_string(vm.record().qemu_pid) + ") is still there after 10 s");
-    return kInfrastructure;
+    return kExitInfrastructure;
   }
   std::cout << name_ << ": killed\n";
   return 0;

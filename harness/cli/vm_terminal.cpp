@@ -12,14 +12,15 @@
 #include <sstream>
 #include <thread>
 
-#include "cli/exit_status.hpp"
+#include "core/exit_status.hpp"
+#include "core/print_error.hpp"
 #include "cli/raw_terminal.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "core/unique_fd.hpp"
 #include "core/unix_socket.hpp"
 #include "core/wall_clock.hpp"
-#include "image/transfer_progress.hpp"
+#include "core/byte_text.hpp"
 
 namespace hurdle::cli {
 
@@ -86,7 +87,7 @@ int run_monitor(const VmClient& vm) {
       throw;
     } catch (const Error& e) {
       std::cout << "error: " << e.what() << std::endl;
-      if (!vm.folder().live()) return kInfrastructure;
+      if (!vm.folder().live()) return kExitInfrastructure;
     }
   }
   if (prompt) std::cout << std::endl;
@@ -116,7 +117,7 @@ int exec_interactive_ssh(const VmClient& vm) {
   argv.push_back(nullptr);
   ::execvp("ssh", argv.data());
   print_error(std::string("hurdle vm ssh: cannot run ssh: ") + std::strerror(errno));
-  return kInfrastructure;
+  return kExitInfrastructure;
 }
 
 namespace {

@@ -9,15 +9,14 @@
 #include <ostream>
 #include <string>
 
+#include "core/byte_text.hpp"
+
 namespace hurdle {
 
 enum class ProgressStyle { kBar, kLines, kQuiet };
 
 // kQuiet when `quiet`, else kBar when `fd` is a terminal (and TERM is not "dumb"), else kLines.
 ProgressStyle progress_style(bool quiet, int fd);
-
-// "355.0 MiB", "4.20 GiB", "512 B".
-std::string byte_text(std::uint64_t bytes);
 
 // Where the image store says what it does: a line per step, and a meter for long transfers,
 // in the chosen style. A null stream (or kQuiet) says nothing.

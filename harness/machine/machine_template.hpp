@@ -2,7 +2,7 @@
 // of booting: its RAM in a file (written shared while the template ran; each clone maps it
 // privately, copy-on-write), its device state saved without the RAM (QEMU's x-ignore-shared),
 // its disks frozen as the backing files of each clone's overlays, and the SSH keys. Made by
-// Machine::save_template, started by Machine::clone; the boot cache (scenario/boot_cache)
+// Machine::save_template, started by Machine::clone; the boot cache (engine/boot_cache)
 // keeps templates across runs. The folder's manifest is SavedMachine's, with `ram` set.
 #pragma once
 

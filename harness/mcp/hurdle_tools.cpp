@@ -8,7 +8,7 @@
 #include "core/boost_process.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
-#include "scenario/suite_run.hpp"
+#include "run/suite_run.hpp"
 #include "vm/vm_client.hpp"
 #include "vm/vm_launcher.hpp"
 

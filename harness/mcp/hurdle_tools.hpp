@@ -1,5 +1,5 @@
 // The tools `hurdle mcp` offers an agent: the VM controls of `hurdle vm` (vm/vm_client.hpp,
-// vm/vm_launcher.hpp) and run_suite (scenario/suite_run.hpp, run in a `hurdle run` process
+// vm/vm_launcher.hpp) and run_suite (run/suite_run.hpp, run in a `hurdle run` process
 // of its own: GoogleTest allows one run per process). Each has an input schema, an output
 // schema and a description a model can act on.
 #pragma once

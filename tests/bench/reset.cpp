@@ -27,12 +27,12 @@
 #include "machine/machine.hpp"
 #include "machine/machine_template.hpp"
 #include "qemu/run_directory.hpp"
-#include "scenario/clone_reset.hpp"
-#include "scenario/reboot_reset.hpp"
-#include "scenario/snapshot_reset.hpp"
-#include "scenario/suite_loader.hpp"
-#include "scenario/suite_runner.hpp"
-#include "scenario/template_source.hpp"
+#include "engine/clone_reset.hpp"
+#include "engine/reboot_reset.hpp"
+#include "engine/snapshot_reset.hpp"
+#include "suite/suite_loader.hpp"
+#include "engine/suite_runner.hpp"
+#include "engine/template_source.hpp"
 
 namespace {
 

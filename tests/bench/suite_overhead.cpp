@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "qemu/run_directory.hpp"
-#include "scenario/suite_loader.hpp"
-#include "scenario/suite_runner.hpp"
+#include "suite/suite_loader.hpp"
+#include "engine/suite_runner.hpp"
 
 namespace {
 

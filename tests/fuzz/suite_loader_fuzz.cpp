@@ -5,7 +5,7 @@
 
 #include "core/error.hpp"
 #include "fuzz_input.hpp"
-#include "scenario/suite_loader.hpp"
+#include "suite/suite_loader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);

@@ -1,14 +1,14 @@
 // Steps of YAML suites executed on the linux-mini guest under TCG: the example suite's steps
 // all pass (with a pristine snapshot restored before each fresh scenario), and failing steps
 // say what they expected and what came.
-#include "scenario/step_executor.hpp"
+#include "suite/step_executor.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "scenario/suite_loader.hpp"
+#include "suite/suite_loader.hpp"
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
 #include "support/test_machine.hpp"

@@ -1,0 +1,303 @@
+#include "engine/boot_cache.hpp"
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "core/cache_directory.hpp"
+#include "core/digest.hpp"
+#include "core/error.hpp"
+#include "core/run_program.hpp"
+#include "core/version.hpp"
+#include "machine/saved_machine.hpp"
+#include "qemu/image_digest.hpp"
+#include "qemu/qemu_command.hpp"
+
+namespace hurdle {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace {
+
+// Bumped when what a template holds, or how it is made, changes.
+constexpr int kTemplateFormat = 1;
+
+std::string optional_text(const std::optional<std::string>& s) { return s ? "=" + *s : "-"; }
+
+// What an ssh.put sends: a file's sha256, or a folder's names, link targets and contents.
+Json local_contents(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) return file_digest(path, DigestAlgorithm::kSha256).hex;
+  if (!fs::is_directory(path, ec)) return "missing";
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (auto it = fs::recursive_directory_iterator(path, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::path rel = it->path().lexically_relative(path);
+    if (it->is_symlink(ec))
+      entries.emplace_back(rel.string(), "-> " + fs::read_symlink(it->path(), ec).string());
+    else if (it->is_regular_file(ec))
+      entries.emplace_back(rel.string(), file_digest(it->path(), DigestAlgorithm::kSha256).hex);
+    else
+      entries.emplace_back(rel.string(), "dir");
+  }
+  std::sort(entries.begin(), entries.end());
+  Json j = Json::array();
+  for (const auto& [name, what] : entries) j.push_back(name + " " + what);
+  return j;
+}
+
+Json step_inputs(const Step& s) {
+  Json j = {{"step", s.keyword},
+            {"text", s.text},
+            {"raw", s.raw},
+            {"patterns", s.patterns},
+            {"exit", s.exit_status},
+            {"stdout", optional_text(s.stdout_equals)},
+            {"stdout_matches", optional_text(s.stdout_matches)},
+            {"stderr", optional_text(s.stderr_equals)},
+            {"stderr_matches", optional_text(s.stderr_matches)},
+            {"user", optional_text(s.user)},
+            {"password", s.password ? text_digest(*s.password).hex : "-"},
+            {"local", s.local},
+            {"remote", s.remote},
+            {"exclude", s.exclude},
+            {"timeout", s.timeout ? s.timeout->count() : -1},
+            {"interval", s.interval ? s.interval->count() : -1},
+            {"max_bytes", s.max_bytes ? static_cast<std::int64_t>(*s.max_bytes) : -1},
+            {"hard", s.hard},
+            {"arguments", s.arguments},
+            {"expect", s.expect ? *s.expect : Json()},
+            {"captures", s.captures},
+            {"format", s.format},
+            {"allow_empty", s.allow_empty},
+            {"reply", s.reply},
+            {"protocol", s.protocol}};
+  if (s.kind == StepKind::kSshPut) {
+    fs::path local = s.local;
+    if (local.is_relative()) local = s.where.file.parent_path() / local;
+    j["local_contents"] = local_contents(local);
+  }
+  return j;
+}
+
+std::string qemu_version_text(const std::string& qemu) {
+  const auto result = run_program({qemu, "--version"});
+  if (!result.ok()) throw QemuError("`" + qemu + " --version` failed: " + result.err);
+  return result.out.substr(0, result.out.find('\n'));
+}
+
+std::uintmax_t allocated_bytes(const fs::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return 0;
+  return static_cast<std::uintmax_t>(st.st_blocks) * 512;
+}
+
+std::uintmax_t folder_bytes(const fs::path& folder) {
+  std::uintmax_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(folder, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec)) total += allocated_bytes(it->path());
+  return total;
+}
+
+std::uint64_t free_bytes(const fs::path& folder) {
+  struct statvfs info {};
+  if (::statvfs(folder.c_str(), &info) != 0) return 0;
+  return static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+}
+
+}  // namespace
+
+TemplateKey template_key(const Suite& suite, const MachineProfile& profile, Accelerator accel,
+                         const fs::path& digest_cache) {
+  Json in;
+  in["format"] = kTemplateFormat;
+  in["hurdle"] = kVersion;
+  in["profile"] = {{"file", fs::absolute(profile.source).string()},
+                   {"sha256", file_digest(profile.source, DigestAlgorithm::kSha256).hex},
+                   {"variables", suite.machine_variables},
+                   {"image", suite.image}};
+  // QEMU's argv with this run's sockets, ports and RAM file left out: the rest names every
+  // file, device and option the guest sees.
+  QemuLaunch launch;
+  launch.console_socket = "CONSOLE";
+  launch.qmp_socket = "QMP";
+  launch.accel = accel;
+  for (const auto& d : profile.disks) launch.disk_files.push_back(d.file);
+  for (const auto& nic : profile.nics)
+    for (const auto& f : nic.forwards) launch.host_ports[f.name] = 0;
+  launch.ram = RamFile{"RAM", true};
+  in["argv"] = qemu_argv(profile, launch);
+  in["qemu"] = {{"binary", find_program(profile.qemu)},
+                {"version", qemu_version_text(profile.qemu)}};
+  Json files = Json::object();
+  for (const auto& d : profile.disks) {
+    const auto& prepared = profile.prepared_image;
+    if (prepared && d.file == prepared->disk)
+      files[d.node_name] = {{"lock_entry", prepared->name},
+                            {"artifact", prepared->artifact.str()},
+                            {"recipe", prepared->recipe.str()}};
+    else
+      files[d.node_name] = image_sha256(d.file, digest_cache);
+  }
+  for (const auto& [what, file] :
+       {std::pair{"kernel", profile.kernel}, {"initrd", profile.initrd}, {"cdrom", profile.cdrom}})
+    if (file) files[what] = image_sha256(*file, digest_cache);
+  in["files"] = files;
+  in["suite"] = {
+      {"variables", suite.variables},
+      {"wait_for_boot", suite.wait_for_boot},
+      {"login", suite.login},
+      {"login_user", optional_text(suite.login_user)},
+      {"login_password", suite.login_password ? text_digest(*suite.login_password).hex : "-"}};
+  Json provision = Json::array();
+  for (const auto& step : suite.provision) provision.push_back(step_inputs(step));
+  in["suite"]["provision"] = provision;
+  return {text_digest(in.dump()).hex, in};
+}
+
+BootCache::BootCache(fs::path root, RamPlace ram_place, fs::path shm)
+    : root_(std::move(root)), ram_place_(ram_place), shm_(std::move(shm)) {}
+
+fs::path BootCache::default_shm_folder() {
+  return fs::path("/dev/shm") / ("hurdle-" + std::to_string(::getuid()));
+}
+
+BootCache BootCache::in(const fs::path& cache_dir) {
+  const char* env = std::getenv("HURDLE_TEMPLATE_RAM");
+  const bool cache = env != nullptr && std::string(env) == "cache";
+  // One tmpfs folder per cache folder: gc of one cache must not take another's RAM files.
+  const fs::path root = fs::absolute(cache_dir / "templates").lexically_normal();
+  return BootCache(root, cache ? RamPlace::kCacheFolder : RamPlace::kShm,
+                   default_shm_folder() / text_digest(root.string()).hex.substr(0, 16));
+}
+
+FileLock BootCache::lock(const std::string& key, const std::function<void()>& on_wait) const {
+  fs::create_directories(root_);
+  fs::permissions(root_, fs::perms::owner_all);
+  return FileLock::acquire(root_ / (key + ".lock"), on_wait);
+}
+
+fs::path BootCache::ram_file(const std::string& key, std::uint64_t bytes, std::string& why) const {
+  constexpr std::uint64_t kMargin = 256ull << 20;
+  if (ram_place_ == RamPlace::kShm) {
+    std::error_code ec;
+    fs::create_directories(shm_, ec);
+    if (!ec) fs::permissions(shm_.parent_path(), fs::perms::owner_all, ec);
+    if (!ec) fs::permissions(shm_, fs::perms::owner_all, ec);
+    const std::uint64_t room = ec ? 0 : free_bytes(shm_);
+    if (!ec && room >= bytes + kMargin) {
+      why = "on tmpfs (" + std::to_string(room >> 20) + " MiB free in " + shm_.string() + ")";
+      return shm_ / (key + ".ram");
+    }
+    why = "in the cache folder: " + shm_.string() + " has " + std::to_string(room >> 20) +
+          " MiB free, and the RAM needs " + std::to_string((bytes + kMargin) >> 20);
+  } else {
+    why = "in the cache folder, as HURDLE_TEMPLATE_RAM=cache asks";
+  }
+  fs::create_directories(root_);
+  return root_ / (key + ".ram");
+}
+
+void BootCache::discard(const std::string& key) const {
+  std::error_code ec;
+  fs::path ram;
+  try {
+    ram = SavedMachine::read(folder(key)).ram;
+  } catch (const Error&) {
+  }
+  fs::remove_all(folder(key), ec);
+  for (const fs::path& f : {ram, shm_ / (key + ".ram"), root_ / (key + ".ram")})
+    if (!f.empty()) fs::remove(f, ec);
+}
+
+void BootCache::mark_used(const std::string& key) const {
+  std::ofstream(folder(key) / "last-used", std::ios::trunc) << "\n";
+}
+
+std::vector<BootCache::Entry> BootCache::list() const {
+  std::vector<Entry> entries;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(root_, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_directory(ec) || it->path().filename().string().find(".tmp-") != std::string::npos)
+      continue;
+    Entry e;
+    e.key = it->path().filename().string();
+    e.disk_bytes = folder_bytes(it->path());
+    e.last_used = fs::last_write_time(it->path(), ec);
+    if (fs::exists(it->path() / "last-used", ec))
+      e.last_used = fs::last_write_time(it->path() / "last-used", ec);
+    try {
+      const SavedMachine m = SavedMachine::read(it->path());
+      e.machine = m.machine;
+      e.made_at = m.saved_at;
+      e.ram = m.ram;
+      if (!fs::exists(m.ram, ec))
+        e.problem = "its RAM file " + m.ram.string() + " is gone";
+      else
+        e.ram_bytes = allocated_bytes(m.ram);
+    } catch (const Error& err) {
+      e.problem = std::string("unreadable: ") + err.what();
+    }
+    std::ifstream info(it->path() / "template.json");
+    if (info) {
+      try {
+        e.suite = Json::parse(info).value("suite", "");
+      } catch (const Json::exception&) {
+      }
+    }
+    entries.push_back(std::move(e));
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.last_used > b.last_used; });
+  return entries;
+}
+
+std::vector<BootCache::Entry> BootCache::gc(std::chrono::hours unused_for) const {
+  std::vector<Entry> removed;
+  const auto now = fs::file_time_type::clock::now();
+  for (const Entry& e : list()) {
+    const bool old = now - e.last_used >= unused_for;
+    if (!old && e.problem.empty()) continue;
+    // A template a run holds now (making or opening it) stays.
+    const auto held = FileLock::try_acquire(root_ / (e.key + ".lock"));
+    if (!held) continue;
+    discard(e.key);
+    removed.push_back(e);
+  }
+  // RAM files and unfinished folders whose template is gone.
+  std::error_code ec;
+  for (const fs::path& dir : {shm_, root_}) {
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      const auto tmp = name.find(".tmp-");
+      std::string key;
+      if (it->path().extension() == ".ram")
+        key = it->path().stem().string();
+      else if (tmp != std::string::npos)
+        key = name.substr(0, tmp);
+      else
+        continue;
+      if (tmp == std::string::npos && fs::exists(folder(key))) continue;
+      const auto held = FileLock::try_acquire(root_ / (key + ".lock"));
+      if (!held) continue;
+      Entry e;
+      e.key = key;
+      e.problem = "left over: " + it->path().string();
+      std::error_code rm;
+      fs::remove_all(it->path(), rm);
+      removed.push_back(e);
+    }
+    ec.clear();
+  }
+  return removed;
+}
+
+}  // namespace hurdle

@@ -1,0 +1,186 @@
+// Runs the scenarios of one suite: on first use it chooses how scenarios get their machine (a
+// ResetStrategy: clone, snapshot or reboot, see reset_strategy.hpp) and has it prepare the
+// pristine state (boot markers, login, provisioning: booted here), then for each scenario
+// starts the machine from the state it starts from (pristine, or the end state of the scenario
+// it continues), runs the steps, retries a failed scenario from the same state, collects
+// artifacts on failure and rolls back. An end state is kept only when a planned scenario
+// continues it, and only until the last of those has run; a chained scenario whose
+// predecessor is not planned runs that predecessor first (and says so). If a rollback fails
+// the pristine state is prepared anew; if that fails too, the remaining scenarios are errors
+// naming the cause. Used by the GoogleTest registration.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/log_file.hpp"
+#include "core/secret_mask.hpp"
+#include "core/unique_fd.hpp"
+#include "machine/machine.hpp"
+#include "results/imported_test.hpp"
+#include "engine/reset_strategy.hpp"
+#include "suite/suite.hpp"
+#include "engine/template_source.hpp"
+
+namespace hurdle {
+
+struct RunOptions {
+  std::filesystem::path report_dir = "reports/run";  // this run's folder
+  std::optional<Accelerator> accel;
+  double timeout_scale = 1.0;  // multiplies every step time-out (slow hosts, TCG)
+  std::vector<std::filesystem::path> profile_path;
+  ImageSettings images;  // how a profile's `image:` is found or fetched
+  // A scenario that fails for the last time leaves the machine as it was at the failure in
+  // its report folder (failed-state/, see SavedMachine), before the rollback: `hurdle resume`
+  // starts it there, on this host or another.
+  bool keep_failed_state = false;
+  // Where the boot cache keeps templates across runs (reset: clone): unset means the user
+  // cache folder; false `boot_cache` makes each run's template its own.
+  std::optional<std::filesystem::path> cache_dir;
+  bool boot_cache = true;
+  // Where disk overlays go (MachineOptions::work_dir).
+  std::optional<std::filesystem::path> work_dir;
+  // Scenarios at once, each group (a scenario and those chained after it) in a clone of its
+  // own: `hurdle run -j N`. More than 1 needs reset: clone (else: one at a time, logged).
+  std::size_t jobs = 1;
+};
+
+// kSkipped: selected but never run (GoogleTest's --gtest_fail_fast stopped the run first).
+enum class ScenarioStatus { kPassed, kFlaky, kFailed, kError, kSkipped };
+
+struct StepRecord {
+  std::string step;  // Step::describe()
+  SourceLocation where;
+  std::chrono::milliseconds elapsed{0};
+  bool passed = false;
+  std::string message;
+};
+
+struct ScenarioResult {
+  ScenarioStatus status = ScenarioStatus::kError;
+  std::string message;     // the failed step and what was expected versus what came
+  std::string error_kind;  // "StepFailed", "TimeoutError", "ConsoleError", ...
+  SourceLocation where;    // the failed step, or the scenario
+  int attempts = 0;
+  std::chrono::milliseconds elapsed{0};  // the scenario's own time, without `boot`
+  // Booting (and provisioning) the suite's machine first, when this scenario was the first
+  // to need it; not part of `elapsed`.
+  std::chrono::milliseconds boot{0};
+  std::vector<StepRecord> steps;  // of the last attempt
+  std::filesystem::path folder;   // reports/<run>/<suite>/<scenario>/
+  std::vector<std::filesystem::path> attachments;
+  std::vector<ImportedTest> imported;  // the project's own tests its results.import steps found
+  // How the scenario got its machine: when the console and SSH were ready, counted from the
+  // start of the reset (unset: no reset, or SSH did not come back), and how it was proven.
+  std::optional<std::chrono::milliseconds> console_ready, ssh_ready;
+  std::optional<std::chrono::steady_clock::time_point> reset_started;
+  std::string reset_by;
+  // What the run should know beside the result (a damaged template made anew, a predecessor
+  // run first).
+  std::vector<std::string> notes;
+};
+
+class ScenarioPool;
+
+class SuiteRunner {
+ public:
+  SuiteRunner(Suite suite, RunOptions options);
+  ~SuiteRunner();
+  SuiteRunner(const SuiteRunner&) = delete;
+  SuiteRunner& operator=(const SuiteRunner&) = delete;
+
+  // The scenarios this process will run (GoogleTest's selection), so that only the end states
+  // they continue are kept; unset, every scenario of the suite.
+  void plan(const std::vector<std::size_t>& indices);
+  // Never throws: everything that goes wrong is in the result.
+  ScenarioResult run_scenario(std::size_t index);
+
+  // From any thread (the signal watcher): kills QEMU at once, so the scenario in progress
+  // fails promptly, and makes every later scenario an error naming `why`.
+  void interrupt(const std::string& why);
+
+  [[nodiscard]] const Suite& suite() const { return suite_; }
+  // Set once the machine could not be booted (or rebuilt): the cause, for exit status 3.
+  [[nodiscard]] std::optional<std::string> infrastructure_error() const {
+    const auto why = broken();
+    if (!why) return std::nullopt;
+    return secrets_.masked(*why);
+  }
+  // The machine the last scenario ran on (null before the first, once broken, or with several
+  // lanes, whose machines come and go on other threads).
+  [[nodiscard]] Machine* machine();
+  // How scenarios get their machine, once chosen; and why that mode (a fallback's reason).
+  [[nodiscard]] std::optional<Suite::Reset> reset_mode() const;
+  [[nodiscard]] const std::string& reset_reason() const { return reset_reason_; }
+  // "made" (booted, then a template), "used" (no boot), or empty (no boot cache).
+  [[nodiscard]] const std::string& boot_cache_use() const { return boot_cache_use_; }
+
+ private:
+  // What scenarios run with: a reset strategy and where its machines log. One lane, unless
+  // jobs > 1 in clone mode (then each lane logs in machine/lane-K/).
+  struct Lane {
+    std::unique_ptr<ResetStrategy> reset;
+    std::filesystem::path log_dir;  // its machine.log: each reset, with where its logs went
+    std::unique_ptr<LogFile> log;
+  };
+
+  [[nodiscard]] MachineOptions machine_options() const;
+  // The ResetStrategy::Boot: a machine booted, logged in and provisioned.
+  std::unique_ptr<Machine> boot_machine(const std::filesystem::path& template_ram);
+  const MachineProfile& profile();
+  // Chooses the reset mode (and its fallback) and makes the lanes.
+  void make_lanes();
+  // Prepares the pristine state (anew after a failure); records the cause when it fails.
+  void prepare(const std::string& failure_context);
+  // One scenario on one lane, its attempts, artifacts and report files; never throws.
+  ScenarioResult run_on_lane(Lane& lane, std::size_t index);
+  // The result of a scenario that cannot run: the run is broken (boot, interrupt).
+  ScenarioResult error_result(std::size_t index, std::chrono::milliseconds boot_time);
+  // Where scenario `index` starts: pristine, or its predecessor's end state (run first when
+  // it is not planned); throws with a clear message when it cannot.
+  std::string start_tag(Lane& lane, std::size_t index, ScenarioResult& result);
+  ScenarioResult attempt(Lane& lane, std::size_t index, const std::string& from_tag);
+  void collect_artifacts(Lane& lane, ScenarioResult& result);
+  // --keep-failed-state: saves the failed machine into the scenario's failed-state/.
+  void keep_failed_state(Lane& lane, const Scenario& scenario, ScenarioResult& result);
+  void roll_back(Lane& lane, const std::string& tag);
+  // After scenario `index` passed: keeps its end state when a planned scenario continues it.
+  void keep_end_state(Lane& lane, std::size_t index);
+  // After a chained scenario ran for good: its predecessor's end state goes when no planned
+  // scenario still needs it.
+  void release_end_state(Lane& lane, std::size_t index);
+  void mask(ScenarioResult& r) const;
+  void break_with(const std::string& why);  // the first cause stays
+  [[nodiscard]] std::optional<std::string> broken() const;
+
+  Suite suite_;
+  RunOptions options_;
+  std::optional<MachineProfile> profile_;  // loaded once (its image resolved)
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::shared_ptr<TemplateSource> templates_;  // clone mode: the lanes' template
+  std::unique_ptr<ScenarioPool> pool_;         // several lanes: runs them
+  std::string reset_reason_;
+  std::optional<std::string> clones_failed_;  // why clone mode fell back to snapshot
+  std::string boot_cache_use_;
+  bool prepared_ = false;
+  Machine* booting_ = nullptr;       // the machine boot_machine() is booting (for interrupt())
+  Variables provisioned_;            // suite variables plus provisioning's captures
+  mutable std::mutex broken_mutex_;  // guards broken_: lanes run on threads of their own
+  std::optional<std::string> broken_;
+  std::vector<bool> planned_;            // per scenario: this process will run it
+  std::vector<std::size_t> dependents_;  // per scenario: planned scenarios that continue it
+  std::vector<std::size_t> waiting_;     // per scenario: of those, still to run since it passed
+  std::mutex machine_mutex_;             // guards lanes_ and booting_ against interrupt()
+  std::atomic<bool> interrupted_{false};
+  UniqueFd interrupt_event_;  // readable once interrupted: stops a download in progress
+  SecretMask secrets_;        // the suite's secrets, masked in every result
+  std::string interruption_;  // "interrupted by SIGINT", under machine_mutex_
+};
+
+}  // namespace hurdle

@@ -1,0 +1,78 @@
+// Where the clones of a suite come from: its machine template, made once (booted, provisioned,
+// then Machine::save_template) or found in the boot cache, and shared by every CloneReset of
+// the suite (one per parallel lane with `hurdle run -j N`). A template that does not give a
+// clone is discarded and made anew once; a second failure is the run's error. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/log_file.hpp"
+#include "machine/machine_template.hpp"
+#include "qemu/run_directory.hpp"
+#include "engine/boot_cache.hpp"
+#include "engine/reset_strategy.hpp"
+
+namespace hurdle {
+
+// The template could not be made or opened, or gives no clone, on this host, though the
+// machine booted (a cache folder that cannot be written, a QEMU that refuses the migration):
+// the runner falls back to snapshot resets when the suite did not ask for clones.
+class TemplateError : public Error {
+ public:
+  using Error::Error;
+  [[nodiscard]] const char* kind() const noexcept override { return "TemplateError"; }
+};
+
+class TemplateSource {
+ public:
+  struct Settings {
+    MachineProfile profile;  // loaded, its image resolved
+    TemplateKey key;
+    std::optional<BootCache> cache;    // unset: a template for this run only
+    std::filesystem::path log_dir;     // the suite's machine/ (its machine.log)
+    std::filesystem::path work_dir;    // where a run-only template goes
+    std::vector<std::string> secrets;  // masked in the log
+    Variables profile_variables;       // what the profile was loaded with
+    std::string image;
+    std::string suite;
+  };
+  // `boot` makes the machine a template is made of; `provisioned`: the runner's variables
+  // after provisioning, saved with a template made here and set from one found in the cache.
+  TemplateSource(ResetStrategy::Boot boot, Settings settings, Variables& provisioned);
+
+  // Opens the cached template or makes one. Throws what the boot threw when the machine did
+  // not boot, TemplateError when anything else failed.
+  void prepare();
+  // A new clone of the template (making it anew once if it fails); `options` as for
+  // Machine::clone. Throws TemplateError when even a new template gives none.
+  std::unique_ptr<Machine> clone(const MachineOptions& options);
+
+  // Whether prepare() found the template in the boot cache (no boot).
+  [[nodiscard]] bool from_cache() const;
+  // What happened that a report should say (a damaged template made anew); taken once.
+  std::vector<std::string> take_notes();
+
+ private:
+  void note(const std::string& line);
+  void prepare_template();
+  // Boots, provisions and makes the template in `folder` (published whole, by a rename).
+  void make_template(const std::filesystem::path& folder);
+
+  ResetStrategy::Boot boot_;
+  Settings settings_;
+  Variables& provisioned_;
+  LogFile log_;
+  mutable std::mutex mutex_;  // guards everything below
+  std::unique_ptr<RunDirectory> run_template_;
+  std::shared_ptr<const MachineTemplate> template_;
+  bool from_cache_ = false;
+  bool remade_ = false;  // the one remake after a damaged template is spent
+  std::vector<std::string> notes_;
+};
+
+}  // namespace hurdle

@@ -1,0 +1,76 @@
+#include "run/github_annotations.hpp"
+
+#include "core/safe_text.hpp"
+
+namespace hurdle {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The runner's escapes: '%', CR and LF in a message; ':' and ',' too in a property.
+std::string escaped(const std::string& text, bool property) {
+  std::string out;
+  for (const char c : safe_text(text)) {
+    switch (c) {
+      case '%':
+        out += "%25";
+        break;
+      case '\r':
+        out += "%0D";
+        break;
+      case '\n':
+        out += "%0A";
+        break;
+      case ':':
+        out += property ? "%3A" : ":";
+        break;
+      case ',':
+        out += property ? "%2C" : ",";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> github_annotation(const std::string& suite, const Scenario& scenario,
+                                             const ScenarioResult& r, const fs::path& workspace) {
+  std::string level;
+  std::string what;
+  switch (r.status) {
+    case ScenarioStatus::kPassed:
+    case ScenarioStatus::kSkipped:
+      return std::nullopt;
+    case ScenarioStatus::kFlaky:
+      level = "warning";
+      what = "passed only on attempt " + std::to_string(r.attempts);
+      break;
+    case ScenarioStatus::kFailed:
+      level = "error";
+      what = "failed";
+      break;
+    case ScenarioStatus::kError:
+      level = "error";
+      what = "error (" + r.error_kind + ")";
+      break;
+  }
+  fs::path file = r.where.file.empty() ? scenario.where.file : r.where.file;
+  std::size_t line = r.where.file.empty() ? scenario.where.line : r.where.line;
+  if (!workspace.empty()) {
+    const fs::path absolute = fs::absolute(file).lexically_normal();
+    const fs::path relative =
+        absolute.lexically_relative(fs::absolute(workspace).lexically_normal());
+    if (!relative.empty() && *relative.begin() != "..") file = relative;
+  }
+  std::string command = "::" + level + " file=" + escaped(file.string(), true);
+  if (line > 0) command += ",line=" + std::to_string(line);
+  command += ",title=" + escaped(suite + "." + scenario.name + " " + what, true) + "::";
+  command += escaped(r.status == ScenarioStatus::kFlaky ? what : r.message, false);
+  return command;
+}
+
+}  // namespace hurdle

@@ -1,0 +1,23 @@
+// GitHub Actions workflow commands for the scenarios that did not pass, printed by `hurdle
+// run` when GITHUB_ACTIONS=true: "::error file=F,line=L,title=T::MESSAGE" for a failure or an
+// error, "::warning ..." for a scenario that passed only on a retry, so that each shows on its
+// line of the suite's YAML in a pull request's diff. The file is made relative to
+// GITHUB_WORKSPACE (the checkout) when it lies in it; values are escaped as the runner
+// requires, so that no guest text can end the command early or start another.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "engine/suite_runner.hpp"
+
+namespace hurdle {
+
+// The workflow command for `result`, or nothing for a pass or a skip.
+[[nodiscard]] std::optional<std::string> github_annotation(const std::string& suite,
+                                                           const Scenario& scenario,
+                                                           const ScenarioResult& result,
+                                                           const std::filesystem::path& workspace);
+
+}  // namespace hurdle

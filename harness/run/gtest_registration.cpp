@@ -1,0 +1,113 @@
+#include "run/gtest_registration.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/safe_text.hpp"
+
+namespace hurdle {
+
+namespace {
+
+class ScenarioTest : public ::testing::Test {
+ public:
+  ScenarioTest(SuiteRunner& runner, std::size_t index, ScenarioObserver observer)
+      : runner_(runner), index_(index), observer_(std::move(observer)) {}
+
+  void TestBody() override {
+    const Scenario& sc = runner_.suite().scenarios[index_];
+    ScenarioResult r;
+    try {
+      r = runner_.run_scenario(index_);
+    } catch (const std::exception& e) {
+      // hurdle's own failure still reports the scenario, as an error with the reason.
+      r.status = ScenarioStatus::kError;
+      r.error_kind = "InternalError";
+      r.where = sc.where;
+      r.message = std::string("hurdle failed while running the scenario: ") + e.what();
+    }
+    if (observer_) {
+      try {
+        observer_(runner_, sc, r);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "reporting the scenario failed: " << e.what();
+      }
+    }
+    RecordProperty("attempts", r.attempts);
+    switch (r.status) {
+      case ScenarioStatus::kPassed:
+        return;
+      case ScenarioStatus::kFlaky:
+        RecordProperty("flaky", "true");
+        return;
+      case ScenarioStatus::kFailed:
+      case ScenarioStatus::kError:
+      case ScenarioStatus::kSkipped:  // run_scenario() never says so
+        ADD_FAILURE_AT(r.where.file.string().c_str(), static_cast<int>(r.where.line))
+            << (r.status == ScenarioStatus::kError ? "[error] " : "") << r.error_kind << ": "
+            << safe_text(r.message);
+        return;
+    }
+  }
+
+ private:
+  SuiteRunner& runner_;
+  std::size_t index_;
+  ScenarioObserver observer_;
+};
+
+// GoogleTest skips the tests after the first failure under --gtest_fail_fast without running
+// them: TestBody never sees them. This listener gives the observer a kSkipped result for each
+// of this runner's scenarios that ends that way, so reports still list every selected scenario.
+class SkippedScenarioListener : public ::testing::EmptyTestEventListener {
+ public:
+  SkippedScenarioListener(SuiteRunner& runner, ScenarioObserver observer)
+      : runner_(runner), observer_(std::move(observer)) {}
+
+  void OnTestEnd(const ::testing::TestInfo& info) override {
+    if (info.result()->Failed()) {
+      last_failed_ = std::string(info.test_suite_name()) + "." + info.name();
+      return;
+    }
+    if (!info.result()->Skipped() || runner_.suite().name != info.test_suite_name()) return;
+    for (const Scenario& sc : runner_.suite().scenarios) {
+      if (sc.name != info.name()) continue;
+      ScenarioResult r;
+      r.status = ScenarioStatus::kSkipped;
+      r.where = sc.where;
+      r.message =
+          last_failed_.empty()
+              ? std::string("not run: GoogleTest skipped it")
+              : "not run: the run stopped at the first failure (--fail-fast), " + last_failed_;
+      observer_(runner_, sc, r);
+      return;
+    }
+  }
+
+ private:
+  SuiteRunner& runner_;
+  ScenarioObserver observer_;
+  std::string last_failed_;  // "suite.scenario" of the latest failed test
+};
+
+}  // namespace
+
+void register_scenarios(SuiteRunner& runner, const std::vector<std::size_t>& indices,
+                        ScenarioObserver observer) {
+  const Suite& suite = runner.suite();
+  runner.plan(indices);  // only the end states these continue are kept
+  for (const std::size_t i : indices) {
+    const Scenario& sc = suite.scenarios.at(i);
+    ::testing::RegisterTest(suite.name.c_str(), sc.name.c_str(), nullptr, nullptr,
+                            sc.where.file.string().c_str(), static_cast<int>(sc.where.line),
+                            [&runner, i, observer]() -> ::testing::Test* {
+                              return new ScenarioTest(runner, i, observer);
+                            });
+  }
+  if (observer) {
+    // GoogleTest owns and deletes its listeners.
+    ::testing::UnitTest::GetInstance()->listeners().Append(
+        new SkippedScenarioListener(runner, std::move(observer)));
+  }
+}
+
+}  // namespace hurdle

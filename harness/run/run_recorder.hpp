@@ -1,0 +1,52 @@
+// Turns scenario results into the run's report as they come: one ReportCase per scenario run,
+// suite properties (hurdle and QEMU versions, accelerator, profile, image) from the machine,
+// and, when a JUnit path is given, the JUnit file rewritten after every scenario, so that a
+// run that is interrupted still leaves a complete, valid report of what ran. The scenarios a
+// run is given are planned first, as errors that say they were not run, and each result
+// replaces its plan: a run killed outright (SIGKILL, a CI job's time limit) leaves every
+// scenario it did not get to in its report, never a missing test.
+#pragma once
+
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "report/run_report.hpp"
+#include "engine/suite_runner.hpp"
+
+namespace hurdle {
+
+class RunRecorder {
+ public:
+  explicit RunRecorder(std::optional<std::filesystem::path> junit);
+
+  // Puts `scenario` in the report as not run yet (an error of type NotRun), until record().
+  void plan(const Suite& suite, const Scenario& scenario);
+  // Never throws: a scenario is in the report whatever its text holds or the disk says.
+  void record(SuiteRunner& runner, const Scenario& scenario, const ScenarioResult& result);
+  // Writes the JUnit file now (also done after every record()); a failure is kept, not thrown.
+  void flush();
+
+  [[nodiscard]] RunReport report() const;
+  // Why the JUnit file could not be written the last time it was tried (a full disk, a
+  // read-only folder), if it could not: the run then ends with the infrastructure's status.
+  [[nodiscard]] std::optional<std::string> write_error() const;
+
+ private:
+  ReportSuite& suite_named(const Suite& suite);
+  // Once per suite, when its machine exists: QEMU's version, the accelerator, the images.
+  void add_machine_properties(ReportSuite& suite, SuiteRunner& runner);
+
+  std::optional<std::filesystem::path> junit_;
+  mutable std::mutex mutex_;
+  RunReport report_;
+  std::optional<std::string> write_error_;
+  std::set<std::string> reset_described_;                  // suites whose reset is in
+  std::set<std::string> machine_described_;                // suites whose machine properties are in
+  std::set<std::pair<std::string, std::string>> planned_;  // (suite, scenario) not run yet
+};
+
+}  // namespace hurdle

@@ -1,0 +1,298 @@
+#include "run/suite_run.hpp"
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/safe_text.hpp"
+#include "core/secret_mask.hpp"
+#include "core/wall_clock.hpp"
+#include "qemu/machine_profile.hpp"
+#include "report/summary_writer.hpp"
+#include "run/github_annotations.hpp"
+#include "run/gtest_registration.hpp"
+#include "run/progress_printer.hpp"
+#include "run/run_recorder.hpp"
+#include "run/scenario_filter.hpp"
+#include "suite/suite_loader.hpp"
+#include "engine/suite_runner.hpp"
+
+namespace hurdle {
+
+namespace {
+
+std::string run_name() {
+  return "run-" + wall_clock_text("%Y%m%dT%H%M%SZ") + "-" + std::to_string(::getpid());
+}
+
+// SIGINT and SIGTERM during a run: the first one kills every machine's QEMU (so the scenario
+// in progress fails at once) and turns the rest of the run into errors, while the report is
+// still written; a second one ends hurdle at once (QEMU dies with it: PR_SET_PDEATHSIG).
+// The signals are blocked in every thread and taken by one watcher thread with sigtimedwait.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(std::function<void(const char*)> on_signal)
+      : on_signal_(std::move(on_signal)) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any other thread exists
+    thread_ = std::thread([this] { watch(); });
+  }
+  ~SignalWatcher() {
+    done_ = true;
+    thread_.join();
+  }
+  [[nodiscard]] const char* caught() const { return caught_.load(); }
+
+ private:
+  void watch() {
+    const timespec tick{0, 200'000'000};
+    while (!done_) {
+      const int sig = sigtimedwait(&set_, nullptr, &tick);
+      if (sig < 0) continue;
+      const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+      if (caught_.exchange(name) != nullptr) {
+        std::fprintf(stderr, "hurdle: %s again: stopping now\n", name);
+        std::_Exit(kExitInfrastructure);
+      }
+      std::fprintf(stderr, "hurdle: %s: stopping the machines; the report is being finished\n",
+                   name);
+      on_signal_(name);
+    }
+  }
+
+  sigset_t set_{};
+  std::function<void(const char*)> on_signal_;
+  std::atomic<const char*> caught_{nullptr};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+void check_suite_machine(const Suite& suite, const ImageSettings& images) {
+  const ProfileImageOptions image{suite.image, checking_image_resolver(images)};
+  check_machine_files(load_machine_profile(suite.machine, suite.machine_variables, image));
+}
+
+std::vector<std::string> RunRequest::command_line() const {
+  std::vector<std::string> args = {"run"};
+  args.insert(args.end(), files.begin(), files.end());
+  auto option = [&](const char* name, const std::string& value) {
+    if (!value.empty()) args.insert(args.end(), {name, value});
+  };
+  option("--filter", filter);
+  option("--exclude", exclude);
+  option("--shard", shard);
+  if (repeat != 1) option("--repeat", std::to_string(repeat));
+  option("--junit", junit);
+  option("--report-dir", report_dir);
+  if (fail_fast) args.emplace_back("--fail-fast");
+  if (keep_failed_state) args.emplace_back("--keep-failed-state");
+  option("--accel", accel);
+  if (timeout_scale != 1.0) option("--timeout-scale", std::to_string(timeout_scale));
+  if (verbose) args.emplace_back("--verbose");
+  if (no_boot_cache) args.emplace_back("--no-boot-cache");
+  if (jobs != 1) option("-j", std::to_string(jobs));
+  option("--reset", reset);
+  option("--image-lock", image_lock);
+  if (allow_unpinned) args.emplace_back("--allow-unpinned");
+  args.insert(args.end(), gtest_flags.begin(), gtest_flags.end());
+  return args;
+}
+
+std::vector<std::string> selected_scenarios(const RunRequest& request) {
+  std::vector<Suite> suites;
+  for (const auto& f : request.files) {
+    suites.push_back(load_suite(f));
+    check_suite_machine(suites.back(), request.images);
+  }
+  std::optional<Shard> shard;
+  if (!request.shard.empty()) shard = parse_shard(request.shard);
+  std::vector<std::string> names;
+  for (const auto& one : ScenarioFilter(request.filter, request.exclude, shard).select(suites))
+    names.push_back(suites[one.suite].name + "." + suites[one.suite].scenarios[one.scenario].name);
+  return names;
+}
+
+int run_suites(const RunRequest& a, const char* program) {
+  std::vector<std::unique_ptr<SuiteRunner>> runners;
+  std::mutex runners_mutex;
+  SignalWatcher signals([&](const char* name) {
+    std::lock_guard lock(runners_mutex);
+    for (auto& r : runners) r->interrupt(name);
+  });
+  std::vector<Suite> suites;
+  try {
+    for (const auto& f : a.files) {
+      suites.push_back(load_suite(f));
+      check_suite_machine(suites.back(), a.images);
+    }
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return kExitBadInput;
+  }
+  if (!a.reset.empty()) {
+    for (auto& suite : suites)
+      suite.reset = a.reset == "clone"      ? Suite::Reset::kClone
+                    : a.reset == "snapshot" ? Suite::Reset::kSnapshot
+                                            : Suite::Reset::kReboot;
+  }
+  SecretMask secrets;
+  for (const auto& suite : suites)
+    for (const auto& secret : suite.secrets) secrets.add(secret);
+  RunOptions options;
+  options.report_dir = std::filesystem::path(a.report_dir) / run_name();
+  // Nothing is booted for a run whose report could not be written.
+  try {
+    std::filesystem::create_directories(options.report_dir);
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle: cannot write the run's reports: ") + e.what());
+    return kExitInfrastructure;
+  }
+  options.timeout_scale = a.timeout_scale;
+  options.keep_failed_state = a.keep_failed_state;
+  options.boot_cache = !a.no_boot_cache;
+  options.jobs = static_cast<std::size_t>(a.jobs);
+  if (a.jobs > 1 && a.repeat != 1) {
+    print_error("hurdle: --repeat runs one scenario at a time: leave out -j " +
+                std::to_string(a.jobs) + ", or --repeat");
+    return kExitBadInput;
+  }
+  options.images = a.images;
+  try {
+    if (!a.accel.empty()) options.accel = parse_accelerator(a.accel, "--accel");
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return kExitBadInput;
+  }
+  std::vector<std::string> gtest_args = {program};
+  if (a.repeat != 1) gtest_args.push_back("--gtest_repeat=" + std::to_string(a.repeat));
+  if (a.fail_fast) gtest_args.push_back("--gtest_fail_fast");
+  // hurdle shards itself (ScenarioFilter), so that a shard knows its scenarios before it
+  // starts; GoogleTest's own variables (set by CTest or a CI system) say the same when
+  // --shard does not, and are taken away so that GoogleTest does not shard again.
+  std::optional<Shard> shard;
+  try {
+    const char* index = std::getenv("GTEST_SHARD_INDEX");
+    const char* total = std::getenv("GTEST_TOTAL_SHARDS");
+    if (!a.shard.empty())
+      shard = parse_shard(a.shard);
+    else if (index != nullptr && total != nullptr)
+      shard = parse_shard(std::string(index) + "/" + total);
+  } catch (const std::exception& e) {
+    print_error(std::string("--shard: ") + e.what());
+    return kExitBadInput;
+  }
+  ::unsetenv("GTEST_SHARD_INDEX");
+  ::unsetenv("GTEST_TOTAL_SHARDS");
+  gtest_args.insert(gtest_args.end(), a.gtest_flags.begin(), a.gtest_flags.end());
+  std::vector<char*> argv;
+  for (auto& arg : gtest_args) argv.push_back(arg.data());
+  int argc = static_cast<int>(argv.size());
+  argv.push_back(nullptr);  // argv[argc]: GoogleTest moves it down with the flags it takes
+  ::testing::InitGoogleTest(&argc, argv.data());
+
+  const std::filesystem::path junit =
+      a.junit.empty() ? options.report_dir / "junit.xml" : std::filesystem::path(a.junit);
+  RunRecorder recorder(junit);
+  ProgressPrinter progress(std::cout, colour_wanted(STDOUT_FILENO));
+  if (!a.verbose) {
+    // One line per scenario from ProgressPrinter instead of GoogleTest's own report.
+    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
+  // On GitHub Actions, each scenario that did not pass is also a workflow command, which marks
+  // its line in the suite file.
+  std::optional<std::filesystem::path> workspace;
+  if (const char* gha = std::getenv("GITHUB_ACTIONS");
+      gha != nullptr && std::string(gha) == "true") {
+    const char* checkout = std::getenv("GITHUB_WORKSPACE");
+    workspace = checkout != nullptr ? std::filesystem::path(checkout) : std::filesystem::path();
+  }
+  const ScenarioFilter filter(a.filter, a.exclude, shard);
+  const std::vector<SelectedScenario> selected = filter.select(suites);
+  if (selected.empty()) {
+    // A typo in a filter must not pass as a green run of nothing.
+    print_error(
+        "hurdle: no scenario matches --filter '" + a.filter + "'" +
+        (a.exclude.empty() ? "" : " without --exclude '" + a.exclude + "'") +
+        (shard ? " in shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count)
+               : "") +
+        "; `hurdle run --gtest_list_tests FILES` lists them as SUITE.SCENARIO");
+    return kExitBadInput;
+  }
+  for (const auto& one : selected)
+    recorder.plan(suites[one.suite], suites[one.suite].scenarios[one.scenario]);
+  for (std::size_t s = 0; s < suites.size(); ++s) {
+    std::vector<std::size_t> indices;
+    for (const auto& one : selected)
+      if (one.suite == s) indices.push_back(one.scenario);
+    if (indices.empty()) continue;  // nothing of this suite here: no runner, no machine
+    {
+      std::lock_guard lock(runners_mutex);
+      runners.push_back(std::make_unique<SuiteRunner>(std::move(suites[s]), options));
+      // A signal that came while the suites were loading: this runner never starts a machine.
+      if (const char* sig = signals.caught()) runners.back()->interrupt(sig);
+    }
+    register_scenarios(
+        *runners.back(), indices,
+        [&recorder, &progress, &workspace](SuiteRunner& runner, const Scenario& sc,
+                                           const ScenarioResult& r) {
+          progress.scenario_done(runner.suite().name, sc, r);
+          if (workspace) {
+            if (auto command = github_annotation(runner.suite().name, sc, r, *workspace))
+              std::cout << *command << std::endl;
+          }
+          recorder.record(runner, sc, r);
+        });
+  }
+  recorder.flush();  // a valid (empty) report exists from the start
+  const int status = RUN_ALL_TESTS();
+  bool infrastructure = false;
+  for (const auto& r : runners) {
+    if (r->infrastructure_error()) {
+      print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error(), secrets);
+      infrastructure = true;
+    }
+  }
+  {
+    std::lock_guard lock(runners_mutex);
+    runners.clear();  // machines shut down before the summary line
+  }
+  progress.summary();
+  std::cout << "hurdle: reports in " << options.report_dir.string() << ", JUnit in "
+            << junit.string() << "\n";
+  int exit_status = status == 0 ? 0 : 1;
+  if (infrastructure) exit_status = kExitInfrastructure;
+  if (const char* sig = signals.caught()) {
+    std::cerr << "hurdle: the run was interrupted by " << sig << "\n";
+    exit_status = kExitInfrastructure;
+  }
+  if (const auto error = recorder.write_error()) {
+    print_error("hurdle: the JUnit report could not be written: " + *error, secrets);
+    exit_status = kExitInfrastructure;
+  }
+  try {
+    write_summary_json(recorder.report(), exit_status, options.report_dir / "summary.json");
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle: summary.json could not be written: ") + e.what(), secrets);
+    exit_status = kExitInfrastructure;
+  }
+  return exit_status;
+}
+
+}  // namespace hurdle
