@@ -28,62 +28,6 @@ constexpr int kTemplateFormat = 1;
 
 std::string optional_text(const std::optional<std::string>& s) { return s ? "=" + *s : "-"; }
 
-// What an ssh.put sends: a file's sha256, or a folder's names, link targets and contents.
-Json local_contents(const fs::path& path) {
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec)) return file_digest(path, DigestAlgorithm::kSha256).hex;
-  if (!fs::is_directory(path, ec)) return "missing";
-  std::vector<std::pair<std::string, std::string>> entries;
-  for (auto it = fs::recursive_directory_iterator(path, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    const fs::path rel = it->path().lexically_relative(path);
-    if (it->is_symlink(ec))
-      entries.emplace_back(rel.string(), "-> " + fs::read_symlink(it->path(), ec).string());
-    else if (it->is_regular_file(ec))
-      entries.emplace_back(rel.string(), file_digest(it->path(), DigestAlgorithm::kSha256).hex);
-    else
-      entries.emplace_back(rel.string(), "dir");
-  }
-  std::sort(entries.begin(), entries.end());
-  Json j = Json::array();
-  for (const auto& [name, what] : entries) j.push_back(name + " " + what);
-  return j;
-}
-
-Json step_inputs(const Step& s) {
-  Json j = {{"step", s.keyword},
-            {"text", s.text},
-            {"raw", s.raw},
-            {"patterns", s.patterns},
-            {"exit", s.exit_status},
-            {"stdout", optional_text(s.stdout_equals)},
-            {"stdout_matches", optional_text(s.stdout_matches)},
-            {"stderr", optional_text(s.stderr_equals)},
-            {"stderr_matches", optional_text(s.stderr_matches)},
-            {"user", optional_text(s.user)},
-            {"password", s.password ? text_digest(*s.password).hex : "-"},
-            {"local", s.local},
-            {"remote", s.remote},
-            {"exclude", s.exclude},
-            {"timeout", s.timeout ? s.timeout->count() : -1},
-            {"interval", s.interval ? s.interval->count() : -1},
-            {"max_bytes", s.max_bytes ? static_cast<std::int64_t>(*s.max_bytes) : -1},
-            {"hard", s.hard},
-            {"arguments", s.arguments},
-            {"expect", s.expect ? *s.expect : Json()},
-            {"captures", s.captures},
-            {"format", s.format},
-            {"allow_empty", s.allow_empty},
-            {"reply", s.reply},
-            {"protocol", s.protocol}};
-  if (s.kind == StepKind::kSshPut) {
-    fs::path local = s.local;
-    if (local.is_relative()) local = s.where.file.parent_path() / local;
-    j["local_contents"] = local_contents(local);
-  }
-  return j;
-}
-
 std::string qemu_version_text(const std::string& qemu) {
   const auto result = run_program({qemu, "--version"});
   if (!result.ok()) throw QemuError("`" + qemu + " --version` failed: " + result.err);
@@ -156,7 +100,7 @@ TemplateKey template_key(const Suite& suite, const MachineProfile& profile, Acce
       {"login_user", optional_text(suite.login_user)},
       {"login_password", suite.login_password ? text_digest(*suite.login_password).hex : "-"}};
   Json provision = Json::array();
-  for (const auto& step : suite.provision) provision.push_back(step_inputs(step));
+  for (const auto& step : suite.provision) provision.push_back(step.inputs());
   in["suite"]["provision"] = provision;
   return {text_digest(in.dump()).hex, in};
 }

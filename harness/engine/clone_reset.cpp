@@ -125,7 +125,7 @@ void CloneReset::drop(const std::string& tag) {
   if (untouched != untouched_.end() && untouched->second == tag) untouched_.erase(untouched);
   if (clone.use_count() > 1) {
     // Still in use (current, or holding another end state): the snapshot's copy of the RAM goes.
-    clone->remove_snapshot(tag);
+    clone->delete_snapshot(tag);
   } else {
     untouched_.erase(clone.get());
     std::lock_guard lock(mutex_);

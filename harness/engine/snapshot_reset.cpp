@@ -36,7 +36,7 @@ void SnapshotReset::drop(const std::string& tag) {
   if (kept_.erase(tag) == 0) return;
   if (untouched_at_ == tag) untouched_at_.reset();
   // Each end state holds a copy of the guest's RAM in the overlay.
-  machine_->remove_snapshot(tag);
+  machine_->delete_snapshot(tag);
 }
 
 }  // namespace hurdle

@@ -711,7 +711,7 @@ std::optional<std::chrono::milliseconds> Machine::ssh_ready_after_restore(bool w
   return std::chrono::duration_cast<std::chrono::milliseconds>(*at - reconnect_since_);
 }
 
-void Machine::remove_snapshot(const std::string& tag) {
+void Machine::delete_snapshot(const std::string& tag) {
   snapshots_->remove(tag);
   snapshot_states_.erase(tag);
 }

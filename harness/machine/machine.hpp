@@ -192,7 +192,7 @@ class Machine {
   std::optional<std::chrono::milliseconds> ssh_ready_after_restore(bool wait = true);
   // The same as a moment: when SSH was ready again (a spare clone's may be before its use).
   std::optional<std::chrono::steady_clock::time_point> ssh_ready_at(bool wait = true);
-  void remove_snapshot(const std::string& tag);
+  void delete_snapshot(const std::string& tag);
   [[nodiscard]] std::vector<std::string> snapshots();
 
   // Reboots the guest with the profile's reboot command (over SSH if it answers, else the

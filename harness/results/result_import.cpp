@@ -100,6 +100,18 @@ std::optional<ResultFormat> result_format_named(const std::string& name) {
   return std::nullopt;
 }
 
+const char* result_format_name(ResultFormat format) {
+  switch (format) {
+    case ResultFormat::kAutomake:
+      return "automake";
+    case ResultFormat::kTap:
+      return "tap";
+    case ResultFormat::kJunit:
+      return "junit";
+  }
+  return "?";
+}
+
 std::vector<ImportedTest> import_results(ResultFormat format, const fs::path& path) {
   std::error_code ec;
   const bool folder = fs::is_directory(path, ec);

@@ -18,6 +18,8 @@ enum class ResultFormat { kAutomake, kTap, kJunit };
 
 // "automake", "tap", "junit"; nullopt for anything else.
 std::optional<ResultFormat> result_format_named(const std::string& name);
+// The format's name as a suite writes it.
+const char* result_format_name(ResultFormat format);
 
 // Throws ResultsError naming the file and line of a result that does not parse, or the path
 // when it holds nothing of the format.

@@ -1,22 +1,23 @@
-// Runs the steps of a scenario on a Machine: expands ${...} with the suite's variables and
-// the values captured so far, performs the step, checks what it must check, and records the
-// named groups it captured. It owns the host services the steps start, for as long as it lives
-// (one scenario, or the provisioning). A step that does not get what it expects throws StepFailed
-// with the step, where it is written, and what was expected versus what came.
+// Runs the steps of a scenario on a Machine: expands ${...} with the suite's variables and the
+// values captured so far, then hands the step to its kind (steps/), which does it and checks
+// what it must check through the calls below. It owns the host services the steps start, for
+// as long as it lives (one scenario, or the provisioning). A step that does not get what it
+// expects throws StepFailed with the step, where it is written, and what was expected versus
+// what came.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/variables.hpp"
 #include "host/host_service.hpp"
 #include "machine/machine.hpp"
 #include "results/imported_test.hpp"
-#include "suite/suite.hpp"
+#include "suite/step.hpp"
 
 namespace hurdle {
 
@@ -34,8 +35,9 @@ class StepFailed : public Error {
 
 class StepExecutor {
  public:
-  // `files`: where ssh.get and screenshot put what they fetch (the scenario's report folder).
-  // ssh.put reads a relative path from the folder of the suite file the step is written in.
+  // `files`: where ssh.get, screenshot and results.import put what they fetch (the scenario's
+  // report folder). ssh.put reads a relative path from the folder of the suite file the step
+  // is written in.
   StepExecutor(Machine& machine, Variables variables, std::filesystem::path files,
                std::chrono::milliseconds default_timeout);
 
@@ -45,20 +47,30 @@ class StepExecutor {
   // The tests results.import steps brought in so far (kept when a later step fails).
   [[nodiscard]] const std::vector<ImportedTest>& imported() const { return imported_; }
 
- private:
-  // The step with ${...} replaced in every text and its time-out settled.
-  [[nodiscard]] Step expanded(const Step& step) const;
+  // For the step kinds (steps/):
+  [[nodiscard]] Machine& machine() { return machine_; }
+  [[nodiscard]] const std::filesystem::path& files() const { return files_; }
+  // The step's own time-out, else the suite's default.
+  [[nodiscard]] std::chrono::milliseconds timeout_of(const Step& step) const {
+    return step.timeout.value_or(default_timeout_);
+  }
+  // Sets the pattern's named groups, as matched in `text`, as variables.
   void capture(const std::string& pattern, const std::string& text);
-  // ssh.run's and console.run's checks: the exit status, then each stdout/stderr check.
-  void check_command(const Step& step, int exit_status, const std::string& signal,
-                     const std::string& out, const std::string& err);
+  void set_variable(const std::string& name, std::string value);
+  void add_imported(std::vector<ImportedTest> tests);
+  // Numbers each import's folder under imported/: 1, 2, ...
+  [[nodiscard]] int next_import_number() { return ++imports_; }
+  // A host service started by host.serve, by name; null when there is none.
+  [[nodiscard]] HostService* service(const std::string& name);
+  void add_service(const std::string& name, std::unique_ptr<HostService> service);
 
+ private:
   Machine& machine_;
   Variables variables_;
   std::filesystem::path files_;
   std::chrono::milliseconds default_timeout_;
   std::vector<ImportedTest> imported_;
-  int imports_ = 0;  // numbers each import's folder under imported/
+  int imports_ = 0;
   // host.serve's services, by name: they answer until the executor (the scenario) ends.
   std::map<std::string, std::unique_ptr<HostService>> services_;
 };

@@ -9,64 +9,11 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "config/variables.hpp"
 #include "core/error.hpp"
+#include "suite/step.hpp"
 
 namespace hurdle {
-
-enum class StepKind {
-  kConsoleSend,      // console.send: TEXT              (a line; `raw: true` sends it as is)
-  kConsoleExpect,    // console.expect: PATTERN | {patterns: [..], timeout}
-  kConsoleLogin,     // console.login: {user, password} (the profile's by default)
-  kConsoleRun,       // console.run: COMMAND | {command, exit, stdout, stdout_matches, timeout}
-  kSshRun,           // ssh.run: COMMAND | {command, exit, stdout, stdout_matches, ...}
-  kSshPut,           // ssh.put: {local, remote, exclude} (a file, or a folder's contents)
-  kSshGet,           // ssh.get: {remote, local, max_size} (a file, or a folder's contents)
-  kWaitUntil,        // wait_until: COMMAND | {command, interval, timeout}
-  kReboot,           // reboot: {} | {hard: true}
-  kPowerOff,         // power_off: {} | COMMAND | {command, timeout} (the guest powers off)
-  kPowerOn,          // power_on: {} | {timeout}  (QEMU again on the same disks; boot markers)
-  kSnapshotSave,     // snapshot.save: TAG
-  kSnapshotRestore,  // snapshot.restore: TAG
-  kQmp,              // qmp: {command, arguments, expect}
-  kExpectPanic,      // expect_panic: {} | {timeout}
-  kScreenshot,       // screenshot: NAME
-  kResultsImport,    // results.import: {format, remote, allow_empty, max_size, timeout}
-  kHostServe,        // host.serve: NAME | {name, reply, protocol}  (a service the guest reaches)
-  kHostExpect,       // host.expect: {service, matches, timeout}     (what it received)
-};
-
-struct Step {
-  StepKind kind = StepKind::kSshRun;
-  std::string keyword;  // as written, e.g. "ssh.run"
-  SourceLocation where;
-  // The command, text, tag, QMP command, screenshot name, or host service's name.
-  std::string text;
-  bool raw = false;  // console.send without a line ending
-  std::vector<std::string> patterns;
-  int exit_status = 0;  // ssh.run: the status it must return
-  std::optional<std::string> stdout_equals, stdout_matches, stderr_equals, stderr_matches;
-  std::optional<std::string> user, password;
-  std::string local, remote;
-  std::vector<std::string> exclude;  // ssh.put of a folder: glob patterns left out
-  std::optional<std::chrono::milliseconds> timeout;
-  // wait_until: the pause between tries; unset, it grows from 0.2 s to 2 s.
-  std::optional<std::chrono::milliseconds> interval;
-  std::optional<std::uint64_t> max_bytes;  // ssh.get: max_size, the most it may fetch
-  bool hard = false;
-  nlohmann::json arguments = nlohmann::json::object();  // qmp
-  std::optional<nlohmann::json> expect;                 // qmp: a subset the reply must contain
-  std::vector<std::string> captures;  // named groups of this step's patterns: new variables
-  std::string format;                 // results.import: automake | tap | junit
-  bool allow_empty = false;           // results.import: no test, or all skipped, may pass
-  std::string reply;                  // host.serve: what the service answers
-  std::string protocol;               // host.serve: http | line
-
-  // "ssh.run `uname -s`": for reports and progress lines.
-  [[nodiscard]] std::string describe() const;
-};
 
 enum class Isolation { kFresh, kChained };
 

@@ -13,140 +13,21 @@
 #include "qemu/machine_profile.hpp"
 #include "results/result_import.hpp"
 #include "suite/step_names.hpp"
+#include "suite/step_reader.hpp"
 
 namespace hurdle {
 
 namespace fs = std::filesystem;
 
-std::string Step::describe() const {
-  std::string detail = text;
-  if (kind == StepKind::kConsoleExpect && !patterns.empty()) {
-    detail.clear();
-    for (const auto& p : patterns) detail += (detail.empty() ? "'" : " or '") + p + "'";
-    return keyword + " " + detail;
-  }
-  if (kind == StepKind::kSshPut) detail = local + " -> " + remote;
-  if (kind == StepKind::kSshGet) detail = remote + " -> " + local;
-  if (kind == StepKind::kResultsImport) detail = format + " " + remote;
-  if (kind == StepKind::kHostExpect && !patterns.empty()) detail = text + " '" + patterns[0] + "'";
-  return detail.empty() ? keyword : keyword + " `" + detail + "`";
-}
-
 namespace {
-
-const std::map<std::string, StepKind>& step_keywords() {
-  static const std::map<std::string, StepKind> kKeywords = {
-      {"console.send", StepKind::kConsoleSend},
-      {"console.expect", StepKind::kConsoleExpect},
-      {"console.login", StepKind::kConsoleLogin},
-      {"console.run", StepKind::kConsoleRun},
-      {"ssh.run", StepKind::kSshRun},
-      {"ssh.put", StepKind::kSshPut},
-      {"ssh.get", StepKind::kSshGet},
-      {"wait_until", StepKind::kWaitUntil},
-      {"reboot", StepKind::kReboot},
-      {"snapshot.save", StepKind::kSnapshotSave},
-      {"snapshot.restore", StepKind::kSnapshotRestore},
-      {"qmp", StepKind::kQmp},
-      {"expect_panic", StepKind::kExpectPanic},
-      {"screenshot", StepKind::kScreenshot},
-      {"results.import", StepKind::kResultsImport},
-      {"power_off", StepKind::kPowerOff},
-      {"power_on", StepKind::kPowerOn},
-      {"host.serve", StepKind::kHostServe},
-      {"host.expect", StepKind::kHostExpect},
-  };
-  return kKeywords;
-}
 
 std::string keyword_list() {
   std::string list;
-  for (const auto& [k, v] : step_keywords()) list += (list.empty() ? "" : ", ") + k;
+  for (const auto& k : step_keywords()) list += (list.empty() ? "" : ", ") + k;
   return list;
 }
 
-// What the loader knows while it reads: the file, and the variables defined so far (values
-// are placeholders for captured ones; only the names matter for validation).
-struct Reader {
-  fs::path file;
-  Variables known;                 // suite variables with their values; captured ones with ""
-  std::set<std::string> captured;  // the names whose values only come when a step runs
-  std::vector<std::string>* secrets = nullptr;  // where ${secret:NAME} values are noted
-  // The host services started so far in this scenario (or in provisioning): a service lives
-  // as long as the steps around it, so host.expect may only name one of these.
-  std::set<std::string> services;
-
-  // `raw` with every variable whose value is known expanded, and each captured one (whose
-  // value only exists at run time) replaced by `placeholder`.
-  std::string expanded(const YAML::Node& node, const std::string& raw,
-                       const std::string& placeholder) const {
-    Variables values = known;
-    for (const auto& name : captured) values[name] = placeholder;
-    return expand_variables(raw, values, location_of(node, file));
-  }
-  // Whether `raw` uses a captured variable (its final value is unknown until the step runs).
-  bool uses_captured(const std::string& raw) const {
-    for (const auto& name : captured)
-      if (raw.find("${" + name + "}") != std::string::npos) return true;
-    return false;
-  }
-
-  // Checks that every ${...} in the node's text is defined; returns the text unexpanded (the
-  // runner expands it when the step runs, once captured values exist).
-  std::string text(const YAML::Node& node) const {
-    const std::string raw = as_string(node, file);
-    (void)expand_variables(raw, known, location_of(node, file));
-    if (secrets != nullptr)
-      for (auto& value : secret_values_in(raw)) secrets->push_back(std::move(value));
-    return raw;
-  }
-
-  // A regex: variables checked, then compiled with placeholders; its named groups returned.
-  std::string regex(const YAML::Node& node, std::vector<std::string>* captures) const {
-    const std::string raw = text(node);
-    // Compiled as it will run: suite variables with their values (a value may hold regex
-    // syntax), captured ones with a placeholder.
-    RE2::Options options;
-    options.set_log_errors(false);
-    RE2 re(expanded(node, raw, "x"), options);
-    if (!re.ok()) fail_at(node, file, "invalid regular expression '" + raw + "': " + re.error());
-    if (captures != nullptr) {
-      for (const auto& [name, index] : re.NamedCapturingGroups()) captures->push_back(name);
-    }
-    return raw;
-  }
-
-  // YAML to JSON for QMP: plain scalars that read as integers or booleans become those, the
-  // rest strings (a quoted scalar stays a string); variables are checked as in text().
-  nlohmann::json json(const YAML::Node& n) const {
-    if (n.IsMap()) {
-      nlohmann::json object = nlohmann::json::object();
-      for (const auto& kv : n) object[kv.first.Scalar()] = json(kv.second);
-      return object;
-    }
-    if (n.IsSequence()) {
-      nlohmann::json array = nlohmann::json::array();
-      for (const auto& element : n) array.push_back(json(element));
-      return array;
-    }
-    if (n.IsNull()) return nullptr;
-    const std::string t = n.Scalar();
-    if (n.Tag() != "!") {
-      if (t == "true") return true;
-      if (t == "false") return false;
-      char* end = nullptr;
-      const long long i = std::strtoll(t.c_str(), &end, 10);
-      if (!t.empty() && end != nullptr && *end == '\0') return i;
-    }
-    return text(n);
-  }
-
-  std::chrono::milliseconds duration(const YAML::Node& node) const {
-    const auto d = as_duration(node, file);
-    if (d.count() <= 0) fail_at(node, file, "expected a duration above zero");
-    return d;
-  }
-};
+using Reader = SuiteReadState;
 
 Step read_step(const YAML::Node& item, Reader& r) {
   if (!item.IsMap() || item.size() != 1) {
@@ -155,230 +36,16 @@ Step read_step(const YAML::Node& item, Reader& r) {
         "expected a step: a mapping with one key, the step's name (one of " + keyword_list() + ")");
   }
   const auto entry = *item.begin();
-  const std::string keyword = entry.first.Scalar();
-  const auto kind = step_keywords().find(keyword);
-  if (kind == step_keywords().end()) {
-    fail_at(entry.first, r.file,
-            "unknown step '" + keyword + "'; expected one of " + keyword_list());
-  }
   Step s;
-  s.kind = kind->second;
-  s.keyword = keyword;
+  s.keyword = entry.first.Scalar();
+  if (!step_name(s.keyword)) {
+    fail_at(entry.first, r.file,
+            "unknown step '" + s.keyword + "'; expected one of " + keyword_list());
+  }
   s.where = location_of(entry.first, r.file);
-  const YAML::Node value = entry.second;
-  const bool is_scalar = value.IsScalar();
-  const bool is_empty = !value || value.IsNull();
-  if (!is_scalar && !is_empty && !value.IsMap()) {
-    fail_at(value, r.file, "expected the " + keyword + " step's value as text or a mapping");
-  }
-  std::optional<MappingReader> m;
-  if (value.IsMap()) m.emplace(value, r.file, "the " + keyword + " step");
-  const auto need_scalar_or = [&](const char* key) -> YAML::Node {
-    if (is_scalar) return value;
-    if (is_empty) fail_at(item, r.file, keyword + " needs a value (" + key + ")");
-    return m->require(key);
-  };
-  const auto timeout = [&] {
-    if (m && m->has("timeout")) s.timeout = r.duration(m->get("timeout"));
-  };
-
-  switch (s.kind) {
-    case StepKind::kConsoleSend:
-      s.text = r.text(need_scalar_or("text"));
-      if (m && m->has("raw")) s.raw = as_bool(m->get("raw"), r.file);
-      break;
-    case StepKind::kConsoleExpect: {
-      const YAML::Node p = is_scalar ? value : (is_empty ? value : m->get("patterns"));
-      if (!p || p.IsNull())
-        fail_at(is_empty ? item : value, r.file,
-                "console.expect needs a pattern, or patterns: [..]");
-      if (p.IsSequence()) {
-        if (p.size() == 0) fail_at(p, r.file, "expected at least one pattern");
-        for (const auto& one : p) s.patterns.push_back(r.regex(one, &s.captures));
-      } else {
-        s.patterns.push_back(r.regex(p, &s.captures));
-      }
-      timeout();
-      break;
-    }
-    case StepKind::kConsoleLogin:
-      if (is_scalar) fail_at(value, r.file, "expected console.login as {} or {user, password}");
-      if (m && m->has("user")) s.user = r.text(m->get("user"));
-      if (m && m->has("password")) s.password = r.text(m->get("password"));
-      timeout();
-      break;
-    case StepKind::kSshRun:
-    case StepKind::kConsoleRun:
-    case StepKind::kWaitUntil:
-      s.text = r.text(need_scalar_or("command"));
-      if (m) {
-        const bool runs = s.kind != StepKind::kWaitUntil;
-        if (runs && m->has("exit")) {
-          const auto code = as_integer(m->get("exit"), r.file);
-          if (code < 0 || code > 255)
-            fail_at(m->get("exit"), r.file, "expected an exit status from 0 to 255");
-          s.exit_status = static_cast<int>(code);
-        }
-        if (runs) {
-          if (m->has("stdout")) s.stdout_equals = r.text(m->get("stdout"));
-          if (m->has("stdout_matches"))
-            s.stdout_matches = r.regex(m->get("stdout_matches"), &s.captures);
-        }
-        // The console has one stream: console.run's output is its stdout.
-        if (s.kind == StepKind::kSshRun) {
-          if (m->has("stderr")) s.stderr_equals = r.text(m->get("stderr"));
-          if (m->has("stderr_matches"))
-            s.stderr_matches = r.regex(m->get("stderr_matches"), &s.captures);
-        }
-        if (s.kind == StepKind::kWaitUntil && m->has("interval"))
-          s.interval = r.duration(m->get("interval"));
-      }
-      timeout();
-      break;
-    case StepKind::kSshPut:
-    case StepKind::kSshGet: {
-      if (!m)
-        fail_at(is_empty ? item : value, r.file, "expected " + keyword + " as {local, remote}");
-      const YAML::Node local = m->require("local");
-      s.local = r.text(local);
-      s.remote = r.text(m->require("remote"));
-      if (s.kind == StepKind::kSshGet && m->has("max_size"))
-        s.max_bytes = as_bytes(m->get("max_size"), r.file);
-      if (s.kind == StepKind::kSshPut && m->has("exclude")) {
-        for (const auto& pattern : m->get("exclude")) (void)r.text(pattern);
-        s.exclude = as_string_list(m->get("exclude"), r.file);
-      }
-      if (!r.uses_captured(s.local)) {
-        const std::string path = r.expanded(local, s.local, "");
-        if (s.kind == StepKind::kSshGet) {
-          if (auto problem = report_file_problem(path)) fail_at(local, r.file, *problem);
-        } else {
-          // The run would fail at this step otherwise, after the boot.
-          fs::path file = path;
-          if (file.is_relative()) file = fs::absolute(r.file).parent_path() / file;
-          std::error_code ec;
-          const bool folder = fs::is_directory(file, ec);
-          if (!folder && !fs::is_regular_file(file, ec))
-            fail_at(local, r.file, "no such file or folder to put: " + file.string());
-          if (!folder && !s.exclude.empty())
-            fail_at(m->get("exclude"), r.file,
-                    "exclude is for a folder, and " + file.string() + " is a file");
-        }
-      }
-      timeout();
-      break;
-    }
-    case StepKind::kReboot:
-      if (is_scalar) fail_at(value, r.file, "expected reboot as {} or {hard: true}");
-      if (m && m->has("hard")) s.hard = as_bool(m->get("hard"), r.file);
-      timeout();
-      break;
-    case StepKind::kPowerOff:
-      if (is_scalar) {
-        s.text = r.text(value);
-      } else if (m && m->has("command")) {
-        s.text = r.text(m->get("command"));
-      }
-      timeout();
-      break;
-    case StepKind::kPowerOn:
-      if (is_scalar) fail_at(value, r.file, "expected power_on as {} or {timeout}");
-      timeout();
-      break;
-    case StepKind::kHostServe: {
-      const YAML::Node name = need_scalar_or("name");
-      s.text = as_string(name, r.file);
-      if (!valid_name(s.text))
-        fail_at(name, r.file,
-                "expected a service name (letters, digits, '_' and '-'; it names the variables "
-                "NAME_host and NAME_port), found '" +
-                    s.text + "'");
-      if (!r.services.insert(s.text).second)
-        fail_at(name, r.file, "a second host service named '" + s.text + "' in the same steps");
-      s.reply = "hello from the host\n";
-      s.protocol = "http";
-      if (m && m->has("reply")) s.reply = r.text(m->get("reply"));
-      if (m && m->has("protocol")) {
-        s.protocol = as_string(m->get("protocol"), r.file);
-        if (s.protocol != "http" && s.protocol != "line")
-          fail_at(m->get("protocol"), r.file,
-                  "expected protocol http or line, found '" + s.protocol + "'");
-      }
-      s.captures = {s.text + "_host", s.text + "_port"};
-      break;
-    }
-    case StepKind::kHostExpect: {
-      if (!m)
-        fail_at(is_empty ? item : value, r.file, "expected host.expect as {service, matches}");
-      const YAML::Node service = m->require("service");
-      s.text = as_string(service, r.file);
-      if (r.services.count(s.text) == 0) {
-        std::string started;
-        for (const auto& name : r.services) started += (started.empty() ? "" : ", ") + name;
-        fail_at(service, r.file,
-                "no host service '" + s.text + "' started before this step in the same steps (" +
-                    (started.empty() ? std::string("none is") : started + " are") +
-                    "): host.serve it first");
-      }
-      s.patterns.push_back(r.regex(m->require("matches"), &s.captures));
-      timeout();
-      break;
-    }
-    case StepKind::kSnapshotSave:
-    case StepKind::kSnapshotRestore: {
-      const YAML::Node tag = need_scalar_or("tag");
-      s.text = r.text(tag);
-      // Checked as it will run; a captured value is checked again then.
-      if (auto problem = snapshot_tag_problem(r.expanded(tag, s.text, "captured"),
-                                              s.kind == StepKind::kSnapshotSave))
-        fail_at(tag, r.file, *problem);
-      break;
-    }
-    case StepKind::kQmp: {
-      if (!m)
-        fail_at(is_empty ? item : value, r.file, "expected qmp as {command, arguments, expect}");
-      s.text = r.text(m->require("command"));
-      const auto json_of = [&](const YAML::Node& node) {
-        if (!node.IsMap()) fail_at(node, r.file, "expected a mapping");
-        return r.json(node);
-      };
-      if (m->has("arguments")) s.arguments = json_of(m->get("arguments"));
-      if (m->has("expect")) s.expect = json_of(m->get("expect"));
-      timeout();
-      break;
-    }
-    case StepKind::kExpectPanic:
-      if (is_scalar) fail_at(value, r.file, "expected expect_panic as {} or {timeout}");
-      timeout();
-      break;
-    case StepKind::kScreenshot: {
-      if (is_empty) {
-        s.text = "screenshot";
-        break;
-      }
-      const YAML::Node name = need_scalar_or("name");
-      s.text = r.text(name);
-      if (auto problem = report_file_problem(r.expanded(name, s.text, "captured") + ".png"))
-        fail_at(name, r.file, *problem);
-      break;
-    }
-
-    case StepKind::kResultsImport: {
-      if (!m)
-        fail_at(is_empty ? item : value, r.file,
-                "expected results.import as {format, remote, allow_empty}");
-      const YAML::Node format = m->require("format");
-      s.format = as_string(format, r.file);
-      if (!result_format_named(s.format))
-        fail_at(format, r.file, "expected format automake, tap or junit, found '" + s.format + "'");
-      s.remote = r.text(m->require("remote"));
-      if (m->has("allow_empty")) s.allow_empty = as_bool(m->get("allow_empty"), r.file);
-      if (m->has("max_size")) s.max_bytes = as_bytes(m->get("max_size"), r.file);
-      timeout();
-      break;
-    }
-  }
-  if (m) m->finish();
+  StepReader reader(item, r, s);
+  s.payload = read_step_payload(s.keyword, reader);
+  reader.finish();
   for (const auto& name : s.captures) {
     r.known[name] = "";
     r.captured.insert(name);

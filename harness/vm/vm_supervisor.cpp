@@ -506,7 +506,7 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
       return {{"tag", tag}, {"took_ms", took.count()}};
     }
     if (command == "snapshot_delete") {
-      machine_->remove_snapshot(tag);
+      machine_->delete_snapshot(tag);
       return {{"tag", tag}, {"deleted", true}};
     }
     const RestoreReport r = machine_->restore(tag);

@@ -83,7 +83,7 @@ TEST(Snapshot, TheBaseImageIsNeverWritten) {
       vm->restore("clean");
     }
     vm->snapshot("second");
-    vm->remove_snapshot("second");
+    vm->delete_snapshot("second");
     const auto tags = vm->snapshots();
     EXPECT_EQ(std::count(tags.begin(), tags.end(), "second"), 0);
     EXPECT_EQ(std::count(tags.begin(), tags.end(), "clean"), 1);

@@ -141,5 +141,90 @@ TEST(StepExecutor, ConsoleRunReportsOutputAndStatusLikeSshRun) {
   EXPECT_NO_THROW(one.executor->run(s[4]));
 }
 
+// console.expect_absent passes when none of its patterns shows within its window (and leaves
+// the output for a later console.expect), and fails, naming what came, when one does: from
+// output already waiting, or from output that arrives within the window.
+TEST(StepExecutor, ExpectAbsentFailsWhenItsPatternShowsWithinTheWindow) {
+  OneScenario one("expect-absent",
+                  "      - console.send: 'echo calm-$((40+2))'\n"
+                  "      - console.expect_absent: { patterns: ['panic', 'fsck'], within: 500ms }\n"
+                  "      - console.expect: calm-42\n"
+                  "      - console.send: 'echo PANIC-$((1+1)) | tr A-Z a-z'\n"
+                  "      - console.expect_absent: 'panic-2'\n"
+                  "      - console.send: 'sleep 1; echo late-$((2+3))'\n"
+                  "      - console.expect_absent: { patterns: ['late-5'], within: 5s }\n");
+  one.vm->login();
+  const auto& s = one.steps();
+  one.executor->run(s[0]);
+  EXPECT_NO_THROW(one.executor->run(s[1]));
+  EXPECT_NO_THROW(one.executor->run(s[2]));  // what expect_absent read is still there
+  one.executor->run(s[3]);
+  try {
+    one.executor->run(s[4]);
+    ADD_FAILURE() << "expected panic-2 on the console to fail the step";
+  } catch (const StepFailed& e) {
+    EXPECT_THAT(e.what(), HasSubstr(":11:9: console.expect_absent 'panic-2' within 1.00 s: "
+                                    "expected no console output matching 'panic-2' within "
+                                    "1.00 s, got \"panic-2\""));
+  }
+  one.executor->run(s[5]);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(one.executor->run(s[6]), StepFailed);
+  // It failed when the line came (about 1 s), not at the end of the 5 s window.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
+}
+
+// ssh.succeed and ssh.fail say what Machine::succeed and Machine::fail say; ssh.run is
+// ssh.succeed's older name; snapshot.delete removes a tag; console.send with newline: false
+// types without Enter.
+TEST(StepExecutor, TheStepNamesAreTheMethodNames) {
+  OneScenario one("vocabulary",
+                  "      - ssh.succeed: 'true'\n"
+                  "      - ssh.fail: 'false'\n"
+                  "      - ssh.fail: 'true'\n"
+                  "      - ssh.fail: { command: 'exit 3', exit: 3 }\n"
+                  "      - ssh.run: 'exit 2'\n"
+                  "      - snapshot.save: one\n"
+                  "      - snapshot.delete: one\n"
+                  "      - console.send: { text: 'echo typed-$((3+4))', newline: false }\n"
+                  "      - console.send: ''\n"
+                  "      - console.expect: typed-7\n"
+                  "      - wait_until_succeeds: { command: 'true', timeout: 5s }\n"
+                  "      - snapshot.restore: one\n");
+  one.vm->login();
+  const auto& s = one.steps();
+  EXPECT_NO_THROW(one.executor->run(s[0]));
+  EXPECT_NO_THROW(one.executor->run(s[1]));
+  try {
+    one.executor->run(s[2]);
+    ADD_FAILURE() << "expected ssh.fail of `true` to fail";
+  } catch (const StepFailed& e) {
+    EXPECT_THAT(e.what(), HasSubstr("ssh.fail `true`: expected a non-zero exit status, got exit "
+                                    "status 0"));
+  }
+  EXPECT_NO_THROW(one.executor->run(s[3]));
+  try {
+    one.executor->run(s[4]);
+    ADD_FAILURE() << "expected ssh.run of `exit 2` to fail";
+  } catch (const StepFailed& e) {
+    EXPECT_THAT(e.what(), HasSubstr("ssh.run `exit 2`: expected exit status 0, got exit status 2"));
+  }
+  one.executor->run(s[5]);
+  one.executor->run(s[6]);
+  EXPECT_THAT(one.vm->snapshots(), ::testing::Not(::testing::Contains("one")));
+  one.executor->run(s[7]);
+  // Without Enter the shell has not run it yet: nothing but the echo of the typing.
+  EXPECT_THROW(one.vm->console().expect("typed-7", 1s), TimeoutError);
+  one.executor->run(s[8]);
+  EXPECT_NO_THROW(one.executor->run(s[9]));
+  EXPECT_NO_THROW(one.executor->run(s[10]));
+  try {
+    one.executor->run(s[11]);
+    ADD_FAILURE() << "expected the deleted snapshot not to load";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("one"));
+  }
+}
+
 }  // namespace
 }  // namespace hurdle

@@ -30,16 +30,20 @@ TEST(SuiteLoader, TheExampleSuiteLoadsWhole) {
   EXPECT_EQ(first.name, "kernel-is-linux");
   EXPECT_EQ(first.tags, std::vector<std::string>{"smoke"});
   ASSERT_EQ(first.steps.size(), 3u);
-  EXPECT_EQ(first.steps[0].kind, StepKind::kSshRun);
-  EXPECT_EQ(first.steps[0].stdout_equals, "Linux\n");
+  const auto* uname = first.steps[0].as<SshCommand>();
+  ASSERT_NE(uname, nullptr);
+  EXPECT_EQ(uname->checks.stdout_equals, "Linux\n");
   EXPECT_EQ(first.steps[1].captures, std::vector<std::string>{"release"});
   EXPECT_EQ(first.steps[1].where.line, 21u);
   EXPECT_EQ(s.scenarios[4].isolation, Isolation::kChained);
   EXPECT_EQ(s.scenarios[4].after, 3u);  // `isolation: chained`: the one before it
   EXPECT_EQ(s.scenarios[0].after, std::nullopt);
   EXPECT_EQ(s.reset, std::nullopt);  // clone where it can, else snapshot
-  EXPECT_EQ(s.scenarios[5].steps[0].expect, (nlohmann::json{{"status", "running"}}));
-  EXPECT_EQ(s.scenarios[5].steps[1].interval, std::chrono::milliseconds(200));
+  ASSERT_NE(s.scenarios[5].steps[0].as<QmpStep>(), nullptr);
+  EXPECT_EQ(s.scenarios[5].steps[0].as<QmpStep>()->expect, (nlohmann::json{{"status", "running"}}));
+  ASSERT_NE(s.scenarios[5].steps[1].as<WaitUntilSucceeds>(), nullptr);
+  EXPECT_EQ(s.scenarios[5].steps[1].as<WaitUntilSucceeds>()->interval,
+            std::chrono::milliseconds(200));
 }
 
 struct BadSuite {
@@ -338,7 +342,7 @@ TEST(SuiteLoader, TheHurdSuitesAndTheProjectExampleLoad) {
     EXPECT_EQ(suite.machine.filename(), "hurd-amd64.yaml");
     EXPECT_TRUE(suite.login);
     ASSERT_GE(suite.provision.size(), 3u);
-    EXPECT_EQ(suite.provision[0].kind, StepKind::kConsoleRun);
+    EXPECT_NE(suite.provision[0].as<ConsoleRun>(), nullptr);
     for (const auto& sc : suite.scenarios) EXPECT_FALSE(sc.description.empty()) << sc.name;
     ++suites;
   }
