@@ -1,5 +1,7 @@
 #include "config/yaml_reader.hpp"
 
+#include <re2/re2.h>
+
 #include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
@@ -366,14 +368,18 @@ std::string MappingReader::string(const std::string& key, const std::string& fal
 }
 
 void MappingReader::finish() {
+  std::string allowed;
+  for (const auto& k : asked_) allowed += (allowed.empty() ? "" : ", ") + k;
   for (const auto& entry : node_) {
     const std::string key = entry.first.Scalar();
-    if (asked_.count(key) == 0) {
-      std::string allowed;
-      for (const auto& k : asked_) allowed += (allowed.empty() ? "" : ", ") + k;
-      fail_at(entry.first, file_,
-              "unknown key '" + key + "' in " + what_ + "; expected one of: " + allowed);
-    }
+    if (asked_.count(key) != 0) continue;
+    // Quoted only when it reads as a name (a typo): a file that is not what it was given as
+    // (`hurdle validate /etc/shadow`) must not have its content printed.
+    static const RE2 kNameLike(R"([A-Za-z0-9_.-]{1,64})");
+    const std::string shown =
+        RE2::FullMatch(key, kNameLike) ? "'" + key + "'" : "(not shown: not a name)";
+    fail_at(entry.first, file_,
+            "unknown key " + shown + " in " + what_ + "; expected one of: " + allowed);
   }
 }
 

@@ -21,15 +21,31 @@ std::string error_of(struct archive* a) {
   return text != nullptr ? text : "unknown libarchive error";
 }
 
-bool is_tar(ArchiveType type) { return type == ArchiveType::kTarXz || type == ArchiveType::kTarGz; }
+// Each compression: its name in a lock, and the libarchive filter that reads it.
+struct CompressionEntry {
+  Compression compression;
+  const char* suffix;  // "" for none
+  int (*filter)(struct archive*);
+};
+constexpr CompressionEntry kCompressions[] = {
+    {Compression::kNone, "", nullptr},
+    {Compression::kXz, "xz", archive_read_support_filter_xz},
+    {Compression::kGz, "gz", archive_read_support_filter_gzip},
+    {Compression::kZstd, "zst", archive_read_support_filter_zstd},
+};
+
+const CompressionEntry& entry_of(Compression c) {
+  for (const auto& e : kCompressions)
+    if (e.compression == c) return e;
+  return kCompressions[0];
+}
+
+bool is_tar(ArchiveType type) { return type.is_tar(); }
 
 ArchivePtr open_archive(const fs::path& artifact, ArchiveType type) {
   ArchivePtr a(archive_read_new(), &archive_read_free);
   if (!a) throw ImageError("libarchive could not start");
-  if (type == ArchiveType::kTarXz || type == ArchiveType::kXz)
-    archive_read_support_filter_xz(a.get());
-  if (type == ArchiveType::kTarGz || type == ArchiveType::kGz)
-    archive_read_support_filter_gzip(a.get());
+  if (const auto filter = entry_of(type.compression).filter) filter(a.get());
   if (is_tar(type))
     archive_read_support_format_tar(a.get());
   else
@@ -79,25 +95,17 @@ void find_member(struct archive* a, const fs::path& artifact, ArchiveType type,
 }  // namespace
 
 std::string to_string(ArchiveType type) {
-  switch (type) {
-    case ArchiveType::kTarXz:
-      return "tar.xz";
-    case ArchiveType::kTarGz:
-      return "tar.gz";
-    case ArchiveType::kXz:
-      return "xz";
-    case ArchiveType::kGz:
-      return "gz";
-    case ArchiveType::kNone:
-      break;
-  }
-  return "none";
+  const std::string suffix = entry_of(type.compression).suffix;
+  if (!type.is_tar()) return suffix.empty() ? "none" : suffix;
+  return suffix.empty() ? "tar" : "tar." + suffix;
 }
 
 std::optional<ArchiveType> parse_archive_type(std::string_view text) {
-  for (const auto t : {ArchiveType::kNone, ArchiveType::kTarXz, ArchiveType::kTarGz,
-                       ArchiveType::kXz, ArchiveType::kGz})
-    if (text == to_string(t)) return t;
+  for (const auto container : {Container::kRaw, Container::kTar})
+    for (const auto& e : kCompressions) {
+      const ArchiveType t{container, e.compression};
+      if (text == to_string(t)) return t;
+    }
   return std::nullopt;
 }
 

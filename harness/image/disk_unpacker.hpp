@@ -13,9 +13,27 @@
 
 namespace hurdle {
 
-enum class ArchiveType { kNone, kTarXz, kTarGz, kXz, kGz };
+// What holds the disk (a tar, or the raw disk itself) and how that is compressed: two parts, so
+// that a new compression is one line in each of its two tables (the names, the libarchive filter).
+enum class Container { kRaw, kTar };
+enum class Compression { kNone, kXz, kGz, kZstd };
 
-std::string to_string(ArchiveType type);  // "tar.xz", ..., "none"
+struct ArchiveType {
+  Container container = Container::kRaw;
+  Compression compression = Compression::kNone;
+
+  static const ArchiveType kNone, kTarXz, kTarGz, kXz, kGz;
+  [[nodiscard]] bool is_tar() const { return container == Container::kTar; }
+  bool operator==(const ArchiveType&) const = default;
+};
+inline constexpr ArchiveType ArchiveType::kNone{Container::kRaw, Compression::kNone};
+inline constexpr ArchiveType ArchiveType::kTarXz{Container::kTar, Compression::kXz};
+inline constexpr ArchiveType ArchiveType::kTarGz{Container::kTar, Compression::kGz};
+inline constexpr ArchiveType ArchiveType::kXz{Container::kRaw, Compression::kXz};
+inline constexpr ArchiveType ArchiveType::kGz{Container::kRaw, Compression::kGz};
+
+// As a lock's `archive:` names it: "tar.xz", "tar.gz", "tar.zst", "tar", "xz", "gz", "zst", "none".
+std::string to_string(ArchiveType type);
 std::optional<ArchiveType> parse_archive_type(std::string_view text);
 
 struct UnpackResult {

@@ -211,9 +211,7 @@ AcceleratorChoice choose_accelerator(Accelerator requested, const std::string& q
 }
 
 Accelerator parse_accelerator(const std::string& text, const std::string& where) {
-  if (text == "auto") return Accelerator::kAuto;
-  if (text == "kvm") return Accelerator::kKvm;
-  if (text == "tcg") return Accelerator::kTcg;
+  if (auto accel = accelerator_named(text)) return *accel;
   throw ConfigError({where, 0, 0},
                     "expected an accelerator auto, kvm or tcg, found '" + text + "'");
 }

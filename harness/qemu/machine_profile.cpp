@@ -127,6 +127,13 @@ NicSpec read_nic(const YAML::Node& node, const Context& ctx) {
 
 }  // namespace
 
+std::optional<Accelerator> accelerator_named(const std::string& text) {
+  if (text == "auto") return Accelerator::kAuto;
+  if (text == "kvm") return Accelerator::kKvm;
+  if (text == "tcg") return Accelerator::kTcg;
+  return std::nullopt;
+}
+
 std::string to_string(Accelerator accel) {
   switch (accel) {
     case Accelerator::kKvm:
@@ -279,14 +286,9 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
     p.cpus = static_cast<unsigned>(n);
   }
   const std::string accel = m.string("accel", "auto");
-  if (accel == "auto")
-    p.accel = Accelerator::kAuto;
-  else if (accel == "kvm")
-    p.accel = Accelerator::kKvm;
-  else if (accel == "tcg")
-    p.accel = Accelerator::kTcg;
-  else
-    fail_at(m.get("accel"), file, "expected accel auto, kvm or tcg, found '" + accel + "'");
+  const auto named = accelerator_named(accel);
+  if (!named) fail_at(m.get("accel"), file, "expected accel auto, kvm or tcg, found '" + accel + "'");
+  p.accel = *named;
   p.rtc = m.string("rtc");
 
   if (const YAML::Node disks = m.get("disks"); disks && !disks.IsNull()) {

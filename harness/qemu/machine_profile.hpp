@@ -19,6 +19,8 @@ namespace hurdle {
 
 enum class Accelerator { kAuto, kKvm, kTcg };
 std::string to_string(Accelerator accel);
+// "auto", "kvm" or "tcg"; nullopt for anything else.
+std::optional<Accelerator> accelerator_named(const std::string& text);
 
 struct DiskSpec {
   enum class Mode { kOverlay, kReadOnly, kDirect };

@@ -146,10 +146,12 @@ int run_suites(const RunRequest& a, const char* program) {
     return kExitBadInput;
   }
   if (!a.reset.empty()) {
-    for (auto& suite : suites)
-      suite.reset = a.reset == "clone"      ? Suite::Reset::kClone
-                    : a.reset == "snapshot" ? Suite::Reset::kSnapshot
-                                            : Suite::Reset::kReboot;
+    const auto reset = reset_mode_named(a.reset);
+    if (!reset) {
+      print_error("--reset: expected clone, snapshot or reboot, found '" + a.reset + "'");
+      return kExitBadInput;
+    }
+    for (auto& suite : suites) suite.reset = *reset;
   }
   SecretMask secrets;
   for (const auto& suite : suites)

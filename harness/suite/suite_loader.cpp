@@ -220,16 +220,10 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
     }
     if (dm.has("reset")) {
       const std::string reset = dm.string("reset");
-      if (reset == "clone") {
-        suite.reset = Suite::Reset::kClone;
-      } else if (reset == "snapshot") {
-        suite.reset = Suite::Reset::kSnapshot;
-      } else if (reset == "reboot") {
-        suite.reset = Suite::Reset::kReboot;
-      } else {
+      suite.reset = reset_mode_named(reset);
+      if (!suite.reset)
         fail_at(dm.get("reset"), file,
                 "expected reset clone, snapshot or reboot, found '" + reset + "'");
-      }
     }
     dm.finish();
   }
@@ -305,6 +299,13 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
 }
 
 }  // namespace
+
+std::optional<Suite::Reset> reset_mode_named(const std::string& name) {
+  if (name == "clone") return Suite::Reset::kClone;
+  if (name == "snapshot") return Suite::Reset::kSnapshot;
+  if (name == "reboot") return Suite::Reset::kReboot;
+  return std::nullopt;
+}
 
 Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path) {
   YamlAliases aliases;

@@ -82,6 +82,26 @@ TEST(DiskUnpacker, ZerosStoredDenselyBecomeHoles) {
                          unpack_disk_image(disk, ArchiveType::kNone, "", dir / "d.img"));
 }
 
+// A container and a compression, each named once: every pair reads back as itself, and a
+// tar.zst (a compression added to the table in one line) unpacks like the others.
+TEST(DiskUnpacker, ContainerAndCompressionAreNamedApart) {
+  for (const char* name : {"none", "tar", "tar.xz", "tar.gz", "tar.zst", "xz", "gz", "zst"}) {
+    const auto type = parse_archive_type(name);
+    ASSERT_TRUE(type) << name;
+    EXPECT_EQ(to_string(*type), name);
+  }
+  EXPECT_EQ(parse_archive_type("tar.xz"), ArchiveType::kTarXz);
+  EXPECT_FALSE(parse_archive_type("zip"));
+  EXPECT_FALSE(parse_archive_type("tar."));
+  RunDirectory dir("unpack");
+  const fs::path disk = make_disk(dir);
+  run({"tar", "--sparse", "--zstd", "-C", dir.path().string(), "-cf",
+       (dir / "d.img.tar.zst").string(), "disk.img"});
+  expect_same_and_sparse(disk, dir / "z.img",
+                         unpack_disk_image(dir / "d.img.tar.zst", *parse_archive_type("tar.zst"),
+                                           "disk.img", dir / "z.img"));
+}
+
 TEST(DiskUnpacker, ATarWithOneFileNeedsNoMemberName) {
   RunDirectory dir("unpack");
   const fs::path disk = make_disk(dir);

@@ -18,6 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(SuiteLoader, TheExampleSuiteLoadsWhole) {
   const Suite s = load_suite(test::source_dir() / "scenarios/examples/linux-mini.yaml");
@@ -398,6 +399,19 @@ TEST(HurdleValidate, ExitsTwoOnABadSuiteAndZeroOnAGoodOne) {
   err.clear();
   EXPECT_EQ(run_validate({bad.string()}, err), 2);
   EXPECT_THAT(err, HasSubstr(bad.string() + ":5:9: unknown step 'ssh.runn'"));
+}
+
+// A file that is not a suite (a shadow file, by mistake) is bad input naming the file and what
+// was expected, and none of its content reaches the terminal.
+TEST(HurdleValidate, AFileThatIsNoSuiteIsNamedNotQuoted) {
+  const fs::path shadow = write_suite(
+      "cli-shadow", "root:$y$j9T$SECRETHASHSECRETHASH:19000:0:99999:7:::\n"
+                    "daemon:*:19000:0:99999:7:::\n");
+  std::string err;
+  EXPECT_EQ(run_validate({shadow.string()}, err), 2);
+  EXPECT_THAT(err, HasSubstr(shadow.string() + ":1:1: unknown key (not shown: not a name) in a suite"));
+  EXPECT_THAT(err, Not(HasSubstr("SECRETHASH")));
+  EXPECT_THAT(err, Not(HasSubstr("19000")));
 }
 
 // Every malformed suite of the table through the program: exit 2, and each one's own

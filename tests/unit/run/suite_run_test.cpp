@@ -1,0 +1,49 @@
+// The run policy's checks before anything starts: a RunRequest from any front end (the CLI
+// checks its own options, the MCP server and other callers build requests themselves) with an
+// unknown reset mode is bad input that says so, not a silent reboot.
+#include "run/suite_run.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "qemu/run_directory.hpp"
+
+namespace hurdle {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(SuiteRun, AnUnknownResetModeIsBadInputNamingIt) {
+  RunDirectory dir("suite-run");
+  // A machine with no files to check, so that only the reset mode can be wrong.
+  std::ofstream(dir / "d.img") << std::string(512, '\0');
+  std::ofstream(dir / "bare.yaml") << "name: bare\nmachine: pc\nmemory: 64M\ndisks:\n"
+                                      "  - { name: d, file: d.img, format: raw, interface: ide, "
+                                      "mode: read-only }\n";
+  std::ofstream(dir / "suite.yaml") << "machine: " << (dir / "bare.yaml").string()
+                                    << "\nscenarios:\n  - name: a\n    steps:\n"
+                                       "      - qmp: { command: query-status }\n";
+  RunRequest request;
+  request.files = {(dir / "suite.yaml").string()};
+  request.report_dir = (dir / "reports").string();
+  request.reset = "sometimes";
+  ::testing::internal::CaptureStderr();
+  const int status = run_suites(request, "hurdle");
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(status, kExitBadInput);
+  EXPECT_THAT(said, ::testing::HasSubstr(
+                        "--reset: expected clone, snapshot or reboot, found 'sometimes'"));
+  EXPECT_FALSE(fs::exists(dir / "reports"));  // nothing started
+}
+
+TEST(SuiteRun, ResetModesAreNamedAsSuitesWriteThem) {
+  EXPECT_EQ(reset_mode_named("clone"), Suite::Reset::kClone);
+  EXPECT_EQ(reset_mode_named("snapshot"), Suite::Reset::kSnapshot);
+  EXPECT_EQ(reset_mode_named("reboot"), Suite::Reset::kReboot);
+  EXPECT_EQ(reset_mode_named("Reboot"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace hurdle
