@@ -5,9 +5,9 @@
 #include <iomanip>
 #include <iostream>
 
+#include "core/error.hpp"
 #include "core/exit_status.hpp"
 #include "core/print_error.hpp"
-#include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "image/lock_pin.hpp"
 #include "image/sparse_file.hpp"

@@ -6,8 +6,6 @@
 #include <string>
 
 #include "cli/cache_command.hpp"
-#include "core/exit_status.hpp"
-#include "core/print_error.hpp"
 #include "cli/image_command.hpp"
 #include "cli/mcp_command.hpp"
 #include "cli/report_command.hpp"
@@ -16,6 +14,8 @@
 #include "cli/validate_command.hpp"
 #include "cli/vm_command.hpp"
 #include "core/error.hpp"
+#include "core/exit_status.hpp"
+#include "core/print_error.hpp"
 #include "core/version.hpp"
 
 int main(int argc, char** argv) {

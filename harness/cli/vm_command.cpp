@@ -8,14 +8,14 @@
 #include <iostream>
 #include <sstream>
 
-#include "core/exit_status.hpp"
-#include "core/print_error.hpp"
 #include "cli/raw_terminal.hpp"
 #include "cli/vm_terminal.hpp"
+#include "core/byte_text.hpp"
 #include "core/error.hpp"
+#include "core/exit_status.hpp"
+#include "core/print_error.hpp"
 #include "core/safe_text.hpp"
 #include "core/unix_socket.hpp"
-#include "core/byte_text.hpp"
 #include "vm/vm_client.hpp"
 #include "vm/vm_launcher.hpp"
 #include "vm/vm_supervisor.hpp"

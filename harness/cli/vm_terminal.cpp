@@ -12,15 +12,15 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/raw_terminal.hpp"
+#include "core/byte_text.hpp"
+#include "core/error.hpp"
 #include "core/exit_status.hpp"
 #include "core/print_error.hpp"
-#include "cli/raw_terminal.hpp"
-#include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "core/unique_fd.hpp"
 #include "core/unix_socket.hpp"
 #include "core/wall_clock.hpp"
-#include "core/byte_text.hpp"
 
 namespace hurdle::cli {
 

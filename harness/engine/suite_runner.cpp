@@ -13,12 +13,12 @@
 #include "core/cache_directory.hpp"
 #include "core/duration_text.hpp"
 #include "core/safe_text.hpp"
-#include "machine/machine_template.hpp"
 #include "engine/boot_cache.hpp"
 #include "engine/clone_reset.hpp"
 #include "engine/reboot_reset.hpp"
 #include "engine/scenario_pool.hpp"
 #include "engine/snapshot_reset.hpp"
+#include "machine/machine_template.hpp"
 #include "suite/step_executor.hpp"
 #include "suite/step_names.hpp"
 

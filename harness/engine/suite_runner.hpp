@@ -22,11 +22,11 @@
 #include "core/log_file.hpp"
 #include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
+#include "engine/reset_strategy.hpp"
+#include "engine/template_source.hpp"
 #include "machine/machine.hpp"
 #include "results/imported_test.hpp"
-#include "engine/reset_strategy.hpp"
 #include "suite/suite.hpp"
-#include "engine/template_source.hpp"
 
 namespace hurdle {
 

@@ -12,10 +12,10 @@
 
 #include "core/error.hpp"
 #include "core/log_file.hpp"
-#include "machine/machine_template.hpp"
-#include "qemu/run_directory.hpp"
 #include "engine/boot_cache.hpp"
 #include "engine/reset_strategy.hpp"
+#include "machine/machine_template.hpp"
+#include "qemu/run_directory.hpp"
 
 namespace hurdle {
 

@@ -139,7 +139,8 @@ ImageLock load_image_lock(const fs::path& file) {
     const auto type = parse_archive_type(archive);
     if (!type)
       fail_at(im.get("archive"), file,
-              "expected archive tar.xz, tar.gz, tar.zst, tar, xz, gz, zst or none, found '" + archive + "'");
+              "expected archive tar.xz, tar.gz, tar.zst, tar, xz, gz, zst or none, found '" +
+                  archive + "'");
     e.archive = *type;
     e.member = im.string("member");
     if (!e.member.empty() && !e.archive.is_tar())

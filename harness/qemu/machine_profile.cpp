@@ -287,7 +287,8 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
   }
   const std::string accel = m.string("accel", "auto");
   const auto named = accelerator_named(accel);
-  if (!named) fail_at(m.get("accel"), file, "expected accel auto, kvm or tcg, found '" + accel + "'");
+  if (!named)
+    fail_at(m.get("accel"), file, "expected accel auto, kvm or tcg, found '" + accel + "'");
   p.accel = *named;
   p.rtc = m.string("rtc");
 

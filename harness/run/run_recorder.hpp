@@ -14,8 +14,8 @@
 #include <string>
 #include <utility>
 
-#include "report/run_report.hpp"
 #include "engine/suite_runner.hpp"
+#include "report/run_report.hpp"
 
 namespace hurdle {
 

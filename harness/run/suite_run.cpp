@@ -19,6 +19,7 @@
 #include "core/safe_text.hpp"
 #include "core/secret_mask.hpp"
 #include "core/wall_clock.hpp"
+#include "engine/suite_runner.hpp"
 #include "qemu/machine_profile.hpp"
 #include "report/summary_writer.hpp"
 #include "run/github_annotations.hpp"
@@ -27,7 +28,6 @@
 #include "run/run_recorder.hpp"
 #include "run/scenario_filter.hpp"
 #include "suite/suite_loader.hpp"
-#include "engine/suite_runner.hpp"
 
 namespace hurdle {
 

@@ -25,7 +25,8 @@ template <std::size_t... I>
 std::map<std::string, KeywordEntry> make_keyword_table(std::index_sequence<I...>) {
   std::map<std::string, KeywordEntry> table;
   const auto add = [&](const auto& keywords, PayloadReader read) {
-    for (const auto& k : keywords) table.emplace(std::string(k), KeywordEntry{std::string(keywords[0]), read});
+    for (const auto& k : keywords)
+      table.emplace(std::string(k), KeywordEntry{std::string(keywords[0]), read});
   };
   (add(std::variant_alternative_t<I, StepPayload>::kKeywords,
        &read_as<std::variant_alternative_t<I, StepPayload>>),

@@ -29,7 +29,8 @@ std::string SuiteReadState::text(const YAML::Node& node) const {
   return raw;
 }
 
-std::string SuiteReadState::regex(const YAML::Node& node, std::vector<std::string>* captures) const {
+std::string SuiteReadState::regex(const YAML::Node& node,
+                                  std::vector<std::string>* captures) const {
   const std::string raw = text(node);
   // Compiled as it will run: suite variables with their values (a value may hold regex
   // syntax), captured ones with a placeholder.

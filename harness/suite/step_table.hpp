@@ -20,16 +20,16 @@
 
 namespace hurdle {
 
-using StepPayload = std::variant<  //
-    SshCommand, ConsoleRun, WaitUntilSucceeds,                // commands
-    ConsoleSend, ConsoleExpect, ConsoleLogin, ExpectPanic,    // the console
-    ConsoleExpectAbsent,                                      //
-    SshPut, SshGet,                                           // files
-    HostServe, HostExpect,                                    // host services
-    SnapshotStep,                                             // snapshots
-    ResultsImport,                                            // imported results
-    Reboot, PowerOff, PowerOn,                                // power
-    QmpStep, Screenshot>;                                     // the monitor
+using StepPayload = std::variant<                           //
+    SshCommand, ConsoleRun, WaitUntilSucceeds,              // commands
+    ConsoleSend, ConsoleExpect, ConsoleLogin, ExpectPanic,  // the console
+    ConsoleExpectAbsent,                                    //
+    SshPut, SshGet,                                         // files
+    HostServe, HostExpect,                                  // host services
+    SnapshotStep,                                           // snapshots
+    ResultsImport,                                          // imported results
+    Reboot, PowerOff, PowerOn,                              // power
+    QmpStep, Screenshot>;                                   // the monitor
 
 // Every keyword a suite may write (names and aliases), sorted.
 [[nodiscard]] const std::vector<std::string>& step_keywords();

@@ -24,15 +24,15 @@
 #include <string>
 #include <vector>
 
-#include "machine/machine.hpp"
-#include "machine/machine_template.hpp"
-#include "qemu/run_directory.hpp"
 #include "engine/clone_reset.hpp"
 #include "engine/reboot_reset.hpp"
 #include "engine/snapshot_reset.hpp"
-#include "suite/suite_loader.hpp"
 #include "engine/suite_runner.hpp"
 #include "engine/template_source.hpp"
+#include "machine/machine.hpp"
+#include "machine/machine_template.hpp"
+#include "qemu/run_directory.hpp"
+#include "suite/suite_loader.hpp"
 
 namespace {
 

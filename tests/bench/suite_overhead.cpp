@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/suite_runner.hpp"
 #include "qemu/run_directory.hpp"
 #include "suite/suite_loader.hpp"
-#include "engine/suite_runner.hpp"
 
 namespace {
 

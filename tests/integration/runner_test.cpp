@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "core/boost_process.hpp"
-#include "suite/suite_loader.hpp"
 #include "engine/suite_runner.hpp"
+#include "suite/suite_loader.hpp"
 #include "support/hurdle_command.hpp"
 #include "support/merged_output.hpp"
 #include "support/paths.hpp"

@@ -32,7 +32,8 @@ CommandChecks read_checks(StepReader& r, bool has_stderr, bool must_fail) {
     c.exit_status = static_cast<int>(code);
   }
   if (r.has("stdout")) c.stdout_equals = state.text(r.get("stdout"));
-  if (r.has("stdout_matches")) c.stdout_matches = state.regex(r.get("stdout_matches"), &r.captures());
+  if (r.has("stdout_matches"))
+    c.stdout_matches = state.regex(r.get("stdout_matches"), &r.captures());
   if (has_stderr) {
     if (r.has("stderr")) c.stderr_equals = state.text(r.get("stderr"));
     if (r.has("stderr_matches"))
@@ -148,9 +149,7 @@ WaitUntilSucceeds WaitUntilSucceeds::read(StepReader& r) {
   return s;
 }
 void WaitUntilSucceeds::expand(const TextExpander& expand) { expand(command); }
-std::string WaitUntilSucceeds::describe(const Step& step) const {
-  return described(step, command);
-}
+std::string WaitUntilSucceeds::describe(const Step& step) const { return described(step, command); }
 nlohmann::json WaitUntilSucceeds::inputs(const Step&) const {
   return {{"command", command}, {"interval", interval ? interval->count() : -1}};
 }

@@ -44,9 +44,10 @@ void ConsoleExpectAbsent::run(const Step& step, StepExecutor& x) const {
   } catch (const TimeoutError&) {
     return;  // the window passed without any of them: what the step asks
   }
-  throw StepFailed(step, "no console output matching '" + patterns[seen.index] + "' within " +
-                             seconds_text(within),
-                   "\"" + seen.text + "\"");
+  throw StepFailed(
+      step,
+      "no console output matching '" + patterns[seen.index] + "' within " + seconds_text(within),
+      "\"" + seen.text + "\"");
 }
 
 }  // namespace hurdle

@@ -33,8 +33,7 @@ void ConsoleSend::run(const Step&, StepExecutor& x) const {
 ConsoleExpect ConsoleExpect::read(StepReader& r) {
   ConsoleExpect s;
   const YAML::Node p = r.is_mapping() ? r.get("patterns") : r.value();
-  if (!p || p.IsNull())
-    r.fail(r.where(), "console.expect needs a pattern, or patterns: [..]");
+  if (!p || p.IsNull()) r.fail(r.where(), "console.expect needs a pattern, or patterns: [..]");
   if (p.IsSequence()) {
     if (p.size() == 0) r.fail(p, "expected at least one pattern");
     for (const auto& one : p) s.patterns.push_back(r.state().regex(one, &r.captures()));

@@ -36,7 +36,9 @@ HostServe HostServe::read(StepReader& r) {
 void HostServe::expand(const TextExpander&) {}
 std::string HostServe::describe(const Step& step) const { return described(step, name); }
 nlohmann::json HostServe::inputs(const Step&) const {
-  return {{"name", name}, {"reply", reply}, {"protocol", protocol == Protocol::kLine ? "line" : "http"}};
+  return {{"name", name},
+          {"reply", reply},
+          {"protocol", protocol == Protocol::kLine ? "line" : "http"}};
 }
 void HostServe::run(const Step& step, StepExecutor& x) const {
   if (x.service(name) != nullptr)

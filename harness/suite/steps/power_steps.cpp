@@ -15,9 +15,7 @@ Reboot Reboot::read(StepReader& r) {
   return s;
 }
 void Reboot::expand(const TextExpander&) {}
-std::string Reboot::describe(const Step& step) const {
-  return described(step, "");
-}
+std::string Reboot::describe(const Step& step) const { return described(step, ""); }
 nlohmann::json Reboot::inputs(const Step&) const { return {{"hard", hard}}; }
 void Reboot::run(const Step&, StepExecutor& x) const { x.machine().reboot(hard); }
 

@@ -39,9 +39,9 @@ nlohmann::json ResultsImport::inputs(const Step&) const {
 void ResultsImport::run(const Step& step, StepExecutor& x) const {
   // Fetched into the scenario's report folder, where a person finds the originals.
   const std::string base = fs::path(remote).filename().string();
-  const fs::path local = x.files() / "imported" /
-                         (std::to_string(x.next_import_number()) + "-" +
-                          (base.empty() ? "results" : base));
+  const fs::path local =
+      x.files() / "imported" /
+      (std::to_string(x.next_import_number()) + "-" + (base.empty() ? "results" : base));
   fs::create_directories(local.parent_path());
   x.machine().get(remote, local, x.timeout_of(step),
                   max_bytes.value_or(SshSession::kDefaultGetLimit));

@@ -33,8 +33,8 @@ TEST(SuiteRun, AnUnknownResetModeIsBadInputNamingIt) {
   const int status = run_suites(request, "hurdle");
   const std::string said = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(status, kExitBadInput);
-  EXPECT_THAT(said, ::testing::HasSubstr(
-                        "--reset: expected clone, snapshot or reboot, found 'sometimes'"));
+  EXPECT_THAT(
+      said, ::testing::HasSubstr("--reset: expected clone, snapshot or reboot, found 'sometimes'"));
   EXPECT_FALSE(fs::exists(dir / "reports"));  // nothing started
 }
 

@@ -404,12 +404,13 @@ TEST(HurdleValidate, ExitsTwoOnABadSuiteAndZeroOnAGoodOne) {
 // A file that is not a suite (a shadow file, by mistake) is bad input naming the file and what
 // was expected, and none of its content reaches the terminal.
 TEST(HurdleValidate, AFileThatIsNoSuiteIsNamedNotQuoted) {
-  const fs::path shadow = write_suite(
-      "cli-shadow", "root:$y$j9T$SECRETHASHSECRETHASH:19000:0:99999:7:::\n"
-                    "daemon:*:19000:0:99999:7:::\n");
+  const fs::path shadow = write_suite("cli-shadow",
+                                      "root:$y$j9T$SECRETHASHSECRETHASH:19000:0:99999:7:::\n"
+                                      "daemon:*:19000:0:99999:7:::\n");
   std::string err;
   EXPECT_EQ(run_validate({shadow.string()}, err), 2);
-  EXPECT_THAT(err, HasSubstr(shadow.string() + ":1:1: unknown key (not shown: not a name) in a suite"));
+  EXPECT_THAT(err,
+              HasSubstr(shadow.string() + ":1:1: unknown key (not shown: not a name) in a suite"));
   EXPECT_THAT(err, Not(HasSubstr("SECRETHASH")));
   EXPECT_THAT(err, Not(HasSubstr("19000")));
 }
