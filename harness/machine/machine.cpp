@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "console/console_command.hpp"
 #include "core/backoff.hpp"
 #include "core/cache_directory.hpp"
 #include "core/digest.hpp"
@@ -231,7 +232,18 @@ Machine::~Machine() {
   wait_for_ssh_reconnect();
   ssh_.reset();  // close the SSH session while the guest is still there to hear it
   try {
-    if (process_ && process_->running()) shutdown();
+    // Overlays and read-only disks go away with the machine: nothing the guest would write
+    // on its way down is kept, so it is not asked (a guest that ignores ACPI's power button,
+    // as the Hurd does, would hold the run up for the whole shutdown time-out).
+    const bool kept =
+        std::any_of(profile_.disks.begin(), profile_.disks.end(),
+                    [](const DiskSpec& d) { return d.mode == DiskSpec::Mode::kDirect; });
+    if (process_ && process_->running()) {
+      if (kept)
+        shutdown();
+      else
+        quit_qemu("the machine is discarded and keeps no disk");
+    }
   } catch (...) {
     // A destructor must not throw; QemuProcess's destructor kills whatever is left.
   }
@@ -369,22 +381,28 @@ void Machine::shutdown(std::optional<std::chrono::milliseconds> timeout) {
   try {
     // A guest that panicked, or never finished booting, cannot power itself off: go straight
     // to quit instead of waiting out the shutdown time-out.
-    if (const auto hit = console_->watcher_hit()) {
-      note("shutdown: the guest showed " + hit->name + "; QMP quit");
-    } else if (boot_stalled_) {
-      note("shutdown: the guest never finished booting; QMP quit");
-    } else {
-      note("shutdown: system_powerdown, waiting up to " + seconds_text(budget));
-      qmp_->execute("system_powerdown", {}, std::chrono::seconds(5));
-      if (process_->wait_for_exit(budget)) {
-        note("QEMU " + process_->exit_description() + " after powerdown");
-        return;
-      }
-      note("the guest did not power off; QMP quit");
+    if (const auto hit = console_->watcher_hit())
+      return quit_qemu("shutdown: the guest showed " + hit->name);
+    if (boot_stalled_) return quit_qemu("shutdown: the guest never finished booting");
+    note("shutdown: system_powerdown, waiting up to " + seconds_text(budget));
+    qmp_->execute("system_powerdown", {}, std::chrono::seconds(5));
+    if (process_->wait_for_exit(budget)) {
+      note("QEMU " + process_->exit_description() + " after powerdown");
+      return;
     }
-    qmp_->execute("quit", {}, std::chrono::seconds(5));
   } catch (const Error& e) {
     note(std::string("shutdown: ") + e.what());
+  }
+  quit_qemu("the guest did not power off");
+}
+
+void Machine::quit_qemu(const std::string& why) {
+  if (!process_ || !process_->running()) return;
+  note(why + ": QMP quit");
+  try {
+    qmp_->execute("quit", {}, std::chrono::seconds(5));
+  } catch (const Error& e) {
+    note(std::string("quit: ") + e.what());
   }
   if (!process_->wait_for_exit(std::chrono::seconds(5))) {
     note("QEMU did not quit; SIGKILL");
@@ -419,6 +437,7 @@ void Machine::login(std::optional<std::string> user, std::optional<std::string> 
   note("logged in on the console as " + name + " after " +
        seconds_text(std::chrono::steady_clock::now() - start));
   prompt_at_sends_ = console_->sends();
+  console_logged_in_ = true;
   const bool key_auth = profile_.ssh && (profile_.ssh->auth == SshSpec::Auth::kEphemeralKey ||
                                          profile_.ssh->auth == SshSpec::Auth::kHurdleKey);
   if (key_auth && profile_.ssh->user == name && !ssh_key_installed_) install_ssh_key();
@@ -521,7 +540,23 @@ SshClient& Machine::connect_ssh() {
 
 CommandResult Machine::run(const std::string& command,
                            std::optional<std::chrono::milliseconds> timeout) {
+  if (!profile_.ssh) return run_in_console_shell(command, command_timeout(timeout));
   return ssh_client().run(command, command_timeout(timeout));
+}
+
+CommandResult Machine::run_in_console_shell(const std::string& command,
+                                            std::chrono::milliseconds timeout) {
+  throw_if_exited(std::chrono::milliseconds(0));
+  if (!console_logged_in_) login();
+  const ConsoleCommandResult on_console = run_on_console(*console_, command, timeout);
+  prompt_at_sends_ = console_->sends();  // run_on_console returns at the prompt
+  CommandResult result;
+  result.command = command;
+  result.exit_status = on_console.exit_status;
+  result.out = on_console.output;
+  result.out_bytes = on_console.output.size();
+  result.elapsed = on_console.elapsed;
+  return result;
 }
 
 std::string Machine::succeed(const std::string& command,
@@ -591,6 +626,7 @@ std::chrono::milliseconds Machine::snapshot(const std::string& tag) {
   state.host_key = ssh_ ? ssh_->host_key_pin().pinned() : std::nullopt;
   state.key_installed = ssh_key_installed_;
   state.console_at_prompt = prompt_at_sends_ && *prompt_at_sends_ == console_->sends();
+  state.console_logged_in = console_logged_in_;
   state.ssh_answered = ssh_ && ssh_->connected();
   const auto took = snapshots_->save(tag);
   snapshot_states_[tag] = state;
@@ -622,6 +658,7 @@ RestoreReport Machine::restore(const std::string& tag) {
     ssh_reconnect_ = {};  // the last restore's reconnect is over (waited for above)
   }
   if (known && state->second.console_at_prompt) prompt_at_sends_ = console_->sends();
+  console_logged_in_ = known && state->second.console_logged_in;
   report.verified_by =
       prove_alive(known && state->second.ssh_answered, start, "loading snapshot '" + tag + "'");
   report.verify =
@@ -721,6 +758,7 @@ std::vector<std::string> Machine::snapshots() { return snapshots_->list(); }
 std::vector<BootMarkerTime> Machine::reboot(bool hard) {
   wait_for_ssh_reconnect();
   prompt_at_sends_.reset();  // a new boot: no shell until a login
+  console_logged_in_ = false;
   const auto mark = qmp_->event_mark();
   // Forget the old output first: the new boot's first lines may arrive while the reboot
   // command is still being reported back, and they must not be dropped.
@@ -820,12 +858,7 @@ PowerOffReport Machine::power_off(std::optional<std::string> command,
     report.by = "QEMU's SHUTDOWN event (" + data.value("reason", std::string("guest")) + ")";
   } else {
     report.by = "the console's halted line '" + *halted + "'";
-    try {
-      qmp_->execute("quit", {}, std::chrono::seconds(5));
-    } catch (const Error& e) {
-      note(std::string("power_off: quit: ") + e.what());
-    }
-    if (!process_->wait_for_exit(std::chrono::seconds(5))) process_->kill();
+    quit_qemu("power_off: the guest halted");
   }
   report.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   powered_off_ = true;
@@ -864,6 +897,7 @@ void Machine::relaunch(const std::string& why) {
   }
   boot_stalled_ = false;
   prompt_at_sends_.reset();
+  console_logged_in_ = false;
   start_qemu(true);  // throws with QEMU's reason; the machine then stays powered off
   powered_off_ = false;
 }
@@ -910,6 +944,7 @@ SavedMachine Machine::describe_for_saving(const Variables& profile_variables,
     if (const auto& pin = ssh_->host_key_pin().pinned()) saved.host_key = pin->str();
   }
   saved.console_at_prompt = prompt_at_sends_ && *prompt_at_sends_ == console_->sends();
+  saved.console_logged_in = console_logged_in_;
   saved.ram_backend = ram_.has_value();
   return saved;
 }
@@ -1019,13 +1054,7 @@ SavedMachine Machine::save_template(const fs::path& folder, const Variables& pro
     throw QemuError(profile_.name + ": saving the template's state to " + state.string() +
                     " ended " + status);
   // The RAM file and the disks hold this moment now: QEMU must not run the guest on.
-  try {
-    qmp_->execute("quit", {}, std::chrono::seconds(5));
-  } catch (const Error& e) {
-    note(std::string("template: quit: ") + e.what());
-  }
-  if (!process_->wait_for_exit(std::chrono::seconds(5))) process_->kill();
-  note("template: QEMU " + process_->exit_description());
+  quit_qemu("template: its state is saved");
   saved.state_sha256 = file_digest(state, DigestAlgorithm::kSha256).hex;
   std::size_t next = 0;
   for (std::size_t i = 0; i < profile_.disks.size(); ++i) {
@@ -1079,6 +1108,7 @@ std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOpti
   const auto loaded = Clock::now();
   m->last_restore_.load = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start);
   if (saved.console_at_prompt) m->prompt_at_sends_ = m->console_->sends();
+  m->console_logged_in_ = saved.console_logged_in;
   // SSH answered when the template was made if its host key was pinned by then.
   m->last_restore_.verified_by =
       m->prove_alive(!saved.host_key.empty(), start, "loading the template's state");
@@ -1156,6 +1186,7 @@ std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions 
           saved.reason + ")");
   m->launch();
   m->load_incoming_state();
+  m->console_logged_in_ = saved.console_logged_in;
   return m;
 }
 

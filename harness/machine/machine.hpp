@@ -149,7 +149,9 @@ class Machine {
   SshClient& ssh();
   // The host key pinned for this run (none before the first connection); does not connect.
   HostKeyPin& ssh_host_key_pin() { return ssh_client().host_key_pin(); }
-  // A command in the guest; `timeout` defaults to the profile's command time-out.
+  // A command in the guest; `timeout` defaults to the profile's command time-out. Over SSH when
+  // the profile has SSH; else in the serial console's shell (logged in first, with the
+  // profile's login, when no shell is), its output one stream (`out`; `err` stays empty).
   CommandResult run(const std::string& command,
                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // Runs `command`, returns its stdout; throws CommandFailed (status, stdout, stderr) if not 0.
@@ -256,6 +258,9 @@ class Machine {
   void shutdown(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // Kills QEMU at once, as a crash would.
   void crash();
+  // QMP quit, a wait of up to 5 s, then SIGKILL; always reaped; `why` goes to machine.log.
+  // The guest is not asked (see shutdown()).
+  void quit_qemu(const std::string& why);
   [[nodiscard]] bool running() const { return process_ && process_->running(); }
 
   // Appends a time-stamped line to machine.log.
@@ -309,6 +314,8 @@ class Machine {
                                    const std::string& reason) const;
   SshClient& ssh_client();
   void install_ssh_key();
+  // run() for a machine without SSH: the command in the console's logged-in shell.
+  CommandResult run_in_console_shell(const std::string& command, std::chrono::milliseconds timeout);
   // Where hurdle's own SSH key is kept (ssh/ in the image cache folder).
   [[nodiscard]] std::filesystem::path owned_key_cache() const;
   // QMP's asynchronous events, on the QMP reader thread (must not wait for QMP).
@@ -343,6 +350,8 @@ class Machine {
   RestoreReport last_restore_;
   // The console's send count when the shell was last seen waiting at its prompt.
   std::optional<std::uint64_t> prompt_at_sends_;
+  // A shell is logged in on the serial console (since login(), until the next boot).
+  bool console_logged_in_ = false;
   std::mutex reconnect_mutex_;  // guards the three below
   std::shared_future<std::optional<std::chrono::steady_clock::time_point>> ssh_reconnect_;
   std::chrono::steady_clock::time_point reconnect_since_;
@@ -355,6 +364,7 @@ class Machine {
     bool ssh_answered = false;
     bool key_installed = false;
     bool console_at_prompt = false;
+    bool console_logged_in = false;
   };
   std::map<std::string, SnapshotState> snapshot_states_;
   std::optional<SshKey> ssh_key_;  // ephemeral-key auth

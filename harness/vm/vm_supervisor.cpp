@@ -435,13 +435,7 @@ void VmSupervisor::quit(const std::string& why) {
     std::lock_guard lock(record_mutex_);
     why_qemu_ends_ = why;
   }
-  machine_->note("hurdle vm: " + why + ": QMP quit");
-  try {
-    machine_->qmp().execute("quit", {}, std::chrono::seconds(5));
-  } catch (const Error&) {
-    // QEMU may close QMP before it answers; it is waited for below either way
-  }
-  if (!machine_->process().wait_for_exit(std::chrono::seconds(10))) machine_->crash();
+  machine_->quit_qemu("hurdle vm: " + why);
   request_stop(why);
 }
 
