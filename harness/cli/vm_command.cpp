@@ -100,11 +100,14 @@ VmCommand::VmCommand(CLI::App& app) {
 
   snapshot_ = add("snapshot", "Snapshots of the whole VM (RAM, devices, disks)", false);
   snapshot_->require_subcommand(1);
-  for (const auto& [verb, help] :
-       std::vector<std::pair<std::string, std::string>>{{"create", "Take a snapshot named TAG"},
-                                                        {"load", "Go back to snapshot TAG"},
-                                                        {"delete", "Delete snapshot TAG"}}) {
+  // The words of YAML's snapshot.* steps (docs/api.md); create and load are the older ones.
+  for (const auto& [verb, alias, help] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"save", "create", "Take a snapshot named TAG (`create` is its older name)"},
+           {"restore", "load", "Go back to snapshot TAG (`load` is its older name)"},
+           {"delete", "", "Delete snapshot TAG"}}) {
     CLI::App* s = snapshot_->add_subcommand(verb, help);
+    if (!alias.empty()) s->alias(alias);
     s->add_option("name", name_, "the VM's name")->required();
     s->add_option("tag", tag_, "the snapshot's name")->required();
     snapshot_sub_[verb] = s;
@@ -318,11 +321,11 @@ int VmCommand::snapshot() {
     }
     return 0;
   }
-  if (snapshot_sub_["create"]->parsed()) {
-    const Json r = vm.request("snapshot_create", {{"tag", tag_}});
+  if (snapshot_sub_["save"]->parsed()) {
+    const Json r = vm.request("snapshot_save", {{"tag", tag_}});
     std::cout << name_ << ": snapshot " << tag_ << " taken in " << r.value("took_ms", 0) << " ms\n";
-  } else if (snapshot_sub_["load"]->parsed()) {
-    const Json r = vm.request("snapshot_load", {{"tag", tag_}});
+  } else if (snapshot_sub_["restore"]->parsed()) {
+    const Json r = vm.request("snapshot_restore", {{"tag", tag_}});
     std::cout << name_ << ": snapshot " << tag_ << " loaded in " << r.value("load_ms", 0)
               << " ms, guest answered after " << r.value("verify_ms", 0) << " ms ("
               << r.value("verified_by", std::string()) << ")\n";

@@ -326,25 +326,34 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
   tools.push_back(vm_stop());
   const Json tag = {{"type", "string"}, {"minLength", 1}, {"description", "the snapshot's name"}};
   tools.push_back(
-      vm_request("snapshot_create", "Take a snapshot",
+      vm_request("snapshot_save", "Save a snapshot",
                  "Snapshot the whole VM (RAM, devices, disks) under a name, to come back to with "
-                 "snapshot_load.",
-                 "snapshot_create", {{"tag", tag}}, {"tag"},
+                 "snapshot_restore.",
+                 "snapshot_save", {{"tag", tag}}, {"tag"},
                  object_schema({{"tag", {{"type", "string"}}}, {"took_ms", {{"type", "integer"}}}},
                                {"tag", "took_ms"}),
                  [](const Json& a) {
                    return Json{{"tag", a["tag"]}};
                  }));
   tools.push_back(vm_request(
-      "snapshot_load", "Load a snapshot",
+      "snapshot_restore", "Restore a snapshot",
       "Put the VM back exactly as it was when the snapshot was taken; the guest is proven to "
       "answer before this returns.",
-      "snapshot_load", {{"tag", tag}}, {"tag"},
+      "snapshot_restore", {{"tag", tag}}, {"tag"},
       object_schema({{"tag", {{"type", "string"}}},
                      {"load_ms", {{"type", "integer"}}},
                      {"verify_ms", {{"type", "integer"}}},
                      {"verified_by", {{"type", "string"}}}},
                     {"tag", "load_ms", "verified_by"}),
+      [](const Json& a) {
+        return Json{{"tag", a["tag"]}};
+      }));
+  tools.back().annotations = {{"destructiveHint", true}};
+  tools.push_back(vm_request(
+      "snapshot_delete", "Delete a snapshot", "Delete one of the VM's snapshots by its name.",
+      "snapshot_delete", {{"tag", tag}}, {"tag"},
+      object_schema({{"tag", {{"type", "string"}}}, {"deleted", {{"type", "boolean"}}}},
+                    {"tag", "deleted"}),
       [](const Json& a) {
         return Json{{"tag", a["tag"]}};
       }));

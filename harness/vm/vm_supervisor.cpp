@@ -102,7 +102,7 @@ class VmSupervisor {
   void boot();
   void serve();
   void handle(int id, UniqueFd fd);
-  Json dispatch(const std::string& command, const Json& args);
+  Json dispatch(const std::string& asked, const Json& args);
   void attach_console(ControlChannel& channel, const Json& args);
   Json status();
   Json info();
@@ -439,7 +439,11 @@ void VmSupervisor::quit(const std::string& why) {
   request_stop(why);
 }
 
-Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
+Json VmSupervisor::dispatch(const std::string& asked, const Json& args) {
+  // Two commands' older names, still answered.
+  const std::string command = asked == "snapshot_create" ? "snapshot_save"
+                              : asked == "snapshot_load" ? "snapshot_restore"
+                                                         : asked;
   if (command == "status") return status();
   if (command == "info") return info();
   if (command == "health") return health();
@@ -480,7 +484,9 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
     const std::optional<milliseconds> timeout =
         args.contains("timeout_ms") ? std::optional(millis_arg(args, "timeout_ms", {}))
                                     : std::nullopt;
-    const CommandResult r = machine_->run(cmd, timeout);
+    // Over SSH, as its name says: Machine::run would take a console-only guest's console.
+    const CommandResult r =
+        machine_->ssh().run(cmd, timeout.value_or(machine_->profile().timeouts.command));
     return {{"exit_status", r.exit_status},
             {"signal", r.signal},
             {"stdout", r.out},
@@ -492,10 +498,10 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
     if (!machine_->supports_snapshots()) return Json::array();
     return machine_->snapshots();
   }
-  if (command == "snapshot_create" || command == "snapshot_load" || command == "snapshot_delete") {
+  if (command == "snapshot_save" || command == "snapshot_restore" || command == "snapshot_delete") {
     const std::string tag = string_arg(args, "tag");
     const auto turn = take_machine();
-    if (command == "snapshot_create") {
+    if (command == "snapshot_save") {
       const auto took = machine_->snapshot(tag);
       return {{"tag", tag}, {"took_ms", took.count()}};
     }
@@ -528,7 +534,7 @@ Json VmSupervisor::dispatch(const std::string& command, const Json& args) {
     return {{"path", fs::absolute(png).string()}};
   }
   throw ConfigError({}, "unknown command '" + command +
-                            "' (status, info, health, stats, snapshot_create, snapshot_load, "
+                            "' (status, info, health, stats, snapshot_save, snapshot_restore, "
                             "snapshot_delete, snapshot_list, pause, resume, reset, powerdown, "
                             "quit, monitor, send, expect, ssh_run, screenshot, console)");
 }

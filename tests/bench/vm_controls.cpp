@@ -4,7 +4,7 @@
 //   start to a guest that answers SSH: `hurdle vm start` (returns when booted, logged in and
 //     SSH proven) versus QEMU started by hand with an HMP monitor on TCP, and `ssh ... true`
 //     tried every second until it answers (the scripts' `sleep` loop);
-//   back to a snapshot: `hurdle vm snapshot load` (returns once the guest is proven alive)
+//   back to a snapshot: `hurdle vm snapshot restore` (returns once the guest is proven alive)
 //     versus `loadvm` sent to that monitor with `nc` (the answer not read), then `ssh ... true`
 //     tried every 0.2 s until it answers;
 //   a command round trip: MCP ssh_run through `hurdle mcp` (one JSON-RPC request, answered)
@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
   }
 
   // 2. Back to a snapshot.
-  run({hurdle.string(), "vm", "snapshot", "create", "bench", "s"});
+  run({hurdle.string(), "vm", "snapshot", "save", "bench", "s"});
   HandStartedQemu q = start_by_hand(guest, work);
   wait_for_ssh_with_sleeps(q.ssh, std::chrono::seconds(1));
   const std::vector<std::string> nc = {"nc", "-N", "127.0.0.1", std::to_string(q.monitor)};
@@ -233,8 +233,8 @@ int main(int argc, char** argv) {
   std::vector<double> hurdle_load, hand_load;
   for (int i = 0; i < runs; ++i) {
     auto t0 = Clock::now();
-    if (run({hurdle.string(), "vm", "snapshot", "load", "bench", "s"}) != 0)
-      throw std::runtime_error("hurdle vm snapshot load failed");
+    if (run({hurdle.string(), "vm", "snapshot", "restore", "bench", "s"}) != 0)
+      throw std::runtime_error("hurdle vm snapshot restore failed");
     hurdle_load.push_back(since_ms(t0));
     t0 = Clock::now();
     run(nc, "loadvm s\n");
@@ -278,7 +278,7 @@ int main(int argc, char** argv) {
               "hurdle", "", "the old way", "", "speed");
   row("start to SSH answering", "hurdle vm start", median(hurdle_start),
       "qemu & + `ssh true` / sleep 1 until it answers", median(hand_start));
-  row("back to a snapshot", "hurdle vm snapshot load", median(hurdle_load),
+  row("back to a snapshot", "hurdle vm snapshot restore", median(hurdle_load),
       "loadvm over nc + `ssh true` / sleep 0.2", median(hand_load));
   row("command round trip", "MCP ssh_run (hurdle mcp)", median(mcp_ms), "ssh root@... uname -r",
       median(ssh_ms));

@@ -158,8 +158,9 @@ TEST_F(VmTest, TheWholeLifeCycleThroughTheProgram) {
   EXPECT_EQ(status, 0) << out;
   EXPECT_THAT(out, HasSubstr("\ntyped-42\n"));
 
-  // Snapshots: what is written after one is gone when it is loaded.
-  std::tie(status, out) = test::hurdle_command({"vm", "snapshot", "create", "life", "before"});
+  // Snapshots: what is written after one is gone when it is restored (save and restore are
+  // the words of the YAML steps; create and load, the older ones, still work).
+  std::tie(status, out) = test::hurdle_command({"vm", "snapshot", "save", "life", "before"});
   ASSERT_EQ(status, 0) << out;
   EXPECT_THAT(out, HasSubstr("life: snapshot before taken in "));
   ASSERT_EQ(test::hurdle_command({"vm", "ssh", "life", "touch /root/later"}).first, 0);
@@ -170,7 +171,7 @@ TEST_F(VmTest, TheWholeLifeCycleThroughTheProgram) {
   EXPECT_EQ(status, 1) << out;
   std::tie(status, out) = test::hurdle_command({"vm", "snapshot", "list", "life", "--json"});
   EXPECT_EQ(json_of(out), Json::array({"before"})) << out;
-  std::tie(status, out) = test::hurdle_command({"vm", "snapshot", "load", "life", "nosuch"});
+  std::tie(status, out) = test::hurdle_command({"vm", "snapshot", "restore", "life", "nosuch"});
   EXPECT_NE(status, 0) << out;
   EXPECT_THAT(out, HasSubstr("nosuch"));
   EXPECT_EQ(test::hurdle_command({"vm", "snapshot", "delete", "life", "before"}).first, 0);

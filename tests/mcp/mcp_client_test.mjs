@@ -45,7 +45,7 @@ async function sdkSession() {
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name).sort();
   assert.deepEqual(names, ["console_expect", "console_send", "run_suite", "screenshot",
-    "snapshot_create", "snapshot_list", "snapshot_load", "ssh_run", "vm_list", "vm_start",
+    "snapshot_delete", "snapshot_list", "snapshot_restore", "snapshot_save", "ssh_run", "vm_list", "vm_start",
     "vm_status", "vm_stop"]);
   for (const t of tools) {
     check(t.inputSchema.type === "object" && t.description.length > 20, `${t.name}: schema`);
@@ -97,14 +97,18 @@ async function sdkSession() {
     check(failing.structuredContent.exit_status === 4 && failing.structuredContent.stderr === "no\n",
       "a failing command's status and stderr");
 
-    await call("snapshot_create", { name: "mcp", tag: "clean" });
+    await call("snapshot_save", { name: "mcp", tag: "clean" });
     await call("ssh_run", { name: "mcp", command: "echo changed > /root/mark" });
-    const loaded = await call("snapshot_load", { name: "mcp", tag: "clean" });
+    const loaded = await call("snapshot_restore", { name: "mcp", tag: "clean" });
     check(loaded.structuredContent.tag === "clean" && loaded.structuredContent.verified_by, "load");
     const gone = await call("ssh_run", { name: "mcp", command: "test -e /root/mark" });
     check(gone.structuredContent.exit_status === 1, "the snapshot's state came back");
     const tags = await call("snapshot_list", { name: "mcp" });
     assert.deepEqual(tags.structuredContent.tags, ["clean"]);
+    const deleted = await call("snapshot_delete", { name: "mcp", tag: "clean" });
+    check(deleted.structuredContent.deleted === true, "snapshot_delete");
+    const none = await call("snapshot_list", { name: "mcp" });
+    assert.deepEqual(none.structuredContent.tags, []);
 
     await call("console_send", { name: "mcp", text: "echo via-mcp-$((20+22))" });
     const seen = await call("console_expect", { name: "mcp", pattern: "via-mcp-(4)2", timeout_seconds: 30 });
