@@ -60,9 +60,9 @@ TEST(HurdMiniRootfs, TheManifestDescribesTheCommittedArtifact) {
   const fs::path tarball = kGuest / "rootfs.tar.xz";
   const std::string manifest = test::read_file(kGuest / "MANIFEST");
   EXPECT_EQ(manifest_value(manifest, "target"), "x86_64-gnu");
-  EXPECT_EQ(manifest_value(manifest, "artifact"),
-            "rootfs.tar.xz " + std::to_string(fs::file_size(tarball)) + " bytes, sha256 " +
-                test::sha256_of(tarball));
+  EXPECT_EQ(manifest_value(manifest, "artifact"), "rootfs.tar.xz " +
+                                                      std::to_string(fs::file_size(tarball)) +
+                                                      " bytes, sha256 " + test::sha256_of(tarball));
   EXPECT_LE(fs::file_size(tarball), 25u * 1000 * 1000);
   const auto names = entries_of(tarball);
   const auto files = std::count_if(names.begin(), names.end(),
