@@ -55,6 +55,11 @@ RunCommand::RunCommand(CLI::App& app) {
                    "how scenarios get a pristine machine in every suite: clone, snapshot or "
                    "reboot (default: each suite's reset:, else clone where it can)")
       ->check(CLI::IsMember({"clone", "snapshot", "reboot"}));
+  command_->add_option(
+      "--events", args_.events,
+      "also write the run as JSON lines (run_started, scenario_started, "
+      "scenario_finished, run_finished) to this file, open file descriptor, or - (stdout; what is "
+      "printed for people then goes to stderr)");
   images_.add_to(command_);
   command_->allow_extras();  // --gtest_* flags go to GoogleTest
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/boost_process.hpp"
+#include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "run/suite_run.hpp"
@@ -253,11 +254,16 @@ Tool run_suite(const fs::path& program) {
     const double total = static_cast<double>(selected.size());
     call.progress(0, total, "running " + std::to_string(selected.size()) + " scenario(s)");
 
+    // The run's events come on the child's stdout (`--events -`, run/run_events.hpp); what it
+    // prints for people then goes to its stderr, which is this server's (never its JSON-RPC
+    // stdout).
     namespace bp = boost::process::v2;
     boost::asio::io_context ctx;
-    boost::asio::readable_pipe out(ctx);
-    bp::process child(ctx, program.string(), request.command_line(),
-                      bp::process_stdio{nullptr, out, {}});
+    boost::asio::readable_pipe events(ctx);
+    std::vector<std::string> argv = request.command_line();
+    argv.insert(argv.end(), {"--events", "-"});
+    bp::process child(ctx, program.string(), argv, bp::process_stdio{nullptr, events, {}},
+                      CloseInheritedFds{});
     std::string pending;
     std::string report_dir;
     std::string junit;
@@ -265,22 +271,32 @@ Tool run_suite(const fs::path& program) {
     for (;;) {
       boost::system::error_code ec;
       const std::size_t n =
-          boost::asio::read_until(out, boost::asio::dynamic_buffer(pending), '\n', ec);
+          boost::asio::read_until(events, boost::asio::dynamic_buffer(pending), '\n', ec);
       if (ec && n == 0) break;
-      const std::string line = pending.substr(0, n > 0 ? n - 1 : 0);
+      const Json event = Json::parse(pending.substr(0, n), nullptr, false);
       pending.erase(0, n);
       if (call.cancelled()) child.request_exit();  // SIGTERM: the run finishes its report
-      const std::string word = line.substr(0, line.find(' '));
-      if (word == "PASS" || word == "FAIL" || word == "ERROR" || word == "SKIP" ||
-          word == "FLAKY") {
+      if (!event.is_object()) continue;
+      const std::string kind = event.value("event", std::string());
+      if (kind == "run_started") {
+        report_dir = event.value("report_dir", std::string());
+        junit = event.value("junit", std::string());
+      } else if (kind == "scenario_finished") {
         done += 1;
-        call.progress(done, total, safe_line(line));
-      }
-      const std::string reports = "hurdle: reports in ";
-      if (line.rfind(reports, 0) == 0) {
-        const auto junit_at = line.find(", JUnit in ");
-        report_dir = line.substr(reports.size(), junit_at - reports.size());
-        junit = junit_at == std::string::npos ? "" : line.substr(junit_at + 11);
+        // As the run's progress line reads: "PASS linux-mini.kernel-is-linux (0.38 s)".
+        const std::string status = event.value("status", std::string());
+        const std::string word = status == "passed"    ? "PASS"
+                                 : status == "flaky"   ? "FLAKY"
+                                 : status == "failed"  ? "FAIL"
+                                 : status == "skipped" ? "SKIP"
+                                                       : "ERROR";
+        const std::string message = event.value("message", std::string());
+        call.progress(
+            done, total,
+            safe_line(word + " " + event.value("suite", std::string()) + "." +
+                      event.value("scenario", std::string()) + " (" +
+                      seconds_text(std::chrono::duration<double>(event.value("seconds", 0.0))) +
+                      ")" + (message.empty() ? "" : ": " + message)));
       }
     }
     const int status = child.wait();

@@ -20,7 +20,9 @@ std::string host_name() {
   return name;
 }
 
-ReportCase::Status status_of(ScenarioStatus s) {
+}  // namespace
+
+ReportCase::Status report_status(ScenarioStatus s) {
   switch (s) {
     case ScenarioStatus::kPassed:
       return ReportCase::Status::kPassed;
@@ -35,8 +37,6 @@ ReportCase::Status status_of(ScenarioStatus s) {
   }
   return ReportCase::Status::kError;
 }
-
-}  // namespace
 
 RunRecorder::RunRecorder(std::optional<std::filesystem::path> junit) : junit_(std::move(junit)) {
   report_.hostname = host_name();
@@ -114,7 +114,7 @@ void RunRecorder::plan(const Suite& suite, const Scenario& scenario) {
 void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const ScenarioResult& r) {
   ReportCase c;
   c.name = scenario.name;
-  c.status = status_of(r.status);
+  c.status = report_status(r.status);
   c.seconds = std::chrono::duration<double>(r.elapsed).count();
   c.file = r.where.file;
   c.line = r.where.line;

@@ -25,6 +25,7 @@
 #include "run/github_annotations.hpp"
 #include "run/gtest_registration.hpp"
 #include "run/progress_printer.hpp"
+#include "run/run_events.hpp"
 #include "run/run_recorder.hpp"
 #include "run/scenario_filter.hpp"
 #include "suite/suite_loader.hpp"
@@ -32,6 +33,18 @@
 namespace hurdle {
 
 namespace {
+
+// scenario_started for each scenario's test, as GoogleTest starts it.
+class ScenarioStartListener : public ::testing::EmptyTestEventListener {
+ public:
+  explicit ScenarioStartListener(RunEvents& events) : events_(events) {}
+  void OnTestStart(const ::testing::TestInfo& info) override {
+    events_.scenario_started(info.test_suite_name(), info.name());
+  }
+
+ private:
+  RunEvents& events_;
+};
 
 std::string run_name() {
   return "run-" + wall_clock_text("%Y%m%dT%H%M%SZ") + "-" + std::to_string(::getpid());
@@ -110,6 +123,7 @@ std::vector<std::string> RunRequest::command_line() const {
   option("--reset", reset);
   option("--image-lock", image_lock);
   if (allow_unpinned) args.emplace_back("--allow-unpinned");
+  option("--events", events);
   args.insert(args.end(), gtest_flags.begin(), gtest_flags.end());
   return args;
 }
@@ -237,6 +251,21 @@ int run_suites(const RunRequest& a, const char* program) {
         "; `hurdle run --gtest_list_tests FILES` lists them as SUITE.SCENARIO");
     return kExitBadInput;
   }
+  std::unique_ptr<RunEvents> events;
+  if (!a.events.empty()) {
+    try {
+      events = RunEvents::open(a.events, secrets);
+    } catch (const std::exception& e) {
+      print_error(e.what());
+      return kExitBadInput;
+    }
+    std::vector<std::string> names;
+    for (const auto& one : selected)
+      names.push_back(suites[one.suite].name + "." +
+                      suites[one.suite].scenarios[one.scenario].name);
+    events->run_started(options.report_dir, junit, names);
+    ::testing::UnitTest::GetInstance()->listeners().Append(new ScenarioStartListener(*events));
+  }
   for (const auto& one : selected)
     recorder.plan(suites[one.suite], suites[one.suite].scenarios[one.scenario]);
   for (std::size_t s = 0; s < suites.size(); ++s) {
@@ -252,9 +281,10 @@ int run_suites(const RunRequest& a, const char* program) {
     }
     register_scenarios(
         *runners.back(), indices,
-        [&recorder, &progress, &workspace](SuiteRunner& runner, const Scenario& sc,
-                                           const ScenarioResult& r) {
+        [&recorder, &progress, &workspace, &events](SuiteRunner& runner, const Scenario& sc,
+                                                    const ScenarioResult& r) {
           progress.scenario_done(runner.suite().name, sc, r);
+          if (events) events->scenario_finished(runner.suite().name, sc.name, r);
           if (workspace) {
             if (auto command = github_annotation(runner.suite().name, sc, r, *workspace))
               std::cout << *command << std::endl;
@@ -294,6 +324,7 @@ int run_suites(const RunRequest& a, const char* program) {
     print_error(std::string("hurdle: summary.json could not be written: ") + e.what(), secrets);
     exit_status = kExitInfrastructure;
   }
+  if (events) events->run_finished(exit_status, options.report_dir, junit);
   return exit_status;
 }
 

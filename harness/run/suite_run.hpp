@@ -38,6 +38,7 @@ struct RunRequest {
   ImageSettings images;
   std::string image_lock;  // what images.lock came from, for command_line()
   bool allow_unpinned = false;
+  std::string events;  // --events FD|FILE: the run as JSON lines (run/run_events.hpp)
 
   // `hurdle run` arguments (without the program) that make the same run.
   [[nodiscard]] std::vector<std::string> command_line() const;

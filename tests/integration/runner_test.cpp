@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
+#include <sstream>
 
 #include <signal.h>
 #include <sys/mount.h>
@@ -234,6 +235,53 @@ TEST(HurdleRun, TheExampleSuitePassesAndLeavesReports) {
 
 // The other two modes run the same suite with the same outcomes: snapshot restores
 // `pristine` in one machine (proven alive on the console), reboot starts it afresh.
+// --events FILE: the run as JSON lines, as the MCP server reads them: run_started with the
+// scenarios, each scenario started and finished with its status, run_finished with the exit
+// status and the report folder.
+TEST(HurdleRun, EventsAreJsonLinesFromStartToFinish) {
+  const fs::path events =
+      fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "run-events.jsonl";
+  const RunOutcome run =
+      hurdle_run("events", {"tests/data/suites/rollback.yaml"}, {"--events", events.string()});
+  EXPECT_EQ(run.status, 1) << run.out;
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(test::read_file(events));
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(nlohmann::json::parse(line, nullptr, false));
+    ASSERT_TRUE(lines.back().is_object()) << line;
+  }
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[0]["event"], "run_started");
+  EXPECT_EQ(lines[0]["scenarios"],
+            nlohmann::json::array({"rollback.dirties-then-fails", "rollback.sees-no-dirt"}));
+  const fs::path report_dir = lines[0]["report_dir"].get<std::string>();
+  EXPECT_EQ(report_dir.parent_path(), fs::absolute(run.reports));
+  EXPECT_EQ(lines[0]["junit"], fs::absolute(run.junit).string());
+  EXPECT_EQ(lines[1]["event"], "scenario_started");
+  EXPECT_EQ(lines[1]["scenario"], "dirties-then-fails");
+  EXPECT_EQ(lines[2]["event"], "scenario_finished");
+  EXPECT_EQ(lines[2]["suite"], "rollback");
+  EXPECT_EQ(lines[2]["status"], "failed");
+  EXPECT_THAT(lines[2]["message"].get<std::string>(), HasSubstr("clean"));
+  EXPECT_EQ(lines[3]["event"], "scenario_started");
+  EXPECT_EQ(lines[4]["scenario"], "sees-no-dirt");
+  EXPECT_EQ(lines[4]["status"], "passed");
+  EXPECT_GT(lines[4]["seconds"].get<double>(), 0.0);
+  EXPECT_EQ(lines[5]["event"], "run_finished");
+  EXPECT_EQ(lines[5]["exit_status"], 1);
+  EXPECT_EQ(lines[5]["summary"], (report_dir / "summary.json").string());
+  EXPECT_TRUE(fs::exists(report_dir / "summary.json"));
+}
+
+// A descriptor that is not open is bad input, said before anything boots.
+TEST(HurdleRun, EventsToADescriptorThatIsNotOpenIsBadInput) {
+  const RunOutcome run =
+      hurdle_run("events-bad-fd", {"tests/data/suites/rollback.yaml"}, {"--events", "987654"});
+  EXPECT_EQ(run.status, 2) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("--events 987654: file descriptor 987654 is not open"));
+  EXPECT_THAT(run.out, ::testing::Not(HasSubstr("BOOT")));
+}
+
 TEST(HurdleRun, TheExampleSuitePassesWithSnapshotAndRebootResets) {
   const RunOutcome snap =
       hurdle_run("reset-snapshot", {"scenarios/examples/linux-mini.yaml"}, {"--reset", "snapshot"});
