@@ -16,6 +16,7 @@
 #include "core/print_error.hpp"
 #include "core/safe_text.hpp"
 #include "core/unix_socket.hpp"
+#include "vm/control_commands.hpp"
 #include "vm/vm_client.hpp"
 #include "vm/vm_launcher.hpp"
 #include "vm/vm_supervisor.hpp"
@@ -164,8 +165,8 @@ int VmCommand::run() {
   if (sub_["status"]->parsed()) return status();
   if (sub_["info"]->parsed()) return info();
   if (snapshot_->parsed()) return snapshot();
-  if (sub_["pause"]->parsed()) return simple("pause", "paused");
-  if (sub_["resume"]->parsed()) return simple("resume", "running");
+  if (sub_["pause"]->parsed()) return simple(control::kPause, "paused");
+  if (sub_["resume"]->parsed()) return simple(control::kResume, "running");
   if (sub_["reset"]->parsed()) return reset();
   if (sub_["powerdown"]->parsed()) return powerdown();
   if (sub_["quit"]->parsed()) return quit();
@@ -266,7 +267,7 @@ int VmCommand::list() {
 
 int VmCommand::status() {
   const VmClient vm = VmClient::open(name_);
-  const Json s = vm.request("status");
+  const Json s = vm.request(control::kStatus);
   if (json_) {
     std::cout << s.dump(2) << "\n";
   } else {
@@ -281,7 +282,7 @@ int VmCommand::status() {
 
 int VmCommand::info() {
   const VmClient vm = VmClient::open(name_);
-  const Json i = vm.request("info");
+  const Json i = vm.request(control::kInfo);
   if (json_) {
     std::cout << i.dump(2) << "\n";
     return 0;
@@ -313,7 +314,7 @@ int VmCommand::info() {
 int VmCommand::snapshot() {
   const VmClient vm = VmClient::open(name_);
   if (snapshot_sub_["list"]->parsed()) {
-    const Json tags = vm.request("snapshot_list");
+    const Json tags = vm.request(control::kSnapshotList);
     if (json_) {
       std::cout << tags.dump(2) << "\n";
     } else {
@@ -322,15 +323,15 @@ int VmCommand::snapshot() {
     return 0;
   }
   if (snapshot_sub_["save"]->parsed()) {
-    const Json r = vm.request("snapshot_save", {{"tag", tag_}});
+    const Json r = vm.request(control::kSnapshotSave, {{"tag", tag_}});
     std::cout << name_ << ": snapshot " << tag_ << " taken in " << r.value("took_ms", 0) << " ms\n";
   } else if (snapshot_sub_["restore"]->parsed()) {
-    const Json r = vm.request("snapshot_restore", {{"tag", tag_}});
+    const Json r = vm.request(control::kSnapshotRestore, {{"tag", tag_}});
     std::cout << name_ << ": snapshot " << tag_ << " loaded in " << r.value("load_ms", 0)
               << " ms, guest answered after " << r.value("verify_ms", 0) << " ms ("
               << r.value("verified_by", std::string()) << ")\n";
   } else {
-    vm.request("snapshot_delete", {{"tag", tag_}});
+    vm.request(control::kSnapshotDelete, {{"tag", tag_}});
     std::cout << name_ << ": snapshot " << tag_ << " deleted\n";
   }
   return 0;
@@ -345,7 +346,7 @@ int VmCommand::simple(const std::string& command, const std::string& done) {
 
 int VmCommand::quit() {
   const VmClient vm = VmClient::open(name_);
-  vm.request("quit");
+  vm.request(control::kQuit);
   if (!vm.wait_until_stopped(std::chrono::seconds(30))) {
     print_error("hurdle vm: " + name_ + ": its supervisor (pid " +
                 std::to_string(vm.record().supervisor_pid) + ") is still there after 30 s");
@@ -357,7 +358,7 @@ int VmCommand::quit() {
 
 int VmCommand::reset() {
   const VmClient vm = VmClient::open(name_);
-  const Json r = vm.request("reset", {{"wait", !no_wait_}});
+  const Json r = vm.request(control::kReset, {{"wait", !no_wait_}});
   std::string markers;
   for (const auto& marker : r.value("boot_markers", Json::array()))
     markers += (markers.empty() ? ", booted again: " : ", ") + marker.value("name", std::string()) +
@@ -369,7 +370,7 @@ int VmCommand::reset() {
 int VmCommand::powerdown() {
   const VmClient vm = VmClient::open(name_);
   const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_ * 1000));
-  const Json r = vm.request("powerdown", {{"timeout_ms", timeout.count()}},
+  const Json r = vm.request(control::kPowerdown, {{"timeout_ms", timeout.count()}},
                             timeout + std::chrono::seconds(30));
   if (r.value("powered_off", false)) {
     (void)vm.wait_until_stopped(std::chrono::seconds(30));
@@ -395,7 +396,7 @@ int VmCommand::kill() {
 
 int VmCommand::send() {
   const VmClient vm = VmClient::open(name_);
-  vm.request("send", {{"text", text_}, {"newline", !no_newline_}});
+  vm.request(control::kSend, {{"text", text_}, {"newline", !no_newline_}});
   return 0;
 }
 
@@ -407,7 +408,7 @@ int VmCommand::ssh() {
   for (const auto& rest : sub_["ssh"]->remaining()) words.push_back(rest);
   std::string command;
   for (const auto& word : words) command += (command.empty() ? "" : " ") + word;
-  const Json r = vm.request("ssh_run", {{"command", command}});
+  const Json r = vm.request(control::kSshRun, {{"command", command}});
   write_fully(STDOUT_FILENO, r.value("stdout", std::string()));
   write_fully(STDERR_FILENO, r.value("stderr", std::string()));
   const int status = r.value("exit_status", -1);
@@ -416,7 +417,7 @@ int VmCommand::ssh() {
 
 int VmCommand::screenshot() {
   const VmClient vm = VmClient::open(name_);
-  const Json r = vm.request("screenshot", {{"path", fs::absolute(file_).string()}});
+  const Json r = vm.request(control::kScreenshot, {{"path", fs::absolute(file_).string()}});
   std::cout << r.value("path", std::string()) << "\n";
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "core/unique_fd.hpp"
 #include "core/unix_socket.hpp"
 #include "core/wall_clock.hpp"
+#include "vm/control_commands.hpp"
 
 namespace hurdle::cli {
 
@@ -81,7 +82,7 @@ int run_monitor(const VmClient& vm) {
     if (line == "quit" || line == "q" || line == "exit") break;
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     try {
-      const Json r = vm.request("monitor", {{"line", line}}, std::chrono::minutes(5));
+      const Json r = vm.request(control::kMonitor, {{"line", line}}, std::chrono::minutes(5));
       std::cout << safe_text(r.value("output", std::string())) << std::flush;
     } catch (const ConfigError&) {
       throw;
@@ -207,7 +208,8 @@ int watch_health(const std::string& name, double interval, bool json) {
       line = name + " down: no supervisor (not running; running: " + running_vm_names() + ")";
     } else {
       try {
-        out = VmClient::open(name).request("health", Json::object(), std::chrono::seconds(30));
+        out = VmClient::open(name).request(control::kHealth, Json::object(),
+                                           std::chrono::seconds(30));
         ok = out.value("ok", false);
         const Json& c = out["checks"];
         auto yes = [&](const char* k) { return c.value(k, false) ? "yes" : "NO"; };
@@ -233,7 +235,7 @@ int watch_health(const std::string& name, double interval, bool json) {
 
 int watch_stats(const std::string& name, double interval, bool json) {
   return every(interval, name, [&]() {
-    const Json s = VmClient::open(name).request("stats");
+    const Json s = VmClient::open(name).request(control::kStats);
     std::cout << (json ? s.dump() : wall_clock_text("%H:%M:%S ") + name + ": " + stats_text(s))
               << std::endl;
     return 0;

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "run/suite_run.hpp"
+#include "vm/control_commands.hpp"
 #include "vm/vm_client.hpp"
 #include "vm/vm_launcher.hpp"
 
@@ -165,7 +166,7 @@ Tool vm_stop() {
     if (force) {
       stopped = vm.kill(std::chrono::seconds(10));
     } else {
-      vm.request("quit");
+      vm.request(control::kQuit);
       stopped = vm.wait_until_stopped(std::chrono::seconds(30));
     }
     return ToolResult{{{"name", vm.record().name},
@@ -188,7 +189,7 @@ Tool screenshot() {
   t.annotations = {{"readOnlyHint", true}};
   t.run = [](const Json& args, ToolCall&) {
     const VmClient vm = VmClient::open(args["name"].get<std::string>());
-    const Json answer = vm.request("screenshot");
+    const Json answer = vm.request(control::kScreenshot);
     const std::string path = answer.value("path", std::string());
     std::ifstream in(path, std::ios::binary);
     std::stringstream png;
@@ -342,7 +343,7 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
   tools.push_back(vm_stop());
   const Json tag = {{"type", "string"}, {"minLength", 1}, {"description", "the snapshot's name"}};
   tools.push_back(
-      vm_request("snapshot_save", "Save a snapshot",
+      vm_request(control::kSnapshotSave, "Save a snapshot",
                  "Snapshot the whole VM (RAM, devices, disks) under a name, to come back to with "
                  "snapshot_restore.",
                  "snapshot_save", {{"tag", tag}}, {"tag"},
@@ -375,7 +376,7 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
       }));
   tools.back().annotations = {{"destructiveHint", true}};
   tools.push_back(
-      vm_request("snapshot_list", "List snapshots", "The names of the VM's snapshots.",
+      vm_request(control::kSnapshotList, "List snapshots", "The names of the VM's snapshots.",
                  "snapshot_list", Json::object(), Json::array(),
                  {{"type", "object"},
                   {"properties", {{"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},

@@ -142,13 +142,16 @@ std::vector<std::string> selected_scenarios(const RunRequest& request) {
   return names;
 }
 
-int run_suites(const RunRequest& a, const char* program) {
-  std::vector<std::unique_ptr<SuiteRunner>> runners;
-  std::mutex runners_mutex;
-  SignalWatcher signals([&](const char* name) {
-    std::lock_guard lock(runners_mutex);
-    for (auto& r : runners) r->interrupt(name);
-  });
+namespace {
+
+// A run refused before anything boots: its exit status and what to print.
+struct RunRefused {
+  int status;
+  std::string message;
+};
+
+// Every suite loaded and its machine checked, with --reset applied.
+std::vector<Suite> load_suites(const RunRequest& a) {
   std::vector<Suite> suites;
   try {
     for (const auto& f : a.files) {
@@ -156,51 +159,49 @@ int run_suites(const RunRequest& a, const char* program) {
       check_suite_machine(suites.back(), a.images);
     }
   } catch (const std::exception& e) {
-    print_error(e.what());
-    return kExitBadInput;
+    throw RunRefused{kExitBadInput, e.what()};
   }
   if (!a.reset.empty()) {
     const auto reset = reset_mode_named(a.reset);
-    if (!reset) {
-      print_error("--reset: expected clone, snapshot or reboot, found '" + a.reset + "'");
-      return kExitBadInput;
-    }
+    if (!reset)
+      throw RunRefused{kExitBadInput,
+                       "--reset: expected clone, snapshot or reboot, found '" + a.reset + "'"};
     for (auto& suite : suites) suite.reset = *reset;
   }
-  SecretMask secrets;
-  for (const auto& suite : suites)
-    for (const auto& secret : suite.secrets) secrets.add(secret);
+  return suites;
+}
+
+// The runners' options; the run's report folder is made (nothing boots for a run whose report
+// could not be written).
+RunOptions run_options(const RunRequest& a) {
   RunOptions options;
   options.report_dir = std::filesystem::path(a.report_dir) / run_name();
-  // Nothing is booted for a run whose report could not be written.
   try {
     std::filesystem::create_directories(options.report_dir);
   } catch (const std::exception& e) {
-    print_error(std::string("hurdle: cannot write the run's reports: ") + e.what());
-    return kExitInfrastructure;
+    throw RunRefused{kExitInfrastructure,
+                     std::string("hurdle: cannot write the run's reports: ") + e.what()};
   }
   options.timeout_scale = a.timeout_scale;
   options.keep_failed_state = a.keep_failed_state;
   options.boot_cache = !a.no_boot_cache;
   options.jobs = static_cast<std::size_t>(a.jobs);
-  if (a.jobs > 1 && a.repeat != 1) {
-    print_error("hurdle: --repeat runs one scenario at a time: leave out -j " +
-                std::to_string(a.jobs) + ", or --repeat");
-    return kExitBadInput;
-  }
+  if (a.jobs > 1 && a.repeat != 1)
+    throw RunRefused{kExitBadInput, "hurdle: --repeat runs one scenario at a time: leave out -j " +
+                                        std::to_string(a.jobs) + ", or --repeat"};
   options.images = a.images;
   try {
     if (!a.accel.empty()) options.accel = parse_accelerator(a.accel, "--accel");
   } catch (const std::exception& e) {
-    print_error(e.what());
-    return kExitBadInput;
+    throw RunRefused{kExitBadInput, e.what()};
   }
-  std::vector<std::string> gtest_args = {program};
-  if (a.repeat != 1) gtest_args.push_back("--gtest_repeat=" + std::to_string(a.repeat));
-  if (a.fail_fast) gtest_args.push_back("--gtest_fail_fast");
-  // hurdle shards itself (ScenarioFilter), so that a shard knows its scenarios before it
-  // starts; GoogleTest's own variables (set by CTest or a CI system) say the same when
-  // --shard does not, and are taken away so that GoogleTest does not shard again.
+  return options;
+}
+
+// hurdle shards itself (ScenarioFilter), so that a shard knows its scenarios before it starts;
+// GoogleTest's own variables (set by CTest or a CI system) say the same when --shard does not,
+// and are taken away so that GoogleTest does not shard again.
+std::optional<Shard> shard_of(const RunRequest& a) {
   std::optional<Shard> shard;
   try {
     const char* index = std::getenv("GTEST_SHARD_INDEX");
@@ -210,105 +211,84 @@ int run_suites(const RunRequest& a, const char* program) {
     else if (index != nullptr && total != nullptr)
       shard = parse_shard(std::string(index) + "/" + total);
   } catch (const std::exception& e) {
-    print_error(std::string("--shard: ") + e.what());
-    return kExitBadInput;
+    throw RunRefused{kExitBadInput, std::string("--shard: ") + e.what()};
   }
   ::unsetenv("GTEST_SHARD_INDEX");
   ::unsetenv("GTEST_TOTAL_SHARDS");
+  return shard;
+}
+
+// GoogleTest with the run's flags; one line per scenario from ProgressPrinter instead of its
+// own report unless --verbose.
+void start_googletest(const RunRequest& a, const char* program) {
+  std::vector<std::string> gtest_args = {program};
+  if (a.repeat != 1) gtest_args.push_back("--gtest_repeat=" + std::to_string(a.repeat));
+  if (a.fail_fast) gtest_args.push_back("--gtest_fail_fast");
   gtest_args.insert(gtest_args.end(), a.gtest_flags.begin(), a.gtest_flags.end());
   std::vector<char*> argv;
   for (auto& arg : gtest_args) argv.push_back(arg.data());
   int argc = static_cast<int>(argv.size());
   argv.push_back(nullptr);  // argv[argc]: GoogleTest moves it down with the flags it takes
   ::testing::InitGoogleTest(&argc, argv.data());
-
-  const std::filesystem::path junit =
-      a.junit.empty() ? options.report_dir / "junit.xml" : std::filesystem::path(a.junit);
-  RunRecorder recorder(junit);
-  ProgressPrinter progress(std::cout, colour_wanted(STDOUT_FILENO));
   if (!a.verbose) {
-    // One line per scenario from ProgressPrinter instead of GoogleTest's own report.
     auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
     delete listeners.Release(listeners.default_result_printer());
   }
-  // On GitHub Actions, each scenario that did not pass is also a workflow command, which marks
-  // its line in the suite file.
-  std::optional<std::filesystem::path> workspace;
-  if (const char* gha = std::getenv("GITHUB_ACTIONS");
-      gha != nullptr && std::string(gha) == "true") {
-    const char* checkout = std::getenv("GITHUB_WORKSPACE");
-    workspace = checkout != nullptr ? std::filesystem::path(checkout) : std::filesystem::path();
-  }
-  const ScenarioFilter filter(a.filter, a.exclude, shard);
-  const std::vector<SelectedScenario> selected = filter.select(suites);
-  if (selected.empty()) {
-    // A typo in a filter must not pass as a green run of nothing.
-    print_error(
-        "hurdle: no scenario matches --filter '" + a.filter + "'" +
-        (a.exclude.empty() ? "" : " without --exclude '" + a.exclude + "'") +
-        (shard ? " in shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count)
-               : "") +
-        "; `hurdle run --gtest_list_tests FILES` lists them as SUITE.SCENARIO");
-    return kExitBadInput;
-  }
+}
+
+// On GitHub Actions, each scenario that did not pass is also a workflow command, which marks
+// its line in the suite file: the checkout its paths are relative to.
+std::optional<std::filesystem::path> github_workspace() {
+  const char* gha = std::getenv("GITHUB_ACTIONS");
+  if (gha == nullptr || std::string(gha) != "true") return std::nullopt;
+  const char* checkout = std::getenv("GITHUB_WORKSPACE");
+  return checkout != nullptr ? std::filesystem::path(checkout) : std::filesystem::path();
+}
+
+// The scenarios the filters and the shard select; none is bad input (a typo in a filter must
+// not pass as a green run of nothing).
+std::vector<SelectedScenario> select_scenarios(const RunRequest& a,
+                                               const std::vector<Suite>& suites,
+                                               const std::optional<Shard>& shard) {
+  std::vector<SelectedScenario> selected =
+      ScenarioFilter(a.filter, a.exclude, shard).select(suites);
+  if (selected.empty())
+    throw RunRefused{kExitBadInput,
+                     "hurdle: no scenario matches --filter '" + a.filter + "'" +
+                         (a.exclude.empty() ? "" : " without --exclude '" + a.exclude + "'") +
+                         (shard ? " in shard " + std::to_string(shard->index) + "/" +
+                                      std::to_string(shard->count)
+                                : "") +
+                         "; `hurdle run --gtest_list_tests FILES` lists them as SUITE.SCENARIO"};
+  return selected;
+}
+
+// --events: opened, told what will run, and given each scenario's start.
+std::unique_ptr<RunEvents> open_events(const RunRequest& a, const SecretMask& secrets,
+                                       const std::vector<Suite>& suites,
+                                       const std::vector<SelectedScenario>& selected,
+                                       const RunOptions& options,
+                                       const std::filesystem::path& junit) {
+  if (a.events.empty()) return nullptr;
   std::unique_ptr<RunEvents> events;
-  if (!a.events.empty()) {
-    try {
-      events = RunEvents::open(a.events, secrets);
-    } catch (const std::exception& e) {
-      print_error(e.what());
-      return kExitBadInput;
-    }
-    std::vector<std::string> names;
-    for (const auto& one : selected)
-      names.push_back(suites[one.suite].name + "." +
-                      suites[one.suite].scenarios[one.scenario].name);
-    events->run_started(options.report_dir, junit, names);
-    ::testing::UnitTest::GetInstance()->listeners().Append(new ScenarioStartListener(*events));
+  try {
+    events = RunEvents::open(a.events, secrets);
+  } catch (const std::exception& e) {
+    throw RunRefused{kExitBadInput, e.what()};
   }
+  std::vector<std::string> names;
   for (const auto& one : selected)
-    recorder.plan(suites[one.suite], suites[one.suite].scenarios[one.scenario]);
-  for (std::size_t s = 0; s < suites.size(); ++s) {
-    std::vector<std::size_t> indices;
-    for (const auto& one : selected)
-      if (one.suite == s) indices.push_back(one.scenario);
-    if (indices.empty()) continue;  // nothing of this suite here: no runner, no machine
-    {
-      std::lock_guard lock(runners_mutex);
-      runners.push_back(std::make_unique<SuiteRunner>(std::move(suites[s]), options));
-      // A signal that came while the suites were loading: this runner never starts a machine.
-      if (const char* sig = signals.caught()) runners.back()->interrupt(sig);
-    }
-    register_scenarios(
-        *runners.back(), indices,
-        [&recorder, &progress, &workspace, &events](SuiteRunner& runner, const Scenario& sc,
-                                                    const ScenarioResult& r) {
-          progress.scenario_done(runner.suite().name, sc, r);
-          if (events) events->scenario_finished(runner.suite().name, sc.name, r);
-          if (workspace) {
-            if (auto command = github_annotation(runner.suite().name, sc, r, *workspace))
-              std::cout << *command << std::endl;
-          }
-          recorder.record(runner, sc, r);
-        });
-  }
-  recorder.flush();  // a valid (empty) report exists from the start
-  const int status = RUN_ALL_TESTS();
-  bool infrastructure = false;
-  for (const auto& r : runners) {
-    if (r->infrastructure_error()) {
-      print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error(), secrets);
-      infrastructure = true;
-    }
-  }
-  {
-    std::lock_guard lock(runners_mutex);
-    runners.clear();  // machines shut down before the summary line
-  }
-  progress.summary();
-  std::cout << "hurdle: reports in " << options.report_dir.string() << ", JUnit in "
-            << junit.string() << "\n";
-  int exit_status = status == 0 ? 0 : 1;
+    names.push_back(suites[one.suite].name + "." + suites[one.suite].scenarios[one.scenario].name);
+  events->run_started(options.report_dir, junit, names);
+  ::testing::UnitTest::GetInstance()->listeners().Append(new ScenarioStartListener(*events));
+  return events;
+}
+
+// The exit status once every scenario ran (`infrastructure`: a suite's machine failed), and
+// summary.json.
+int finish_run(int gtest_status, bool infrastructure, const SignalWatcher& signals,
+               const RunRecorder& recorder, const SecretMask& secrets, const RunOptions& options) {
+  int exit_status = gtest_status == 0 ? 0 : 1;
   if (infrastructure) exit_status = kExitInfrastructure;
   if (const char* sig = signals.caught()) {
     std::cerr << "hurdle: the run was interrupted by " << sig << "\n";
@@ -324,8 +304,87 @@ int run_suites(const RunRequest& a, const char* program) {
     print_error(std::string("hurdle: summary.json could not be written: ") + e.what(), secrets);
     exit_status = kExitInfrastructure;
   }
+  return exit_status;
+}
+
+int run_or_refuse(const RunRequest& a, const char* program) {
+  std::vector<std::unique_ptr<SuiteRunner>> runners;
+  std::mutex runners_mutex;
+  SignalWatcher signals([&](const char* name) {
+    std::lock_guard lock(runners_mutex);
+    for (auto& r : runners) r->interrupt(name);
+  });
+  std::vector<Suite> suites = load_suites(a);
+  SecretMask secrets;
+  for (const auto& suite : suites)
+    for (const auto& secret : suite.secrets) secrets.add(secret);
+  const RunOptions options = run_options(a);
+  const std::optional<Shard> shard = shard_of(a);
+  start_googletest(a, program);
+  const std::filesystem::path junit =
+      a.junit.empty() ? options.report_dir / "junit.xml" : std::filesystem::path(a.junit);
+  RunRecorder recorder(junit);
+  ProgressPrinter progress(std::cout, colour_wanted(STDOUT_FILENO));
+  const std::optional<std::filesystem::path> workspace = github_workspace();
+  const std::vector<SelectedScenario> selected = select_scenarios(a, suites, shard);
+  const std::unique_ptr<RunEvents> events =
+      open_events(a, secrets, suites, selected, options, junit);
+  for (const auto& one : selected)
+    recorder.plan(suites[one.suite], suites[one.suite].scenarios[one.scenario]);
+  const ScenarioObserver observer = [&](SuiteRunner& runner, const Scenario& sc,
+                                        const ScenarioResult& r) {
+    progress.scenario_done(runner.suite().name, sc, r);
+    if (events) events->scenario_finished(runner.suite().name, sc.name, r);
+    if (workspace) {
+      if (auto command = github_annotation(runner.suite().name, sc, r, *workspace))
+        std::cout << *command << std::endl;
+    }
+    recorder.record(runner, sc, r);
+  };
+  for (std::size_t s = 0; s < suites.size(); ++s) {
+    std::vector<std::size_t> indices;
+    for (const auto& one : selected)
+      if (one.suite == s) indices.push_back(one.scenario);
+    if (indices.empty()) continue;  // nothing of this suite here: no runner, no machine
+    {
+      std::lock_guard lock(runners_mutex);
+      runners.push_back(std::make_unique<SuiteRunner>(std::move(suites[s]), options));
+      // A signal that came while the suites were loading: this runner never starts a machine.
+      if (const char* sig = signals.caught()) runners.back()->interrupt(sig);
+    }
+    register_scenarios(*runners.back(), indices, observer);
+  }
+  recorder.flush();  // a valid (empty) report exists from the start
+  const int gtest_status = RUN_ALL_TESTS();
+  bool infrastructure = false;
+  for (const auto& r : runners) {
+    if (r->infrastructure_error()) {
+      print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error(), secrets);
+      infrastructure = true;
+    }
+  }
+  {
+    std::lock_guard lock(runners_mutex);
+    runners.clear();  // machines shut down before the summary line
+  }
+  progress.summary();
+  std::cout << "hurdle: reports in " << options.report_dir.string() << ", JUnit in "
+            << junit.string() << "\n";
+  const int exit_status =
+      finish_run(gtest_status, infrastructure, signals, recorder, secrets, options);
   if (events) events->run_finished(exit_status, options.report_dir, junit);
   return exit_status;
+}
+
+}  // namespace
+
+int run_suites(const RunRequest& a, const char* program) {
+  try {
+    return run_or_refuse(a, program);
+  } catch (const RunRefused& refused) {
+    print_error(refused.message);
+    return refused.status;
+  }
 }
 
 }  // namespace hurdle

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
+#include "vm/control_commands.hpp"
 
 namespace hurdle {
 
@@ -64,7 +65,7 @@ nlohmann::json VmClient::request(const std::string& command, const nlohmann::jso
 
 ControlChannel VmClient::attach_console(bool fresh_prompt) const {
   ControlChannel channel = ControlChannel::connect(folder_.control_socket());
-  channel.send({{"command", "console"}, {"args", {{"fresh_prompt", fresh_prompt}}}});
+  channel.send({{"command", control::kConsole}, {"args", {{"fresh_prompt", fresh_prompt}}}});
   const auto reply = channel.receive(std::chrono::steady_clock::now() + std::chrono::seconds(30));
   if (!reply || !reply->value("ok", false))
     throw Error("the console of " + record_.name + " could not be attached: " +

@@ -28,6 +28,7 @@
 #include "qemu/host_port.hpp"
 #include "qemu/machine_profile.hpp"
 #include "vm/control_channel.hpp"
+#include "vm/control_commands.hpp"
 #include "vm/instance_folder.hpp"
 #include "vm/machine_turn.hpp"
 #include "vm/vm_stats.hpp"
@@ -441,24 +442,25 @@ void VmSupervisor::quit(const std::string& why) {
 
 Json VmSupervisor::dispatch(const std::string& asked, const Json& args) {
   // Two commands' older names, still answered.
-  const std::string command = asked == "snapshot_create" ? "snapshot_save"
-                              : asked == "snapshot_load" ? "snapshot_restore"
+  const std::string command = asked == "snapshot_create" ? control::kSnapshotSave
+                              : asked == "snapshot_load" ? control::kSnapshotRestore
                                                          : asked;
-  if (command == "status") return status();
-  if (command == "info") return info();
-  if (command == "health") return health();
-  if (command == "stats") return vm_stats(machine_->process().pid(), machine_->disk_files());
-  if (command == "quit") {
+  if (command == control::kStatus) return status();
+  if (command == control::kInfo) return info();
+  if (command == control::kHealth) return health();
+  if (command == control::kStats)
+    return vm_stats(machine_->process().pid(), machine_->disk_files());
+  if (command == control::kQuit) {
     quit("asked to quit");
     return {{"stopped", true}};
   }
-  if (command == "powerdown") return powerdown(args);
-  if (command == "monitor") {
+  if (command == control::kPowerdown) return powerdown(args);
+  if (command == control::kMonitor) {
     const std::string line = string_arg(args, "line");
     const auto turn = take_machine(std::chrono::seconds(30));
     return {{"output", machine_->qmp().human(line)}};
   }
-  if (command == "send") {
+  if (command == control::kSend) {
     const std::string text = string_arg(args, "text");
     if (args.value("newline", true))
       machine_->console().sendline(text);
@@ -466,19 +468,19 @@ Json VmSupervisor::dispatch(const std::string& asked, const Json& args) {
       machine_->console().send(text);
     return {{"sent", text.size()}};
   }
-  if (command == "pause" || command == "resume") {
+  if (command == control::kPause || command == control::kResume) {
     const auto turn = take_machine();
-    machine_->qmp().execute(command == "pause" ? "stop" : "cont");
+    machine_->qmp().execute(command == control::kPause ? "stop" : "cont");
     return {{"run_state", run_state(machine_->qmp())}};
   }
-  if (command == "expect") {
+  if (command == control::kExpect) {
     const std::string pattern = string_arg(args, "pattern");
     const milliseconds timeout = millis_arg(args, "timeout_ms", std::chrono::seconds(30));
     const auto turn = take_machine();
     const ExpectMatch m = machine_->console().expect(pattern, timeout);
     return {{"text", m.text}, {"before", m.before}};
   }
-  if (command == "ssh_run") {
+  if (command == control::kSshRun) {
     const std::string cmd = string_arg(args, "command");
     const auto turn = take_machine();
     const std::optional<milliseconds> timeout =
@@ -493,19 +495,20 @@ Json VmSupervisor::dispatch(const std::string& asked, const Json& args) {
             {"stderr", r.err},
             {"elapsed_ms", r.elapsed.count()}};
   }
-  if (command == "snapshot_list") {
+  if (command == control::kSnapshotList) {
     const auto turn = take_machine();
     if (!machine_->supports_snapshots()) return Json::array();
     return machine_->snapshots();
   }
-  if (command == "snapshot_save" || command == "snapshot_restore" || command == "snapshot_delete") {
+  if (command == control::kSnapshotSave || command == control::kSnapshotRestore ||
+      command == control::kSnapshotDelete) {
     const std::string tag = string_arg(args, "tag");
     const auto turn = take_machine();
-    if (command == "snapshot_save") {
+    if (command == control::kSnapshotSave) {
       const auto took = machine_->snapshot(tag);
       return {{"tag", tag}, {"took_ms", took.count()}};
     }
-    if (command == "snapshot_delete") {
+    if (command == control::kSnapshotDelete) {
       machine_->delete_snapshot(tag);
       return {{"tag", tag}, {"deleted", true}};
     }
@@ -515,7 +518,7 @@ Json VmSupervisor::dispatch(const std::string& asked, const Json& args) {
             {"verify_ms", r.verify.count()},
             {"verified_by", r.verified_by}};
   }
-  if (command == "reset") {
+  if (command == control::kReset) {
     const auto turn = take_machine();
     if (!args.value("wait", true)) {
       machine_->qmp().execute("system_reset");
@@ -526,17 +529,16 @@ Json VmSupervisor::dispatch(const std::string& asked, const Json& args) {
       markers.push_back({{"name", m.name}, {"after_ms", m.after.count()}});
     return {{"waited", true}, {"boot_markers", markers}};
   }
-  if (command == "screenshot") {
+  if (command == control::kScreenshot) {
     const auto turn = take_machine();
     const fs::path png = args.contains("path") ? fs::path(string_arg(args, "path"))
                                                : folder_.path() / "screenshot.png";
     machine_->screenshot(png);
     return {{"path", fs::absolute(png).string()}};
   }
-  throw ConfigError({}, "unknown command '" + command +
-                            "' (status, info, health, stats, snapshot_save, snapshot_restore, "
-                            "snapshot_delete, snapshot_list, pause, resume, reset, powerdown, "
-                            "quit, monitor, send, expect, ssh_run, screenshot, console)");
+  std::string known;
+  for (const char* name : control::kAll) known += (known.empty() ? "" : ", ") + std::string(name);
+  throw ConfigError({}, "unknown command '" + command + "' (" + known + ")");
 }
 
 void VmSupervisor::handle(int id, UniqueFd fd) {
@@ -547,7 +549,7 @@ void VmSupervisor::handle(int id, UniqueFd fd) {
       if (!request) break;
       const std::string command = request->value("command", std::string());
       const Json args = request->value("args", Json::object());
-      if (command == "console") {
+      if (command == control::kConsole) {
         if (!machine_) throw QemuError("no machine");
         attach_console(channel, args);
         break;
