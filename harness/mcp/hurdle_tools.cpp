@@ -6,7 +6,6 @@
 #include <sstream>
 
 #include "core/boost_process.hpp"
-#include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "run/suite_run.hpp"
@@ -284,20 +283,9 @@ Tool run_suite(const fs::path& program) {
         junit = event.value("junit", std::string());
       } else if (kind == "scenario_finished") {
         done += 1;
-        // As the run's progress line reads: "PASS linux-mini.kernel-is-linux (0.38 s)".
-        const std::string status = event.value("status", std::string());
-        const std::string word = status == "passed"    ? "PASS"
-                                 : status == "flaky"   ? "FLAKY"
-                                 : status == "failed"  ? "FAIL"
-                                 : status == "skipped" ? "SKIP"
-                                                       : "ERROR";
-        const std::string message = event.value("message", std::string());
-        call.progress(
-            done, total,
-            safe_line(word + " " + event.value("suite", std::string()) + "." +
-                      event.value("scenario", std::string()) + " (" +
-                      seconds_text(std::chrono::duration<double>(event.value("seconds", 0.0))) +
-                      ")" + (message.empty() ? "" : ": " + message)));
+        // The run's own progress line, as `hurdle run` prints it: "PASS   suite.scenario  0.38 s".
+        const std::string line = event.value("line", std::string());
+        call.progress(done, total, safe_line(line.substr(0, line.find('\n'))));
       }
     }
     const int status = child.wait();
@@ -335,7 +323,7 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
       "vm_status", "VM status",
       "A VM's state (starting, running, boot-failed), QEMU's run state (running, paused...), "
       "uptime, ports and log folder.",
-      "status", Json::object(), Json::array(),
+      control::kStatus, Json::object(), Json::array(),
       {{"type", "object"},
        {"properties", {{"state", {{"type", "string"}}}, {"run_state", {{"type", "string"}}}}},
        {"required", {"state", "run_state"}}}));
@@ -343,10 +331,10 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
   tools.push_back(vm_stop());
   const Json tag = {{"type", "string"}, {"minLength", 1}, {"description", "the snapshot's name"}};
   tools.push_back(
-      vm_request(control::kSnapshotSave, "Save a snapshot",
+      vm_request("snapshot_save", "Save a snapshot",
                  "Snapshot the whole VM (RAM, devices, disks) under a name, to come back to with "
                  "snapshot_restore.",
-                 "snapshot_save", {{"tag", tag}}, {"tag"},
+                 control::kSnapshotSave, {{"tag", tag}}, {"tag"},
                  object_schema({{"tag", {{"type", "string"}}}, {"took_ms", {{"type", "integer"}}}},
                                {"tag", "took_ms"}),
                  [](const Json& a) {
@@ -356,7 +344,7 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
       "snapshot_restore", "Restore a snapshot",
       "Put the VM back exactly as it was when the snapshot was taken; the guest is proven to "
       "answer before this returns.",
-      "snapshot_restore", {{"tag", tag}}, {"tag"},
+      control::kSnapshotRestore, {{"tag", tag}}, {"tag"},
       object_schema({{"tag", {{"type", "string"}}},
                      {"load_ms", {{"type", "integer"}}},
                      {"verify_ms", {{"type", "integer"}}},
@@ -368,7 +356,7 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
   tools.back().annotations = {{"destructiveHint", true}};
   tools.push_back(vm_request(
       "snapshot_delete", "Delete a snapshot", "Delete one of the VM's snapshots by its name.",
-      "snapshot_delete", {{"tag", tag}}, {"tag"},
+      control::kSnapshotDelete, {{"tag", tag}}, {"tag"},
       object_schema({{"tag", {{"type", "string"}}}, {"deleted", {{"type", "boolean"}}}},
                     {"tag", "deleted"}),
       [](const Json& a) {
@@ -376,8 +364,8 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
       }));
   tools.back().annotations = {{"destructiveHint", true}};
   tools.push_back(
-      vm_request(control::kSnapshotList, "List snapshots", "The names of the VM's snapshots.",
-                 "snapshot_list", Json::object(), Json::array(),
+      vm_request("snapshot_list", "List snapshots", "The names of the VM's snapshots.",
+                 control::kSnapshotList, Json::object(), Json::array(),
                  {{"type", "object"},
                   {"properties", {{"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
                   {"required", {"tags"}}},
@@ -387,7 +375,8 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
   tools.back().annotations = {{"readOnlyHint", true}};
   tools.push_back(vm_request(
       "console_send", "Type on the console",
-      "Type text on the VM's serial console, followed by Enter unless newline is false.", "send",
+      "Type text on the VM's serial console, followed by Enter unless newline is false.",
+      control::kSend,
       {{"text", text("what to type")},
        {"newline", {{"type", "boolean"}, {"description", "press Enter after it (default true)"}}}},
       {"text"}, object_schema({{"sent", {{"type", "integer"}}}}, {"sent"}), [](const Json& a) {
@@ -398,7 +387,7 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
       "Wait until the serial console prints text matching an RE2 regular expression (output "
       "not consumed by an earlier wait is searched too), and return the match and what came "
       "before it. Fails with the console's last output when the time runs out.",
-      "expect",
+      control::kExpect,
       {{"pattern", text("an RE2 regular expression")},
        {"timeout_seconds",
         {{"type", "number"}, {"minimum", 0}, {"maximum", 3600}, {"description", "default 30"}}}},
@@ -413,7 +402,7 @@ std::vector<Tool> hurdle_tools(const fs::path& program) {
       "ssh_run", "Run a command over SSH",
       "Run a shell command in the VM's guest over SSH and return its exit status, stdout and "
       "stderr (each at most 8 MiB).",
-      "ssh_run",
+      control::kSshRun,
       {{"command", text("the command line, run by the guest's shell")},
        {"timeout_seconds",
         {{"type", "number"},

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
+#include "run/progress_printer.hpp"
 #include "run/run_recorder.hpp"
 
 namespace hurdle {
@@ -77,7 +78,8 @@ void RunEvents::scenario_finished(const std::string& suite, const std::string& s
          {"status", to_string(report_status(result.status))},
          {"seconds", std::chrono::duration<double>(result.elapsed).count()},
          {"attempts", result.attempts},
-         {"message", secrets_.masked(safe_text(result.message))}});
+         {"message", secrets_.masked(safe_text(result.message))},
+         {"line", secrets_.masked(progress_line(suite, scenario, result, false))}});
 }
 
 void RunEvents::run_finished(int exit_status, const fs::path& report_dir, const fs::path& junit) {

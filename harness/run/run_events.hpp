@@ -3,7 +3,8 @@
 //   {"event":"run_started","report_dir":D,"junit":J,"scenarios":["SUITE.SCENARIO",...]}
 //   {"event":"scenario_started","suite":S,"scenario":N}
 //   {"event":"scenario_finished","suite":S,"scenario":N,"status":"passed|flaky|failed|error|
-//    skipped","seconds":T,"attempts":A,"message":M}
+//    skipped","seconds":T,"attempts":A,"message":M,"line":L}   (L: the progress line,
+//    without colour, as `hurdle run` prints it for people)
 //   {"event":"run_finished","exit_status":E,"report_dir":D,"junit":J,"summary":F}
 // One object per line, written whole and at once. Texts from outside (a scenario's message)
 // go through safe_text, and secrets are masked as in every report. A stream that cannot be

@@ -128,18 +128,35 @@ std::vector<std::string> RunRequest::command_line() const {
   return args;
 }
 
-std::vector<std::string> selected_scenarios(const RunRequest& request) {
+namespace {
+
+// Every suite of the request loaded and its machine checked (ConfigError otherwise).
+std::vector<Suite> loaded_suites(const RunRequest& request) {
   std::vector<Suite> suites;
   for (const auto& f : request.files) {
     suites.push_back(load_suite(f));
     check_suite_machine(suites.back(), request.images);
   }
-  std::optional<Shard> shard;
-  if (!request.shard.empty()) shard = parse_shard(request.shard);
+  return suites;
+}
+
+// "SUITE.SCENARIO" of each selected scenario, in order.
+std::vector<std::string> scenario_names(const std::vector<Suite>& suites,
+                                        const std::vector<SelectedScenario>& selected) {
   std::vector<std::string> names;
-  for (const auto& one : ScenarioFilter(request.filter, request.exclude, shard).select(suites))
+  for (const auto& one : selected)
     names.push_back(suites[one.suite].name + "." + suites[one.suite].scenarios[one.scenario].name);
   return names;
+}
+
+}  // namespace
+
+std::vector<std::string> selected_scenarios(const RunRequest& request) {
+  const std::vector<Suite> suites = loaded_suites(request);
+  std::optional<Shard> shard;
+  if (!request.shard.empty()) shard = parse_shard(request.shard);
+  return scenario_names(suites,
+                        ScenarioFilter(request.filter, request.exclude, shard).select(suites));
 }
 
 namespace {
@@ -154,10 +171,7 @@ struct RunRefused {
 std::vector<Suite> load_suites(const RunRequest& a) {
   std::vector<Suite> suites;
   try {
-    for (const auto& f : a.files) {
-      suites.push_back(load_suite(f));
-      check_suite_machine(suites.back(), a.images);
-    }
+    suites = loaded_suites(a);
   } catch (const std::exception& e) {
     throw RunRefused{kExitBadInput, e.what()};
   }
@@ -276,10 +290,7 @@ std::unique_ptr<RunEvents> open_events(const RunRequest& a, const SecretMask& se
   } catch (const std::exception& e) {
     throw RunRefused{kExitBadInput, e.what()};
   }
-  std::vector<std::string> names;
-  for (const auto& one : selected)
-    names.push_back(suites[one.suite].name + "." + suites[one.suite].scenarios[one.scenario].name);
-  events->run_started(options.report_dir, junit, names);
+  events->run_started(options.report_dir, junit, scenario_names(suites, selected));
   ::testing::UnitTest::GetInstance()->listeners().Append(new ScenarioStartListener(*events));
   return events;
 }

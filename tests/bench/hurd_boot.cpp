@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "machine/machine.hpp"
 #include "machine/machine_template.hpp"
 #include "qemu/run_directory.hpp"
@@ -26,24 +27,11 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using hurdle::Machine;
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto at = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(at, v.size() - 1)];
-}
+using hurdle::bench::machine_options;
+using hurdle::bench::percentile;
 
 double s_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-hurdle::MachineOptions options(const fs::path& logs) {
-  hurdle::MachineOptions o;
-  o.accel = hurdle::Accelerator::kTcg;
-  o.log_dir = logs;
-  o.profile_path = {fs::path(HURDLE_BENCH_SOURCE_DIR) / "fixtures" / "machines"};
-  return o;
 }
 
 }  // namespace
@@ -73,7 +61,7 @@ int main(int argc, char** argv) {
   std::vector<double> shell;
   std::unique_ptr<Machine> vm;
   for (int b = 0; b < boots; ++b) {
-    auto o = options(dir.path() / ("boot-" + std::to_string(b)));
+    auto o = machine_options(dir.path() / ("boot-" + std::to_string(b)));
     if (b == boots - 1) o.template_ram = dir.path() / "ram";
     const auto start = Clock::now();
     vm = Machine::from_profile("hurd-mini", o);
@@ -105,7 +93,7 @@ int main(int argc, char** argv) {
   std::vector<double> clone;
   for (int r = 0; r < resets; ++r) {
     const auto start = Clock::now();
-    auto c = Machine::clone(made, options(dir.path() / ("clone-" + std::to_string(r))));
+    auto c = Machine::clone(made, machine_options(dir.path() / ("clone-" + std::to_string(r))));
     (void)c->succeed("true");
     clone.push_back(s_since(start));
   }

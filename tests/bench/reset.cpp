@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "engine/clone_reset.hpp"
 #include "engine/reboot_reset.hpp"
 #include "engine/snapshot_reset.hpp"
@@ -39,28 +40,15 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using hurdle::Machine;
+using hurdle::bench::machine_options;
+using hurdle::bench::percentile;
 
 struct Times {
   std::vector<double> console, ssh;  // ms
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto at = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(at, v.size() - 1)];
-}
-
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-hurdle::MachineOptions options(const fs::path& logs) {
-  hurdle::MachineOptions o;
-  o.accel = hurdle::Accelerator::kTcg;
-  o.log_dir = logs;
-  o.profile_path = {fs::path(HURDLE_BENCH_SOURCE_DIR) / "fixtures" / "machines"};
-  return o;
 }
 
 hurdle::MachineProfile profile_of(std::uint64_t mib) {
@@ -72,7 +60,7 @@ hurdle::MachineProfile profile_of(std::uint64_t mib) {
 
 // Boots, logs in, dirties 400 MiB, connects SSH: the pristine state.
 std::unique_ptr<Machine> booted(std::uint64_t mib, const fs::path& logs, const fs::path& ram) {
-  auto o = options(logs);
+  auto o = machine_options(logs);
   o.template_ram = ram;
   auto vm = Machine::start(profile_of(mib), o);
   vm->wait_for_boot();
@@ -184,11 +172,11 @@ int main(int argc, char** argv) {
     // Each mode alone: the machines of one are gone before the next is measured.
     Times with_spare, clone;
     {
-      hurdle::CloneReset spare(source, options(logs), true, true);
+      hurdle::CloneReset spare(source, machine_options(logs), true, true);
       with_spare = resets_of(spare, resets);
     }
     {
-      hurdle::CloneReset cold(source, options(logs), false, false);
+      hurdle::CloneReset cold(source, machine_options(logs), false, false);
       clone = resets_of(cold, resets);
     }
     Times snap;
@@ -199,7 +187,7 @@ int main(int argc, char** argv) {
     Times fresh;
     {
       hurdle::RebootReset reboot([&](const fs::path&) {
-        auto vm = Machine::start(profile_of(mib), options(logs));
+        auto vm = Machine::start(profile_of(mib), machine_options(logs));
         vm->wait_for_boot();
         vm->login();
         return vm;
@@ -229,7 +217,7 @@ int main(int argc, char** argv) {
       for (int n : {1, 2, 4}) {
         while (static_cast<int>(clones.size()) < n)
           clones.push_back(
-              source->clone(options(logs / ("idle-" + std::to_string(clones.size())))));
+              source->clone(machine_options(logs / ("idle-" + std::to_string(clones.size())))));
         std::this_thread::sleep_for(std::chrono::seconds(2));  // idle
         double total = 0;
         for (auto& c : clones) total += pss_mib(c->process().pid());

@@ -267,6 +267,8 @@ TEST(HurdleRun, EventsAreJsonLinesFromStartToFinish) {
   EXPECT_EQ(lines[4]["scenario"], "sees-no-dirt");
   EXPECT_EQ(lines[4]["status"], "passed");
   EXPECT_GT(lines[4]["seconds"].get<double>(), 0.0);
+  EXPECT_EQ(lines[4]["line"].get<std::string>().rfind("PASS   rollback.sees-no-dirt  ", 0), 0u)
+      << lines[4];
   EXPECT_EQ(lines[5]["event"], "run_finished");
   EXPECT_EQ(lines[5]["exit_status"], 1);
   EXPECT_EQ(lines[5]["summary"], (report_dir / "summary.json").string());
