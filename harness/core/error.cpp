@@ -21,6 +21,13 @@ ConfigError::ConfigError(SourceLocation where, const std::string& problem)
       where_(std::move(where)),
       problem_(problem) {}
 
+QemuError::QemuError(const std::string& message, std::vector<std::string> argv,
+                     std::string exit_status, std::string log_tail)
+    : Error(message),
+      argv_(std::move(argv)),
+      exit_status_(std::move(exit_status)),
+      log_tail_(std::move(log_tail)) {}
+
 QmpError::QmpError(std::string command, std::string error_class, std::string description)
     : Error("QMP command '" + command + "' failed: " + error_class + ": " + description),
       command_(std::move(command)),

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace hurdle {
 
@@ -48,11 +49,23 @@ class ImageError : public Error {
   [[nodiscard]] const char* kind() const noexcept override { return "ImageError"; }
 };
 
-// The QEMU process: would not start, exited, or was killed.
+// The QEMU process: would not start, exited, or was killed. When QEMU itself ended, the
+// error carries what a person needs to see why (as QEMU's python VMLaunchFailure does): its
+// command line, how it ended, and the end of its log.
 class QemuError : public Error {
  public:
   using Error::Error;
+  QemuError(const std::string& message, std::vector<std::string> argv, std::string exit_status,
+            std::string log_tail);
+  [[nodiscard]] const std::vector<std::string>& argv() const { return argv_; }
+  [[nodiscard]] const std::string& exit_status() const { return exit_status_; }
+  [[nodiscard]] const std::string& log_tail() const { return log_tail_; }
   [[nodiscard]] const char* kind() const noexcept override { return "QemuError"; }
+
+ private:
+  std::vector<std::string> argv_;
+  std::string exit_status_;  // "exited with status 1", "was killed by signal 9 (Killed)"
+  std::string log_tail_;
 };
 
 // QEMU answered a QMP command with an error, or the QMP connection failed.

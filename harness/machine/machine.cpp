@@ -17,6 +17,7 @@
 #include "core/unix_socket.hpp"
 #include "core/wall_clock.hpp"
 #include "machine/machine_template.hpp"
+#include "machine/migration.hpp"
 #include "qemu/disk_overlay.hpp"
 #include "qemu/host_port.hpp"
 #include "qemu/image_digest.hpp"
@@ -28,8 +29,6 @@ namespace hurdle {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr int kStartAttempts = 3;  // a forwarded port taken between choice and QEMU's bind
 
 fs::path make_log_dir(const std::string& name) {
   const fs::path base = fs::temp_directory_path() / "hurdle-logs";
@@ -45,13 +44,6 @@ std::string console_end(const SerialConsole& console) {
   const std::string tail = console.tail(1024);
   if (tail.empty()) return "; the console printed nothing";
   return "; the console ends with:\n" + tail;
-}
-
-std::string join_argv(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const auto& a : argv)
-    s += (s.empty() ? "" : " ") + (a.find(' ') == std::string::npos ? a : "'" + a + "'");
-  return s;
 }
 
 }  // namespace
@@ -78,6 +70,18 @@ Machine::Machine(MachineProfile profile, MachineOptions options)
   for (const auto& secret : options_.secrets) machine_log_->add_secret(secret);
   run_dir_ = std::make_unique<RunDirectory>(profile_.name);
   if (!options_.template_ram.empty()) ram_ = RamFile{options_.template_ram, true};
+  GuestSshOptions ssh;
+  ssh.machine = profile_.name;
+  ssh.host_key_file = run_dir() / "ssh-host-key";
+  ssh.log_file = log_dir_ / "ssh.log";
+  ssh.owned_key_cache = owned_key_cache();
+  ssh.secrets = options_.secrets;
+  ssh.link = [this] {
+    return GuestSshLink{host_port(profile_.ssh->forward), qemu_->process().exit_fd(),
+                        [this] { throw_if_exited(std::chrono::milliseconds(0)); }};
+  };
+  ssh.note = [this](const std::string& line) { note(line); };
+  ssh_ = std::make_unique<GuestSsh>(profile_.ssh, std::move(ssh));
 }
 
 void Machine::note(const std::string& line) { machine_log_->write(line); }
@@ -140,97 +144,38 @@ void Machine::make_disks() {
 
 void Machine::start_qemu(bool same_ports) {
   QemuLaunch launch;
-  launch.console_socket = *run_dir_ / "console.sock";
-  launch.qmp_socket = *run_dir_ / "qmp.sock";
   launch.accel = accel_.accel;
   launch.disk_files = disk_files_;
   launch.ram = ram_;
   // A resume or a clone: QEMU waits for the saved state, which load_incoming_state() sends it
   // through QMP (so that its progress comes as events). Not on a later power-on.
   if (incoming_ && !powered_off_) launch.extra_args = {"-incoming", "defer"};
-  for (int attempt = 1;; ++attempt) {
-    if (!same_ports || attempt > 1 || host_ports_.empty()) {
-      host_ports_.clear();
-      for (const auto& nic : profile_.nics) {
-        for (const auto& f : nic.forwards) host_ports_[f.name] = free_loopback_port();
-      }
-    }
-    launch.host_ports = host_ports_;
-    const std::vector<std::string> argv = qemu_argv(profile_, launch);
-    note("starting: " + join_argv(argv));
-
-    UnixListener console_listener(launch.console_socket);
-    UnixListener qmp_listener(launch.qmp_socket);
-    started_at_ = std::chrono::steady_clock::now();
-    machine_log_->count_from(started_at_);
-    process_ = std::make_unique<QemuProcess>(argv, log_dir_ / "qemu.log");
-    note("QEMU pid " + std::to_string(process_->pid()));
-
-    bool timed_out = false;
-    auto console_fd =
-        console_listener.accept(options_.start_timeout, process_->exit_fd(), timed_out);
-    auto qmp_fd = console_fd
-                      ? qmp_listener.accept(options_.start_timeout, process_->exit_fd(), timed_out)
-                      : std::optional<UniqueFd>();
-    if (console_fd && qmp_fd) {
-      ConsoleOptions copts;
-      copts.machine_name = profile_.name;
-      copts.transcript = log_dir_ / "console.txt";
-      copts.raw_transcript = log_dir_ / "console.log";
-      copts.secrets = options_.secrets;
-      copts.shell_prompt = profile_.login.shell_prompt;
-      copts.on_closed = [this] { throw_if_exited(); };
-      if (!options_.keep_running_after_panic) {
-        copts.on_watcher_hit = [this](const WatcherHit& hit) {
-          note(hit.name + " seen on the console: " + hit.line + "; stopping QEMU now");
-          {
-            std::lock_guard lock(log_mutex_);
-            stopped_because_ = hit.name + " seen on the console: " + hit.line;
-          }
-          process_->kill();
-        };
-      }
-      console_ = std::make_unique<SerialConsole>(std::move(*console_fd), std::move(copts));
-      for (const auto& w : profile_.panic_patterns) console_->add_watcher(w.name, w.pattern);
-      qmp_ = std::make_unique<QmpClient>(
-          std::move(*qmp_fd), log_dir_ / "qmp.log", options_.start_timeout,
-          [this] { throw_if_exited(); }, options_.secrets,
-          [this](const QmpClient::Json& event) { on_qmp_event(event); });
-      note("console and QMP connected after " +
-           seconds_text(std::chrono::steady_clock::now() - started_at_));
-      const std::vector<std::string> writable = snapshot_disks(profile_);
-      snapshots_ =
-          std::make_unique<SnapshotStore>(*qmp_, writable, writable.empty() ? "" : writable.front(),
-                                          [this](const std::string& line) { note(line); });
-      return;
-    }
-    if (timed_out) {
-      process_->kill();
-      throw QemuError(profile_.name + ": QEMU did not connect its console and QMP within " +
-                      seconds_text(options_.start_timeout) + "; qemu.log ends with:\n" +
-                      process_->log_tail());
-    }
-    process_->wait_for_exit(std::chrono::seconds(5));
-    const std::string log = process_->log_tail();
-    note("QEMU " + process_->exit_description() + " at start");
-    if (attempt < kStartAttempts && log.find("host forwarding rule") != std::string::npos) continue;
-    throw QemuError(profile_.name + ": QEMU " + process_->exit_description() +
-                    " at start; qemu.log (" + (log_dir_ / "qemu.log").string() + ") ends with:\n" +
-                    log);
-  }
+  QemuInstanceOptions o;
+  o.run_dir = run_dir();
+  o.log_dir = log_dir_;
+  o.start_timeout = options_.start_timeout;
+  o.secrets = options_.secrets;
+  o.keep_running_after_panic = options_.keep_running_after_panic;
+  o.on_closed = [this] { throw_if_exited(); };
+  o.on_event = [this](QemuInstance& q, const QmpClient::Json& event) { on_qmp_event(q, event); };
+  const std::map<std::string, std::uint16_t> ports =
+      same_ports && qemu_ ? qemu_->host_ports() : std::map<std::string, std::uint16_t>();
+  qemu_.reset();
+  qemu_ = QemuInstance::launch(profile_, std::move(launch), ports, std::move(o), *machine_log_);
+  started_at_ = qemu_->started_at();
+  const std::vector<std::string> writable = snapshot_disks(profile_);
+  snapshots_ =
+      std::make_unique<SnapshotStore>(qemu_->qmp(), writable, writable.empty() ? "" : writable.front(),
+                                      [this](const std::string& line) { note(line); });
 }
 
 Machine::~Machine() {
-  // A clone's disks are thrown away: nothing needs the guest to stop cleanly.
-  if (throwaway_ && process_) process_->kill();
-  {
-    std::lock_guard lock(reconnect_mutex_);
-    if (ssh_reconnect_.valid() &&
-        ssh_reconnect_.wait_for(std::chrono::seconds(0)) != std::future_status::ready && process_)
-      process_->kill();  // the reconnect gives up when QEMU is gone
+  if (qemu_) {
+    // A clone's disks are thrown away: nothing needs the guest to stop cleanly. A background
+    // reconnect gives up once QEMU is gone.
+    if (throwaway_ || ssh_->reconnecting()) qemu_->process().kill();
   }
-  wait_for_ssh_reconnect();
-  ssh_.reset();  // close the SSH session while the guest is still there to hear it
+  ssh_.reset();  // waits for the reconnect; closes the session while the guest can hear it
   try {
     // Overlays and read-only disks go away with the machine: nothing the guest would write
     // on its way down is kept, so it is not asked (a guest that ignores ACPI's power button,
@@ -238,46 +183,34 @@ Machine::~Machine() {
     const bool kept =
         std::any_of(profile_.disks.begin(), profile_.disks.end(),
                     [](const DiskSpec& d) { return d.mode == DiskSpec::Mode::kDirect; });
-    if (process_ && process_->running()) {
+    if (running()) {
       if (kept)
         shutdown();
       else
         quit_qemu("the machine is discarded and keeps no disk");
     }
   } catch (...) {
-    // A destructor must not throw; QemuProcess's destructor kills whatever is left.
+    // A destructor must not throw; QemuInstance's destructor kills whatever is left.
   }
-  qmp_.reset();
-  console_.reset();
-  process_.reset();
+  snapshots_.reset();
+  qemu_.reset();
 }
 
 std::uint16_t Machine::host_port(const std::string& forward) const {
-  const auto it = host_ports_.find(forward);
-  if (it == host_ports_.end())
-    throw ConfigError({profile_.source, 0, 0},
-                      "the profile forwards no port named '" + forward + "'");
-  return it->second;
+  if (qemu_) {
+    const auto& ports = qemu_->host_ports();
+    if (const auto it = ports.find(forward); it != ports.end()) return it->second;
+  }
+  throw ConfigError({profile_.source, 0, 0},
+                    "the profile forwards no port named '" + forward + "'");
 }
 
 void Machine::throw_if_exited(std::chrono::milliseconds grace) {
-  if (powered_off_ || !process_)
+  if (powered_off_ || !qemu_)
     throw QemuError(profile_.name +
                     ": the machine is powered off (power_off); power_on boots it "
                     "again");
-  std::string because;
-  {
-    std::lock_guard lock(log_mutex_);
-    because = stopped_because_;
-  }
-  // hurdle killed QEMU itself: it is gone or going, whether or not it has been reaped yet (the
-  // guest's connections close before QEMU's exit can be seen).
-  if (!because.empty())
-    throw QemuError(profile_.name + ": QEMU was stopped by hurdle after " + because);
-  if (!process_->wait_for_exit(grace)) return;
-  throw QemuError(profile_.name + ": QEMU (pid " + std::to_string(process_->pid()) + ") " +
-                  process_->exit_description() + "; qemu.log ends with:\n" +
-                  process_->log_tail(2048));
+  qemu_->throw_if_exited(grace);
 }
 
 fs::path Machine::disk_folder(const std::string& node_name) const {
@@ -289,7 +222,7 @@ fs::path Machine::disk_folder(const std::string& node_name) const {
   return work_dir_ ? work_dir_->path().parent_path() : fs::path();
 }
 
-void Machine::on_qmp_event(const QmpClient::Json& event) {
+void Machine::on_qmp_event(QemuInstance& qemu, const QmpClient::Json& event) {
   if (event.value("event", "") != "BLOCK_IO_ERROR") return;
   const QmpClient::Json data = event.value("data", QmpClient::Json::object());
   if (!data.is_object() || !data.value("nospace", false)) return;
@@ -316,14 +249,12 @@ void Machine::on_qmp_event(const QmpClient::Json& event) {
   {
     std::lock_guard lock(log_mutex_);
     out_of_space_ = why;
-    if (!options_.keep_running_after_panic) stopped_because_ = why;
   }
   if (options_.keep_running_after_panic) {
     note(why + "; QEMU is kept running (paused) as asked");
     return;
   }
-  note(why + "; stopping QEMU now");
-  process_->kill();
+  qemu.stop(why);
 }
 
 std::optional<std::string> Machine::out_of_space() const {
@@ -339,7 +270,7 @@ std::vector<BootMarkerTime> Machine::wait_for_boot(
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     try {
-      console_->expect(marker.pattern, std::max(left, std::chrono::milliseconds(0)));
+      console().expect(marker.pattern, std::max(left, std::chrono::milliseconds(0)));
     } catch (const TimeoutError& e) {
       boot_stalled_ = true;
       throw TimeoutError(describe_boot_stall(marker.name, e.what()));
@@ -354,7 +285,7 @@ std::vector<BootMarkerTime> Machine::wait_for_boot(
 
 std::string Machine::describe_boot_stall(const std::string& marker, const std::string& waited) {
   std::string text = waited;
-  const std::uint64_t bytes = console_->bytes_received();
+  const std::uint64_t bytes = console().bytes_received();
   const fs::path png = log_dir_ / "boot-timeout.png";
   std::string picture;
   try {
@@ -376,44 +307,23 @@ std::string Machine::describe_boot_stall(const std::string& marker, const std::s
 }
 
 void Machine::shutdown(std::optional<std::chrono::milliseconds> timeout) {
-  if (!process_ || !process_->running()) return;
-  const auto budget = timeout.value_or(profile_.timeouts.shutdown);
-  try {
-    // A guest that panicked, or never finished booting, cannot power itself off: go straight
-    // to quit instead of waiting out the shutdown time-out.
-    if (const auto hit = console_->watcher_hit())
-      return quit_qemu("shutdown: the guest showed " + hit->name);
-    if (boot_stalled_) return quit_qemu("shutdown: the guest never finished booting");
-    note("shutdown: system_powerdown, waiting up to " + seconds_text(budget));
-    qmp_->execute("system_powerdown", {}, std::chrono::seconds(5));
-    if (process_->wait_for_exit(budget)) {
-      note("QEMU " + process_->exit_description() + " after powerdown");
-      return;
-    }
-  } catch (const Error& e) {
-    note(std::string("shutdown: ") + e.what());
-  }
-  quit_qemu("the guest did not power off");
+  if (!running()) return;
+  // A guest that panicked, or never finished booting, cannot power itself off: go straight to
+  // quit instead of waiting out the shutdown time-out.
+  if (const auto hit = console().watcher_hit())
+    return quit_qemu("shutdown: the guest showed " + hit->name);
+  if (boot_stalled_) return quit_qemu("shutdown: the guest never finished booting");
+  if (!qemu_->power_down(timeout.value_or(profile_.timeouts.shutdown)))
+    quit_qemu("the guest did not power off");
 }
 
 void Machine::quit_qemu(const std::string& why) {
-  if (!process_ || !process_->running()) return;
-  note(why + ": QMP quit");
-  try {
-    qmp_->execute("quit", {}, std::chrono::seconds(5));
-  } catch (const Error& e) {
-    note(std::string("quit: ") + e.what());
-  }
-  if (!process_->wait_for_exit(std::chrono::seconds(5))) {
-    note("QEMU did not quit; SIGKILL");
-    process_->kill();
-  }
-  note("QEMU " + process_->exit_description());
+  if (qemu_) qemu_->quit(why);
 }
 
 void Machine::crash() {
   note("crash: SIGKILL to QEMU");
-  if (process_) process_->kill();
+  if (qemu_) qemu_->process().kill();
 }
 
 void Machine::login(std::optional<std::string> user, std::optional<std::string> password) {
@@ -421,26 +331,25 @@ void Machine::login(std::optional<std::string> user, std::optional<std::string> 
   const std::string secret = password.value_or(profile_.login.password);
   const auto timeout = profile_.timeouts.command;
   const auto start = std::chrono::steady_clock::now();
-  console_->sendline("");  // a fresh prompt, in case the first one scrolled by unread
-  console_->expect(profile_.login.login_prompt, timeout);
-  console_->sendline(name);
+  SerialConsole& c = console();
+  c.sendline("");  // a fresh prompt, in case the first one scrolled by unread
+  c.expect(profile_.login.login_prompt, timeout);
+  c.sendline(name);
   const std::vector<std::string> after_user = {profile_.login.password_prompt,
                                                profile_.login.shell_prompt, "Login incorrect"};
-  auto m = console_->expect(after_user, timeout);
+  auto m = c.expect(after_user, timeout);
   if (m.index == 0) {
-    console_->sendline(secret);  // never logged: the console logs only what the guest prints
-    m = console_->expect({profile_.login.shell_prompt, "Login incorrect"}, timeout);
+    c.sendline(secret);  // never logged: the console logs only what the guest prints
+    m = c.expect({profile_.login.shell_prompt, "Login incorrect"}, timeout);
     if (m.index == 1) throw ConsoleError(profile_.name + ": login as " + name + " was refused");
   } else if (m.index == 2) {
     throw ConsoleError(profile_.name + ": login as " + name + " was refused");
   }
   note("logged in on the console as " + name + " after " +
        seconds_text(std::chrono::steady_clock::now() - start));
-  prompt_at_sends_ = console_->sends();
+  prompt_at_sends_ = c.sends();
   console_logged_in_ = true;
-  const bool key_auth = profile_.ssh && (profile_.ssh->auth == SshSpec::Auth::kEphemeralKey ||
-                                         profile_.ssh->auth == SshSpec::Auth::kHurdleKey);
-  if (key_auth && profile_.ssh->user == name && !ssh_key_installed_) install_ssh_key();
+  if (profile_.ssh && profile_.ssh->user == name && !ssh_->key_installed()) install_ssh_key();
 }
 
 fs::path Machine::owned_key_cache() const {
@@ -448,94 +357,40 @@ fs::path Machine::owned_key_cache() const {
 }
 
 void Machine::install_ssh_key() {
-  // ephemeral-key: this run's key. hurdle-key: the user's, which a disk hurdle prepared has
-  // already; one that it did not (your own image) gets it here, once.
-  std::string line;
-  std::string which;
-  if (profile_.ssh->auth == SshSpec::Auth::kHurdleKey) {
-    line = hurdle_owned_key(owned_key_cache()).public_line;
-    which = "hurdle's own ed25519 key";
-  } else {
-    if (!ssh_key_) ssh_key_ = SshKey::generate_ed25519();
-    line = ssh_key_->public_line("hurdle-" + profile_.name);
-    which = "this run's ed25519 key";
-  }
+  const auto key = ssh_->key_to_install();
+  if (!key) return;  // a password, or the profile's own key: nothing of hurdle's to install
   // The home folder of the logged-in user; the key line holds no quote characters.
-  console_->sendline("mkdir -p ~/.ssh && chmod 700 ~/.ssh && { grep -qxF '" + line +
-                     "' ~/.ssh/authorized_keys 2>/dev/null || echo '" + line +
-                     "' >> ~/.ssh/authorized_keys; } && chmod 600 ~/.ssh/authorized_keys && "
-                     "echo hurdle-key-$((40+2))");
-  console_->expect("hurdle-key-42", profile_.timeouts.command);
-  console_->expect_prompt(profile_.timeouts.command);
-  prompt_at_sends_ = console_->sends();
-  ssh_key_installed_ = true;
-  note("installed " + which + " for " + profile_.ssh->user + " over the console");
+  SerialConsole& c = console();
+  c.sendline("mkdir -p ~/.ssh && chmod 700 ~/.ssh && { grep -qxF '" + key->line +
+             "' ~/.ssh/authorized_keys 2>/dev/null || echo '" + key->line +
+             "' >> ~/.ssh/authorized_keys; } && chmod 600 ~/.ssh/authorized_keys && "
+             "echo hurdle-key-$((40+2))");
+  c.expect("hurdle-key-42", profile_.timeouts.command);
+  c.expect_prompt(profile_.timeouts.command);
+  prompt_at_sends_ = c.sends();
+  ssh_->set_key_installed(true);
+  note("installed " + key->which + " for " + profile_.ssh->user + " over the console");
 }
 
 SshClient& Machine::ssh_client() {
-  if (!process_) throw_if_exited();  // a power-on that failed left no QEMU
+  if (!qemu_) throw_if_exited();  // a power-on that failed left no QEMU
   if (!profile_.ssh) {
     throw ConfigError(
         {profile_.source, 0, 0},
         "machine " + profile_.name + " has no SSH: add an `ssh:` section and a NIC forward for it");
   }
-  std::lock_guard lock(ssh_mutex_);
-  if (!ssh_) {
-    const SshSpec& spec = *profile_.ssh;
-    SshClientOptions o;
-    o.machine = profile_.name;
-    o.endpoint.port = host_port(spec.forward);
-    o.auth.user = spec.user;
-    switch (spec.auth) {
-      case SshSpec::Auth::kNone:
-        o.auth.method = SshAuth::Method::kNone;
-        break;
-      case SshSpec::Auth::kPassword:
-        o.auth.method = SshAuth::Method::kPassword;
-        o.auth.password = spec.password;
-        break;
-      case SshSpec::Auth::kKey:
-        o.auth.method = SshAuth::Method::kKey;
-        o.auth.key = SshKey::load(spec.key);
-        break;
-      case SshSpec::Auth::kEphemeralKey:
-        o.auth.method = SshAuth::Method::kKey;
-        if (!ssh_key_) ssh_key_ = SshKey::generate_ed25519();
-        o.auth.key = ssh_key_;
-        break;
-      case SshSpec::Auth::kHurdleKey:
-        o.auth.method = SshAuth::Method::kKey;
-        o.auth.key = hurdle_owned_key(owned_key_cache()).key;
-        break;
-    }
-    o.ready_command = spec.ready_command;
-    o.ready_output = spec.ready_output;
-    o.host_key_file = run_dir() / "ssh-host-key";
-    o.log_file = log_dir_ / "ssh.log";
-    o.check_alive = [this] { throw_if_exited(std::chrono::milliseconds(0)); };
-    o.abort_fd = process_->exit_fd();
-    ssh_ = std::make_unique<SshClient>(std::move(o));
-    for (const auto& secret : options_.secrets) ssh_->log().add_secret(secret);
-  }
-  if (profile_.ssh->auth == SshSpec::Auth::kEphemeralKey && !ssh_key_installed_) {
-    throw SshError(profile_.name + ": SSH uses a key installed over the console: log in on the " +
-                   "console first (Machine::login) so that hurdle can install it");
-  }
-  return *ssh_;
+  return ssh_->client();
 }
 
 SshClient& Machine::ssh() {
-  wait_for_ssh_reconnect();
-  return connect_ssh();
+  ssh_->wait_for_reconnect();
+  ssh_client();  // the checks, before a connection is tried
+  return ssh_->connect();
 }
 
-SshClient& Machine::connect_ssh() {
-  SshClient& client = ssh_client();
-  if (!client.connected()) {
-    const auto took = client.wait_until_ready(profile_.ssh->ready_timeout);
-    note("SSH answered after " + seconds_text(took));
-  }
-  return client;
+CommandResult Machine::run_over_ssh(const std::string& command,
+                                    std::optional<std::chrono::milliseconds> timeout) {
+  return ssh().run(command, command_timeout(timeout));
 }
 
 CommandResult Machine::run(const std::string& command,
@@ -548,8 +403,8 @@ CommandResult Machine::run_in_console_shell(const std::string& command,
                                             std::chrono::milliseconds timeout) {
   throw_if_exited(std::chrono::milliseconds(0));
   if (!console_logged_in_) login();
-  const ConsoleCommandResult on_console = run_on_console(*console_, command, timeout);
-  prompt_at_sends_ = console_->sends();  // run_on_console returns at the prompt
+  const ConsoleCommandResult on_console = run_on_console(console(), command, timeout);
+  prompt_at_sends_ = console().sends();  // run_on_console returns at the prompt
   CommandResult result;
   result.command = command;
   result.exit_status = on_console.exit_status;
@@ -602,7 +457,8 @@ std::string Machine::wait_until_succeeds(const std::string& command,
                          " attempts); the last one: " + last);
     }
     // Back off, but stop at once if QEMU exits meanwhile.
-    if (wait_readable(process_->exit_fd(), -1, Clock::now() + pause) > 0) throw_if_exited();
+    if (wait_readable(qemu_->process().exit_fd(), -1, Clock::now() + pause) > 0)
+      throw_if_exited();
   }
 }
 
@@ -622,12 +478,12 @@ std::chrono::milliseconds Machine::snapshot(const std::string& tag) {
     throw QemuError(profile_.name + ": cannot save snapshot " + tag +
                     ": the machine is powered off (a snapshot holds a running machine)");
   SnapshotState state;
-  wait_for_ssh_reconnect();  // whether SSH answers is part of what the snapshot holds
-  state.host_key = ssh_ ? ssh_->host_key_pin().pinned() : std::nullopt;
-  state.key_installed = ssh_key_installed_;
-  state.console_at_prompt = prompt_at_sends_ && *prompt_at_sends_ == console_->sends();
+  ssh_->wait_for_reconnect();  // whether SSH answers is part of what the snapshot holds
+  state.host_key = pinned_host_key();
+  state.key_installed = ssh_->key_installed();
+  state.console_at_prompt = console_at_prompt();
   state.console_logged_in = console_logged_in_;
-  state.ssh_answered = ssh_ && ssh_->connected();
+  state.ssh_answered = ssh_->answering();
   const auto took = snapshots_->save(tag);
   snapshot_states_[tag] = state;
   return took;
@@ -638,26 +494,23 @@ RestoreReport Machine::restore(const std::string& tag) {
   RestoreReport report;
   report.tag = tag;
   const auto start = Clock::now();
-  wait_for_ssh_reconnect();
+  ssh_->forget_reconnect();  // the last restore's reconnect is over
   // The snapshots are in the disks, which a power-off keeps: a QEMU on them can load one.
   if (powered_off_) relaunch("to load snapshot " + tag);
-  if (ssh_) ssh_->disconnect("restoring snapshot " + tag);
+  ssh_->disconnect("restoring snapshot " + tag);
   report.load = snapshots_->restore(tag);
-  console_->discard_pending_output();  // output from before the restore describes nothing now
-  console_->clear_watcher_hit();
+  console().discard_pending_output();  // output from before the restore describes nothing now
+  console().clear_watcher_hit();
   const auto state = snapshot_states_.find(tag);
   const auto verify_start = Clock::now();
   const bool known = state != snapshot_states_.end();
   if (known) {
-    ssh_key_installed_ = state->second.key_installed;
-    if (ssh_) ssh_->host_key_pin().reset_to(state->second.host_key);
+    ssh_->set_key_installed(state->second.key_installed);
+    if (SshClient* client = ssh_->existing())
+      client->host_key_pin().reset_to(state->second.host_key);
   }
   prompt_at_sends_.reset();
-  {
-    std::lock_guard lock(reconnect_mutex_);
-    ssh_reconnect_ = {};  // the last restore's reconnect is over (waited for above)
-  }
-  if (known && state->second.console_at_prompt) prompt_at_sends_ = console_->sends();
+  if (known && state->second.console_at_prompt) prompt_at_sends_ = console().sends();
   console_logged_in_ = known && state->second.console_logged_in;
   report.verified_by =
       prove_alive(known && state->second.ssh_answered, start, "loading snapshot '" + tag + "'");
@@ -672,14 +525,14 @@ RestoreReport Machine::restore(const std::string& tag) {
 std::string Machine::prove_alive(bool ssh_answered, std::chrono::steady_clock::time_point since,
                                  const std::string& after) {
   if (prove_alive_on_console()) {
-    if (ssh_answered) reconnect_ssh_in_background(since);
+    if (ssh_answered) ssh_->reconnect_in_background(since);
     return "console round trip";
   }
   if (ssh_answered) {
-    connect_ssh();  // reconnects and runs `exit 0`
+    ssh_->connect();  // reconnects and runs `exit 0`
     return "ssh round trip";
   }
-  const auto status = qmp_->execute("query-status");
+  const auto status = qmp().execute("query-status");
   if (status.value("status", "") != "running") {
     throw QemuError(profile_.name + ": after " + after + " the machine is " +
                     status.value("status", "?") + ", not running");
@@ -688,64 +541,34 @@ std::string Machine::prove_alive(bool ssh_answered, std::chrono::steady_clock::t
 }
 
 bool Machine::prove_alive_on_console() {
-  if (!prompt_at_sends_ || *prompt_at_sends_ != console_->sends()) return false;
+  if (!console_at_prompt()) return false;
   // The shell expands the sum, so the marker is in its output and not in the echo of the
   // command line; a counter keeps an old marker from answering a new proof.
-  const std::uint64_t n = console_->sends();
+  SerialConsole& c = console();
+  const std::uint64_t n = c.sends();
   const std::string marker = "hurdle-alive-" + std::to_string(n + 1);
-  console_->sendline("echo hurdle-alive-$((" + std::to_string(n) + "+1))");
-  console_->expect(marker, profile_.timeouts.command);
-  console_->expect_prompt(profile_.timeouts.command);
-  prompt_at_sends_ = console_->sends();
+  c.sendline("echo hurdle-alive-$((" + std::to_string(n) + "+1))");
+  c.expect(marker, profile_.timeouts.command);
+  c.expect_prompt(profile_.timeouts.command);
+  prompt_at_sends_ = c.sends();
   return true;
 }
 
-void Machine::reconnect_ssh_in_background(std::chrono::steady_clock::time_point since) {
-  std::lock_guard lock(reconnect_mutex_);
-  reconnect_since_ = since;
-  ssh_reconnect_ =
-      std::async(std::launch::async,
-                 [this, since]() -> std::optional<std::chrono::steady_clock::time_point> {
-                   try {
-                     connect_ssh();
-                     const auto at = std::chrono::steady_clock::now();
-                     note("SSH ready " + seconds_text(at - since) + " after the restore began");
-                     return at;
-                   } catch (const std::exception& e) {
-                     // The first SSH step connects again and reports why it cannot.
-                     note(std::string("SSH did not reconnect in the background: ") + e.what());
-                     return std::nullopt;
-                   }
-                 })
-          .share();
-}
-
-void Machine::wait_for_ssh_reconnect() {
-  std::shared_future<std::optional<std::chrono::steady_clock::time_point>> pending;
-  {
-    std::lock_guard lock(reconnect_mutex_);
-    pending = ssh_reconnect_;
-  }
-  if (pending.valid()) pending.wait();
-}
-
 std::optional<std::chrono::steady_clock::time_point> Machine::ssh_ready_at(bool wait) {
-  std::shared_future<std::optional<std::chrono::steady_clock::time_point>> pending;
-  {
-    std::lock_guard lock(reconnect_mutex_);
-    pending = ssh_reconnect_;
-  }
-  if (!pending.valid()) return std::nullopt;
-  if (!wait && pending.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
-    return std::nullopt;
-  return pending.get();
+  return ssh_->ready_at(wait);
 }
 
 std::optional<std::chrono::milliseconds> Machine::ssh_ready_after_restore(bool wait) {
-  const auto at = ssh_ready_at(wait);
-  if (!at) return std::nullopt;
-  std::lock_guard lock(reconnect_mutex_);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(*at - reconnect_since_);
+  return ssh_->ready_after_restore(wait);
+}
+
+bool Machine::console_at_prompt() {
+  return prompt_at_sends_ && *prompt_at_sends_ == console().sends();
+}
+
+std::optional<HostKey> Machine::pinned_host_key() {
+  SshClient* client = ssh_->existing();
+  return client ? client->host_key_pin().pinned() : std::nullopt;
 }
 
 void Machine::delete_snapshot(const std::string& tag) {
@@ -756,122 +579,113 @@ void Machine::delete_snapshot(const std::string& tag) {
 std::vector<std::string> Machine::snapshots() { return snapshots_->list(); }
 
 std::vector<BootMarkerTime> Machine::reboot(bool hard) {
-  wait_for_ssh_reconnect();
+  ssh_->wait_for_reconnect();
   prompt_at_sends_.reset();  // a new boot: no shell until a login
   console_logged_in_ = false;
-  const auto mark = qmp_->event_mark();
+  const auto mark = qmp().event_mark();
   // Forget the old output first: the new boot's first lines may arrive while the reboot
   // command is still being reported back, and they must not be dropped.
-  console_->discard_pending_output();
-  console_->clear_watcher_hit();
+  console().discard_pending_output();
+  console().clear_watcher_hit();
   started_at_ = std::chrono::steady_clock::now();  // boot marker times count from here
   machine_log_->count_from(started_at_);
   if (hard) {
     note("reboot: QMP system_reset");
-    if (ssh_) ssh_->disconnect("hard reset");
-    qmp_->execute("system_reset");
+    ssh_->disconnect("hard reset");
+    qmp().execute("system_reset");
   } else {
     note("reboot: `" + profile_.reboot_command + "` in the guest");
-    if (ssh_ && ssh_->connected()) {
-      try {
-        // A guest that resets at once never closes the connection (QEMU's user network keeps
-        // the host side open), so the command's report is not awaited for long.
-        ssh_->run(profile_.reboot_command, std::chrono::seconds(3));
-      } catch (const Error& e) {
-        note(std::string("reboot: the command's session ended: ") + e.what());
-      }
-    } else {
-      console_->sendline(profile_.reboot_command);
-    }
-    if (ssh_) ssh_->disconnect("reboot");
+    send_going_down(profile_.reboot_command, "reboot");
   }
-  qmp_->wait_for_event("RESET", nullptr, profile_.timeouts.shutdown + profile_.timeouts.command,
+  qmp().wait_for_event("RESET", nullptr, profile_.timeouts.shutdown + profile_.timeouts.command,
                        mark);
   note("reset after " + seconds_text(std::chrono::steady_clock::now() - started_at_));
   boot_stalled_ = false;
   return wait_for_boot();
 }
 
+void Machine::send_going_down(const std::string& command, const std::string& why) {
+  if (ssh_->answering()) {
+    try {
+      // A guest that goes down at once never closes the connection (QEMU's user network keeps
+      // the host side open), so the command's report is not awaited for long.
+      ssh_->existing()->run(command, std::chrono::seconds(3));
+    } catch (const Error& e) {
+      note(why + ": the command's session ended: " + e.what());
+    }
+  } else {
+    console().sendline(command);
+  }
+  ssh_->disconnect(why);
+}
+
 PowerOffReport Machine::power_off(std::optional<std::string> command,
                                   std::optional<std::chrono::milliseconds> timeout) {
   using Clock = std::chrono::steady_clock;
   throw_if_exited(std::chrono::milliseconds(0));
-  wait_for_ssh_reconnect();
+  ssh_->wait_for_reconnect();
   prompt_at_sends_.reset();
   const std::string cmd = command.value_or(profile_.power_off.command);
   const auto budget = timeout.value_or(profile_.timeouts.shutdown + profile_.timeouts.command);
-  const auto mark = qmp_->event_mark();
+  const auto mark = qmp().event_mark();
   const auto start = Clock::now();
-  console_->discard_pending_output();  // the halted line must be this power-off's
+  console().discard_pending_output();  // the halted line must be this power-off's
   note("power_off: `" + cmd + "` in the guest, waiting up to " + seconds_text(budget));
-  if (ssh_ && ssh_->connected()) {
-    try {
-      // As for reboot: a guest that goes down at once may never answer for the command.
-      ssh_->run(cmd, std::chrono::seconds(3));
-    } catch (const Error& e) {
-      note(std::string("power_off: the command's session ended: ") + e.what());
-    }
-  } else {
-    console_->sendline(cmd);
-  }
-  if (ssh_) ssh_->disconnect("power off");
+  send_going_down(cmd, "power_off");
+  PowerOffReport report;
+  report.by = wait_for_power_off(cmd, budget, mark);
+  report.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  powered_off_ = true;
+  note("powered off after " + seconds_text(report.took) + ": " + report.by + "; QEMU " +
+       qemu_->process().exit_description());
+  return report;
+}
 
+std::string Machine::wait_for_power_off(const std::string& cmd, std::chrono::milliseconds budget,
+                                        std::uint64_t mark) {
   // Without -no-shutdown, QEMU ends by itself once the guest powers the machine off; a guest
   // that only halts its CPU says so on the console, and QEMU stays up.
-  std::optional<std::string> halted;
-  bool ended = false;
+  QemuProcess& process = qemu_->process();
   if (!profile_.power_off.halted_pattern.empty()) {
     try {
-      halted = console_->expect(profile_.power_off.halted_pattern, budget).text;
+      const std::string halted = console().expect(profile_.power_off.halted_pattern, budget).text;
+      quit_qemu("power_off: the guest halted");
+      return "the console's halted line '" + halted + "'";
     } catch (const TimeoutError&) {
       throw TimeoutError(profile_.name + ": `" + cmd + "` did not power the guest off within " +
                          seconds_text(budget) + ": no SHUTDOWN from QEMU and no line matching '" +
                          profile_.power_off.halted_pattern + "' on the console" +
-                         console_end(*console_));
+                         console_end(console()));
     } catch (const Error&) {
-      ended = true;  // the console closed: QEMU ended, and its last events say why
+      // the console closed: QEMU ended, and its last events say why
     }
-  } else {
-    ended = process_->wait_for_exit(budget);
-    if (!ended) {
-      throw TimeoutError(profile_.name + ": `" + cmd + "` did not power the guest off within " +
-                         seconds_text(budget) + " (no SHUTDOWN from QEMU)" +
-                         console_end(*console_));
-    }
+  } else if (!process.wait_for_exit(budget)) {
+    throw TimeoutError(profile_.name + ": `" + cmd + "` did not power the guest off within " +
+                       seconds_text(budget) + " (no SHUTDOWN from QEMU)" +
+                       console_end(console()));
   }
-  PowerOffReport report;
-  if (ended) {
-    process_->wait_for_exit(std::chrono::seconds(5));
-    QmpClient::Json event;
-    try {
-      event = qmp_->wait_for_event("SHUTDOWN", nullptr, std::chrono::seconds(5), mark);
-    } catch (const Error&) {
-      // no event: reported below with what QEMU's end was
-    }
-    const QmpClient::Json data = event.is_object() ? event.value("data", QmpClient::Json::object())
-                                                   : QmpClient::Json::object();
-    if (event.is_null() || !data.is_object() || !data.value("guest", false)) {
-      throw_if_exited(std::chrono::seconds(1));  // a panic watcher, a full disk, a crash
-      throw QemuError(profile_.name + ": QEMU " + process_->exit_description() + " after `" + cmd +
-                      "` without a SHUTDOWN event from the guest");
-    }
-    report.by = "QEMU's SHUTDOWN event (" + data.value("reason", std::string("guest")) + ")";
-  } else {
-    report.by = "the console's halted line '" + *halted + "'";
-    quit_qemu("power_off: the guest halted");
+  process.wait_for_exit(std::chrono::seconds(5));
+  QmpClient::Json event;
+  try {
+    event = qmp().wait_for_event("SHUTDOWN", nullptr, std::chrono::seconds(5), mark);
+  } catch (const Error&) {
+    // no event: reported below with what QEMU's end was
   }
-  report.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-  powered_off_ = true;
-  note("powered off after " + seconds_text(report.took) + ": " + report.by + "; QEMU " +
-       process_->exit_description());
-  return report;
+  const QmpClient::Json data = event.is_object() ? event.value("data", QmpClient::Json::object())
+                                                 : QmpClient::Json::object();
+  if (event.is_null() || !data.is_object() || !data.value("guest", false)) {
+    qemu_->throw_if_exited(std::chrono::seconds(1));  // a panic watcher, a full disk, a crash
+    throw QemuError(profile_.name + ": QEMU " + process.exit_description() + " after `" + cmd +
+                    "` without a SHUTDOWN event from the guest");
+  }
+  return "QEMU's SHUTDOWN event (" + data.value("reason", std::string("guest")) + ")";
 }
 
 std::vector<BootMarkerTime> Machine::power_on(std::optional<std::chrono::milliseconds> timeout) {
   if (!powered_off_) {
     // The scenario's own mistake, not QEMU's: no QemuError.
-    if (process_->running())
-      throw Error(profile_.name + ": power_on: the machine is running; power_off first");
+    if (running())
+      throw ConfigError({}, profile_.name + ": power_on: the machine is running; power_off first");
     throw_if_exited(std::chrono::milliseconds(0));
   }
   relaunch("power_on");
@@ -879,22 +693,9 @@ std::vector<BootMarkerTime> Machine::power_on(std::optional<std::chrono::millise
 }
 
 void Machine::relaunch(const std::string& why) {
-  wait_for_ssh_reconnect();
   note("starting QEMU again on the same disks (" + why + ")");
-  {
-    // The client is bound to the old QEMU's exit descriptor; a new one is made on first use
-    // (the host-key pin stays: it is kept in the run folder).
-    std::lock_guard lock(ssh_mutex_);
-    ssh_.reset();
-  }
+  ssh_->drop();  // bound to the old QEMU; made again on first use, with the same pin
   snapshots_.reset();
-  qmp_.reset();
-  console_.reset();
-  process_.reset();
-  {
-    std::lock_guard lock(log_mutex_);
-    stopped_because_.clear();
-  }
   boot_stalled_ = false;
   prompt_at_sends_.reset();
   console_logged_in_ = false;
@@ -903,15 +704,14 @@ void Machine::relaunch(const std::string& why) {
 }
 
 SavedMachine Machine::describe_for_saving(const Variables& profile_variables,
-                                          const std::string& image,
-                                          const std::string& reason) const {
+                                          const std::string& image, const std::string& reason) {
   SavedMachine saved;
   saved.machine = profile_.name;
   saved.profile_file = fs::absolute(profile_.source);
   saved.profile_sha256 = file_digest(profile_.source, DigestAlgorithm::kSha256).hex;
   saved.profile_variables = profile_variables;
   saved.image = image;
-  saved.qemu_version = qmp_->qemu_version();
+  saved.qemu_version = qmp().qemu_version();
   saved.accelerator = to_string(accel_.accel);
   saved.saved_at = wall_clock_text("%Y-%m-%dT%H:%M:%SZ");
   saved.reason = reason;
@@ -933,61 +733,22 @@ SavedMachine Machine::describe_for_saving(const Variables& profile_variables,
     saved.disks.push_back(std::move(disk));
   }
   // The key the guest trusts goes along (a resumed or cloned machine's own key file is no
-  // longer where it was); write_trusted_ssh_key writes it.
-  if (profile_.ssh) {
-    const auto auth = profile_.ssh->auth;
-    if ((auth == SshSpec::Auth::kEphemeralKey && ssh_key_) || auth == SshSpec::Auth::kHurdleKey ||
-        auth == SshSpec::Auth::kKey)
-      saved.ssh_key = "ssh-key";
-  }
-  if (ssh_) {
-    if (const auto& pin = ssh_->host_key_pin().pinned()) saved.host_key = pin->str();
-  }
-  saved.console_at_prompt = prompt_at_sends_ && *prompt_at_sends_ == console_->sends();
+  // longer where it was).
+  if (ssh_->has_key()) saved.ssh_key = "ssh-key";
+  if (const auto pin = pinned_host_key()) saved.host_key = pin->str();
+  saved.console_at_prompt = console_at_prompt();
   saved.console_logged_in = console_logged_in_;
   saved.ram_backend = ram_.has_value();
   return saved;
 }
 
-namespace {
-
-// The private key the guest trusts, into `file` (0600).
-void write_trusted_ssh_key(const MachineProfile& profile, const std::optional<SshKey>& ephemeral,
-                           const fs::path& owned_key_cache, const fs::path& file) {
-  if (!profile.ssh) return;
-  switch (profile.ssh->auth) {
-    case SshSpec::Auth::kEphemeralKey:
-      if (ephemeral) ephemeral->save_private(file);
-      return;
-    case SshSpec::Auth::kHurdleKey:
-      hurdle_owned_key(owned_key_cache).key.save_private(file);
-      return;
-    case SshSpec::Auth::kKey:
-      fs::copy_file(profile.ssh->key, file, fs::copy_options::overwrite_existing);
-      fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
-      return;
-    case SshSpec::Auth::kNone:
-    case SshSpec::Auth::kPassword:
-      return;
-  }
-}
-
-}  // namespace
-
-bool Machine::save_ssh_key(const fs::path& file) const {
-  if (!profile_.ssh) return false;
-  const auto auth = profile_.ssh->auth;
-  if (auth == SshSpec::Auth::kNone || auth == SshSpec::Auth::kPassword) return false;
-  if (auth == SshSpec::Auth::kEphemeralKey && !ssh_key_) return false;  // none installed yet
-  write_trusted_ssh_key(profile_, ssh_key_, owned_key_cache(), file);
-  return true;
-}
+bool Machine::save_ssh_key(const fs::path& file) const { return ssh_->save_key(file); }
 
 SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_variables,
                               const std::string& image, const std::string& reason) {
   using Clock = std::chrono::steady_clock;
   throw_if_exited(std::chrono::milliseconds(0));
-  wait_for_ssh_reconnect();
+  ssh_->wait_for_reconnect();
   const auto start = Clock::now();
   fs::create_directories(folder);
   SavedMachine saved = describe_for_saving(profile_variables, image, reason);
@@ -995,15 +756,14 @@ SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_v
 
   // Paused for the whole save, so that the state and the disks are of the same moment; it
   // runs on afterwards whatever happens (the run goes on: a rollback comes next).
-  qmp_->execute("stop");
+  qmp().execute("stop");
   try {
-    const fs::path state = fs::absolute(folder / saved.state);
     // Through gzip -1: a guest's RAM is mostly free pages and text (102 MB of linux-mini's
     // 512 MiB shrink to a fraction), and the state may travel as a CI artifact. A clone's RAM
     // is in a file only it maps: it goes into the stream like any other.
-    const std::string status =
-        migrate("migrate", "exec:gzip -1 -c > " + shell_quote(state.string()),
-                profile_.timeouts.shutdown + profile_.timeouts.command);
+    const fs::path state = fs::absolute(folder / saved.state);
+    const std::string status = Migration(qmp()).save(
+        {state, true, false}, profile_.timeouts.shutdown + profile_.timeouts.command);
     if (status != "completed")
       throw QemuError(profile_.name + ": saving the machine's state to " + state.string() +
                       " ended " + status);
@@ -1015,18 +775,17 @@ SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_v
       if (d.mode != DiskSpec::Mode::kOverlay) continue;
       save_overlay_changes(disk_files_[i], d.file, d.format, folder / saved.disks[next++].saved);
     }
-    if (!saved.ssh_key.empty())
-      write_trusted_ssh_key(profile_, ssh_key_, owned_key_cache(), folder / saved.ssh_key);
+    if (!saved.ssh_key.empty()) ssh_->save_key(folder / saved.ssh_key);
     saved.write(folder);
   } catch (...) {
     try {
-      qmp_->execute("cont");
+      qmp().execute("cont");
     } catch (const Error& e) {
       note(std::string("after a failed save, cont: ") + e.what());
     }
     throw;
   }
-  qmp_->execute("cont");
+  qmp().execute("cont");
   note("machine saved in " + seconds_text(Clock::now() - start));
   return saved;
 }
@@ -1038,7 +797,7 @@ SavedMachine Machine::save_template(const fs::path& folder, const Variables& pro
     throw QemuError(profile_.name + ": only a machine started with its RAM in a shared file " +
                     "(MachineOptions::template_ram) can become a template");
   throw_if_exited(std::chrono::milliseconds(0));
-  wait_for_ssh_reconnect();
+  ssh_->wait_for_reconnect();
   const auto start = Clock::now();
   fs::create_directories(folder);
   fs::permissions(folder, fs::perms::owner_all);
@@ -1046,16 +805,26 @@ SavedMachine Machine::save_template(const fs::path& folder, const Variables& pro
   saved.state = "machine.state";
   saved.ram = fs::absolute(ram_->path);
   note("making a template in " + folder.string());
-  qmp_->execute("stop");
+  qmp().execute("stop");
   const fs::path state = fs::absolute(folder / saved.state);
-  const std::string status = migrate("migrate", "exec:cat > " + shell_quote(state.string()),
-                                     profile_.timeouts.shutdown + profile_.timeouts.command, true);
+  const std::string status = Migration(qmp()).save(
+      {state, false, true}, profile_.timeouts.shutdown + profile_.timeouts.command);
   if (status != "completed")
     throw QemuError(profile_.name + ": saving the template's state to " + state.string() +
                     " ended " + status);
   // The RAM file and the disks hold this moment now: QEMU must not run the guest on.
   quit_qemu("template: its state is saved");
   saved.state_sha256 = file_digest(state, DigestAlgorithm::kSha256).hex;
+  freeze_overlays(folder, saved);
+  if (!saved.ssh_key.empty()) ssh_->save_key(folder / saved.ssh_key);
+  saved.write(folder);
+  powered_off_ = true;  // for good: the disks are the template's now
+  ram_.reset();
+  note("template made in " + seconds_text(Clock::now() - start));
+  return saved;
+}
+
+void Machine::freeze_overlays(const fs::path& folder, const SavedMachine& saved) {
   std::size_t next = 0;
   for (std::size_t i = 0; i < profile_.disks.size(); ++i) {
     if (profile_.disks[i].mode != DiskSpec::Mode::kOverlay) continue;
@@ -1070,13 +839,6 @@ SavedMachine Machine::save_template(const fs::path& folder, const Variables& pro
     // write it.
     fs::permissions(frozen, fs::perms::owner_read);
   }
-  if (!saved.ssh_key.empty())
-    write_trusted_ssh_key(profile_, ssh_key_, owned_key_cache(), folder / saved.ssh_key);
-  saved.write(folder);
-  powered_off_ = true;  // for good: the disks are the template's now
-  ram_.reset();
-  note("template made in " + seconds_text(Clock::now() - start));
-  return saved;
 }
 
 std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOptions options) {
@@ -1097,17 +859,17 @@ std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOpti
   m->ram_ = RamFile{saved.ram, false};
   for (const auto& d : saved.disks)
     m->disk_starts_[d.node_name] = {OverlayStart::How::kLayer, from.folder() / d.saved};
-  m->incoming_ = IncomingState{from.folder() / saved.state, true};
+  m->incoming_ = MigrationFile{from.folder() / saved.state, false, true};
   if (!saved.host_key.empty())
     std::ofstream(m->run_dir() / "ssh-host-key", std::ios::trunc) << saved.host_key << "\n";
-  m->ssh_key_installed_ = !saved.ssh_key.empty();
+  m->ssh_->set_key_installed(!saved.ssh_key.empty());
   m->note("cloning the template in " + from.folder().string());
   m->launch();
   m->last_restore_.tag = "a clone of the template";
   m->load_incoming_state();
   const auto loaded = Clock::now();
   m->last_restore_.load = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start);
-  if (saved.console_at_prompt) m->prompt_at_sends_ = m->console_->sends();
+  if (saved.console_at_prompt) m->prompt_at_sends_ = m->console().sends();
   m->console_logged_in_ = saved.console_logged_in;
   // SSH answered when the template was made if its host key was pinned by then.
   m->last_restore_.verified_by =
@@ -1122,61 +884,24 @@ std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOpti
 
 std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions options) {
   SavedMachine saved = SavedMachine::read(folder);
-  const fs::path manifest = folder / SavedMachine::kManifest;
+  if (!saved.ram.empty())
+    throw ConfigError({folder / SavedMachine::kManifest, 0, 0},
+                      "this is a machine template, not a saved machine");
   // The profile: where it was, or found by name here; either way the same text.
-  const auto sha256_of = [](const fs::path& f) {
-    std::error_code ec;
-    return fs::is_regular_file(f, ec) ? file_digest(f, DigestAlgorithm::kSha256).hex
-                                      : std::string();
-  };
-  fs::path file = saved.profile_file;
-  std::string here = sha256_of(file);
-  if (here != saved.profile_sha256) {
-    file = find_machine_profile(saved.machine, profile_search_path(options.profile_path));
-    here = sha256_of(file);
-  }
-  if (here != saved.profile_sha256) {
-    throw ConfigError({manifest, 0, 0}, "the machine was saved with another profile " +
-                                            saved.machine + " (sha256 " + saved.profile_sha256 +
-                                            "); " + file.string() + " has sha256 " + here);
-  }
+  const fs::path file = saved.find_profile(folder, profile_search_path(options.profile_path));
   const ProfileImageOptions image{saved.image, fetching_image_resolver(options.images)};
   MachineProfile profile = load_machine_profile(file, saved.profile_variables, image);
-  for (const auto& d : profile.disks) {
-    if (d.mode != DiskSpec::Mode::kOverlay) continue;
-    const auto s = std::find_if(saved.disks.begin(), saved.disks.end(),
-                                [&](const SavedDisk& x) { return x.node_name == d.node_name; });
-    if (s == saved.disks.end())
-      throw ConfigError({manifest, 0, 0}, "the saved machine has no disk '" + d.node_name +
-                                              "', which profile " + file.string() + " names");
-    const auto& prepared = profile.prepared_image;
-    if (!s->lock_entry.empty()) {
-      if (!prepared || prepared->name != s->lock_entry || prepared->artifact.str() != s->artifact ||
-          prepared->recipe.str() != s->recipe)
-        throw ImageError(profile.name + ": disk " + d.node_name + " was saved over image " +
-                         s->lock_entry + " (" + s->artifact + ", recipe " + s->recipe +
-                         "); this host's is " +
-                         (prepared ? prepared->name + " (" + prepared->artifact.str() +
-                                         ", recipe " + prepared->recipe.str() + ")"
-                                   : std::string("no lock image")));
-    } else if (const std::string here = image_sha256(
-                   d.file, options.cache_dir ? *options.cache_dir : user_cache_directory());
-               here != s->base_sha256) {
-      throw ImageError(profile.name + ": disk " + d.node_name +
-                       " was saved over a base with sha256 " + s->base_sha256 + "; " +
-                       d.file.string() + " here has sha256 " + here);
-    }
-  }
+  saved.check_bases(folder, profile,
+                    options.cache_dir ? *options.cache_dir : user_cache_directory());
   if (!saved.ssh_key.empty() && profile.ssh) {
     profile.ssh->auth = SshSpec::Auth::kKey;
     profile.ssh->key = fs::absolute(folder / saved.ssh_key);
   }
-  if (!saved.ram.empty())
-    throw ConfigError({manifest, 0, 0}, "this is a machine template, not a saved machine");
   std::unique_ptr<Machine> m(new Machine(std::move(profile), std::move(options)));
   for (const auto& d : saved.disks)
     m->disk_starts_[d.node_name] = {OverlayStart::How::kCopy, fs::absolute(folder / d.saved)};
-  m->incoming_ = IncomingState{fs::absolute(folder / saved.state), false};
+  const fs::path state = fs::absolute(folder / saved.state);
+  m->incoming_ = MigrationFile{state, state.extension() == ".gz", false};
   if (saved.ram_backend) m->ram_ = RamFile{{}, false};
   if (!saved.host_key.empty()) {
     // The key the guest had when it was saved: a guest presenting another one is refused.
@@ -1190,46 +915,25 @@ std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions 
   return m;
 }
 
-std::string Machine::migrate(const std::string& command, const std::string& uri,
-                             std::chrono::milliseconds timeout, bool without_ram) {
-  // Both ends must agree on x-ignore-shared, and a clone (which loaded its state with it on)
-  // saving itself for a resume sends its RAM like any machine: set it every time.
-  qmp_->execute(
-      "migrate-set-capabilities",
-      {{"capabilities",
-        nlohmann::json::array({{{"capability", "events"}, {"state", true}},
-                               {{"capability", "x-ignore-shared"}, {"state", without_ram}}})}});
-  const auto mark = qmp_->event_mark();
-  qmp_->execute(command, {{"uri", uri}});
-  const auto done = qmp_->wait_for_event(
-      "MIGRATION",
-      [](const QmpClient::Json& e) {
-        const std::string status = e.value("data", QmpClient::Json::object()).value("status", "");
-        return status == "completed" || status == "failed" || status == "cancelled";
-      },
-      timeout, mark);
-  return done["data"].value("status", "");
-}
-
 void Machine::load_incoming_state() {
   const auto timeout = profile_.timeouts.boot;
   const fs::path state = incoming_->file;
-  const bool gzipped = state.extension() == ".gz";
-  const std::string uri = std::string(gzipped ? "exec:gzip -dc " : "exec:cat ") +
-                          shell_quote(fs::absolute(state).string());
   std::string loaded;
   try {
-    loaded = migrate("migrate-incoming", uri, timeout, incoming_->ram_in_file);
+    loaded = Migration(qmp()).load(*incoming_, timeout);
   } catch (const TimeoutError&) {
     throw QemuError(profile_.name + ": the saved state " + state.string() +
                     " did not load within " + seconds_text(timeout));
   }
-  if (loaded != "completed")
+  if (loaded != "completed") {
+    QemuProcess& process = qemu_->process();
     throw QemuError(profile_.name + ": loading the saved state " + state.string() + " " + loaded +
-                    "; qemu.log ends with:\n" + process_->log_tail(2048));
+                        "; qemu.log ends with:\n" + process.log_tail(2048),
+                    process.argv(), process.exit_description(), process.log_tail(2048));
+  }
   // It was saved paused (so that its disks are of the same moment), and comes back paused.
-  if (qmp_->execute("query-status").value("status", "") != "running") qmp_->execute("cont");
-  const auto status = qmp_->execute("query-status");
+  if (qmp().execute("query-status").value("status", "") != "running") qmp().execute("cont");
+  const auto status = qmp().execute("query-status");
   if (status.value("status", "") != "running")
     throw QemuError(profile_.name + ": after loading the saved state QEMU is " +
                     status.value("status", "?") + ", not running");
@@ -1241,7 +945,7 @@ void Machine::load_incoming_state() {
 void Machine::screenshot(const std::filesystem::path& png) {
   const auto target = fs::absolute(png);
   fs::create_directories(target.parent_path());
-  qmp_->execute("screendump", {{"filename", target.string()}, {"format", "png"}});
+  qmp().execute("screendump", {{"filename", target.string()}, {"format", "png"}});
   note("screenshot: " + target.string());
 }
 

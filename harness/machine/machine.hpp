@@ -3,6 +3,12 @@
 // QEMU (gracefully when it can, killed otherwise) and removes the private run directory, while
 // the logs stay in log_dir(). Many machines can run in one process; none shares state.
 //
+// Machine is the vocabulary a test reads (boot, login, run, succeed, snapshot, restore,
+// power_off...) over smaller parts: QemuInstance (one QEMU's life cycle: launch, quit, stop),
+// GuestSsh (the client, the keys, the background reconnect), SnapshotStore and Migration
+// (QMP's snapshot jobs and migration streams), SavedMachine and MachineTemplate (a saved
+// machine's manifest and checks).
+//
 //   auto vm = hurdle::Machine::from_profile("linux-mini");
 //   vm->wait_for_boot();
 //   vm->console().expect("login: ", 30s);
@@ -24,7 +30,10 @@
 #include "config/variables.hpp"
 #include "console/serial_console.hpp"
 #include "core/log_file.hpp"
+#include "machine/guest_ssh.hpp"
 #include "machine/image_resolver.hpp"
+#include "machine/migration.hpp"
+#include "machine/qemu_instance.hpp"
 #include "machine/saved_machine.hpp"
 #include "machine/snapshot_store.hpp"
 #include "qemu/accelerator.hpp"
@@ -111,9 +120,9 @@ class Machine {
 
   [[nodiscard]] const std::string& name() const { return profile_.name; }
   [[nodiscard]] const MachineProfile& profile() const { return profile_; }
-  [[nodiscard]] SerialConsole& console() { return *console_; }
-  [[nodiscard]] QmpClient& qmp() { return *qmp_; }
-  [[nodiscard]] QemuProcess& process() { return *process_; }
+  [[nodiscard]] SerialConsole& console() { return qemu_->console(); }
+  [[nodiscard]] QmpClient& qmp() { return qemu_->qmp(); }
+  [[nodiscard]] QemuProcess& process() { return qemu_->process(); }
   [[nodiscard]] const AcceleratorChoice& accelerator() const { return accel_; }
   [[nodiscard]] const std::filesystem::path& log_dir() const { return log_dir_; }
   // Where this machine keeps what outlives runs (empty: no caching); see MachineOptions.
@@ -123,7 +132,7 @@ class Machine {
   [[nodiscard]] std::filesystem::path work_dir() const;
   // The port on 127.0.0.1 forwarded to the guest port the profile names `forward` (e.g. "ssh").
   [[nodiscard]] std::uint16_t host_port(const std::string& forward) const;
-  [[nodiscard]] const std::vector<std::string>& argv() const { return process_->argv(); }
+  [[nodiscard]] const std::vector<std::string>& argv() const { return qemu_->process().argv(); }
   // The files QEMU has open for the profile's disks (an overlay's, for an overlay disk).
   [[nodiscard]] const std::vector<std::filesystem::path>& disk_files() const { return disk_files_; }
   // Writes the private key the guest trusts for SSH (this run's, hurdle's own, or the
@@ -149,6 +158,10 @@ class Machine {
   SshClient& ssh();
   // The host key pinned for this run (none before the first connection); does not connect.
   HostKeyPin& ssh_host_key_pin() { return ssh_client().host_key_pin(); }
+  // A command over SSH, whatever the profile's console: the `ssh.*` steps and `hurdle vm`'s
+  // ssh_run. The result as it is (run() and succeed() judge it); ConfigError without SSH.
+  CommandResult run_over_ssh(const std::string& command,
+                             std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // A command in the guest; `timeout` defaults to the profile's command time-out. Over SSH when
   // the profile has SSH; else in the serial console's shell (logged in first, with the
   // profile's login, when no shell is), its output one stream (`out`; `err` stays empty).
@@ -261,7 +274,7 @@ class Machine {
   // QMP quit, a wait of up to 5 s, then SIGKILL; always reaped; `why` goes to machine.log.
   // The guest is not asked (see shutdown()).
   void quit_qemu(const std::string& why);
-  [[nodiscard]] bool running() const { return process_ && process_->running(); }
+  [[nodiscard]] bool running() const { return qemu_ && qemu_->running(); }
 
   // Appends a time-stamped line to machine.log.
   void note(const std::string& line);
@@ -280,20 +293,23 @@ class Machine {
   void make_work_dir();
   // The files QEMU opens for the profile's disks (a new overlay for each overlay disk).
   void make_disks();
-  // QEMU on the disks make_disks() made, its console and QMP connected; `same_ports` tries the
-  // forwarded ports of the QEMU before first (a power cycle keeps SSH where it was).
+  // A QemuInstance on the disks make_disks() made, its console and QMP connected; `same_ports`
+  // tries the forwarded ports of the QEMU before first (a power cycle keeps SSH where it was).
   void start_qemu(bool same_ports);
   // After power_off(): QEMU anew on the same disks, without waiting for the guest.
   void relaunch(const std::string& why);
-  // `command` (migrate, or migrate-incoming) with `uri`, with QEMU's migration events on;
-  // waits for its end and returns how it ended (completed, failed or cancelled).
-  // `without_ram`: QEMU's x-ignore-shared capability on, the RAM being in a shared file
-  // rather than in the stream (a template's).
-  std::string migrate(const std::string& command, const std::string& uri,
-                      std::chrono::milliseconds timeout, bool without_ram = false);
+  // A reboot or power-off command: over SSH when it answers (not waiting long for its report:
+  // the guest may go before it answers), else typed on the console; SSH is then disconnected.
+  void send_going_down(const std::string& command, const std::string& why);
+  // power_off()'s wait for QEMU's SHUTDOWN from the guest or the profile's halted line;
+  // returns which it was.
+  std::string wait_for_power_off(const std::string& cmd, std::chrono::milliseconds budget,
+                                 std::uint64_t mark);
   // resume() and clone(): sends QEMU (started with -incoming defer) the saved state, waits for
   // it to load and lets the guest run on.
   void load_incoming_state();
+  // save_template(): the overlays become the template's read-only disks in `folder`.
+  void freeze_overlays(const std::filesystem::path& folder, const SavedMachine& saved);
   // After a restore or a clone's start: proves the guest alive on the console when its shell
   // waits at the prompt (then reconnects SSH in the background when `ssh_answered`), else by
   // an SSH round trip when it answered, else by QMP status running (QemuError naming `after`
@@ -303,15 +319,14 @@ class Machine {
   // A marker echoed by the shell on the console, when it waits at its prompt; false when the
   // console has no shell known to be at its prompt.
   bool prove_alive_on_console();
-  // Reconnects SSH on another thread; ssh() and everything that replaces the client wait for
-  // it first.
-  void reconnect_ssh_in_background(std::chrono::steady_clock::time_point since);
-  void wait_for_ssh_reconnect();
-  // ssh() without waiting for a background reconnect (which is what calls it).
-  SshClient& connect_ssh();
+  // The shell on the console waits at its prompt (nothing was sent since it was seen there).
+  bool console_at_prompt();
+  // The SSH host key pinned so far, if any.
+  std::optional<HostKey> pinned_host_key();
   // What a saved machine's manifest says of this machine and its disks' bases.
   SavedMachine describe_for_saving(const Variables& profile_variables, const std::string& image,
-                                   const std::string& reason) const;
+                                   const std::string& reason);
+  // The SSH client, after the checks (QEMU there, the profile has SSH); not connected.
   SshClient& ssh_client();
   void install_ssh_key();
   // run() for a machine without SSH: the command in the console's logged-in shell.
@@ -319,7 +334,7 @@ class Machine {
   // Where hurdle's own SSH key is kept (ssh/ in the image cache folder).
   [[nodiscard]] std::filesystem::path owned_key_cache() const;
   // QMP's asynchronous events, on the QMP reader thread (must not wait for QMP).
-  void on_qmp_event(const QmpClient::Json& event);
+  void on_qmp_event(QemuInstance& qemu, const QmpClient::Json& event);
   // The folder on the host that holds the file QEMU writes for the disk `node_name`.
   [[nodiscard]] std::filesystem::path disk_folder(const std::string& node_name) const;
   // A boot marker's time-out, with a screenshot and what the console printed, for the error.
@@ -332,19 +347,15 @@ class Machine {
   MachineProfile profile_;
   MachineOptions options_;
   std::filesystem::path log_dir_;
+  std::unique_ptr<LogFile> machine_log_;
   std::unique_ptr<RunDirectory> run_dir_;
   std::unique_ptr<RunDirectory> work_dir_;  // overlays; made at launch when a disk needs one
   AcceleratorChoice accel_;
-  std::map<std::string, std::uint16_t> host_ports_;
   std::vector<std::filesystem::path> disk_files_;  // what QEMU opens, per profile disk
   // resume() and clone(): where make_disks() starts each overlay disk, and the state the next
   // QEMU gets with -incoming (RAM in it, or in ram_: a template's).
   std::map<std::string, OverlayStart> disk_starts_;
-  struct IncomingState {
-    std::filesystem::path file;  // gzip'd when it ends in .gz
-    bool ram_in_file = false;
-  };
-  std::optional<IncomingState> incoming_;
+  std::optional<MigrationFile> incoming_;
   std::optional<RamFile> ram_;  // the guest's RAM in a file (template_ram, or a clone's)
   bool throwaway_ = false;      // a clone: nothing of it is kept, so it is killed, not stopped
   RestoreReport last_restore_;
@@ -352,12 +363,8 @@ class Machine {
   std::optional<std::uint64_t> prompt_at_sends_;
   // A shell is logged in on the serial console (since login(), until the next boot).
   bool console_logged_in_ = false;
-  std::mutex reconnect_mutex_;  // guards the three below
-  std::shared_future<std::optional<std::chrono::steady_clock::time_point>> ssh_reconnect_;
-  std::chrono::steady_clock::time_point reconnect_since_;
-  std::unique_ptr<QemuProcess> process_;
-  std::unique_ptr<SerialConsole> console_;
-  std::unique_ptr<QmpClient> qmp_;
+  std::unique_ptr<GuestSsh> ssh_;
+  std::unique_ptr<QemuInstance> qemu_;  // the QEMU of the moment (a power cycle makes another)
   std::unique_ptr<SnapshotStore> snapshots_;
   struct SnapshotState {
     std::optional<HostKey> host_key;  // the pin when it was taken
@@ -367,14 +374,8 @@ class Machine {
     bool console_logged_in = false;
   };
   std::map<std::string, SnapshotState> snapshot_states_;
-  std::optional<SshKey> ssh_key_;  // ephemeral-key auth
-  bool ssh_key_installed_ = false;
-  std::unique_ptr<SshClient> ssh_;
-  std::mutex ssh_mutex_;  // threads may ask for the SSH client at once; it is made once
-  std::chrono::steady_clock::time_point started_at_;
-  mutable std::mutex log_mutex_;  // guards stopped_because_ and out_of_space_
-  std::unique_ptr<LogFile> machine_log_;
-  std::string stopped_because_;  // set when hurdle stopped QEMU (a panic watcher, a full disk)
+  std::chrono::steady_clock::time_point started_at_;  // of QEMU, or of the last reboot
+  mutable std::mutex log_mutex_;                      // guards out_of_space_
   std::optional<std::string> out_of_space_;
   bool boot_stalled_ = false;             // a boot marker did not come: no ACPI power-off will work
   std::atomic<bool> powered_off_{false};  // power_off() stopped QEMU; the disks wait

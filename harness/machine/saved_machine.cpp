@@ -2,11 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "core/atomic_file.hpp"
+#include "core/digest.hpp"
 #include "core/error.hpp"
+#include "qemu/image_digest.hpp"
 
 namespace hurdle {
 
@@ -102,6 +105,55 @@ SavedMachine SavedMachine::read(const fs::path& folder) {
   } catch (const Json::exception& e) {
     throw ConfigError({file, 0, 0},
                       std::string("expected a saved machine's manifest: ") + e.what());
+  }
+}
+
+fs::path SavedMachine::find_profile(const fs::path& folder,
+                                    const std::vector<fs::path>& search_path) const {
+  const auto sha256_of = [](const fs::path& f) {
+    std::error_code ec;
+    return fs::is_regular_file(f, ec) ? file_digest(f, DigestAlgorithm::kSha256).hex
+                                      : std::string();
+  };
+  fs::path file = profile_file;
+  std::string here = sha256_of(file);
+  if (here != profile_sha256) {
+    file = find_machine_profile(machine, search_path);
+    here = sha256_of(file);
+  }
+  if (here != profile_sha256) {
+    throw ConfigError({folder / kManifest, 0, 0},
+                      "the machine was saved with another profile " + machine + " (sha256 " +
+                          profile_sha256 + "); " + file.string() + " has sha256 " + here);
+  }
+  return file;
+}
+
+void SavedMachine::check_bases(const fs::path& folder, const MachineProfile& profile,
+                               const fs::path& cache_dir) const {
+  for (const auto& d : profile.disks) {
+    if (d.mode != DiskSpec::Mode::kOverlay) continue;
+    const auto s = std::find_if(disks.begin(), disks.end(),
+                                [&](const SavedDisk& x) { return x.node_name == d.node_name; });
+    if (s == disks.end())
+      throw ConfigError({folder / kManifest, 0, 0},
+                        "the saved machine has no disk '" + d.node_name + "', which profile " +
+                            profile.source.string() + " names");
+    const auto& prepared = profile.prepared_image;
+    if (!s->lock_entry.empty()) {
+      if (!prepared || prepared->name != s->lock_entry || prepared->artifact.str() != s->artifact ||
+          prepared->recipe.str() != s->recipe)
+        throw ImageError(profile.name + ": disk " + d.node_name + " was saved over image " +
+                         s->lock_entry + " (" + s->artifact + ", recipe " + s->recipe +
+                         "); this host's is " +
+                         (prepared ? prepared->name + " (" + prepared->artifact.str() +
+                                         ", recipe " + prepared->recipe.str() + ")"
+                                   : std::string("no lock image")));
+    } else if (const std::string here = image_sha256(d.file, cache_dir); here != s->base_sha256) {
+      throw ImageError(profile.name + ": disk " + d.node_name +
+                       " was saved over a base with sha256 " + s->base_sha256 + "; " +
+                       d.file.string() + " here has sha256 " + here);
+    }
   }
 }
 

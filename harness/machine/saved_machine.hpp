@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/variables.hpp"
+#include "qemu/machine_profile.hpp"
 
 namespace hurdle {
 
@@ -60,6 +61,18 @@ struct SavedMachine {
   static constexpr const char* kManifest = "saved-machine.json";
   void write(const std::filesystem::path& folder) const;
   [[nodiscard]] static SavedMachine read(const std::filesystem::path& folder);
+
+  // The checks a resume makes before it starts anything, for the machine saved in `folder`:
+  // the profile file it was saved with (where it was, else found by name in `search_path`),
+  // ConfigError when none has the saved sha256;
+  [[nodiscard]] std::filesystem::path find_profile(
+      const std::filesystem::path& folder,
+      const std::vector<std::filesystem::path>& search_path) const;
+  // that each overlay disk of `profile` was saved here, over the same base (the same lock
+  // entry, artifact and recipe, else a file with the same sha256; `cache_dir` keeps image
+  // digests): ConfigError or ImageError naming what differs.
+  void check_bases(const std::filesystem::path& folder, const MachineProfile& profile,
+                   const std::filesystem::path& cache_dir) const;
 };
 
 }  // namespace hurdle

@@ -487,8 +487,7 @@ Json VmSupervisor::dispatch(const std::string& asked, const Json& args) {
         args.contains("timeout_ms") ? std::optional(millis_arg(args, "timeout_ms", {}))
                                     : std::nullopt;
     // Over SSH, as its name says: Machine::run would take a console-only guest's console.
-    const CommandResult r =
-        machine_->ssh().run(cmd, timeout.value_or(machine_->profile().timeouts.command));
+    const CommandResult r = machine_->run_over_ssh(cmd, timeout);
     return {{"exit_status", r.exit_status},
             {"signal", r.signal},
             {"stdout", r.out},

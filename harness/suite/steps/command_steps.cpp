@@ -118,7 +118,7 @@ nlohmann::json SshCommand::inputs(const Step&) const {
 }
 void SshCommand::run(const Step& step, StepExecutor& x) const {
   // Over SSH, as the step says: Machine::run would take the console of a machine without it.
-  const CommandResult r = x.machine().ssh().run(command, x.timeout_of(step));
+  const CommandResult r = x.machine().run_over_ssh(command, x.timeout_of(step));
   check_command(step, x, checks, false, r.exit_status, r.signal, r.out, r.err);
 }
 
