@@ -148,7 +148,7 @@ int print_log(const std::string& name, const std::string& log, bool follow) {
   const VmClient vm = VmClient::open(name);
   const fs::path file = log_file(vm, log);
   std::ifstream in(file, std::ios::binary);
-  if (!in && !follow) throw Error(file.string() + " is not there (yet)");
+  if (!in && !follow) throw HostError(file.string() + " is not there (yet)");
   copy_new(in);
   if (!follow) return 0;
   UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));

@@ -18,14 +18,14 @@ void write_file_atomically(const std::filesystem::path& file, std::string_view c
     if (!out.flush()) {
       std::error_code ignored;
       std::filesystem::remove(tmp, ignored);
-      throw Error("cannot write " + tmp.string());
+      throw HostError("cannot write " + tmp.string());
     }
   }
   std::error_code ec;
   std::filesystem::rename(tmp, file, ec);
   if (ec) {
     std::filesystem::remove(tmp, ec);
-    throw Error("cannot move " + tmp.string() + " into place at " + file.string());
+    throw HostError("cannot move " + tmp.string() + " into place at " + file.string());
   }
 }
 

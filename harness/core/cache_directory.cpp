@@ -14,7 +14,7 @@ std::filesystem::path user_cache_directory() {
   if (const char* dir = set("HURDLE_CACHE_DIR")) return dir;
   if (const char* xdg = set("XDG_CACHE_HOME")) return std::filesystem::path(xdg) / "hurdle";
   if (const char* home = set("HOME")) return std::filesystem::path(home) / ".cache" / "hurdle";
-  throw Error("no cache folder: set HURDLE_CACHE_DIR, XDG_CACHE_HOME or HOME");
+  throw HostError("no cache folder: set HURDLE_CACHE_DIR, XDG_CACHE_HOME or HOME");
 }
 
 }  // namespace hurdle

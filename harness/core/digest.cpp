@@ -73,7 +73,7 @@ Hasher::Hasher(DigestAlgorithm algorithm)
     : algorithm_(algorithm), context_(std::make_unique<Context>()) {
   const EVP_MD* md = algorithm == DigestAlgorithm::kSha256 ? EVP_sha256() : EVP_sha512();
   if (context_->ctx == nullptr || EVP_DigestInit_ex(context_->ctx, md, nullptr) != 1)
-    throw Error("OpenSSL could not start a " + to_string(algorithm) + " digest");
+    throw HostError("OpenSSL could not start a " + to_string(algorithm) + " digest");
 }
 
 Hasher::~Hasher() = default;
@@ -100,7 +100,7 @@ Digest Hasher::finish() {
 Digest file_digest(const std::filesystem::path& file, DigestAlgorithm algorithm,
                    const std::function<void(std::uint64_t)>& progress) {
   const UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) throw Error(file.string() + ": cannot read: " + std::strerror(errno));
+  if (!fd.valid()) throw HostError(file.string() + ": cannot read: " + std::strerror(errno));
   (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   Hasher hasher(algorithm);
   std::vector<char> block(1 << 20);
@@ -108,7 +108,7 @@ Digest file_digest(const std::filesystem::path& file, DigestAlgorithm algorithm,
   for (;;) {
     const ssize_t n = ::read(fd.get(), block.data(), block.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error(file.string() + ": reading failed: " + std::strerror(errno));
+    if (n < 0) throw HostError(file.string() + ": reading failed: " + std::strerror(errno));
     if (n == 0) break;
     hasher.update(block.data(), static_cast<std::size_t>(n));
     done += static_cast<std::uint64_t>(n);

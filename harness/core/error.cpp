@@ -2,6 +2,8 @@
 
 #include "core/safe_text.hpp"
 
+#include <utility>
+
 namespace hurdle {
 
 Error::Error(const std::string& message) : std::runtime_error(safe_text(message)) {}
@@ -33,5 +35,55 @@ QmpError::QmpError(std::string command, std::string error_class, std::string des
       command_(std::move(command)),
       error_class_(std::move(error_class)),
       description_(std::move(description)) {}
+
+namespace {
+
+template <typename E>
+[[noreturn]] void throw_as(const std::string& message) {
+  throw E(message);
+}
+
+using Thrower = void (*)(const std::string&);
+
+const std::vector<std::pair<std::string, Thrower>>& kinds() {
+  static const std::vector<std::pair<std::string, Thrower>> table = {
+      {"Error", &throw_as<Error>},
+      {"ConfigError", [](const std::string& m) { throw ConfigError({}, m); }},
+      {"ImageError", &throw_as<ImageError>},
+      {"DownloadError", &throw_as<DownloadError>},
+      {"QemuError", &throw_as<QemuError>},
+      {"QmpError", &throw_as<QmpError>},
+      {"ConsoleError", &throw_as<ConsoleError>},
+      {"SshError", &throw_as<SshError>},
+      {"SshNotReady", &throw_as<SshNotReady>},
+      {"HostKeyChanged", &throw_as<HostKeyChanged>},
+      {"TransferError", &throw_as<TransferError>},
+      {"SshTimeoutError", &throw_as<SshTimeoutError>},
+      {"TimeoutError", &throw_as<TimeoutError>},
+      {"HostError", &throw_as<HostError>},
+      {"ControlError", &throw_as<ControlError>},
+      {"TemplateError", &throw_as<TemplateError>},
+      {"ResultsError", &throw_as<ResultsError>},
+  };
+  return table;
+}
+
+}  // namespace
+
+void rethrow_as_kind(const std::string& kind, const std::string& message) {
+  for (const auto& [name, thrower] : kinds()) {
+    if (name == kind) thrower(message);
+  }
+  throw Error(message);
+}
+
+const std::vector<std::string>& rebuildable_error_kinds() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& k : kinds()) v.push_back(k.first);
+    return v;
+  }();
+  return names;
+}
 
 }  // namespace hurdle

@@ -17,7 +17,7 @@ UniqueFd open_lock_file(const std::filesystem::path& file) {
   std::filesystem::create_directories(file.parent_path(), ec);
   UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!fd.valid())
-    throw Error("cannot open the lock file " + file.string() + ": " + std::strerror(errno));
+    throw HostError("cannot open the lock file " + file.string() + ": " + std::strerror(errno));
   return fd;
 }
 
@@ -37,10 +37,10 @@ FileLock FileLock::acquire(const std::filesystem::path& file,
   UniqueFd fd = open_lock_file(file);
   if (lock(fd.get(), LOCK_EX | LOCK_NB) == 0) return {file, std::move(fd)};
   if (errno != EWOULDBLOCK)
-    throw Error("cannot lock " + file.string() + ": " + std::strerror(errno));
+    throw HostError("cannot lock " + file.string() + ": " + std::strerror(errno));
   if (on_wait) on_wait();
   if (lock(fd.get(), LOCK_EX) != 0)
-    throw Error("cannot lock " + file.string() + ": " + std::strerror(errno));
+    throw HostError("cannot lock " + file.string() + ": " + std::strerror(errno));
   return {file, std::move(fd)};
 }
 
@@ -48,7 +48,7 @@ std::optional<FileLock> FileLock::try_acquire(const std::filesystem::path& file)
   UniqueFd fd = open_lock_file(file);
   if (lock(fd.get(), LOCK_EX | LOCK_NB) == 0) return FileLock(file, std::move(fd));
   if (errno != EWOULDBLOCK)
-    throw Error("cannot lock " + file.string() + ": " + std::strerror(errno));
+    throw HostError("cannot lock " + file.string() + ": " + std::strerror(errno));
   return std::nullopt;
 }
 

@@ -18,13 +18,13 @@ UnixListener::UnixListener(std::filesystem::path path) : path_(std::move(path)) 
   addr.sun_family = AF_UNIX;
   const std::string p = path_.string();
   if (p.size() >= sizeof(addr.sun_path))
-    throw Error("socket path too long for a UNIX socket: " + p);
+    throw HostError("socket path too long for a UNIX socket: " + p);
   std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
   fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd_.valid()) throw Error(std::string("socket(AF_UNIX): ") + std::strerror(errno));
+  if (!fd_.valid()) throw HostError(std::string("socket(AF_UNIX): ") + std::strerror(errno));
   if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       ::listen(fd_.get(), 4) != 0) {
-    throw Error("cannot listen on " + p + ": " + std::strerror(errno));
+    throw HostError("cannot listen on " + p + ": " + std::strerror(errno));
   }
 }
 
@@ -35,7 +35,7 @@ UnixListener::~UnixListener() {
 
 UniqueFd UnixListener::accept_now() {
   UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (!conn.valid()) throw Error("accept on " + path_.string() + ": " + std::strerror(errno));
+  if (!conn.valid()) throw HostError("accept on " + path_.string() + ": " + std::strerror(errno));
   return conn;
 }
 
@@ -48,7 +48,7 @@ std::optional<UniqueFd> UnixListener::accept(std::chrono::milliseconds timeout, 
     return std::nullopt;
   }
   UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (!conn.valid()) throw Error("accept on " + path_.string() + ": " + std::strerror(errno));
+  if (!conn.valid()) throw HostError("accept on " + path_.string() + ": " + std::strerror(errno));
   return conn;
 }
 
@@ -62,7 +62,7 @@ int wait_readable(int fd, int stop_fd, std::chrono::steady_clock::time_point dea
     const int n = ::poll(fds, stop_fd >= 0 ? 2 : 1, static_cast<int>(ms));
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error(std::string("poll: ") + std::strerror(errno));
+      throw HostError(std::string("poll: ") + std::strerror(errno));
     }
     if (n == 0) return 0;
     if (fds[0].revents != 0) return 1;
@@ -85,7 +85,7 @@ void write_all(int fd, const char* data, std::size_t size, const char* what) {
     const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error(std::string("cannot write to the ") + what + ": " + std::strerror(errno));
+      throw HostError(std::string("cannot write to the ") + what + ": " + std::strerror(errno));
     }
     data += n;
     size -= static_cast<std::size_t>(n);

@@ -81,7 +81,7 @@ StartedMachine CloneReset::start(const std::string& tag) {
     return {*current_, true, spare ? "a spare clone" : "a new clone"};
   }
   const auto held = held_.find(tag);
-  if (held == held_.end()) throw Error("reset: clone: no kept state " + tag);
+  if (held == held_.end()) throw TemplateError("reset: clone: no kept state " + tag);
   {
     std::lock_guard lock(mutex_);
     current_ = held->second;

@@ -16,8 +16,8 @@ void RebootReset::prepare() { boot_afresh(); }
 StartedMachine RebootReset::start(const std::string& tag) {
   if (tag != kPristineTag) {
     if (kept_ != tag)
-      throw Error("reset: reboot cannot go back to " + tag +
-                  ": another scenario ran since (use reset: clone or snapshot)");
+      throw ConfigError({}, "reset: reboot cannot go back to " + tag +
+                                ": another scenario ran since (use reset: clone or snapshot)");
     kept_.reset();
     return {*machine_, false, "still in " + tag};
   }

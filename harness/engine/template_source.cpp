@@ -51,7 +51,7 @@ void TemplateSource::make_template(const fs::path& folder) {
   {
     // The guest's RAM may hold secrets: the file is the user's alone (QEMU keeps its mode).
     UniqueFd fd(::open(ram.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
-    if (!fd.valid()) throw Error("cannot create the template's RAM file " + ram.string());
+    if (!fd.valid()) throw HostError("cannot create the template's RAM file " + ram.string());
   }
   note("making the template " + settings_.key.hex.substr(0, 16) + ": booting with the RAM " +
        where);
@@ -139,7 +139,8 @@ std::unique_ptr<Machine> TemplateSource::clone(const MachineOptions& options) {
     std::lock_guard lock(mutex_);
     from = template_;
   }
-  if (!from) throw Error("reset: clone: there is no template (the pristine state was not made)");
+  if (!from)
+    throw TemplateError("reset: clone: there is no template (the pristine state was not made)");
   try {
     return Machine::clone(*from, options);
   } catch (const Error& e) {

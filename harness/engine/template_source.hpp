@@ -19,15 +19,6 @@
 
 namespace hurdle {
 
-// The template could not be made or opened, or gives no clone, on this host, though the
-// machine booted (a cache folder that cannot be written, a QEMU that refuses the migration):
-// the runner falls back to snapshot resets when the suite did not ask for clones.
-class TemplateError : public Error {
- public:
-  using Error::Error;
-  [[nodiscard]] const char* kind() const noexcept override { return "TemplateError"; }
-};
-
 class TemplateSource {
  public:
   struct Settings {

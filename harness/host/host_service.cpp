@@ -21,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 
 UniqueFd event_fd() {
   UniqueFd fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!fd.valid()) throw Error(std::string("eventfd: ") + std::strerror(errno));
+  if (!fd.valid()) throw HostError(std::string("eventfd: ") + std::strerror(errno));
   return fd;
 }
 
@@ -54,7 +54,7 @@ std::string first_line(const std::string& text) {
 HostService::HostService(HostServiceOptions options)
     : options_(std::move(options)), stop_(event_fd()), arrived_(event_fd()) {
   listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!listener_.valid()) throw Error(std::string("socket(): ") + std::strerror(errno));
+  if (!listener_.valid()) throw HostError(std::string("socket(): ") + std::strerror(errno));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  // the guest comes through QEMU, on loopback
@@ -62,8 +62,8 @@ HostService::HostService(HostServiceOptions options)
   if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       ::listen(listener_.get(), 16) != 0 ||
       ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw Error("host service " + options_.name +
-                ": cannot listen on 127.0.0.1: " + std::strerror(errno));
+    throw HostError("host service " + options_.name +
+                    ": cannot listen on 127.0.0.1: " + std::strerror(errno));
   }
   port_ = ntohs(addr.sin_port);
   thread_ = std::thread([this] { serve(); });

@@ -16,12 +16,6 @@
 
 namespace hurdle {
 
-// A download that failed for good; what() names every URL tried and why each failed.
-class DownloadError : public ImageError {
- public:
-  using ImageError::ImageError;
-};
-
 struct DownloadOptions {
   int attempts = 4;  // per URL, for failures that may pass (a dropped connection, a 503)
   std::chrono::milliseconds first_pause{1000};  // between attempts, doubling up to max_pause

@@ -137,21 +137,20 @@ void GuestSsh::reconnect_in_background(std::chrono::steady_clock::time_point sin
   std::lock_guard lock(reconnect_mutex_);
   reconnect_since_ = since;
   reconnect_ =
-      std::async(std::launch::async,
-                 [this, since]() -> std::optional<std::chrono::steady_clock::time_point> {
-                   try {
-                     connect();
-                     const auto at = std::chrono::steady_clock::now();
-                     options_.note("SSH ready " + seconds_text(at - since) +
-                                   " after the restore began");
-                     return at;
-                   } catch (const std::exception& e) {
-                     // The first SSH step connects again and reports why it cannot.
-                     options_.note(std::string("SSH did not reconnect in the background: ") +
-                                   e.what());
-                     return std::nullopt;
-                   }
-                 })
+      std::async(
+          std::launch::async,
+          [this, since]() -> std::optional<std::chrono::steady_clock::time_point> {
+            try {
+              connect();
+              const auto at = std::chrono::steady_clock::now();
+              options_.note("SSH ready " + seconds_text(at - since) + " after the restore began");
+              return at;
+            } catch (const std::exception& e) {
+              // The first SSH step connects again and reports why it cannot.
+              options_.note(std::string("SSH did not reconnect in the background: ") + e.what());
+              return std::nullopt;
+            }
+          })
           .share();
 }
 

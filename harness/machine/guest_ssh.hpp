@@ -23,8 +23,8 @@ namespace hurdle {
 
 // Where the guest's SSH is, for the QEMU running now.
 struct GuestSshLink {
-  std::uint16_t port = 0;  // on 127.0.0.1
-  int abort_fd = -1;       // readable once QEMU has exited: a wait for SSH ends at once
+  std::uint16_t port = 0;             // on 127.0.0.1
+  int abort_fd = -1;                  // readable once QEMU has exited: a wait for SSH ends at once
   std::function<void()> check_alive;  // throws when QEMU is gone
 };
 

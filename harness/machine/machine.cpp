@@ -35,7 +35,7 @@ fs::path make_log_dir(const std::string& name) {
   fs::create_directories(base);
   std::string tmpl = (base / (name + "-XXXXXX")).string();
   if (::mkdtemp(tmpl.data()) == nullptr)
-    throw Error("cannot create a log folder under " + base.string());
+    throw HostError("cannot create a log folder under " + base.string());
   return tmpl;
 }
 
@@ -164,9 +164,9 @@ void Machine::start_qemu(bool same_ports) {
   qemu_ = QemuInstance::launch(profile_, std::move(launch), ports, std::move(o), *machine_log_);
   started_at_ = qemu_->started_at();
   const std::vector<std::string> writable = snapshot_disks(profile_);
-  snapshots_ =
-      std::make_unique<SnapshotStore>(qemu_->qmp(), writable, writable.empty() ? "" : writable.front(),
-                                      [this](const std::string& line) { note(line); });
+  snapshots_ = std::make_unique<SnapshotStore>(qemu_->qmp(), writable,
+                                               writable.empty() ? "" : writable.front(),
+                                               [this](const std::string& line) { note(line); });
 }
 
 Machine::~Machine() {
@@ -457,8 +457,7 @@ std::string Machine::wait_until_succeeds(const std::string& command,
                          " attempts); the last one: " + last);
     }
     // Back off, but stop at once if QEMU exits meanwhile.
-    if (wait_readable(qemu_->process().exit_fd(), -1, Clock::now() + pause) > 0)
-      throw_if_exited();
+    if (wait_readable(qemu_->process().exit_fd(), -1, Clock::now() + pause) > 0) throw_if_exited();
   }
 }
 
@@ -661,8 +660,7 @@ std::string Machine::wait_for_power_off(const std::string& cmd, std::chrono::mil
     }
   } else if (!process.wait_for_exit(budget)) {
     throw TimeoutError(profile_.name + ": `" + cmd + "` did not power the guest off within " +
-                       seconds_text(budget) + " (no SHUTDOWN from QEMU)" +
-                       console_end(console()));
+                       seconds_text(budget) + " (no SHUTDOWN from QEMU)" + console_end(console()));
   }
   process.wait_for_exit(std::chrono::seconds(5));
   QmpClient::Json event;

@@ -18,8 +18,8 @@ std::string Migration::load(const MigrationFile& from, std::chrono::milliseconds
                  from.without_ram, timeout);
 }
 
-std::string Migration::migrate(const std::string& command, const std::string& uri,
-                               bool without_ram, std::chrono::milliseconds timeout) {
+std::string Migration::migrate(const std::string& command, const std::string& uri, bool without_ram,
+                               std::chrono::milliseconds timeout) {
   // Both ends must agree on x-ignore-shared, and a clone (which loaded its state with it on)
   // saving itself for a resume sends its RAM like any machine: set it every time.
   qmp_.execute(

@@ -32,8 +32,7 @@ QemuInstance::~QemuInstance() {
 
 std::unique_ptr<QemuInstance> QemuInstance::launch(
     const MachineProfile& profile, QemuLaunch launch,
-    const std::map<std::string, std::uint16_t>& ports, QemuInstanceOptions options,
-    LogFile& log) {
+    const std::map<std::string, std::uint16_t>& ports, QemuInstanceOptions options, LogFile& log) {
   std::unique_ptr<QemuInstance> q(new QemuInstance(profile.name, std::move(options), log));
   launch.console_socket = q->options_.run_dir / "console.sock";
   launch.qmp_socket = q->options_.run_dir / "qmp.sock";
@@ -156,8 +155,7 @@ void QemuInstance::throw_if_exited(std::chrono::milliseconds grace) const {
   }
   // hurdle killed QEMU itself: it is gone or going, whether or not it has been reaped yet (the
   // guest's connections close before QEMU's exit can be seen).
-  if (!because.empty())
-    throw QemuError(machine_ + ": QEMU was stopped by hurdle after " + because);
+  if (!because.empty()) throw QemuError(machine_ + ": QEMU was stopped by hurdle after " + because);
   if (!process_->wait_for_exit(grace)) return;
   const std::string tail = process_->log_tail(2048);
   throw QemuError(machine_ + ": QEMU (pid " + std::to_string(process_->pid()) + ") " +

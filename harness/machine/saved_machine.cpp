@@ -136,9 +136,9 @@ void SavedMachine::check_bases(const fs::path& folder, const MachineProfile& pro
     const auto s = std::find_if(disks.begin(), disks.end(),
                                 [&](const SavedDisk& x) { return x.node_name == d.node_name; });
     if (s == disks.end())
-      throw ConfigError({folder / kManifest, 0, 0},
-                        "the saved machine has no disk '" + d.node_name + "', which profile " +
-                            profile.source.string() + " names");
+      throw ConfigError({folder / kManifest, 0, 0}, "the saved machine has no disk '" +
+                                                        d.node_name + "', which profile " +
+                                                        profile.source.string() + " names");
     const auto& prepared = profile.prepared_image;
     if (!s->lock_entry.empty()) {
       if (!prepared || prepared->name != s->lock_entry || prepared->artifact.str() != s->artifact ||

@@ -23,8 +23,8 @@ constexpr auto kJobTimeout = std::chrono::minutes(10);
 // QEMU was asked nothing: a bad tag is the caller's error, not a QmpError.
 void check_tag(const std::string& tag) {
   if (!valid_name(tag, NameDots::kAllowed)) {
-    throw Error("snapshot tag '" + tag + "': expected 1 to " + std::to_string(kMaxNameLength) +
-                " letters, digits, '_', '.' or '-'");
+    throw ConfigError({}, "snapshot tag '" + tag + "': expected 1 to " +
+                              std::to_string(kMaxNameLength) + " letters, digits, '_', '.' or '-'");
   }
 }
 
@@ -40,8 +40,8 @@ SnapshotStore::SnapshotStore(QmpClient& qmp, std::vector<std::string> devices, s
 void SnapshotStore::run_job(const std::string& command, const std::string& tag,
                             nlohmann::json arguments, const std::string& hmp_fallback) {
   if (!usable()) {
-    throw Error(command + " '" + tag +
-                "': the machine has no writable qcow2 disk to keep snapshots in");
+    throw ConfigError({}, command + " '" + tag +
+                              "': the machine has no writable qcow2 disk to keep snapshots in");
   }
   check_tag(tag);
   const std::string id = "hurdle-" + command + "-" + std::to_string(next_job_++);

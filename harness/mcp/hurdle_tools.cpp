@@ -194,7 +194,7 @@ Tool screenshot() {
     std::stringstream png;
     png << in.rdbuf();
     const std::string bytes = png.str();
-    if (bytes.empty()) throw Error("the screenshot " + path + " is empty");
+    if (bytes.empty()) throw QemuError("the screenshot " + path + " is empty");
     ToolResult r;
     r.structured = {{"path", path}, {"bytes", bytes.size()}};
     r.content =

@@ -137,10 +137,7 @@ void McpServer::start_call(const RpcMessage& message) {
           // The tool failed (a bad argument, a guest that did not answer): an error the model
           // reads and can act on, not a protocol error.
           const auto* error = dynamic_cast<const Error*>(&e);
-          const std::string kind = error != nullptr ? error->kind()
-                                   : dynamic_cast<const ToolArgumentError*>(&e) != nullptr
-                                       ? "InvalidArgument"
-                                       : "Error";
+          const std::string kind = error != nullptr ? error->kind() : "Error";
           result = {
               {"content",
                Json::array({{{"type", "text"}, {"text", kind + ": " + safe_text(e.what())}}})},

@@ -9,11 +9,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
+
 namespace hurdle::mcp {
 
-class ToolArgumentError : public std::runtime_error {
+// A tool's arguments that are not what its schema says: bad input, as a suite's would be.
+class ToolArgumentError : public ConfigError {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ToolArgumentError(const std::string& problem) : ConfigError({}, problem) {}
+  [[nodiscard]] const char* kind() const noexcept override { return "InvalidArgument"; }
 };
 
 // Throws ToolArgumentError: "argument 'name': expected a string, got 42", "argument 'x' is

@@ -14,7 +14,7 @@ namespace hurdle {
 
 std::uint16_t free_loopback_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw Error(std::string("socket(): ") + std::strerror(errno));
+  if (fd < 0) throw HostError(std::string("socket(): ") + std::strerror(errno));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -24,7 +24,7 @@ std::uint16_t free_loopback_port() {
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     const int err = errno;
     ::close(fd);
-    throw Error(std::string("cannot find a free port on 127.0.0.1: ") + std::strerror(err));
+    throw HostError(std::string("cannot find a free port on 127.0.0.1: ") + std::strerror(err));
   }
   ::close(fd);
   return ntohs(addr.sin_port);

@@ -36,7 +36,7 @@ RunDirectory::RunDirectory(const std::string& prefix, const fs::path& base) {
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (::mkdtemp(buf.data()) == nullptr) {  // mkdtemp creates it with mode 0700
-    throw Error("cannot create a run directory from " + tmpl + ": " + std::strerror(errno));
+    throw HostError("cannot create a run directory from " + tmpl + ": " + std::strerror(errno));
   }
   path_ = buf.data();
   // Locked under another name, then renamed: a sweep never sees an owner.lock that is not yet

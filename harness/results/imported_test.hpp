@@ -21,13 +21,6 @@ struct ImportedTest {
   std::string source;  // "FILE:LINE" where the result is written
 };
 
-// A result file that does not say what its format says: names the file and the line.
-class ResultsError : public Error {
- public:
-  using Error::Error;
-  [[nodiscard]] const char* kind() const noexcept override { return "ResultsError"; }
-};
-
 // Tests' output is kept up to this size each (its head and its end).
 inline constexpr std::size_t kMaxImportedOutput = 64 * 1024;
 

@@ -43,8 +43,9 @@ Shard parse_shard(const std::string& text) {
   const auto count =
       slash == std::string::npos ? std::nullopt : number(std::string_view(text).substr(slash + 1));
   if (!index || !count || *count == 0 || *index >= *count)
-    throw Error("expected a shard as INDEX/COUNT with 0 <= INDEX < COUNT, such as 0/4; found '" +
-                text + "'");
+    throw ConfigError(
+        {}, "expected a shard as INDEX/COUNT with 0 <= INDEX < COUNT, such as 0/4; found '" + text +
+                "'");
   return {*index, *count};
 }
 

@@ -85,10 +85,11 @@ std::shared_ptr<SshSession> SshClient::session_within(Clock::time_point deadline
     }
     const auto pause = backoff.next();
     if (Clock::now() + pause >= deadline) {
-      throw SshError(options_.machine + ": SSH to " + options_.endpoint.host + ":" +
-                     std::to_string(options_.endpoint.port) + " did not answer a command within " +
-                     seconds_text(Clock::now() - start) + " (" + std::to_string(attempt) +
-                     " attempts); last error: " + last_error);
+      throw SshTimeoutError(options_.machine + ": SSH to " + options_.endpoint.host + ":" +
+                            std::to_string(options_.endpoint.port) +
+                            " did not answer a command within " +
+                            seconds_text(Clock::now() - start) + " (" + std::to_string(attempt) +
+                            " attempts); last error: " + last_error);
     }
     // Wait out the back-off, or stop at once if QEMU exits meanwhile.
     if (wait_readable(options_.abort_fd, -1, Clock::now() + pause) > 0 && options_.check_alive)

@@ -37,13 +37,6 @@ struct SshClientOptions {
   std::string ready_output;
 };
 
-// The guest answered the readiness command, but not as expected: the wrong system, or a
-// broken one. Not retried.
-class SshNotReady : public SshError {
- public:
-  using SshError::SshError;
-};
-
 class SshClient {
  public:
   explicit SshClient(SshClientOptions options);

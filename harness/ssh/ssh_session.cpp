@@ -277,11 +277,11 @@ CommandResult SshSession::exchange(const std::string& command, const Exchange& h
     ssh_channel_request_send_signal(channel, "KILL");
     result.signal = "KILL (time-out)";
     log_.command(result);
-    throw TimeoutError(machine_ + ": `" + command + "` did not finish within " +
-                       seconds_text(how.stated.count() > 0 ? how.stated : how.timeout) +
-                       "; it was sent SIGKILL and its channel closed" +
-                       "\nstdout so far: " + result.out.substr(0, 2048) +
-                       "\nstderr so far: " + result.err.substr(0, 2048));
+    throw SshTimeoutError(machine_ + ": `" + command + "` did not finish within " +
+                          seconds_text(how.stated.count() > 0 ? how.stated : how.timeout) +
+                          "; it was sent SIGKILL and its channel closed" +
+                          "\nstdout so far: " + result.out.substr(0, 2048) +
+                          "\nstderr so far: " + result.err.substr(0, 2048));
   }
   if (!state.status && state.signal.empty() && !state.eof)
     fail("the channel of `" + command + "` closed without an exit status");
@@ -298,9 +298,10 @@ void SshSession::put(const std::filesystem::path& local, const std::string& remo
     return;
   }
   if (!exclude.empty())
-    throw SshError(machine_ + ": put: " + local.string() + " is not a folder: nothing to exclude");
+    throw TransferError(machine_ + ": put: " + local.string() +
+                        " is not a folder: nothing to exclude");
   if (::stat(local.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-    throw SshError(machine_ + ": put: " + local.string() + " is not a readable file");
+    throw TransferError(machine_ + ": put: " + local.string() + " is not a readable file");
   char mode[8];
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
   const std::string tmp = shell_quote(temporary_name(remote));
@@ -312,11 +313,11 @@ void SshSession::put(const std::filesystem::path& local, const std::string& remo
   const std::function<void(const std::function<void(std::string_view)>&)> file =
       [&](const std::function<void(std::string_view)>& send) {
         UniqueFd in(::open(local.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!in.valid()) throw SshError(machine_ + ": cannot read " + local.string());
+        if (!in.valid()) throw TransferError(machine_ + ": cannot read " + local.string());
         std::string piece(kPiece, '\0');
         for (;;) {
           const ssize_t n = ::read(in.get(), piece.data(), piece.size());
-          if (n < 0) throw SshError(machine_ + ": cannot read " + local.string());
+          if (n < 0) throw TransferError(machine_ + ": cannot read " + local.string());
           if (n == 0) return;
           send(std::string_view(piece.data(), static_cast<std::size_t>(n)));
         }
@@ -326,8 +327,8 @@ void SshSession::put(const std::filesystem::path& local, const std::string& remo
   how.upload = &file;
   const auto result = exchange(command, how);
   if (!result.ok())
-    throw SshError(machine_ + ": put " + local.string() + " -> " + remote +
-                   " failed: " + result.describe());
+    throw TransferError(machine_ + ": put " + local.string() + " -> " + remote +
+                        " failed: " + result.describe());
   log_.line("put " + local.string() + " -> " + remote + ": " + std::to_string(st.st_size) +
             " bytes, mode " + mode + ", " + seconds_text(result.elapsed));
 }
@@ -345,7 +346,7 @@ void SshSession::put_tree(const std::filesystem::path& local, const std::string&
         } catch (const SshError&) {
           throw;
         } catch (const Error& e) {
-          throw SshError(machine_ + ": put " + local.string() + ": " + e.what());
+          throw TransferError(machine_ + ": put " + local.string() + ": " + e.what());
         }
       };
   std::lock_guard lock(mutex_);
@@ -353,8 +354,8 @@ void SshSession::put_tree(const std::filesystem::path& local, const std::string&
   how.upload = &tree;
   const auto result = exchange(command, how);
   if (!result.ok())
-    throw SshError(machine_ + ": put " + local.string() + "/ -> " + remote +
-                   " failed: " + result.describe());
+    throw TransferError(machine_ + ": put " + local.string() + "/ -> " + remote +
+                        " failed: " + result.describe());
   log_.line("put " + local.string() + "/ -> " + remote + ": " + stats.describe("excluded") + ", " +
             seconds_text(result.elapsed));
 }
@@ -368,7 +369,7 @@ void SshSession::get(const std::string& remote, const std::filesystem::path& loc
                                  shell_quote(remote) + " && echo folder || true; }",
                              {timeout, timeout});
   if (!mode.ok())
-    throw SshError(machine_ + ": get " + remote + ": cannot stat it: " + mode.describe());
+    throw TransferError(machine_ + ": get " + remote + ": cannot stat it: " + mode.describe());
   if (mode.out.find("\nfolder\n") != std::string::npos) {
     lock.unlock();
     get_tree(remote, local,
@@ -387,8 +388,8 @@ void SshSession::get(const std::string& remote, const std::filesystem::path& loc
   std::string tmp = (local.parent_path() / ".hurdle-get-XXXXXX").string();
   UniqueFd out(::mkostemp(tmp.data(), O_CLOEXEC));
   if (!out.valid())
-    throw SshError(machine_ + ": get: cannot create a file in " + local.parent_path().string() +
-                   ": " + std::strerror(errno));
+    throw TransferError(machine_ + ": get: cannot create a file in " +
+                        local.parent_path().string() + ": " + std::strerror(errno));
   CommandResult result;
   try {
     Exchange how{
@@ -398,9 +399,9 @@ void SshSession::get(const std::string& remote, const std::filesystem::path& loc
     how.download_limit = max_bytes;
     result = exchange("dd if=" + shell_quote(remote) + " bs=65536", how);
     if (!result.ok())
-      throw SshError(machine_ + ": get " + remote + " failed: " + result.describe());
+      throw TransferError(machine_ + ": get " + remote + " failed: " + result.describe());
     if (::fchmod(out.get(), bits) != 0 || ::close(out.release()) != 0)
-      throw SshError(machine_ + ": get: cannot finish " + tmp + ": " + std::strerror(errno));
+      throw TransferError(machine_ + ": get: cannot finish " + tmp + ": " + std::strerror(errno));
     std::filesystem::rename(tmp, local);
   } catch (...) {
     std::error_code ignored;
@@ -419,8 +420,8 @@ void SshSession::get_tree(const std::string& remote, const std::filesystem::path
   std::string tmp = (local.parent_path() / ".hurdle-get-XXXXXX").string();
   UniqueFd out(::mkostemp(tmp.data(), O_CLOEXEC));
   if (!out.valid())
-    throw SshError(machine_ + ": get: cannot create a file in " + local.parent_path().string() +
-                   ": " + std::strerror(errno));
+    throw TransferError(machine_ + ": get: cannot create a file in " +
+                        local.parent_path().string() + ": " + std::strerror(errno));
   struct Remove {
     std::string path;
     ~Remove() {
@@ -432,12 +433,13 @@ void SshSession::get_tree(const std::string& remote, const std::filesystem::path
   how.download_fd = out.get();
   how.download_limit = max_bytes;
   const auto result = exchange("tar -c -f - -C " + shell_quote(remote) + " .", how);
-  if (!result.ok()) throw SshError(machine_ + ": get " + remote + "/ failed: " + result.describe());
+  if (!result.ok())
+    throw TransferError(machine_ + ": get " + remote + "/ failed: " + result.describe());
   TreeStats stats;
   try {
     stats = extract_tar_safely(tmp, local);
   } catch (const Error& e) {
-    throw SshError(machine_ + ": get " + remote + "/ -> " + local.string() + ": " + e.what());
+    throw TransferError(machine_ + ": get " + remote + "/ -> " + local.string() + ": " + e.what());
   }
   log_.line("get " + remote + "/ -> " + local.string() + ": " + stats.describe("entries refused") +
             ", " + seconds_text(result.elapsed));

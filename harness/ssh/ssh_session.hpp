@@ -36,12 +36,6 @@ struct SshEndpoint {
   std::uint16_t port = 22;
 };
 
-// The host key changed: never retried, since waiting will not make it right.
-class HostKeyChanged : public SshError {
- public:
-  using SshError::SshError;
-};
-
 class SshSession {
  public:
   // Connects, checks the host key, authenticates. Throws SshError (HostKeyChanged for a key

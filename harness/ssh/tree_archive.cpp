@@ -73,13 +73,13 @@ std::string TreeStats::describe(const std::string& skipped_as) const {
 TreeStats write_tree_as_tar(const fs::path& dir, const std::vector<std::string>& exclude,
                             const std::function<void(std::string_view)>& sink) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw Error(dir.string() + " is not a folder");
+  if (!fs::is_directory(dir, ec)) throw TransferError(dir.string() + " is not a folder");
   WriterPtr a(archive_write_new(), &archive_write_free);
   Sink out{&sink, nullptr};
   const auto check = [&](int rc, const std::string& what) {
     if (rc >= ARCHIVE_WARN) return;
     if (out.failure) std::rethrow_exception(out.failure);
-    throw Error("cannot archive " + what + ": " + error_of(a.get()));
+    throw TransferError("cannot archive " + what + ": " + error_of(a.get()));
   };
   // pax only where ustar cannot say it (long names, big files); big blocks, few SSH writes.
   check(archive_write_set_format_pax_restricted(a.get()), dir.string());
@@ -90,9 +90,9 @@ TreeStats write_tree_as_tar(const fs::path& dir, const std::vector<std::string>&
   TreeStats stats;
   std::string piece(kPiece, '\0');
   auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);
-  if (ec) throw Error("cannot read the folder " + dir.string() + ": " + ec.message());
+  if (ec) throw TransferError("cannot read the folder " + dir.string() + ": " + ec.message());
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) throw Error("cannot read the folder " + dir.string() + ": " + ec.message());
+    if (ec) throw TransferError("cannot read the folder " + dir.string() + ": " + ec.message());
     const fs::path& path = it->path();
     const fs::path relative = path.lexically_relative(dir);
     if (excluded(relative, exclude)) {
@@ -102,7 +102,7 @@ TreeStats write_tree_as_tar(const fs::path& dir, const std::vector<std::string>&
     }
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0)
-      throw Error("cannot read " + path.string() + ": " + errno_text());
+      throw TransferError("cannot read " + path.string() + ": " + errno_text());
     EntryPtr entry(archive_entry_new(), &archive_entry_free);
     archive_entry_copy_stat(entry.get(), &st);
     archive_entry_set_pathname(entry.get(), relative.generic_string().c_str());
@@ -115,7 +115,8 @@ TreeStats write_tree_as_tar(const fs::path& dir, const std::vector<std::string>&
     if (S_ISLNK(st.st_mode)) {
       std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
       const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
-      if (n < 0) throw Error("cannot read the symlink " + path.string() + ": " + errno_text());
+      if (n < 0)
+        throw TransferError("cannot read the symlink " + path.string() + ": " + errno_text());
       target.resize(static_cast<std::size_t>(n));
       archive_entry_set_symlink(entry.get(), target.c_str());
       archive_entry_set_size(entry.get(), 0);
@@ -125,7 +126,7 @@ TreeStats write_tree_as_tar(const fs::path& dir, const std::vector<std::string>&
       ++stats.folders;
     } else if (S_ISREG(st.st_mode)) {
       file = UniqueFd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-      if (!file.valid()) throw Error("cannot read " + path.string() + ": " + errno_text());
+      if (!file.valid()) throw TransferError("cannot read " + path.string() + ": " + errno_text());
       ++stats.files;
     } else {
       ++stats.skipped;  // sockets, FIFOs, devices: nothing a project's tree needs copied
@@ -138,7 +139,7 @@ TreeStats write_tree_as_tar(const fs::path& dir, const std::vector<std::string>&
       auto left = static_cast<std::uint64_t>(st.st_size);
       while (left > 0) {
         const ssize_t n = ::read(file.get(), piece.data(), std::min<std::uint64_t>(kPiece, left));
-        if (n < 0) throw Error("cannot read " + path.string() + ": " + errno_text());
+        if (n < 0) throw TransferError("cannot read " + path.string() + ": " + errno_text());
         if (n == 0) break;
         if (archive_write_data(a.get(), piece.data(), static_cast<std::size_t>(n)) < 0)
           check(ARCHIVE_FATAL, path.string());
@@ -159,15 +160,15 @@ UniqueFd open_folder(int parent, const std::string& name, const std::string& sho
   UniqueFd fd(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid() && errno == ENOENT) {
     if (::mkdirat(parent, name.c_str(), 0755) != 0 && errno != EEXIST)
-      throw Error("cannot make the folder " + shown + ": " + errno_text());
+      throw TransferError("cannot make the folder " + shown + ": " + errno_text());
     fd = UniqueFd(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   }
   if (!fd.valid()) {
     if (errno == ELOOP || errno == ENOTDIR)
-      throw Error(shown +
-                  " is not a folder here (a symlink or a file): nothing is unpacked "
-                  "through it");
-    throw Error("cannot open the folder " + shown + ": " + errno_text());
+      throw TransferError(shown +
+                          " is not a folder here (a symlink or a file): nothing is unpacked "
+                          "through it");
+    throw TransferError("cannot open the folder " + shown + ": " + errno_text());
   }
   return fd;
 }
@@ -193,9 +194,9 @@ void clear_place(int parent, const std::string& name, const std::string& shown) 
   struct stat st {};
   if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
   if (S_ISDIR(st.st_mode))
-    throw Error(shown + " is a folder here, and the archive holds a file of that name");
+    throw TransferError(shown + " is a folder here, and the archive holds a file of that name");
   if (::unlinkat(parent, name.c_str(), 0) != 0)
-    throw Error("cannot replace " + shown + ": " + errno_text());
+    throw TransferError("cannot replace " + shown + ": " + errno_text());
 }
 
 }  // namespace
@@ -206,10 +207,11 @@ TreeStats extract_tar_safely(const fs::path& archive_file, const fs::path& into)
   archive_read_support_format_empty(a.get());
   const std::string where = archive_file.string();
   if (archive_read_open_filename(a.get(), archive_file.c_str(), kPiece) != ARCHIVE_OK)
-    throw Error(where + ": not a tar archive (" + error_of(a.get()) + ")");
+    throw TransferError(where + ": not a tar archive (" + error_of(a.get()) + ")");
   fs::create_directories(into);
   UniqueFd root(::open(into.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!root.valid()) throw Error("cannot open the folder " + into.string() + ": " + errno_text());
+  if (!root.valid())
+    throw TransferError("cannot open the folder " + into.string() + ": " + errno_text());
 
   TreeStats stats;
   std::string piece(kPiece, '\0');
@@ -218,16 +220,17 @@ TreeStats extract_tar_safely(const fs::path& archive_file, const fs::path& into)
     const int rc = archive_read_next_header(a.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
     if (rc < ARCHIVE_WARN)
-      throw Error(where + ": a damaged archive (" + error_of(a.get()) + ") after " +
-                  std::to_string(stats.files + stats.folders + stats.symlinks) + " entries");
+      throw TransferError(where + ": a damaged archive (" + error_of(a.get()) + ") after " +
+                          std::to_string(stats.files + stats.folders + stats.symlinks) +
+                          " entries");
     const char* raw = archive_entry_pathname(entry);
     const std::string name = raw != nullptr ? raw : "";
     const auto parts = safe_parts(name);
     const auto type = archive_entry_filetype(entry);
     if (parts.empty()) {
       if (name == "." || name == "./") continue;  // the folder itself
-      throw Error(where + ": the entry '" + name +
-                  "' would land outside the folder (an absolute name or ..): refused");
+      throw TransferError(where + ": the entry '" + name +
+                          "' would land outside the folder (an absolute name or ..): refused");
     }
     const bool hard_link = archive_entry_hardlink(entry) != nullptr;
     if (hard_link || (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)) {
@@ -255,22 +258,23 @@ TreeStats extract_tar_safely(const fs::path& archive_file, const fs::path& into)
     if (type == AE_IFLNK) {
       const char* target = archive_entry_symlink(entry);
       if (::symlinkat(target != nullptr ? target : "", parent.get(), last.c_str()) != 0)
-        throw Error("cannot make the symlink " + shown + ": " + errno_text());
+        throw TransferError("cannot make the symlink " + shown + ": " + errno_text());
       ++stats.symlinks;
       continue;
     }
     UniqueFd out(::openat(parent.get(), last.c_str(),
                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!out.valid()) throw Error("cannot create " + shown + ": " + errno_text());
+    if (!out.valid()) throw TransferError("cannot create " + shown + ": " + errno_text());
     for (;;) {
       const la_ssize_t n = archive_read_data(a.get(), piece.data(), piece.size());
       if (n < 0)
-        throw Error(where + ": a damaged archive at " + name + " (" + error_of(a.get()) + ")");
+        throw TransferError(where + ": a damaged archive at " + name + " (" + error_of(a.get()) +
+                            ")");
       if (n == 0) break;
       const char* p = piece.data();
       for (auto left = static_cast<std::size_t>(n); left > 0;) {
         const ssize_t w = ::write(out.get(), p, left);
-        if (w < 0) throw Error("cannot write " + shown + ": " + errno_text());
+        if (w < 0) throw TransferError("cannot write " + shown + ": " + errno_text());
         p += w;
         left -= static_cast<std::size_t>(w);
       }

@@ -34,14 +34,14 @@ struct TreeStats {
 
 // Streams `dir`'s contents (not `dir` itself) as a tar archive to `sink`. `exclude`: glob
 // patterns (fnmatch) matched against each entry's name and against its path relative to `dir`;
-// a folder that matches is left out with everything in it. Throws Error naming what could not
-// be read.
+// a folder that matches is left out with everything in it. Throws TransferError naming what could
+// not be read.
 TreeStats write_tree_as_tar(const std::filesystem::path& dir,
                             const std::vector<std::string>& exclude,
                             const std::function<void(std::string_view)>& sink);
 
 // Unpacks the tar archive in `archive_file` into the folder `into` (made if missing); see the
-// rules above. Throws Error naming the archive and the entry that broke them.
+// rules above. Throws TransferError naming the archive and the entry that broke them.
 TreeStats extract_tar_safely(const std::filesystem::path& archive_file,
                              const std::filesystem::path& into);
 

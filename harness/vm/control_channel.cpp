@@ -16,12 +16,12 @@ ControlChannel ControlChannel::connect(const std::filesystem::path& socket) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   const std::string p = socket.string();
-  if (p.size() >= sizeof(addr.sun_path)) throw Error("socket path too long: " + p);
+  if (p.size() >= sizeof(addr.sun_path)) throw ControlError("socket path too long: " + p);
   std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) throw Error(std::string("socket(AF_UNIX): ") + std::strerror(errno));
+  if (!fd.valid()) throw ControlError(std::string("socket(AF_UNIX): ") + std::strerror(errno));
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    throw Error("the VM's supervisor does not answer on " + p + ": " + std::strerror(errno));
+    throw ControlError("the VM's supervisor does not answer on " + p + ": " + std::strerror(errno));
   return ControlChannel(std::move(fd));
 }
 
@@ -42,12 +42,12 @@ std::optional<nlohmann::json> ControlChannel::receive(
       pending_.erase(0, nl + 1);
       auto json = nlohmann::json::parse(line, nullptr, false);
       if (json.is_discarded() || !json.is_object())
-        throw Error("the VM control socket: a message that is no JSON object");
+        throw ControlError("the VM control socket: a message that is no JSON object");
       return json;
     }
     if (pending_.size() > kMaxLine)
-      throw Error("the VM control socket: a message longer than " + std::to_string(kMaxLine) +
-                  " bytes");
+      throw ControlError("the VM control socket: a message longer than " +
+                         std::to_string(kMaxLine) + " bytes");
     const int ready = wait_readable(fd_.get(), -1, deadline);
     if (ready == 0) {
       if (timed_out != nullptr) *timed_out = true;
@@ -71,23 +71,16 @@ nlohmann::json control_request(const std::filesystem::path& socket, const std::s
     if (timed_out)
       throw TimeoutError("the VM's supervisor did not answer `" + command + "` within " +
                          std::to_string(timeout.count() / 1000) + " s");
-    throw Error("the VM's supervisor closed the connection during `" + command +
-                "` (did it stop?)");
+    throw ControlError("the VM's supervisor closed the connection during `" + command +
+                       "` (did it stop?)");
   }
   if (reply->value("ok", false)) return reply->value("result", nlohmann::json());
   throw_error_reply(*reply);
 }
 
 void throw_error_reply(const nlohmann::json& reply) {
-  const std::string kind = reply.value("kind", std::string("Error"));
-  const std::string text = reply.value("error", std::string("(no error text)"));
-  if (kind == "ConfigError") throw ConfigError({}, text);
-  if (kind == "TimeoutError") throw TimeoutError(text);
-  if (kind == "QemuError") throw QemuError(text);
-  if (kind == "ConsoleError") throw ConsoleError(text);
-  if (kind == "SshError") throw SshError(text);
-  if (kind == "ImageError") throw ImageError(text);
-  throw Error(text);
+  rethrow_as_kind(reply.value("kind", std::string("Error")),
+                  reply.value("error", std::string("(no error text)")));
 }
 
 nlohmann::json error_reply(const std::exception& e) {

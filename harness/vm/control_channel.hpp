@@ -47,8 +47,8 @@ nlohmann::json control_request(const std::filesystem::path& socket, const std::s
 
 // The reply for an exception a handler threw, with its kind.
 nlohmann::json error_reply(const std::exception& e);
-// The other way: an error reply thrown again as its kind (ConfigError, TimeoutError,
-// QemuError, ConsoleError, SshError, ImageError; else Error).
+// The other way: an error reply thrown again as its kind, every kind of core/error.hpp's tree
+// (rethrow_as_kind); an unknown one as Error.
 [[noreturn]] void throw_error_reply(const nlohmann::json& reply);
 
 }  // namespace hurdle

@@ -52,7 +52,7 @@ InstanceRecord InstanceRecord::from_json(const nlohmann::json& json, const std::
     r.started_at = json.value("started_at", std::string());
     return r;
   } catch (const nlohmann::json::exception& e) {
-    throw Error(source + ": not an instance record: " + e.what());
+    throw ControlError(source + ": not an instance record: " + e.what());
   }
 }
 
@@ -62,14 +62,14 @@ namespace {
 // write: sockets and keys go there.
 void make_private_folder(const fs::path& dir) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    throw Error("cannot make " + dir.string() + ": " + std::strerror(errno));
+    throw HostError("cannot make " + dir.string() + ": " + std::strerror(errno));
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0)
-    throw Error("cannot read " + dir.string() + ": " + std::strerror(errno));
+    throw HostError("cannot read " + dir.string() + ": " + std::strerror(errno));
   if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
-    throw Error(dir.string() + " is not a folder of this user's: refusing to keep VMs there");
+    throw HostError(dir.string() + " is not a folder of this user's: refusing to keep VMs there");
   if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0)
-    throw Error("cannot make " + dir.string() + " private: " + std::strerror(errno));
+    throw HostError("cannot make " + dir.string() + " private: " + std::strerror(errno));
 }
 
 }  // namespace
@@ -114,7 +114,7 @@ std::optional<InstanceRecord> InstanceFolder::read_record() const {
   std::stringstream text;
   text << in.rdbuf();
   const auto json = nlohmann::json::parse(text.str(), nullptr, false);
-  if (json.is_discarded()) throw Error(record_file().string() + ": not JSON");
+  if (json.is_discarded()) throw ControlError(record_file().string() + ": not JSON");
   return InstanceRecord::from_json(json, record_file().string());
 }
 

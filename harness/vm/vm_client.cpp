@@ -68,8 +68,8 @@ ControlChannel VmClient::attach_console(bool fresh_prompt) const {
   channel.send({{"command", control::kConsole}, {"args", {{"fresh_prompt", fresh_prompt}}}});
   const auto reply = channel.receive(std::chrono::steady_clock::now() + std::chrono::seconds(30));
   if (!reply || !reply->value("ok", false))
-    throw Error("the console of " + record_.name + " could not be attached: " +
-                (reply ? reply->value("error", std::string()) : std::string("no answer")));
+    throw ControlError("the console of " + record_.name + " could not be attached: " +
+                       (reply ? reply->value("error", std::string()) : std::string("no answer")));
   return channel;
 }
 

@@ -60,7 +60,8 @@ LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
   const fs::path log = folder.supervisor_log();
 
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+    throw HostError(std::string("pipe: ") + std::strerror(errno));
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
 
@@ -91,7 +92,7 @@ LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
   const int rc = ::posix_spawn(&pid, args[0].c_str(), &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw Error("cannot start " + args[0] + ": " + std::strerror(rc));
+  if (rc != 0) throw HostError("cannot start " + args[0] + ": " + std::strerror(rc));
   write_end.reset();
   // `vm serve` forks its supervisor into a session of its own and exits at once.
   int status = 0;
@@ -101,8 +102,9 @@ LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
   ControlChannel ready(std::move(read_end));
   const auto message = ready.receive(std::chrono::steady_clock::time_point::max());
   if (!message) {
-    throw Error("the supervisor of " + request.name + " ended before the machine was ready; " +
-                log.string() + " ends with:\n" + file_tail(log, 4000));
+    throw ControlError("the supervisor of " + request.name +
+                       " ended before the machine was ready; " + log.string() + " ends with:\n" +
+                       file_tail(log, 4000));
   }
   if (!message->value("ok", false)) throw_error_reply(*message);
   LaunchResult result;

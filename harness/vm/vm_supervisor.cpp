@@ -602,7 +602,7 @@ void VmSupervisor::serve() {
                      {stop_event_.get(), POLLIN, 0}};
     if (::poll(fds, 4, -1) < 0) {
       if (errno == EINTR) continue;
-      throw Error(std::string("poll: ") + std::strerror(errno));
+      throw HostError(std::string("poll: ") + std::strerror(errno));
     }
     if (fds[1].revents != 0) {
       machine_->note("hurdle vm: QEMU " + machine_->process().exit_description());
