@@ -76,6 +76,55 @@ ImageCommand::ImageCommand(CLI::App& app) {
   gc_->add_flag("--all", all_, "remove every cached image");
 }
 
+namespace {
+
+// `hurdle image list`: each entry, its pin, and what of it is cached.
+int list_images(ImageStore& store) {
+  std::cout << std::left << std::setw(30) << "NAME" << std::setw(27) << "DIGEST" << std::setw(8)
+            << "ARCHIVE"
+            << "CACHED\n";
+  for (const auto& e : store.lock().images) {
+    std::string cached = "-";
+    if (const auto a = store.cached_artifact(e)) {
+      cached = "download " + byte_text(fs::file_size(a->file));
+      for (const auto& p : store.prepared_images(e))
+        cached += ", prepared " + byte_text(file_extent(p.disk).allocated) + " " + p.disk.string();
+    }
+    std::cout << std::setw(30) << e.name << std::setw(27) << pin_text(e) << std::setw(8)
+              << to_string(e.archive) << cached << "\n";
+    std::cout << "    " << e.urls.front() << "\n";
+  }
+  return 0;
+}
+
+// `hurdle image path`: the prepared disk of each, or kChanged when one is not cached.
+int print_paths(ImageStore& store, const std::vector<std::string>& names) {
+  int status = 0;
+  for (const auto& name : names) {
+    if (const auto p = store.find(name)) {
+      std::cout << p->disk.string() << "\n";
+    } else {
+      std::cerr << "hurdle: " << name << " is not in the cache: run `hurdle image fetch " << name
+                << "`\n";
+      status = kChanged;
+    }
+  }
+  return status;
+}
+
+// `hurdle image verify`: each one's report; kChanged when one is not what its lock says.
+int verify_images(ImageStore& store, const std::vector<std::string>& names) {
+  bool ok = true;
+  for (const auto& name : names) {
+    const VerifyReport r = store.verify(name);
+    for (const auto& line : r.lines) std::cout << line << "\n";
+    ok = ok && r.ok;
+  }
+  return ok ? 0 : kChanged;
+}
+
+}  // namespace
+
 int ImageCommand::run() {
   ImageSettings settings;
   if (!cache_dir_.empty()) settings.cache_dir = fs::path(cache_dir_);
@@ -86,51 +135,13 @@ int ImageCommand::run() {
   const fs::path lock_file = lock_.empty() ? default_image_lock() : fs::path(lock_);
   try {
     ImageStore store = open_image_store(lock_file, settings);
-    if (list_->parsed()) {
-      std::cout << std::left << std::setw(30) << "NAME" << std::setw(27) << "DIGEST" << std::setw(8)
-                << "ARCHIVE"
-                << "CACHED\n";
-      for (const auto& e : store.lock().images) {
-        std::string cached = "-";
-        if (const auto a = store.cached_artifact(e)) {
-          cached = "download " + byte_text(fs::file_size(a->file));
-          const auto prepared = store.prepared_images(e);
-          for (const auto& p : prepared)
-            cached +=
-                ", prepared " + byte_text(file_extent(p.disk).allocated) + " " + p.disk.string();
-        }
-        std::cout << std::setw(30) << e.name << std::setw(27) << pin_text(e) << std::setw(8)
-                  << to_string(e.archive) << cached << "\n";
-        std::cout << "    " << e.urls.front() << "\n";
-      }
-      return 0;
-    }
+    if (list_->parsed()) return list_images(store);
     if (fetch_->parsed()) {
       for (const auto& name : names_) std::cout << store.fetch(name).disk.string() << "\n";
       return 0;
     }
-    if (path_->parsed()) {
-      int status = 0;
-      for (const auto& name : names_) {
-        if (const auto p = store.find(name)) {
-          std::cout << p->disk.string() << "\n";
-        } else {
-          std::cerr << "hurdle: " << name << " is not in the cache: run `hurdle image fetch "
-                    << name << "`\n";
-          status = kChanged;
-        }
-      }
-      return status;
-    }
-    if (verify_->parsed()) {
-      bool ok = true;
-      for (const auto& name : names_) {
-        const VerifyReport r = store.verify(name);
-        for (const auto& line : r.lines) std::cout << line << "\n";
-        ok = ok && r.ok;
-      }
-      return ok ? 0 : kChanged;
-    }
+    if (path_->parsed()) return print_paths(store, names_);
+    if (verify_->parsed()) return verify_images(store, names_);
     if (pin_->parsed()) {
       for (const auto& name : names_) {
         const Digest d = store.published_digest(store.lock().find(name));

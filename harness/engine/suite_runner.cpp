@@ -567,9 +567,6 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
 ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
   const Scenario& sc = suite_.scenarios[index];
   const auto t0 = Clock::now();
-  ScenarioResult result;
-  result.where = sc.where;
-  result.folder = options_.report_dir / suite_.name / sc.name;
   if (interrupted_) {
     std::lock_guard lock(machine_mutex_);
     break_with(interruption_);
@@ -578,7 +575,7 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
   // The logs of the machine the scenario starts on; a clone has a folder of its own.
   const fs::path marked_dir =
       lane.reset->machine() ? lane.reset->machine()->log_dir() : lane.log_dir;
-  const LogMarks marks = mark_logs(marked_dir);
+  const std::map<std::string, std::uintmax_t> marks = mark_logs(marked_dir);
   std::string from;
   std::vector<std::string> notes;
   try {
@@ -586,6 +583,9 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
     from = start_tag(lane, index, setup);
     notes = std::move(setup.notes);
   } catch (const std::exception& e) {
+    ScenarioResult result;
+    result.where = sc.where;
+    result.folder = options_.report_dir / suite_.name / sc.name;
     result.status = ScenarioStatus::kError;
     result.error_kind = kind_of(e);
     result.message = e.what();
@@ -593,6 +593,25 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
     mask(result);
     return result;
   }
+  ScenarioResult result = run_attempts(lane, index, from);
+  if (result.status == ScenarioStatus::kPassed || result.status == ScenarioStatus::kFlaky)
+    keep_end_state(lane, index);
+  if (sc.after) release_end_state(lane, index);
+  log_reset_times(lane, sc, result);
+  if (templates_)
+    for (auto& n : templates_->take_notes()) notes.push_back(std::move(n));
+  result.notes.insert(result.notes.begin(), notes.begin(), notes.end());
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  mask(result);
+  write_scenario_files(lane, result, marked_dir, marks);
+  return result;
+}
+
+ScenarioResult SuiteRunner::run_attempts(Lane& lane, std::size_t index, const std::string& from) {
+  const Scenario& sc = suite_.scenarios[index];
+  ScenarioResult result;
+  result.where = sc.where;
+  result.folder = options_.report_dir / suite_.name / sc.name;
   for (int attempt_no = 1; attempt_no <= sc.retries + 1; ++attempt_no) {
     try {
       result = attempt(lane, index, from);
@@ -614,8 +633,8 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
       if (attempt_no > 1) result.status = ScenarioStatus::kFlaky;
       break;
     }
-    Machine* machine_ = lane.reset->machine();
-    if (const auto full = machine_ ? machine_->out_of_space() : std::nullopt) {
+    Machine* machine = lane.reset->machine();
+    if (const auto full = machine ? machine->out_of_space() : std::nullopt) {
       // Not the scenario's fault, and no retry or later scenario would fare better.
       result.status = ScenarioStatus::kError;
       result.error_kind = "InfrastructureError";
@@ -628,25 +647,26 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
     roll_back(lane, from);
     if (broken()) break;
   }
-  if (result.status == ScenarioStatus::kPassed || result.status == ScenarioStatus::kFlaky)
-    keep_end_state(lane, index);
-  if (sc.after) release_end_state(lane, index);
-  if (Machine* m = lane.reset->machine(); m && result.console_ready) {
-    // Counted from the reset's start; a spare clone's SSH may have been ready before it.
-    if (const auto at = m->ssh_ready_at(false); at && result.reset_started)
-      result.ssh_ready = std::max(
-          *result.console_ready,
-          std::chrono::duration_cast<std::chrono::milliseconds>(*at - *result.reset_started));
-    lane.log->write("reset for " + sc.name + ": console ready after " +
-                    seconds_text(*result.console_ready) + " (" + result.reset_by + ")" +
-                    (result.ssh_ready ? ", SSH after " + seconds_text(*result.ssh_ready) : "") +
-                    (m->log_dir() != lane.log_dir ? "; its logs: " + m->log_dir().string() : ""));
-  }
-  if (templates_)
-    for (auto& n : templates_->take_notes()) notes.push_back(std::move(n));
-  result.notes.insert(result.notes.begin(), notes.begin(), notes.end());
-  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
-  mask(result);
+  return result;
+}
+
+void SuiteRunner::log_reset_times(Lane& lane, const Scenario& sc, ScenarioResult& result) {
+  Machine* m = lane.reset->machine();
+  if (m == nullptr || !result.console_ready) return;
+  // Counted from the reset's start; a spare clone's SSH may have been ready before it.
+  if (const auto at = m->ssh_ready_at(false); at && result.reset_started)
+    result.ssh_ready = std::max(
+        *result.console_ready,
+        std::chrono::duration_cast<std::chrono::milliseconds>(*at - *result.reset_started));
+  lane.log->write("reset for " + sc.name + ": console ready after " +
+                  seconds_text(*result.console_ready) + " (" + result.reset_by + ")" +
+                  (result.ssh_ready ? ", SSH after " + seconds_text(*result.ssh_ready) : "") +
+                  (m->log_dir() != lane.log_dir ? "; its logs: " + m->log_dir().string() : ""));
+}
+
+void SuiteRunner::write_scenario_files(Lane& lane, ScenarioResult& result,
+                                       const fs::path& marked_dir,
+                                       const std::map<std::string, std::uintmax_t>& marks) {
   try {
     fs::create_directories(result.folder);  // attempt() made it, unless the restore failed
     result.attachments.push_back(write_steps_json(result));
@@ -664,7 +684,6 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
     result.message = std::string("the scenario's report files could not be written: ") + e.what() +
                      (result.message.empty() ? "" : "; " + result.message);
   }
-  return result;
 }
 
 void SuiteRunner::mask(ScenarioResult& r) const {

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -140,6 +141,17 @@ class SuiteRunner {
   void prepare(const std::string& failure_context);
   // One scenario on one lane, its attempts, artifacts and report files; never throws.
   ScenarioResult run_on_lane(Lane& lane, std::size_t index);
+  // The scenario's attempts from `from` (its retries), each failed one's artifacts kept and
+  // the machine rolled back; the last attempt's result.
+  ScenarioResult run_attempts(Lane& lane, std::size_t index, const std::string& from);
+  // When the reset before the scenario had the console, and SSH, ready again: into the result
+  // and the lane's log.
+  void log_reset_times(Lane& lane, const Scenario& sc, ScenarioResult& result);
+  // steps.json and the slices of the machine's logs this scenario wrote (`marks`: where each
+  // log of `marked_dir` was when it began), into its folder; a failure becomes its error.
+  void write_scenario_files(Lane& lane, ScenarioResult& result,
+                            const std::filesystem::path& marked_dir,
+                            const std::map<std::string, std::uintmax_t>& marks);
   // The result of a scenario that cannot run: the run is broken (boot, interrupt).
   ScenarioResult error_result(std::size_t index, std::chrono::milliseconds boot_time);
   // Where scenario `index` starts: pristine, or its predecessor's end state (run first when

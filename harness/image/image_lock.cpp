@@ -84,14 +84,110 @@ std::string url_directory(const std::string& url) {
   return path.substr(0, path.rfind('/') + 1);
 }
 
+namespace {
+
+using Recipes = std::map<std::string, std::vector<PrepareStep>>;
+
+// An entry's `url:` or `urls:` (one of them), each checked (https, or pinned by a digest).
+void read_urls(MappingReader& im, const YAML::Node& node, const fs::path& file, ImageEntry& e) {
+  if (im.has("url") == im.has("urls"))
+    fail_at(node, file, "expected either url: or urls: (a list, tried in turn)");
+  if (im.has("url")) {
+    e.urls.push_back(as_string(im.get("url"), file));
+    check_url(im.get("url"), e.urls.back(), e.digest.has_value(), file);
+    return;
+  }
+  const YAML::Node list = im.get("urls");
+  if (!list.IsSequence() || list.size() == 0) fail_at(list, file, "expected a list of URLs");
+  for (const auto& u : list) {
+    e.urls.push_back(as_string(u, file));
+    check_url(u, e.urls.back(), e.digest.has_value(), file);
+  }
+}
+
+// An entry's `archive:`, `member:`, `format:` and `partition:`: how the disk is in the file.
+void read_layout(MappingReader& im, const fs::path& file, ImageEntry& e) {
+  const std::string archive = im.string("archive", "none");
+  const auto type = parse_archive_type(archive);
+  if (!type)
+    fail_at(im.get("archive"), file,
+            "expected archive tar.xz, tar.gz, tar.zst, tar, xz, gz, zst or none, found '" +
+                archive + "'");
+  e.archive = *type;
+  e.member = im.string("member");
+  if (!e.member.empty() && !e.archive.is_tar())
+    fail_at(im.get("member"), file,
+            "member: names a file inside a tar archive; this is " + archive);
+  e.format = im.string("format", "raw");
+  if (e.format != "raw" && e.format != "qcow2")
+    fail_at(im.get("format"), file, "expected format raw or qcow2, found '" + e.format + "'");
+  if (im.has("partition")) {
+    const YAML::Node p = im.get("partition");
+    const std::string text = as_string(p, file);
+    if (text != "root") {
+      const auto n = as_integer(p, file);
+      if (n < 1 || n > 128) fail_at(p, file, "expected partition root or a number from 1 to 128");
+      e.partition.number = static_cast<unsigned>(n);
+    }
+  }
+}
+
+// An entry's `prepare:`: recipe names (their steps in turn) and steps of its own.
+void read_entry_prepare(const YAML::Node& prepare, const Recipes& recipes, const fs::path& file,
+                        ImageEntry& e) {
+  if (!prepare.IsSequence()) fail_at(prepare, file, "expected prepare as a list");
+  for (const auto& item : prepare) {
+    if (!item.IsScalar()) {
+      e.prepare.push_back(read_prepare_step(item, file, ""));
+      continue;
+    }
+    const auto r = recipes.find(item.Scalar());
+    if (r == recipes.end()) {
+      std::string known;
+      for (const auto& [n, s] : recipes) known += (known.empty() ? "" : ", ") + n;
+      fail_at(item, file,
+              "no recipe named '" + item.Scalar() +
+                  "'; recipes here: " + (known.empty() ? "none" : known));
+    }
+    e.recipes.push_back(item.Scalar());
+    e.prepare.insert(e.prepare.end(), r->second.begin(), r->second.end());
+  }
+}
+
+ImageEntry read_entry(const YAML::Node& key, const YAML::Node& node, const Recipes& recipes,
+                      const fs::path& file) {
+  ImageEntry e;
+  e.name = key.Scalar();
+  e.where = location_of(key, file);
+  if (!valid_image_name(e.name))
+    fail_at(key, file,
+            "expected an image name of letters, digits, '.', '_' or '-', found '" + e.name + "'");
+  if (!node.IsMap()) fail_at(node, file, "expected the image " + e.name + " as a mapping");
+  MappingReader im(node, file, "the image " + e.name);
+  e.description = im.string("description");
+  if (im.has("digest") && !im.get("digest").IsNull()) {
+    std::string why;
+    const std::string text = as_string(im.get("digest"), file);
+    e.digest = parse_digest(text, &why);
+    if (!e.digest) fail_at(im.get("digest"), file, "bad digest '" + text + "': " + why);
+  }
+  read_urls(im, node, file, e);
+  read_layout(im, file, e);
+  if (const YAML::Node prepare = im.get("prepare"); prepare && !prepare.IsNull())
+    read_entry_prepare(prepare, recipes, file, e);
+  im.finish();
+  return e;
+}
+
+}  // namespace
+
 ImageLock load_image_lock(const fs::path& file) {
   const YAML::Node root = load_yaml_file(file);
   if (!root.IsMap()) fail_at(root, file, "expected an image lock: a mapping with images:");
   MappingReader m(root, file, "an image lock");
   ImageLock lock;
   lock.file = file;
-
-  std::map<std::string, std::vector<PrepareStep>> recipes;
+  Recipes recipes;
   if (const YAML::Node r = m.get("recipes"); r && !r.IsNull()) {
     if (!r.IsMap()) fail_at(r, file, "expected recipes as a mapping of name: [steps]");
     for (const auto& kv : r) {
@@ -101,85 +197,11 @@ ImageLock load_image_lock(const fs::path& file) {
       recipes[name] = read_steps(kv.second, file, name);
     }
   }
-
   const YAML::Node images = m.require("images");
   if (!images.IsMap() || images.size() == 0)
     fail_at(images, file, "expected images as a non-empty mapping of name: entry");
-  for (const auto& kv : images) {
-    ImageEntry e;
-    e.name = kv.first.Scalar();
-    e.where = location_of(kv.first, file);
-    if (!valid_image_name(e.name))
-      fail_at(kv.first, file,
-              "expected an image name of letters, digits, '.', '_' or '-', found '" + e.name + "'");
-    if (!kv.second.IsMap())
-      fail_at(kv.second, file, "expected the image " + e.name + " as a mapping");
-    MappingReader im(kv.second, file, "the image " + e.name);
-    e.description = im.string("description");
-    if (im.has("digest") && !im.get("digest").IsNull()) {
-      std::string why;
-      const std::string text = as_string(im.get("digest"), file);
-      e.digest = parse_digest(text, &why);
-      if (!e.digest) fail_at(im.get("digest"), file, "bad digest '" + text + "': " + why);
-    }
-    if (im.has("url") == im.has("urls"))
-      fail_at(kv.second, file, "expected either url: or urls: (a list, tried in turn)");
-    if (im.has("url")) {
-      e.urls.push_back(as_string(im.get("url"), file));
-      check_url(im.get("url"), e.urls.back(), e.digest.has_value(), file);
-    } else {
-      const YAML::Node list = im.get("urls");
-      if (!list.IsSequence() || list.size() == 0) fail_at(list, file, "expected a list of URLs");
-      for (const auto& u : list) {
-        e.urls.push_back(as_string(u, file));
-        check_url(u, e.urls.back(), e.digest.has_value(), file);
-      }
-    }
-    const std::string archive = im.string("archive", "none");
-    const auto type = parse_archive_type(archive);
-    if (!type)
-      fail_at(im.get("archive"), file,
-              "expected archive tar.xz, tar.gz, tar.zst, tar, xz, gz, zst or none, found '" +
-                  archive + "'");
-    e.archive = *type;
-    e.member = im.string("member");
-    if (!e.member.empty() && !e.archive.is_tar())
-      fail_at(im.get("member"), file,
-              "member: names a file inside a tar archive; this is " + archive);
-    e.format = im.string("format", "raw");
-    if (e.format != "raw" && e.format != "qcow2")
-      fail_at(im.get("format"), file, "expected format raw or qcow2, found '" + e.format + "'");
-    if (im.has("partition")) {
-      const YAML::Node p = im.get("partition");
-      const std::string text = as_string(p, file);
-      if (text != "root") {
-        const auto n = as_integer(p, file);
-        if (n < 1 || n > 128) fail_at(p, file, "expected partition root or a number from 1 to 128");
-        e.partition.number = static_cast<unsigned>(n);
-      }
-    }
-    if (const YAML::Node prepare = im.get("prepare"); prepare && !prepare.IsNull()) {
-      if (!prepare.IsSequence()) fail_at(prepare, file, "expected prepare as a list");
-      for (const auto& item : prepare) {
-        if (item.IsScalar()) {
-          const auto r = recipes.find(item.Scalar());
-          if (r == recipes.end()) {
-            std::string known;
-            for (const auto& [n, s] : recipes) known += (known.empty() ? "" : ", ") + n;
-            fail_at(item, file,
-                    "no recipe named '" + item.Scalar() +
-                        "'; recipes here: " + (known.empty() ? "none" : known));
-          }
-          e.recipes.push_back(item.Scalar());
-          e.prepare.insert(e.prepare.end(), r->second.begin(), r->second.end());
-        } else {
-          e.prepare.push_back(read_prepare_step(item, file, ""));
-        }
-      }
-    }
-    im.finish();
-    lock.images.push_back(std::move(e));
-  }
+  for (const auto& kv : images)
+    lock.images.push_back(read_entry(kv.first, kv.second, recipes, file));
   m.finish();
   return lock;
 }

@@ -205,6 +205,94 @@ Tool screenshot() {
   return t;
 }
 
+// run_suite's arguments as `hurdle run` takes them, with absolute paths.
+RunRequest run_request(const Json& args) {
+  RunRequest request;
+  request.files = args["files"].get<std::vector<std::string>>();
+  request.filter = args.value("filter", std::string());
+  request.exclude = args.value("exclude", std::string());
+  request.accel = args.value("accel", std::string());
+  request.jobs = args.value("jobs", 1);
+  request.reset = args.value("reset", std::string());
+  request.report_dir = fs::absolute(args.value("report_dir", std::string("reports"))).string();
+  for (auto& f : request.files) f = fs::absolute(f).string();
+  return request;
+}
+
+struct FollowedRun {
+  int status = 0;
+  std::string report_dir;
+  std::string junit;
+};
+
+// Runs `hurdle run` and follows its events: the report folder when it starts, a progress
+// notification per finished scenario; a cancelled call ends the run (which still writes its
+// report).
+FollowedRun follow_run(const fs::path& program, const RunRequest& request, std::size_t scenarios,
+                       ToolCall& call) {
+  // The run's events come on the child's stdout (`--events -`, run/run_events.hpp); what it
+  // prints for people then goes to its stderr, which is this server's (never its JSON-RPC
+  // stdout).
+  namespace bp = boost::process::v2;
+  boost::asio::io_context ctx;
+  boost::asio::readable_pipe events(ctx);
+  std::vector<std::string> argv = request.command_line();
+  argv.insert(argv.end(), {"--events", "-"});
+  bp::process child(ctx, program.string(), argv, bp::process_stdio{nullptr, events, {}},
+                    CloseInheritedFds{});
+  FollowedRun run;
+  std::string pending;
+  double done = 0;
+  for (;;) {
+    boost::system::error_code ec;
+    const std::size_t n =
+        boost::asio::read_until(events, boost::asio::dynamic_buffer(pending), '\n', ec);
+    if (ec && n == 0) break;
+    const Json event = Json::parse(pending.substr(0, n), nullptr, false);
+    pending.erase(0, n);
+    if (call.cancelled()) child.request_exit();  // SIGTERM: the run finishes its report
+    if (!event.is_object()) continue;
+    const std::string kind = event.value("event", std::string());
+    if (kind == "run_started") {
+      run.report_dir = event.value("report_dir", std::string());
+      run.junit = event.value("junit", std::string());
+    } else if (kind == "scenario_finished") {
+      done += 1;
+      // The run's own progress line, as `hurdle run` prints it: "PASS   suite.scenario  0.38 s".
+      const std::string line = event.value("line", std::string());
+      call.progress(done, static_cast<double>(scenarios),
+                    safe_line(line.substr(0, line.find('\n'))));
+    }
+  }
+  run.status = child.wait();
+  return run;
+}
+
+// run_suite's result: the exit status, and the totals and scenarios of the run's summary.json.
+ToolResult run_summary(const FollowedRun& run) {
+  if (run.report_dir.empty())
+    throw Error("hurdle run ended with status " + std::to_string(run.status) +
+                " without a report (its errors are in the MCP server's stderr)");
+  std::ifstream summary_file(fs::path(run.report_dir) / "summary.json");
+  const Json summary = Json::parse(summary_file, nullptr, false);
+  if (summary.is_discarded())
+    throw ResultsError(run.report_dir + "/summary.json is missing or no JSON");
+  Json scenarios = Json::array();
+  for (const auto& suite : summary.value("suites", Json::array()))
+    for (const auto& sc : suite.value("scenarios", Json::array()))
+      scenarios.push_back({{"suite", suite.value("name", std::string())},
+                           {"name", sc.value("name", std::string())},
+                           {"status", sc.value("status", std::string())},
+                           {"seconds", sc.value("seconds", 0.0)},
+                           {"message", sc.value("message", std::string())}});
+  return ToolResult{{{"exit_status", run.status},
+                     {"totals", summary.value("totals", Json::object())},
+                     {"report_dir", run.report_dir},
+                     {"junit", run.junit},
+                     {"scenarios", scenarios}},
+                    {}};
+}
+
 Tool run_suite(const fs::path& program) {
   Tool t;
   t.name = "run_suite";
@@ -239,76 +327,13 @@ Tool run_suite(const fs::path& program) {
                        {"scenarios", {{"type", "array"}, {"items", open_object()}}}}},
                      {"required", {"exit_status", "totals", "report_dir", "junit", "scenarios"}}};
   t.run = [program](const Json& args, ToolCall& call) {
-    RunRequest request;
-    request.files = args["files"].get<std::vector<std::string>>();
-    request.filter = args.value("filter", std::string());
-    request.exclude = args.value("exclude", std::string());
-    request.accel = args.value("accel", std::string());
-    request.jobs = args.value("jobs", 1);
-    request.reset = args.value("reset", std::string());
-    request.report_dir = fs::absolute(args.value("report_dir", std::string("reports"))).string();
-    for (auto& f : request.files) f = fs::absolute(f).string();
+    const RunRequest request = run_request(args);
     // Checked here first: a bad suite is an error naming its file and line, before any boot.
     const std::vector<std::string> selected = selected_scenarios(request);
     if (selected.empty()) throw ConfigError({}, "no scenario matches the filter");
-    const double total = static_cast<double>(selected.size());
-    call.progress(0, total, "running " + std::to_string(selected.size()) + " scenario(s)");
-
-    // The run's events come on the child's stdout (`--events -`, run/run_events.hpp); what it
-    // prints for people then goes to its stderr, which is this server's (never its JSON-RPC
-    // stdout).
-    namespace bp = boost::process::v2;
-    boost::asio::io_context ctx;
-    boost::asio::readable_pipe events(ctx);
-    std::vector<std::string> argv = request.command_line();
-    argv.insert(argv.end(), {"--events", "-"});
-    bp::process child(ctx, program.string(), argv, bp::process_stdio{nullptr, events, {}},
-                      CloseInheritedFds{});
-    std::string pending;
-    std::string report_dir;
-    std::string junit;
-    double done = 0;
-    for (;;) {
-      boost::system::error_code ec;
-      const std::size_t n =
-          boost::asio::read_until(events, boost::asio::dynamic_buffer(pending), '\n', ec);
-      if (ec && n == 0) break;
-      const Json event = Json::parse(pending.substr(0, n), nullptr, false);
-      pending.erase(0, n);
-      if (call.cancelled()) child.request_exit();  // SIGTERM: the run finishes its report
-      if (!event.is_object()) continue;
-      const std::string kind = event.value("event", std::string());
-      if (kind == "run_started") {
-        report_dir = event.value("report_dir", std::string());
-        junit = event.value("junit", std::string());
-      } else if (kind == "scenario_finished") {
-        done += 1;
-        // The run's own progress line, as `hurdle run` prints it: "PASS   suite.scenario  0.38 s".
-        const std::string line = event.value("line", std::string());
-        call.progress(done, total, safe_line(line.substr(0, line.find('\n'))));
-      }
-    }
-    const int status = child.wait();
-    if (report_dir.empty())
-      throw Error("hurdle run ended with status " + std::to_string(status) +
-                  " without a report (its errors are in the MCP server's stderr)");
-    std::ifstream summary_file(fs::path(report_dir) / "summary.json");
-    const Json summary = Json::parse(summary_file, nullptr, false);
-    if (summary.is_discarded()) throw Error(report_dir + "/summary.json is missing or no JSON");
-    Json scenarios = Json::array();
-    for (const auto& suite : summary.value("suites", Json::array()))
-      for (const auto& sc : suite.value("scenarios", Json::array()))
-        scenarios.push_back({{"suite", suite.value("name", std::string())},
-                             {"name", sc.value("name", std::string())},
-                             {"status", sc.value("status", std::string())},
-                             {"seconds", sc.value("seconds", 0.0)},
-                             {"message", sc.value("message", std::string())}});
-    return ToolResult{{{"exit_status", status},
-                       {"totals", summary.value("totals", Json::object())},
-                       {"report_dir", report_dir},
-                       {"junit", junit},
-                       {"scenarios", scenarios}},
-                      {}};
+    call.progress(0, static_cast<double>(selected.size()),
+                  "running " + std::to_string(selected.size()) + " scenario(s)");
+    return run_summary(follow_run(program, request, selected.size(), call));
   };
   return t;
 }

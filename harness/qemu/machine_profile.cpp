@@ -229,48 +229,9 @@ ImageRequest read_image_request(const YAML::Node& node, const fs::path& file) {
 
 namespace {
 
-MachineProfile read_machine_profile(const fs::path& file, const Variables& variables,
-                                    const ProfileImageOptions& image) {
-  const YAML::Node root = load_yaml_file(file);
-  Variables vars = variables;
-  vars.emplace("profile_dir", fs::absolute(file).parent_path().string());
-  vars.emplace("guest_dir", test_guest_directory().string());
-  MappingReader m(root, file, "a machine profile");
-  // A misspelt key, or a suite given where a profile was meant, is the likeliest cause of
-  // anything else wrong in the file: reported first.
-  for (const char* key :
-       {"accel", "boot",       "boot_markers",   "cpu",       "cpus",    "description",
-        "disks", "extra_args", "image",          "login",     "machine", "memory",
-        "name",  "nics",       "panic_patterns", "power_off", "qemu",    "reboot_command",
-        "rtc",   "ssh",        "timeouts",       "variables"})
-    (void)m.has(key);
-  m.finish();
-  // `image:` first: `${image}` may be used anywhere after it.
-  std::optional<ImageRequest> request;
-  std::optional<PreparedImage> prepared;
-  if (const YAML::Node node = m.get("image"); node && !node.IsNull()) {
-    request = read_image_request(node, file);
-    if (!image.name.empty()) request->name = image.name;
-    if (!vars.contains("image") && image.resolve) {
-      prepared = image.resolve(*request);
-      vars["image"] = prepared->disk.string();
-    }
-  } else if (!image.name.empty()) {
-    throw ConfigError({file, 0, 0}, "the profile has no image: section, so no image (" +
-                                        image.name + ") can be chosen for it");
-  }
-
-  // `variables:` defines names for the rest of the file, each expanded in order.
-  if (const YAML::Node defs = m.get("variables"); defs && !defs.IsNull()) {
-    if (!defs.IsMap()) fail_at(defs, file, "expected variables as a mapping of name: value");
-    for (const auto& entry : defs) {
-      vars[entry.first.Scalar()] =
-          expand_variables(as_string(entry.second, file), vars, location_of(entry.second, file));
-    }
-  }
-  const Context ctx{file, vars};
-  MachineProfile p;
-  p.source = file;
+// The board: name, description, QEMU binary, machine, CPU, memory, CPUs, accelerator, clock.
+void read_board(MappingReader& m, const YAML::Node& root, const Context& ctx, MachineProfile& p) {
+  const fs::path& file = ctx.file;
   p.name = m.string("name", file.stem().string());
   check_name(m.has("name") ? m.get("name") : root, p.name, file, "a machine name");
   p.description = m.string("description");
@@ -291,7 +252,101 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
     fail_at(m.get("accel"), file, "expected accel auto, kvm or tcg, found '" + accel + "'");
   p.accel = *named;
   p.rtc = m.string("rtc");
+}
 
+// `boot:`: a CD-ROM, or a kernel with its initrd and command line.
+void read_boot(const YAML::Node& boot, const Context& ctx, MachineProfile& p) {
+  MappingReader b(boot, ctx.file, "the boot section");
+  if (b.has("cdrom")) p.cdrom = ctx.file_for_qemu(b.get("cdrom"), "cdrom image", p.files);
+  if (b.has("kernel")) p.kernel = ctx.file_for_qemu(b.get("kernel"), "kernel", p.files);
+  if (b.has("initrd")) p.initrd = ctx.file_for_qemu(b.get("initrd"), "initrd", p.files);
+  if (b.has("append")) p.append = ctx.text(b.get("append"));
+  if ((p.initrd || !p.append.empty()) && !p.kernel)
+    fail_at(boot, ctx.file, "initrd and append need a kernel");
+  b.finish();
+}
+
+// `login:`: the console's user, password and the three prompts (RE2 patterns).
+void read_login(const YAML::Node& login, const fs::path& file, MachineProfile& p) {
+  MappingReader l(login, file, "the login section");
+  p.login.user = l.string("user", p.login.user);
+  p.login.password = l.string("password", p.login.password);
+  for (auto [key, field] : {std::pair{"login_prompt", &p.login.login_prompt},
+                            std::pair{"password_prompt", &p.login.password_prompt},
+                            std::pair{"shell_prompt", &p.login.shell_prompt}}) {
+    if (l.has(key)) {
+      *field = as_string(l.get(key), file);
+      check_regex(l.get(key), *field, file);
+    }
+  }
+  l.finish();
+}
+
+// `power_off:`: the command, and the console line of a guest that halts without powering off.
+void read_power_off(const YAML::Node& off, const fs::path& file, MachineProfile& p) {
+  MappingReader o(off, file, "the power_off section");
+  p.power_off.command = o.string("command", p.power_off.command);
+  if (o.has("halted")) {
+    p.power_off.halted_pattern = as_string(o.get("halted"), file);
+    check_regex(o.get("halted"), p.power_off.halted_pattern, file);
+  }
+  o.finish();
+}
+
+void read_timeouts(const YAML::Node& t, const fs::path& file, MachineProfile& p) {
+  MappingReader tm(t, file, "the timeouts section");
+  if (tm.has("boot")) p.timeouts.boot = as_duration(tm.get("boot"), file);
+  if (tm.has("command")) p.timeouts.command = as_duration(tm.get("command"), file);
+  if (tm.has("shutdown")) p.timeouts.shutdown = as_duration(tm.get("shutdown"), file);
+  tm.finish();
+}
+
+// `image:` (first: `${image}` may be used anywhere after it), resolved to a disk when asked;
+// then `variables:`, names for the rest of the file, each expanded in order.
+void read_image_and_variables(MappingReader& m, const fs::path& file,
+                              const ProfileImageOptions& image, Variables& vars,
+                              MachineProfile& p) {
+  if (const YAML::Node node = m.get("image"); node && !node.IsNull()) {
+    p.image = read_image_request(node, file);
+    if (!image.name.empty()) p.image->name = image.name;
+    if (!vars.contains("image") && image.resolve) {
+      p.prepared_image = image.resolve(*p.image);
+      vars["image"] = p.prepared_image->disk.string();
+    }
+  } else if (!image.name.empty()) {
+    throw ConfigError({file, 0, 0}, "the profile has no image: section, so no image (" +
+                                        image.name + ") can be chosen for it");
+  }
+  if (const YAML::Node defs = m.get("variables"); defs && !defs.IsNull()) {
+    if (!defs.IsMap()) fail_at(defs, file, "expected variables as a mapping of name: value");
+    for (const auto& entry : defs) {
+      vars[entry.first.Scalar()] =
+          expand_variables(as_string(entry.second, file), vars, location_of(entry.second, file));
+    }
+  }
+}
+
+MachineProfile read_machine_profile(const fs::path& file, const Variables& variables,
+                                    const ProfileImageOptions& image) {
+  const YAML::Node root = load_yaml_file(file);
+  Variables vars = variables;
+  vars.emplace("profile_dir", fs::absolute(file).parent_path().string());
+  vars.emplace("guest_dir", test_guest_directory().string());
+  MappingReader m(root, file, "a machine profile");
+  // A misspelt key, or a suite given where a profile was meant, is the likeliest cause of
+  // anything else wrong in the file: reported first.
+  for (const char* key :
+       {"accel", "boot",       "boot_markers",   "cpu",       "cpus",    "description",
+        "disks", "extra_args", "image",          "login",     "machine", "memory",
+        "name",  "nics",       "panic_patterns", "power_off", "qemu",    "reboot_command",
+        "rtc",   "ssh",        "timeouts",       "variables"})
+    (void)m.has(key);
+  m.finish();
+  MachineProfile p;
+  p.source = file;
+  read_image_and_variables(m, file, image, vars, p);
+  const Context ctx{file, vars};
+  read_board(m, root, ctx, p);
   if (const YAML::Node disks = m.get("disks"); disks && !disks.IsNull()) {
     if (!disks.IsSequence()) fail_at(disks, file, "expected a list of disks");
     for (const auto& d : disks) p.disks.push_back(read_disk(d, ctx, p.disks.size(), p.files));
@@ -300,16 +355,7 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
     if (!nics.IsSequence()) fail_at(nics, file, "expected a list of network cards");
     for (const auto& n : nics) p.nics.push_back(read_nic(n, ctx));
   }
-  if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull()) {
-    MappingReader b(boot, file, "the boot section");
-    if (b.has("cdrom")) p.cdrom = ctx.file_for_qemu(b.get("cdrom"), "cdrom image", p.files);
-    if (b.has("kernel")) p.kernel = ctx.file_for_qemu(b.get("kernel"), "kernel", p.files);
-    if (b.has("initrd")) p.initrd = ctx.file_for_qemu(b.get("initrd"), "initrd", p.files);
-    if (b.has("append")) p.append = ctx.text(b.get("append"));
-    if ((p.initrd || !p.append.empty()) && !p.kernel)
-      fail_at(boot, file, "initrd and append need a kernel");
-    b.finish();
-  }
+  if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull()) read_boot(boot, ctx, p);
   if (p.disks.empty() && !p.cdrom && !p.kernel)
     fail_at(root, file, "a machine needs something to boot: disks, boot.cdrom or boot.kernel");
   if (const YAML::Node extra = m.get("extra_args"); extra && !extra.IsNull()) {
@@ -318,40 +364,11 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
   }
   p.boot_markers = read_patterns(m.get("boot_markers"), file, "boot_markers");
   p.panic_patterns = read_patterns(m.get("panic_patterns"), file, "panic_patterns");
-  if (const YAML::Node login = m.get("login"); login && !login.IsNull()) {
-    MappingReader l(login, file, "the login section");
-    p.login.user = l.string("user", p.login.user);
-    p.login.password = l.string("password", p.login.password);
-    for (auto [key, field] : {std::pair{"login_prompt", &p.login.login_prompt},
-                              std::pair{"password_prompt", &p.login.password_prompt},
-                              std::pair{"shell_prompt", &p.login.shell_prompt}}) {
-      if (l.has(key)) {
-        *field = as_string(l.get(key), file);
-        check_regex(l.get(key), *field, file);
-      }
-    }
-    l.finish();
-  }
+  if (const YAML::Node login = m.get("login"); login && !login.IsNull()) read_login(login, file, p);
   p.reboot_command = m.string("reboot_command", p.reboot_command);
-  if (const YAML::Node off = m.get("power_off"); off && !off.IsNull()) {
-    MappingReader o(off, file, "the power_off section");
-    p.power_off.command = o.string("command", p.power_off.command);
-    if (o.has("halted")) {
-      p.power_off.halted_pattern = as_string(o.get("halted"), file);
-      check_regex(o.get("halted"), p.power_off.halted_pattern, file);
-    }
-    o.finish();
-  }
+  if (const YAML::Node off = m.get("power_off"); off && !off.IsNull()) read_power_off(off, file, p);
   p.ssh = read_ssh(m.get("ssh"), ctx, p);
-  if (const YAML::Node t = m.get("timeouts"); t && !t.IsNull()) {
-    MappingReader tm(t, file, "the timeouts section");
-    if (tm.has("boot")) p.timeouts.boot = as_duration(tm.get("boot"), file);
-    if (tm.has("command")) p.timeouts.command = as_duration(tm.get("command"), file);
-    if (tm.has("shutdown")) p.timeouts.shutdown = as_duration(tm.get("shutdown"), file);
-    tm.finish();
-  }
-  p.image = std::move(request);
-  p.prepared_image = std::move(prepared);
+  if (const YAML::Node t = m.get("timeouts"); t && !t.IsNull()) read_timeouts(t, file, p);
   m.finish();
   return p;
 }

@@ -29,40 +29,27 @@ std::string device_for(const DiskSpec& disk, std::size_t ide_index, std::size_t 
   return "scsi-hd,drive=" + disk.node_name;
 }
 
-}  // namespace
+using Argv = std::vector<std::string>;
 
-std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& launch) {
-  if (launch.accel == Accelerator::kAuto)
-    throw QemuError("internal: the accelerator must be resolved before building argv");
-  if (launch.disk_files.size() != p.disks.size())
-    throw QemuError("internal: one file per disk is needed");
+void add(Argv& a, std::initializer_list<std::string> args) { a.insert(a.end(), args); }
 
-  const std::string machine = launch.ram ? p.machine + ",memory-backend=hurdle-ram" : p.machine;
-  std::vector<std::string> a = {
-      p.qemu, "-name", p.name, "-machine", machine, "-accel", to_string(launch.accel)};
-  if (!p.cpu.empty()) a.insert(a.end(), {"-cpu", p.cpu});
-  a.insert(a.end(), {"-m", std::to_string(p.memory_mib), "-smp", std::to_string(p.cpus)});
-  if (launch.ram && launch.ram->path.empty()) {
-    a.insert(
-        a.end(),
-        {"-object", "memory-backend-ram,id=hurdle-ram,size=" + std::to_string(p.memory_mib) + "M"});
-  } else if (launch.ram) {
-    a.insert(a.end(),
-             {"-object", "memory-backend-file,id=hurdle-ram,size=" + std::to_string(p.memory_mib) +
-                             "M,mem-path=" + option_value(launch.ram->path) +
-                             ",share=" + (launch.ram->shared ? "on" : "off")});
+// The guest's RAM as a memory backend of its own: anonymous, or a file (shared for a
+// template, private for a clone).
+void add_ram(Argv& a, const MachineProfile& p, const QemuLaunch& launch) {
+  if (!launch.ram) return;
+  const std::string size = "size=" + std::to_string(p.memory_mib) + "M";
+  if (launch.ram->path.empty()) {
+    add(a, {"-object", "memory-backend-ram,id=hurdle-ram," + size});
+    return;
   }
-  if (!p.rtc.empty()) a.insert(a.end(), {"-rtc", p.rtc});
-  a.insert(a.end(),
-           {"-display", "none", "-monitor", "none", "-parallel", "none", "-no-user-config"});
+  add(a, {"-object", "memory-backend-file,id=hurdle-ram," + size +
+                         ",mem-path=" + option_value(launch.ram->path) +
+                         ",share=" + (launch.ram->shared ? "on" : "off")});
+}
 
-  // Serial console and QMP: UNIX sockets on which hurdle listens, so nothing is lost before
-  // hurdle reads. hurdle logs the console itself (console.log), with secrets masked.
-  a.insert(a.end(), {"-chardev", "socket,id=console0,path=" + option_value(launch.console_socket),
-                     "-serial", "chardev:console0"});
-  a.insert(a.end(), {"-chardev", "socket,id=qmp0,path=" + option_value(launch.qmp_socket), "-mon",
-                     "chardev=qmp0,mode=control"});
-
+// Each disk as two block nodes (its file, its format) and a device on its interface; then
+// the CD-ROM.
+void add_disks(Argv& a, const MachineProfile& p, const QemuLaunch& launch) {
   std::size_t ide_index = 0;
   std::size_t ahci_index = 0;
   bool scsi = false;
@@ -72,35 +59,32 @@ std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& la
     const std::string format = d.mode == DiskSpec::Mode::kOverlay ? "qcow2" : d.format;
     const std::string cache =
         (d.cache == "none" || d.cache == "directsync") ? "cache.direct=on" : "";
-    a.insert(a.end(), {"-blockdev", "driver=file,node-name=" + d.node_name +
-                                        "-file,filename=" + option_value(launch.disk_files[i]) +
-                                        (read_only ? ",read-only=on" : "") +
-                                        (cache.empty() ? "" : "," + cache)});
-    a.insert(a.end(), {"-blockdev", "driver=" + format + ",node-name=" + d.node_name + ",file=" +
-                                        d.node_name + "-file" + (read_only ? ",read-only=on" : "") +
-                                        (d.cache == "unsafe" ? ",cache.no-flush=on" : "")});
+    add(a,
+        {"-blockdev", "driver=file,node-name=" + d.node_name +
+                          "-file,filename=" + option_value(launch.disk_files[i]) +
+                          (read_only ? ",read-only=on" : "") + (cache.empty() ? "" : "," + cache)});
+    add(a, {"-blockdev", "driver=" + format + ",node-name=" + d.node_name + ",file=" + d.node_name +
+                             "-file" + (read_only ? ",read-only=on" : "") +
+                             (d.cache == "unsafe" ? ",cache.no-flush=on" : "")});
     if (d.interface == "scsi" && !scsi) {
-      a.insert(a.end(), {"-device", "virtio-scsi-pci,id=scsi0"});
+      add(a, {"-device", "virtio-scsi-pci,id=scsi0"});
       scsi = true;
     }
-    if (d.interface == "ahci" && ahci_index == 0)
-      a.insert(a.end(), {"-device", "ich9-ahci,id=ahci0"});
-    a.insert(a.end(), {"-device", device_for(d, ide_index, ahci_index)});
+    if (d.interface == "ahci" && ahci_index == 0) add(a, {"-device", "ich9-ahci,id=ahci0"});
+    add(a, {"-device", device_for(d, ide_index, ahci_index)});
     if (d.interface == "ide") ++ide_index;
     if (d.interface == "ahci") ++ahci_index;
   }
   if (p.cdrom) {
-    a.insert(a.end(),
-             {"-drive", "file=" + option_value(*p.cdrom) + ",media=cdrom,if=ide,index=" +
-                            std::to_string(std::max<std::size_t>(ide_index, 2)) + ",readonly=on"});
+    add(a, {"-drive", "file=" + option_value(*p.cdrom) + ",media=cdrom,if=ide,index=" +
+                          std::to_string(std::max<std::size_t>(ide_index, 2)) + ",readonly=on"});
   }
-  if (p.kernel) {
-    a.insert(a.end(), {"-kernel", p.kernel->string()});
-    if (p.initrd) a.insert(a.end(), {"-initrd", p.initrd->string()});
-    if (!p.append.empty()) a.insert(a.end(), {"-append", p.append});
-  }
+}
 
-  if (p.nics.empty()) a.insert(a.end(), {"-nic", "none"});
+// User-mode network cards, each forward on 127.0.0.1 at the port chosen for it; none at all
+// when the profile has none.
+void add_nics(Argv& a, const MachineProfile& p, const QemuLaunch& launch) {
+  if (p.nics.empty()) add(a, {"-nic", "none"});
   for (std::size_t i = 0; i < p.nics.size(); ++i) {
     const NicSpec& n = p.nics[i];
     const std::string id = "net" + std::to_string(i);
@@ -112,8 +96,38 @@ std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& la
       netdev += ",hostfwd=tcp:127.0.0.1:" + std::to_string(port->second) +
                 "-:" + std::to_string(f.guest_port);
     }
-    a.insert(a.end(), {"-netdev", netdev, "-device", n.model + ",netdev=" + id});
+    add(a, {"-netdev", netdev, "-device", n.model + ",netdev=" + id});
   }
+}
+
+}  // namespace
+
+std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& launch) {
+  if (launch.accel == Accelerator::kAuto)
+    throw QemuError("internal: the accelerator must be resolved before building argv");
+  if (launch.disk_files.size() != p.disks.size())
+    throw QemuError("internal: one file per disk is needed");
+
+  const std::string machine = launch.ram ? p.machine + ",memory-backend=hurdle-ram" : p.machine;
+  Argv a = {p.qemu, "-name", p.name, "-machine", machine, "-accel", to_string(launch.accel)};
+  if (!p.cpu.empty()) add(a, {"-cpu", p.cpu});
+  add(a, {"-m", std::to_string(p.memory_mib), "-smp", std::to_string(p.cpus)});
+  add_ram(a, p, launch);
+  if (!p.rtc.empty()) add(a, {"-rtc", p.rtc});
+  add(a, {"-display", "none", "-monitor", "none", "-parallel", "none", "-no-user-config"});
+  // Serial console and QMP: UNIX sockets on which hurdle listens, so nothing is lost before
+  // hurdle reads. hurdle logs the console itself (console.log), with secrets masked.
+  add(a, {"-chardev", "socket,id=console0,path=" + option_value(launch.console_socket), "-serial",
+          "chardev:console0"});
+  add(a, {"-chardev", "socket,id=qmp0,path=" + option_value(launch.qmp_socket), "-mon",
+          "chardev=qmp0,mode=control"});
+  add_disks(a, p, launch);
+  if (p.kernel) {
+    add(a, {"-kernel", p.kernel->string()});
+    if (p.initrd) add(a, {"-initrd", p.initrd->string()});
+    if (!p.append.empty()) add(a, {"-append", p.append});
+  }
+  add_nics(a, p, launch);
   a.insert(a.end(), p.extra_args.begin(), p.extra_args.end());
   a.insert(a.end(), launch.extra_args.begin(), launch.extra_args.end());
   return a;

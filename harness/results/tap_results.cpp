@@ -18,12 +18,67 @@ std::string trimmed(std::string_view s) {
   return std::string(s.substr(start, end - start + 1));
 }
 
+// A test point: `ok`/`not ok`, its number (counted when left out), its description and its
+// SKIP or TODO directive.
+ImportedTest test_point(bool ok, const std::string& number, const std::string& rest,
+                        std::size_t before, const std::string& where) {
+  static const RE2 kDirective(R"(^(.*?)\s*#\s*(?i:(skip\S*|todo))\b\s*(.*)$)");
+  ImportedTest t;
+  t.source = where;
+  const long n = number.empty() ? static_cast<long>(before) + 1 : std::stol(number);
+  std::string description = rest;
+  std::string directive_before;
+  std::string directive;
+  std::string reason;
+  if (RE2::FullMatch(rest, kDirective, &directive_before, &directive, &reason))
+    description = directive_before;
+  description = trimmed(description);
+  t.name = "#" + std::to_string(n) + (description.empty() ? "" : " " + description);
+  const bool skip = !directive.empty() && (directive[0] == 's' || directive[0] == 'S');
+  const bool todo = !directive.empty() && !skip;
+  if (skip) {
+    t.status = ImportedTest::Status::kSkipped;
+    t.message = "SKIP" + (reason.empty() ? "" : ": " + trimmed(reason));
+  } else if (todo) {
+    t.status = ImportedTest::Status::kPassed;  // a TODO's result does not count (TAP)
+    t.message = std::string(ok ? "TODO passed" : "TODO (expected to fail)") +
+                (reason.empty() ? "" : ": " + trimmed(reason));
+  } else if (!ok) {
+    t.status = ImportedTest::Status::kFailed;
+    t.message = "not ok " + std::to_string(n) + (description.empty() ? "" : " - " + description);
+  }
+  return t;
+}
+
+// A run that ended early: a `Bail out!`, or fewer tests than the plan (at `plan_at`) promised.
+void add_early_end(std::vector<ImportedTest>& tests, std::optional<long> planned,
+                   const std::string& plan_at, const std::string& bailed) {
+  if (!bailed.empty()) {
+    ImportedTest t;
+    t.name = "bail out";
+    t.status = ImportedTest::Status::kError;
+    t.message = bailed;
+    t.source = bailed.substr(0, bailed.find(": Bail"));
+    tests.push_back(std::move(t));
+    return;
+  }
+  if (planned && static_cast<long>(tests.size()) < *planned) {
+    ImportedTest t;
+    t.name = "plan";
+    t.status = ImportedTest::Status::kError;
+    t.message = "the plan (1.." + std::to_string(*planned) + ") promised " +
+                std::to_string(*planned) + " tests, and " + std::to_string(tests.size()) +
+                " ran: the test program stopped early";
+    t.source = plan_at;
+    tests.push_back(std::move(t));
+  }
+}
+
 }  // namespace
 
 std::vector<ImportedTest> parse_tap(std::string_view text, const std::string& source) {
   static const RE2 kPlan(R"(^1\.\.(\d+)(?:\s*#.*)?$)");  // `1..0 # SKIP why`: nothing ran
   static const RE2 kPoint(R"(^(not )?ok\b\s*(\d+)?\s*(?:-\s*)?(.*)$)");
-  static const RE2 kDirective(R"(^(.*?)\s*#\s*(?i:(skip\S*|todo))\b\s*(.*)$)");
   static const RE2 kBail(R"(^Bail out!\s*(.*)$)");
   std::vector<ImportedTest> tests;
   std::optional<long> planned;
@@ -61,32 +116,7 @@ std::vector<ImportedTest> parse_tap(std::string_view text, const std::string& so
     std::string rest;
     if (RE2::FullMatch(l, kPoint, &not_ok, &number, &rest)) {
       close_test();
-      ImportedTest t;
-      t.source = where;
-      const long n = number.empty() ? static_cast<long>(tests.size()) + 1 : std::stol(number);
-      std::string description = rest;
-      std::string before;
-      std::string directive;
-      std::string reason;
-      if (RE2::FullMatch(rest, kDirective, &before, &directive, &reason)) description = before;
-      description = trimmed(description);
-      t.name = "#" + std::to_string(n) + (description.empty() ? "" : " " + description);
-      const bool ok = not_ok.empty();
-      const bool skip = !directive.empty() && (directive[0] == 's' || directive[0] == 'S');
-      const bool todo = !directive.empty() && !skip;
-      if (skip) {
-        t.status = ImportedTest::Status::kSkipped;
-        t.message = "SKIP" + (reason.empty() ? "" : ": " + trimmed(reason));
-      } else if (todo) {
-        t.status = ImportedTest::Status::kPassed;  // a TODO's result does not count (TAP)
-        t.message = std::string(ok ? "TODO passed" : "TODO (expected to fail)") +
-                    (reason.empty() ? "" : ": " + trimmed(reason));
-      } else if (!ok) {
-        t.status = ImportedTest::Status::kFailed;
-        t.message =
-            "not ok " + std::to_string(n) + (description.empty() ? "" : " - " + description);
-      }
-      tests.push_back(std::move(t));
+      tests.push_back(test_point(not_ok.empty(), number, rest, tests.size(), where));
       return true;
     }
     std::string why;
@@ -101,24 +131,7 @@ std::vector<ImportedTest> parse_tap(std::string_view text, const std::string& so
   close_test();
   if (!planned && tests.empty() && bailed.empty())
     throw ResultsError(source + ": not TAP: no plan (1..N) and no test point (ok / not ok)");
-  if (!bailed.empty()) {
-    ImportedTest t;
-    t.name = "bail out";
-    t.status = ImportedTest::Status::kError;
-    t.message = bailed;
-    t.source = bailed.substr(0, bailed.find(": Bail"));
-    tests.push_back(std::move(t));
-  }
-  if (planned && static_cast<long>(tests.size()) < *planned && bailed.empty()) {
-    ImportedTest t;
-    t.name = "plan";
-    t.status = ImportedTest::Status::kError;
-    t.message = "the plan (1.." + std::to_string(*planned) + ") promised " +
-                std::to_string(*planned) + " tests, and " + std::to_string(tests.size()) +
-                " ran: the test program stopped early";
-    t.source = source + ":" + std::to_string(plan_line);
-    tests.push_back(std::move(t));
-  }
+  add_early_end(tests, planned, source + ":" + std::to_string(plan_line), bailed);
   return tests;
 }
 

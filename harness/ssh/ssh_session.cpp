@@ -195,7 +195,6 @@ CommandResult SshSession::exchange(const std::string& command, const Exchange& h
   if (!usable_) fail("the session is no longer usable");
   const auto start = Clock::now();
   const auto deadline = start + how.timeout;
-  const auto* upload = how.upload;
   Channel state(how);
 
   ssh_channel channel = ssh_channel_new(session_.get());
@@ -233,29 +232,38 @@ CommandResult SshSession::exchange(const std::string& command, const Exchange& h
   if (ssh_channel_request_exec(channel, command.c_str()) != SSH_OK)
     fail("the guest refused to run `" + command + "`");
 
-  if (upload != nullptr) {
-    // The producer's pieces go out as they come; when the guest has given up (its stderr says
-    // why) or the time is over, the rest is not produced.
-    struct Stop {};
-    try {
-      (*upload)([&](std::string_view piece) {
-        while (!piece.empty()) {
-          if (state.finished() || Clock::now() >= deadline) throw Stop{};
-          const auto n = static_cast<uint32_t>(std::min(piece.size(), kPiece));
-          if (ssh_channel_write(channel, piece.data(), n) == SSH_ERROR)
-            fail("writing to `" + command + "` failed");
-          piece.remove_prefix(n);
-        }
-      });
-    } catch (const Stop&) {
-    }
-    ssh_channel_send_eof(channel);
-  }
+  if (how.upload != nullptr) send_upload(channel, state, command, *how.upload, deadline);
 
   while (!state.finished() && !state.over_limit && Clock::now() < deadline) {
     if (ssh_event_dopoll(event, poll_ms(deadline)) == SSH_ERROR)
       fail("the connection broke while running `" + command + "`");
   }
+  return finish(channel, state, command, how, start);
+}
+
+void SshSession::send_upload(ssh_channel channel, const Channel& state, const std::string& command,
+                             const Upload& upload, Clock::time_point deadline) {
+  // The producer's pieces go out as they come; when the guest has given up (its stderr says
+  // why) or the time is over, the rest is not produced.
+  struct Stop {};
+  try {
+    upload([&](std::string_view piece) {
+      while (!piece.empty()) {
+        if (state.finished() || Clock::now() >= deadline) throw Stop{};
+        const auto n = static_cast<uint32_t>(std::min(piece.size(), kPiece));
+        if (ssh_channel_write(channel, piece.data(), n) == SSH_ERROR)
+          fail("writing to `" + command + "` failed");
+        piece.remove_prefix(n);
+      }
+    });
+  } catch (const Stop&) {
+  }
+  ssh_channel_send_eof(channel);
+}
+
+CommandResult SshSession::finish(ssh_channel channel, const Channel& state,
+                                 const std::string& command, const Exchange& how,
+                                 Clock::time_point start) {
   CommandResult result;
   result.command = command;
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);

@@ -20,6 +20,7 @@
 #include "ssh/ssh_log.hpp"
 
 struct ssh_session_struct;
+struct ssh_channel_struct;
 
 namespace hurdle {
 
@@ -75,16 +76,27 @@ class SshSession {
  private:
   struct Channel;
   // What one command exchanges besides its text and its output.
+  // Sends a command's stdin through the function it is given, piece by piece.
+  using Upload = std::function<void(const std::function<void(std::string_view)>&)>;
   struct Exchange {
     std::chrono::milliseconds timeout;
     std::chrono::milliseconds stated;  // the time-out named in errors
-    // Sends the command's stdin through the function it is given, piece by piece.
-    const std::function<void(const std::function<void(std::string_view)>&)>* upload = nullptr;
+    const Upload* upload = nullptr;
     int download_fd = -1;                        // its stdout goes here, not to `out`
     std::uint64_t download_limit = UINT64_MAX;   // more than this stops the command
     std::size_t output_limit = 8 * 1024 * 1024;  // stdout and stderr kept, each
   };
+  // Runs `command` on a new channel: its stdin sent, its output gathered until it ends.
   CommandResult exchange(const std::string& command, const Exchange& how);
+  // The command's stdin, until the producer ends, the command does, or the time is over;
+  // then EOF.
+  void send_upload(ssh_channel_struct* channel, const Channel& state, const std::string& command,
+                   const Upload& upload, std::chrono::steady_clock::time_point deadline);
+  // How the command ended, as a result; a command over its size limit or its time is sent
+  // SIGKILL and thrown as SshError or SshTimeoutError, with what it printed so far.
+  CommandResult finish(ssh_channel_struct* channel, const Channel& state,
+                       const std::string& command, const Exchange& how,
+                       std::chrono::steady_clock::time_point start);
   void put_tree(const std::filesystem::path& local, const std::string& remote,
                 std::chrono::milliseconds timeout, const std::vector<std::string>& exclude);
   void get_tree(const std::string& remote, const std::filesystem::path& local,

@@ -199,6 +199,36 @@ void clear_place(int parent, const std::string& name, const std::string& shown) 
     throw TransferError("cannot replace " + shown + ": " + errno_text());
 }
 
+// A regular file's data into a new file `last` in `parent` (never through a link there), with
+// its mode and time; returns its size.
+std::uint64_t extract_file(archive* a, archive_entry* entry, int parent, const std::string& last,
+                           const std::string& shown, const std::string& where, std::string& piece) {
+  UniqueFd out(
+      ::openat(parent, last.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!out.valid()) throw TransferError("cannot create " + shown + ": " + errno_text());
+  std::uint64_t bytes = 0;
+  for (;;) {
+    const la_ssize_t n = archive_read_data(a, piece.data(), piece.size());
+    if (n < 0)
+      throw TransferError(where + ": a damaged archive at " + archive_entry_pathname(entry) + " (" +
+                          error_of(a) + ")");
+    if (n == 0) break;
+    const char* p = piece.data();
+    for (auto left = static_cast<std::size_t>(n); left > 0;) {
+      const ssize_t w = ::write(out.get(), p, left);
+      if (w < 0) throw TransferError("cannot write " + shown + ": " + errno_text());
+      p += w;
+      left -= static_cast<std::size_t>(w);
+    }
+    bytes += static_cast<std::uint64_t>(n);
+  }
+  ::fchmod(out.get(), static_cast<mode_t>(archive_entry_perm(entry) & 0777));
+  const timespec mtime{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
+  const timespec times[2] = {mtime, mtime};
+  ::futimens(out.get(), times);
+  return bytes;
+}
+
 }  // namespace
 
 TreeStats extract_tar_safely(const fs::path& archive_file, const fs::path& into) {
@@ -262,28 +292,7 @@ TreeStats extract_tar_safely(const fs::path& archive_file, const fs::path& into)
       ++stats.symlinks;
       continue;
     }
-    UniqueFd out(::openat(parent.get(), last.c_str(),
-                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!out.valid()) throw TransferError("cannot create " + shown + ": " + errno_text());
-    for (;;) {
-      const la_ssize_t n = archive_read_data(a.get(), piece.data(), piece.size());
-      if (n < 0)
-        throw TransferError(where + ": a damaged archive at " + name + " (" + error_of(a.get()) +
-                            ")");
-      if (n == 0) break;
-      const char* p = piece.data();
-      for (auto left = static_cast<std::size_t>(n); left > 0;) {
-        const ssize_t w = ::write(out.get(), p, left);
-        if (w < 0) throw TransferError("cannot write " + shown + ": " + errno_text());
-        p += w;
-        left -= static_cast<std::size_t>(w);
-      }
-      stats.bytes += static_cast<std::uint64_t>(n);
-    }
-    ::fchmod(out.get(), mode);
-    const timespec mtime{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
-    const timespec times[2] = {mtime, mtime};
-    ::futimens(out.get(), times);
+    stats.bytes += extract_file(a.get(), entry, parent.get(), last, shown, where, piece);
     ++stats.files;
   }
   return stats;

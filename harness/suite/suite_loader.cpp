@@ -132,44 +132,32 @@ void read_boot_section(const YAML::Node& boot, Reader& r, Suite& suite, bool may
   b.finish();
 }
 
-Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path,
-                 YamlAliases& aliases) {
-  const YAML::Node root = load_yaml_file(file, &aliases);
-  if (!root.IsMap())
-    fail_at(root, file, "expected a suite: a mapping with machine: and scenarios:");
-  MappingReader m(root, file, "a suite");
-  reject_unknown_keys(m,
-                      {"suite", "machine", "image", "variables", "boot", "defaults", "scenarios"});
-  Suite suite;
-  suite.file = file;
-  suite.name = m.string("suite", file.stem().string());
-  if (auto problem = test_name_problem(suite.name, false))
-    fail_at(m.has("suite") ? m.get("suite") : root, file, *problem);
-  Reader r{file, {}, {}, &suite.secrets, {}};
-  if (const YAML::Node vars = m.get("variables"); vars && !vars.IsNull()) {
-    if (!vars.IsMap()) fail_at(vars, file, "expected variables as a mapping of name: value");
-    for (const auto& kv : vars) {
-      // NAME: VALUE, or NAME: {value: VALUE, secret: true} for a value never to be written.
-      // (A YAML::Node assigned to is written into, not re-pointed: hence no reassignment.)
-      bool secret = false;
-      std::optional<MappingReader> vm;
-      if (kv.second.IsMap()) {
-        vm.emplace(kv.second, file, "the variable " + kv.first.Scalar());
-        if (vm->has("secret")) secret = as_bool(vm->get("secret"), file);
-      }
-      const YAML::Node given = vm ? vm->require("value") : kv.second;
-      if (vm) vm->finish();
-      const std::string raw = as_string(given, file);
-      const std::string value = expand_variables(raw, suite.variables, location_of(given, file));
-      for (auto& s : secret_values_in(raw)) suite.secrets.push_back(std::move(s));
-      if (secret) suite.secrets.push_back(value);
-      suite.variables[kv.first.Scalar()] = value;
+// `variables:`: NAME: VALUE, or NAME: {value: VALUE, secret: true} for a value never to be
+// written; each may use the ones before it.
+void read_suite_variables(const YAML::Node& vars, const fs::path& file, Suite& suite) {
+  if (!vars.IsMap()) fail_at(vars, file, "expected variables as a mapping of name: value");
+  for (const auto& kv : vars) {
+    // (A YAML::Node assigned to is written into, not re-pointed: hence no reassignment.)
+    bool secret = false;
+    std::optional<MappingReader> vm;
+    if (kv.second.IsMap()) {
+      vm.emplace(kv.second, file, "the variable " + kv.first.Scalar());
+      if (vm->has("secret")) secret = as_bool(vm->get("secret"), file);
     }
+    const YAML::Node given = vm ? vm->require("value") : kv.second;
+    if (vm) vm->finish();
+    const std::string raw = as_string(given, file);
+    const std::string value = expand_variables(raw, suite.variables, location_of(given, file));
+    for (auto& s : secret_values_in(raw)) suite.secrets.push_back(std::move(s));
+    if (secret) suite.secrets.push_back(value);
+    suite.variables[kv.first.Scalar()] = value;
   }
-  r.known = suite.variables;
+}
 
-  // The machine: a profile name or path, and the variables its ${...} need.
-  YAML::Node machine = m.require("machine");
+// `machine:`: a profile name or path, or {profile, variables} with the variables its ${...}
+// need; the profile found (beside the suite, on the search path) or a ConfigError there.
+void read_suite_machine(const YAML::Node& machine, const fs::path& file,
+                        const std::vector<fs::path>& profile_path, Reader& r, Suite& suite) {
   std::string profile_name;
   if (machine.IsScalar()) {
     profile_name = r.text(machine);
@@ -199,7 +187,112 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
   } catch (const ConfigError& e) {
     fail_at(machine, file, e.problem());
   }
+}
 
+int read_retries(const YAML::Node& node, const fs::path& file) {
+  const auto n = as_integer(node, file);
+  if (n < 0 || n > 10) fail_at(node, file, "expected retries from 0 to 10");
+  return static_cast<int>(n);
+}
+
+// `defaults:`: the time-out, retries and reset every scenario gets unless it says otherwise.
+void read_suite_defaults(const YAML::Node& d, Reader& r, Suite& suite) {
+  MappingReader dm(d, r.file, "the defaults section");
+  if (dm.has("timeout")) suite.timeout = r.duration(dm.get("timeout"));
+  if (dm.has("retries")) suite.retries = read_retries(dm.get("retries"), r.file);
+  if (dm.has("reset")) {
+    const std::string reset = dm.string("reset");
+    suite.reset = reset_mode_named(reset);
+    if (!suite.reset)
+      fail_at(dm.get("reset"), r.file,
+              "expected reset clone, snapshot or reboot, found '" + reset + "'");
+  }
+  dm.finish();
+}
+
+// A scenario's `isolation:` and `after:`: fresh, or chained after the one named (or the one
+// before).
+void read_isolation(MappingReader& sm, const fs::path& file, const Suite& suite, Scenario& sc) {
+  const std::string isolation = sm.string("isolation", "fresh");
+  if (isolation == "chained") {
+    sc.isolation = Isolation::kChained;
+  } else if (isolation != "fresh") {
+    fail_at(sm.get("isolation"), file,
+            "expected isolation fresh or chained, found '" + isolation + "'");
+  }
+  if (sm.has("after")) {
+    const YAML::Node after = sm.get("after");
+    if (sm.has("isolation") && sc.isolation == Isolation::kFresh)
+      fail_at(after, file, "`after:` makes a scenario chained; it cannot also be fresh");
+    const std::string before = as_string(after, file);
+    const auto it = std::find_if(suite.scenarios.begin(), suite.scenarios.end(),
+                                 [&](const Scenario& s) { return s.name == before; });
+    if (it == suite.scenarios.end())
+      fail_at(after, file,
+              "expected `after:` to name a scenario earlier in this file, found '" + before + "'" +
+                  (before == sc.name ? " (itself)" : ""));
+    sc.isolation = Isolation::kChained;
+    sc.after = static_cast<std::size_t>(it - suite.scenarios.begin());
+  } else if (sc.isolation == Isolation::kChained) {
+    if (suite.scenarios.empty())
+      fail_at(sm.get("isolation"), file,
+              "the first scenario cannot be chained: no scenario comes before it");
+    sc.after = suite.scenarios.size() - 1;
+  }
+}
+
+// What provisioning leaves to every scenario: its variables and captures, without the
+// addresses of its host services (which end with it).
+struct AfterProvision {
+  Variables known;
+  std::set<std::string> captured;
+};
+
+Scenario read_scenario(const YAML::Node& node, const AfterProvision& start, Reader& r,
+                       const Suite& suite) {
+  const fs::path& file = r.file;
+  if (!node.IsMap()) fail_at(node, file, "expected a scenario: a mapping with name: and steps:");
+  MappingReader sm(node, file, "a scenario");
+  reject_unknown_keys(sm,
+                      {"name", "tags", "description", "isolation", "after", "retries", "steps"});
+  Scenario sc;
+  sc.where = location_of(node, file);
+  const YAML::Node name = sm.require("name");
+  sc.name = as_string(name, file);
+  if (auto problem = test_name_problem(sc.name, true)) fail_at(name, file, *problem);
+  if (std::any_of(suite.scenarios.begin(), suite.scenarios.end(),
+                  [&](const Scenario& s) { return s.name == sc.name; }))
+    fail_at(name, file, "a second scenario named '" + sc.name + "'");
+  if (sm.has("tags")) sc.tags = as_string_list(sm.get("tags"), file);
+  sc.description = sm.string("description");
+  read_isolation(sm, file, suite, sc);
+  sc.retries = sm.has("retries") ? read_retries(sm.get("retries"), file) : suite.retries;
+  r.known = start.known;  // a scenario sees the suite's and provisioning's variables
+  r.captured = start.captured;
+  r.services.clear();  // provisioning's services ended with it
+  sc.steps = read_steps(sm.get("steps"), node, r, "scenario '" + sc.name + "'");
+  sm.finish();
+  return sc;
+}
+
+Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path,
+                 YamlAliases& aliases) {
+  const YAML::Node root = load_yaml_file(file, &aliases);
+  if (!root.IsMap())
+    fail_at(root, file, "expected a suite: a mapping with machine: and scenarios:");
+  MappingReader m(root, file, "a suite");
+  reject_unknown_keys(m,
+                      {"suite", "machine", "image", "variables", "boot", "defaults", "scenarios"});
+  Suite suite;
+  suite.file = file;
+  suite.name = m.string("suite", file.stem().string());
+  if (auto problem = test_name_problem(suite.name, false))
+    fail_at(m.has("suite") ? m.get("suite") : root, file, *problem);
+  Reader r{file, {}, {}, &suite.secrets, {}};
+  if (const YAML::Node vars = m.get("variables"); vars && !vars.IsNull())
+    read_suite_variables(vars, file, suite);
+  r.known = suite.variables;
+  read_suite_machine(m.require("machine"), file, profile_path, r, suite);
   if (m.has("image")) {
     suite.image = expand_variables(as_string(m.get("image"), file), suite.variables,
                                    location_of(m.get("image"), file));
@@ -207,93 +300,22 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
       fail_at(m.get("image"), file,
               "expected the name of an image in the image lock, found '" + suite.image + "'");
   }
-
   if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull())
     read_boot_section(boot, r, suite, true);
-  if (const YAML::Node d = m.get("defaults"); d && !d.IsNull()) {
-    MappingReader dm(d, file, "the defaults section");
-    if (dm.has("timeout")) suite.timeout = r.duration(dm.get("timeout"));
-    if (dm.has("retries")) {
-      const auto n = as_integer(dm.get("retries"), file);
-      if (n < 0 || n > 10) fail_at(dm.get("retries"), file, "expected retries from 0 to 10");
-      suite.retries = static_cast<int>(n);
-    }
-    if (dm.has("reset")) {
-      const std::string reset = dm.string("reset");
-      suite.reset = reset_mode_named(reset);
-      if (!suite.reset)
-        fail_at(dm.get("reset"), file,
-                "expected reset clone, snapshot or reboot, found '" + reset + "'");
-    }
-    dm.finish();
-  }
+  if (const YAML::Node d = m.get("defaults"); d && !d.IsNull()) read_suite_defaults(d, r, suite);
 
   const YAML::Node scenarios = m.require("scenarios");
   if (!scenarios.IsSequence() || scenarios.size() == 0)
     fail_at(scenarios, file, "expected scenarios as a non-empty list");
-  Variables after_provision = r.known;
-  std::set<std::string> captured_in_provision = r.captured;
-  // A host service of the provisioning ends with it: its address does not reach a scenario.
+  AfterProvision after_provision{r.known, r.captured};
   for (const auto& service : r.services) {
     for (const char* part : {"_host", "_port"}) {
-      after_provision.erase(service + part);
-      captured_in_provision.erase(service + part);
+      after_provision.known.erase(service + part);
+      after_provision.captured.erase(service + part);
     }
   }
-  std::set<std::string> names;
-  for (const auto& node : scenarios) {
-    if (!node.IsMap()) fail_at(node, file, "expected a scenario: a mapping with name: and steps:");
-    MappingReader sm(node, file, "a scenario");
-    reject_unknown_keys(sm,
-                        {"name", "tags", "description", "isolation", "after", "retries", "steps"});
-    Scenario sc;
-    sc.where = location_of(node, file);
-    const YAML::Node name = sm.require("name");
-    sc.name = as_string(name, file);
-    if (auto problem = test_name_problem(sc.name, true)) fail_at(name, file, *problem);
-    if (!names.insert(sc.name).second)
-      fail_at(name, file, "a second scenario named '" + sc.name + "'");
-    if (sm.has("tags")) sc.tags = as_string_list(sm.get("tags"), file);
-    sc.description = sm.string("description");
-    const std::string isolation = sm.string("isolation", "fresh");
-    if (isolation == "chained") {
-      sc.isolation = Isolation::kChained;
-    } else if (isolation != "fresh") {
-      fail_at(sm.get("isolation"), file,
-              "expected isolation fresh or chained, found '" + isolation + "'");
-    }
-    if (sm.has("after")) {
-      const YAML::Node after = sm.get("after");
-      if (sm.has("isolation") && sc.isolation == Isolation::kFresh)
-        fail_at(after, file, "`after:` makes a scenario chained; it cannot also be fresh");
-      const std::string before = as_string(after, file);
-      const auto it = std::find_if(suite.scenarios.begin(), suite.scenarios.end(),
-                                   [&](const Scenario& s) { return s.name == before; });
-      if (it == suite.scenarios.end())
-        fail_at(after, file,
-                "expected `after:` to name a scenario earlier in this file, found '" + before +
-                    "'" + (before == sc.name ? " (itself)" : ""));
-      sc.isolation = Isolation::kChained;
-      sc.after = static_cast<std::size_t>(it - suite.scenarios.begin());
-    } else if (sc.isolation == Isolation::kChained) {
-      if (suite.scenarios.empty())
-        fail_at(sm.get("isolation"), file,
-                "the first scenario cannot be chained: no scenario comes before it");
-      sc.after = suite.scenarios.size() - 1;
-    }
-    sc.retries = suite.retries;
-    if (sm.has("retries")) {
-      const auto n = as_integer(sm.get("retries"), file);
-      if (n < 0 || n > 10) fail_at(sm.get("retries"), file, "expected retries from 0 to 10");
-      sc.retries = static_cast<int>(n);
-    }
-    r.known = after_provision;  // a scenario sees the suite's and provisioning's variables
-    r.captured = captured_in_provision;
-    r.services.clear();  // provisioning's services ended with it
-    sc.steps = read_steps(sm.get("steps"), node, r, "scenario '" + sc.name + "'");
-    sm.finish();
-    suite.scenarios.push_back(std::move(sc));
-  }
+  for (const auto& node : scenarios)
+    suite.scenarios.push_back(read_scenario(node, after_provision, r, suite));
   m.finish();
   return suite;
 }

@@ -109,6 +109,12 @@ class VmSupervisor {
   Json info();
   Json health();
   Json powerdown(const Json& args);
+  // The commands that use the machine, each in its turn (take_machine).
+  Json expect(const Json& args);
+  Json ssh_run(const Json& args);
+  Json snapshot(const std::string& command, const Json& args);  // save, restore, delete
+  Json reset(const Json& args);
+  Json screenshot(const Json& args);
   void quit(const std::string& why);
   void fan_out(std::string_view bytes);
   void request_stop(const std::string& why);
@@ -473,71 +479,82 @@ Json VmSupervisor::dispatch(const std::string& asked, const Json& args) {
     machine_->qmp().execute(command == control::kPause ? "stop" : "cont");
     return {{"run_state", run_state(machine_->qmp())}};
   }
-  if (command == control::kExpect) {
-    const std::string pattern = string_arg(args, "pattern");
-    const milliseconds timeout = millis_arg(args, "timeout_ms", std::chrono::seconds(30));
-    const auto turn = take_machine();
-    const ExpectMatch m = machine_->console().expect(pattern, timeout);
-    return {{"text", m.text}, {"before", m.before}};
-  }
-  if (command == control::kSshRun) {
-    const std::string cmd = string_arg(args, "command");
-    const auto turn = take_machine();
-    const std::optional<milliseconds> timeout =
-        args.contains("timeout_ms") ? std::optional(millis_arg(args, "timeout_ms", {}))
-                                    : std::nullopt;
-    // Over SSH, as its name says: Machine::run would take a console-only guest's console.
-    const CommandResult r = machine_->run_over_ssh(cmd, timeout);
-    return {{"exit_status", r.exit_status},
-            {"signal", r.signal},
-            {"stdout", r.out},
-            {"stderr", r.err},
-            {"elapsed_ms", r.elapsed.count()}};
-  }
+  if (command == control::kExpect) return expect(args);
+  if (command == control::kSshRun) return ssh_run(args);
   if (command == control::kSnapshotList) {
     const auto turn = take_machine();
     if (!machine_->supports_snapshots()) return Json::array();
     return machine_->snapshots();
   }
   if (command == control::kSnapshotSave || command == control::kSnapshotRestore ||
-      command == control::kSnapshotDelete) {
-    const std::string tag = string_arg(args, "tag");
-    const auto turn = take_machine();
-    if (command == control::kSnapshotSave) {
-      const auto took = machine_->snapshot(tag);
-      return {{"tag", tag}, {"took_ms", took.count()}};
-    }
-    if (command == control::kSnapshotDelete) {
-      machine_->delete_snapshot(tag);
-      return {{"tag", tag}, {"deleted", true}};
-    }
-    const RestoreReport r = machine_->restore(tag);
-    return {{"tag", tag},
-            {"load_ms", r.load.count()},
-            {"verify_ms", r.verify.count()},
-            {"verified_by", r.verified_by}};
-  }
-  if (command == control::kReset) {
-    const auto turn = take_machine();
-    if (!args.value("wait", true)) {
-      machine_->qmp().execute("system_reset");
-      return {{"waited", false}};
-    }
-    Json markers = Json::array();
-    for (const auto& m : machine_->reboot(true))
-      markers.push_back({{"name", m.name}, {"after_ms", m.after.count()}});
-    return {{"waited", true}, {"boot_markers", markers}};
-  }
-  if (command == control::kScreenshot) {
-    const auto turn = take_machine();
-    const fs::path png = args.contains("path") ? fs::path(string_arg(args, "path"))
-                                               : folder_.path() / "screenshot.png";
-    machine_->screenshot(png);
-    return {{"path", fs::absolute(png).string()}};
-  }
+      command == control::kSnapshotDelete)
+    return snapshot(command, args);
+  if (command == control::kReset) return reset(args);
+  if (command == control::kScreenshot) return screenshot(args);
   std::string known;
   for (const char* name : control::kAll) known += (known.empty() ? "" : ", ") + std::string(name);
   throw ConfigError({}, "unknown command '" + command + "' (" + known + ")");
+}
+
+Json VmSupervisor::expect(const Json& args) {
+  const std::string pattern = string_arg(args, "pattern");
+  const milliseconds timeout = millis_arg(args, "timeout_ms", std::chrono::seconds(30));
+  const auto turn = take_machine();
+  const ExpectMatch m = machine_->console().expect(pattern, timeout);
+  return {{"text", m.text}, {"before", m.before}};
+}
+
+Json VmSupervisor::ssh_run(const Json& args) {
+  const std::string cmd = string_arg(args, "command");
+  const auto turn = take_machine();
+  const std::optional<milliseconds> timeout =
+      args.contains("timeout_ms") ? std::optional(millis_arg(args, "timeout_ms", {}))
+                                  : std::nullopt;
+  // Over SSH, as its name says: Machine::run would take a console-only guest's console.
+  const CommandResult r = machine_->run_over_ssh(cmd, timeout);
+  return {{"exit_status", r.exit_status},
+          {"signal", r.signal},
+          {"stdout", r.out},
+          {"stderr", r.err},
+          {"elapsed_ms", r.elapsed.count()}};
+}
+
+Json VmSupervisor::snapshot(const std::string& command, const Json& args) {
+  const std::string tag = string_arg(args, "tag");
+  const auto turn = take_machine();
+  if (command == control::kSnapshotSave) {
+    const auto took = machine_->snapshot(tag);
+    return {{"tag", tag}, {"took_ms", took.count()}};
+  }
+  if (command == control::kSnapshotDelete) {
+    machine_->delete_snapshot(tag);
+    return {{"tag", tag}, {"deleted", true}};
+  }
+  const RestoreReport r = machine_->restore(tag);
+  return {{"tag", tag},
+          {"load_ms", r.load.count()},
+          {"verify_ms", r.verify.count()},
+          {"verified_by", r.verified_by}};
+}
+
+Json VmSupervisor::reset(const Json& args) {
+  const auto turn = take_machine();
+  if (!args.value("wait", true)) {
+    machine_->qmp().execute("system_reset");
+    return {{"waited", false}};
+  }
+  Json markers = Json::array();
+  for (const auto& m : machine_->reboot(true))
+    markers.push_back({{"name", m.name}, {"after_ms", m.after.count()}});
+  return {{"waited", true}, {"boot_markers", markers}};
+}
+
+Json VmSupervisor::screenshot(const Json& args) {
+  const auto turn = take_machine();
+  const fs::path png = args.contains("path") ? fs::path(string_arg(args, "path"))
+                                             : folder_.path() / "screenshot.png";
+  machine_->screenshot(png);
+  return {{"path", fs::absolute(png).string()}};
 }
 
 void VmSupervisor::handle(int id, UniqueFd fd) {

@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -128,7 +129,9 @@ TEST(MachineProfile, TestGuestArgv) {
 
 // Writes `text` to a temporary profile and returns the ConfigError message from loading it.
 std::string load_error(const std::string& text) {
-  const fs::path file = fs::temp_directory_path() / "hurdle-bad-profile.yaml";
+  // One file per test process: CTest runs this file's tests in parallel.
+  const fs::path file =
+      fs::temp_directory_path() / ("hurdle-bad-profile-" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(file) << text;
   try {
     load_machine_profile(file, {});

@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -16,7 +17,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(HtmlReport, FailuresWithStepsImportsConsoleAndAttachmentsGuestTextEscaped) {
-  const fs::path dir = fs::temp_directory_path() / "hurdle-html-report-test";
+  const fs::path dir =
+      fs::temp_directory_path() / ("hurdle-html-report-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "run" / "suite" / "broken");
   std::ofstream(dir / "run" / "suite" / "broken" / "console-tail.txt")

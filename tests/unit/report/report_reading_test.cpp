@@ -3,6 +3,7 @@
 // summarised as Markdown that no guest text can turn into markup.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -20,7 +21,8 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 fs::path write_text(const std::string& name, const std::string& text) {
-  const fs::path dir = fs::temp_directory_path() / "hurdle-report-reading-test";
+  const fs::path dir =
+      fs::temp_directory_path() / ("hurdle-report-reading-test-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / name, std::ios::binary) << text;
   return dir / name;

@@ -259,7 +259,8 @@ const BadSuite kBadSuites[] = {
 };
 
 fs::path write_suite(const std::string& name, const std::string& text) {
-  const fs::path dir = fs::temp_directory_path() / "hurdle-suite-loader-test";
+  const fs::path dir =
+      fs::temp_directory_path() / ("hurdle-suite-loader-test-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path file = dir / (name + ".yaml");
   std::ofstream(file) << text;
@@ -380,7 +381,8 @@ int run_validate(const std::vector<std::string>& files, std::string& err_text) {
 // Written under a temporary name and renamed: CTest runs these tests in parallel processes,
 // which must never see the file half-written.
 fs::path tiny_profile() {
-  const fs::path dir = fs::temp_directory_path() / "hurdle-suite-loader-test";
+  const fs::path dir =
+      fs::temp_directory_path() / ("hurdle-suite-loader-test-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path tmp = dir / ("tiny.yaml." + std::to_string(::getpid()));
   std::ofstream(tmp) << "name: tiny\nmemory: 64M\nboot:\n  kernel: tiny.yaml\n";
