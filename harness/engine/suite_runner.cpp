@@ -218,6 +218,48 @@ std::unique_ptr<Machine> SuiteRunner::boot_machine(const fs::path& template_ram)
   return machine;
 }
 
+std::vector<std::unique_ptr<SuiteRunner::Lane>> SuiteRunner::new_lanes(
+    std::size_t jobs, const fs::path& machine_dir) const {
+  std::vector<std::unique_ptr<Lane>> lanes;
+  for (std::size_t k = 0; k < jobs; ++k) {
+    auto lane = std::make_unique<Lane>();
+    // One lane logs where the suite's machine does; several log apart, each in order.
+    lane->log_dir = jobs == 1 ? machine_dir : machine_dir / ("lane-" + std::to_string(k + 1));
+    fs::create_directories(lane->log_dir);
+    lane->log =
+        std::make_unique<LogFile>(lane->log_dir / "machine.log", LogFile::Stamp::kLocalTime);
+    for (const auto& secret : suite_.secrets) lane->log->add_secret(secret);
+    lanes.push_back(std::move(lane));
+  }
+  return lanes;
+}
+
+void SuiteRunner::make_clone_lanes(std::vector<std::unique_ptr<Lane>>& lanes,
+                                   const fs::path& machine_dir) {
+  const MachineProfile& p = profile();
+  const auto boot = [this](const fs::path& ram) { return boot_machine(ram); };
+  TemplateSource::Settings settings;
+  settings.profile = p;
+  // The accelerator shapes the template (a TCG machine's state is not a KVM one's).
+  const fs::path cache = options_.cache_dir ? *options_.cache_dir : user_cache_directory();
+  const Accelerator accel = choose_machine_accelerator(p, options_.accel, cache).accel;
+  settings.key = template_key(suite_, p, accel, cache);
+  if (options_.boot_cache) settings.cache = BootCache::in(cache);
+  settings.log_dir = machine_dir;
+  settings.work_dir = options_.work_dir ? *options_.work_dir : fs::temp_directory_path();
+  settings.secrets = suite_.secrets;
+  settings.profile_variables = suite_.machine_variables;
+  settings.image = suite_.image;
+  settings.suite = suite_.name;
+  templates_ = std::make_shared<TemplateSource>(boot, std::move(settings), provisioned_);
+  for (std::size_t k = 0; k < lanes.size(); ++k) {
+    MachineOptions clones = machine_options();
+    clones.accel = accel;
+    clones.log_dir = lanes[k]->log_dir;
+    lanes[k]->reset = std::make_unique<CloneReset>(templates_, clones, k == 0);
+  }
+}
+
 void SuiteRunner::make_lanes() {
   const MachineProfile& p = profile();
   Suite::Reset mode = suite_.reset.value_or(Suite::Reset::kClone);
@@ -245,46 +287,11 @@ void SuiteRunner::make_lanes() {
   }
   const auto boot = [this](const fs::path& ram) { return boot_machine(ram); };
   const fs::path machine_dir = options_.report_dir / suite_.name / "machine";
-  std::vector<std::unique_ptr<Lane>> lanes;
-  for (std::size_t k = 0; k < jobs; ++k) {
-    auto lane = std::make_unique<Lane>();
-    // One lane logs where the suite's machine does; several log apart, each in order.
-    lane->log_dir = jobs == 1 ? machine_dir : machine_dir / ("lane-" + std::to_string(k + 1));
-    fs::create_directories(lane->log_dir);
-    lane->log =
-        std::make_unique<LogFile>(lane->log_dir / "machine.log", LogFile::Stamp::kLocalTime);
-    for (const auto& secret : suite_.secrets) lane->log->add_secret(secret);
-    lanes.push_back(std::move(lane));
-  }
+  std::vector<std::unique_ptr<Lane>> lanes = new_lanes(jobs, machine_dir);
   switch (mode) {
-    case Suite::Reset::kClone: {
-      TemplateSource::Settings settings;
-      settings.profile = p;
-      // The accelerator shapes the template (a TCG machine's state is not a KVM one's).
-      Accelerator requested = p.accel;
-      if (options_.accel)
-        requested = *options_.accel;
-      else if (auto env = accelerator_from_environment())
-        requested = *env;
-      const fs::path cache = options_.cache_dir ? *options_.cache_dir : user_cache_directory();
-      const Accelerator accel = choose_accelerator(requested, p.qemu, {}, cache).accel;
-      settings.key = template_key(suite_, p, accel, cache);
-      if (options_.boot_cache) settings.cache = BootCache::in(cache);
-      settings.log_dir = machine_dir;
-      settings.work_dir = options_.work_dir ? *options_.work_dir : fs::temp_directory_path();
-      settings.secrets = suite_.secrets;
-      settings.profile_variables = suite_.machine_variables;
-      settings.image = suite_.image;
-      settings.suite = suite_.name;
-      templates_ = std::make_shared<TemplateSource>(boot, std::move(settings), provisioned_);
-      for (std::size_t k = 0; k < lanes.size(); ++k) {
-        MachineOptions clones = machine_options();
-        clones.accel = accel;
-        clones.log_dir = lanes[k]->log_dir;
-        lanes[k]->reset = std::make_unique<CloneReset>(templates_, clones, k == 0);
-      }
+    case Suite::Reset::kClone:
+      make_clone_lanes(lanes, machine_dir);
       break;
-    }
     case Suite::Reset::kSnapshot:
       lanes[0]->reset = std::make_unique<SnapshotReset>(boot);
       break;

@@ -137,6 +137,13 @@ class SuiteRunner {
   const MachineProfile& profile();
   // Chooses the reset mode (and its fallback) and makes the lanes.
   void make_lanes();
+  // `jobs` lanes, each with its log (in `machine_dir`, or lane-K/ in it when there are several).
+  [[nodiscard]] std::vector<std::unique_ptr<Lane>> new_lanes(
+      std::size_t jobs, const std::filesystem::path& machine_dir) const;
+  // Clone mode: the template source (keyed by everything that decides the template) and a
+  // CloneReset on each lane.
+  void make_clone_lanes(std::vector<std::unique_ptr<Lane>>& lanes,
+                        const std::filesystem::path& machine_dir);
   // Prepares the pristine state (anew after a failure); records the cause when it fails.
   void prepare(const std::string& failure_context);
   // One scenario on one lane, its attempts, artifacts and report files; never throws.

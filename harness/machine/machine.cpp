@@ -126,12 +126,7 @@ std::filesystem::path Machine::cache_dir() const {
 }
 
 void Machine::launch() {
-  Accelerator requested = profile_.accel;
-  if (options_.accel)
-    requested = *options_.accel;
-  else if (auto env = accelerator_from_environment())
-    requested = *env;
-  accel_ = choose_accelerator(requested, profile_.qemu, {}, cache_dir());
+  accel_ = choose_machine_accelerator(profile_, options_.accel, cache_dir());
   note("accelerator: " + accel_.reason);
   make_work_dir();
   make_disks();
@@ -749,6 +744,8 @@ SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_v
   ssh_->wait_for_reconnect();
   const auto start = Clock::now();
   fs::create_directories(folder);
+  // The guest's RAM and the key it trusts: its owner's alone, wherever the folder travels.
+  fs::permissions(folder, fs::perms::owner_all);
   SavedMachine saved = describe_for_saving(profile_variables, image, reason);
   note("saving the machine into " + folder.string() + " (" + reason + ")");
 

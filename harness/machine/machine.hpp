@@ -231,7 +231,8 @@ class Machine {
 
   // Saves the running machine into `folder` (see SavedMachine: RAM and devices as a migration
   // stream, each overlay disk's changes over its base, the SSH key the guest trusts, a
-  // manifest), pausing it meanwhile; it runs on afterwards. `profile_variables` and `image`
+  // manifest; the folder is made its owner's alone, 0700), pausing it meanwhile; it runs on
+  // afterwards. `profile_variables` and `image`
   // are what its profile was loaded with (a resume loads it again with them); `reason` says
   // why, for the person who resumes it.
   SavedMachine save_to(const std::filesystem::path& folder, const Variables& profile_variables,

@@ -222,4 +222,15 @@ std::optional<Accelerator> accelerator_from_environment() {
   return parse_accelerator(value, "HURDLE_ACCEL");
 }
 
+AcceleratorChoice choose_machine_accelerator(const MachineProfile& profile,
+                                             std::optional<Accelerator> asked,
+                                             const std::filesystem::path& cache_dir) {
+  Accelerator requested = profile.accel;
+  if (asked)
+    requested = *asked;
+  else if (auto env = accelerator_from_environment())
+    requested = *env;
+  return choose_accelerator(requested, profile.qemu, {}, cache_dir);
+}
+
 }  // namespace hurdle

@@ -39,4 +39,13 @@ Accelerator parse_accelerator(const std::string& text, const std::string& where)
 // HURDLE_ACCEL from the environment, when set.
 std::optional<Accelerator> accelerator_from_environment();
 
+// The one place a machine's accelerator is chosen: `asked` (an option: MachineOptions::accel,
+// `hurdle run --accel`) when set, else HURDLE_ACCEL when set, else the profile's `accel:`;
+// then choose_accelerator() with the verdict cache in `cache_dir`. Machine::launch and the
+// template key of the boot cache both use it, so a template is keyed by the accelerator its
+// machines get.
+AcceleratorChoice choose_machine_accelerator(const MachineProfile& profile,
+                                             std::optional<Accelerator> asked,
+                                             const std::filesystem::path& cache_dir);
+
 }  // namespace hurdle

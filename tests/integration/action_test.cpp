@@ -1,0 +1,235 @@
+// The composite action's container script (.github/actions/hurdle/run-in-container.sh) run as
+// a GitHub job runs it: as root (the container's user), for a runner whose steps afterwards run
+// as another user. A user is made for the test; the script runs a suite that fails with
+// KEEP=true and fetches a test image prepared with hurdle's own SSH key. Afterwards that user
+// reads every file of the reports, the failed machine and the cache folder, while the private
+// keys stay unreadable to anyone else. Then a second job starts from a fresh home with only
+// what the action's cache step restores (its `path:` lines, read from action.yml), and does no
+// preparation at all. Needs root (useradd, chown): skipped otherwise.
+#include <gmock/gmock.h>
+#include <grp.h>
+#include <gtest/gtest.h>
+#include <pwd.h>
+#include <re2/re2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/run_program.hpp"
+#include "qemu/run_directory.hpp"
+#include "support/file_server.hpp"
+#include "support/paths.hpp"
+#include "support/test_files.hpp"
+#include "support/test_image_lock.hpp"
+
+namespace hurdle {
+namespace {
+
+namespace fs = std::filesystem;
+using test::FileServer;
+using test::kAmd64Disk;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// A system user that exists for one test: the runner's user of a GitHub job.
+class TestUser {
+ public:
+  TestUser() : name_("hurdle-act-" + std::to_string(::getpid()) + "-" + std::to_string(++made_)) {
+    const ProgramResult made = run_program(
+        {"useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name_});
+    EXPECT_EQ(made.exit_code, 0) << made.err;
+    if (const passwd* pw = ::getpwnam(name_.c_str())) {
+      uid_ = pw->pw_uid;
+      gid_ = pw->pw_gid;
+    }
+  }
+  ~TestUser() { (void)run_program({"userdel", name_}); }
+  TestUser(const TestUser&) = delete;
+  TestUser& operator=(const TestUser&) = delete;
+
+  [[nodiscard]] uid_t uid() const { return uid_; }
+  [[nodiscard]] gid_t gid() const { return gid_; }
+  // `argv` run as this user, without root's groups.
+  [[nodiscard]] ProgramResult run(const std::vector<std::string>& argv) const {
+    std::vector<std::string> as = {"setpriv", "--reuid=" + std::to_string(uid_),
+                                   "--regid=" + std::to_string(gid_), "--clear-groups", "--"};
+    as.insert(as.end(), argv.begin(), argv.end());
+    return run_program(as);
+  }
+
+ private:
+  static inline int made_ = 0;  // two users in one test are two users
+  std::string name_;
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
+};
+
+// The `path:` lines of the action's cache step, as actions/cache restores them.
+std::vector<std::string> cached_paths() {
+  const YAML::Node action =
+      YAML::LoadFile((test::source_dir() / ".github/actions/hurdle/action.yml").string());
+  std::vector<std::string> paths;
+  for (const auto& step : action["runs"]["steps"]) {
+    if (step["uses"] && step["uses"].as<std::string>().rfind("actions/cache@", 0) == 0) {
+      std::istringstream lines(step["with"]["path"].as<std::string>());
+      for (std::string line; std::getline(lines, line);)
+        if (!line.empty()) paths.push_back(line);
+    }
+  }
+  return paths;
+}
+
+class ActionContainer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "the container script runs as root; this is not root";
+    if (find_program("useradd").empty() || find_program("setpriv").empty())
+      GTEST_SKIP() << "useradd or setpriv is not installed";
+    // A runner's folders: its home and workspace are its own, beneath folders it may cross.
+    fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::others_exec);
+    fs::create_directories(served());
+    fs::copy_file(test::hurd_disk_dir() / kAmd64Disk, served() / kAmd64Disk);
+    fs::create_directories(dir_ / "no-package");
+    // linux-mini with hurdle's own key: installed over the console at login, kept in the cache
+    // folder, and saved with a failed machine (its private key file in failed-state/).
+    std::string profile = test::read_file(test::source_dir() / "fixtures/machines/linux-mini.yaml");
+    ASSERT_TRUE(RE2::Replace(&profile, "name: linux-mini", "name: linux-key"));
+    ASSERT_TRUE(RE2::Replace(&profile, "auth: none[^\n]*", "auth: hurdle-key"));
+    std::ofstream(dir_ / "linux-key.yaml") << profile;
+    std::ofstream(dir_ / "fails.yaml")
+        << "suite: action\nmachine: " << (dir_ / "linux-key.yaml").string()
+        << "\nboot:\n  login: true\nscenarios:\n  - name: fails\n    steps:\n"
+           "      - ssh.succeed: { command: 'echo no', stdout: \"yes\\n\" }\n";
+  }
+  [[nodiscard]] fs::path served() const { return dir_ / "served"; }
+
+  // One job: the script as root, in `workspace` with `home`, for `user`.
+  ProgramResult job(const TestUser& user, const fs::path& home, const fs::path& workspace,
+                    const std::string& image) {
+    // As the action's step does before `docker run`, as the runner's user.
+    for (const auto& d :
+         {home, home / ".cache", home / ".cache/hurdle", workspace, workspace / "reports"}) {
+      fs::create_directories(d);
+      EXPECT_EQ(::chown(d.c_str(), user.uid(), user.gid()), 0) << d;
+    }
+    const std::string path =
+        test::hurdle_program().parent_path().string() + ":/usr/sbin:/usr/bin:/sbin:/bin";
+    return run_program(
+        {"env",
+         "-i",
+         "PATH=" + path,
+         "HOME=" + home.string(),
+         "GITHUB_ACTIONS=true",
+         "GITHUB_WORKSPACE=" + workspace.string(),
+         "HURDLE_GUEST_DIR=" + std::string(HURDLE_TEST_GUEST_DIR),
+         "HURDLE_IMAGE_LOCK=" + (dir_ / "lock.yaml").string(),
+         "HURDLE_DEB_DIR=" + (dir_ / "no-package").string(),
+         "HOST_UID=" + std::to_string(user.uid()),
+         "HOST_GID=" + std::to_string(user.gid()),
+         "SUITE=" + (dir_ / "fails.yaml").string(),
+         "IMAGE=" + image,
+         "SHARD=",
+         "ARGS=--no-boot-cache",
+         "REPORTS=" + (workspace / "reports").string(),
+         "KEEP=true",
+         "ACCEL=tcg",
+         "bash",
+         "-c",
+         "cd \"$GITHUB_WORKSPACE\" && exec bash \"$0\"",
+         (test::source_dir() / ".github/actions/hurdle/run-in-container.sh").string()});
+  }
+
+  RunDirectory dir_{"action"};
+};
+
+// Every file under `root` that the user cannot read, one per line (empty: all readable).
+std::string unreadable_by(const TestUser& user, const fs::path& root) {
+  const ProgramResult r = user.run(
+      {"find", root.string(), "(", "-type", "f", "-o", "-type", "d", ")", "!", "-readable"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
+unsigned mode_of(const fs::path& file) {
+  struct stat st {};
+  EXPECT_EQ(::lstat(file.c_str(), &st), 0) << file;
+  return st.st_mode & 07777;
+}
+
+TEST_F(ActionContainer, WhatTheContainerLeavesIsTheRunnersAndTheKeysStayPrivate) {
+  const TestUser runner;
+  const TestUser other;
+  FileServer server(served(), FileServer::Protocol::kHttp);
+  test::write_test_lock(dir_ / "lock.yaml",
+                        {test::amd64_disk("hurd-test", server.url(kAmd64Disk))});
+  const fs::path home = dir_ / "home1";
+  const fs::path workspace = dir_ / "workspace1";
+  const ProgramResult first = job(runner, home, workspace, "hurd-test");
+  ASSERT_EQ(first.exit_code, 1) << first.out << first.err;    // the scenario fails, as written
+  EXPECT_THAT(first.err, HasSubstr("hurd-test is ready: "));  // prepared in this job
+
+  // Nothing is left to root: the reports, the failed machine and the cache are the runner's.
+  const ProgramResult roots =
+      run_program({"find", workspace.string(), home.string(), "-uid", "0", "-o", "-gid", "0"});
+  EXPECT_EQ(roots.out, "") << "still root's:\n" << roots.out;
+  EXPECT_EQ(unreadable_by(runner, workspace), "");
+  EXPECT_EQ(unreadable_by(runner, home), "");
+
+  // The failed machine's key and hurdle's own key: the runner's alone, modes kept.
+  const ProgramResult keys =
+      run_program({"find", workspace.string(), "-path", "*/failed-state/ssh-key"});
+  const std::string saved_key = keys.out.substr(0, keys.out.find('\n'));
+  ASSERT_FALSE(saved_key.empty()) << "no failed-state/ssh-key under " << workspace;
+  const fs::path owned_key = home / ".cache/hurdle/ssh/hurdle_ed25519";
+  for (const fs::path& key : {fs::path(saved_key), owned_key}) {
+    EXPECT_EQ(mode_of(key), 0600U) << key;
+    EXPECT_EQ(mode_of(key.parent_path()) & 0077U, 0U) << key.parent_path();
+    EXPECT_EQ(runner.run({"cat", key.string()}).exit_code, 0) << key;
+    EXPECT_NE(other.run({"cat", key.string()}).exit_code, 0) << key << " is readable by others";
+  }
+  EXPECT_TRUE(fs::exists(fs::path(saved_key).parent_path() / "saved-machine.json"));
+}
+
+TEST_F(ActionContainer, ASecondJobUsesTheFirstJobsPreparedImageWithoutPreparing) {
+  const TestUser runner;
+  FileServer server(served(), FileServer::Protocol::kHttp);
+  test::write_test_lock(dir_ / "lock.yaml",
+                        {test::amd64_disk("hurd-test", server.url(kAmd64Disk))});
+  const ProgramResult first = job(runner, dir_ / "home1", dir_ / "workspace1", "hurd-test");
+  ASSERT_EQ(first.exit_code, 1) << first.out << first.err;
+  EXPECT_THAT(first.err, HasSubstr("hurd-test is ready: "));
+
+  // What actions/cache saves after the first job and restores before the second: the paths
+  // the action names, nothing else of the first home.
+  const std::vector<std::string> paths = cached_paths();
+  ASSERT_FALSE(paths.empty());
+  for (const std::string& p : paths) {
+    ASSERT_EQ(p.rfind("~/", 0), 0U) << p;
+    const fs::path from = dir_ / "home1" / p.substr(2);
+    const fs::path to = dir_ / "home2" / p.substr(2);
+    fs::create_directories(to.parent_path());
+    ASSERT_EQ(run_program({"cp", "-a", from.string(), to.string()}).exit_code, 0) << p;
+  }
+  const ProgramResult second = job(runner, dir_ / "home2", dir_ / "workspace2", "hurd-test");
+  ASSERT_EQ(second.exit_code, 1) << second.out << second.err;
+  EXPECT_THAT(second.err, Not(HasSubstr("is ready: ")));
+  EXPECT_THAT(second.err, Not(HasSubstr("downloading")));
+  EXPECT_THAT(second.err, Not(HasSubstr("converted to qcow2")));
+  // One prepared image in the second home, the first job's, its manifest untouched.
+  const fs::path prepared1 = dir_ / "home1/.cache/hurdle/images/prepared";
+  const fs::path prepared2 = dir_ / "home2/.cache/hurdle/images/prepared";
+  ASSERT_EQ(test::count_entries(prepared2), 1U);
+  const fs::path key = fs::directory_iterator(prepared1)->path().filename();
+  EXPECT_EQ(test::read_file(prepared2 / key / "manifest.json"),
+            test::read_file(prepared1 / key / "manifest.json"));
+  EXPECT_EQ(server.served(kAmd64Disk).requests, 1);  // downloaded once, by the first job
+}
+
+}  // namespace
+}  // namespace hurdle
