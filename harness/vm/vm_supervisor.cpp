@@ -593,7 +593,9 @@ void VmSupervisor::handle(int id, UniqueFd fd) {
 void VmSupervisor::stop_clients() {
   {
     std::lock_guard lock(clients_mutex_);
-    for (const auto& [id, fd] : client_fds_) ::shutdown(fd, SHUT_RDWR);
+    // No more requests, but the replies in progress still go out: `quit` ends QEMU, and this
+    // loop can see it end before the client's thread has answered the quit itself.
+    for (const auto& [id, fd] : client_fds_) ::shutdown(fd, SHUT_RD);
   }
   for (auto& [id, t] : clients_)
     if (t.joinable()) t.join();

@@ -197,14 +197,19 @@ async function rawSession() {
   check(code === 0, `the server ends with its input: ${code}`);
 }
 
+let failed = false;
 try {
   await sdkSession();
   await rawSession();
   console.log(`mcp_client_test: ${checks} checks passed`);
 } catch (e) {
   console.error("mcp_client_test FAILED:", e);
-  spawn(hurdle, ["vm", "kill", "mcp"], { env, stdio: "inherit" });
-  process.exitCode = 1;
+  failed = true;
+  await new Promise((resolve) =>
+    spawn(hurdle, ["vm", "kill", "mcp"], { env, stdio: "inherit" }).on("exit", resolve));
 } finally {
   fs.rmSync(runtime, { recursive: true, force: true });
 }
+// A failed session leaves the SDK's server running (its stdin open), which would hold the
+// event loop, and the test, until CTest's time-out: end now, failed.
+if (failed) process.exit(1);
