@@ -364,9 +364,7 @@ std::string SuiteRunner::start_tag(Lane& lane, std::size_t index, ScenarioResult
 
 ScenarioResult SuiteRunner::attempt(Lane& lane, std::size_t index, const std::string& from_tag) {
   const Scenario& sc = suite_.scenarios[index];
-  ScenarioResult r;
-  r.where = sc.where;
-  r.folder = options_.report_dir / suite_.name / sc.name;
+  ScenarioResult r = result_for(index);
   fs::create_directories(r.folder);
   const auto reset_start = Clock::now();
   const StartedMachine started = lane.reset->start(from_tag);
@@ -487,11 +485,16 @@ void SuiteRunner::interrupt(const std::string& why) {
     if (lane->reset) lane->reset->crash();
 }
 
-ScenarioResult SuiteRunner::error_result(std::size_t index, std::chrono::milliseconds boot_time) {
+ScenarioResult SuiteRunner::result_for(std::size_t index) const {
   const Scenario& sc = suite_.scenarios[index];
   ScenarioResult result;
   result.where = sc.where;
   result.folder = options_.report_dir / suite_.name / sc.name;
+  return result;
+}
+
+ScenarioResult SuiteRunner::error_result(std::size_t index, std::chrono::milliseconds boot_time) {
+  ScenarioResult result = result_for(index);
   result.status = ScenarioStatus::kError;
   result.error_kind = "InfrastructureError";
   result.message = secrets_.masked(broken().value_or("the run was stopped"));
@@ -590,9 +593,7 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
     from = start_tag(lane, index, setup);
     notes = std::move(setup.notes);
   } catch (const std::exception& e) {
-    ScenarioResult result;
-    result.where = sc.where;
-    result.folder = options_.report_dir / suite_.name / sc.name;
+    ScenarioResult result = result_for(index);
     result.status = ScenarioStatus::kError;
     result.error_kind = kind_of(e);
     result.message = e.what();
@@ -616,9 +617,7 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
 
 ScenarioResult SuiteRunner::run_attempts(Lane& lane, std::size_t index, const std::string& from) {
   const Scenario& sc = suite_.scenarios[index];
-  ScenarioResult result;
-  result.where = sc.where;
-  result.folder = options_.report_dir / suite_.name / sc.name;
+  ScenarioResult result = result_for(index);
   for (int attempt_no = 1; attempt_no <= sc.retries + 1; ++attempt_no) {
     try {
       result = attempt(lane, index, from);

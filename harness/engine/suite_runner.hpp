@@ -159,6 +159,8 @@ class SuiteRunner {
   void write_scenario_files(Lane& lane, ScenarioResult& result,
                             const std::filesystem::path& marked_dir,
                             const std::map<std::string, std::uintmax_t>& marks);
+  // A result for scenario `index`: where it is written and where its files go.
+  [[nodiscard]] ScenarioResult result_for(std::size_t index) const;
   // The result of a scenario that cannot run: the run is broken (boot, interrupt).
   ScenarioResult error_result(std::size_t index, std::chrono::milliseconds boot_time);
   // Where scenario `index` starts: pristine, or its predecessor's end state (run first when

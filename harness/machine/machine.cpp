@@ -151,7 +151,11 @@ void Machine::start_qemu(bool same_ports) {
   o.start_timeout = options_.start_timeout;
   o.secrets = options_.secrets;
   o.keep_running_after_panic = options_.keep_running_after_panic;
-  o.on_closed = [this] { throw_if_exited(); };
+  // After power_off(), a closed console says so; while a new QEMU starts (qemu_ is unset
+  // then), how that QEMU ended says more.
+  o.on_closed = [this] {
+    if (powered_off_ && qemu_) throw_if_exited();
+  };
   o.on_event = [this](QemuInstance& q, const QmpClient::Json& event) { on_qmp_event(q, event); };
   const std::map<std::string, std::uint16_t> ports =
       same_ports && qemu_ ? qemu_->host_ports() : std::map<std::string, std::uint16_t>();
@@ -922,9 +926,10 @@ void Machine::load_incoming_state() {
   }
   if (loaded != "completed") {
     QemuProcess& process = qemu_->process();
+    const std::string tail = process.log_tail(2048);
     throw QemuError(profile_.name + ": loading the saved state " + state.string() + " " + loaded +
-                        "; qemu.log ends with:\n" + process.log_tail(2048),
-                    process.argv(), process.exit_description(), process.log_tail(2048));
+                        "; qemu.log ends with:\n" + tail,
+                    process.argv(), process.exit_description(), tail);
   }
   // It was saved paused (so that its disks are of the same moment), and comes back paused.
   if (qmp().execute("query-status").value("status", "") != "running") qmp().execute("cont");

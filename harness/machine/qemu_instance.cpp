@@ -67,8 +67,11 @@ bool QemuInstance::start(const MachineProfile& profile, const QemuLaunch& launch
                     ? qmp_listener.accept(options_.start_timeout, process_->exit_fd(), timed_out)
                     : std::optional<UniqueFd>();
   if (console_fd && qmp_fd) {
-    const std::function<void()> on_closed =
-        options_.on_closed ? options_.on_closed : [this] { throw_if_exited(); };
+    // The machine's word first (a power-off it asked for), then how QEMU ended.
+    const std::function<void()> on_closed = [this] {
+      if (options_.on_closed) options_.on_closed();
+      throw_if_exited();
+    };
     ConsoleOptions copts;
     copts.machine_name = machine_;
     copts.transcript = options_.log_dir / "console.txt";
@@ -95,10 +98,10 @@ bool QemuInstance::start(const MachineProfile& profile, const QemuLaunch& launch
   }
   if (timed_out) {
     process_->kill();
+    const std::string tail = process_->log_tail();
     throw QemuError(machine_ + ": QEMU did not connect its console and QMP within " +
-                        seconds_text(options_.start_timeout) + "; qemu.log ends with:\n" +
-                        process_->log_tail(),
-                    argv, process_->exit_description(), process_->log_tail());
+                        seconds_text(options_.start_timeout) + "; qemu.log ends with:\n" + tail,
+                    argv, process_->exit_description(), tail);
   }
   process_->wait_for_exit(std::chrono::seconds(5));
   const std::string tail = process_->log_tail();

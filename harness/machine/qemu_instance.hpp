@@ -39,8 +39,8 @@ struct QemuInstanceOptions {
   std::vector<std::string> secrets;  // masked in every log
   // A panic watcher's hit stops QEMU (stop()) unless this is set.
   bool keep_running_after_panic = false;
-  // Called when the console or QMP finds its connection closed: throws why (the machine's
-  // throw_if_exited, which knows a power-off from a crash). Unset: this instance's own.
+  // Called first when the console or QMP finds its connection closed, to throw what the
+  // machine knows (a power-off it asked for); throw_if_exited() says how QEMU ended after it.
   std::function<void()> on_closed;
   // QMP's asynchronous events, on the QMP reader thread (must not wait for QMP).
   std::function<void(QemuInstance&, const QmpClient::Json&)> on_event;
