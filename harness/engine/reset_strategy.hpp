@@ -7,8 +7,13 @@
 //   snapshot (snapshot_reset): one machine; `pristine` and end states are internal snapshots.
 //   reboot   (reboot_reset):   the machine started afresh for each scenario.
 // The runner calls them from one thread, except crash(), which the signal watcher calls.
+//
+// The strategies are written over the machine type (the ResettableMachine concept below):
+// the runner uses them over Machine (the aliases at the end), their unit tests over a fake
+// that records what was done to it, without QEMU.
 #pragma once
 
+#include <concepts>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -20,29 +25,43 @@
 
 namespace hurdle {
 
+// What a strategy does to a machine: its states (internal snapshots), a line in its log, its
+// end. Machine is one.
+template <class M>
+concept ResettableMachine = requires(M& m, const M& c, const std::string& text) {
+  m.snapshot(text);         // saves the state now as `text`, replacing one of that name
+  m.restore(text);          // back to it; throws when it cannot
+  m.delete_snapshot(text);  // forgets it
+  m.note(text);             // a line in the machine's log
+  m.crash();                // kills it at once; from any thread
+  { c.running() } -> std::convertible_to<bool>;
+};
+
 // What start() gives: the machine, and whether it was reset for this start (restored, cloned
 // or booted) or was in the state already (untouched since it was saved or rolled back to).
-struct StartedMachine {
-  Machine& machine;
+template <ResettableMachine M>
+struct BasicStartedMachine {
+  M& machine;
   bool reset = true;
   std::string how;  // for machine.log: "a new clone", "a spare clone", "a restore", ...
 };
 
-class ResetStrategy {
+template <ResettableMachine M>
+class BasicResetStrategy {
  public:
   // Boots a machine and brings it to the state every scenario starts from (boot markers,
   // login, provisioning). `template_ram` as in MachineOptions: set by clone mode only. Made
   // by the runner, which also keeps what provisioning captured.
-  using Boot = std::function<std::unique_ptr<Machine>(const std::filesystem::path& template_ram)>;
+  using Boot = std::function<std::unique_ptr<M>(const std::filesystem::path& template_ram)>;
 
-  virtual ~ResetStrategy() = default;
+  virtual ~BasicResetStrategy() = default;
 
   [[nodiscard]] virtual Suite::Reset mode() const = 0;
   // Makes the pristine state (boots, or finds it ready); throws when that fails.
   virtual void prepare() = 0;
   // The machine in state `tag`: kPristineTag, or an end state kept with keep() and not
   // dropped since. Throws when it cannot get there.
-  virtual StartedMachine start(const std::string& tag) = 0;
+  virtual BasicStartedMachine<M> start(const std::string& tag) = 0;
   // After a failed attempt that started from `tag`: the failure's state goes at once (a later
   // start never sees it). Throws when the machine cannot get back; the runner then prepares
   // anew.
@@ -53,7 +72,7 @@ class ResetStrategy {
   virtual void drop(const std::string& tag) = 0;
   [[nodiscard]] virtual bool holds(const std::string& tag) const = 0;
   // The machine the last start() returned (for artifacts, saving a failed one), or null.
-  [[nodiscard]] virtual Machine* machine() = 0;
+  [[nodiscard]] virtual M* machine() = 0;
   // Kills every QEMU at once (an interrupt); from any thread.
   virtual void crash() = 0;
 };
@@ -61,13 +80,14 @@ class ResetStrategy {
 // The one machine of a strategy that keeps one (snapshot, reboot), replaced under a lock so
 // that crash(), from the signal watcher's thread, never meets a machine being destroyed.
 // Destroying it stops the machine (Machine's destructor: gracefully, then killed).
-class MachineSlot {
+template <ResettableMachine M>
+class BasicMachineSlot {
  public:
-  [[nodiscard]] Machine* get() const { return machine_.get(); }
-  Machine* operator->() const { return machine_.get(); }
-  Machine& operator*() const { return *machine_; }
+  [[nodiscard]] M* get() const { return machine_.get(); }
+  M* operator->() const { return machine_.get(); }
+  M& operator*() const { return *machine_; }
   // Lets the old machine go, then boots a new one with `boot` (no template RAM).
-  void boot_anew(const ResetStrategy::Boot& boot) {
+  void boot_anew(const typename BasicResetStrategy<M>::Boot& boot) {
     {
       std::lock_guard lock(mutex_);
       machine_.reset();
@@ -83,7 +103,11 @@ class MachineSlot {
 
  private:
   std::mutex mutex_;
-  std::unique_ptr<Machine> machine_;
+  std::unique_ptr<M> machine_;
 };
+
+using StartedMachine = BasicStartedMachine<Machine>;
+using ResetStrategy = BasicResetStrategy<Machine>;
+using MachineSlot = BasicMachineSlot<Machine>;
 
 }  // namespace hurdle
