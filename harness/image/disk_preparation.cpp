@@ -71,83 +71,95 @@ void convert_disk(const fs::path& from, const std::string& from_format, const fs
                      r.err);
 }
 
-PreparationResult prepare_disk(const ImageEntry& entry, const fs::path& artifact,
-                               const std::vector<PrepareStep>& resolved, const fs::path& work,
-                               const fs::path& qcow2, const StatusLog& log) {
-  PreparationResult result;
-  fs::create_directories(work);
-  fs::path raw = work / "disk.raw";
+namespace {
 
-  // 1. Unpack, keeping holes.
+// 1. Unpacks the artifact into `raw`, keeping holes.
+void unpack_step(const ImageEntry& entry, const fs::path& artifact, const fs::path& work,
+                 const fs::path& raw, const StatusLog& log, PreparationResult& result) {
+  const auto t = Clock::now();
+  TransferProgress meter = log.meter("unpacking " + entry.file_name());
+  const fs::path unpacked = entry.format == "raw" ? raw : work / "disk.qcow2-in";
+  result.raw = unpack_disk_image(
+      artifact, entry.archive, entry.member, unpacked,
+      [&](std::uint64_t done, std::uint64_t total) { meter.update(done, total); });
+  if (entry.format == "qcow2") {
+    convert_disk(unpacked, "qcow2", raw, "raw");
+    fs::remove(unpacked);
+    const auto extent = file_extent(raw);
+    result.raw = {extent.apparent, extent.allocated};
+  }
+  const std::string unpacked_text = byte_text(result.raw.size) + " disk, " +
+                                    byte_text(result.raw.data_bytes) + " of data, the rest holes";
+  result.steps.push_back({"unpack", since(t), unpacked_text});
+  meter.finish(file_extent(artifact).apparent, unpacked_text);
+}
+
+// 2. Applies the recipe to the chosen filesystem, checked by e2fsck before and after.
+void recipe_step(const ImageEntry& entry, const std::vector<PrepareStep>& resolved,
+                 const fs::path& raw, const StatusLog& log, PreparationResult& result) {
   auto t = Clock::now();
+  const auto table = read_partition_table(raw);
+  result.partition = choose_partition(table, entry.partition, raw);
+  const std::uint64_t offset = result.partition->offset();
+  // An image whose filesystem was not clean to begin with (a few counters off, as images
+  // made on a running system can be) is prepared all the same; only a clean one is held to
+  // staying clean.
+  const ProgramResult before = fsck(raw, offset);
   {
-    TransferProgress meter = log.meter("unpacking " + entry.file_name());
-    const fs::path unpacked = entry.format == "raw" ? raw : work / "disk.qcow2-in";
-    result.raw = unpack_disk_image(
-        artifact, entry.archive, entry.member, unpacked,
-        [&](std::uint64_t done, std::uint64_t total) { meter.update(done, total); });
-    if (entry.format == "qcow2") {
-      convert_disk(unpacked, "qcow2", raw, "raw");
-      fs::remove(unpacked);
-      const auto extent = file_extent(raw);
-      result.raw = {extent.apparent, extent.allocated};
-    }
-    const std::string unpacked_text = byte_text(result.raw.size) + " disk, " +
-                                      byte_text(result.raw.data_bytes) + " of data, the rest holes";
-    result.steps.push_back({"unpack", since(t), unpacked_text});
-    meter.finish(file_extent(artifact).apparent, unpacked_text);
+    Ext2Filesystem fs(raw, offset, true);
+    result.filesystem = fs.info();
+    result.changes = apply_recipe(fs, resolved).done;
+    fs.close();
   }
-
-  // 2. Apply the recipe to the chosen filesystem, checked by e2fsck before and after.
-  if (!resolved.empty()) {
-    t = Clock::now();
-    const auto table = read_partition_table(raw);
-    result.partition = choose_partition(table, entry.partition, raw);
-    const std::uint64_t offset = result.partition->offset();
-    // An image whose filesystem was not clean to begin with (a few counters off, as images
-    // made on a running system can be) is prepared all the same; only a clean one is held to
-    // staying clean.
-    const ProgramResult before = fsck(raw, offset);
-    {
-      Ext2Filesystem fs(raw, offset, true);
-      result.filesystem = fs.info();
-      result.changes = apply_recipe(fs, resolved).done;
-      fs.close();
-    }
-    result.steps.push_back({"prepare", since(t),
-                            result.partition->describe() + ", " + result.filesystem->creator_os +
-                                " ext2: " + std::to_string(result.changes.size()) + " step(s)"});
-    log.say("prepared " + result.partition->describe() + " (" + result.filesystem->creator_os +
-            " ext2): " + std::to_string(result.changes.size()) + " step(s) (" +
-            seconds_text(since(t)) + ")");
-    for (const auto& c : result.changes) log.say("  " + c);
-    t = Clock::now();
-    if (before.ok()) {
-      const ProgramResult after = fsck(raw, offset);
-      if (!after.ok())
-        throw ImageError(
-            "e2fsck finds the prepared filesystem damaged (it was clean before the "
-            "recipe ran; exit " +
-            std::to_string(after.exit_code) + "):" + first_lines(after.out + after.err, 12));
-      result.fsck = "clean";
-    } else {
-      result.fsck =
-          "not checked: e2fsck did not find the filesystem clean before preparing it "
-          "(exit " +
-          std::to_string(before.exit_code) + ")";
-      log.say("note: " + result.fsck + first_lines(before.out, 4));
-    }
-    result.steps.push_back({"fsck", since(t), result.fsck});
-  }
-
-  // 3. qcow2, the format overlays and snapshots build on.
+  result.steps.push_back({"prepare", since(t),
+                          result.partition->describe() + ", " + result.filesystem->creator_os +
+                              " ext2: " + std::to_string(result.changes.size()) + " step(s)"});
+  log.say("prepared " + result.partition->describe() + " (" + result.filesystem->creator_os +
+          " ext2): " + std::to_string(result.changes.size()) + " step(s) (" +
+          seconds_text(since(t)) + ")");
+  for (const auto& c : result.changes) log.say("  " + c);
   t = Clock::now();
+  if (before.ok()) {
+    const ProgramResult after = fsck(raw, offset);
+    if (!after.ok())
+      throw ImageError(
+          "e2fsck finds the prepared filesystem damaged (it was clean before the "
+          "recipe ran; exit " +
+          std::to_string(after.exit_code) + "):" + first_lines(after.out + after.err, 12));
+    result.fsck = "clean";
+  } else {
+    result.fsck =
+        "not checked: e2fsck did not find the filesystem clean before preparing it "
+        "(exit " +
+        std::to_string(before.exit_code) + ")";
+    log.say("note: " + result.fsck + first_lines(before.out, 4));
+  }
+  result.steps.push_back({"fsck", since(t), result.fsck});
+}
+
+// 3. Converts `raw` to qcow2, the format overlays and snapshots build on.
+void convert_step(const fs::path& raw, const fs::path& qcow2, const StatusLog& log,
+                  PreparationResult& result) {
+  const auto t = Clock::now();
   convert_disk(raw, "raw", qcow2, "qcow2");
   fs::remove(raw);
   result.qcow2_bytes = file_extent(qcow2).allocated;
   result.steps.push_back({"convert", since(t), byte_text(result.qcow2_bytes) + " qcow2"});
   log.say("converted to qcow2: " + byte_text(result.qcow2_bytes) + " (" + seconds_text(since(t)) +
           ")");
+}
+
+}  // namespace
+
+PreparationResult prepare_disk(const ImageEntry& entry, const fs::path& artifact,
+                               const std::vector<PrepareStep>& resolved, const fs::path& work,
+                               const fs::path& qcow2, const StatusLog& log) {
+  PreparationResult result;
+  fs::create_directories(work);
+  const fs::path raw = work / "disk.raw";
+  unpack_step(entry, artifact, work, raw, log, result);
+  if (!resolved.empty()) recipe_step(entry, resolved, raw, log, result);
+  convert_step(raw, qcow2, log, result);
   return result;
 }
 

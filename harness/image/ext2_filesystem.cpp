@@ -193,6 +193,66 @@ std::string Ext2Filesystem::read_file(const std::string& path, std::size_t max_b
   return content;
 }
 
+ext2_ino_t Ext2Filesystem::new_file(ext2_ino_t dir, const std::string& name,
+                                    const std::string& path) {
+  const ext2_filsys fs = handle_->fs;
+  ext2_ino_t ino = 0;
+  errcode_t rc = 0;
+  if ((rc = ext2fs_new_inode(fs, dir, LINUX_S_IFREG | 0644, nullptr, &ino)) != 0)
+    throw ImageError(where() + ": no free inode for " + path + ": " + message_of(rc));
+  rc = ext2fs_link(fs, dir, name.c_str(), ino, EXT2_FT_REG_FILE);
+  if (rc == EXT2_ET_DIR_NO_SPACE) {
+    if ((rc = ext2fs_expand_dir(fs, dir)) == 0)
+      rc = ext2fs_link(fs, dir, name.c_str(), ino, EXT2_FT_REG_FILE);
+  }
+  if (rc != 0) throw ImageError(where() + ": cannot link " + path + ": " + message_of(rc));
+  ext2fs_inode_alloc_stats2(fs, ino, +1, 0);
+  ext2_inode inode{};
+  inode.i_mode = LINUX_S_IFREG | 0644;
+  inode.i_atime = inode.i_ctime = inode.i_mtime = now();
+  inode.i_links_count = 1;
+  if (ext2fs_has_feature_inline_data(fs->super)) {
+    inode.i_flags |= EXT4_INLINE_DATA_FL;
+  } else if (ext2fs_has_feature_extents(fs->super)) {
+    ext2_extent_handle_t extents = nullptr;
+    inode.i_flags &= ~EXT4_EXTENTS_FL;
+    if ((rc = ext2fs_extent_open2(fs, ino, &inode, &extents)) != 0)
+      throw ImageError(where() + ": " + path + ": " + message_of(rc));
+    ext2fs_extent_free(extents);
+  }
+  if ((rc = ext2fs_write_new_inode(fs, ino, &inode)) != 0)
+    throw ImageError(where() + ": cannot write the inode of " + path + ": " + message_of(rc));
+  if (inode.i_flags & EXT4_INLINE_DATA_FL) {
+    if ((rc = ext2fs_inline_data_init(fs, ino)) != 0)
+      throw ImageError(where() + ": " + path + ": " + message_of(rc));
+  }
+  return ino;
+}
+
+void Ext2Filesystem::replace_content(ext2_ino_t ino, std::string_view content,
+                                     const std::string& path) {
+  const ext2_filsys fs = handle_->fs;
+  errcode_t rc = 0;
+  ext2_file_t file = nullptr;
+  if ((rc = ext2fs_file_open(fs, ino, EXT2_FILE_WRITE, &file)) != 0)
+    throw ImageError(where() + ": cannot open " + path + " for writing: " + message_of(rc));
+  rc = ext2fs_file_set_size2(file, 0);  // replacing: the old blocks are freed first
+  std::size_t done = 0;
+  while (rc == 0 && done < content.size()) {
+    unsigned int wrote = 0;
+    rc = ext2fs_file_write(
+        file, content.data() + done,
+        static_cast<unsigned int>(std::min<std::size_t>(content.size() - done, 1 << 20)), &wrote);
+    if (rc == 0 && wrote == 0) rc = EXT2_ET_SHORT_WRITE;
+    done += wrote;
+  }
+  const errcode_t closed = ext2fs_file_close(file);
+  if (rc == 0) rc = closed;
+  if (rc != 0)
+    throw ImageError(where() + ": writing " + path + " failed: " + message_of(rc) +
+                     (rc == EXT2_ET_BLOCK_ALLOC_FAIL ? " (the filesystem is full)" : ""));
+}
+
 void Ext2Filesystem::write_file(const std::string& path, std::string_view content,
                                 const Ext2Attributes& attributes) {
   if (!writable_) throw ImageError(where() + ": opened read-only; cannot write " + path);
@@ -212,56 +272,12 @@ void Ext2Filesystem::write_file(const std::string& path, std::string_view conten
       throw ImageError(where() + ": " + path + " exists and is not a regular file" +
                        (LINUX_S_ISLNK(inode.i_mode) ? " (a symbolic link: not followed)" : ""));
   } else if (rc == EXT2_ET_FILE_NOT_FOUND) {
-    if ((rc = ext2fs_new_inode(fs, dir, LINUX_S_IFREG | 0644, nullptr, &ino)) != 0)
-      throw ImageError(where() + ": no free inode for " + path + ": " + message_of(rc));
-    rc = ext2fs_link(fs, dir, name.c_str(), ino, EXT2_FT_REG_FILE);
-    if (rc == EXT2_ET_DIR_NO_SPACE) {
-      if ((rc = ext2fs_expand_dir(fs, dir)) == 0)
-        rc = ext2fs_link(fs, dir, name.c_str(), ino, EXT2_FT_REG_FILE);
-    }
-    if (rc != 0) throw ImageError(where() + ": cannot link " + path + ": " + message_of(rc));
-    ext2fs_inode_alloc_stats2(fs, ino, +1, 0);
-    inode = ext2_inode{};
-    inode.i_mode = LINUX_S_IFREG | 0644;
-    inode.i_atime = inode.i_ctime = inode.i_mtime = now();
-    inode.i_links_count = 1;
-    if (ext2fs_has_feature_inline_data(fs->super)) {
-      inode.i_flags |= EXT4_INLINE_DATA_FL;
-    } else if (ext2fs_has_feature_extents(fs->super)) {
-      ext2_extent_handle_t extents = nullptr;
-      inode.i_flags &= ~EXT4_EXTENTS_FL;
-      if ((rc = ext2fs_extent_open2(fs, ino, &inode, &extents)) != 0)
-        throw ImageError(where() + ": " + path + ": " + message_of(rc));
-      ext2fs_extent_free(extents);
-    }
-    if ((rc = ext2fs_write_new_inode(fs, ino, &inode)) != 0)
-      throw ImageError(where() + ": cannot write the inode of " + path + ": " + message_of(rc));
-    if (inode.i_flags & EXT4_INLINE_DATA_FL) {
-      if ((rc = ext2fs_inline_data_init(fs, ino)) != 0)
-        throw ImageError(where() + ": " + path + ": " + message_of(rc));
-    }
+    ino = new_file(dir, name, path);
   } else {
     throw ImageError(where() + ": looking up " + path + " failed: " + message_of(rc));
   }
 
-  ext2_file_t file = nullptr;
-  if ((rc = ext2fs_file_open(fs, ino, EXT2_FILE_WRITE, &file)) != 0)
-    throw ImageError(where() + ": cannot open " + path + " for writing: " + message_of(rc));
-  rc = ext2fs_file_set_size2(file, 0);  // replacing: the old blocks are freed first
-  std::size_t done = 0;
-  while (rc == 0 && done < content.size()) {
-    unsigned int wrote = 0;
-    rc = ext2fs_file_write(
-        file, content.data() + done,
-        static_cast<unsigned int>(std::min<std::size_t>(content.size() - done, 1 << 20)), &wrote);
-    if (rc == 0 && wrote == 0) rc = EXT2_ET_SHORT_WRITE;
-    done += wrote;
-  }
-  const errcode_t closed = ext2fs_file_close(file);
-  if (rc == 0) rc = closed;
-  if (rc != 0)
-    throw ImageError(where() + ": writing " + path + " failed: " + message_of(rc) +
-                     (rc == EXT2_ET_BLOCK_ALLOC_FAIL ? " (the filesystem is full)" : ""));
+  replace_content(ino, content, path);
 
   if ((rc = ext2fs_read_inode(fs, ino, &inode)) != 0)
     throw ImageError(where() + ": " + path + ": cannot read its inode: " + message_of(rc));

@@ -73,6 +73,10 @@ class Ext2Filesystem {
   // The inode of the folder `path` (split into `parts`) goes in; ImageError when it is missing.
   std::uint32_t parent_folder(const std::vector<std::string>& parts, const std::string& path,
                               const char* doing) const;
+  // write_file's steps: a new empty regular file `name` in the folder `dir` (its inode), and
+  // the file `ino`'s content replaced by `content`.
+  std::uint32_t new_file(std::uint32_t dir, const std::string& name, const std::string& path);
+  void replace_content(std::uint32_t ino, std::string_view content, const std::string& path);
 
   struct Handle;
   std::filesystem::path image_;

@@ -219,6 +219,50 @@ std::vector<PreparedImage> ImageStore::prepared_images(const ImageEntry& entry) 
   return out;
 }
 
+DownloadResult ImageStore::download(const ImageEntry& entry, const fs::path& partial) const {
+  DownloadOptions dopts = options_.download;
+  const StatusLog log = options_.log;
+  dopts.note = [log](const std::string& line) { log.say(line); };
+  Downloader downloader(dopts);
+  TransferProgress meter = log.meter("downloading " + entry.file_name());
+  DownloadResult got;
+  try {
+    got = downloader.fetch_file(entry.urls, partial, &meter);
+  } catch (const DownloadError& e) {
+    std::error_code ec;
+    const auto kept = fs::file_size(partial, ec);
+    throw DownloadError(
+        "could not download " + entry.name + " (" + entry.where.str() + "): " + e.what() +
+        (!ec && kept > 0 ? "\nThe " + byte_text(kept) +
+                               " downloaded so far are kept; the next fetch continues from them."
+                         : std::string()) +
+        "\nWithout network here? Download " + entry.urls.front() +
+        " elsewhere, then run: hurdle image import " + entry.name + " FILE");
+  }
+  meter.finish(got.bytes, byte_text(got.bytes) + " from " + got.url);
+  return got;
+}
+
+std::chrono::milliseconds ImageStore::verify_download(const ImageEntry& entry,
+                                                      const fs::path& partial, const Digest& digest,
+                                                      const std::string& url, bool pinned) const {
+  const auto t = Clock::now();
+  const Digest actual = file_digest(partial, digest.algorithm);
+  if (actual != digest) {
+    std::error_code ec;
+    fs::remove(partial, ec);
+    throw ImageError(
+        entry.file_name() + " from " + url + " is not the file " +
+        (pinned ? "the lock pins (" + entry.where.str() + ")" : "the published checksum names") +
+        ": expected " + digest.str() + ", got " + actual.str() +
+        ". The download was deleted; nothing was cached");
+  }
+  const auto verify_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
+  options_.log.say("verified " + entry.file_name() + ": " + to_string(digest.algorithm) + " " +
+                   digest.short_hex() + "... matches (" + seconds_text(verify_time) + ")");
+  return verify_time;
+}
+
 CachedArtifact ImageStore::ensure_artifact(const ImageEntry& entry, const Digest& digest,
                                            bool pinned) {
   const fs::path dir = options_.cache_dir / "artifacts" / key_of(digest);
@@ -238,42 +282,8 @@ CachedArtifact ImageStore::ensure_artifact(const ImageEntry& entry, const Digest
 
   const fs::path partial = options_.cache_dir / "downloads" / (key_of(digest) + ".part");
   fs::create_directories(partial.parent_path());
-  DownloadOptions dopts = options_.download;
-  const StatusLog log = options_.log;
-  dopts.note = [log](const std::string& line) { log.say(line); };
-  Downloader downloader(dopts);
-  DownloadResult got;
-  {
-    TransferProgress meter = log.meter("downloading " + entry.file_name());
-    try {
-      got = downloader.fetch_file(entry.urls, partial, &meter);
-    } catch (const DownloadError& e) {
-      std::error_code ec;
-      const auto kept = fs::file_size(partial, ec);
-      throw DownloadError(
-          "could not download " + entry.name + " (" + entry.where.str() + "): " + e.what() +
-          (!ec && kept > 0 ? "\nThe " + byte_text(kept) +
-                                 " downloaded so far are kept; the next fetch continues from them."
-                           : std::string()) +
-          "\nWithout network here? Download " + entry.urls.front() +
-          " elsewhere, then run: hurdle image import " + entry.name + " FILE");
-    }
-    meter.finish(got.bytes, byte_text(got.bytes) + " from " + got.url);
-  }
-  const auto t = Clock::now();
-  const Digest actual = file_digest(partial, digest.algorithm);
-  if (actual != digest) {
-    std::error_code ec;
-    fs::remove(partial, ec);
-    throw ImageError(
-        entry.file_name() + " from " + got.url + " is not the file " +
-        (pinned ? "the lock pins (" + entry.where.str() + ")" : "the published checksum names") +
-        ": expected " + digest.str() + ", got " + actual.str() +
-        ". The download was deleted; nothing was cached");
-  }
-  const auto verify_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
-  options_.log.say("verified " + entry.file_name() + ": " + to_string(digest.algorithm) + " " +
-                   digest.short_hex() + "... matches (" + seconds_text(verify_time) + ")");
+  const DownloadResult got = download(entry, partial);
+  const auto verify_time = verify_download(entry, partial, digest, got.url, pinned);
 
   ScratchFolder staging(options_.cache_dir / "artifacts" / (key_of(digest) + ".new"));
   const fs::path file = staging.path() / entry.file_name();

@@ -96,6 +96,13 @@ class ImageStore {
   struct Plan;
   Plan plan(const ImageEntry& entry, const std::vector<PrepareStep>& extra, bool may_ask_network);
   CachedArtifact ensure_artifact(const ImageEntry& entry, const Digest& digest, bool pinned);
+  // ensure_artifact's steps: the download into `partial` (resumed when it is there), and its
+  // check against `digest` (a mismatch deletes it and throws ImageError); the check's time.
+  DownloadResult download(const ImageEntry& entry, const std::filesystem::path& partial) const;
+  std::chrono::milliseconds verify_download(const ImageEntry& entry,
+                                            const std::filesystem::path& partial,
+                                            const Digest& digest, const std::string& url,
+                                            bool pinned) const;
   PreparedImage prepare(const ImageEntry& entry, const Plan& plan, const CachedArtifact& artifact);
 
   ImageLock lock_;

@@ -70,36 +70,23 @@ std::string TreeStats::describe(const std::string& skipped_as) const {
          std::to_string(skipped) + " " + skipped_as + ")";
 }
 
-TreeStats write_tree_as_tar(const fs::path& dir, const std::vector<std::string>& exclude,
-                            const std::function<void(std::string_view)>& sink) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw TransferError(dir.string() + " is not a folder");
-  WriterPtr a(archive_write_new(), &archive_write_free);
-  Sink out{&sink, nullptr};
-  const auto check = [&](int rc, const std::string& what) {
-    if (rc >= ARCHIVE_WARN) return;
-    if (out.failure) std::rethrow_exception(out.failure);
-    throw TransferError("cannot archive " + what + ": " + error_of(a.get()));
-  };
-  // pax only where ustar cannot say it (long names, big files); big blocks, few SSH writes.
-  check(archive_write_set_format_pax_restricted(a.get()), dir.string());
-  check(archive_write_set_bytes_per_block(a.get(), static_cast<int>(kPiece)), dir.string());
-  check(archive_write_set_bytes_in_last_block(a.get(), 1), dir.string());
-  check(archive_write_open(a.get(), &out, nullptr, &Sink::write, nullptr), dir.string());
+namespace {
 
-  TreeStats stats;
-  std::string piece(kPiece, '\0');
-  auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);
-  if (ec) throw TransferError("cannot read the folder " + dir.string() + ": " + ec.message());
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) throw TransferError("cannot read the folder " + dir.string() + ": " + ec.message());
-    const fs::path& path = it->path();
-    const fs::path relative = path.lexically_relative(dir);
-    if (excluded(relative, exclude)) {
-      ++stats.skipped;
-      if (it->is_directory(ec) && !it->is_symlink(ec)) it.disable_recursion_pending();
-      continue;
-    }
+// A tar stream being written to a sink: one header and body per file.
+class TarStream {
+ public:
+  TarStream(const fs::path& dir, const std::function<void(std::string_view)>& sink)
+      : a_(archive_write_new(), &archive_write_free), out_{&sink, nullptr}, piece_(kPiece, '\0') {
+    // pax only where ustar cannot say it (long names, big files); big blocks, few SSH writes.
+    check(archive_write_set_format_pax_restricted(a_.get()), dir.string());
+    check(archive_write_set_bytes_per_block(a_.get(), static_cast<int>(kPiece)), dir.string());
+    check(archive_write_set_bytes_in_last_block(a_.get(), 1), dir.string());
+    check(archive_write_open(a_.get(), &out_, nullptr, &Sink::write, nullptr), dir.string());
+  }
+
+  // Adds `path` as `relative`, owned by root; false for what is not a file, a folder or a
+  // symlink (sockets, FIFOs, devices: nothing a project's tree needs copied).
+  bool add(const fs::path& path, const fs::path& relative, TreeStats& stats) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0)
       throw TransferError("cannot read " + path.string() + ": " + errno_text());
@@ -129,27 +116,65 @@ TreeStats write_tree_as_tar(const fs::path& dir, const std::vector<std::string>&
       if (!file.valid()) throw TransferError("cannot read " + path.string() + ": " + errno_text());
       ++stats.files;
     } else {
-      ++stats.skipped;  // sockets, FIFOs, devices: nothing a project's tree needs copied
+      return false;
+    }
+    check(archive_write_header(a_.get(), entry.get()), path.string());
+    if (file.valid())
+      stats.bytes += copy_body(file.get(), static_cast<std::uint64_t>(st.st_size), path);
+    check(archive_write_finish_entry(a_.get()), path.string());
+    return true;
+  }
+
+  void close(const fs::path& dir) { check(archive_write_close(a_.get()), dir.string()); }
+
+ private:
+  // At most the size the header promised: a file that grows meanwhile is cut there, one that
+  // shrinks is padded by libarchive. Returns the bytes copied.
+  std::uint64_t copy_body(int fd, std::uint64_t size, const fs::path& path) {
+    std::uint64_t left = size;
+    while (left > 0) {
+      const ssize_t n = ::read(fd, piece_.data(), std::min<std::uint64_t>(kPiece, left));
+      if (n < 0) throw TransferError("cannot read " + path.string() + ": " + errno_text());
+      if (n == 0) break;
+      if (archive_write_data(a_.get(), piece_.data(), static_cast<std::size_t>(n)) < 0)
+        check(ARCHIVE_FATAL, path.string());
+      left -= static_cast<std::uint64_t>(n);
+    }
+    return size - left;
+  }
+
+  void check(int rc, const std::string& what) {
+    if (rc >= ARCHIVE_WARN) return;
+    if (out_.failure) std::rethrow_exception(out_.failure);
+    throw TransferError("cannot archive " + what + ": " + error_of(a_.get()));
+  }
+
+  WriterPtr a_;
+  Sink out_;
+  std::string piece_;
+};
+
+}  // namespace
+
+TreeStats write_tree_as_tar(const fs::path& dir, const std::vector<std::string>& exclude,
+                            const std::function<void(std::string_view)>& sink) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw TransferError(dir.string() + " is not a folder");
+  TarStream tar(dir, sink);
+  TreeStats stats;
+  auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);
+  if (ec) throw TransferError("cannot read the folder " + dir.string() + ": " + ec.message());
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) throw TransferError("cannot read the folder " + dir.string() + ": " + ec.message());
+    const fs::path relative = it->path().lexically_relative(dir);
+    if (excluded(relative, exclude)) {
+      ++stats.skipped;
+      if (it->is_directory(ec) && !it->is_symlink(ec)) it.disable_recursion_pending();
       continue;
     }
-    check(archive_write_header(a.get(), entry.get()), path.string());
-    if (file.valid()) {
-      // At most the size the header promised: a file that grows meanwhile is cut there, one
-      // that shrinks is padded by libarchive.
-      auto left = static_cast<std::uint64_t>(st.st_size);
-      while (left > 0) {
-        const ssize_t n = ::read(file.get(), piece.data(), std::min<std::uint64_t>(kPiece, left));
-        if (n < 0) throw TransferError("cannot read " + path.string() + ": " + errno_text());
-        if (n == 0) break;
-        if (archive_write_data(a.get(), piece.data(), static_cast<std::size_t>(n)) < 0)
-          check(ARCHIVE_FATAL, path.string());
-        left -= static_cast<std::uint64_t>(n);
-        stats.bytes += static_cast<std::uint64_t>(n);
-      }
-    }
-    check(archive_write_finish_entry(a.get()), path.string());
+    if (!tar.add(it->path(), relative, stats)) ++stats.skipped;
   }
-  check(archive_write_close(a.get()), dir.string());
+  tar.close(dir);
   return stats;
 }
 

@@ -220,8 +220,8 @@ TEST(RebootReset, EveryScenarioButTheFirstAfterABootBootsAnew) {
   auto second = reset.start(kPristineTag);
   EXPECT_TRUE(second.reset);
   EXPECT_EQ(second.machine.id(), 2);
-  EXPECT_EQ(journal.take(), (Lines{"#1 note reset: reboot: starting the machine afresh",
-                                   "#1 gone", "boot", "#2 up"}));
+  EXPECT_EQ(journal.take(), (Lines{"#1 note reset: reboot: starting the machine afresh", "#1 gone",
+                                   "boot", "#2 up"}));
 }
 
 TEST(RebootReset, AnEndStateIsContinuedOnlyByTheNextScenario) {
