@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/cache_command.hpp"
+#include "cli/exec_command.hpp"
 #include "cli/image_command.hpp"
 #include "cli/mcp_command.hpp"
 #include "cli/report_command.hpp"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
 
   hurdle::cli::ValidateCommand validate_cmd(app);
   hurdle::cli::RunCommand run_cmd(app);
+  hurdle::cli::ExecCommand exec_cmd(app);
   hurdle::cli::ImageCommand image_cmd(app);
   hurdle::cli::ReportCommand report_cmd(app);
   hurdle::cli::ResumeCommand resume_cmd(app);
@@ -38,7 +40,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
-    return code == 0 ? 0 : hurdle::kExitBadInput;
+    // hurdle exec keeps 1-124 for the command's own statuses.
+    const bool exec = argc > 1 && std::string(argv[1]) == "exec";
+    return code == 0 ? 0 : exec ? hurdle::kExitExecFailed : hurdle::kExitBadInput;
   }
   // No command ends with an uncaught exception: what escapes is hurdle's own failure (exit 3),
   // or bad input (exit 2) when it is a configuration error.
@@ -51,6 +55,7 @@ int main(int argc, char** argv) {
     if (vm_cmd.parsed()) return vm_cmd.run();
     if (mcp_cmd.parsed()) return mcp_cmd.run();
     if (run_cmd.parsed()) return run_cmd.run(argv[0]);
+    if (exec_cmd.parsed()) return exec_cmd.run(argv[0]);
   } catch (const hurdle::ConfigError& e) {
     hurdle::print_error(std::string("hurdle: ") + e.what());
     return hurdle::kExitBadInput;

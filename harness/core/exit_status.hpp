@@ -10,5 +10,8 @@ inline constexpr int kExitPassed = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitInfrastructure = 3;
+// `hurdle exec`: hurdle itself failed before the command's status was known (bad options, a
+// machine that did not boot, a sync that failed), as `docker run` and `env` say it.
+inline constexpr int kExitExecFailed = 125;
 
 }  // namespace hurdle

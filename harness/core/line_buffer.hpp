@@ -48,6 +48,9 @@ class LineBuffer {
     }
   }
 
+  // Whether a line has begun that no newline has ended yet.
+  [[nodiscard]] bool has_partial_line() const { return !pending_.empty() || overlong_; }
+
  private:
   std::size_t max_line_;
   std::string pending_;  // the line so far

@@ -98,6 +98,11 @@ fs::path write_steps_json(const ScenarioResult& r) {
                      {"seconds", std::chrono::duration<double>(s.elapsed).count()},
                      {"passed", s.passed},
                      {"message", safe_text(s.message)}});
+    if (s.command) {
+      steps.back()["exit_status"] = s.command->exit_status;
+      if (!s.command->signal.empty()) steps.back()["signal"] = s.command->signal;
+    }
+    if (s.ran_after_failure) steps.back()["after_failure"] = true;
   }
   write_file_atomically(r.folder / "steps.json", steps.dump(2) + '\n');
   return r.folder / "steps.json";
@@ -201,6 +206,7 @@ std::unique_ptr<Machine> SuiteRunner::boot_machine(const fs::path& template_ram)
   StepExecutor provision(*machine, suite_.variables,
                          options_.report_dir / suite_.name / "provision",
                          scaled(suite_.timeout, options_.timeout_scale));
+  provision.set_live_lines(live_lines());
   for (const auto& step : suite_.provision) provision.run(step);
   provisioned_ = provision.variables();
   // Connect SSH once before the pristine state when the machine has it: that state then holds
@@ -377,10 +383,15 @@ ScenarioResult SuiteRunner::attempt(Lane& lane, std::size_t index, const std::st
   }
   StepExecutor steps(machine, provisioned_, r.folder,
                      scaled(suite_.timeout, options_.timeout_scale));
+  steps.set_live_lines(live_lines());
+  r.status = ScenarioStatus::kPassed;
   for (const auto& step : sc.steps) {
+    const bool failed = r.status != ScenarioStatus::kPassed;
+    if (failed && !step.always) continue;
     StepRecord record;
     record.step = step.describe();
     record.where = step.where;
+    record.ran_after_failure = failed;
     const auto t0 = Clock::now();
     try {
       Step adjusted = step;
@@ -388,28 +399,37 @@ ScenarioResult SuiteRunner::attempt(Lane& lane, std::size_t index, const std::st
       steps.run(adjusted);
       record.passed = true;
     } catch (const std::exception& e) {
-      record.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
       record.message = e.what();
-      r.steps.push_back(record);
-      r.imported = steps.imported();
-      r.status = ScenarioStatus::kFailed;
-      r.error_kind = kind_of(e);
-      r.where = step.where;
-      r.message = dynamic_cast<const StepFailed*>(&e)
-                      ? std::string(e.what())
-                      : step.where.str() + ": " + step.describe() + ": " + e.what();
-      // QEMU gone is not the scenario's failure: it is an error of the run. Unless the
-      // scenario powered the machine off itself and then asked it for something.
-      if (dynamic_cast<const QemuError*>(&e) && !machine.powered_off())
-        r.status = ScenarioStatus::kError;
-      return r;
+      // The scenario's failure is its first; a later `always` step's is only recorded.
+      if (!failed) fail_with(r, step, e, machine);
     }
+    record.command = steps.take_command_end();
     record.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
     r.steps.push_back(record);
   }
   r.imported = steps.imported();
-  r.status = ScenarioStatus::kPassed;
   return r;
+}
+
+void SuiteRunner::fail_with(ScenarioResult& r, const Step& step, const std::exception& e,
+                            Machine& machine) const {
+  r.status = ScenarioStatus::kFailed;
+  r.error_kind = kind_of(e);
+  r.where = step.where;
+  r.message = dynamic_cast<const StepFailed*>(&e)
+                  ? std::string(e.what())
+                  : step.where.str() + ": " + step.describe() + ": " + e.what();
+  // QEMU gone is not the scenario's failure: it is an error of the run. Unless the scenario
+  // powered the machine off itself and then asked it for something.
+  if (dynamic_cast<const QemuError*>(&e) && !machine.powered_off())
+    r.status = ScenarioStatus::kError;
+}
+
+LiveLineSink SuiteRunner::live_lines() const {
+  if (!options_.live_lines) return {};
+  return [this](bool err, std::string_view line) {
+    options_.live_lines(err, safe_text(secrets_.masked(std::string(line))));
+  };
 }
 
 void SuiteRunner::collect_artifacts(Lane& lane, ScenarioResult& r) {

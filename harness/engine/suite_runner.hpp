@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,7 @@
 #include "engine/template_source.hpp"
 #include "machine/machine.hpp"
 #include "results/imported_test.hpp"
+#include "suite/step_executor.hpp"
 #include "suite/suite.hpp"
 
 namespace hurdle {
@@ -50,6 +52,9 @@ struct RunOptions {
   // Scenarios at once, each group (a scenario and those chained after it) in a clone of its
   // own: `hurdle run -j N`. More than 1 needs reset: clone (else: one at a time, logged).
   std::size_t jobs = 1;
+  // Where the lines of `live: true` commands go, secrets masked and made safe (safe_text);
+  // unset, nowhere. Called from the lanes' threads.
+  std::function<void(bool err, const std::string& line)> live_lines;
 };
 
 // kSkipped: selected but never run (GoogleTest's --gtest_fail_fast stopped the run first).
@@ -61,6 +66,8 @@ struct StepRecord {
   std::chrono::milliseconds elapsed{0};
   bool passed = false;
   std::string message;
+  std::optional<CommandEnd> command;  // how its command ended, for a step that ran one
+  bool ran_after_failure = false;     // an `always: true` step after the scenario failed
 };
 
 struct ScenarioResult {
@@ -167,6 +174,11 @@ class SuiteRunner {
   // it is not planned); throws with a clear message when it cannot.
   std::string start_tag(Lane& lane, std::size_t index, ScenarioResult& result);
   ScenarioResult attempt(Lane& lane, std::size_t index, const std::string& from_tag);
+  // The scenario failed at `step` with `e`: its status, kind, place and message.
+  void fail_with(ScenarioResult& r, const Step& step, const std::exception& e,
+                 Machine& machine) const;
+  // The step executors' sink for `live: true` lines (RunOptions::live_lines, masked), or none.
+  [[nodiscard]] LiveLineSink live_lines() const;
   void collect_artifacts(Lane& lane, ScenarioResult& result);
   // --keep-failed-state: saves the failed machine into the scenario's failed-state/.
   void keep_failed_state(Lane& lane, const Scenario& scenario, ScenarioResult& result);

@@ -388,8 +388,9 @@ SshClient& Machine::ssh() {
 }
 
 CommandResult Machine::run_over_ssh(const std::string& command,
-                                    std::optional<std::chrono::milliseconds> timeout) {
-  return ssh().run(command, command_timeout(timeout));
+                                    std::optional<std::chrono::milliseconds> timeout,
+                                    const LiveOutput* live) {
+  return ssh().run(command, command_timeout(timeout), live);
 }
 
 CommandResult Machine::run(const std::string& command,

@@ -160,8 +160,10 @@ class Machine {
   HostKeyPin& ssh_host_key_pin() { return ssh_client().host_key_pin(); }
   // A command over SSH, whatever the profile's console: the `ssh.*` steps and `hurdle vm`'s
   // ssh_run. The result as it is (run() and succeed() judge it); ConfigError without SSH.
+  // `live`, when given, also gets the output as it comes (see LiveOutput).
   CommandResult run_over_ssh(const std::string& command,
-                             std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+                             std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+                             const LiveOutput* live = nullptr);
   // A command in the guest; `timeout` defaults to the profile's command time-out. Over SSH when
   // the profile has SSH; else in the serial console's shell (logged in first, with the
   // profile's login, when no shell is), its output one stream (`out`; `err` stays empty).

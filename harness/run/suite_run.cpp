@@ -24,6 +24,7 @@
 #include "report/summary_writer.hpp"
 #include "run/github_annotations.hpp"
 #include "run/gtest_registration.hpp"
+#include "run/live_lines_writer.hpp"
 #include "run/progress_printer.hpp"
 #include "run/run_events.hpp"
 #include "run/run_recorder.hpp"
@@ -189,7 +190,8 @@ std::vector<Suite> load_suites(const RunRequest& a) {
 // could not be written).
 RunOptions run_options(const RunRequest& a) {
   RunOptions options;
-  options.report_dir = std::filesystem::path(a.report_dir) / run_name();
+  options.report_dir =
+      std::filesystem::path(a.report_dir) / (a.run_name.empty() ? run_name() : a.run_name);
   try {
     std::filesystem::create_directories(options.report_dir);
   } catch (const std::exception& e) {
@@ -329,7 +331,11 @@ int run_or_refuse(const RunRequest& a, const char* program) {
   SecretMask secrets;
   for (const auto& suite : suites)
     for (const auto& secret : suite.secrets) secrets.add(secret);
-  const RunOptions options = run_options(a);
+  LiveLinesWriter live_lines(a.people_to_stderr);
+  RunOptions options = run_options(a);
+  options.live_lines = [&live_lines](bool err, const std::string& line) {
+    live_lines.write(err, line);
+  };
   const std::optional<Shard> shard = shard_of(a);
   start_googletest(a, program);
   const std::filesystem::path junit =

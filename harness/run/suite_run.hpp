@@ -39,6 +39,11 @@ struct RunRequest {
   std::string image_lock;  // what images.lock came from, for command_line()
   bool allow_unpinned = false;
   std::string events;  // --events FD|FILE: the run as JSON lines (run/run_events.hpp)
+  // The run's folder under report_dir; empty: run-TIME-PID.
+  std::string run_name;
+  // Standard output for the lines of `live: true` commands alone; what is printed for people
+  // goes to standard error (hurdle exec).
+  bool people_to_stderr = false;
 
   // `hurdle run` arguments (without the program) that make the same run.
   [[nodiscard]] std::vector<std::string> command_line() const;

@@ -4,11 +4,19 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "core/error.hpp"
 
 namespace hurdle {
+
+// Where a command's output goes as it arrives, besides its CommandResult: each piece of its
+// stdout (`err` false) or stderr (`err` true), in the order the guest sent them, as raw bytes
+// (not split into lines, not masked). Called on the thread that runs the command; what it
+// throws is ignored (the command's result is kept whole whatever the sink does).
+using LiveOutput = std::function<void(bool err, std::string_view piece)>;
 
 struct CommandResult {
   std::string command;

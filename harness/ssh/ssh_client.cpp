@@ -113,12 +113,13 @@ auto SshClient::explained(Operation operation) -> decltype(operation()) {
   }
 }
 
-CommandResult SshClient::run(const std::string& command, std::chrono::milliseconds timeout) {
+CommandResult SshClient::run(const std::string& command, std::chrono::milliseconds timeout,
+                             const LiveOutput* live) {
   const auto deadline = Clock::now() + timeout;
   return explained([&] {
     auto session = session_within(deadline);
     return session->run(command, std::max(time_left(deadline), std::chrono::milliseconds(1)),
-                        timeout);
+                        timeout, live);
   });
 }
 

@@ -45,7 +45,9 @@ class SshClient {
   std::chrono::milliseconds wait_until_ready(std::chrono::milliseconds timeout);
 
   // A command on the shared session, connecting first (within the same time-out) if needed.
-  CommandResult run(const std::string& command, std::chrono::milliseconds timeout);
+  // `live`, when given, also gets the output as it comes (see LiveOutput).
+  CommandResult run(const std::string& command, std::chrono::milliseconds timeout,
+                    const LiveOutput* live = nullptr);
   // A file, or a folder as a tar stream (see SshSession::put).
   void put(const std::filesystem::path& local, const std::string& remote,
            std::chrono::milliseconds timeout, const std::vector<std::string>& exclude = {});

@@ -61,12 +61,14 @@ struct SshSession::Channel {
       : out(how.output_limit),
         err(how.output_limit),
         download_fd(how.download_fd),
-        download_limit(how.download_limit) {}
+        download_limit(how.download_limit),
+        live(how.live) {}
 
   BoundedOutput out;
   BoundedOutput err;
   int download_fd = -1;  // stdout goes to this file instead of `out`
   std::uint64_t download_limit;
+  const LiveOutput* live;
   std::uint64_t downloaded = 0;
   bool over_limit = false;  // the download outgrew its limit: the command is stopped
   std::string write_error;
@@ -79,6 +81,12 @@ struct SshSession::Channel {
                      void* self) {
     auto* c = static_cast<Channel*>(self);
     const char* bytes = static_cast<const char*>(data);
+    if (c->live != nullptr && (is_stderr != 0 || c->download_fd < 0)) {
+      try {
+        (*c->live)(is_stderr != 0, std::string_view(bytes, len));
+      } catch (...) {  // a sink that cannot write (a closed stdout) loses nothing here
+      }
+    }
     if (is_stderr != 0) {
       c->err.append(bytes, len);
     } else if (c->download_fd >= 0) {
@@ -186,9 +194,11 @@ void SshSession::fail(const std::string& what) {
 }
 
 CommandResult SshSession::run(const std::string& command, std::chrono::milliseconds timeout,
-                              std::chrono::milliseconds stated) {
+                              std::chrono::milliseconds stated, const LiveOutput* live) {
   std::lock_guard lock(mutex_);
-  return exchange(command, {timeout, stated});
+  Exchange how{timeout, stated};
+  how.live = live;
+  return exchange(command, how);
 }
 
 CommandResult SshSession::exchange(const std::string& command, const Exchange& how) {

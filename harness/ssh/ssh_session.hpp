@@ -50,9 +50,10 @@ class SshSession {
   // Runs `command` (a line for the guest's shell). On time-out, the command is sent SIGKILL,
   // the channel is closed and TimeoutError names the command; a broken connection is SshError.
   // `stated`: the time-out the caller was promised, for the message (SshClient spends part of
-  // it connecting); 0 means `timeout`.
+  // it connecting); 0 means `timeout`. `live`, when given, also gets the output as it comes.
   CommandResult run(const std::string& command, std::chrono::milliseconds timeout,
-                    std::chrono::milliseconds stated = std::chrono::milliseconds(0));
+                    std::chrono::milliseconds stated = std::chrono::milliseconds(0),
+                    const LiveOutput* live = nullptr);
 
   // Copies a file, keeping its permission bits; streamed in 64 KiB pieces. `remote` is written
   // to a temporary name first and renamed, so a failed put leaves no half file.
@@ -85,6 +86,7 @@ class SshSession {
     int download_fd = -1;                        // its stdout goes here, not to `out`
     std::uint64_t download_limit = UINT64_MAX;   // more than this stops the command
     std::size_t output_limit = 8 * 1024 * 1024;  // stdout and stderr kept, each
+    const LiveOutput* live = nullptr;            // also gets stdout and stderr as they come
   };
   // Runs `command` on a new channel: its stdin sent, its output gathered until it ends.
   CommandResult exchange(const std::string& command, const Exchange& how);

@@ -20,6 +20,9 @@ struct Step {
   // As written (the executor falls back to the suite's default; power steps to the profile's).
   std::optional<std::chrono::milliseconds> timeout;
   std::vector<std::string> captures;  // named groups of this step's patterns: new variables
+  // `always: true`: run after an earlier step of the scenario failed too (collecting files,
+  // as a workflow's `if: always()`); the scenario's failure stays the first one.
+  bool always = false;
   StepPayload payload;
 
   // The payload, when it is a T.

@@ -8,9 +8,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/variables.hpp"
@@ -33,6 +37,16 @@ class StepFailed : public Error {
   std::string got_;
 };
 
+// How a command run by a step ended: its exit status, or the signal that ended it.
+struct CommandEnd {
+  int exit_status = -1;
+  std::string signal;
+};
+
+// Where the lines of `live: true` commands go: whole lines (stdout's, `err` false, or
+// stderr's), as the guest wrote them; the runner masks secrets and writes them out.
+using LiveLineSink = std::function<void(bool err, std::string_view line)>;
+
 class StepExecutor {
  public:
   // `files`: where ssh.get, screenshot and results.import put what they fetch (the scenario's
@@ -46,6 +60,10 @@ class StepExecutor {
   [[nodiscard]] const Variables& variables() const { return variables_; }
   // The tests results.import steps brought in so far (kept when a later step fails).
   [[nodiscard]] const std::vector<ImportedTest>& imported() const { return imported_; }
+  // Where `live: true` output goes; unset, such a step runs as any other.
+  void set_live_lines(LiveLineSink sink) { live_lines_ = std::move(sink); }
+  // How the last step's command ended, if it ran one; taken once (the runner's step record).
+  std::optional<CommandEnd> take_command_end() { return std::exchange(command_end_, {}); }
 
   // For the step kinds (steps/):
   [[nodiscard]] Machine& machine() { return machine_; }
@@ -58,6 +76,8 @@ class StepExecutor {
   void capture(const std::string& pattern, const std::string& text);
   void set_variable(const std::string& name, std::string value);
   void add_imported(std::vector<ImportedTest> tests);
+  [[nodiscard]] const LiveLineSink& live_lines() const { return live_lines_; }
+  void set_command_end(CommandEnd end) { command_end_ = std::move(end); }
   // Numbers each import's folder under imported/: 1, 2, ...
   [[nodiscard]] int next_import_number() { return ++imports_; }
   // A host service started by host.serve, by name; null when there is none.
@@ -71,6 +91,8 @@ class StepExecutor {
   std::chrono::milliseconds default_timeout_;
   std::vector<ImportedTest> imported_;
   int imports_ = 0;
+  LiveLineSink live_lines_;
+  std::optional<CommandEnd> command_end_;
   // host.serve's services, by name: they answer until the executor (the scenario) ends.
   std::map<std::string, std::unique_ptr<HostService>> services_;
 };

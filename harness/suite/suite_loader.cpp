@@ -45,6 +45,7 @@ Step read_step(const YAML::Node& item, Reader& r) {
   s.where = location_of(entry.first, r.file);
   StepReader reader(item, r, s);
   s.payload = read_step_payload(s.keyword, reader);
+  if (reader.has("always")) s.always = as_bool(reader.get("always"), r.file);
   reader.finish();
   for (const auto& name : s.captures) {
     r.known[name] = "";
@@ -58,7 +59,12 @@ std::vector<Step> read_steps(const YAML::Node& node, const YAML::Node& owner, Re
   if (!node || node.IsNull()) fail_at(owner, r.file, what + " needs steps: a list");
   if (!node.IsSequence()) fail_at(node, r.file, "expected " + what + " as a list of steps");
   std::vector<Step> steps;
-  for (const auto& item : node) steps.push_back(read_step(item, r));
+  for (const auto& item : node) {
+    steps.push_back(read_step(item, r));
+    if (steps.back().always && what == "provision")
+      fail_at(item, r.file,
+              "`always` is for a scenario's steps: a provision step that fails stops the run");
+  }
   return steps;
 }
 

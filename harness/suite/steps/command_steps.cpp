@@ -4,6 +4,7 @@
 
 #include "config/yaml_reader.hpp"
 #include "console/console_command.hpp"
+#include "core/output_lines.hpp"
 #include "core/safe_text.hpp"
 #include "suite/step.hpp"
 #include "suite/step_executor.hpp"
@@ -105,6 +106,7 @@ SshCommand SshCommand::read(StepReader& r) {
   SshCommand s;
   s.command = r.state().text(r.scalar_or("command"));
   s.checks = read_checks(r, true, r.keyword() == "ssh.fail");
+  if (r.has("live")) s.live = as_bool(r.get("live"), r.file());
   r.read_timeout();
   return s;
 }
@@ -114,11 +116,27 @@ void SshCommand::expand(const TextExpander& expand) {
 }
 std::string SshCommand::describe(const Step& step) const { return described(step, command); }
 nlohmann::json SshCommand::inputs(const Step&) const {
-  return {{"command", command}, {"checks", checks_inputs(checks)}};
+  nlohmann::json j = {{"command", command}, {"checks", checks_inputs(checks)}};
+  if (live) j["live"] = true;  // only when given: the boot cache's keys of older suites stay
+  return j;
 }
 void SshCommand::run(const Step& step, StepExecutor& x) const {
   // Over SSH, as the step says: Machine::run would take the console of a machine without it.
-  const CommandResult r = x.machine().run_over_ssh(command, x.timeout_of(step));
+  std::optional<OutputLines> lines;
+  LiveOutput live_output;
+  if (live && x.live_lines()) {
+    lines.emplace(x.live_lines());
+    live_output = [&lines](bool err, std::string_view piece) { lines->feed(err, piece); };
+  }
+  CommandResult r;
+  try {
+    r = x.machine().run_over_ssh(command, x.timeout_of(step), lines ? &live_output : nullptr);
+  } catch (...) {
+    if (lines) lines->finish();
+    throw;
+  }
+  if (lines) lines->finish();
+  x.set_command_end({r.exit_status, r.signal});
   check_command(step, x, checks, false, r.exit_status, r.signal, r.out, r.err);
 }
 
@@ -139,6 +157,7 @@ nlohmann::json ConsoleRun::inputs(const Step&) const {
 }
 void ConsoleRun::run(const Step& step, StepExecutor& x) const {
   const ConsoleCommandResult r = run_on_console(x.machine().console(), command, x.timeout_of(step));
+  x.set_command_end({r.exit_status, ""});
   check_command(step, x, checks, true, r.exit_status, "", r.output, "");
 }
 

@@ -21,10 +21,12 @@ struct CommandChecks {
 // ssh.succeed: COMMAND | {command, exit, stdout, stdout_matches, stderr, stderr_matches,
 // timeout}; ssh.fail: the same, where the command must exit with a status other than 0 (or
 // `exit:`, not 0). Machine::succeed / Machine::fail (Machine::run with the checks).
+// `live: true`: its output is also printed as it comes, line by line (hurdle exec's command).
 struct SshCommand {
   static constexpr std::array<std::string_view, 3> kKeywords{"ssh.succeed", "ssh.fail", "ssh.run"};
   std::string command;
   CommandChecks checks;
+  bool live = false;
 
   static SshCommand read(StepReader& r);
   void expand(const TextExpander& expand);

@@ -1,0 +1,73 @@
+#include "cli/exec_command.hpp"
+
+#include <filesystem>
+
+#include "run/exec_run.hpp"
+
+namespace hurdle::cli {
+
+ExecCommand::ExecCommand(CLI::App& app) {
+  command_ = app.add_subcommand(
+      "exec",
+      "Run one command in the machine: booted (or taken from the boot cache) after the --prepare "
+      "commands, the current folder synced in, its output live, --copy-back paths brought back; "
+      "exits with the command's status (a signal: 128+N; hurdle's own failure: 125)");
+  command_->add_option("--machine", exec_.machine, "a machine profile name or file")
+      ->capture_default_str();
+  command_->add_option("--image", exec_.image,
+                       "the image lock entry to boot instead of the profile's");
+  // Each repeatable option takes one value per use, so that `--env NAME -- COMMAND` ends
+  // at `--`.
+  command_
+      ->add_option("--prepare", exec_.prepare,
+                   "a shell command run once before the machine is kept in the boot cache "
+                   "(repeatable; in order)")
+      ->allow_extra_args(false);
+  command_->add_option("--sync", sync_,
+                       "the folder copied into the guest at the same path, where the command "
+                       "runs (default: the current folder; .git left out)");
+  command_->add_flag("--no-sync", no_sync_, "copy nothing in; run in the SSH user's home folder");
+  command_->add_flag("--sync-git", exec_.sync_git, "copy the synced folder's .git as well");
+  command_
+      ->add_option("--copy-back", exec_.copy_back,
+                   "a file or folder (relative to the synced folder) copied back into it "
+                   "after the command, whatever its status (repeatable)")
+      ->allow_extra_args(false);
+  command_
+      ->add_option("--results", exec_.results,
+                   "FORMAT:PATH: the project's own test results (automake, tap or junit) "
+                   "imported into the report, one JUnit case each (repeatable)")
+      ->allow_extra_args(false);
+  command_
+      ->add_option("--env", exec_.env,
+                   "an environment variable forwarded to the command, its value masked in "
+                   "every report and log (repeatable)")
+      ->allow_extra_args(false);
+  command_->add_option("--timeout", exec_.timeout, "the command's time-out (90s, 30m, 2h)")
+      ->capture_default_str();
+  command_->add_option("--report-dir", run_.report_dir, "where run folders go (default reports)");
+  command_->add_option("--junit", run_.junit, "also write the JUnit XML report here");
+  command_->add_flag("--keep-failed-state", run_.keep_failed_state,
+                     "save the machine as the command failed, for `hurdle resume`");
+  command_->add_option("--accel", run_.accel, "auto, kvm or tcg");
+  command_->add_flag("--no-boot-cache", run_.no_boot_cache, "boot (and prepare) for this run only");
+  command_->add_flag("--print-suite", print_suite_,
+                     "print the suite this command line makes, and run nothing");
+  command_->add_option("command", exec_.command, "the command and its arguments, after --")
+      ->required();
+  images_.add_to(command_);
+}
+
+int ExecCommand::run(const char* program) {
+  ExecRequest request = exec_;
+  if (!no_sync_) request.sync = std::filesystem::absolute(sync_).lexically_normal();
+  if (request.sync.has_filename() == false && request.sync != request.sync.root_path())
+    request.sync = request.sync.parent_path();  // "/srv/project/" as "/srv/project"
+  RunRequest run = run_;
+  run.images = images_.settings();
+  run.image_lock = images_.lock;
+  run.allow_unpinned = images_.allow_unpinned;
+  return run_exec(request, run, print_suite_, program);
+}
+
+}  // namespace hurdle::cli

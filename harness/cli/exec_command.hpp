@@ -1,0 +1,34 @@
+// `hurdle exec [OPTIONS] -- COMMAND [ARG...]`: a command in a booted (or boot-cached)
+// machine, with the current folder synced in, its output live, chosen paths copied back, and
+// the command's own exit status (run/exec_run).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cli/image_arguments.hpp"
+#include "run/exec_suite.hpp"
+#include "run/suite_run.hpp"
+
+namespace hurdle::cli {
+
+class ExecCommand {
+ public:
+  explicit ExecCommand(CLI::App& app);
+
+  [[nodiscard]] bool parsed() const { return command_->parsed(); }
+  int run(const char* program);
+
+ private:
+  CLI::App* command_ = nullptr;
+  ExecRequest exec_;
+  std::string sync_ = ".";
+  bool no_sync_ = false;
+  bool print_suite_ = false;
+  RunRequest run_;
+  ImageArguments images_;
+};
+
+}  // namespace hurdle::cli
