@@ -7,7 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cache_directory.hpp"
+#include "core/duration_text.hpp"
+#include "core/error.hpp"
+#include "core/exit_status.hpp"
+#include "core/print_error.hpp"
 #include "engine/boot_cache.hpp"
+#include "engine/template_pack.hpp"
 
 namespace hurdle::cli {
 
@@ -40,9 +45,76 @@ CacheCommand::CacheCommand(CLI::App& app) {
   gc_->add_option("--unused-days", unused_days_,
                   "remove templates unused for this many days (0: every one no run holds now)")
       ->check(CLI::Range(0, 3650));
+  pack_ =
+      command_->add_subcommand("pack", "write one template as a file that travels (a CI cache)");
+  pack_->add_option("key", pack_key_, "the template's key, or its first characters");
+  pack_->add_option("--suite", pack_suite_, "the most recently used template of this suite");
+  pack_->add_option("--to", pack_to_, "the file to write (.tar.zst)")->required();
+  unpack_ = command_->add_subcommand("unpack", "put packed templates into the boot cache");
+  unpack_->add_option("files", unpack_files_, "packs written by hurdle cache pack")->required();
+}
+
+int CacheCommand::pack() const {
+  const BootCache cache = BootCache::in(user_cache_directory());
+  if (pack_key_.empty() == pack_suite_.empty()) {
+    print_error("hurdle cache pack: give a template's key or --suite NAME (one of them)");
+    return kExitBadInput;
+  }
+  std::string key;
+  for (const auto& e : cache.list()) {  // most recently used first
+    const bool match = pack_key_.empty() ? e.suite == pack_suite_ : e.key.starts_with(pack_key_);
+    if (match && e.problem.empty()) {
+      key = e.key;
+      break;
+    }
+  }
+  if (key.empty()) {
+    print_error("hurdle cache pack: no usable template " +
+                (pack_key_.empty() ? "of suite " + pack_suite_ : pack_key_) + " in " +
+                (user_cache_directory() / "templates").string() +
+                " (hurdle cache list shows them)");
+    return kExitBadInput;
+  }
+  try {
+    const FileLock held = cache.lock(key, {});
+    const PackedTemplate p = pack_template(cache, key, pack_to_);
+    std::cout << "packed template " << key.substr(0, 16) << " into " << p.file.string() << ": "
+              << mib(p.pack_bytes) << " (RAM " << mib(p.ram_bytes) << ", of it "
+              << mib(p.ram_data_bytes) << " data; folder " << mib(p.template_bytes) << ") in "
+              << seconds_text(p.took) << "\n";
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle cache pack: ") + e.what());
+    return kExitInfrastructure;
+  }
+  return kExitPassed;
+}
+
+int CacheCommand::unpack() const {
+  const BootCache cache = BootCache::in(user_cache_directory());
+  int status = kExitPassed;
+  for (const auto& file : unpack_files_) {
+    try {
+      const UnpackedTemplate u = unpack_template(cache, file);
+      if (u.already)
+        std::cout << "template " << u.what.key.substr(0, 16) << " is in the boot cache already; "
+                  << file << " left as it is\n";
+      else
+        std::cout << "unpacked template " << u.what.key.substr(0, 16) << " from " << file << " ("
+                  << mib(u.what.pack_bytes) << ") in " << seconds_text(u.what.took) << "\n";
+    } catch (const ConfigError& e) {
+      print_error(std::string("hurdle cache unpack: ") + e.what());
+      status = std::max(status, kExitBadInput);
+    } catch (const std::exception& e) {
+      print_error(std::string("hurdle cache unpack: ") + file + ": " + e.what());
+      status = kExitInfrastructure;
+    }
+  }
+  return status;
 }
 
 int CacheCommand::run() {
+  if (pack_->parsed()) return pack();
+  if (unpack_->parsed()) return unpack();
   const BootCache cache = BootCache::in(user_cache_directory());
   if (list_->parsed()) {
     const auto entries = cache.list();

@@ -1,12 +1,17 @@
-// `hurdle cache list` and `hurdle cache gc`: the boot cache's machine templates (see
-// engine/boot_cache.hpp). list prints one line per template: its key, machine, suite, when it
-// was made and last used, the room its disks and RAM take, and what is wrong with it if
-// anything (`--json` for scripts). gc removes templates unused for --unused-days (7 by
-// default; 0: every template no run holds now), damaged ones, and leftovers. Exit statuses: 0,
-// 3 when the cache folder cannot be read.
+// `hurdle cache list|gc|pack|unpack`: the boot cache's machine templates (see
+// engine/boot_cache.hpp and engine/template_pack.hpp). list prints one line per template: its key,
+// machine, suite, when it was made and last used, the room its disks and RAM take, and what is
+// wrong with it if anything (`--json` for scripts). gc removes templates unused for --unused-days
+// (7 by default; 0: every template no run holds now), damaged ones, and leftovers. Exit statuses:
+// 0, 3 when the cache folder cannot be read. pack (KEY | --suite NAME) --to FILE writes one
+// template as a file that travels (a CI cache); unpack FILE... puts packs into the boot cache (exit
+// 2 for a file that is not a pack).
 #pragma once
 
 #include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
 
 namespace hurdle::cli {
 
@@ -21,8 +26,17 @@ class CacheCommand {
   CLI::App* command_ = nullptr;
   CLI::App* list_ = nullptr;
   CLI::App* gc_ = nullptr;
+  CLI::App* pack_ = nullptr;
+  CLI::App* unpack_ = nullptr;
   bool json_ = false;
   int unused_days_ = 7;
+  std::string pack_key_;
+  std::string pack_suite_;
+  std::string pack_to_;
+  std::vector<std::string> unpack_files_;
+
+  int pack() const;
+  int unpack() const;
 };
 
 }  // namespace hurdle::cli

@@ -12,10 +12,14 @@ ExecCommand::ExecCommand(CLI::App& app) {
       "Run one command in the machine: booted (or taken from the boot cache) after the --prepare "
       "commands, the current folder synced in, its output live, --copy-back paths brought back; "
       "exits with the command's status (a signal: 128+N; hurdle's own failure: 125)");
+  // A single-valued option given twice: the last one counts (a workflow's defaults, then the
+  // step's own).
   command_->add_option("--machine", exec_.machine, "a machine profile name or file")
-      ->capture_default_str();
-  command_->add_option("--image", exec_.image,
-                       "the image lock entry to boot instead of the profile's");
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command_
+      ->add_option("--image", exec_.image, "the image lock entry to boot instead of the profile's")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   // Each repeatable option takes one value per use, so that `--env NAME -- COMMAND` ends
   // at `--`.
   command_
@@ -63,6 +67,14 @@ int ExecCommand::run(const char* program) {
   if (!no_sync_) request.sync = std::filesystem::absolute(sync_).lexically_normal();
   if (request.sync.has_filename() == false && request.sync != request.sync.root_path())
     request.sync = request.sync.parent_path();  // "/srv/project/" as "/srv/project"
+  // The run's own reports are not the project's: a report folder inside the synced one
+  // (`reports/` in a workflow's checkout) is left out of the sync.
+  if (!request.sync.empty()) {
+    const auto reports = std::filesystem::absolute(run_.report_dir).lexically_normal();
+    const auto inside = reports.lexically_relative(request.sync);
+    if (!inside.empty() && *inside.begin() != ".." && inside != ".")
+      request.exclude.push_back("/" + inside.generic_string());
+  }
   RunRequest run = run_;
   run.images = images_.settings();
   run.image_lock = images_.lock;

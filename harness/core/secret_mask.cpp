@@ -11,6 +11,16 @@ SecretMask::SecretMask(const std::vector<std::string>& secrets) {
 void SecretMask::add(const std::string& secret) {
   if (secret.empty() || std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end())
     return;
+  if (secret.find('\n') != std::string::npos) {
+    std::size_t from = 0;
+    while (from <= secret.size()) {
+      const std::size_t nl = std::min(secret.find('\n', from), secret.size());
+      std::string line = secret.substr(from, nl - from);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.size() >= 3 && line != secret) add(line);
+      from = nl + 1;
+    }
+  }
   secrets_.push_back(secret);
   std::stable_sort(secrets_.begin(), secrets_.end(),
                    [](const std::string& a, const std::string& b) { return a.size() > b.size(); });

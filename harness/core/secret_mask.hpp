@@ -20,7 +20,10 @@ class SecretMask {
   SecretMask() = default;
   explicit SecretMask(const std::vector<std::string>& secrets);
 
-  void add(const std::string& secret);  // empty values are ignored
+  // Empty values are ignored. A value of several lines is masked whole and line by line (as
+  // GitHub Actions masks one): what prints it a line at a time, or splits its output into
+  // lines, shows each line masked; lines under 3 bytes are left, or every "a" would go.
+  void add(const std::string& secret);
   [[nodiscard]] std::string masked(std::string text) const;
   [[nodiscard]] bool empty() const { return secrets_.empty(); }
   [[nodiscard]] std::size_t longest() const { return longest_; }

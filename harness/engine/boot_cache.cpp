@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "core/cache_directory.hpp"
 #include "core/digest.hpp"
@@ -23,8 +24,61 @@ using Json = nlohmann::json;
 
 namespace {
 
-// Bumped when what a template holds, or how it is made, changes.
-constexpr int kTemplateFormat = 1;
+// Bumped when what a template holds, or how it is made, changes. 2: the key names no path
+// of this host (a template packed here is found on another), and names the CPU model.
+constexpr int kTemplateFormat = 2;
+
+// The CPU the guest sees: the profile's model (QEMU's default, qemu64, when it names none).
+// `host` and `max` under KVM are this host's CPU, whose features a saved state depends on: the
+// key then names the host's CPU too, so another runner's CPU makes its own template instead of
+// loading one that fails halfway.
+Json cpu_inputs(const MachineProfile& profile, Accelerator accel) {
+  Json cpu = {{"model", profile.cpu.empty() ? "qemu-default" : profile.cpu}};
+  if (accel == Accelerator::kKvm && (profile.cpu == "host" || profile.cpu == "max")) {
+    std::ifstream info("/proc/cpuinfo");
+    std::string line;
+    std::string model;
+    std::string flags;
+    while (std::getline(info, line) && (model.empty() || flags.empty())) {
+      if (line.starts_with("model name") && model.empty()) model = line.substr(line.find(':') + 1);
+      if (line.starts_with("flags") && flags.empty()) flags = line.substr(line.find(':') + 1);
+    }
+    cpu["host"] = {{"model_name", model}, {"flags_sha256", text_digest(flags).hex}};
+  }
+  return cpu;
+}
+
+// A variable's value as the key keeps it: a secret's as its digest, never the value.
+Json key_variables(const Variables& variables, const std::vector<std::string>& secrets) {
+  Json out = Json::object();
+  for (const auto& [name, value] : variables) {
+    const bool secret = std::any_of(secrets.begin(), secrets.end(), [&](const std::string& s) {
+      return !s.empty() && value.find(s) != std::string::npos;
+    });
+    out[name] = secret ? "secret sha256:" + text_digest(value).hex : value;
+  }
+  return out;
+}
+
+// The leaves where `a` and `b` differ, as "path: 'a' here, 'b' there", at most `max`.
+void differences(const Json& here, const Json& there, const std::string& path,
+                 std::vector<std::string>& out, std::size_t max) {
+  if (out.size() >= max || here == there) return;
+  if (here.is_object() && there.is_object()) {
+    std::set<std::string> names;
+    for (const auto& [k, v] : here.items()) names.insert(k);
+    for (const auto& [k, v] : there.items()) names.insert(k);
+    for (const auto& k : names)
+      differences(here.value(k, Json()), there.value(k, Json()), path.empty() ? k : path + "." + k,
+                  out, max);
+    return;
+  }
+  const auto shown = [](const Json& j) {
+    std::string t = j.is_null() ? "nothing" : j.dump();
+    return t.size() > 80 ? t.substr(0, 77) + "..." : t;
+  };
+  out.push_back(path + " (" + shown(here) + " here, " + shown(there) + " in it)");
+}
 
 std::string optional_text(const std::optional<std::string>& s) { return s ? "=" + *s : "-"; }
 
@@ -62,22 +116,28 @@ TemplateKey template_key(const Suite& suite, const MachineProfile& profile, Acce
   Json in;
   in["format"] = kTemplateFormat;
   in["hurdle"] = kVersion;
-  in["profile"] = {{"file", fs::absolute(profile.source).string()},
+  in["profile"] = {{"name", profile.name},
                    {"sha256", file_digest(profile.source, DigestAlgorithm::kSha256).hex},
-                   {"variables", suite.machine_variables},
+                   {"variables", key_variables(suite.machine_variables, suite.secrets)},
                    {"image", suite.image}};
-  // QEMU's argv with this run's sockets, ports and RAM file left out: the rest names every
-  // file, device and option the guest sees.
+  // QEMU's argv with this run's sockets, ports, RAM file and the places of its files left out
+  // (the files are named by their digests below): the rest is every device and option the
+  // guest sees, the same on any host.
+  MachineProfile placeless = profile;
+  if (placeless.kernel) placeless.kernel = "KERNEL";
+  if (placeless.initrd) placeless.initrd = "INITRD";
+  if (placeless.cdrom) placeless.cdrom = "CDROM";
   QemuLaunch launch;
   launch.console_socket = "CONSOLE";
   launch.qmp_socket = "QMP";
   launch.accel = accel;
-  for (const auto& d : profile.disks) launch.disk_files.push_back(d.file);
+  for (const auto& d : profile.disks) launch.disk_files.push_back("DISK-" + d.node_name);
   for (const auto& nic : profile.nics)
     for (const auto& f : nic.forwards) launch.host_ports[f.name] = 0;
   launch.ram = RamFile{"RAM", true};
-  in["argv"] = qemu_argv(profile, launch);
-  in["qemu"] = {{"binary", find_program(profile.qemu)},
+  in["argv"] = qemu_argv(placeless, launch);
+  in["cpu"] = cpu_inputs(profile, accel);
+  in["qemu"] = {{"binary", fs::path(find_program(profile.qemu)).filename().string()},
                 {"version", qemu_version_text(profile.qemu)}};
   Json files = Json::object();
   for (const auto& d : profile.disks) {
@@ -94,7 +154,7 @@ TemplateKey template_key(const Suite& suite, const MachineProfile& profile, Acce
     if (file) files[what] = image_sha256(*file, digest_cache);
   in["files"] = files;
   in["suite"] = {
-      {"variables", suite.variables},
+      {"variables", key_variables(suite.variables, suite.secrets)},
       {"wait_for_boot", suite.wait_for_boot},
       {"login", suite.login},
       {"login_user", optional_text(suite.login_user)},
@@ -201,6 +261,22 @@ std::vector<BootCache::Entry> BootCache::list() const {
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.last_used > b.last_used; });
   return entries;
+}
+
+std::string BootCache::explain_miss(const TemplateKey& key, const std::string& suite) const {
+  for (const Entry& e : list()) {  // most recently used first
+    if (e.key == key.hex || e.suite != suite || !e.problem.empty()) continue;
+    std::ifstream in(folder(e.key) / "key-inputs.json");
+    const Json there = Json::parse(in, nullptr, false);
+    if (there.is_discarded()) continue;
+    std::vector<std::string> diff;
+    differences(key.inputs, there, "", diff, 6);
+    std::string text;
+    for (const auto& d : diff) text += (text.empty() ? "" : "; ") + d;
+    return "the template " + e.key.substr(0, 16) + " of suite " + suite + " (made " + e.made_at +
+           ") is not this run's: " + (text.empty() ? "its key differs" : text);
+  }
+  return {};
 }
 
 std::vector<BootCache::Entry> BootCache::gc(std::chrono::hours unused_for) const {

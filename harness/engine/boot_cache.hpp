@@ -1,9 +1,12 @@
 // The boot cache: machine templates (MachineTemplate) kept across runs in the user cache
 // folder (templates/KEY/), so that a second run of a suite with the same key never boots. The
 // key is a sha256 over everything that shapes the template: the profile's text and QEMU's
-// argv built from it (which names every file), the digests of its disks' bases, kernel,
-// initrd and CD, QEMU's binary and version, the accelerator, the suite's variables, login and
+// argv built from it (its files by role, not by place), the digests of its disks' bases, kernel,
+// initrd and CD, QEMU's binary and version, the accelerator and the CPU model (and the host's
+// CPU for `host` under KVM), the suite's variables (a secret's as its digest), login and
 // provisioning steps (with the contents of every file an ssh.put sends), and hurdle's version.
+// It names no path of this host: a template packed here (engine/template_pack) is found on
+// another host with the same inputs.
 // The inputs are kept beside each template (key-inputs.json), to see why a key changed.
 // A template's RAM file is on tmpfs (/dev/shm/hurdle-UID/CACHE/KEY.ram, CACHE naming the
 // cache folder) when it has room, else beside the template. `hurdle cache list|gc` shows and prunes
@@ -78,6 +81,11 @@ class BootCache {
     std::string problem;  // empty: usable
   };
   [[nodiscard]] std::vector<Entry> list() const;
+  // Why there is no template for `key` when the cache has one for the same suite (unpacked
+  // from another host's pack, or made before a change): the inputs in which the most recently
+  // used one differs, e.g. "qemu.version ("QEMU 7.2" here, "QEMU 8.0" in it)". Empty when
+  // the cache has none to compare with.
+  [[nodiscard]] std::string explain_miss(const TemplateKey& key, const std::string& suite) const;
   // Removes every template not used for `unused_for` or damaged (its RAM file gone after a
   // host reboot, say), the RAM files and unfinished folders no template owns, and with
   // `unused_for` zero every template not in use by a run now. Returns what it removed.

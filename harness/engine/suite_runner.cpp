@@ -257,6 +257,8 @@ void SuiteRunner::make_clone_lanes(std::vector<std::unique_ptr<Lane>>& lanes,
   settings.profile_variables = suite_.machine_variables;
   settings.image = suite_.image;
   settings.suite = suite_.name;
+  settings.variables = suite_.variables;
+  settings.digest_cache = cache;
   templates_ = std::make_shared<TemplateSource>(boot, std::move(settings), provisioned_);
   for (std::size_t k = 0; k < lanes.size(); ++k) {
     MachineOptions clones = machine_options();
@@ -427,9 +429,15 @@ void SuiteRunner::fail_with(ScenarioResult& r, const Step& step, const std::exce
 
 LiveLineSink SuiteRunner::live_lines() const {
   if (!options_.live_lines) return {};
-  return [this](bool err, std::string_view line) {
+  LiveLineSink sink;
+  sink.line = [this](bool err, std::string_view line) {
     options_.live_lines(err, safe_text(secrets_.masked(std::string(line))));
   };
+  if (options_.live_block)
+    sink.block = [this](const std::string& title) {
+      options_.live_block(safe_line(secrets_.masked(title)));
+    };
+  return sink;
 }
 
 void SuiteRunner::collect_artifacts(Lane& lane, ScenarioResult& r) {

@@ -55,6 +55,8 @@ struct RunOptions {
   // Where the lines of `live: true` commands go, secrets masked and made safe (safe_text);
   // unset, nowhere. Called from the lanes' threads.
   std::function<void(bool err, const std::string& line)> live_lines;
+  // Told when a live step starts (its description, masked and safe) and ends (empty).
+  std::function<void(const std::string& title)> live_block;
 };
 
 // kSkipped: selected but never run (GoogleTest's --gtest_fail_fast stopped the run first).

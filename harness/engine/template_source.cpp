@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
+#include "qemu/disk_overlay.hpp"
 
 namespace hurdle {
 
@@ -68,7 +70,7 @@ void TemplateSource::make_template(const fs::path& folder) {
       throw TemplateError(std::string("the booted machine could not be made a template: ") +
                           e.what());
     }
-    write_file_atomically(building / "variables.json", nlohmann::json(provisioned_).dump(2) + "\n");
+    write_file_atomically(building / "variables.json", variables_to_keep().dump(2) + "\n");
     write_file_atomically(building / "key-inputs.json", settings_.key.inputs.dump(2) + "\n");
     write_file_atomically(
         building / "template.json",
@@ -112,10 +114,13 @@ void TemplateSource::prepare_template() {
   const fs::path folder = settings_.cache->folder(key);
   if (fs::exists(folder)) {
     try {
+      relocate(folder);
       auto found =
           std::make_shared<const MachineTemplate>(MachineTemplate::open(folder, settings_.profile));
       std::ifstream in(folder / "variables.json");
       provisioned_ = nlohmann::json::parse(in).get<Variables>();
+      // A secret suite variable is not kept with the template: this run's value.
+      for (const auto& [name, value] : settings_.variables) provisioned_.try_emplace(name, value);
       template_ = std::move(found);
       from_cache_ = true;
       settings_.cache->mark_used(key);
@@ -129,8 +134,46 @@ void TemplateSource::prepare_template() {
       settings_.cache->discard(key);
     }
   }
+  if (const std::string why = settings_.cache->explain_miss(settings_.key, settings_.suite);
+      !why.empty()) {
+    const std::string line = "boot cache: " + why + "; making this run's";
+    note(line);
+    notes_.push_back(line);
+  }
   make_template(folder);
   settings_.cache->mark_used(key);
+}
+
+nlohmann::json TemplateSource::variables_to_keep() const {
+  nlohmann::json kept = nlohmann::json::object();
+  for (const auto& [name, value] : provisioned_) {
+    const bool secret = std::any_of(
+        settings_.secrets.begin(), settings_.secrets.end(),
+        [&](const std::string& s) { return !s.empty() && value.find(s) != std::string::npos; });
+    if (!secret) kept[name] = value;
+  }
+  return kept;
+}
+
+void TemplateSource::relocate(const fs::path& folder) {
+  SavedMachine m = SavedMachine::read(folder);
+  bool moved = false;
+  for (auto& d : m.disks) {
+    const auto spec = std::find_if(settings_.profile.disks.begin(), settings_.profile.disks.end(),
+                                   [&](const DiskSpec& s) { return s.node_name == d.node_name; });
+    if (spec == settings_.profile.disks.end() || fs::absolute(spec->file) == d.base) continue;
+    if (!moved) m.check_bases(folder, settings_.profile, settings_.digest_cache);
+    const fs::path frozen = folder / d.saved;
+    fs::permissions(frozen, fs::perms::owner_read | fs::perms::owner_write);
+    rebase_overlay(frozen, fs::absolute(spec->file), d.base_format);
+    fs::permissions(frozen, fs::perms::owner_read);
+    note("boot cache: the template's disk " + d.node_name + " was made over " + d.base.string() +
+         " (another host's, or another cache folder's); it is over " +
+         fs::absolute(spec->file).string() + " here now");
+    d.base = fs::absolute(spec->file);
+    moved = true;
+  }
+  if (moved) m.write(folder);
 }
 
 std::unique_ptr<Machine> TemplateSource::clone(const MachineOptions& options) {

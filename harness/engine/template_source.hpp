@@ -31,6 +31,8 @@ class TemplateSource {
     Variables profile_variables;       // what the profile was loaded with
     std::string image;
     std::string suite;
+    Variables variables;                 // the suite's (a secret's value is not kept with it)
+    std::filesystem::path digest_cache;  // where image digests are remembered
   };
   // `boot` makes the machine a template is made of; `provisioned`: the runner's variables
   // after provisioning, saved with a template made here and set from one found in the cache.
@@ -53,6 +55,11 @@ class TemplateSource {
   void prepare_template();
   // Boots, provisions and makes the template in `folder` (published whole, by a rename).
   void make_template(const std::filesystem::path& folder);
+  // Points a cached template's frozen disks at this host's bases (checked by their digests)
+  // when it was made over bases elsewhere (unpacked from another host's pack).
+  void relocate(const std::filesystem::path& folder);
+  // The variables kept with the template: the provisioned ones, less any holding a secret.
+  [[nodiscard]] nlohmann::json variables_to_keep() const;
 
   ResetStrategy::Boot boot_;
   Settings settings_;

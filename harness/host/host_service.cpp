@@ -111,24 +111,28 @@ void HostService::answer(UniqueFd client) {
       break;
     }
   }
-  const std::string reply = response();
-  try {
-    write_all(client.get(), reply.data(), reply.size(), "guest's connection");
-  } catch (const Error& e) {
-    why += std::string("; the reply was not sent: ") + e.what();
-  }
-  ::shutdown(client.get(), SHUT_WR);
-  if (options_.log) {
-    options_.log("host service " + options_.name + " (127.0.0.1:" + std::to_string(port_) +
-                 "): " + std::to_string(request.bytes) + " bytes, " + why + ": '" +
-                 first_line(request.text) + "'");
-  }
+  const std::string summary =
+      std::to_string(request.bytes) + " bytes, " + why + ": '" + first_line(request.text) + "'";
+  // Recorded before the reply goes out: a client that has read its answer must find its
+  // request in requests() (a test, or a scenario's next step, looks right after).
   {
     std::lock_guard lock(mutex_);
     ++connections_;
     if (requests_.size() < kMaxKeptRequests) requests_.push_back(std::move(request));
   }
   signal_event(arrived_.get());
+  const std::string reply = response();
+  std::string reply_failure;
+  try {
+    write_all(client.get(), reply.data(), reply.size(), "guest's connection");
+  } catch (const Error& e) {
+    reply_failure = std::string("; the reply was not sent: ") + e.what();
+  }
+  ::shutdown(client.get(), SHUT_WR);
+  if (options_.log) {
+    options_.log("host service " + options_.name + " (127.0.0.1:" + std::to_string(port_) +
+                 "): " + summary + reply_failure);
+  }
 }
 
 std::string HostService::response() const {

@@ -7,12 +7,15 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
+#include "core/error.hpp"
 #include "core/exit_status.hpp"
 #include "core/print_error.hpp"
+#include "core/symlink_on_the_way.hpp"
 #include "core/wall_clock.hpp"
 
 namespace hurdle {
@@ -56,7 +59,12 @@ std::optional<int> command_status(const fs::path& steps_json) {
 // is there; a path the guest did not have stays as it is here.
 void put_back(const ExecRequest& r, const fs::path& copied) {
   for (const auto& path : r.copy_back) {
-    const fs::path relative = fs::path(path).lexically_normal();
+    const fs::path relative = normal_relative(path);
+    for (const fs::path& base : {copied, r.sync}) {
+      if (const auto link = symlink_on_the_way(base, relative))
+        throw Error("--copy-back " + path + ": " + link->string() +
+                    " is a symbolic link; a path is not copied back through one");
+    }
     const fs::path from = copied / relative;
     std::error_code ec;
     if (!fs::exists(fs::symlink_status(from, ec))) continue;

@@ -32,7 +32,7 @@ ConfigError bad(const std::string& option, const std::string& problem) {
 std::string inside_sync(const ExecRequest& r, const std::string& option, const std::string& path) {
   if (r.sync.empty())
     throw bad(option, "needs a synced folder (--sync, or the current folder by default)");
-  const fs::path p = fs::path(path).lexically_normal();
+  const fs::path p = normal_relative(path);
   if (path.empty() || p.is_absolute() || p.empty() || *p.begin() == ".." || p == ".")
     throw bad(option,
               "expected a path inside the synced folder, relative to it, without "
@@ -74,6 +74,12 @@ void emit_results(YAML::Emitter& y, const ExecRequest& r) {
 }
 
 }  // namespace
+
+fs::path normal_relative(const std::string& path) {
+  fs::path p = fs::path(path).lexically_normal();
+  if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();  // "build/" as "build"
+  return p;
+}
 
 std::string exec_command_line(const ExecRequest& r) {
   std::string line;
@@ -117,9 +123,13 @@ std::string exec_suite_yaml(const ExecRequest& r) {
     y << YAML::BeginMap << YAML::Key << "ssh.put" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "local" << YAML::Value << YAML::DoubleQuoted << literal(r.sync.string());
     y << YAML::Key << "remote" << YAML::Value << YAML::DoubleQuoted << literal(r.sync.string());
-    if (!r.sync_git)
-      y << YAML::Key << "exclude" << YAML::Value << YAML::Flow << YAML::BeginSeq << ".git"
-        << YAML::EndSeq;
+    std::vector<std::string> exclude = r.exclude;
+    if (!r.sync_git) exclude.insert(exclude.begin(), ".git");
+    if (!exclude.empty()) {
+      y << YAML::Key << "exclude" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& e : exclude) y << YAML::DoubleQuoted << literal(e);
+      y << YAML::EndSeq;
+    }
     y << YAML::EndMap << YAML::EndMap;
   }
   y << YAML::BeginMap << YAML::Key << "ssh.succeed" << YAML::Value << YAML::BeginMap;

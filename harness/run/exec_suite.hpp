@@ -25,6 +25,7 @@ struct ExecRequest {
   std::vector<std::string> prepare;    // shell command lines, run once before the template
   std::filesystem::path sync;          // absolute; empty: nothing synced, run in the home folder
   bool sync_git = false;               // --sync-git: .git goes along
+  std::vector<std::string> exclude;    // more paths left out of the sync (the report folder)
   std::vector<std::string> copy_back;  // paths relative to `sync`
   std::vector<std::string> results;    // FORMAT:PATH, PATH relative to `sync`
   std::vector<std::string> env;        // variable names, forwarded and masked
@@ -40,6 +41,9 @@ struct ExecRequest {
 // here-document (its value is read by the run as ${secret:NAME}: masked, and never parsed by
 // the guest's shell), cd, exec of the quoted argv.
 [[nodiscard]] std::string exec_command_line(const ExecRequest& request);
+
+// A --copy-back or --results path as the suite names it: normal, without a trailing '/'.
+[[nodiscard]] std::filesystem::path normal_relative(const std::string& path);
 
 inline constexpr const char* kExecSuite = "exec";
 inline constexpr const char* kExecScenario = "command";

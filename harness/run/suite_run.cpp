@@ -336,6 +336,7 @@ int run_or_refuse(const RunRequest& a, const char* program) {
   options.live_lines = [&live_lines](bool err, const std::string& line) {
     live_lines.write(err, line);
   };
+  options.live_block = [&live_lines](const std::string& title) { live_lines.block(title); };
   const std::optional<Shard> shard = shard_of(a);
   start_googletest(a, program);
   const std::filesystem::path junit =

@@ -34,6 +34,11 @@ bool excluded(const fs::path& relative, const std::vector<std::string>& exclude)
   const std::string name = relative.filename().string();
   const std::string path = relative.generic_string();
   for (const auto& pattern : exclude) {
+    // "/build": the folder's own build, not every folder named build in it.
+    if (pattern.starts_with('/')) {
+      if (::fnmatch(pattern.c_str() + 1, path.c_str(), FNM_PATHNAME) == 0) return true;
+      continue;
+    }
     if (::fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
     if (::fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0) return true;
   }

@@ -44,8 +44,14 @@ struct CommandEnd {
 };
 
 // Where the lines of `live: true` commands go: whole lines (stdout's, `err` false, or
-// stderr's), as the guest wrote them; the runner masks secrets and writes them out.
-using LiveLineSink = std::function<void(bool err, std::string_view line)>;
+// stderr's), as the guest wrote them; the runner masks secrets and writes them out. `block`
+// (may be unset) is told when a live step starts (`title`: what it runs) and ends (empty), for
+// a front end that folds each step's lines (GitHub's log groups).
+struct LiveLineSink {
+  std::function<void(bool err, std::string_view line)> line;
+  std::function<void(const std::string& title)> block;
+  explicit operator bool() const { return static_cast<bool>(line); }
+};
 
 class StepExecutor {
  public:

@@ -70,13 +70,14 @@ class TestUser {
   gid_t gid_ = 0;
 };
 
-// The `path:` lines of the action's cache step, as actions/cache restores them.
-std::vector<std::string> cached_paths() {
+// The `path:` lines of the action's cache step named `name`, as actions/cache restores them.
+std::vector<std::string> cached_paths(const std::string& name) {
   const YAML::Node action =
       YAML::LoadFile((test::source_dir() / ".github/actions/hurdle/action.yml").string());
   std::vector<std::string> paths;
   for (const auto& step : action["runs"]["steps"]) {
-    if (step["uses"] && step["uses"].as<std::string>().rfind("actions/cache@", 0) == 0) {
+    if (step["uses"] && step["uses"].as<std::string>().rfind("actions/cache@", 0) == 0 &&
+        step["name"].as<std::string>() == name) {
       std::istringstream lines(step["with"]["path"].as<std::string>());
       for (std::string line; std::getline(lines, line);)
         if (!line.empty()) paths.push_back(line);
@@ -109,9 +110,10 @@ class ActionContainer : public ::testing::Test {
   }
   [[nodiscard]] fs::path served() const { return dir_ / "served"; }
 
-  // One job: the script as root, in `workspace` with `home`, for `user`.
+  // One job: the script as root, in `workspace` with `home`, for `user`; `more`: the step's
+  // environment beyond a suite run's (the `run` inputs).
   ProgramResult job(const TestUser& user, const fs::path& home, const fs::path& workspace,
-                    const std::string& image) {
+                    const std::string& image, const std::vector<std::string>& more = {}) {
     // As the action's step does before `docker run`, as the runner's user.
     for (const auto& d :
          {home, home / ".cache", home / ".cache/hurdle", workspace, workspace / "reports"}) {
@@ -120,29 +122,45 @@ class ActionContainer : public ::testing::Test {
     }
     const std::string path =
         test::hurdle_program().parent_path().string() + ":/usr/sbin:/usr/bin:/sbin:/bin";
-    return run_program(
-        {"env",
-         "-i",
-         "PATH=" + path,
-         "HOME=" + home.string(),
-         "GITHUB_ACTIONS=true",
-         "GITHUB_WORKSPACE=" + workspace.string(),
-         "HURDLE_GUEST_DIR=" + std::string(HURDLE_TEST_GUEST_DIR),
-         "HURDLE_IMAGE_LOCK=" + (dir_ / "lock.yaml").string(),
-         "HURDLE_DEB_DIR=" + (dir_ / "no-package").string(),
-         "HOST_UID=" + std::to_string(user.uid()),
-         "HOST_GID=" + std::to_string(user.gid()),
-         "SUITE=" + (dir_ / "fails.yaml").string(),
-         "IMAGE=" + image,
-         "SHARD=",
-         "ARGS=--no-boot-cache",
-         "REPORTS=" + (workspace / "reports").string(),
-         "KEEP=true",
-         "ACCEL=tcg",
-         "bash",
-         "-c",
-         "cd \"$GITHUB_WORKSPACE\" && exec bash \"$0\"",
-         (test::source_dir() / ".github/actions/hurdle/run-in-container.sh").string()});
+    std::vector<std::string> argv = {"env",
+                                     "-i",
+                                     "PATH=" + path,
+                                     "HOME=" + home.string(),
+                                     "GITHUB_ACTIONS=true",
+                                     "GITHUB_WORKSPACE=" + workspace.string(),
+                                     "HURDLE_GUEST_DIR=" + std::string(HURDLE_TEST_GUEST_DIR),
+                                     "HURDLE_IMAGE_LOCK=" + (dir_ / "lock.yaml").string(),
+                                     "HURDLE_DEB_DIR=" + (dir_ / "no-package").string(),
+                                     "HOST_UID=" + std::to_string(user.uid()),
+                                     "HOST_GID=" + std::to_string(user.gid()),
+                                     "SUITE=" + (dir_ / "fails.yaml").string(),
+                                     "IMAGE=" + image,
+                                     "SHARD=",
+                                     "ARGS=--no-boot-cache",
+                                     "REPORTS=" + (workspace / "reports").string(),
+                                     "KEEP=true",
+                                     "ACCEL=tcg"};
+    argv.insert(argv.end(), more.begin(), more.end());  // env(1): the last one counts
+    argv.insert(argv.end(),
+                {"bash", "-c", "cd \"$GITHUB_WORKSPACE\" && exec bash \"$0\"",
+                 (test::source_dir() / ".github/actions/hurdle/run-in-container.sh").string()});
+    return run_program(argv);
+  }
+
+  // What actions/cache saves after a job in `from` and restores before the next in `to`: the
+  // paths the cache step `name` names, nothing else of the first home.
+  static void carry_cache(const std::string& name, const fs::path& from, const fs::path& to) {
+    const std::vector<std::string> paths = cached_paths(name);
+    ASSERT_FALSE(paths.empty()) << name;
+    for (const std::string& p : paths) {
+      ASSERT_EQ(p.rfind("~/", 0), 0U) << p;
+      fs::create_directories((to / p.substr(2)).parent_path());
+      ASSERT_EQ(
+          run_program({"cp", "-a", (from / p.substr(2)).string(), (to / p.substr(2)).string()})
+              .exit_code,
+          0)
+          << p;
+    }
   }
 
   RunDirectory dir_{"action"};
@@ -205,17 +223,7 @@ TEST_F(ActionContainer, ASecondJobUsesTheFirstJobsPreparedImageWithoutPreparing)
   ASSERT_EQ(first.exit_code, 1) << first.out << first.err;
   EXPECT_THAT(first.err, HasSubstr("hurd-test is ready: "));
 
-  // What actions/cache saves after the first job and restores before the second: the paths
-  // the action names, nothing else of the first home.
-  const std::vector<std::string> paths = cached_paths();
-  ASSERT_FALSE(paths.empty());
-  for (const std::string& p : paths) {
-    ASSERT_EQ(p.rfind("~/", 0), 0U) << p;
-    const fs::path from = dir_ / "home1" / p.substr(2);
-    const fs::path to = dir_ / "home2" / p.substr(2);
-    fs::create_directories(to.parent_path());
-    ASSERT_EQ(run_program({"cp", "-a", from.string(), to.string()}).exit_code, 0) << p;
-  }
+  carry_cache("Restore the prepared image", dir_ / "home1", dir_ / "home2");
   const ProgramResult second = job(runner, dir_ / "home2", dir_ / "workspace2", "hurd-test");
   ASSERT_EQ(second.exit_code, 1) << second.out << second.err;
   EXPECT_THAT(second.err, Not(HasSubstr("is ready: ")));
@@ -229,6 +237,50 @@ TEST_F(ActionContainer, ASecondJobUsesTheFirstJobsPreparedImageWithoutPreparing)
   EXPECT_EQ(test::read_file(prepared2 / key / "manifest.json"),
             test::read_file(prepared1 / key / "manifest.json"));
   EXPECT_EQ(server.served(kAmd64Disk).requests, 1);  // downloaded once, by the first job
+}
+
+// `run:` instead of a suite: the checkout synced in, the script's output live in the log (its
+// workflow commands stopped), its status the step's; the first job packs the prepared machine
+// into the folder the action's cache step keeps, and the next job, with only that restored,
+// runs the script on it without booting or preparing.
+TEST_F(ActionContainer, ARunScriptsPreparedMachineTravelsToTheNextJob) {
+  const TestUser runner;
+  const std::vector<std::string> run_inputs = {
+      "SUITE=",
+      "MACHINE=" + (test::source_dir() / "fixtures/machines/linux-mini.yaml").string(),
+      "PREPARE=echo preparing; echo prepared-in-job-one > /root/prepared",
+      "RUN=cat /root/prepared; cat from-checkout.txt; echo '::error::from the guest'; exit 3",
+      "COPY_BACK=",
+      "RESULTS=",
+      "ENVS=",
+      "TIMEOUT=5m",
+      "TRAVEL=true",
+      "KEEP=false",
+      "ARGS="};
+  for (const char* ws : {"workspace1", "workspace2"}) {
+    fs::create_directories(dir_ / ws);
+    std::ofstream(dir_ / ws / "from-checkout.txt") << "the checkout of " << ws << "\n";
+  }
+  const ProgramResult first = job(runner, dir_ / "home1", dir_ / "workspace1", "", run_inputs);
+  ASSERT_EQ(first.exit_code, 3) << first.out << first.err;  // the script's own status
+  EXPECT_THAT(first.out, HasSubstr("preparing"));
+  EXPECT_THAT(first.out, HasSubstr("the checkout of workspace1"));
+  EXPECT_THAT(first.out, HasSubstr("::stop-commands::"));  // the guest's lines are text
+  EXPECT_THAT(first.out, HasSubstr("::group::hurdle: keeping the prepared machine"));
+  const fs::path pack = dir_ / "home1/.cache/hurdle/packed/machine.tar.zst";
+  ASSERT_TRUE(fs::exists(pack)) << first.out << first.err;
+  EXPECT_EQ(mode_of(pack) & 0077U, 0U);  // the guest's memory and its key: the runner's alone
+  const ProgramResult roots = run_program({"find", (dir_ / "home1").string(), "-uid", "0"});
+  EXPECT_EQ(roots.out, "") << "still root's:\n" << roots.out;
+
+  carry_cache("Restore the prepared machine", dir_ / "home1", dir_ / "home2");
+  const ProgramResult second = job(runner, dir_ / "home2", dir_ / "workspace2", "", run_inputs);
+  ASSERT_EQ(second.exit_code, 3) << second.out << second.err;
+  EXPECT_THAT(second.out, HasSubstr("unpacked template"));
+  EXPECT_THAT(second.out, Not(HasSubstr("preparing")));
+  EXPECT_THAT(second.out, HasSubstr("prepared-in-job-one"));
+  EXPECT_THAT(second.out, HasSubstr("the checkout of workspace2"));
+  EXPECT_THAT(second.out, Not(HasSubstr("keeping the prepared machine")));
 }
 
 }  // namespace

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # The composite action's work inside its Debian 12 container: install hurdle's package, fetch
-# the image (the cache may have it prepared already), run the suites, and write their summary
-# next to the JUnit file. Exits with hurdle run's status.
+# the image (the cache may have it prepared already), run the suites or the `run` script, and
+# write their summary next to the JUnit file. Exits with hurdle run's status, or the script's.
 # Environment: SUITE (space-separated files), IMAGE (lock entry or empty), SHARD (INDEX/COUNT
 # or empty), ARGS (more words for hurdle run), REPORTS (a folder), KEEP (true: keep the machine
 # of each failed scenario for `hurdle resume`), HOST_UID and HOST_GID (the runner's user, who
 # gets back everything this script leaves), ACCEL (default kvm), HURDLE_DEB_DIR (where the
 # package is; default /hurdle-deb: without a package there, the hurdle on PATH is used).
+# With RUN (a script) instead of SUITE: `hurdle exec` runs it by `sh -e` in the workspace
+# synced in, after PREPARE (a script, once: kept in the template); COPY_BACK and RESULTS (one
+# path, or FORMAT:PATH, per line), ENVS (variable names), MACHINE (a profile), TIMEOUT. With
+# TRAVEL=true the template comes from CACHE/packed/*.tar.zst when actions/cache restored one
+# there, and is packed there when this job made it.
 set -euo pipefail
 cache=${HURDLE_CACHE_DIR:-$HOME/.cache/hurdle}
 workspace=${GITHUB_WORKSPACE:-$PWD}
@@ -36,6 +41,52 @@ if compgen -G "$deb_dir/hurdle_*.deb" >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb_dir"/hurdle_*.deb
 fi
 if [ -n "$IMAGE" ]; then hurdle image fetch "$IMAGE"; fi
+
+# One script in the guest: hurdle exec, with the prepared machine from the previous job.
+run_script() {
+  local packed="$cache/packed" restored="" status=0 pack line name
+  local -a exec_args
+  if [ "${TRAVEL:-true}" = "true" ]; then
+    for pack in "$packed"/*.tar.zst; do
+      [ -e "$pack" ] || continue
+      echo "::group::hurdle: the prepared machine from the cache"
+      if hurdle cache unpack "$pack"; then restored=1; else
+        echo "::warning::the cached machine $pack could not be restored; it is made anew"
+      fi
+      echo "::endgroup::"
+    done
+  fi
+  exec_args=(exec --machine "${MACHINE:-hurd-amd64}" --accel "${ACCEL:-kvm}" --report-dir "$REPORTS"
+        --junit "$REPORTS/junit.xml" --timeout "${TIMEOUT:-1h}")
+  if [ -n "$IMAGE" ]; then exec_args+=(--image "$IMAGE"); fi
+  if [ -n "${PREPARE:-}" ]; then exec_args+=(--prepare "$PREPARE"); fi
+  while IFS= read -r line; do
+    if [ -n "$line" ]; then exec_args+=(--copy-back "$line"); fi
+  done <<<"${COPY_BACK:-}"
+  while IFS= read -r line; do
+    if [ -n "$line" ]; then exec_args+=(--results "$line"); fi
+  done <<<"${RESULTS:-}"
+  for name in ${ENVS:-}; do exec_args+=(--env "$name"); done
+  if [ "$KEEP" = "true" ]; then exec_args+=(--keep-failed-state); fi
+  hurdle "${exec_args[@]}" -- sh -e -c "$RUN" || status=$?
+  # The next job starts from this one's machine: packed when it was made here (a restored one
+  # is in the cache already, under the same key).
+  if [ "${TRAVEL:-true}" = "true" ] && [ -z "$restored" ]; then
+    echo "::group::hurdle: keeping the prepared machine for the next job"
+    mkdir -p "$packed"
+    hurdle cache pack --suite exec --to "$packed/machine.tar.zst" ||
+      echo "::warning::the prepared machine could not be packed; the next job prepares its own"
+    echo "::endgroup::"
+  fi
+  hurdle report summary "$REPORTS/junit.xml" >"$REPORTS/summary.md" || true
+  return "$status"
+}
+if [ -n "${RUN:-}" ]; then
+  status=0
+  run_script || status=$?
+  exit "$status"
+fi
+
 read -r -a suites <<<"$SUITE"
 read -r -a extra <<<"$ARGS"
 if [ -n "$SHARD" ]; then extra+=(--shard "$SHARD"); fi

@@ -124,18 +124,26 @@ void SshCommand::run(const Step& step, StepExecutor& x) const {
   // Over SSH, as the step says: Machine::run would take the console of a machine without it.
   std::optional<OutputLines> lines;
   LiveOutput live_output;
-  if (live && x.live_lines()) {
-    lines.emplace(x.live_lines());
+  const LiveLineSink& sink = x.live_lines();
+  if (live && sink) {
+    lines.emplace(sink.line);
     live_output = [&lines](bool err, std::string_view piece) { lines->feed(err, piece); };
+    if (sink.block) sink.block(describe(step));
   }
+  // The step's last lines, then the end of its block, however it ended.
+  const auto finish = [&] {
+    if (!lines) return;
+    lines->finish();
+    if (sink.block) sink.block({});
+  };
   CommandResult r;
   try {
     r = x.machine().run_over_ssh(command, x.timeout_of(step), lines ? &live_output : nullptr);
   } catch (...) {
-    if (lines) lines->finish();
+    finish();
     throw;
   }
-  if (lines) lines->finish();
+  finish();
   x.set_command_end({r.exit_status, r.signal});
   check_command(step, x, checks, false, r.exit_status, r.signal, r.out, r.err);
 }

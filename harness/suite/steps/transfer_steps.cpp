@@ -5,6 +5,7 @@
 
 #include "config/yaml_reader.hpp"
 #include "core/digest.hpp"
+#include "core/symlink_on_the_way.hpp"
 #include "ssh/ssh_session.hpp"
 #include "suite/step.hpp"
 #include "suite/step_executor.hpp"
@@ -123,6 +124,12 @@ void SshGet::run(const Step& step, StepExecutor& x) const {
   if (auto problem = report_file_problem(local))
     throw StepFailed(step, "a file inside the scenario's report folder", *problem);
   const fs::path file = x.files() / local;
+  // An earlier ssh.get may have brought back a link among the folders: never written through.
+  if (const auto link = symlink_on_the_way(x.files(), fs::path(local).lexically_normal()))
+    throw StepFailed(step, "a file inside the scenario's report folder",
+                     link->string() +
+                         " is a symbolic link (from the guest); nothing is written "
+                         "through it");
   fs::create_directories(file.parent_path());
   x.machine().get(remote, file, x.timeout_of(step),
                   max_bytes.value_or(SshSession::kDefaultGetLimit));

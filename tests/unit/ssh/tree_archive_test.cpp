@@ -103,6 +103,19 @@ TEST(TreeArchive, GnuTarReadsWhatIsSentWithModesSymlinksAndExclusions) {
   EXPECT_EQ(stats.bytes, 10u + 29u + 11u + 26u + 2u + 300u * 1024u + 7u);
 }
 
+TEST(TreeArchive, AnExclusionWithALeadingSlashIsTheFoldersOwnOnly) {
+  const fs::path root = fresh_dir("anchored");
+  fs::create_directories(root / "src" / "reports");
+  fs::create_directories(root / "reports" / "run-1");
+  std::ofstream(root / "src" / "reports" / "kept.txt") << "a project's own\n";
+  std::ofstream(root / "reports" / "run-1" / "junit.xml") << "<testsuites/>\n";
+  std::ofstream(root / "tree.tar", std::ios::binary) << to_archive(root / "src", {});
+  std::ofstream(root / "anchored.tar", std::ios::binary) << to_archive(root, {"/reports", "*.tar"});
+  const std::string listing = gnu_tar_listing(root / "anchored.tar");
+  EXPECT_THAT(listing, HasSubstr(" src/reports/kept.txt\n"));
+  EXPECT_THAT(listing, ::testing::Not(HasSubstr("junit.xml"))) << listing;
+}
+
 TEST(TreeArchive, ATreeComesBackWhole) {
   const fs::path root = fresh_dir("round-trip");
   const fs::path src = project_tree(root);

@@ -256,6 +256,13 @@ const BadSuite kBadSuites[] = {
     {"defaults with an unknown key",
      "  - name: a\n    steps: [ssh.run: x]\ndefaults:\n  retry: 1\n",
      ":6:3: unknown key 'retry' in the defaults section"},
+    {"always in provisioning (a failed provision step stops the run)",
+     "  - name: a\n    steps: [ssh.run: x]\nboot:\n  provision:\n"
+     "    - ssh.succeed: { command: x, always: true }\n",
+     ":7:7: `always` is for a scenario's steps"},
+    {"always as a word",
+     "  - name: a\n    steps:\n      - ssh.get: { remote: a, local: b, always: yes please }\n",
+     ":5:49: expected true or false"},
 };
 
 fs::path write_suite(const std::string& name, const std::string& text) {
