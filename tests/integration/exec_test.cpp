@@ -390,3 +390,20 @@ TEST(HurdleExec, InAGitHubJobEachLiveStepIsAGroupAndTheGuestIssuesNoWorkflowComm
   EXPECT_EQ(lines[9], "::" + second + "::");
   EXPECT_EQ(lines[10], "::endgroup::");
 }
+
+// A boot that stalls is hurdle's failure (125) naming the stage and the console's tail, never
+// a silent wait.
+TEST(HurdleExec, ABootThatStallsSaysWhereWithTheConsolesTail) {
+  const ExecFolder folder("stall");
+  std::string profile = read_text(hurdle::test::source_dir() / "fixtures/machines/linux-mini.yaml");
+  ASSERT_TRUE(RE2::Replace(&profile, "pattern: 'hurdle-mini: ready'", "pattern: 'never-printed'"));
+  ASSERT_TRUE(RE2::Replace(&profile, "  boot: 120s", "  boot: 8s"));
+  std::ofstream(folder.root / "stalls.yaml") << profile;
+  const Exec e = hurdle_exec(
+      folder, {"--machine", (folder.root / "stalls.yaml").string(), "--no-sync", "--", "true"});
+  EXPECT_EQ(e.status, 125) << describe(e);
+  EXPECT_THAT(e.err, HasSubstr("the machine did not boot: linux-mini: waited"));
+  EXPECT_THAT(e.err, HasSubstr("for 'never-printed' on the console"));
+  EXPECT_THAT(e.err, HasSubstr("--- last console output ---"));
+  EXPECT_EQ(e.out, "");  // nothing of the guest's: the command never ran
+}
