@@ -338,20 +338,88 @@ class PackReader {
 
 }  // namespace
 
-UnpackedTemplate unpack_template(const BootCache& cache, const fs::path& pack) {
-  const auto start = Clock::now();
-  PackReader r(pack);
+namespace {
+
+// pack.json, the pack's first entry: its key.
+std::string read_pack_key(PackReader& r) {
   if (r.next() != kPackInfo) throw r.bad(std::string("its first entry is not ") + kPackInfo);
   const auto info = nlohmann::json::parse(r.read_text(kPackInfo), nullptr, false);
   if (!info.is_object() || info.value("format", 0) != kPackFormat || !info.contains("key") ||
       !info["key"].is_string())
     throw r.bad(std::string(kPackInfo) + " is not {format: " + std::to_string(kPackFormat) +
                 ", key: ...}");
+  const std::string key = info["key"].get<std::string>();
+  if (!RE2::FullMatch(key, "[0-9a-f]{64}")) throw r.bad("its key is not a sha256");
+  return key;
+}
+
+// What the entries after pack.json left in the folder being built.
+struct Unpacked {
+  std::set<std::string> seen;  // entry names
+  std::string inputs;          // key-inputs.json's text
+  fs::path ram;                // where the RAM went, once it did
+};
+
+// Writes each entry: template/NAME into `building`, the RAM where `cache` keeps RAM files.
+void unpack_entries(PackReader& r, const BootCache& cache, const std::string& key,
+                    const fs::path& building, Unpacked& out, PackedTemplate& what) {
+  for (std::string name = r.next(); !name.empty(); name = r.next()) {
+    if (!out.seen.insert(name).second) throw r.bad("it holds " + name + " twice");
+    if (name == kRamEntry) {
+      // The manifest comes first (the writer packs the folder before the RAM): it is
+      // rewritten to name the RAM file's place here.
+      SavedMachine m = SavedMachine::read(building);
+      std::string why;
+      out.ram = cache.ram_file(key, r.size(), why);
+      fs::remove(out.ram);
+      what.ram_data_bytes = r.extract(name, out.ram);
+      what.ram_bytes = r.size();
+      m.ram = out.ram;
+      m.write(building);
+      continue;
+    }
+    if (!name.starts_with(kFolderPrefix) || !plain_name(name.substr(std::strlen(kFolderPrefix))))
+      throw r.bad("its entry '" + name + "' is not template/NAME or ram");
+    const std::string file = name.substr(std::strlen(kFolderPrefix));
+    if (file.ends_with(".json")) {
+      const std::string text = r.read_text(name);
+      if (file == "key-inputs.json") out.inputs = text;
+      write_file_atomically(building / file, text);
+    } else {
+      (void)r.extract(name, building / file);
+      // As the template was: its disks frozen, its state and key read, never written.
+      fs::permissions(building / file, fs::perms::owner_read);
+    }
+    what.template_bytes += allocated(building / file);
+  }
+}
+
+// A whole template: its RAM, every file its manifest names (by a plain name, never a path out
+// of the folder), and key inputs whose digest is the key the pack claims.
+void check_unpacked(const PackReader& r, const fs::path& building, const Unpacked& u,
+                    const std::string& key, const fs::path& pack) {
+  if (u.ram.empty()) throw r.bad("it has no ram entry");
+  const SavedMachine m = SavedMachine::read(building);
+  std::vector<std::string> named = {m.state};
+  for (const auto& d : m.disks) named.push_back(d.saved);
+  if (!m.ssh_key.empty()) named.push_back(m.ssh_key);
+  for (const auto& n : named)
+    if (!plain_name(n) || u.seen.count(kFolderPrefix + n) == 0)
+      throw r.bad("its manifest names '" + n + "', which is not a file of the pack");
+  if (u.inputs.empty()) throw r.bad("it has no template/key-inputs.json");
+  if (key_of_inputs(u.inputs, pack) != key)
+    throw r.bad("its key " + key + " is not the sha256 of the key inputs it holds");
+}
+
+}  // namespace
+
+UnpackedTemplate unpack_template(const BootCache& cache, const fs::path& pack) {
+  const auto start = Clock::now();
+  PackReader r(pack);
   UnpackedTemplate u;
-  u.what.key = info["key"].get<std::string>();
+  u.what.key = read_pack_key(r);
   u.what.file = pack;
   u.what.pack_bytes = fs::file_size(pack);
-  if (!RE2::FullMatch(u.what.key, "[0-9a-f]{64}")) throw r.bad("its key is not a sha256");
   const std::string& key = u.what.key;
   const FileLock held = cache.lock(key, {});
   if (fs::exists(cache.folder(key))) {
@@ -362,59 +430,15 @@ UnpackedTemplate unpack_template(const BootCache& cache, const fs::path& pack) {
   fs::remove_all(building);
   fs::create_directories(building);
   fs::permissions(building, fs::perms::owner_all);
-  fs::path ram;
+  Unpacked unpacked;
   try {
-    std::set<std::string> seen;
-    std::string inputs;
-    bool ram_done = false;
-    for (std::string name = r.next(); !name.empty(); name = r.next()) {
-      if (!seen.insert(name).second) throw r.bad("it holds " + name + " twice");
-      if (name == kRamEntry) {
-        // The manifest comes first (the writer packs the folder before the RAM): the RAM
-        // file's place and size follow from it.
-        SavedMachine m = SavedMachine::read(building);
-        std::string why;
-        ram = cache.ram_file(key, r.size(), why);
-        fs::remove(ram);
-        u.what.ram_data_bytes = r.extract(name, ram);
-        u.what.ram_bytes = r.size();
-        m.ram = ram;
-        m.write(building);
-        ram_done = true;
-        continue;
-      }
-      if (!name.starts_with(kFolderPrefix) || !plain_name(name.substr(std::strlen(kFolderPrefix))))
-        throw r.bad("its entry '" + name + "' is not template/NAME or ram");
-      const std::string file = name.substr(std::strlen(kFolderPrefix));
-      if (file == "key-inputs.json" || file == SavedMachine::kManifest || file.ends_with(".json")) {
-        const std::string text = r.read_text(name);
-        if (file == "key-inputs.json") inputs = text;
-        write_file_atomically(building / file, text);
-      } else {
-        (void)r.extract(name, building / file);
-        // As the template was: its disks frozen, its state and key read, never written.
-        fs::permissions(building / file, fs::perms::owner_read);
-      }
-      u.what.template_bytes += allocated(building / file);
-    }
-    if (!ram_done) throw r.bad("it has no ram entry");
-    // The manifest names files of the folder that runs open: each one packed here, by a
-    // plain name (never a path out of the folder).
-    const SavedMachine m = SavedMachine::read(building);
-    std::vector<std::string> named = {m.state};
-    for (const auto& d : m.disks) named.push_back(d.saved);
-    if (!m.ssh_key.empty()) named.push_back(m.ssh_key);
-    for (const auto& n : named)
-      if (!plain_name(n) || seen.count(kFolderPrefix + n) == 0)
-        throw r.bad("its manifest names '" + n + "', which is not a file of the pack");
-    if (inputs.empty()) throw r.bad("it has no template/key-inputs.json");
-    if (key_of_inputs(inputs, pack) != key)
-      throw r.bad("its key " + key + " is not the sha256 of the key inputs it holds");
+    unpack_entries(r, cache, key, building, unpacked, u.what);
+    check_unpacked(r, building, unpacked, key, pack);
     fs::rename(building, cache.folder(key));
   } catch (...) {
     std::error_code ec;
     fs::remove_all(building, ec);
-    if (!ram.empty()) fs::remove(ram, ec);
+    if (!unpacked.ram.empty()) fs::remove(unpacked.ram, ec);
     throw;
   }
   cache.mark_used(key);
