@@ -51,7 +51,8 @@ Json cpu_inputs(const MachineProfile& profile, Accelerator accel) {
 // A variable's value as the key keeps it: a secret's as its digest, never the value.
 Json key_variables(const Variables& variables, const std::vector<std::string>& secrets) {
   Json out = Json::object();
-  for (const auto& [name, value] : variables) {
+  for (const auto& [name, value_] : variables) {
+    const std::string& value = value_;  // a lambda cannot capture a binding in clang 14
     const bool secret = std::any_of(secrets.begin(), secrets.end(), [&](const std::string& s) {
       return !s.empty() && value.find(s) != std::string::npos;
     });

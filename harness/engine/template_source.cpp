@@ -146,7 +146,8 @@ void TemplateSource::prepare_template() {
 
 nlohmann::json TemplateSource::variables_to_keep() const {
   nlohmann::json kept = nlohmann::json::object();
-  for (const auto& [name, value] : provisioned_) {
+  for (const auto& [name, value_] : provisioned_) {
+    const std::string& value = value_;  // a lambda cannot capture a binding in clang 14
     const bool secret = std::any_of(
         settings_.secrets.begin(), settings_.secrets.end(),
         [&](const std::string& s) { return !s.empty() && value.find(s) != std::string::npos; });
