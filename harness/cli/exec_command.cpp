@@ -2,9 +2,23 @@
 
 #include <filesystem>
 
+#include <unistd.h>
+
+#include <iostream>
+
+#include "core/cache_directory.hpp"
+#include "core/error.hpp"
+#include "core/exit_status.hpp"
+#include "core/print_error.hpp"
+#include "core/wall_clock.hpp"
+#include "machine/saved_machine.hpp"
 #include "run/exec_run.hpp"
+#include "vm/instance_folder.hpp"
+#include "vm/vm_launcher.hpp"
 
 namespace hurdle::cli {
+
+namespace fs = std::filesystem;
 
 ExecCommand::ExecCommand(CLI::App& app) {
   command_ = app.add_subcommand(
@@ -54,6 +68,10 @@ ExecCommand::ExecCommand(CLI::App& app) {
   command_->add_flag("--keep-failed-state", run_.keep_failed_state,
                      "save the machine as the command failed, for `hurdle resume`");
   command_->add_option("--accel", run_.accel, "auto, kvm or tcg");
+  command_->add_option("--leave-running", leave_running_,
+                       "NAME: the machine goes on after the command, as `hurdle vm` NAME "
+                       "(`hurdle vm exec NAME -- ...` runs more in it; `hurdle vm quit NAME` "
+                       "stops it)");
   command_->add_flag("--no-boot-cache", run_.no_boot_cache, "boot (and prepare) for this run only");
   command_->add_flag("--print-suite", print_suite_,
                      "print the suite this command line makes, and run nothing");
@@ -79,7 +97,51 @@ int ExecCommand::run(const char* program) {
   run.images = images_.settings();
   run.image_lock = images_.lock;
   run.allow_unpinned = images_.allow_unpinned;
-  return run_exec(request, run, print_suite_, program);
+  if (leave_running_.empty() || print_suite_) return run_exec(request, run, print_suite_, program);
+  fs::path saved;
+  try {
+    // A name in use, or not a name, is refused before anything runs.
+    const InstanceFolder folder = InstanceFolder::named(leave_running_);
+    if (folder.live())
+      throw ConfigError({}, "--leave-running: a VM named " + leave_running_ +
+                                " is running already: `hurdle vm quit " + leave_running_ +
+                                "` stops it");
+    saved = user_cache_directory() / "vm-saved" /
+            (leave_running_ + "-" + wall_clock_text("%Y%m%dT%H%M%SZ") + "-" +
+             std::to_string(::getpid()));
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle exec: ") + e.what());
+    return kExitExecFailed;
+  }
+  run.keep_last_state = saved;
+  return leave_running(saved, run_exec(request, run, print_suite_, program));
+}
+
+int ExecCommand::leave_running(const fs::path& saved, int status) {
+  std::error_code ec;
+  if (!fs::exists(saved / SavedMachine::kManifest, ec)) {
+    print_error("hurdle exec: --leave-running " + leave_running_ +
+                ": the machine was not saved to go on (the run's report says why)");
+    fs::remove_all(saved, ec);
+    return status == kExitPassed ? kExitExecFailed : status;
+  }
+  LaunchRequest r;
+  r.name = leave_running_;
+  r.resume = saved;
+  r.remove_resumed = true;  // the saved machine is the VM's own now
+  r.accel = run_.accel;
+  try {
+    const LaunchResult started = launch_vm(r, this_program());
+    std::cerr << "hurdle exec: the machine goes on as " << leave_running_ << " (resumed in "
+              << started.took.count() << " ms): `hurdle vm exec " << leave_running_
+              << " -- COMMAND` runs more in it, `hurdle vm quit " << leave_running_
+              << "` stops it\n";
+  } catch (const std::exception& e) {
+    print_error("hurdle exec: --leave-running " + leave_running_ + ": " + e.what());
+    fs::remove_all(saved, ec);
+    return status == kExitPassed ? kExitExecFailed : status;
+  }
+  return status;
 }
 
 }  // namespace hurdle::cli

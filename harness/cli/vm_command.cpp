@@ -16,6 +16,7 @@
 #include "core/print_error.hpp"
 #include "core/safe_text.hpp"
 #include "core/unix_socket.hpp"
+#include "run/exec_over_ssh.hpp"
 #include "vm/control_commands.hpp"
 #include "vm/vm_client.hpp"
 #include "vm/vm_launcher.hpp"
@@ -54,6 +55,30 @@ void print_access(const InstanceRecord& r) {
 
 }  // namespace
 
+void VmCommand::add_start_options(CLI::App* sub) {
+  CLI::Option* profile =
+      sub->add_option("--profile", profile_, "the machine profile (a name or a path)");
+  CLI::Option* from =
+      sub->add_option("--from", from_,
+                      "a saved machine to start where it was saved (a failed-state folder of "
+                      "--keep-failed-state, or what `hurdle exec --leave-running` saved)");
+  CLI::Option_group* machine = sub->add_option_group("machine");
+  machine->add_options(profile, from);
+  machine->require_option(1);
+  sub->add_option("--image", image_, "the image lock entry to boot instead of the profile's");
+  sub->add_option("--accel", accel_, "auto, kvm or tcg (overrides the profile)");
+  sub->add_flag("--debug", debug_, "log what QEMU sees the guest do wrong (qemu-debug.log)");
+  sub->add_flag("--gdb", gdb_, "open QEMU's GDB stub on a port of 127.0.0.1");
+  sub->add_flag("--vnc", vnc_, "show the display over VNC on 127.0.0.1");
+  sub->add_flag("--no-wait", no_wait_, "return once QEMU runs, before the guest has booted");
+  sub->add_flag("--login", login_, "log in on the serial console after the boot");
+  sub->add_flag("--no-login", no_login_,
+                "do not log in on the console (the default logs in when the profile has SSH)");
+  sub->add_option("--log-dir", log_dir_,
+                  "where the machine's logs go (default: the user cache's vm-logs/NAME/)");
+  images_.add_to(sub);
+}
+
 CLI::App* VmCommand::add(const std::string& name, const std::string& help, bool takes_name) {
   CLI::App* sub = command_->add_subcommand(name, help);
   if (takes_name) sub->add_option("name", name_, "the VM's name")->required();
@@ -68,21 +93,6 @@ VmCommand::VmCommand(CLI::App& app) {
       "console, monitor and SSH, and stop it (nothing listens beyond 127.0.0.1)");
   command_->require_subcommand(1);
 
-  auto add_start_options = [this](CLI::App* sub) {
-    sub->add_option("--profile", profile_, "the machine profile (a name or a path)")->required();
-    sub->add_option("--image", image_, "the image lock entry to boot instead of the profile's");
-    sub->add_option("--accel", accel_, "auto, kvm or tcg (overrides the profile)");
-    sub->add_flag("--debug", debug_, "log what QEMU sees the guest do wrong (qemu-debug.log)");
-    sub->add_flag("--gdb", gdb_, "open QEMU's GDB stub on a port of 127.0.0.1");
-    sub->add_flag("--vnc", vnc_, "show the display over VNC on 127.0.0.1");
-    sub->add_flag("--no-wait", no_wait_, "return once QEMU runs, before the guest has booted");
-    sub->add_flag("--login", login_, "log in on the serial console after the boot");
-    sub->add_flag("--no-login", no_login_,
-                  "do not log in on the console (the default logs in when the profile has SSH)");
-    sub->add_option("--log-dir", log_dir_,
-                    "where the machine's logs go (default: the user cache's vm-logs/NAME/)");
-    images_.add_to(sub);
-  };
   add_start_options(add("start",
                         "Start a VM and return once its guest has booted (and logged in, with "
                         "SSH ready, when its profile has SSH)"));
@@ -90,6 +100,7 @@ VmCommand::VmCommand(CLI::App& app) {
   CLI::App* serve_cmd = add("serve", "The supervisor of a VM (run by `vm start`)");
   add_start_options(serve_cmd);
   serve_cmd->add_option("--ready-fd", ready_fd_, "where to say that the VM is ready");
+  serve_cmd->add_flag("--remove-from", remove_from_, "the --from folder goes with the VM");
   serve_cmd->group("");  // not for people: `vm start` runs it
 
   add("list", "The VMs running (stale ones are cleaned up)", false)
@@ -135,6 +146,7 @@ VmCommand::VmCommand(CLI::App& app) {
                           "status), or open a shell with ssh without one");
   ssh_cmd->add_option("command", ssh_command_, "the command and its arguments");
   ssh_cmd->prefix_command();  // everything after NAME belongs to the command
+  add_exec();
   add("screenshot", "Save the display as PNG")->add_option("file", file_, "where")->required();
   CLI::App* health_cmd = add("health",
                              "Supervisor, QEMU, QMP and guest answering: one line, "
@@ -173,6 +185,7 @@ int VmCommand::run() {
   if (sub_["kill"]->parsed()) return kill();
   if (sub_["send"]->parsed()) return send();
   if (sub_["ssh"]->parsed()) return ssh();
+  if (sub_["exec"]->parsed()) return exec();
   if (sub_["screenshot"]->parsed()) return screenshot();
   if (sub_["health"]->parsed()) return health();
   if (sub_["stats"]->parsed()) return stats();
@@ -197,8 +210,10 @@ int VmCommand::start() {
   r.log_dir = log_dir_;
   r.image_lock = images_.lock;
   r.allow_unpinned = images_.allow_unpinned;
+  r.resume = from_;
   if (!no_wait_)
-    std::cerr << "hurdle vm: starting " << name_ << " (" << profile_ << ")..." << std::endl;
+    std::cerr << "hurdle vm: starting " << name_ << " ("
+              << (from_.empty() ? profile_ : "saved in " + from_) << ")..." << std::endl;
   const LaunchResult result = launch_vm(r, this_program());
   if (json_) {
     Json out = result.record.to_json();
@@ -239,6 +254,8 @@ int VmCommand::serve() {
   o.log_dir = log_dir_;
   o.ready_fd = ready_fd_;
   o.images = images_.settings();
+  o.resume = from_;
+  o.remove_resumed = remove_from_;
   return serve_vm(o);
 }
 
@@ -413,6 +430,40 @@ int VmCommand::ssh() {
   write_fully(STDERR_FILENO, r.value("stderr", std::string()));
   const int status = r.value("exit_status", -1);
   return status < 0 ? 255 : status;  // killed by a signal: as ssh says
+}
+
+void VmCommand::add_exec() {
+  CLI::App* sub = add("exec",
+                      "Run a command in the VM as `hurdle exec` does, in the guest as earlier "
+                      "commands left it: the current folder synced in, its output live, "
+                      "--copy-back paths brought back; exits with the command's status");
+  sub->add_option("--sync", sync_,
+                  "the folder copied into the guest at the same path, where the command runs "
+                  "(default: the current folder; .git left out)");
+  sub->add_flag("--no-sync", no_sync_, "copy nothing in; run in the SSH user's home folder");
+  sub->add_flag("--sync-git", exec_.sync_git, "copy the synced folder's .git as well");
+  sub->add_option("--copy-back", exec_.copy_back,
+                  "a file or folder (relative to the synced folder) copied back into it after "
+                  "the command, whatever its status (repeatable)")
+      ->allow_extra_args(false);
+  sub->add_option("--env", exec_.env,
+                  "an environment variable forwarded to the command, its value masked in its "
+                  "output (repeatable)")
+      ->allow_extra_args(false);
+  sub->add_option("--timeout", exec_.timeout, "the command's time-out (90s, 30m, 2h)")
+      ->capture_default_str();
+  sub->add_option("command", exec_.command, "the command and its arguments, after --")->required();
+}
+
+int VmCommand::exec() {
+  ExecRequest request = exec_;
+  if (!no_sync_) request.sync = fs::absolute(sync_).lexically_normal();
+  if (!request.sync.empty() && !request.sync.has_filename() &&
+      request.sync != request.sync.root_path())
+    request.sync = request.sync.parent_path();  // "/srv/project/" as "/srv/project"
+  const VmClient vm = VmClient::open(name_);
+  SshClient ssh(vm.ssh_options());
+  return exec_over_ssh(ssh, request, "hurdle vm exec");
 }
 
 int VmCommand::screenshot() {

@@ -2,7 +2,8 @@
 // `start` runs its supervisor (vm/vm_supervisor.hpp) and returns once the guest has booted;
 // every other subcommand is a client of that supervisor (vm/vm_client.hpp); `serve` is the
 // supervisor itself. Read commands take --json. Exit statuses: 0 done, 1 the answer is "no"
-// (health, a power-down the guest ignored, a command that failed in the guest: its status),
+// (health, a power-down the guest ignored, a command that failed in the guest: its status;
+// `exec` returns its command's own, as `hurdle exec` does),
 // 2 bad input (an unknown VM: those running are listed), 3 the VM or its QEMU failed.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "cli/image_arguments.hpp"
+#include "run/exec_suite.hpp"
 
 namespace hurdle::cli {
 
@@ -25,7 +27,10 @@ class VmCommand {
 
  private:
   CLI::App* add(const std::string& name, const std::string& help, bool takes_name = true);
+  void add_start_options(CLI::App* sub);
+  void add_exec();
   int start();
+  int exec();
   int serve();
   int list();
   int status();
@@ -73,6 +78,11 @@ class VmCommand {
   bool follow_ = false;
   std::string log_name_ = "console";
   std::string file_;
+  std::string from_;
+  bool remove_from_ = false;
+  ExecRequest exec_;
+  std::string sync_ = ".";
+  bool no_sync_ = false;
   ImageArguments images_;
 };
 

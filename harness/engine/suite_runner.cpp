@@ -481,6 +481,20 @@ void SuiteRunner::keep_failed_state(Lane& lane, const Scenario& scenario, Scenar
   }
 }
 
+void SuiteRunner::keep_last_state(Lane& lane, std::size_t index, ScenarioResult& r) {
+  if (options_.keep_last_state.empty() || index + 1 != suite_.scenarios.size()) return;
+  Machine* machine = lane.reset->machine();
+  if (!machine || !machine->running()) return;  // nothing is left to save
+  try {
+    fs::remove_all(options_.keep_last_state);
+    (void)machine->save_to(options_.keep_last_state, suite_.machine_variables, suite_.image,
+                           suite_.name + "." + suite_.scenarios[index].name + " ended");
+  } catch (const std::exception& e) {
+    r.notes.push_back(std::string("the machine could not be saved to go on: ") + e.what());
+    machine->note(r.notes.back());
+  }
+}
+
 void SuiteRunner::roll_back(Lane& lane, const std::string& tag) {
   try {
     lane.reset->roll_back(tag);
@@ -663,6 +677,8 @@ ScenarioResult SuiteRunner::run_attempts(Lane& lane, std::size_t index, const st
       break_with(interruption_);
       break;
     }
+    if (result.status == ScenarioStatus::kPassed || attempt_no == sc.retries + 1)
+      keep_last_state(lane, index, result);
     if (result.status == ScenarioStatus::kPassed) {
       if (attempt_no > 1) result.status = ScenarioStatus::kFlaky;
       break;

@@ -43,6 +43,10 @@ struct RunOptions {
   // its report folder (failed-state/, see SavedMachine), before the rollback: `hurdle resume`
   // starts it there, on this host or another.
   bool keep_failed_state = false;
+  // Where the machine is saved (SavedMachine) as the suite's last scenario left it, passed or
+  // failed, before any rollback: `hurdle exec --leave-running` starts a `hurdle vm` from it.
+  // Empty: nowhere.
+  std::filesystem::path keep_last_state;
   // Where the boot cache keeps templates across runs (reset: clone): unset means the user
   // cache folder; false `boot_cache` makes each run's template its own.
   std::optional<std::filesystem::path> cache_dir;
@@ -184,6 +188,7 @@ class SuiteRunner {
   void collect_artifacts(Lane& lane, ScenarioResult& result);
   // --keep-failed-state: saves the failed machine into the scenario's failed-state/.
   void keep_failed_state(Lane& lane, const Scenario& scenario, ScenarioResult& result);
+  void keep_last_state(Lane& lane, std::size_t index, ScenarioResult& result);
   void roll_back(Lane& lane, const std::string& tag);
   // After scenario `index` passed: keeps its end state when a planned scenario continues it.
   void keep_end_state(Lane& lane, std::size_t index);

@@ -1,5 +1,7 @@
 #include "run/exec_suite.hpp"
 
+#include <cstdlib>
+
 #include <yaml-cpp/yaml.h>
 
 #include <re2/re2.h>
@@ -81,17 +83,38 @@ fs::path normal_relative(const std::string& path) {
   return p;
 }
 
-std::string exec_command_line(const ExecRequest& r) {
+std::string guest_command_line(const ExecRequest& r,
+                               const std::function<std::string(const std::string&)>& text,
+                               const std::function<std::string(const std::string&)>& value) {
   std::string line;
   // A quoted here-document: the shell takes its lines as they are (no $, `, \ or quotes
   // parsed); the command substitution drops the newline the document ends with.
   for (const auto& name : r.env)
-    line += name + "=$$(cat <<'" + kEnvValueEnd + "'\n${secret:" + name + "}\n" + kEnvValueEnd +
+    line += name + text("=$(cat <<'") + kEnvValueEnd + "'\n" + value(name) + "\n" + kEnvValueEnd +
             "\n) && export " + name + " && ";
-  if (!r.sync.empty()) line += "cd " + literal(shell_quote(r.sync.string())) + " && ";
+  if (!r.sync.empty()) line += "cd " + text(shell_quote(r.sync.string())) + " && ";
   line += "exec";
-  for (const auto& arg : r.command) line += " " + literal(shell_quote(arg));
+  for (const auto& arg : r.command) line += " " + text(shell_quote(arg));
   return line;
+}
+
+std::string exec_command_line(const ExecRequest& r) {
+  return guest_command_line(r, literal,
+                            [](const std::string& name) { return "${secret:" + name + "}"; });
+}
+
+void check_exec_environment(const ExecRequest& r, const std::string& who) {
+  for (const auto& name : r.env) {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr)
+      throw ConfigError({}, who + ": --env " + name + ": the variable is not set");
+    const std::string v = value;
+    const std::string end = kEnvValueEnd;
+    if (v == end || v.starts_with(end + "\n") || v.ends_with("\n" + end) ||
+        v.find("\n" + end + "\n") != std::string::npos)
+      throw ConfigError({}, who + ": --env " + name + ": its value has a line " + end +
+                                ", which ends the value in the guest");
+  }
 }
 
 std::string exec_suite_yaml(const ExecRequest& r) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,14 @@ struct ExecRequest {
 // here-document (its value is read by the run as ${secret:NAME}: masked, and never parsed by
 // the guest's shell), cd, exec of the quoted argv.
 [[nodiscard]] std::string exec_command_line(const ExecRequest& request);
+// The same line built with `text` applied to each piece of it (the suite escapes `$`) and
+// `value(NAME)` as each --env variable's value: what `hurdle vm exec` sends as it is.
+[[nodiscard]] std::string guest_command_line(
+    const ExecRequest& request, const std::function<std::string(const std::string&)>& text,
+    const std::function<std::string(const std::string&)>& value);
+// Every --env variable is set here, and its value can go through the here-document; else
+// ConfigError, its message starting with `who` ("hurdle exec").
+void check_exec_environment(const ExecRequest& request, const std::string& who);
 
 // A --copy-back or --results path as the suite names it: normal, without a trailing '/'.
 [[nodiscard]] std::filesystem::path normal_relative(const std::string& path);

@@ -200,6 +200,7 @@ RunOptions run_options(const RunRequest& a) {
   }
   options.timeout_scale = a.timeout_scale;
   options.keep_failed_state = a.keep_failed_state;
+  options.keep_last_state = a.keep_last_state;
   options.boot_cache = !a.no_boot_cache;
   options.jobs = static_cast<std::size_t>(a.jobs);
   if (a.jobs > 1 && a.repeat != 1)

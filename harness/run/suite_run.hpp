@@ -8,6 +8,7 @@
 // with command_line() and reads the summary.json it leaves.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct RunRequest {
   // Standard output for the lines of `live: true` commands alone; what is printed for people
   // goes to standard error (hurdle exec).
   bool people_to_stderr = false;
+  // RunOptions::keep_last_state (hurdle exec --leave-running).
+  std::filesystem::path keep_last_state;
 
   // `hurdle run` arguments (without the program) that make the same run.
   [[nodiscard]] std::vector<std::string> command_line() const;

@@ -31,6 +31,7 @@ nlohmann::json InstanceRecord::to_json() const {
           {"ports", ports_json},
           {"ssh_user", ssh_user},
           {"ssh_key", ssh_key.string()},
+          {"ssh_auth", ssh_auth},
           {"started_at", started_at}};
 }
 
@@ -49,6 +50,7 @@ InstanceRecord InstanceRecord::from_json(const nlohmann::json& json, const std::
       r.ports[service] = port.get<std::uint16_t>();
     r.ssh_user = json.value("ssh_user", std::string());
     r.ssh_key = json.value("ssh_key", std::string());
+    r.ssh_auth = json.value("ssh_auth", std::string());
     r.started_at = json.value("started_at", std::string());
     return r;
   } catch (const nlohmann::json::exception& e) {

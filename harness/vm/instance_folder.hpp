@@ -33,7 +33,10 @@ struct InstanceRecord {
   std::map<std::string, std::uint16_t> ports;  // on 127.0.0.1: "ssh", "gdb", "vnc"...
   std::string ssh_user;                        // empty: the profile has no SSH
   std::filesystem::path ssh_key;               // a private key file the guest trusts, if any
-  std::string started_at;                      // UTC, ISO 8601
+  // How ssh_user gets in: "key" (ssh_key), "none", "blank-password" or "password" (which
+  // hurdle does not keep); empty when the profile has no SSH.
+  std::string ssh_auth;
+  std::string started_at;  // UTC, ISO 8601
 
   [[nodiscard]] nlohmann::json to_json() const;
   // Throws Error naming `source` when the JSON is not a record.

@@ -63,6 +63,32 @@ nlohmann::json VmClient::request(const std::string& command, const nlohmann::jso
   return control_request(folder_.control_socket(), command, args, timeout);
 }
 
+SshClientOptions VmClient::ssh_options() const {
+  const auto port = record_.ports.find("ssh");
+  if (port == record_.ports.end() || record_.ssh_user.empty())
+    throw ConfigError({}, record_.name + "'s profile has no SSH");
+  SshClientOptions o;
+  o.machine = record_.name;
+  o.endpoint = {"127.0.0.1", port->second};
+  o.auth.user = record_.ssh_user;
+  if (!record_.ssh_key.empty()) {
+    o.auth.method = SshAuth::Method::kKey;
+    o.auth.key = SshKey::load(record_.ssh_key);
+  } else if (record_.ssh_auth == "none") {
+    o.auth.method = SshAuth::Method::kNone;
+  } else if (record_.ssh_auth == "blank-password") {
+    o.auth.method = SshAuth::Method::kPassword;
+    o.auth.password.clear();
+  } else {
+    throw ConfigError({}, record_.name +
+                              "'s guest takes a password over SSH, which hurdle does "
+                              "not keep: use `hurdle vm ssh` instead");
+  }
+  o.host_key_file = folder_.path() / "client-host-key";
+  o.log_file = record_.log_dir / "vm-exec-ssh.log";  // kept with the machine's logs
+  return o;
+}
+
 ControlChannel VmClient::attach_console(bool fresh_prompt) const {
   ControlChannel channel = ControlChannel::connect(folder_.control_socket());
   channel.send({{"command", control::kConsole}, {"args", {{"fresh_prompt", fresh_prompt}}}});

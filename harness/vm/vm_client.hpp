@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ssh/ssh_client.hpp"
 #include "vm/control_channel.hpp"
 #include "vm/instance_folder.hpp"
 
@@ -26,6 +27,10 @@ class VmClient {
   nlohmann::json request(const std::string& command,
                          const nlohmann::json& args = nlohmann::json::object(),
                          std::chrono::milliseconds timeout = std::chrono::minutes(30)) const;
+  // How to reach the guest over SSH from this process (`hurdle vm exec`): 127.0.0.1 and the
+  // forwarded port, the SSH user and the key the supervisor saved; the guest's host key pinned
+  // in the instance folder on first use. ConfigError when the VM has no SSH or no key.
+  [[nodiscard]] SshClientOptions ssh_options() const;
   // A connection that carries the console's bytes both ways from now on.
   [[nodiscard]] ControlChannel attach_console(bool fresh_prompt) const;
   // Kills the supervisor at once (SIGKILL; QEMU goes with it) and waits, up to `timeout`,

@@ -28,10 +28,15 @@ namespace {
 
 std::vector<std::string> serve_argv(const LaunchRequest& r, const fs::path& program) {
   std::vector<std::string> argv = {program.string(), "vm", "serve", r.name, "--ready-fd", "3"};
-  std::string profile = r.profile;
-  std::error_code ec;
-  if (fs::is_regular_file(profile, ec)) profile = fs::absolute(profile).string();
-  argv.insert(argv.end(), {"--profile", profile});
+  if (!r.resume.empty()) {
+    argv.insert(argv.end(), {"--from", fs::absolute(r.resume).string()});
+    if (r.remove_resumed) argv.emplace_back("--remove-from");
+  } else {
+    std::string profile = r.profile;
+    std::error_code ec;
+    if (fs::is_regular_file(profile, ec)) profile = fs::absolute(profile).string();
+    argv.insert(argv.end(), {"--profile", profile});
+  }
   if (!r.image.empty()) argv.insert(argv.end(), {"--image", r.image});
   if (!r.accel.empty()) argv.insert(argv.end(), {"--accel", r.accel});
   if (r.debug) argv.emplace_back("--debug");

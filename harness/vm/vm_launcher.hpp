@@ -27,6 +27,9 @@ struct LaunchRequest {
   std::filesystem::path log_dir;
   std::filesystem::path image_lock;
   bool allow_unpinned = false;
+  // A saved machine started instead of `profile` (SupervisorOptions::resume).
+  std::filesystem::path resume;
+  bool remove_resumed = false;
 };
 
 struct LaunchResult {

@@ -100,6 +100,8 @@ class VmSupervisor {
 
  private:
   void start_machine();
+  // Fills the record from the machine just started, writes it, mirrors the console.
+  void describe_machine(std::uint16_t gdb_port);
   void boot();
   void serve();
   void handle(int id, UniqueFd fd);
@@ -170,6 +172,20 @@ void VmSupervisor::start_machine() {
   if (mo.log_dir.empty())
     mo.log_dir =
         user_cache_directory() / "vm-logs" / options_.name / wall_clock_text("%Y%m%dT%H%M%SZ");
+  if (!options_.resume.empty()) {
+    if (options_.debug || options_.gdb || options_.vnc || !options_.image.empty())
+      throw ConfigError({}, "--from " + options_.resume.string() +
+                                ": a saved machine starts as it was saved; --debug, --gdb, "
+                                "--vnc and --image do not apply to it");
+    const SavedMachine saved = SavedMachine::read(options_.resume);
+    record_.profile = saved.machine;
+    record_.image = saved.image;
+    started_ = std::chrono::steady_clock::now();
+    machine_ = Machine::resume(options_.resume, std::move(mo));
+    machine_->note("hurdle vm: resumed from " + options_.resume.string());
+    describe_machine(0);
+    return;
+  }
   const fs::path file = find_machine_profile(options_.profile, profile_search_path({}));
   ProfileImageOptions image{options_.image, fetching_image_resolver(options_.images)};
   MachineProfile profile = load_machine_profile(file, {}, image);
@@ -190,6 +206,12 @@ void VmSupervisor::start_machine() {
   }
   started_ = std::chrono::steady_clock::now();
   machine_ = Machine::start(std::move(profile), std::move(mo));
+  record_.profile = options_.profile;
+  record_.image = options_.image;
+  describe_machine(gdb_port);
+}
+
+void VmSupervisor::describe_machine(std::uint16_t gdb_port) {
   machine_->note("hurdle vm: instance " + options_.name + ", supervisor pid " +
                  std::to_string(::getpid()) + ", control socket " +
                  folder_.control_socket().string());
@@ -198,8 +220,6 @@ void VmSupervisor::start_machine() {
   record_.state = "starting";
   record_.supervisor_pid = ::getpid();
   record_.qemu_pid = machine_->process().pid();
-  record_.profile = options_.profile;
-  record_.image = options_.image;
   record_.accelerator = machine_->accelerator().accel == Accelerator::kKvm ? "kvm" : "tcg";
   record_.log_dir = fs::absolute(machine_->log_dir());
   for (const auto& nic : machine_->profile().nics)
@@ -233,14 +253,20 @@ void VmSupervisor::boot() {
     ~Done() { promise.set_value(); }
   } done{boot_promise_};
   try {
-    machine_->wait_for_boot();
     const auto& profile = machine_->profile();
-    if (options_.login.value_or(profile.ssh.has_value())) machine_->login();
+    if (options_.resume.empty()) {  // a resumed machine runs on from where it was saved
+      machine_->wait_for_boot();
+      if (options_.login.value_or(profile.ssh.has_value())) machine_->login();
+    }
     if (profile.ssh) {
       (void)machine_->ssh();
       const fs::path key = folder_.path() / "ssh-key";
       std::lock_guard record_lock(record_mutex_);
       if (machine_->save_ssh_key(key)) record_.ssh_key = key;
+      record_.ssh_auth = !record_.ssh_key.empty()                    ? "key"
+                         : profile.ssh->auth == SshSpec::Auth::kNone ? "none"
+                         : profile.ssh->password.empty()             ? "blank-password"
+                                                                     : "password";
     }
     std::lock_guard record_lock(record_mutex_);
     record_.state = "running";
@@ -723,6 +749,10 @@ int serve_vm(const SupervisorOptions& options) {
   // The folder goes with the supervisor; the machine's logs stay (the record named them), its
   // own log with them.
   folder.remove(*lock);
+  if (options.remove_resumed && !options.resume.empty()) {
+    std::error_code ec;
+    fs::remove_all(options.resume, ec);
+  }
   return status;
 }
 

@@ -31,6 +31,11 @@ struct SupervisorOptions {
   bool wait_for_boot = true;      // false: ready as soon as QEMU runs; the boot goes on
   std::filesystem::path log_dir;  // empty: USER_CACHE/vm-logs/NAME/STAMP
   int ready_fd = -1;              // gets one JSON line: the record, or the error; then closed
+  // A saved machine (SavedMachine) to start instead of booting the profile: `vm start --from`
+  // a failed-state folder, or what `hurdle exec --leave-running` saved. It runs from where it
+  // was saved (no boot, no login); `profile` and `image` come from it.
+  std::filesystem::path resume;
+  bool remove_resumed = false;  // the folder is the VM's own: removed when the VM ends
   ImageSettings images;
 };
 

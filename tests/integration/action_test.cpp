@@ -283,5 +283,99 @@ TEST_F(ActionContainer, ARunScriptsPreparedMachineTravelsToTheNextJob) {
   EXPECT_THAT(second.out, Not(HasSubstr("keeping the prepared machine")));
 }
 
+// `docker exec [-i] [-e NAME[=VALUE]]... CONTAINER COMMAND...` as the action's hurdle-shell
+// calls it, without Docker: the command here (the action's folder for /hurdle-action), with the
+// variables named; a container other than `expected` is refused. Everything it runs is real.
+void write_docker_exec(const fs::path& file, const std::string& expected) {
+  std::ofstream(file)
+      << "#!/bin/sh\n[ \"$1\" = exec ] || { echo \"fake docker: $1\" >&2; exit 99; }\nshift\n"
+         "while [ $# -gt 0 ]; do\n  case \"$1\" in\n    -i) shift ;;\n"
+         "    -e) case \"$2\" in *=*) export \"$2\" ;; esac; shift 2 ;;\n    *) break ;;\n"
+         "  esac\ndone\n[ \"$1\" = '"
+      << expected
+      << "' ] || { echo \"fake docker: container $1\" >&2; "
+         "exit 98; }\nshift\ncommand=$1\nshift\n"
+         "exec \""
+      << (test::source_dir() / ".github/actions/hurdle").string()
+      << "/${command#/hurdle-action/}\" \"$@\"\n";
+  fs::permissions(file, fs::perms::owner_all);
+}
+
+// A `hurdle vm` the test may leave behind: killed at the end, whatever happened.
+class LeftRunning {
+ public:
+  explicit LeftRunning(std::string name) : name_(std::move(name)) {}
+  ~LeftRunning() { (void)run_program({test::hurdle_program().string(), "vm", "kill", name_}); }
+  LeftRunning(const LeftRunning&) = delete;
+  LeftRunning& operator=(const LeftRunning&) = delete;
+  [[nodiscard]] const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
+TEST_F(ActionContainer, LaterStepsRunInTheMachineTheRunStepLeftRunning) {
+  const TestUser runner;
+  const LeftRunning vm("act-" + std::to_string(::getpid()));
+  const fs::path workspace = dir_ / "workspace";
+  fs::create_directories(workspace);
+  std::ofstream(workspace / "from-checkout.txt") << "as the run step saw it\n";
+  const ProgramResult first = job(
+      runner, dir_ / "home", workspace, "",
+      {"SUITE=", "MACHINE=" + (test::source_dir() / "fixtures/machines/linux-mini.yaml").string(),
+       "PREPARE=", "RUN=echo made-by-the-run-step > /root/state; cat from-checkout.txt",
+       "COPY_BACK=", "RESULTS=", "ENVS=", "TIMEOUT=5m", "TRAVEL=false", "KEEP=false",
+       "ARGS=", "LEAVE_RUNNING=" + vm.name()});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_THAT(first.out, HasSubstr("as the run step saw it"));
+  EXPECT_THAT(first.err, HasSubstr("the machine goes on as " + vm.name()));
+
+  // A later step, as GitHub runs `shell: hurdle-shell {0}`: its script in a file, the variables
+  // the action put in the job's environment, the container's own (HOST_UID...) as `docker run`
+  // set them. The checkout changed since the run step: it is synced in again.
+  std::ofstream(workspace / "from-checkout.txt") << "changed after the run step\n";
+  std::ofstream(dir_ / "step.sh") << "cat /root/state\ncat from-checkout.txt\n"
+                                     "echo \"token: $STEP_TOKEN\"\necho built > made.txt\nexit 4\n";
+  fs::create_directories(dir_ / "bin");
+  write_docker_exec(dir_ / "bin/docker", "hurdle-" + vm.name());
+  const fs::path shell = test::source_dir() / ".github/actions/hurdle/hurdle-shell";
+  const std::vector<std::string> step_env = {"env",
+                                             "-i",
+                                             "PATH=" + (dir_ / "bin").string() + ":" +
+                                                 test::hurdle_program().parent_path().string() +
+                                                 ":/usr/sbin:/usr/bin:/sbin:/bin",
+                                             "HOME=" + (dir_ / "home").string(),
+                                             "GITHUB_ACTIONS=true",
+                                             "GITHUB_WORKSPACE=" + workspace.string(),
+                                             "HOST_UID=" + std::to_string(runner.uid()),
+                                             "HOST_GID=" + std::to_string(runner.gid()),
+                                             "LEAVE_RUNNING=" + vm.name(),
+                                             "TIMEOUT=5m",
+                                             "HURDLE_CONTAINER=hurdle-" + vm.name(),
+                                             "HURDLE_ENVS=STEP_TOKEN",
+                                             "STEP_TOKEN=tok-31415926",
+                                             "HURDLE_COPY_BACK=made.txt"};
+  std::vector<std::string> argv = step_env;
+  argv.insert(argv.end(), {"sh", "-c", "cd \"$GITHUB_WORKSPACE\" && exec sh \"$0\" \"$1\"",
+                           shell.string(), (dir_ / "step.sh").string()});
+  const ProgramResult step = run_program(argv);
+  EXPECT_EQ(step.exit_code, 4) << step.out << step.err;      // the script's own status
+  EXPECT_THAT(step.out, HasSubstr("made-by-the-run-step"));  // the same guest, as it was left
+  EXPECT_THAT(step.out, HasSubstr("changed after the run step"));
+  EXPECT_THAT(step.out, HasSubstr("token: ********"));
+  EXPECT_THAT(step.out + step.err, Not(HasSubstr("tok-31415926")));
+  EXPECT_THAT(step.out, HasSubstr("::stop-commands::"));
+  EXPECT_EQ(test::read_file(workspace / "made.txt"), "built\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((workspace / "made.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, runner.uid());  // handed back to the runner's user
+
+  // Without a machine left running, the shell says what is missing.
+  argv = {"env", "-i", "PATH=/usr/bin:/bin", "sh", shell.string(), (dir_ / "step.sh").string()};
+  const ProgramResult none = run_program(argv);
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.err, HasSubstr("give the hurdle action `leave-running`"));
+}
+
 }  // namespace
 }  // namespace hurdle

@@ -8,6 +8,7 @@
 #include <re2/re2.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -55,10 +56,9 @@ struct ExecFolder {
   [[nodiscard]] fs::path cache() const { return root / "cache"; }
 };
 
-// `hurdle exec --machine linux-mini ARGS...` in `folder`'s work tree, stdout and stderr kept
-// apart and read as they come.
-Exec hurdle_exec(const ExecFolder& folder, const std::vector<std::string>& args,
-                 bool in_github_job = false) {
+// `hurdle ARGV...` in `folder`'s work tree, stdout and stderr kept apart and read as they come.
+Exec run_hurdle(const ExecFolder& folder, const std::vector<std::string>& argv,
+                bool in_github_job = false) {
   namespace bp = boost::process::v2;
   // As on a laptop, unless the test is a GitHub job's (when these tests run in one too).
   if (in_github_job)
@@ -67,14 +67,6 @@ Exec hurdle_exec(const ExecFolder& folder, const std::vector<std::string>& args,
     ::unsetenv("GITHUB_ACTIONS");
   ::setenv("HURDLE_PROFILE_PATH", (hurdle::test::source_dir() / "fixtures/machines").c_str(), 1);
   ::setenv("HURDLE_CACHE_DIR", folder.cache().c_str(), 1);
-  std::vector<std::string> argv = {"exec",
-                                   "--machine",
-                                   "linux-mini",
-                                   "--accel",
-                                   "tcg",
-                                   "--report-dir",
-                                   folder.reports().string()};
-  argv.insert(argv.end(), args.begin(), args.end());
   int out_pipe[2];
   int err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
@@ -116,6 +108,20 @@ Exec hurdle_exec(const ExecFolder& folder, const std::vector<std::string>& args,
   e.status = p.wait();
   e.ended = Clock::now();
   return e;
+}
+
+// `hurdle exec --machine linux-mini ARGS...` (see run_hurdle).
+Exec hurdle_exec(const ExecFolder& folder, const std::vector<std::string>& args,
+                 bool in_github_job = false) {
+  std::vector<std::string> argv = {"exec",
+                                   "--machine",
+                                   "linux-mini",
+                                   "--accel",
+                                   "tcg",
+                                   "--report-dir",
+                                   folder.reports().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_hurdle(folder, argv, in_github_job);
 }
 
 std::string read_text(const fs::path& file) {
@@ -406,4 +412,88 @@ TEST(HurdleExec, ABootThatStallsSaysWhereWithTheConsolesTail) {
   EXPECT_THAT(e.err, HasSubstr("for 'never-printed' on the console"));
   EXPECT_THAT(e.err, HasSubstr("--- last console output ---"));
   EXPECT_EQ(e.out, "");  // nothing of the guest's: the command never ran
+}
+
+namespace {
+
+// A `hurdle vm` a test leaves running: killed at the end, whatever happened.
+struct LeftRunning {
+  std::string name;
+  ~LeftRunning() { (void)hurdle::test::hurdle_command({"vm", "kill", name}); }
+};
+
+}  // namespace
+
+// `--leave-running`: the machine goes on as a `hurdle vm`, saved as the command left it and
+// resumed; `hurdle vm exec` runs later commands in it, with the work tree synced in again,
+// the output live, copy-back and the command's own status. The saved machine goes with the VM.
+TEST(HurdleExec, TheMachineGoesOnAndVmExecRunsInItAsItWasLeft) {
+  const ExecFolder folder("leave-running");
+  const LeftRunning vm{"exec-test-" + std::to_string(::getpid())};
+  std::ofstream(folder.work() / "input.txt") << "first\n";
+  const Exec first = hurdle_exec(folder, {"--leave-running", vm.name, "--", "sh", "-c",
+                                          "echo left-by-exec > /root/state; sleep 1000 >/dev/null "
+                                          "2>&1 & echo $! > /root/sleeper; exit 5"});
+  ASSERT_EQ(first.status, 5) << describe(first);  // the command's status, and it goes on
+  EXPECT_THAT(first.err, HasSubstr("the machine goes on as " + vm.name));
+
+  // The name is taken now: refused before anything boots.
+  const Exec again = hurdle_exec(folder, {"--leave-running", vm.name, "--", "true"});
+  EXPECT_EQ(again.status, 125);
+  EXPECT_THAT(again.err, HasSubstr("a VM named " + vm.name + " is running already"));
+  EXPECT_THAT(again.err, Not(HasSubstr("BOOT")));
+
+  std::ofstream(folder.work() / "input.txt") << "changed since\n";
+  const Exec later =
+      run_hurdle(folder, {"vm", "exec", vm.name, "--copy-back", "out dir", "--", "sh", "-c",
+                          "cat /root/state; kill -0 $(cat /root/sleeper) && echo still-running; "
+                          "cat input.txt; mkdir -p 'out dir'; echo made > 'out dir/f'; "
+                          "echo line-before; sleep 2; echo line-after; exit 7"});
+  EXPECT_EQ(later.status, 7) << describe(later);
+  EXPECT_THAT(later.out, HasSubstr("left-by-exec\nstill-running\nchanged since\n"));
+  EXPECT_EQ(read_text(folder.work() / "out dir/f"), "made\n");
+  // Live: the line before the sleep came at least a second before the command ended.
+  const auto before = std::find_if(later.out_lines.begin(), later.out_lines.end(),
+                                   [](const Line& l) { return l.text == "line-before"; });
+  ASSERT_NE(before, later.out_lines.end()) << describe(later);
+  EXPECT_GT(later.ended - before->at, std::chrono::milliseconds(1500));
+
+  const Exec killed =
+      run_hurdle(folder, {"vm", "exec", vm.name, "--no-sync", "--", "sh", "-c", "kill -KILL $$"});
+  EXPECT_EQ(killed.status, 128 + 9) << describe(killed);
+  const Exec outside =
+      run_hurdle(folder, {"vm", "exec", vm.name, "--copy-back", "../x", "--", "true"});
+  EXPECT_EQ(outside.status, 125);
+  EXPECT_THAT(outside.err, HasSubstr("expected a path inside the synced folder"));
+
+  // The saved machine the VM runs from is its own: gone with it.
+  ASSERT_FALSE(fs::is_empty(folder.cache() / "vm-saved"));
+  const Exec quit = run_hurdle(folder, {"vm", "quit", vm.name});
+  EXPECT_EQ(quit.status, 0) << describe(quit);
+  EXPECT_TRUE(fs::is_empty(folder.cache() / "vm-saved"));
+}
+
+// `hurdle vm start --from` a failed scenario's saved machine: a person goes on where it failed,
+// with the same tools as for any VM.
+TEST(HurdleExec, AFailedStateStartsAsAVm) {
+  const ExecFolder folder("from-failed-state");
+  const LeftRunning vm{"failed-state-" + std::to_string(::getpid())};
+  const Exec failed = hurdle_exec(folder, {"--keep-failed-state", "--no-sync", "--", "sh", "-c",
+                                           "echo at-the-failure > /root/clue; exit 1"});
+  ASSERT_EQ(failed.status, 1) << describe(failed);
+  std::vector<fs::path> saved;
+  for (const auto& e : fs::recursive_directory_iterator(folder.reports()))
+    if (e.path().filename() == "failed-state") saved.push_back(e.path());
+  ASSERT_EQ(saved.size(), 1U) << describe(failed);
+  const Exec start = run_hurdle(folder, {"vm", "start", vm.name, "--from", saved[0].string()});
+  ASSERT_EQ(start.status, 0) << describe(start);
+  const Exec clue =
+      run_hurdle(folder, {"vm", "exec", vm.name, "--no-sync", "--", "cat", "/root/clue"});
+  EXPECT_EQ(clue.status, 0) << describe(clue);
+  EXPECT_EQ(clue.out, "at-the-failure\n");
+  const Exec both = run_hurdle(
+      folder, {"vm", "start", "other", "--from", saved[0].string(), "--profile", "linux-mini"});
+  EXPECT_EQ(both.status, 2);  // one machine: a profile or a saved one
+  EXPECT_EQ(run_hurdle(folder, {"vm", "quit", vm.name}).status, 0);
+  EXPECT_TRUE(fs::exists(saved[0] / "saved-machine.json"));  // not the VM's: it stays
 }

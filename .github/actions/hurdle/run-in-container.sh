@@ -11,7 +11,11 @@
 # synced in, after PREPARE (a script, once: kept in the template); COPY_BACK and RESULTS (one
 # path, or FORMAT:PATH, per line), ENVS (variable names), MACHINE (a profile), TIMEOUT. With
 # TRAVEL=true the template comes from CACHE/packed/*.tar.zst when actions/cache restored one
-# there, and is packed there when this job made it.
+# there, and is packed there when this job made it. With LEAVE_RUNNING (a name) the machine
+# goes on after RUN as `hurdle vm` NAME.
+# `run-in-container.sh shell` (hurdle-shell, a later step's `shell:`): the script on standard
+# input run by `hurdle vm exec LEAVE_RUNNING` in the workspace synced in, HURDLE_COPY_BACK's
+# paths (one per line) brought back, ENVS forwarded; exits with the script's status.
 set -euo pipefail
 cache=${HURDLE_CACHE_DIR:-$HOME/.cache/hurdle}
 workspace=${GITHUB_WORKSPACE:-$PWD}
@@ -34,6 +38,24 @@ hand_back() {
   exit "$status"
 }
 trap hand_back EXIT
+
+# A later step's script, in the machine the first step left running.
+shell_step() {
+  local script line name
+  local -a exec_args
+  script=$(cat)
+  exec_args=(vm exec "$LEAVE_RUNNING" --sync "$workspace" --timeout "${TIMEOUT:-1h}")
+  while IFS= read -r line; do
+    if [ -n "$line" ]; then exec_args+=(--copy-back "$line"); fi
+  done <<<"${HURDLE_COPY_BACK:-}"
+  for name in ${ENVS:-}; do exec_args+=(--env "$name"); done
+  hurdle "${exec_args[@]}" -- sh -e -c "$script"
+}
+if [ "${1:-}" = "shell" ]; then
+  status=0
+  shell_step || status=$?
+  exit "$status"
+fi
 
 deb_dir=${HURDLE_DEB_DIR:-/hurdle-deb}
 if compgen -G "$deb_dir/hurdle_*.deb" >/dev/null; then
@@ -68,6 +90,7 @@ run_script() {
   done <<<"${RESULTS:-}"
   for name in ${ENVS:-}; do exec_args+=(--env "$name"); done
   if [ "$KEEP" = "true" ]; then exec_args+=(--keep-failed-state); fi
+  if [ -n "${LEAVE_RUNNING:-}" ]; then exec_args+=(--leave-running "$LEAVE_RUNNING"); fi
   hurdle "${exec_args[@]}" -- sh -e -c "$RUN" || status=$?
   # The next job starts from this one's machine: packed when it was made here (a restored one
   # is in the cache already, under the same key).
