@@ -27,6 +27,11 @@ void SecretMask::add(const std::string& secret) {
   longest_ = std::max(longest_, secret.size());
 }
 
+bool SecretMask::reveals(std::string_view text) const {
+  return std::any_of(secrets_.begin(), secrets_.end(),
+                     [&](const std::string& s) { return text.find(s) != std::string_view::npos; });
+}
+
 std::string SecretMask::masked(std::string text) const {
   for (const auto& secret : secrets_) {
     for (std::size_t at = text.find(secret); at != std::string::npos;

@@ -25,6 +25,9 @@ class SecretMask {
   // lines, shows each line masked; lines under 3 bytes are left, or every "a" would go.
   void add(const std::string& secret);
   [[nodiscard]] std::string masked(std::string text) const;
+  // Whether `text` holds a secret (or a line of one): what must not be kept as it is (a boot
+  // cache key, a template's variables).
+  [[nodiscard]] bool reveals(std::string_view text) const;
   [[nodiscard]] bool empty() const { return secrets_.empty(); }
   [[nodiscard]] std::size_t longest() const { return longest_; }
   [[nodiscard]] const std::vector<std::string>& secrets() const { return secrets_; }

@@ -12,6 +12,7 @@
 #include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/run_program.hpp"
+#include "core/secret_mask.hpp"
 #include "core/version.hpp"
 #include "machine/saved_machine.hpp"
 #include "qemu/image_digest.hpp"
@@ -50,14 +51,10 @@ Json cpu_inputs(const MachineProfile& profile, Accelerator accel) {
 
 // A variable's value as the key keeps it: a secret's as its digest, never the value.
 Json key_variables(const Variables& variables, const std::vector<std::string>& secrets) {
+  const SecretMask mask(secrets);
   Json out = Json::object();
-  for (const auto& [name, value_] : variables) {
-    const std::string& value = value_;  // a lambda cannot capture a binding in clang 14
-    const bool secret = std::any_of(secrets.begin(), secrets.end(), [&](const std::string& s) {
-      return !s.empty() && value.find(s) != std::string::npos;
-    });
-    out[name] = secret ? "secret sha256:" + text_digest(value).hex : value;
-  }
+  for (const auto& [name, value] : variables)
+    out[name] = mask.reveals(value) ? "secret sha256:" + text_digest(value).hex : value;
   return out;
 }
 

@@ -49,10 +49,6 @@ std::string archive_error(struct archive* a) {
   return e != nullptr ? e : "unknown error";
 }
 
-bool all_zero(const char* p, std::size_t n) {
-  return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0);
-}
-
 struct Extent {
   std::uint64_t offset;
   std::uint64_t length;

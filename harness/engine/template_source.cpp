@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
 #include "qemu/disk_overlay.hpp"
 
@@ -145,14 +146,10 @@ void TemplateSource::prepare_template() {
 }
 
 nlohmann::json TemplateSource::variables_to_keep() const {
+  const SecretMask mask(settings_.secrets);
   nlohmann::json kept = nlohmann::json::object();
-  for (const auto& [name, value_] : provisioned_) {
-    const std::string& value = value_;  // a lambda cannot capture a binding in clang 14
-    const bool secret = std::any_of(
-        settings_.secrets.begin(), settings_.secrets.end(),
-        [&](const std::string& s) { return !s.empty() && value.find(s) != std::string::npos; });
-    if (!secret) kept[name] = value;
-  }
+  for (const auto& [name, value] : provisioned_)
+    if (!mask.reveals(value)) kept[name] = value;
   return kept;
 }
 

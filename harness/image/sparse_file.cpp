@@ -17,12 +17,6 @@ namespace {
 
 constexpr std::uint64_t kBlock = 4096;
 
-bool all_zero(const char* p, std::size_t n) {
-  // Compare the block with itself shifted by one byte: equal and the first byte zero means
-  // every byte is zero (memcmp runs at memory speed).
-  return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0);
-}
-
 void pwrite_all(int fd, const char* data, std::size_t size, std::uint64_t offset,
                 const std::filesystem::path& file) {
   while (size > 0) {
@@ -38,6 +32,12 @@ void pwrite_all(int fd, const char* data, std::size_t size, std::uint64_t offset
 }
 
 }  // namespace
+
+bool all_zero(const char* p, std::size_t n) {
+  // Compare the block with itself shifted by one byte: equal and the first byte zero means
+  // every byte is zero (memcmp runs at memory speed).
+  return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0);
+}
 
 SparseFileWriter::SparseFileWriter(const std::filesystem::path& file) : file_(file) {
   fd_.reset(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));

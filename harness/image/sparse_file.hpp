@@ -4,6 +4,7 @@
 // take gigabytes of disk and minutes of I/O for nothing.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string_view>
@@ -32,6 +33,9 @@ class SparseFileWriter {
   UniqueFd fd_;
   std::uint64_t data_bytes_ = 0;
 };
+
+// Whether `n` bytes from `p` are all zero (at memory speed).
+[[nodiscard]] bool all_zero(const char* p, std::size_t n);
 
 struct FileExtent {
   std::uint64_t apparent = 0;   // st_size

@@ -1,9 +1,11 @@
-// What the benchmarks that boot guests share: percentiles of their samples, and the machine
-// options they run with (TCG, this repository's profiles, logs in a folder of the bench's).
+// What the benchmarks that boot guests share: percentiles of their samples, the machine
+// options they run with (TCG, this repository's profiles, logs in a folder of the bench's),
+// and the OpenSSH command lines of their baselines.
 #pragma once
 
 #include <algorithm>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "machine/machine.hpp"
@@ -24,6 +26,27 @@ inline MachineOptions machine_options(const std::filesystem::path& logs) {
   o.log_dir = logs;
   o.profile_path = {std::filesystem::path(HURDLE_BENCH_SOURCE_DIR) / "fixtures" / "machines"};
   return o;
+}
+
+// The options of every OpenSSH baseline (ssh and scp): no host-key prompt or file, no
+// password prompt, no user configuration, errors only.
+inline std::vector<std::string> openssh_options() {
+  return {"-o", "StrictHostKeyChecking=no",
+          "-o", "UserKnownHostsFile=/dev/null",
+          "-o", "BatchMode=yes",
+          "-o", "LogLevel=ERROR",
+          "-F", "/dev/null"};
+}
+
+// `ssh -p PORT OPTIONS root@127.0.0.1 COMMAND`, giving up on a connection after
+// `connect_timeout_s` (a guest still booting is polled with it).
+inline std::vector<std::string> openssh_argv(int port, const std::string& command,
+                                             int connect_timeout_s = 2) {
+  std::vector<std::string> argv = {"ssh", "-p", std::to_string(port)};
+  for (auto& o : openssh_options()) argv.push_back(std::move(o));
+  argv.insert(argv.end(), {"-o", "ConnectTimeout=" + std::to_string(connect_timeout_s),
+                           "root@127.0.0.1", command});
+  return argv;
 }
 
 }  // namespace hurdle::bench

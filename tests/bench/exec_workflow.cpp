@@ -59,24 +59,6 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-std::vector<std::string> ssh_argv(int port, const std::string& command) {
-  return {"ssh",
-          "-p",
-          std::to_string(port),
-          "-o",
-          "StrictHostKeyChecking=no",
-          "-o",
-          "UserKnownHostsFile=/dev/null",
-          "-o",
-          "BatchMode=yes",
-          "-o",
-          "LogLevel=ERROR",
-          "-o",
-          "ConnectTimeout=2",
-          "root@127.0.0.1",
-          command};
-}
-
 void must(const hurdle::ProgramResult& r, const std::string& what) {
   if (!r.ok()) throw std::runtime_error(what + " failed: " + r.err);
 }
@@ -114,19 +96,21 @@ double by_hand(const fs::path& work, const fs::path& tree) {
       p.terminate(ec);
     }
   } kill{qemu};
-  while (!hurdle::run_program(ssh_argv(port, "true")).ok()) {
+  while (!hurdle::run_program(hurdle::bench::openssh_argv(port, "true")).ok()) {
     if (seconds_since(start) > 120) throw std::runtime_error("SSH never answered");
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  must(hurdle::run_program(ssh_argv(port, kPrepare)), "prepare");
+  must(hurdle::run_program(hurdle::bench::openssh_argv(port, kPrepare)), "prepare");
   const std::string line = "tar -c -C '" + tree.string() + "' . | " + [&] {
     std::string s;
-    for (const auto& a : ssh_argv(port, "mkdir -p /root/tree && tar -x -C /root/tree"))
+    for (const auto& a :
+         hurdle::bench::openssh_argv(port, "mkdir -p /root/tree && tar -x -C /root/tree"))
       s += "'" + a + "' ";
     return s;
   }();
   must(hurdle::run_program({"sh", "-c", line}), "tar | ssh");
-  must(hurdle::run_program(ssh_argv(port, "cd /root/tree && true")), "the command");
+  must(hurdle::run_program(hurdle::bench::openssh_argv(port, "cd /root/tree && true")),
+       "the command");
   return seconds_since(start);
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "core/boost_process.hpp"
 #include "machine/machine.hpp"
 #include "support/test_files.hpp"
@@ -86,12 +87,8 @@ int main(int argc, char** argv) {
   const std::string port = std::to_string(vm->host_port("ssh"));
   const fs::path work = vm->log_dir() / "bench";
   fs::create_directories(work);
-  const std::vector<std::string> ssh_opts = {"-p", port,
-                                             "-o", "StrictHostKeyChecking=no",
-                                             "-o", "UserKnownHostsFile=/dev/null",
-                                             "-o", "BatchMode=yes",
-                                             "-o", "LogLevel=ERROR",
-                                             "-F", "/dev/null"};
+  std::vector<std::string> ssh_opts = {"-p", port};
+  for (auto& o : hurdle::bench::openssh_options()) ssh_opts.push_back(std::move(o));
 
   std::printf("ssh_latency: linux-mini under TCG, %d runs, %zu MB files\n", runs, megabytes);
   std::printf("%-46s | %12s | %12s\n", "command round trip", "median", "p90");
@@ -152,13 +149,8 @@ int main(int argc, char** argv) {
   vm->succeed("rm -f /tmp/payload.bin");
   fs::remove(back);
 
-  std::vector<std::string> scp_up = {"scp", "-q",
-                                     "-P",  port,
-                                     "-o",  "StrictHostKeyChecking=no",
-                                     "-o",  "UserKnownHostsFile=/dev/null",
-                                     "-o",  "BatchMode=yes",
-                                     "-o",  "LogLevel=ERROR",
-                                     "-F",  "/dev/null"};
+  std::vector<std::string> scp_up = {"scp", "-q", "-P", port};
+  for (auto& o : hurdle::bench::openssh_options()) scp_up.push_back(std::move(o));
   std::vector<std::string> scp_down = scp_up;
   scp_up.insert(scp_up.end(), {local.string(), "root@127.0.0.1:/tmp/payload.scp"});
   scp_down.insert(scp_down.end(), {"root@127.0.0.1:/tmp/payload.scp", back.string()});

@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_support.hpp"
 #include "core/boost_process.hpp"
 #include "qemu/host_port.hpp"
 #include "qemu/qemu_process.hpp"
@@ -65,30 +66,10 @@ int run(const std::vector<std::string>& argv, const std::string& input = "") {
   return child.wait();
 }
 
-std::vector<std::string> ssh_argv(std::uint16_t port, const std::string& command) {
-  return {"ssh",
-          "-p",
-          std::to_string(port),
-          "-o",
-          "StrictHostKeyChecking=no",
-          "-o",
-          "UserKnownHostsFile=/dev/null",
-          "-o",
-          "BatchMode=yes",
-          "-o",
-          "LogLevel=ERROR",
-          "-o",
-          "ConnectTimeout=1",
-          "-F",
-          "/dev/null",
-          "root@127.0.0.1",
-          command};
-}
-
 // The scripts' wait: try, sleep, try again.
 void wait_for_ssh_with_sleeps(std::uint16_t port, std::chrono::milliseconds pause) {
   const auto deadline = Clock::now() + std::chrono::minutes(3);
-  while (run(ssh_argv(port, "true")) != 0) {
+  while (run(hurdle::bench::openssh_argv(port, "true", 1)) != 0) {
     if (Clock::now() > deadline) throw std::runtime_error("ssh never answered");
     std::this_thread::sleep_for(pause);
   }
@@ -262,7 +243,8 @@ int main(int argc, char** argv) {
       run({hurdle.string(), "vm", "ssh", "bench", "uname", "-r"});
       cli_ms.push_back(since_ms(t0));
       t0 = Clock::now();
-      if (run(ssh_argv(port, "uname -r")) != 0) throw std::runtime_error("ssh failed");
+      if (run(hurdle::bench::openssh_argv(port, "uname -r", 1)) != 0)
+        throw std::runtime_error("ssh failed");
       ssh_ms.push_back(since_ms(t0));
     }
   }

@@ -25,4 +25,15 @@ TEST(SecretMask, AValueOfSeveralLinesIsMaskedWholeAndLineByLine) {
   EXPECT_EQ(mask.masked("ab"), "ab");
 }
 
+// What must not be kept as it is (a boot cache key, a template's variables): a value that holds
+// a secret, or a line of one.
+TEST(SecretMask, RevealsAValueHoldingASecretOrALineOfOne) {
+  const hurdle::SecretMask mask(std::vector<std::string>{"hunter2", "line one\nline two"});
+  EXPECT_TRUE(mask.reveals("user:hunter2@host"));
+  EXPECT_TRUE(mask.reveals("line two"));
+  EXPECT_FALSE(mask.reveals("hunter"));
+  EXPECT_FALSE(mask.reveals(""));
+  EXPECT_FALSE(hurdle::SecretMask().reveals("anything"));
+}
+
 }  // namespace
