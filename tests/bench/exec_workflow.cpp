@@ -9,6 +9,10 @@
 //   warm        the same again: the template from the boot cache (no boot, no prepare)
 //   restored    another cache folder (another runner) that `hurdle cache unpack` filled from
 //               the first one's pack, then the same exec: unpack + exec
+//   leaving     the warm exec with --leave-running: the machine saved and resumed as a VM
+//
+// A later step in the same guest: by hand, the tree sent again and the command run over ssh
+// in the QEMU still running; hurdle's, `hurdle vm exec --sync TREE -- true` (hurdle-shell).
 //
 // Then the pack: `hurdle cache pack` time and size, the RAM's data against its size, and an
 // estimate for a 2 GiB Hurd guest (the same share of its RAM in use).
@@ -64,7 +68,14 @@ void must(const hurdle::ProgramResult& r, const std::string& what) {
 }
 
 // The baseline: what a workflow does without hurdle.
-double by_hand(const fs::path& work, const fs::path& tree) {
+// Seconds from nothing to the command's end, and for a later step in the same guest (the tree
+// sent again, a command run there).
+struct ByHand {
+  double first = 0;
+  double later = 0;
+};
+
+ByHand by_hand(const fs::path& work, const fs::path& tree) {
   const auto start = Clock::now();
   fs::remove_all(work);
   fs::create_directories(work);
@@ -108,18 +119,30 @@ double by_hand(const fs::path& work, const fs::path& tree) {
       s += "'" + a + "' ";
     return s;
   }();
-  must(hurdle::run_program({"sh", "-c", line}), "tar | ssh");
-  must(hurdle::run_program(hurdle::bench::openssh_argv(port, "cd /root/tree && true")),
-       "the command");
-  return seconds_since(start);
+  const auto step = [&] {
+    must(hurdle::run_program({"sh", "-c", line}), "tar | ssh");
+    must(hurdle::run_program(hurdle::bench::openssh_argv(port, "cd /root/tree && true")),
+         "the command");
+  };
+  step();
+  ByHand r;
+  r.first = seconds_since(start);
+  const auto later = Clock::now();
+  step();
+  r.later = seconds_since(later);
+  return r;
 }
 
-double hurdle_exec(const fs::path& cache, const fs::path& tree, const fs::path& reports) {
+double hurdle_exec(const fs::path& cache, const fs::path& tree, const fs::path& reports,
+                   const std::string& leave_running = {}) {
   ::setenv("HURDLE_CACHE_DIR", cache.c_str(), 1);
+  std::vector<std::string> argv = {
+      HURDLE_BENCH_PROGRAM, "exec",           "--machine", "linux-mini",  "--accel",   "tcg",
+      "--report-dir",       reports.string(), "--sync",    tree.string(), "--prepare", kPrepare};
+  if (!leave_running.empty()) argv.insert(argv.end(), {"--leave-running", leave_running});
+  argv.insert(argv.end(), {"--", "true"});
   const auto start = Clock::now();
-  const auto r = hurdle::run_program({HURDLE_BENCH_PROGRAM, "exec", "--machine", "linux-mini",
-                                      "--accel", "tcg", "--report-dir", reports.string(), "--sync",
-                                      tree.string(), "--prepare", kPrepare, "--", "true"});
+  const auto r = hurdle::run_program(argv);
   const double s = seconds_since(start);
   if (!r.ok()) throw std::runtime_error("hurdle exec failed: " + r.err);
   return s;
@@ -156,6 +179,9 @@ int main(int argc, char** argv) {
       hurdle::test::write_random_file(tree / "src" / ("f" + std::to_string(i)), 1 << 20,
                                       static_cast<unsigned>(i));
     std::vector<double> hand;
+    std::vector<double> hand_later;
+    std::vector<double> left;
+    std::vector<double> vm_exec;
     std::vector<double> cold;
     std::vector<double> warm;
     std::vector<double> restored;
@@ -165,9 +191,21 @@ int main(int argc, char** argv) {
     for (int run = 0; run < runs; ++run) {
       const fs::path here = dir / ("cache-" + std::to_string(run));
       const fs::path there = dir / ("other-runner-" + std::to_string(run));
-      hand.push_back(by_hand(dir / "by-hand", tree));
+      const ByHand manual = by_hand(dir / "by-hand", tree);
+      hand.push_back(manual.first);
+      hand_later.push_back(manual.later);
       cold.push_back(hurdle_exec(here, tree, dir / "reports"));
       warm.push_back(hurdle_exec(here, tree, dir / "reports"));
+      // A later step in the same guest: the warm exec leaving its machine running, then
+      // `hurdle vm exec` as hurdle-shell runs it (the tree synced in again).
+      const std::string vm = "bench-exec-" + std::to_string(::getpid());
+      left.push_back(hurdle_exec(here, tree, dir / "reports", vm));
+      auto t0 = Clock::now();
+      const auto later = hurdle::run_program(
+          {HURDLE_BENCH_PROGRAM, "vm", "exec", vm, "--sync", tree.string(), "--", "true"});
+      vm_exec.push_back(seconds_since(t0));
+      (void)hurdle::run_program({HURDLE_BENCH_PROGRAM, "vm", "quit", vm});
+      if (!later.ok()) throw std::runtime_error("hurdle vm exec failed: " + later.err);
       const fs::path pack = dir / ("pack-" + std::to_string(run) + ".tar.zst");
       ::setenv("HURDLE_CACHE_DIR", here.c_str(), 1);
       auto t = Clock::now();
@@ -202,6 +240,12 @@ int main(int argc, char** argv) {
     row("hurdle exec, cold (boot, prepare, template)", median(cold));
     row("hurdle exec, warm (boot cache)", median(warm));
     row("hurdle cache unpack + exec (another runner)", median(restored));
+    row("hurdle exec, warm, leaving the machine running", median(left));
+    const double later_base = median(hand_later);
+    std::printf("\n%-44s | %8s | %9s\n", "a later step in the same guest", "seconds", "vs hand");
+    std::printf("%-44s | %8.2f | %8.2fx\n", "by hand: tar|ssh, ssh COMMAND", later_base, 1.0);
+    std::printf("%-44s | %8.2f | %8.2fx\n", "hurdle vm exec (hurdle-shell)", median(vm_exec),
+                later_base / median(vm_exec));
     std::printf("pack: %.2f s, %.1f MiB; %s", pack_s, static_cast<double>(pack_bytes) / (1 << 20),
                 pack_said.c_str());
     std::printf("warm: %.2fx faster than by hand; restored: %.2fx faster than by hand\n",
