@@ -106,7 +106,7 @@ int ExecCommand::run(const char* program) {
       throw ConfigError({}, "--leave-running: a VM named " + leave_running_ +
                                 " is running already: `hurdle vm quit " + leave_running_ +
                                 "` stops it");
-    saved = user_cache_directory() / "vm-saved" /
+    saved = user_cache_directory() / kOwnedStateFolder /
             (leave_running_ + "-" + wall_clock_text("%Y%m%dT%H%M%SZ") + "-" +
              std::to_string(::getpid()));
   } catch (const std::exception& e) {

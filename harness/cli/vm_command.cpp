@@ -457,13 +457,14 @@ void VmCommand::add_exec() {
 
 int VmCommand::exec() {
   ExecRequest request = exec_;
+  request.who = "hurdle vm exec";
   if (!no_sync_) request.sync = fs::absolute(sync_).lexically_normal();
   if (!request.sync.empty() && !request.sync.has_filename() &&
       request.sync != request.sync.root_path())
     request.sync = request.sync.parent_path();  // "/srv/project/" as "/srv/project"
   const VmClient vm = VmClient::open(name_);
   SshClient ssh(vm.ssh_options());
-  return exec_over_ssh(ssh, request, "hurdle vm exec");
+  return exec_over_ssh(ssh, request);
 }
 
 int VmCommand::screenshot() {

@@ -25,7 +25,8 @@ namespace {
 
 // The request as `hurdle exec` would check it, less what only `hurdle exec` does; the guest
 // command line with the --env values in it.
-std::string checked_command_line(const ExecRequest& r, const std::string& who, SecretMask& mask) {
+std::string checked_command_line(const ExecRequest& r, SecretMask& mask) {
+  const std::string& who = r.who;
   if (!r.prepare.empty())
     throw ConfigError({}, who +
                               ": --prepare: the machine is prepared already; "
@@ -33,7 +34,7 @@ std::string checked_command_line(const ExecRequest& r, const std::string& who, S
   if (!r.results.empty())
     throw ConfigError({}, who + ": --results: needs a report; `hurdle exec` writes one");
   (void)exec_suite_yaml(r);  // the same checks, the same messages
-  check_exec_environment(r, who);
+  check_exec_environment(r);
   const auto value = [](const std::string& name) { return std::string(std::getenv(name.c_str())); };
   for (const auto& name : r.env) mask.add(value(name));
   return guest_command_line(
@@ -70,7 +71,8 @@ int status_of(const CommandResult& result) {
 // Fetches each --copy-back path and puts it in place; false when one could not be (said on
 // standard error): the others still come back.
 bool copy_back(SshClient& ssh, const ExecRequest& r, std::chrono::milliseconds timeout,
-               const SecretMask& mask, const std::string& who) {
+               const SecretMask& mask) {
+  const std::string& who = r.who;
   bool all = true;
   try {
     const RunDirectory copied("copy-back", fs::temp_directory_path());
@@ -94,11 +96,12 @@ bool copy_back(SshClient& ssh, const ExecRequest& r, std::chrono::milliseconds t
 
 }  // namespace
 
-int exec_over_ssh(SshClient& ssh, const ExecRequest& r, const std::string& who) {
+int exec_over_ssh(SshClient& ssh, const ExecRequest& r) {
+  const std::string& who = r.who;
   SecretMask mask;
   std::string line;
   try {
-    line = checked_command_line(r, who, mask);
+    line = checked_command_line(r, mask);
   } catch (const std::exception& e) {
     print_error(e.what());
     return kExitExecFailed;
@@ -117,7 +120,7 @@ int exec_over_ssh(SshClient& ssh, const ExecRequest& r, const std::string& who) 
     return kExitExecFailed;
   }
   int status = status_of(result);
-  if (!r.copy_back.empty() && !copy_back(ssh, r, transfers, mask, who) && status == 0)
+  if (!r.copy_back.empty() && !copy_back(ssh, r, transfers, mask) && status == 0)
     status = kExitFailed;
   return status;
 }

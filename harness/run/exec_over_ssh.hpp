@@ -15,8 +15,8 @@
 namespace hurdle {
 
 // The command's own exit status (a signal as 128+N); kExitExecFailed (125) when hurdle failed
-// before the command's status was known (what failed on standard error, after `who`); 1
-// when the command passed and a copy-back did not.
-int exec_over_ssh(SshClient& ssh, const ExecRequest& request, const std::string& who);
+// before the command's status was known (what failed on standard error, after request.who);
+// 1 when the command passed and a copy-back did not.
+int exec_over_ssh(SshClient& ssh, const ExecRequest& request);
 
 }  // namespace hurdle

@@ -58,7 +58,7 @@ int run_exec(const ExecRequest& request, RunRequest base, bool print_suite, cons
       std::cout << suite;
       return kExitPassed;
     }
-    check_exec_environment(request, "hurdle exec");
+    check_exec_environment(request);
   } catch (const std::exception& e) {
     print_error(e.what());
     return kExitExecFailed;
@@ -77,7 +77,7 @@ int run_exec(const ExecRequest& request, RunRequest base, bool print_suite, cons
   const int run_status = run_suites(base, program);
   const fs::path scenario = folder / kExecSuite / kExecScenario;
   try {
-    put_copied_back(request.sync, request.copy_back, scenario / kCopyBackFolder, "hurdle exec");
+    put_copied_back(request.sync, request.copy_back, scenario / kCopyBackFolder, request.who);
   } catch (const std::exception& e) {
     print_error(std::string("hurdle exec: copying back: ") + e.what());
     return kExitExecFailed;

@@ -26,17 +26,17 @@ std::string literal(const std::string& text) {
   return out;
 }
 
-ConfigError bad(const std::string& option, const std::string& problem) {
-  return ConfigError({}, "hurdle exec: " + option + ": " + problem);
+ConfigError bad(const ExecRequest& r, const std::string& option, const std::string& problem) {
+  return ConfigError({}, r.who + ": " + option + ": " + problem);
 }
 
 // A path under the synced folder, relative, without `..`: what may come back or be read.
 std::string inside_sync(const ExecRequest& r, const std::string& option, const std::string& path) {
   if (r.sync.empty())
-    throw bad(option, "needs a synced folder (--sync, or the current folder by default)");
+    throw bad(r, option, "needs a synced folder (--sync, or the current folder by default)");
   const fs::path p = normal_relative(path);
   if (path.empty() || p.is_absolute() || p.empty() || *p.begin() == ".." || p == ".")
-    throw bad(option,
+    throw bad(r, option,
               "expected a path inside the synced folder, relative to it, without "
               "'..', found '" +
                   path + "'");
@@ -44,27 +44,31 @@ std::string inside_sync(const ExecRequest& r, const std::string& option, const s
 }
 
 void check(const ExecRequest& r) {
-  if (r.command.empty()) throw bad("COMMAND", "expected a command after --");
+  if (r.command.empty()) throw bad(r, "COMMAND", "expected a command after --");
   if (!r.sync.empty() && !r.sync.is_absolute())
-    throw bad("--sync", "expected an absolute folder, found '" + r.sync.string() + "'");
+    throw bad(r, "--sync", "expected an absolute folder, found '" + r.sync.string() + "'");
   try {
     (void)as_duration(YAML::Node(r.timeout), "--timeout");
   } catch (const std::exception& e) {
-    throw bad("--timeout", "expected a duration such as 90s, 30m or 2h, found '" + r.timeout + "'");
+    throw bad(r, "--timeout",
+              "expected a duration such as 90s, 30m or 2h, found '" + r.timeout + "'");
   }
   for (const auto& name : r.env)
     if (!RE2::FullMatch(name, "[A-Za-z_][A-Za-z0-9_]*"))
-      throw bad("--env", "expected a variable name (letters, digits and _), found '" + name + "'");
+      throw bad(r, "--env",
+                "expected a variable name (letters, digits and _), found '" + name + "'");
 }
 
 void emit_results(YAML::Emitter& y, const ExecRequest& r) {
   for (const auto& spec : r.results) {
     const auto colon = spec.find(':');
     if (colon == std::string::npos || colon == 0)
-      throw bad("--results", "expected FORMAT:PATH (automake, tap or junit), found '" + spec + "'");
+      throw bad(r, "--results",
+                "expected FORMAT:PATH (automake, tap or junit), found '" + spec + "'");
     const std::string format = spec.substr(0, colon);
     if (format != "automake" && format != "tap" && format != "junit")
-      throw bad("--results", "expected the format automake, tap or junit, found '" + format + "'");
+      throw bad(r, "--results",
+                "expected the format automake, tap or junit, found '" + format + "'");
     const std::string path = inside_sync(r, "--results", spec.substr(colon + 1));
     y << YAML::BeginMap << YAML::Key << "results.import" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "format" << YAML::Value << format;
@@ -103,7 +107,8 @@ std::string exec_command_line(const ExecRequest& r) {
                             [](const std::string& name) { return "${secret:" + name + "}"; });
 }
 
-void check_exec_environment(const ExecRequest& r, const std::string& who) {
+void check_exec_environment(const ExecRequest& r) {
+  const std::string& who = r.who;
   for (const auto& name : r.env) {
     const char* value = std::getenv(name.c_str());
     if (value == nullptr)
@@ -173,7 +178,7 @@ std::string exec_suite_yaml(const ExecRequest& r) {
   emit_results(y, r);
   y << YAML::EndSeq << YAML::EndMap << YAML::EndSeq;
   y << YAML::EndMap;
-  if (!y.good()) throw bad("the suite", y.GetLastError());
+  if (!y.good()) throw bad(r, "the suite", y.GetLastError());
   return std::string(y.c_str()) + "\n";
 }
 

@@ -32,6 +32,7 @@ struct ExecRequest {
   std::vector<std::string> env;        // variable names, forwarded and masked
   std::string timeout = "1h";          // the command's time-out, as a suite writes durations
   std::vector<std::string> command;    // argv, run without a shell
+  std::string who = "hurdle exec";     // the command named in messages ("hurdle vm exec")
 };
 
 // Checks the request (ConfigError naming the option and what was expected) and writes its
@@ -48,8 +49,8 @@ struct ExecRequest {
     const ExecRequest& request, const std::function<std::string(const std::string&)>& text,
     const std::function<std::string(const std::string&)>& value);
 // Every --env variable is set here, and its value can go through the here-document; else
-// ConfigError, its message starting with `who` ("hurdle exec").
-void check_exec_environment(const ExecRequest& request, const std::string& who);
+// ConfigError, its message starting with request.who.
+void check_exec_environment(const ExecRequest& request);
 
 // A --copy-back or --results path as the suite names it: normal, without a trailing '/'.
 [[nodiscard]] std::filesystem::path normal_relative(const std::string& path);

@@ -32,6 +32,7 @@ nlohmann::json InstanceRecord::to_json() const {
           {"ssh_user", ssh_user},
           {"ssh_key", ssh_key.string()},
           {"ssh_auth", ssh_auth},
+          {"owned_state", owned_state.string()},
           {"started_at", started_at}};
 }
 
@@ -51,6 +52,7 @@ InstanceRecord InstanceRecord::from_json(const nlohmann::json& json, const std::
     r.ssh_user = json.value("ssh_user", std::string());
     r.ssh_key = json.value("ssh_key", std::string());
     r.ssh_auth = json.value("ssh_auth", std::string());
+    r.owned_state = json.value("owned_state", std::string());
     r.started_at = json.value("started_at", std::string());
     return r;
   } catch (const nlohmann::json::exception& e) {
@@ -138,10 +140,15 @@ void InstanceFolder::remove(const FileLock& held) const {
   // The supervisor's log joins the machine's logs, which stay: for a supervisor that died,
   // it is the one account of why.
   try {
-    if (const auto record = read_record();
-        record && fs::is_directory(record->log_dir) && fs::exists(supervisor_log()))
-      fs::copy_file(supervisor_log(), record->log_dir / "supervisor.log",
-                    fs::copy_options::overwrite_existing, ec);
+    if (const auto record = read_record()) {
+      if (fs::is_directory(record->log_dir) && fs::exists(supervisor_log()))
+        fs::copy_file(supervisor_log(), record->log_dir / "supervisor.log",
+                      fs::copy_options::overwrite_existing, ec);
+      // Only a folder where hurdle exec puts what it hands over: a record names no other.
+      if (record->owned_state.is_absolute() &&
+          record->owned_state.parent_path().filename() == kOwnedStateFolder)
+        fs::remove_all(record->owned_state, ec);
+    }
   } catch (const Error&) {
     // a damaged record: no log folder to keep it in
   }

@@ -36,12 +36,19 @@ struct InstanceRecord {
   // How ssh_user gets in: "key" (ssh_key), "none", "blank-password" or "password" (which
   // hurdle does not keep); empty when the profile has no SSH.
   std::string ssh_auth;
+  // A saved machine the VM was resumed from and owns (`hurdle exec --leave-running`): removed
+  // with the instance folder, however the VM ended (a quit, a kill, found stale).
+  std::filesystem::path owned_state;
   std::string started_at;  // UTC, ISO 8601
 
   [[nodiscard]] nlohmann::json to_json() const;
   // Throws Error naming `source` when the JSON is not a record.
   static InstanceRecord from_json(const nlohmann::json& json, const std::string& source);
 };
+
+// Where `hurdle exec --leave-running` saves the machines it hands over (under the user cache):
+// the only folder whose entries a record's owned_state may name.
+inline constexpr const char* kOwnedStateFolder = "vm-saved";
 
 // The folder all instances live in, made private when missing; refused (Error) when it is not
 // owned by this user or others may write it (a socket there must be this user's).

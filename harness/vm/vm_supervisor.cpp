@@ -180,6 +180,7 @@ void VmSupervisor::start_machine() {
     const SavedMachine saved = SavedMachine::read(options_.resume);
     record_.profile = saved.machine;
     record_.image = saved.image;
+    if (options_.remove_resumed) record_.owned_state = fs::absolute(options_.resume);
     started_ = std::chrono::steady_clock::now();
     machine_ = Machine::resume(options_.resume, std::move(mo));
     machine_->note("hurdle vm: resumed from " + options_.resume.string());
@@ -748,11 +749,7 @@ int serve_vm(const SupervisorOptions& options) {
   }
   // The folder goes with the supervisor; the machine's logs stay (the record named them), its
   // own log with them.
-  folder.remove(*lock);
-  if (options.remove_resumed && !options.resume.empty()) {
-    std::error_code ec;
-    fs::remove_all(options.resume, ec);
-  }
+  folder.remove(*lock);  // with it the saved machine the VM owned, if any
   return status;
 }
 

@@ -464,12 +464,14 @@ TEST(HurdleExec, TheMachineGoesOnAndVmExecRunsInItAsItWasLeft) {
   const Exec outside =
       run_hurdle(folder, {"vm", "exec", vm.name, "--copy-back", "../x", "--", "true"});
   EXPECT_EQ(outside.status, 125);
-  EXPECT_THAT(outside.err, HasSubstr("expected a path inside the synced folder"));
+  EXPECT_THAT(outside.err, HasSubstr("hurdle vm exec: --copy-back: expected a path inside the "
+                                     "synced folder"));
 
-  // The saved machine the VM runs from is its own: gone with it.
+  // The saved machine the VM runs from is its own: gone with it, even when its supervisor
+  // was killed and had no say.
   ASSERT_FALSE(fs::is_empty(folder.cache() / "vm-saved"));
-  const Exec quit = run_hurdle(folder, {"vm", "quit", vm.name});
-  EXPECT_EQ(quit.status, 0) << describe(quit);
+  const Exec kill = run_hurdle(folder, {"vm", "kill", vm.name});
+  EXPECT_EQ(kill.status, 0) << describe(kill);
   EXPECT_TRUE(fs::is_empty(folder.cache() / "vm-saved"));
 }
 

@@ -106,9 +106,10 @@ TEST(StepExecutor, FailingStepsSayWhatTheyExpectedAndWhatCame) {
 TEST(StepExecutor, WaitUntilTriesEveryInterval) {
   OneScenario one("interval",
                   "      - wait_until: { command: 'echo try >> /tmp/tries; false', interval: "
-                  "100ms, timeout: 3s }\n");
+                  "100ms, timeout: 5s }\n");
   EXPECT_THROW(one.executor->run(one.steps().at(0)), TimeoutError);
-  // Every 0.1 s for 3 s; the default back-off (0.2, 0.4, 0.8, 1.6 s) would make 5 tries.
+  // Every 0.1 s for 5 s: 10 tries even when each takes 0.4 s (a TCG guest on a loaded host;
+  // 0.2 s made 9 in 3 s once). The default back-off (0.2, 0.4, 0.8, 1.6 s) would make 5.
   EXPECT_GE(std::stoi(one.vm->succeed("wc -l < /tmp/tries")), 10);
 }
 

@@ -6,6 +6,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <fstream>
+#include <utility>
+#include <vector>
+
 #include "core/error.hpp"
 #include "vm/control_channel.hpp"
 
@@ -75,6 +79,31 @@ TEST_F(InstanceFolderTest, AFolderIsLiveWhileItsLockIsHeldAndStaleAfter) {
   EXPECT_TRUE(listing.running.empty());
   EXPECT_EQ(listing.removed, std::vector<std::string>{"vm-2"});
   EXPECT_FALSE(folder.exists());
+}
+
+// A VM resumed from what `hurdle exec --leave-running` saved owns it: the folder goes with the
+// instance, found stale as much as stopped. A record naming anything else removes nothing.
+TEST_F(InstanceFolderTest, TheSavedMachineAVmOwnsGoesWithItAndNothingElseDoes) {
+  const fs::path owned = runtime_ / kOwnedStateFolder / "vm-3-saved";
+  const fs::path elsewhere = runtime_ / "not-hurdles" / "data";
+  fs::create_directories(owned);
+  fs::create_directories(elsewhere);
+  std::ofstream(owned / "machine.state.gz") << "state";
+  const std::vector<std::pair<std::string, fs::path>> vms = {{"vm-3", owned}, {"vm-4", elsewhere}};
+  for (const auto& [name, state] : vms) {
+    const auto folder = InstanceFolder::named(name);
+    {
+      auto lock = folder.claim();
+      ASSERT_TRUE(lock);
+      InstanceRecord r = running_record(name);
+      r.owned_state = state;
+      folder.write_record(r);
+      EXPECT_EQ(folder.read_record()->owned_state, state);
+    }
+    EXPECT_TRUE(folder.remove_if_stale());  // its supervisor is gone (killed)
+  }
+  EXPECT_FALSE(fs::exists(owned));
+  EXPECT_TRUE(fs::exists(elsewhere));
 }
 
 TEST_F(InstanceFolderTest, NamesThatCannotBeFoldersOrSocketsAreRefused) {
