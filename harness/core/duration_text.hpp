@@ -16,4 +16,11 @@ std::string seconds_text(std::chrono::duration<Rep, Period> d) {
   return buf;
 }
 
+// Seconds with a fixed number of decimals, as report tables show a column of times: "12.3 s".
+inline std::string fixed_seconds_text(double seconds, int decimals) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.*f s", decimals, seconds);
+  return buf;
+}
+
 }  // namespace hurdle

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/duration_text.hpp"
 #include "core/safe_text.hpp"
 
 namespace hurdle {
@@ -37,12 +38,6 @@ std::string escaped(const std::string& text) {
     }
   }
   return out;
-}
-
-std::string seconds_text(double s) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f s", s);
-  return text;
 }
 
 bool passed(const ReportCase& c) {
@@ -128,13 +123,13 @@ std::string html_report(const RunReport& report, const fs::path& page) {
   h += "<span class=\"failed\">" + std::to_string(all.failed) + " failed</span>";
   h += "<span class=\"error\">" + std::to_string(all.errors) + " error(s)</span>";
   h += "<span class=\"skipped\">" + std::to_string(all.skipped) + " skipped</span>";
-  h += "<span>" + seconds_text(boot + all.seconds) + "</span>";
+  h += "<span>" + fixed_seconds_text(boot + all.seconds, 2) + "</span>";
   if (!report.hostname.empty()) h += "<span>on " + escaped(report.hostname) + "</span>";
   h += "</p>\n";
 
   std::string problems;
   for (const auto& s : report.suites) {
-    h += "<h2>" + escaped(s.name) + "</h2>\n<p>boot " + seconds_text(s.boot_seconds);
+    h += "<h2>" + escaped(s.name) + "</h2>\n<p>boot " + fixed_seconds_text(s.boot_seconds, 2);
     for (const auto& [name, value] : s.properties) {
       if (name == "qemu.version" || name == "accelerator" || name == "hurdle.version")
         h += " · " + escaped(name) + " " + escaped(value);
@@ -152,7 +147,7 @@ std::string html_report(const RunReport& report, const fs::path& page) {
           passed(c) ? escaped(c.name) : "<a href=\"#" + id + "\">" + escaped(c.name) + "</a>";
       h += "<tr><td>" + name + "</td><td class=\"status " + to_string(c.status) + "\">" +
            to_string(c.status) + escaped(mark) + "</td><td class=\"time\">" +
-           seconds_text(c.seconds) + "</td><td>" + escaped(c.file.string()) +
+           fixed_seconds_text(c.seconds, 2) + "</td><td>" + escaped(c.file.string()) +
            (c.line > 0 ? ":" + std::to_string(c.line) : "") + "</td></tr>\n";
       bool imported_failed = false;
       for (const auto& t : c.imported) imported_failed = imported_failed || !passed(t);
@@ -175,8 +170,8 @@ std::string html_report(const RunReport& report, const fs::path& page) {
              "<th>message</th></tr>\n";
         for (const auto& t : c.imported) {
           p += "<tr><td>" + escaped(t.name) + "</td><td class=\"status " + to_string(t.status) +
-               "\">" + to_string(t.status) + "</td><td class=\"time\">" + seconds_text(t.seconds) +
-               "</td><td>" + escaped(t.message) + "</td></tr>\n";
+               "\">" + to_string(t.status) + "</td><td class=\"time\">" +
+               fixed_seconds_text(t.seconds, 2) + "</td><td>" + escaped(t.message) + "</td></tr>\n";
         }
         p += "</table>\n";
       }

@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/duration_text.hpp"
 #include "core/safe_text.hpp"
 
 namespace hurdle {
 
 namespace {
-
-std::string seconds_text(double s) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f s", s);
-  return text;
-}
 
 const char* word(ReportCase::Status s) {
   switch (s) {
@@ -86,7 +81,7 @@ std::string markdown_summary(const RunReport& report) {
   }
   std::string md = "## hurdle: " + totals_line(scenarios) + " of " +
                    std::to_string(scenarios.total()) + " scenario(s) in " +
-                   seconds_text(boot + scenarios.seconds) + "\n\n";
+                   fixed_seconds_text(boot + scenarios.seconds, 1) + "\n\n";
   if (imported.total() > 0)
     md += "Imported project tests: " + totals_line(imported) + " of " +
           std::to_string(imported.total()) + ".\n\n";
@@ -97,8 +92,8 @@ std::string markdown_summary(const RunReport& report) {
     for (const auto& c : s.cases) t.add(c);
     md += "| " + cell(s.name) + " | " + std::to_string(t.passed + t.flaky) + " | " +
           std::to_string(t.failed) + " | " + std::to_string(t.errors) + " | " +
-          std::to_string(t.skipped) + " | " + seconds_text(s.boot_seconds) + " | " +
-          seconds_text(s.boot_seconds + t.seconds) + " |\n";
+          std::to_string(t.skipped) + " | " + fixed_seconds_text(s.boot_seconds, 1) + " | " +
+          fixed_seconds_text(s.boot_seconds + t.seconds, 1) + " |\n";
   }
   std::string problems;
   for (const auto& s : report.suites) {

@@ -321,6 +321,39 @@ int finish_run(int gtest_status, bool infrastructure, const SignalWatcher& signa
   return exit_status;
 }
 
+// One runner per suite with scenarios in this run (or shard), its scenarios registered with
+// GoogleTest; a suite with none here gets no runner, and so no machine.
+void add_runners(std::vector<Suite>& suites, const std::vector<SelectedScenario>& selected,
+                 const RunOptions& options, const ScenarioObserver& observer,
+                 const SignalWatcher& signals, std::vector<std::unique_ptr<SuiteRunner>>& runners,
+                 std::mutex& runners_mutex) {
+  for (std::size_t s = 0; s < suites.size(); ++s) {
+    std::vector<std::size_t> indices;
+    for (const auto& one : selected)
+      if (one.suite == s) indices.push_back(one.scenario);
+    if (indices.empty()) continue;
+    {
+      std::lock_guard lock(runners_mutex);
+      runners.push_back(std::make_unique<SuiteRunner>(std::move(suites[s]), options));
+      // A signal that came while the suites were loading: this runner never starts a machine.
+      if (const char* sig = signals.caught()) runners.back()->interrupt(sig);
+    }
+    register_scenarios(*runners.back(), indices, observer);
+  }
+}
+
+// Each runner's failure of the machinery (not of a scenario), printed; true if there was one.
+bool print_infrastructure_errors(const std::vector<std::unique_ptr<SuiteRunner>>& runners,
+                                 const SecretMask& secrets) {
+  bool any = false;
+  for (const auto& r : runners) {
+    if (!r->infrastructure_error()) continue;
+    print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error(), secrets);
+    any = true;
+  }
+  return any;
+}
+
 int run_or_refuse(const RunRequest& a, const char* program) {
   std::vector<std::unique_ptr<SuiteRunner>> runners;
   std::mutex runners_mutex;
@@ -360,28 +393,10 @@ int run_or_refuse(const RunRequest& a, const char* program) {
     }
     recorder.record(runner, sc, r);
   };
-  for (std::size_t s = 0; s < suites.size(); ++s) {
-    std::vector<std::size_t> indices;
-    for (const auto& one : selected)
-      if (one.suite == s) indices.push_back(one.scenario);
-    if (indices.empty()) continue;  // nothing of this suite here: no runner, no machine
-    {
-      std::lock_guard lock(runners_mutex);
-      runners.push_back(std::make_unique<SuiteRunner>(std::move(suites[s]), options));
-      // A signal that came while the suites were loading: this runner never starts a machine.
-      if (const char* sig = signals.caught()) runners.back()->interrupt(sig);
-    }
-    register_scenarios(*runners.back(), indices, observer);
-  }
+  add_runners(suites, selected, options, observer, signals, runners, runners_mutex);
   recorder.flush();  // a valid (empty) report exists from the start
   const int gtest_status = RUN_ALL_TESTS();
-  bool infrastructure = false;
-  for (const auto& r : runners) {
-    if (r->infrastructure_error()) {
-      print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error(), secrets);
-      infrastructure = true;
-    }
-  }
+  const bool infrastructure = print_infrastructure_errors(runners, secrets);
   {
     std::lock_guard lock(runners_mutex);
     runners.clear();  // machines shut down before the summary line

@@ -22,8 +22,6 @@ namespace hurdle {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::size_t kPiece = 64 * 1024;
-
 int poll_ms(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   return static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1000));
@@ -260,7 +258,7 @@ void SshSession::send_upload(ssh_channel channel, const Channel& state, const st
     upload([&](std::string_view piece) {
       while (!piece.empty()) {
         if (state.finished() || Clock::now() >= deadline) throw Stop{};
-        const auto n = static_cast<uint32_t>(std::min(piece.size(), kPiece));
+        const auto n = static_cast<uint32_t>(std::min(piece.size(), kTransferPiece));
         if (ssh_channel_write(channel, piece.data(), n) == SSH_ERROR)
           fail("writing to `" + command + "` failed");
         piece.remove_prefix(n);
@@ -332,7 +330,7 @@ void SshSession::put(const std::filesystem::path& local, const std::string& remo
       [&](const std::function<void(std::string_view)>& send) {
         UniqueFd in(::open(local.c_str(), O_RDONLY | O_CLOEXEC));
         if (!in.valid()) throw TransferError(machine_ + ": cannot read " + local.string());
-        std::string piece(kPiece, '\0');
+        std::string piece(kTransferPiece, '\0');
         for (;;) {
           const ssize_t n = ::read(in.get(), piece.data(), piece.size());
           if (n < 0) throw TransferError(machine_ + ": cannot read " + local.string());

@@ -21,8 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t kPiece = 64 * 1024;
-
 std::string error_of(struct archive* a) {
   const char* text = archive_error_string(a);
   return text != nullptr ? text : "unknown libarchive error";
@@ -81,10 +79,13 @@ namespace {
 class TarStream {
  public:
   TarStream(const fs::path& dir, const std::function<void(std::string_view)>& sink)
-      : a_(archive_write_new(), &archive_write_free), out_{&sink, nullptr}, piece_(kPiece, '\0') {
+      : a_(archive_write_new(), &archive_write_free),
+        out_{&sink, nullptr},
+        piece_(kTransferPiece, '\0') {
     // pax only where ustar cannot say it (long names, big files); big blocks, few SSH writes.
     check(archive_write_set_format_pax_restricted(a_.get()), dir.string());
-    check(archive_write_set_bytes_per_block(a_.get(), static_cast<int>(kPiece)), dir.string());
+    check(archive_write_set_bytes_per_block(a_.get(), static_cast<int>(kTransferPiece)),
+          dir.string());
     check(archive_write_set_bytes_in_last_block(a_.get(), 1), dir.string());
     check(archive_write_open(a_.get(), &out_, nullptr, &Sink::write, nullptr), dir.string());
   }
@@ -138,7 +139,7 @@ class TarStream {
   std::uint64_t copy_body(int fd, std::uint64_t size, const fs::path& path) {
     std::uint64_t left = size;
     while (left > 0) {
-      const ssize_t n = ::read(fd, piece_.data(), std::min<std::uint64_t>(kPiece, left));
+      const ssize_t n = ::read(fd, piece_.data(), std::min<std::uint64_t>(kTransferPiece, left));
       if (n < 0) throw TransferError("cannot read " + path.string() + ": " + errno_text());
       if (n == 0) break;
       if (archive_write_data(a_.get(), piece_.data(), static_cast<std::size_t>(n)) < 0)
@@ -266,7 +267,7 @@ TreeStats extract_tar_safely(const fs::path& archive_file, const fs::path& into)
   archive_read_support_format_tar(a.get());
   archive_read_support_format_empty(a.get());
   const std::string where = archive_file.string();
-  if (archive_read_open_filename(a.get(), archive_file.c_str(), kPiece) != ARCHIVE_OK)
+  if (archive_read_open_filename(a.get(), archive_file.c_str(), kTransferPiece) != ARCHIVE_OK)
     throw TransferError(where + ": not a tar archive (" + error_of(a.get()) + ")");
   fs::create_directories(into);
   UniqueFd root(::open(into.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -274,7 +275,7 @@ TreeStats extract_tar_safely(const fs::path& archive_file, const fs::path& into)
     throw TransferError("cannot open the folder " + into.string() + ": " + errno_text());
 
   TreeStats stats;
-  std::string piece(kPiece, '\0');
+  std::string piece(kTransferPiece, '\0');
   archive_entry* entry = nullptr;
   for (;;) {
     const int rc = archive_read_next_header(a.get(), &entry);

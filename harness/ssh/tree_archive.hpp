@@ -12,6 +12,7 @@
 // devices and FIFOs are skipped and counted.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -20,6 +21,9 @@
 #include <vector>
 
 namespace hurdle {
+
+// What a transfer moves at a time, in both directions: a tar block, an SFTP read or write.
+inline constexpr std::size_t kTransferPiece = 64 * 1024;
 
 struct TreeStats {
   std::uint64_t files = 0;

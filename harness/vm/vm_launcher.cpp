@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
@@ -51,6 +54,52 @@ std::vector<std::string> serve_argv(const LaunchRequest& r, const fs::path& prog
   return argv;
 }
 
+// Starts `hurdle vm serve` (ARGS) with nothing on its input, its output to LOG and the write
+// end of the ready pipe as its descriptor 3, and waits for it: it forks the supervisor into a
+// session of its own and exits at once.
+void spawn_serve(const std::vector<std::string>& args, const fs::path& log, int ready_write_end) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_adddup2(&actions, ready_write_end, 3);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // The caller may have blocked or ignored signals (hurdle run's watcher, the MCP server):
+  // the supervisor starts with none of that.
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, args[0].c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw HostError("cannot start " + args[0] + ": " + std::strerror(rc));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// A start that failed: the supervisor says so first and removes its folder on its way out.
+// Waits (a few milliseconds; at most 5 s) until it has let go of the folder, and removes what
+// is left, so that a failed `vm start` leaves no folder behind when it returns.
+void clean_up_failed_start(const InstanceFolder& folder) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (folder.live() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  (void)folder.remove_if_stale();
+}
+
 }  // namespace
 
 LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
@@ -69,49 +118,22 @@ LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
     throw HostError(std::string("pipe: ") + std::strerror(errno));
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 3);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // The caller may have blocked or ignored signals (hurdle run's watcher, the MCP server):
-  // the supervisor starts with none of that.
-  sigset_t none;
-  sigemptyset(&none);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-  const std::vector<std::string> args = serve_argv(request, program);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, args[0].c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw HostError("cannot start " + args[0] + ": " + std::strerror(rc));
+  spawn_serve(serve_argv(request, program), log, write_end.get());
   write_end.reset();
-  // `vm serve` forks its supervisor into a session of its own and exits at once.
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
 
   ControlChannel ready(std::move(read_end));
   const auto message = ready.receive(std::chrono::steady_clock::time_point::max());
   if (!message) {
-    throw ControlError("the supervisor of " + request.name +
-                       " ended before the machine was ready; " + log.string() + " ends with:\n" +
-                       file_tail(log, 4000));
+    const std::string why = "the supervisor of " + request.name +
+                            " ended before the machine was ready; " + log.string() +
+                            " ends with:\n" + file_tail(log, 4000);
+    clean_up_failed_start(folder);
+    throw ControlError(why);
   }
-  if (!message->value("ok", false)) throw_error_reply(*message);
+  if (!message->value("ok", false)) {
+    clean_up_failed_start(folder);
+    throw_error_reply(*message);
+  }
   LaunchResult result;
   result.record = InstanceRecord::from_json(message->at("record"), "the supervisor's reply");
   result.took = std::chrono::duration_cast<std::chrono::milliseconds>(

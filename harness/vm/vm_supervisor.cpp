@@ -104,6 +104,10 @@ class VmSupervisor {
   void describe_machine(std::uint16_t gdb_port);
   void boot();
   void serve();
+  // A client's connection, served on a thread of its own; threads of clients gone are joined.
+  void accept_client(UnixListener& listener, int id);
+  // The record says stopping; the machine shuts down, or is ended if a command holds it.
+  void end_machine();
   void handle(int id, UniqueFd fd);
   Json dispatch(const std::string& asked, const Json& args);
   void attach_console(ControlChannel& channel, const Json& args);
@@ -668,39 +672,43 @@ void VmSupervisor::serve() {
       break;
     }
     if (fds[3].revents != 0) break;
-    if (fds[0].revents != 0) {
-      UniqueFd conn = listener.accept_now();
-      const int id = next_id++;
-      std::vector<std::thread> ended;
-      {
-        std::lock_guard lock(clients_mutex_);
-        client_fds_[id] = conn.get();
-        for (const int done : finished_) {
-          ended.push_back(std::move(clients_[done]));
-          clients_.erase(done);
-        }
-        finished_.clear();
-        clients_[id] =
-            std::thread([this, id, c = std::move(conn)]() mutable { handle(id, std::move(c)); });
-      }
-      for (auto& t : ended) t.join();
-    }
+    if (fds[0].revents != 0) accept_client(listener, next_id++);
   }
+  end_machine();
+  stop_clients();
+}
+
+void VmSupervisor::accept_client(UnixListener& listener, int id) {
+  UniqueFd conn = listener.accept_now();
+  std::vector<std::thread> ended;
+  {
+    std::lock_guard lock(clients_mutex_);
+    client_fds_[id] = conn.get();
+    for (const int done : finished_) {
+      ended.push_back(std::move(clients_[done]));
+      clients_.erase(done);
+    }
+    finished_.clear();
+    clients_[id] =
+        std::thread([this, id, c = std::move(conn)]() mutable { handle(id, std::move(c)); });
+  }
+  for (auto& t : ended) t.join();
+}
+
+void VmSupervisor::end_machine() {
   {
     std::lock_guard lock(record_mutex_);
     record_.state = "stopping";
     folder_.write_record(record_);
   }
   // Whatever runs in the guest is cut short: the clients' commands end with the machine.
-  if (machine_->running()) {
-    const MachineTurn::Held turn =
-        machine_turn_.take_until(std::chrono::steady_clock::now() + std::chrono::seconds(5));
-    if (turn.held())
-      machine_->shutdown();
-    else
-      machine_->crash();
-  }
-  stop_clients();
+  if (!machine_->running()) return;
+  const MachineTurn::Held turn =
+      machine_turn_.take_until(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  if (turn.held())
+    machine_->shutdown();
+  else
+    machine_->crash();
 }
 
 int VmSupervisor::run() {
