@@ -246,8 +246,23 @@ int main(int argc, char** argv) {
     std::printf("%-44s | %8.2f | %8.2fx\n", "by hand: tar|ssh, ssh COMMAND", later_base, 1.0);
     std::printf("%-44s | %8.2f | %8.2fx\n", "hurdle vm exec (hurdle-shell)", median(vm_exec),
                 later_base / median(vm_exec));
-    std::printf("pack: %.2f s, %.1f MiB; %s", pack_s, static_cast<double>(pack_bytes) / (1 << 20),
-                pack_said.c_str());
+    const double pack_mib = static_cast<double>(pack_bytes) / (1 << 20);
+    std::printf("pack: %.2f s, %.1f MiB; %s", pack_s, pack_mib, pack_said.c_str());
+    // The pack is mostly the RAM's data, compressed: a guest of 2 GiB with the same share of its
+    // RAM in use packs to about the same multiple.
+    double ram_mib = 0;
+    double data_mib = 0;
+    const auto at = pack_said.find("(RAM ");
+    if (at != std::string::npos &&
+        std::sscanf(pack_said.c_str() + at, "(RAM %lf MiB, of it %lf MiB data", &ram_mib,
+                    &data_mib) == 2 &&
+        ram_mib > 0 && data_mib > 0) {
+      const double hurd_data = data_mib / ram_mib * 2048;
+      std::printf(
+          "estimate for a 2 GiB Hurd guest (%.0f%% of its RAM in use, as here): %.0f MiB "
+          "of data, about %.0f MiB packed\n",
+          100 * data_mib / ram_mib, hurd_data, pack_mib * hurd_data / data_mib);
+    }
     std::printf("warm: %.2fx faster than by hand; restored: %.2fx faster than by hand\n",
                 base / median(warm), base / median(restored));
   } catch (const std::exception& e) {
