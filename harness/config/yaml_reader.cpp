@@ -267,6 +267,14 @@ void fail_at(const YAML::Node& node, const std::filesystem::path& file,
   throw ConfigError(location_of(node, file), problem);
 }
 
+void check_regex(const YAML::Node& node, const std::string& pattern,
+                 const std::filesystem::path& file) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 re(pattern, options);
+  if (!re.ok()) fail_at(node, file, "invalid regular expression '" + pattern + "': " + re.error());
+}
+
 std::string as_string(const YAML::Node& node, const std::filesystem::path& file) {
   if (!node.IsScalar()) fail_at(node, file, "expected a string, found " + kind_of(node));
   return node.Scalar();

@@ -43,6 +43,10 @@ SourceLocation yaml_location(const YAML::Exception& e, const std::filesystem::pa
 [[noreturn]] void fail_at(const YAML::Node& node, const std::filesystem::path& file,
                           const std::string& problem);
 
+// A pattern RE2 compiles; else fails at the node with RE2's own account of what is wrong.
+void check_regex(const YAML::Node& node, const std::string& pattern,
+                 const std::filesystem::path& file);
+
 // Scalar conversions that fail with "expected ..." at the node's position.
 std::string as_string(const YAML::Node& node, const std::filesystem::path& file);
 std::int64_t as_integer(const YAML::Node& node, const std::filesystem::path& file);

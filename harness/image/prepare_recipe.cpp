@@ -27,13 +27,6 @@ const char* kind_name(PrepareStep::Kind kind) {
   return "edit";
 }
 
-void check_regex(const YAML::Node& node, const std::string& pattern, const fs::path& file) {
-  RE2::Options options;
-  options.set_log_errors(false);
-  const RE2 re(pattern, options);
-  if (!re.ok()) fail_at(node, file, "invalid regular expression '" + pattern + "': " + re.error());
-}
-
 // Checks the ${...} in `text` against the recipe variables (values are not known yet).
 std::string checked_text(const YAML::Node& node, const fs::path& file) {
   const std::string text = as_string(node, file);

@@ -45,13 +45,6 @@ void check_name(const YAML::Node& node, const std::string& value, const fs::path
                 std::to_string(kMaxNameLength) + ", not starting with '-'), found '" + value + "'");
 }
 
-void check_regex(const YAML::Node& node, const std::string& pattern, const fs::path& file) {
-  RE2::Options options;
-  options.set_log_errors(false);
-  RE2 re(pattern, options);
-  if (!re.ok()) fail_at(node, file, "invalid regular expression '" + pattern + "': " + re.error());
-}
-
 std::vector<NamedPattern> read_patterns(const YAML::Node& node, const fs::path& file,
                                         const std::string& what) {
   std::vector<NamedPattern> out;
