@@ -11,7 +11,6 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
@@ -90,16 +89,6 @@ void spawn_serve(const std::vector<std::string>& args, const fs::path& log, int 
   }
 }
 
-// A start that failed: the supervisor says so first and removes its folder on its way out.
-// Waits (a few milliseconds; at most 5 s) until it has let go of the folder, and removes what
-// is left, so that a failed `vm start` leaves no folder behind when it returns.
-void clean_up_failed_start(const InstanceFolder& folder) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (folder.live() && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  (void)folder.remove_if_stale();
-}
-
 }  // namespace
 
 LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
@@ -124,16 +113,13 @@ LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
   ControlChannel ready(std::move(read_end));
   const auto message = ready.receive(std::chrono::steady_clock::time_point::max());
   if (!message) {
-    const std::string why = "the supervisor of " + request.name +
-                            " ended before the machine was ready; " + log.string() +
-                            " ends with:\n" + file_tail(log, 4000);
-    clean_up_failed_start(folder);
-    throw ControlError(why);
+    throw ControlError("the supervisor of " + request.name +
+                       " ended before the machine was ready; " + log.string() + " ends with:\n" +
+                       file_tail(log, 4000));
   }
-  if (!message->value("ok", false)) {
-    clean_up_failed_start(folder);
-    throw_error_reply(*message);
-  }
+  // A start that failed before the machine booted is told once the supervisor has removed its
+  // folder: nothing is left of it here.
+  if (!message->value("ok", false)) throw_error_reply(*message);
   LaunchResult result;
   result.record = InstanceRecord::from_json(message->at("record"), "the supervisor's reply");
   result.took = std::chrono::duration_cast<std::chrono::milliseconds>(

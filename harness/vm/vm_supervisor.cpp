@@ -97,6 +97,10 @@ class VmSupervisor {
   VmSupervisor& operator=(const VmSupervisor&) = delete;
 
   int run();
+  // After run(): the failure `vm start` waits for and the pipe to tell it on; nullopt when it
+  // was told how the start went already.
+  [[nodiscard]] std::optional<Json> start_failure() const { return start_failure_; }
+  [[nodiscard]] int ready_fd() const { return options_.ready_fd; }
 
  private:
   void start_machine();
@@ -122,6 +126,9 @@ class VmSupervisor {
   Json reset(const Json& args);
   Json screenshot(const Json& args);
   void quit(const std::string& why);
+  // A start that failed, while `vm start` still waits: its error is kept, to be told once the
+  // instance folder is gone (serve_vm), so that a failed start leaves nothing when it returns.
+  void keep_start_failure(const std::exception& e);
   void fan_out(std::string_view bytes);
   void request_stop(const std::string& why);
   void stop_clients();
@@ -142,6 +149,9 @@ class VmSupervisor {
   std::atomic<bool> stopping_{false};
   std::string stop_reason_;
   std::string why_qemu_ends_;  // set by a command that makes QEMU end (quit, a power-down)
+  // The error `vm start` is told after the folder is removed; written by run() once no other
+  // thread is left.
+  std::optional<Json> start_failure_;
   std::mutex clients_mutex_;
   std::map<int, int> client_fds_;  // connection id -> its socket, to shut them down at the end
   std::map<int, std::thread> clients_;
@@ -287,11 +297,16 @@ void VmSupervisor::boot() {
     record_.state = "boot-failed";
     folder_.write_record(record_);
     if (options_.wait_for_boot) {
+      // Told at once: the machine's shutdown that follows may take the profile's deadline.
       tell_ready(options_.ready_fd, error_reply(e));
       request_stop("the boot failed");
     }
     // --no-wait: the machine stays, for a person to see why (console, screenshot, monitor)
   }
+}
+
+void VmSupervisor::keep_start_failure(const std::exception& e) {
+  if (options_.ready_fd >= 0) start_failure_ = error_reply(e);
 }
 
 void VmSupervisor::request_stop(const std::string& why) {
@@ -720,7 +735,7 @@ int VmSupervisor::run() {
     start_machine();
   } catch (const std::exception& e) {
     std::cerr << "hurdle vm serve: " << e.what() << std::endl;
-    tell_ready(options_.ready_fd, error_reply(e));
+    keep_start_failure(e);
     return dynamic_cast<const ConfigError*>(&e) != nullptr ? 2 : 1;
   }
   try {
@@ -728,8 +743,8 @@ int VmSupervisor::run() {
   } catch (const std::exception& e) {
     std::cerr << "hurdle vm serve: " << e.what() << std::endl;
     if (machine_) machine_->crash();
-    stop_clients();  // the boot thread too: only then is the ready pipe this thread's alone
-    tell_ready(options_.ready_fd, error_reply(e));
+    stop_clients();  // the boot thread too: only then is the start's failure this thread's alone
+    keep_start_failure(e);
     return 1;
   }
   std::lock_guard lock(record_mutex_);
@@ -751,13 +766,18 @@ int serve_vm(const SupervisorOptions& options) {
     return 2;
   }
   int status = 0;
+  std::optional<Json> start_failure;
+  int ready_fd = -1;
   {
     VmSupervisor supervisor(options, folder);
     status = supervisor.run();
+    start_failure = supervisor.start_failure();
+    ready_fd = supervisor.ready_fd();
   }
   // The folder goes with the supervisor; the machine's logs stay (the record named them), its
   // own log with them.
   folder.remove(*lock);  // with it the saved machine the VM owned, if any
+  if (start_failure) tell_ready(ready_fd, *start_failure);
   return status;
 }
 
