@@ -292,13 +292,14 @@ void VmSupervisor::boot() {
       tell_ready(options_.ready_fd, {{"ok", true}, {"record", record_.to_json()}});
   } catch (const std::exception& e) {
     machine_->note(std::string("hurdle vm: the boot failed: ") + e.what());
-    std::lock_guard record_lock(record_mutex_);
-    boot_error_ = e.what();
-    record_.state = "boot-failed";
-    folder_.write_record(record_);
+    {
+      std::lock_guard record_lock(record_mutex_);  // not held into request_stop, which takes it
+      boot_error_ = e.what();
+      record_.state = "boot-failed";
+      folder_.write_record(record_);
+    }
     if (options_.wait_for_boot) {
-      // Told at once: the machine's shutdown that follows may take the profile's deadline.
-      tell_ready(options_.ready_fd, error_reply(e));
+      keep_start_failure(e);  // told once QEMU has quit and the folder is gone
       request_stop("the boot failed");
     }
     // --no-wait: the machine stays, for a person to see why (console, screenshot, monitor)
@@ -720,10 +721,17 @@ void VmSupervisor::end_machine() {
   if (!machine_->running()) return;
   const MachineTurn::Held turn =
       machine_turn_.take_until(std::chrono::steady_clock::now() + std::chrono::seconds(5));
-  if (turn.held())
-    machine_->shutdown();
-  else
+  bool boot_failed = false;
+  {
+    std::lock_guard lock(record_mutex_);
+    boot_failed = !boot_error_.empty();
+  }
+  if (!turn.held())
     machine_->crash();
+  else if (boot_failed)  // nothing of it to keep: no clean power-off to wait out
+    machine_->quit_qemu("the boot failed");
+  else
+    machine_->shutdown();
 }
 
 int VmSupervisor::run() {

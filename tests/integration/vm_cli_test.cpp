@@ -372,6 +372,39 @@ TEST_F(VmTest, HealthWatchLogsALinePerInterval) {
   EXPECT_THAT(screen, HasSubstr("EXITED 1")) << screen;
 }
 
+// A boot that fails (here: the guest is up, its SSH never lets the profile's user in) is told
+// once QEMU has quit and the instance folder is gone: a script that starts the VM again at once,
+// or gives up, finds nothing of it left (the logs stay, named in the error).
+TEST_F(VmTest, AFailedBootLeavesNothingRunningWhenStartReturns) {
+  std::string profile = test::read_file(test::source_dir() / "fixtures/machines/linux-mini.yaml");
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"  user: root\n  auth: none",
+                                                                     "  user: nobody\n  auth: none"},
+                                 {"ready_timeout: 60s", "ready_timeout: 4s"},
+                                 {"  shutdown: 3s", "  shutdown: 30s"}}) {
+    ASSERT_NE(profile.find(from), std::string::npos) << from;
+    profile.replace(profile.find(from), from.size(), to);
+  }
+  const fs::path no_ssh = root_ / "no-ssh.yaml";
+  std::ofstream(no_ssh) << profile;
+  started_.push_back("nossh");
+  auto [status, out] =
+      test::hurdle_command({"vm", "start", "nossh", "--profile", no_ssh.string(), "--accel", "tcg",
+                            "--log-dir", (root_ / "logs-nossh").string()});
+  EXPECT_EQ(status, 3) << out;  // the machine's failure, not the command line's
+  EXPECT_THAT(out, HasSubstr("authentication as nobody")) << out;
+  EXPECT_FALSE(fs::exists(instance("nossh"))) << out;
+  // QEMU's pid, from the machine's log: that process is gone too (not waiting out a power-off).
+  const std::string log = test::read_file(root_ / "logs-nossh" / "machine.log");
+  const auto at = log.find("QEMU pid ");
+  ASSERT_NE(at, std::string::npos) << log;
+  const pid_t qemu = std::stoi(log.substr(at + 9));
+  EXPECT_NE(::kill(qemu, 0), 0) << "QEMU " << qemu << " still runs after vm start returned\n"
+                                << log;
+  std::tie(status, out) = test::hurdle_command({"vm", "list", "--json"});
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("nossh"))) << out;
+}
+
 // Bad input is refused before anything starts, with what was wrong.
 TEST_F(VmTest, BadInputIsRefusedWithWhatWasWrong) {
   auto [status, out] = test::hurdle_command(
