@@ -117,8 +117,8 @@ LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
                        " ended before the machine was ready; " + log.string() + " ends with:\n" +
                        file_tail(log, 4000));
   }
-  // A start that failed before the machine booted is told once the supervisor has removed its
-  // folder: nothing is left of it here.
+  // A start that failed (the machine would not start, or its boot failed) is told once QEMU
+  // has quit and the supervisor has removed its folder: nothing is left of it here.
   if (!message->value("ok", false)) throw_error_reply(*message);
   LaunchResult result;
   result.record = InstanceRecord::from_json(message->at("record"), "the supervisor's reply");

@@ -149,8 +149,8 @@ class VmSupervisor {
   std::atomic<bool> stopping_{false};
   std::string stop_reason_;
   std::string why_qemu_ends_;  // set by a command that makes QEMU end (quit, a power-down)
-  // The error `vm start` is told after the folder is removed; written by run() once no other
-  // thread is left.
+  // The error `vm start` is told after the folder is removed; written by the boot thread (a
+  // failed boot) or by run() once no other thread is left, read after run().
   std::optional<Json> start_failure_;
   std::mutex clients_mutex_;
   std::map<int, int> client_fds_;  // connection id -> its socket, to shut them down at the end
