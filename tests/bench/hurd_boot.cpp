@@ -1,5 +1,7 @@
 // tests/bench/hurd_boot: the real Hurd (the hurd-mini guest: GNU Mach and the Hurd's servers
-// built from Debian's sources) under TCG, with the hurd-mini profile as a suite uses it.
+// built from Debian's sources) under TCG, with the hurd-mini profile as a suite uses it. Where
+// hurd-mini is not built (see fixtures/guests/hurd-mini/build) it prints why and exits 77, which
+// CTest counts as skipped.
 //   boot      QEMU started -> each boot marker (grub, gnumach, hurd-servers, login) and on to
 //             a root shell that answered `true` on the console: the median of N boots
 //   resets    to a root shell that answers, again: a reboot (a new machine booted and logged
@@ -21,6 +23,7 @@
 #include "machine/machine.hpp"
 #include "machine/machine_template.hpp"
 #include "qemu/run_directory.hpp"
+#include "support/hurd_mini.hpp"
 
 namespace {
 
@@ -52,6 +55,10 @@ int main(int argc, char** argv) {
   }
   if (std::getenv("HURDLE_GUEST_DIR") == nullptr)
     ::setenv("HURDLE_GUEST_DIR", HURDLE_BENCH_GUEST_DIR, 1);
+  if (const auto why = hurdle::test::hurd_mini_missing(std::getenv("HURDLE_GUEST_DIR"))) {
+    std::printf("hurd_boot: skipped: %s\n", why->c_str());
+    return 77;
+  }
   hurdle::RunDirectory dir("bench-hurd-boot", fs::temp_directory_path());
 
   // Boots: each marker's time from QEMU's start, and a root shell. The last machine stays up

@@ -177,7 +177,8 @@ void FileServer::handle(UniqueFd client) {
   }
   const fs::path file = root_ / name;
   std::error_code ec;
-  if (name.empty() || name.find('/') != std::string::npos || !fs::is_regular_file(file, ec)) {
+  if (name.empty() || name.find("..") != std::string::npos || name.front() == '/' ||
+      !fs::is_regular_file(file, ec)) {
     const std::string reply =
         "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n";
     io.write(reply.data(), reply.size());

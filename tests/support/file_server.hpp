@@ -1,8 +1,9 @@
 // A real HTTP/1.1 file server on 127.0.0.1 for the image tests, plain or HTTPS (a self-signed
 // certificate made at start, for 127.0.0.1, which the client must be told to trust), serving
-// the files of one folder. It honours byte ranges (resumed downloads), can cut a response off
-// halfway (a dropped connection), can slow responses down (so that two clients overlap), and
-// counts what it served, so tests can tell a resumed download from a second full one.
+// the files of one folder and its subfolders (no ".." in a path). It honours byte ranges
+// (resumed downloads), can cut a response off halfway (a dropped connection), can slow
+// responses down (so that two clients overlap), and counts what it served, so tests can tell a
+// resumed download from a second full one.
 #pragma once
 
 #include <atomic>
@@ -24,8 +25,8 @@ class FileServer {
  public:
   enum class Protocol { kHttp, kHttps };
 
-  // Serves the files in `root` (by name, no subfolders). With kHttps, a key and certificate
-  // are made now; ca_file() is the certificate to trust.
+  // Serves the files in `root` (by path: "NAME" or "FOLDER/NAME"). With kHttps, a key and
+  // certificate are made now; ca_file() is the certificate to trust.
   FileServer(std::filesystem::path root, Protocol protocol);
   ~FileServer();
   FileServer(const FileServer&) = delete;
