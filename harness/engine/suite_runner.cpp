@@ -258,6 +258,8 @@ void SuiteRunner::make_clone_lanes(std::vector<std::unique_ptr<Lane>>& lanes,
   settings.image = suite_.image;
   settings.suite = suite_.name;
   settings.variables = suite_.variables;
+  for (const auto& step : suite_.provision)
+    settings.captured.insert(step.captures.begin(), step.captures.end());
   settings.digest_cache = cache;
   templates_ = std::make_shared<TemplateSource>(boot, std::move(settings), provisioned_);
   for (std::size_t k = 0; k < lanes.size(); ++k) {

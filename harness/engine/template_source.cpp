@@ -118,10 +118,7 @@ void TemplateSource::prepare_template() {
       relocate(folder);
       auto found =
           std::make_shared<const MachineTemplate>(MachineTemplate::open(folder, settings_.profile));
-      std::ifstream in(folder / "variables.json");
-      provisioned_ = nlohmann::json::parse(in).get<Variables>();
-      // A secret suite variable is not kept with the template: this run's value.
-      for (const auto& [name, value] : settings_.variables) provisioned_.try_emplace(name, value);
+      provisioned_ = cached_variables(folder / "variables.json");
       template_ = std::move(found);
       from_cache_ = true;
       settings_.cache->mark_used(key);
@@ -143,6 +140,21 @@ void TemplateSource::prepare_template() {
   }
   make_template(folder);
   settings_.cache->mark_used(key);
+}
+
+Variables TemplateSource::cached_variables(const fs::path& file) const {
+  // The run's own values first, whatever the file says: a template in the cache may have come
+  // from a pack someone else wrote, and a suite variable decides commands, expected output and
+  // paths. (A secret one is not kept with the template anyway.) The file gives only what
+  // provisioning captured in the guest the template holds.
+  Variables variables = settings_.variables;
+  std::ifstream in(file);
+  const auto kept = nlohmann::json::parse(in, nullptr, false);
+  if (!kept.is_object()) throw Error(file.string() + " is not a JSON object of variables");
+  for (const auto& [name, value] : kept.items())
+    if (settings_.captured.count(name) != 0 && value.is_string())
+      variables[name] = value.get<std::string>();
+  return variables;
 }
 
 nlohmann::json TemplateSource::variables_to_keep() const {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,10 @@ class TemplateSource {
     Variables profile_variables;       // what the profile was loaded with
     std::string image;
     std::string suite;
-    Variables variables;                 // the suite's (a secret's value is not kept with it)
+    Variables variables;  // the suite's (a secret's value is not kept with it)
+    // The names provisioning captures: the only values a template found in the cache gives
+    // the run (a cached template may come from a pack someone else wrote).
+    std::set<std::string> captured;
     std::filesystem::path digest_cache;  // where image digests are remembered
   };
   // `boot` makes the machine a template is made of; `provisioned`: the runner's variables
@@ -60,6 +64,8 @@ class TemplateSource {
   void relocate(const std::filesystem::path& folder);
   // The variables kept with the template: the provisioned ones, less any holding a secret.
   [[nodiscard]] nlohmann::json variables_to_keep() const;
+  // The run's variables with the captured values of a cached template's variables.json.
+  [[nodiscard]] Variables cached_variables(const std::filesystem::path& file) const;
 
   ResetStrategy::Boot boot_;
   Settings settings_;

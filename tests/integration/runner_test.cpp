@@ -452,6 +452,45 @@ TEST(HurdleRun, ASecondRunStartsFromTheCachedTemplateAndAChangeMakesANewOne) {
   EXPECT_TRUE(cache.templates().empty());
 }
 
+// A template in the boot cache may have come from a pack someone else wrote (hurdle cache
+// unpack): its variables.json gives the run what provisioning captured, never a suite variable.
+TEST(HurdleRun, ACachedTemplatesVariablesNeverOverrideTheSuites) {
+  const BootCacheFolder cache("boot-cache-variables");
+  fs::create_directories(cache.dir);
+  const fs::path suite = cache.dir / "variables.yaml";
+  std::ofstream(suite) << R"(suite: variables
+machine: linux-mini
+variables:
+  greeting: from the suite
+boot:
+  login: true
+  provision:
+    - ssh.run: { command: echo id=guest1, stdout_matches: 'id=(?P<guest_id>\w+)' }
+scenarios:
+  - name: says-it
+    steps:
+      - ssh.run: { command: 'echo "${greeting} ${guest_id}"', stdout: "from the suite guest1\n" }
+)";
+  const RunOutcome first = hurdle_run("variables-first", {suite.string()});
+  EXPECT_EQ(first.status, 0) << first.out;
+  ASSERT_EQ(cache.templates().size(), 1u);
+  // What a forged pack would carry: another greeting.
+  const fs::path kept = cache.templates()[0] / "variables.json";
+  auto variables = nlohmann::json::parse(test::read_file(kept));
+  EXPECT_EQ(variables.at("greeting"), "from the suite");
+  EXPECT_EQ(variables.at("guest_id"), "guest1");
+  variables["greeting"] = "from the pack";
+  fs::permissions(kept, fs::perms::owner_read | fs::perms::owner_write);
+  std::ofstream(kept) << variables.dump();
+
+  // The scenario still prints the suite's greeting (and the capture the template kept).
+  const RunOutcome second = hurdle_run("variables-second", {suite.string()});
+  EXPECT_EQ(second.status, 0) << second.out;
+  const std::string log =
+      all_logs(fs::directory_iterator(second.reports)->path() / "variables" / "machine");
+  EXPECT_THAT(log, HasSubstr("is ready; no boot"));
+}
+
 // Clones that cannot work on this host (here: a boot cache folder that cannot be made) fall
 // back to snapshot resets, and the run passes, saying why; a suite that asks for clones is an
 // error instead.
