@@ -19,6 +19,7 @@
 #include "core/atomic_file.hpp"
 #include "core/digest.hpp"
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 #include "core/unique_fd.hpp"
 #include "image/sparse_file.hpp"
 #include "machine/saved_machine.hpp"
@@ -210,10 +211,12 @@ std::uint64_t allocated(const fs::path& file) {
 
 // The key `inputs` (key-inputs.json's text) digest to: what the boot cache names it by.
 std::string key_of_inputs(const std::string& text, const fs::path& pack) {
-  const auto inputs = nlohmann::json::parse(text, nullptr, false);
-  if (inputs.is_discarded() || !inputs.is_object())
-    throw ConfigError({pack, 0, 0}, "the pack's template/key-inputs.json is not a JSON object");
-  return text_digest(inputs.dump()).hex;
+  std::string why = "it is not an object";
+  const auto inputs = parse_json_text(text, why);
+  if (!inputs || !inputs->is_object())
+    throw ConfigError({pack, 0, 0},
+                      "not a hurdle template pack: its template/key-inputs.json: " + why);
+  return text_digest(inputs->dump()).hex;
 }
 
 // A template's file name: what freeze and save_template write, nothing with a path in it.
@@ -339,7 +342,9 @@ namespace {
 // pack.json, the pack's first entry: its key.
 std::string read_pack_key(PackReader& r) {
   if (r.next() != kPackInfo) throw r.bad(std::string("its first entry is not ") + kPackInfo);
-  const auto info = nlohmann::json::parse(r.read_text(kPackInfo), nullptr, false);
+  std::string why;
+  const auto parsed = parse_json_text(r.read_text(kPackInfo), why);
+  const nlohmann::json info = parsed ? *parsed : nlohmann::json();
   if (!info.is_object() || info.value("format", 0) != kPackFormat || !info.contains("key") ||
       !info["key"].is_string())
     throw r.bad(std::string(kPackInfo) + " is not {format: " + std::to_string(kPackFormat) +

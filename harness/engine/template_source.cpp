@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 #include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
 #include "qemu/disk_overlay.hpp"
@@ -149,9 +151,12 @@ Variables TemplateSource::cached_variables(const fs::path& file) const {
   // provisioning captured in the guest the template holds.
   Variables variables = settings_.variables;
   std::ifstream in(file);
-  const auto kept = nlohmann::json::parse(in, nullptr, false);
-  if (!kept.is_object()) throw Error(file.string() + " is not a JSON object of variables");
-  for (const auto& [name, value] : kept.items())
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string why = "it is not an object";
+  const auto kept = parse_json_text(text, why);
+  if (!kept || !kept->is_object())
+    throw Error(file.string() + " is not a JSON object of variables: " + why);
+  for (const auto& [name, value] : kept->items())
     if (settings_.captured.count(name) != 0 && value.is_string())
       variables[name] = value.get<std::string>();
   return variables;

@@ -9,6 +9,7 @@
 #include "core/atomic_file.hpp"
 #include "core/digest.hpp"
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 #include "qemu/image_digest.hpp"
 
 namespace hurdle {
@@ -58,7 +59,10 @@ SavedMachine SavedMachine::read(const fs::path& folder) {
   std::ostringstream text;
   text << in.rdbuf();
   try {
-    const Json j = Json::parse(text.str());
+    std::string why;
+    const auto parsed = parse_json_text(text.str(), why);
+    if (!parsed) throw ConfigError({file, 0, 0}, "not a saved machine's manifest: " + why);
+    const Json& j = *parsed;
     if (j.at("format").get<int>() != kFormat)
       throw ConfigError({file, 0, 0}, "expected saved-machine format " + std::to_string(kFormat) +
                                           ", found " + j.at("format").dump());

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 #include "core/run_program.hpp"
 #include "support/file_server.hpp"
 #include "support/hurd_mini.hpp"
@@ -28,8 +30,12 @@ using ::testing::IsEmpty;
 const fs::path kScripts = test::source_dir() / "fixtures/guests";
 const fs::path kAptBookworm = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease";
 
+// A new folder of this test's own (CTest runs the tests of this file at once).
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / name;
+  const fs::path dir =
+      fs::path(::testing::TempDir()) /
+      (name + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" +
+       std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -41,6 +47,10 @@ class BuildFromSource : public ::testing::Test {
   void SetUp() override {
     mirror_ = fresh_dir("hurd-mini-mirror");
     work_ = fresh_dir("hurd-mini-work");
+  }
+  void TearDown() override {
+    fs::remove_all(mirror_);
+    fs::remove_all(work_);
   }
 
   ProgramResult fetch(const test::FileServer& server) {
@@ -114,6 +124,7 @@ class HurdMiniDisk : public ::testing::Test {
     fs::create_directories(out_);
     built_ = tree_ / ".cache/hurd-mini";
   }
+  void TearDown() override { fs::remove_all(tree_); }
 
   ProgramResult build() const {
     return run_program({(tree_ / "fixtures/guests/hurd-mini/build").string(), out_.string()});

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "core/run_program.hpp"
 #include "support/debian_index.hpp"
 #include "support/paths.hpp"
@@ -112,7 +114,8 @@ TEST(Provenance, EveryManifestNamesOnlyDebianPackages) {
 
 // A MANIFEST of the kind the removed root filesystem had: one part from an upstream git tag.
 TEST(Provenance, AManifestNamingAnythingButDebianPackagesIsFound) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "provenance-manifest";
+  const fs::path dir =
+      fs::path(::testing::TempDir()) / ("provenance-manifest-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "MANIFEST")
       << "target: x86_64-gnu\n"
@@ -201,7 +204,8 @@ TEST(Provenance, BuildFromSourceTakesNoTreeOrTarballFromElsewhere) {
   EXPECT_EQ(options, (std::set<std::string>{"--fetch-only", "--work"}));
   // The option that fed it an upstream git tree is refused before anything is made. (A mirror
   // nobody serves: a script that took the option would fail at once, not fetch for minutes.)
-  const fs::path work = fs::path(::testing::TempDir()) / "provenance-hurd-git";
+  const fs::path work =
+      fs::path(::testing::TempDir()) / ("provenance-hurd-git-" + std::to_string(::getpid()));
   fs::remove_all(work);
   ::setenv("HURDLE_DEBIAN_MIRROR", "http://127.0.0.1:9/debian", 1);
   const auto refused = run_program(

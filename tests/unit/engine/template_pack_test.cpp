@@ -199,6 +199,18 @@ TEST_F(TwoRunners, HostileAndDamagedPacksAreRefusedAndLeaveNothing) {
     std::swap(e[0], e[1]);
     cases.push_back({"no pack.json first", e, "its first entry is not pack.json"});
   }
+  {
+    // 2 MB nested a million arrays deep: once a stack overflow in the JSON serializer.
+    auto e = good();
+    e[1].body = "{\"x\": " + std::string(1000000, '[') + std::string(1000000, ']') + "}";
+    cases.push_back({"key inputs a million arrays deep", e,
+                     "its template/key-inputs.json: it nests arrays and objects deeper than"});
+  }
+  {
+    auto e = good();
+    e[0].body = std::string(100000, '{');
+    cases.push_back({"pack.json deeply nested", e, "pack.json is not {format: 1, key: ...}"});
+  }
   int n = 0;
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
