@@ -202,17 +202,18 @@ TEST(Provenance, BuildFromSourceTakesNoTreeOrTarballFromElsewhere) {
     if (RE2::PartialMatch(line, R"(^\s+(--[a-z-]+))", &option)) options.insert(option);
   }
   EXPECT_EQ(options, (std::set<std::string>{"--fetch-only", "--work"}));
-  // The option that fed it an upstream git tree is refused before anything is made. (A mirror
+  // An option that would feed it a tree from elsewhere (as one once fed it an upstream git
+  // repository) is refused before anything is made. (A mirror
   // nobody serves: a script that took the option would fail at once, not fetch for minutes.)
   const fs::path work =
-      fs::path(::testing::TempDir()) / ("provenance-hurd-git-" + std::to_string(::getpid()));
+      fs::path(::testing::TempDir()) / ("provenance-source-tree-" + std::to_string(::getpid()));
   fs::remove_all(work);
   ::setenv("HURDLE_DEBIAN_MIRROR", "http://127.0.0.1:9/debian", 1);
   const auto refused = run_program(
-      {kBuildFromSource.string(), "--work", work.string(), "--hurd-git", "/tmp/hurd.git"});
+      {kBuildFromSource.string(), "--work", work.string(), "--source-tree", "/tmp/hurd"});
   ::unsetenv("HURDLE_DEBIAN_MIRROR");
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_THAT(refused.err, HasSubstr("unknown option --hurd-git"));
+  EXPECT_THAT(refused.err, HasSubstr("unknown option --source-tree"));
   EXPECT_FALSE(fs::exists(work));
 }
 
