@@ -1,7 +1,7 @@
 // JSON text from outside (a template pack's files, a saved machine's manifest), parsed with a
 // bound on its nesting: nlohmann's parser keeps its own stack, but dump(), comparisons and the
 // code that walks a value recurse, so a file a million arrays deep (2 MB) would end the process
-// with a stack overflow instead of a message. Used wherever such a file is read.
+// with a stack overflow instead of a message. Used for every JSON file a template pack carries.
 #pragma once
 
 #include <nlohmann/json.hpp>

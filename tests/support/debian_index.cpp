@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include <re2/re2.h>
 
 #include <array>
@@ -10,7 +9,9 @@
 #include <memory>
 #include <stdexcept>
 
+#include "core/digest.hpp"
 #include "core/run_program.hpp"
+#include "support/test_files.hpp"
 
 namespace hurdle::test {
 
@@ -19,24 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* const kKeyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
-
-std::string sha256_hex(const std::string& data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  static const char* const hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
-
-std::string read_all(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // The value of "Field: value" in a deb822 paragraph (first line only), or empty.
 std::string field(const std::string& paragraph, const std::string& name) {
@@ -160,7 +143,7 @@ SignedIndex::SignedIndex(const fs::path& in_release, const std::string& entry, c
   if (!checked.ok())
     throw std::runtime_error(in_release.string() + ": gpgv does not accept its signature with " +
                              kKeyring + ": " + checked.err);
-  const std::string release = read_all(in_release);
+  const std::string release = read_file(in_release);
   suite_ = field(release, "Suite");
   // "SHA256:" then " SUM SIZE NAME" lines.
   std::string want;
@@ -171,8 +154,8 @@ SignedIndex::SignedIndex(const fs::path& in_release, const std::string& entry, c
   }
   if (want.empty()) throw std::runtime_error(in_release.string() + " names no " + entry);
   static const RE2 compressed(".*\\.(xz|gz|bz2|lz4|zst)");
-  const std::string got =
-      RE2::FullMatch(entry, compressed) ? sha256_hex(read_all(file)) : sha256_hex(content_);
+  const std::string got = RE2::FullMatch(entry, compressed) ? text_digest(read_file(file)).hex
+                                                            : text_digest(content_).hex;
   if (got != want)
     throw std::runtime_error(entry + " of " + in_release.string() + ": SHA-256 " + got +
                              ", InRelease says " + want);
@@ -212,7 +195,7 @@ std::map<std::string, SignedIndex> apt_binary_indexes(const fs::path& lists) {
       const fs::path packages = lists / (prefix + "_main_binary-amd64_Packages" + suffix);
       if (!fs::exists(packages)) continue;
       SignedIndex index(e.path(), "main/binary-amd64/Packages", packages);
-      const std::string release = read_all(e.path());
+      const std::string release = read_file(e.path());
       for (const char* name : {"Suite", "Codename"})
         if (const std::string s = field(release, name); !s.empty()) indexes.emplace(s, index);
       break;
