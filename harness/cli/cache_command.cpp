@@ -1,5 +1,6 @@
 #include "cli/cache_command.hpp"
 
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "core/exit_status.hpp"
 #include "core/print_error.hpp"
 #include "engine/boot_cache.hpp"
+#include "engine/pack_manifest.hpp"
 #include "engine/template_pack.hpp"
 
 namespace hurdle::cli {
@@ -52,7 +54,27 @@ CacheCommand::CacheCommand(CLI::App& app) {
   pack_->add_option("--to", pack_to_, "the file to write (.tar.zst)")->required();
   unpack_ = command_->add_subcommand("unpack", "put packed templates into the boot cache");
   unpack_->add_option("files", unpack_files_, "packs written by hurdle cache pack")->required();
+  unpack_->add_flag("--trust-unsigned", trust_unsigned_,
+                    "restore a pack that is not signed with $HURDLE_PACK_KEY (one signed with "
+                    "another key is still refused)");
 }
+
+namespace {
+
+// The user's secret for signing and checking packs ($HURDLE_PACK_KEY; empty: none). Throws
+// ConfigError for a key too short to be a secret.
+std::string pack_secret() {
+  const char* env = std::getenv("HURDLE_PACK_KEY");
+  const std::string secret = env != nullptr ? env : "";
+  if (!secret.empty() && secret.size() < kMinPackSecretBytes)
+    throw ConfigError({}, "HURDLE_PACK_KEY has " + std::to_string(secret.size()) +
+                              " bytes; a secret of at least " +
+                              std::to_string(kMinPackSecretBytes) +
+                              " is expected (e.g. the output of openssl rand -hex 32)");
+  return secret;
+}
+
+}  // namespace
 
 int CacheCommand::pack() const {
   const BootCache cache = BootCache::in(user_cache_directory());
@@ -75,13 +97,24 @@ int CacheCommand::pack() const {
                 " (hurdle cache list shows them)");
     return kExitBadInput;
   }
+  std::string secret;
+  try {
+    secret = pack_secret();
+  } catch (const ConfigError& e) {
+    print_error(std::string("hurdle cache pack: ") + e.what());
+    return kExitBadInput;
+  }
   try {
     const FileLock held = cache.lock(key, {});
-    const PackedTemplate p = pack_template(cache, key, pack_to_);
+    const PackedTemplate p = pack_template(cache, key, pack_to_, secret);
     std::cout << "packed template " << key.substr(0, 16) << " into " << p.file.string() << ": "
               << mib(p.pack_bytes) << " (RAM " << mib(p.ram_bytes) << ", of it "
               << mib(p.ram_data_bytes) << " data; folder " << mib(p.template_bytes) << ") in "
-              << seconds_text(p.took) << "\n";
+              << seconds_text(p.took) << ", "
+              << (p.signed_pack ? "signed with HURDLE_PACK_KEY"
+                                : "not signed (HURDLE_PACK_KEY is not set: a restore needs "
+                                  "--trust-unsigned)")
+              << "\n";
   } catch (const std::exception& e) {
     print_error(std::string("hurdle cache pack: ") + e.what());
     return kExitInfrastructure;
@@ -91,16 +124,27 @@ int CacheCommand::pack() const {
 
 int CacheCommand::unpack() const {
   const BootCache cache = BootCache::in(user_cache_directory());
+  PackTrust trust;
+  try {
+    trust.secret = pack_secret();
+  } catch (const ConfigError& e) {
+    print_error(std::string("hurdle cache unpack: ") + e.what());
+    return kExitBadInput;
+  }
+  trust.trust_unsigned = trust_unsigned_;
   int status = kExitPassed;
   for (const auto& file : unpack_files_) {
     try {
-      const UnpackedTemplate u = unpack_template(cache, file);
+      const UnpackedTemplate u = unpack_template(cache, file, trust);
       if (u.already)
         std::cout << "template " << u.what.key.substr(0, 16) << " is in the boot cache already; "
                   << file << " left as it is\n";
       else
         std::cout << "unpacked template " << u.what.key.substr(0, 16) << " from " << file << " ("
-                  << mib(u.what.pack_bytes) << ") in " << seconds_text(u.what.took) << "\n";
+                  << mib(u.what.pack_bytes) << ") in " << seconds_text(u.what.took) << ", "
+                  << (u.what.signed_pack ? "its signature checked with HURDLE_PACK_KEY"
+                                         : "unsigned, trusted by --trust-unsigned")
+                  << "\n";
     } catch (const ConfigError& e) {
       print_error(std::string("hurdle cache unpack: ") + e.what());
       status = std::max(status, kExitBadInput);

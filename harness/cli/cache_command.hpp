@@ -4,8 +4,10 @@
 // wrong with it if anything (`--json` for scripts). gc removes templates unused for --unused-days
 // (7 by default; 0: every template no run holds now), damaged ones, and leftovers. Exit statuses:
 // 0, 3 when the cache folder cannot be read. pack (KEY | --suite NAME) --to FILE writes one
-// template as a file that travels (a CI cache); unpack FILE... puts packs into the boot cache (exit
-// 2 for a file that is not a pack).
+// template as a file that travels (a CI cache), signed with $HURDLE_PACK_KEY when it is set;
+// unpack FILE... puts packs into the boot cache: only packs signed with $HURDLE_PACK_KEY, or
+// with --trust-unsigned any pack not signed with another key (exit 2 for a file that is not a
+// pack or is refused, naming what is wrong in it).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -34,6 +36,7 @@ class CacheCommand {
   std::string pack_suite_;
   std::string pack_to_;
   std::vector<std::string> unpack_files_;
+  bool trust_unsigned_ = false;
 
   int pack() const;
   int unpack() const;

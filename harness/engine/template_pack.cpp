@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <vector>
 
 #include <re2/re2.h>
@@ -21,8 +23,10 @@
 #include "core/error.hpp"
 #include "core/json_text.hpp"
 #include "core/unique_fd.hpp"
+#include "engine/pack_manifest.hpp"
 #include "image/sparse_file.hpp"
 #include "machine/saved_machine.hpp"
+#include "qemu/disk_overlay.hpp"
 
 namespace hurdle {
 
@@ -31,15 +35,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kPackFormat = 1;
-constexpr const char* kPackInfo = "pack.json";
-constexpr const char* kRamEntry = "ram";
-constexpr const char* kFolderPrefix = "template/";
 constexpr std::size_t kPiece = 1 << 20;
 constexpr std::uint64_t kZeroBlock = 64 * 1024;
-// What a template's folder holds is small (the state, disks of the guest's changes, a few
-// JSON files); a pack whose manifest or JSON is larger than this is not one.
-constexpr std::uint64_t kMaxJsonBytes = 16 << 20;
 
 using WritePtr = std::unique_ptr<struct archive, decltype(&archive_write_free)>;
 using ReadPtr = std::unique_ptr<struct archive, decltype(&archive_read_free)>;
@@ -91,6 +88,42 @@ std::vector<Extent> data_extents(int fd, std::uint64_t size, const fs::path& fil
   return out;
 }
 
+// One entry of a pack being written: a text, a file, or the sparse RAM file (its data
+// extents found once, for its digest and for the archive).
+struct Source {
+  std::string name;
+  std::string text;        // a text entry's bytes (pack.json, pack.mac)
+  fs::path file;           // else the file it is read from
+  bool sparse = false;
+  std::uint64_t size = 0;
+  std::vector<Extent> extents;  // of a sparse one
+};
+
+// Calls `use(offset, data)` for each piece of `s`'s data, in order (a sparse one: only its
+// extents). Throws HostError when the file cannot be read or is not as it was.
+template <typename Use>
+void read_source(const Source& s, Use&& use) {
+  if (s.file.empty()) {
+    use(0, std::string_view(s.text));
+    return;
+  }
+  UniqueFd fd(::open(s.file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw HostError("cannot read " + s.file.string() + ": " + std::strerror(errno));
+  const std::vector<Extent> whole = {{0, s.size}};
+  std::vector<char> buffer(kPiece);
+  for (const auto& x : s.sparse ? s.extents : whole) {
+    for (std::uint64_t at = x.offset; at < x.offset + x.length;) {
+      const auto n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, x.offset + x.length - at));
+      const ssize_t got = ::pread(fd.get(), buffer.data(), n, static_cast<off_t>(at));
+      if (got <= 0)
+        throw HostError(s.file.string() + ": it ended early or could not be read while packing");
+      use(at, std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+      at += static_cast<std::uint64_t>(got);
+    }
+  }
+}
+
 class PackWriter {
  public:
   explicit PackWriter(const fs::path& file)
@@ -106,49 +139,22 @@ class PackWriter {
     file_ = file;
   }
 
-  void add_text(const std::string& name, const std::string& text) {
-    EntryPtr e = entry(name, text.size());
-    header(e.get());
-    write(text.data(), text.size());
-  }
-
-  void add_file(const std::string& name, const fs::path& from) {
-    std::ifstream in(from, std::ios::binary);
-    if (!in) throw HostError("cannot read " + from.string());
-    const auto size = fs::file_size(from);
-    EntryPtr e = entry(name, size);
-    header(e.get());
-    std::vector<char> buffer(kPiece);
-    std::uint64_t left = size;
-    while (left > 0) {
-      in.read(buffer.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(kPiece, left)));
-      const auto got = static_cast<std::size_t>(in.gcount());
-      if (got == 0) throw HostError(from.string() + ": it ended early while packing it");
-      write(buffer.data(), got);
-      left -= got;
+  // Writes `s`: the writer is given the whole entry in order, so a sparse one's holes are
+  // given as zeros (the archive stores only the extents' bytes), without being read.
+  void add(const Source& s) {
+    EntryPtr e(archive_entry_new(), &archive_entry_free);
+    archive_entry_set_pathname(e.get(), s.name.c_str());
+    archive_entry_set_filetype(e.get(), AE_IFREG);
+    archive_entry_set_perm(e.get(), 0600);
+    archive_entry_set_size(e.get(), static_cast<la_int64_t>(s.size));
+    if (s.sparse) {
+      for (const auto& x : s.extents)
+        archive_entry_sparse_add_entry(e.get(), static_cast<la_int64_t>(x.offset),
+                                       static_cast<la_int64_t>(x.length));
+      if (s.extents.empty()) archive_entry_sparse_add_entry(e.get(), 0, 0);  // all hole
     }
-  }
-
-  // The sparse RAM file: only its data extents are stored.
-  std::uint64_t add_sparse(const std::string& name, const fs::path& from) {
-    UniqueFd fd(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) throw HostError("cannot read " + from.string() + ": " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw HostError("cannot stat " + from.string());
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    const std::vector<Extent> extents = data_extents(fd.get(), size, from);
-    EntryPtr e = entry(name, size);
-    std::uint64_t data = 0;
-    for (const auto& x : extents) {
-      archive_entry_sparse_add_entry(e.get(), static_cast<la_int64_t>(x.offset),
-                                     static_cast<la_int64_t>(x.length));
-      data += x.length;
-    }
-    if (extents.empty()) archive_entry_sparse_add_entry(e.get(), 0, 0);  // all hole
-    header(e.get());
-    // The writer is given the whole file in order; it stores only the extents' bytes, so the
-    // holes are given as zeros without reading them.
-    std::vector<char> buffer(kPiece);
+    if (archive_write_header(a_.get(), e.get()) != ARCHIVE_OK)
+      throw HostError(file_.string() + ": cannot write an entry: " + archive_error(a_.get()));
     const std::vector<char> zeros(kPiece, 0);
     std::uint64_t at = 0;
     auto skip_to = [&](std::uint64_t end) {
@@ -158,19 +164,12 @@ class PackWriter {
         at += n;
       }
     };
-    for (const auto& x : extents) {
-      skip_to(x.offset);
-      while (at < x.offset + x.length) {
-        const auto n =
-            static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, x.offset + x.length - at));
-        const ssize_t got = ::pread(fd.get(), buffer.data(), n, static_cast<off_t>(at));
-        if (got <= 0) throw HostError(from.string() + ": cannot read it while packing it");
-        write(buffer.data(), static_cast<std::size_t>(got));
-        at += static_cast<std::uint64_t>(got);
-      }
-    }
-    skip_to(size);
-    return data;
+    read_source(s, [&](std::uint64_t offset, std::string_view data) {
+      skip_to(offset);
+      write(data.data(), data.size());
+      at += data.size();
+    });
+    skip_to(s.size);
   }
 
   void close() {
@@ -181,18 +180,6 @@ class PackWriter {
   }
 
  private:
-  static EntryPtr entry(const std::string& name, std::uint64_t size) {
-    EntryPtr e(archive_entry_new(), &archive_entry_free);
-    archive_entry_set_pathname(e.get(), name.c_str());
-    archive_entry_set_filetype(e.get(), AE_IFREG);
-    archive_entry_set_perm(e.get(), 0600);
-    archive_entry_set_size(e.get(), static_cast<la_int64_t>(size));
-    return e;
-  }
-  void header(archive_entry* e) {
-    if (archive_write_header(a_.get(), e) != ARCHIVE_OK)
-      throw HostError(file_.string() + ": cannot write an entry: " + archive_error(a_.get()));
-  }
   void write(const char* data, std::size_t n) {
     if (archive_write_data(a_.get(), data, n) < 0)
       throw HostError(file_.string() + ": cannot write: " + archive_error(a_.get()));
@@ -209,46 +196,73 @@ std::uint64_t allocated(const fs::path& file) {
   return static_cast<std::uint64_t>(st.st_blocks) * 512;
 }
 
-// The key `inputs` (key-inputs.json's text) digest to: what the boot cache names it by.
-std::string key_of_inputs(const std::string& text, const fs::path& pack) {
-  std::string why = "it is not an object";
-  const auto inputs = parse_json_text(text, why);
-  if (!inputs || !inputs->is_object())
-    throw ConfigError({pack, 0, 0},
-                      "not a hurdle template pack: its template/key-inputs.json: " + why);
-  return text_digest(inputs->dump()).hex;
-}
-
 // A template's file name: what freeze and save_template write, nothing with a path in it.
 bool plain_name(const std::string& name) {
   return RE2::FullMatch(name, "[A-Za-z0-9_][A-Za-z0-9._-]{0,100}");
 }
 
+std::string entry_digest(const Source& s) {
+  EntryDigest d;
+  read_source(s, [&](std::uint64_t offset, std::string_view data) { d.feed(offset, data); });
+  return d.finish(s.size);
+}
+
 }  // namespace
 
-PackedTemplate pack_template(const BootCache& cache, const std::string& key, const fs::path& out) {
+PackedTemplate pack_template(const BootCache& cache, const std::string& key, const fs::path& out,
+                             const std::string& secret) {
   const auto start = Clock::now();
   const fs::path folder = cache.folder(key);
   if (!fs::is_directory(folder))
     throw Error("the boot cache has no template " + key + " (in " + folder.parent_path().string() +
                 ")");
-  const SavedMachine manifest = SavedMachine::read(folder);
+  const SavedMachine saved = SavedMachine::read(folder);
   PackedTemplate p;
   p.key = key;
   p.file = fs::absolute(out);
+  p.signed_pack = !secret.empty();
+  // The entries in the order a reader checks them: the key inputs first (the key is checked
+  // before anything is written), the folder's files, the RAM last.
+  std::vector<Source> sources;
+  std::vector<std::string> names;
+  for (const auto& f : fs::directory_iterator(folder))
+    if (f.is_regular_file() && f.path().filename() != "last-used")
+      names.push_back(f.path().filename().string());
+  std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+    return std::make_pair(a != "key-inputs.json", a) < std::make_pair(b != "key-inputs.json", b);
+  });
+  for (const auto& name : names) {
+    if (!pack_entry_limit(kPackFolderPrefix + name)) continue;  // not a template's file
+    Source s{kPackFolderPrefix + name, {}, folder / name};
+    s.size = fs::file_size(s.file);
+    sources.push_back(std::move(s));
+    p.template_bytes += allocated(folder / name);
+  }
+  {
+    Source ram{kPackRamName, {}, saved.ram};
+    ram.sparse = true;
+    ram.size = fs::file_size(saved.ram);
+    UniqueFd fd(::open(saved.ram.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid())
+      throw HostError("cannot read " + saved.ram.string() + ": " + std::strerror(errno));
+    ram.extents = data_extents(fd.get(), ram.size, saved.ram);
+    for (const auto& x : ram.extents) p.ram_data_bytes += x.length;
+    p.ram_bytes = ram.size;
+    sources.push_back(std::move(ram));
+  }
+  PackManifest manifest;
+  manifest.key = key;
+  for (const auto& s : sources) manifest.entries.push_back({s.name, s.size, entry_digest(s)});
+  std::vector<Source> heads = {{kPackManifestName, manifest.text()}};
+  if (!secret.empty()) heads.push_back({kPackMacName, pack_mac(secret, heads.front().text)});
+  for (auto& h : heads) h.size = h.text.size();
+
   fs::create_directories(p.file.parent_path());
   const fs::path writing = p.file.string() + ".tmp-" + std::to_string(::getpid());
   try {
     PackWriter w(writing);
-    w.add_text(kPackInfo, nlohmann::json{{"format", kPackFormat}, {"key", key}}.dump(2) + "\n");
-    for (const auto& f : fs::directory_iterator(folder)) {
-      const std::string name = f.path().filename().string();
-      if (name == "last-used" || !f.is_regular_file()) continue;
-      w.add_file(kFolderPrefix + name, f.path());
-      p.template_bytes += allocated(f.path());
-    }
-    p.ram_data_bytes = w.add_sparse(kRamEntry, manifest.ram);
-    p.ram_bytes = fs::file_size(manifest.ram);
+    for (const auto& s : heads) w.add(s);
+    for (const auto& s : sources) w.add(s);
     w.close();
     fs::rename(writing, p.file);
   } catch (...) {
@@ -276,6 +290,9 @@ class PackReader {
   [[nodiscard]] ConfigError bad(const std::string& what) const {
     return ConfigError({file_, 0, 0}, "not a hurdle template pack: " + what);
   }
+  [[nodiscard]] ConfigError refused(const std::string& what) const {
+    return ConfigError({file_, 0, 0}, "template pack refused: " + what);
+  }
 
   // The next entry's name, or empty at the end. Only regular files are packs' entries.
   std::string next() {
@@ -287,30 +304,35 @@ class PackReader {
     const char* name = archive_entry_pathname(e);
     const std::string shown = name != nullptr ? name : "";
     if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) != nullptr)
-      throw bad("its entry '" + shown + "' is not a regular file");
+      throw bad("its entry '" + shown_entry_name(shown) + "' is not a regular file");
+    if (archive_entry_size(e) < 0) throw bad("an entry has a negative size");
     size_ = static_cast<std::uint64_t>(archive_entry_size(e));
     if (shown.empty()) throw bad("an entry has no name");
     return shown;
   }
   [[nodiscard]] std::uint64_t size() const { return size_; }
 
-  std::string read_text(const std::string& name) {
-    if (size_ > kMaxJsonBytes) throw bad("its entry " + name + " is too large for what it is");
+  std::string read_text(const std::string& name, std::uint64_t limit) {
+    if (size_ > limit)
+      throw bad("its entry " + shown_entry_name(name) + " has " + std::to_string(size_) +
+                " bytes; at most " + std::to_string(limit) + " are allowed");
     std::string text(size_, '\0');
     std::size_t at = 0;
     while (at < text.size()) {
       const la_ssize_t n = archive_read_data(a_.get(), text.data() + at, text.size() - at);
       if (n <= 0)
-        throw bad("its entry " + name + " is truncated (" + archive_error(a_.get()) + ")");
+        throw bad("its entry " + shown_entry_name(name) + " is truncated (" +
+                  archive_error(a_.get()) + ")");
       at += static_cast<std::size_t>(n);
     }
     return text;
   }
 
-  // Writes the entry to `to`, holes kept; returns the bytes that were data.
-  std::uint64_t extract(const std::string& name, const fs::path& to) {
+  // Writes the entry to `to`, holes kept, its digest taken as it streams; returns it. The
+  // bytes that were data go to `data_bytes`.
+  std::string extract(const std::string& name, const fs::path& to, std::uint64_t& data_bytes) {
     SparseFileWriter out(to);
-    std::uint64_t end = 0;
+    EntryDigest digest;
     for (;;) {
       const void* block = nullptr;
       size_t length = 0;
@@ -319,14 +341,20 @@ class PackReader {
       if (rc == ARCHIVE_EOF) break;
       if (rc < ARCHIVE_WARN)
         throw bad("its entry " + name + " is damaged (" + archive_error(a_.get()) + ")");
-      if (offset < 0 || static_cast<std::uint64_t>(offset) + length > size_)
+      if (offset < 0 || static_cast<std::uint64_t>(offset) > size_ || length > size_ - offset)
         throw bad("its entry " + name + " has data beyond its size");
-      out.write_at(static_cast<std::uint64_t>(offset), {static_cast<const char*>(block), length});
-      end = std::max(end, static_cast<std::uint64_t>(offset) + length);
+      const std::string_view data(static_cast<const char*>(block), length);
+      try {
+        digest.feed(static_cast<std::uint64_t>(offset), data);
+      } catch (const std::invalid_argument&) {
+        throw bad("its entry " + name + " has data out of order");
+      }
+      out.write_at(static_cast<std::uint64_t>(offset), data);
     }
     out.finish(size_);
     fs::permissions(to, fs::perms::owner_read | fs::perms::owner_write);
-    return out.data_bytes();
+    data_bytes = out.data_bytes();
+    return digest.finish(size_);
   }
 
  private:
@@ -335,90 +363,162 @@ class PackReader {
   std::uint64_t size_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
-// pack.json, the pack's first entry: its key.
-std::string read_pack_key(PackReader& r) {
-  if (r.next() != kPackInfo) throw r.bad(std::string("its first entry is not ") + kPackInfo);
+// pack.json and pack.mac, checked as `trust` asks: the manifest, and whether it was signed
+// with the user's key.
+PackManifest read_manifest(PackReader& r, const PackTrust& trust, bool& signed_pack,
+                           std::string& first_entry) {
+  if (r.next() != kPackManifestName)
+    throw r.bad(std::string("its first entry is not ") + kPackManifestName);
+  const std::string text = r.read_text(kPackManifestName, kMaxPackJsonBytes);
   std::string why;
-  const auto parsed = parse_json_text(r.read_text(kPackInfo), why);
-  const nlohmann::json info = parsed ? *parsed : nlohmann::json();
-  if (!info.is_object() || info.value("format", 0) != kPackFormat || !info.contains("key") ||
-      !info["key"].is_string())
-    throw r.bad(std::string(kPackInfo) + " is not {format: " + std::to_string(kPackFormat) +
-                ", key: ...}");
-  const std::string key = info["key"].get<std::string>();
-  if (!RE2::FullMatch(key, "[0-9a-f]{64}")) throw r.bad("its key is not a sha256");
-  return key;
+  auto manifest = PackManifest::parse(text, why);
+  if (!manifest) throw r.bad(std::string("its ") + kPackManifestName + ": " + why);
+  first_entry = r.next();
+  std::string mac;
+  if (first_entry == kPackMacName) {
+    mac = r.read_text(kPackMacName, 256);
+    first_entry = r.next();
+  }
+  signed_pack = false;
+  if (!trust.secret.empty() && !mac.empty()) {
+    if (!pack_mac_matches(trust.secret, text, mac))
+      throw r.refused("its signature (pack.mac) does not match HURDLE_PACK_KEY: it was signed "
+                      "with another key, or changed since");
+    signed_pack = true;
+  } else if (!trust.trust_unsigned) {
+    throw r.refused(
+        trust.secret.empty()
+            ? "nothing here can check who wrote it: set HURDLE_PACK_KEY to the secret it was "
+              "signed with, or pass --trust-unsigned to restore it anyway"
+            : "it is not signed (no pack.mac); only packs signed with HURDLE_PACK_KEY are "
+              "restored, unless --trust-unsigned is given");
+  }
+  return std::move(*manifest);
 }
 
-// What the entries after pack.json left in the folder being built.
+// The key inputs, the first entry: they must give the key the manifest claims and the memory
+// the RAM entry has, before anything is written.
+std::string read_key_inputs(PackReader& r, const PackManifest& m, const std::string& name) {
+  const PackEntry& listed = m.entries.front();
+  if (name != listed.name || r.size() != listed.size)
+    throw r.bad("its entries are not the ones its manifest lists, in order (found '" +
+                shown_entry_name(name) + "' first)");
+  const std::string text = r.read_text(name, kMaxPackJsonBytes);
+  EntryDigest d;
+  d.feed(0, text);
+  if (d.finish(text.size()) != listed.digest)
+    throw r.refused("its " + listed.name + " is not what its manifest says (digest differs)");
+  std::string why = "it is not an object";
+  const auto inputs = parse_json_text(text, why);
+  if (!inputs || !inputs->is_object()) throw r.bad("its " + listed.name + ": " + why);
+  if (text_digest(inputs->dump()).hex != m.key)
+    throw r.bad("its key " + m.key + " is not the sha256 of the key inputs it holds");
+  const auto memory = memory_of_key_inputs(*inputs);
+  if (!memory) throw r.bad("its " + listed.name + " give no memory size (QEMU's -m)");
+  if (*memory > kMaxPackMemoryBytes)
+    throw r.refused("its machine has " + std::to_string(*memory >> 20) + " MiB of memory; at most " +
+                    std::to_string(kMaxPackMemoryBytes >> 20) + " are allowed");
+  if (m.entries.back().size != *memory)
+    throw r.refused("its RAM has " + std::to_string(m.entries.back().size) +
+                    " bytes, not the machine's memory (" + std::to_string(*memory) + " bytes)");
+  return text;
+}
+
+// What the entries after the key inputs left in the folder being built.
 struct Unpacked {
   std::set<std::string> seen;  // entry names
-  std::string inputs;          // key-inputs.json's text
   fs::path ram;                // where the RAM went, once it did
 };
 
-// Writes each entry: template/NAME into `building`, the RAM where `cache` keeps RAM files.
-void unpack_entries(PackReader& r, const BootCache& cache, const std::string& key,
+// Writes each entry after the key inputs, in the manifest's order: template/NAME into
+// `building`, the RAM where `cache` keeps RAM files. Each entry's digest must be the listed one.
+void unpack_entries(PackReader& r, const PackManifest& m, const BootCache& cache,
                     const fs::path& building, Unpacked& out, PackedTemplate& what) {
-  for (std::string name = r.next(); !name.empty(); name = r.next()) {
-    if (!out.seen.insert(name).second) throw r.bad("it holds " + name + " twice");
-    if (name == kRamEntry) {
-      // The manifest comes first (the writer packs the folder before the RAM): it is
+  for (std::size_t i = 1; i < m.entries.size(); ++i) {
+    const PackEntry& listed = m.entries[i];
+    const std::string name = r.next();
+    if (name != listed.name || r.size() != listed.size)
+      throw r.bad("its entries are not the ones its manifest lists, in order (found '" +
+                  shown_entry_name(name) + "' where " + listed.name + " of " +
+                  std::to_string(listed.size) + " bytes is listed)");
+    out.seen.insert(name);
+    std::string digest;
+    std::uint64_t data_bytes = 0;
+    if (name == kPackRamName) {
+      // The manifest came before (saved-machine.json is listed before the RAM): it is
       // rewritten to name the RAM file's place here.
-      SavedMachine m = SavedMachine::read(building);
+      SavedMachine saved = SavedMachine::read(building);
       std::string why;
-      out.ram = cache.ram_file(key, r.size(), why);
+      out.ram = cache.ram_file(m.key, r.size(), why);
       fs::remove(out.ram);
-      what.ram_data_bytes = r.extract(name, out.ram);
+      digest = r.extract(name, out.ram, data_bytes);
+      what.ram_data_bytes = data_bytes;
       what.ram_bytes = r.size();
-      m.ram = out.ram;
-      m.write(building);
-      continue;
-    }
-    if (!name.starts_with(kFolderPrefix) || !plain_name(name.substr(std::strlen(kFolderPrefix))))
-      throw r.bad("its entry '" + name + "' is not template/NAME or ram");
-    const std::string file = name.substr(std::strlen(kFolderPrefix));
-    if (file.ends_with(".json")) {
-      const std::string text = r.read_text(name);
-      if (file == "key-inputs.json") out.inputs = text;
-      write_file_atomically(building / file, text);
+      saved.ram = out.ram;
+      if (digest == listed.digest) saved.write(building);
     } else {
-      (void)r.extract(name, building / file);
-      // As the template was: its disks frozen, its state and key read, never written.
-      fs::permissions(building / file, fs::perms::owner_read);
+      const std::string file = name.substr(std::strlen(kPackFolderPrefix));
+      if (file.ends_with(".json")) {
+        const std::string text = r.read_text(name, kMaxPackJsonBytes);
+        EntryDigest d;
+        d.feed(0, text);
+        digest = d.finish(text.size());
+        if (digest == listed.digest) write_file_atomically(building / file, text);
+      } else {
+        digest = r.extract(name, building / file, data_bytes);
+        // As the template was: its disks frozen, its state and key read, never written.
+        fs::permissions(building / file, fs::perms::owner_read);
+      }
+      what.template_bytes += allocated(building / file);
     }
-    what.template_bytes += allocated(building / file);
+    if (digest != listed.digest)
+      throw r.refused("its " + name + " is not what its manifest says (digest differs)");
   }
+  const std::string extra = r.next();
+  if (!extra.empty())
+    throw r.bad("it holds an entry its manifest does not list: '" + shown_entry_name(extra) + "'");
 }
 
 // A whole template: its RAM, every file its manifest names (by a plain name, never a path out
-// of the folder), and key inputs whose digest is the key the pack claims.
-void check_unpacked(const PackReader& r, const fs::path& building, const Unpacked& u,
-                    const std::string& key, const fs::path& pack) {
+// of the folder), and disks whose headers name only the base they were made over.
+void check_unpacked(const PackReader& r, const fs::path& building, const Unpacked& u) {
   if (u.ram.empty()) throw r.bad("it has no ram entry");
-  const SavedMachine m = SavedMachine::read(building);
+  SavedMachine m;
+  try {
+    m = SavedMachine::read(building);
+  } catch (const ConfigError& e) {
+    throw r.bad("its template/saved-machine.json: " + e.problem());
+  }
   std::vector<std::string> named = {m.state};
   for (const auto& d : m.disks) named.push_back(d.saved);
   if (!m.ssh_key.empty()) named.push_back(m.ssh_key);
   for (const auto& n : named)
-    if (!plain_name(n) || u.seen.count(kFolderPrefix + n) == 0)
-      throw r.bad("its manifest names '" + n + "', which is not a file of the pack");
-  if (u.inputs.empty()) throw r.bad("it has no template/key-inputs.json");
-  if (key_of_inputs(u.inputs, pack) != key)
-    throw r.bad("its key " + key + " is not the sha256 of the key inputs it holds");
+    if (!plain_name(n) || u.seen.count(kPackFolderPrefix + n) == 0)
+      throw r.bad("its manifest names '" + shown_entry_name(n) +
+                  "', which is not a file of the pack");
+  for (const auto& d : m.disks) {
+    try {
+      check_overlay_confined(building / d.saved, DiskLayer{d.base, d.base_format});
+    } catch (const ImageError& e) {
+      std::string why = e.what();
+      if (const auto at = why.find(": a disk hurdle will not open: "); at != std::string::npos)
+        why = why.substr(at + 2);
+      throw r.refused("its disk template/" + d.saved + ": " + why);
+    }
+  }
 }
 
 }  // namespace
 
-UnpackedTemplate unpack_template(const BootCache& cache, const fs::path& pack) {
+UnpackedTemplate unpack_template(const BootCache& cache, const fs::path& pack,
+                                 const PackTrust& trust) {
   const auto start = Clock::now();
   PackReader r(pack);
   UnpackedTemplate u;
-  u.what.key = read_pack_key(r);
+  std::string name;
+  const PackManifest manifest = read_manifest(r, trust, u.what.signed_pack, name);
+  const std::string inputs = read_key_inputs(r, manifest, name);
+  u.what.key = manifest.key;
   u.what.file = pack;
   u.what.pack_bytes = fs::file_size(pack);
   const std::string& key = u.what.key;
@@ -433,8 +533,11 @@ UnpackedTemplate unpack_template(const BootCache& cache, const fs::path& pack) {
   fs::permissions(building, fs::perms::owner_all);
   Unpacked unpacked;
   try {
-    unpack_entries(r, cache, key, building, unpacked, u.what);
-    check_unpacked(r, building, unpacked, key, pack);
+    // The key inputs were read and checked before: the folder's first file.
+    write_file_atomically(building / "key-inputs.json", inputs);
+    unpacked.seen.insert(manifest.entries.front().name);
+    unpack_entries(r, manifest, cache, building, unpacked, u.what);
+    check_unpacked(r, building, unpacked);
     fs::rename(building, cache.folder(key));
   } catch (...) {
     std::error_code ec;

@@ -176,9 +176,12 @@ void TemplateSource::relocate(const fs::path& folder) {
   for (auto& d : m.disks) {
     const auto spec = std::find_if(settings_.profile.disks.begin(), settings_.profile.disks.end(),
                                    [&](const DiskSpec& s) { return s.node_name == d.node_name; });
-    if (spec == settings_.profile.disks.end() || fs::absolute(spec->file) == d.base) continue;
-    if (!moved) m.check_bases(folder, settings_.profile, settings_.digest_cache);
+    if (spec == settings_.profile.disks.end()) continue;
     const fs::path frozen = folder / d.saved;
+    // Read by hurdle before qemu-img opens it: no data file, no feature it does not know.
+    check_overlay_confined(frozen, std::nullopt);
+    if (fs::absolute(spec->file) == d.base) continue;  // MachineTemplate::open checks the rest
+    if (!moved) m.check_bases(folder, settings_.profile, settings_.digest_cache);
     fs::permissions(frozen, fs::perms::owner_read | fs::perms::owner_write);
     rebase_overlay(frozen, fs::absolute(spec->file), d.base_format);
     fs::permissions(frozen, fs::perms::owner_read);

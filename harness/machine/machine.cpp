@@ -134,13 +134,17 @@ void Machine::launch() {
 }
 
 void Machine::make_disks() {
-  disk_files_ = make_disk_files(profile_, work_dir_ ? work_dir_->path() : fs::path(), disk_starts_);
+  DiskFiles made =
+      make_disk_files(profile_, work_dir_ ? work_dir_->path() : fs::path(), disk_starts_);
+  disk_files_ = std::move(made.files);
+  disk_backing_ = std::move(made.backing);
 }
 
 void Machine::start_qemu(bool same_ports) {
   QemuLaunch launch;
   launch.accel = accel_.accel;
   launch.disk_files = disk_files_;
+  launch.disk_backing = disk_backing_;
   launch.ram = ram_;
   // A resume or a clone: QEMU waits for the saved state, which load_incoming_state() sends it
   // through QMP (so that its progress comes as events). Not on a later power-on.

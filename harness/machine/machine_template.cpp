@@ -1,7 +1,10 @@
 #include "machine/machine_template.hpp"
 
+#include <algorithm>
+
 #include "core/digest.hpp"
 #include "core/error.hpp"
+#include "qemu/disk_overlay.hpp"
 
 namespace hurdle {
 
@@ -55,6 +58,16 @@ MachineTemplate MachineTemplate::open(const fs::path& folder, MachineProfile pro
   for (const auto& d : m.disks) {
     if (!fs::is_regular_file(t.folder_ / d.saved, ec))
       throw damaged("its disk " + (t.folder_ / d.saved).string() + " is gone");
+    // Its header may come from a pack: it must name this host's base and nothing else.
+    const auto spec = std::find_if(profile.disks.begin(), profile.disks.end(),
+                                   [&](const DiskSpec& s) { return s.node_name == d.node_name; });
+    if (spec == profile.disks.end())
+      throw damaged("its disk " + d.node_name + " is not a disk of profile " + profile.name);
+    try {
+      check_overlay_confined(t.folder_ / d.saved, DiskLayer{fs::absolute(spec->file), spec->format});
+    } catch (const ImageError& e) {
+      throw damaged(e.what());
+    }
   }
   t.profile_ = std::move(profile);
   return t;

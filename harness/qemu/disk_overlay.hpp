@@ -8,11 +8,14 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "qemu/machine_profile.hpp"
+#include "qemu/qemu_command.hpp"
 
 namespace hurdle {
 
@@ -26,17 +29,33 @@ struct OverlayStart {
   std::filesystem::path file;
 };
 
-// The file QEMU opens for each of `profile`'s disks, in order: the disk's own file, or for a
-// disk in overlay mode a new qcow2 in `folder` (NODE.overlay.qcow2) over its start in
-// `starts` (by node name), else over its base. Throws ImageError naming a missing disk file.
-[[nodiscard]] std::vector<std::filesystem::path> make_disk_files(
-    const MachineProfile& profile, const std::filesystem::path& folder,
-    const std::map<std::string, OverlayStart>& starts = {});
+// The files QEMU opens for `profile`'s disks, in order, and what is under each.
+struct DiskFiles {
+  std::vector<std::filesystem::path> files;
+  std::vector<std::vector<DiskLayer>> backing;  // QemuLaunch::disk_backing
+};
 
-// Creates `overlay` (qcow2) backed by `base` read as `base_format`. Throws ImageError with
-// qemu-img's message on failure.
+// For each of `profile`'s disks: the disk's own file, or for a disk in overlay mode a new
+// qcow2 in `folder` (NODE.overlay.qcow2) over its start in `starts` (by node name), else over
+// its base, with the files under it named for QEMU. A start's qcow2 header is checked first
+// (check_overlay_confined). Throws ImageError naming a missing or refused disk file.
+[[nodiscard]] DiskFiles make_disk_files(const MachineProfile& profile,
+                                        const std::filesystem::path& folder,
+                                        const std::map<std::string, OverlayStart>& starts = {});
+
+// Throws ImageError unless `overlay`, read by hurdle (image/qcow2_header), is a qcow2 file that
+// keeps its data in itself (no external data file), is not encrypted, uses no feature hurdle
+// does not know, and, with `base` given, names exactly `base` (absolute) in `base_format` as
+// its backing file: a disk from outside never reaches another host file through its header.
+void check_overlay_confined(const std::filesystem::path& overlay,
+                            const std::optional<DiskLayer>& base);
+
+// Creates `overlay` (qcow2) backed by `base` read as `base_format`. With `size` given, `base`
+// is not opened (a template's frozen disk, checked already). Throws ImageError with qemu-img's
+// message on failure.
 void create_overlay(const std::filesystem::path& base, const std::string& base_format,
-                    const std::filesystem::path& overlay);
+                    const std::filesystem::path& overlay,
+                    std::optional<std::uint64_t> size = std::nullopt);
 
 // Writes what `overlay` changed over `base` as a new qcow2 at `out`, backed by `base`: the
 // disk's state now, without the overlay's internal snapshots. QEMU must have let the overlay go

@@ -47,6 +47,22 @@ void add_ram(Argv& a, const MachineProfile& p, const QemuLaunch& launch) {
                          ",share=" + (launch.ram->shared ? "on" : "off")});
 }
 
+// The layers under disk `d`, bottom first, each read-only and on the one below it: NODE-b0 is
+// the top's backing, NODE-bN the base. Returns the node the top is on (empty: none given).
+std::string add_backing(Argv& a, const DiskSpec& d, const std::vector<DiskLayer>& layers) {
+  for (std::size_t j = layers.size(); j-- > 0;) {
+    const std::string node = d.node_name + "-b" + std::to_string(j);
+    add(a, {"-blockdev", "driver=file,node-name=" + node + "-file,filename=" +
+                             option_value(layers[j].file) + ",read-only=on"});
+    add(a, {"-blockdev", "driver=" + layers[j].format + ",node-name=" + node + ",file=" + node +
+                             "-file,read-only=on" +
+                             (j + 1 < layers.size()
+                                  ? ",backing=" + d.node_name + "-b" + std::to_string(j + 1)
+                                  : "")});
+  }
+  return layers.empty() ? "" : d.node_name + "-b0";
+}
+
 // Each disk as two block nodes (its file, its format) and a device on its interface; then
 // the CD-ROM.
 void add_disks(Argv& a, const MachineProfile& p, const QemuLaunch& launch) {
@@ -59,13 +75,17 @@ void add_disks(Argv& a, const MachineProfile& p, const QemuLaunch& launch) {
     const std::string format = d.mode == DiskSpec::Mode::kOverlay ? "qcow2" : d.format;
     const std::string cache =
         (d.cache == "none" || d.cache == "directsync") ? "cache.direct=on" : "";
+    const std::string backing = add_backing(a, d, i < launch.disk_backing.size()
+                                                      ? launch.disk_backing[i]
+                                                      : std::vector<DiskLayer>{});
     add(a,
         {"-blockdev", "driver=file,node-name=" + d.node_name +
                           "-file,filename=" + option_value(launch.disk_files[i]) +
                           (read_only ? ",read-only=on" : "") + (cache.empty() ? "" : "," + cache)});
     add(a, {"-blockdev", "driver=" + format + ",node-name=" + d.node_name + ",file=" + d.node_name +
                              "-file" + (read_only ? ",read-only=on" : "") +
-                             (d.cache == "unsafe" ? ",cache.no-flush=on" : "")});
+                             (d.cache == "unsafe" ? ",cache.no-flush=on" : "") +
+                             (backing.empty() ? "" : ",backing=" + backing)});
     if (d.interface == "scsi" && !scsi) {
       add(a, {"-device", "virtio-scsi-pci,id=scsi0"});
       scsi = true;

@@ -28,11 +28,21 @@ struct RamFile {
   bool shared = false;
 };
 
+// A file under a disk's top file, named to QEMU explicitly: QEMU then never follows the
+// backing file name a qcow2 header carries (a template pack's disk is outside input).
+struct DiskLayer {
+  std::filesystem::path file;
+  std::string format;
+};
+
 struct QemuLaunch {
   std::filesystem::path console_socket;             // hurdle listens; QEMU connects as a client
   std::filesystem::path qmp_socket;                 // likewise
   Accelerator accel = Accelerator::kTcg;            // resolved: kvm or tcg
   std::vector<std::filesystem::path> disk_files;    // per profile disk: the file QEMU opens
+  // Per profile disk, the files under it, top first (the last one opens as its own header
+  // says: the base, this host's). Empty, or shorter than disk_files: none given.
+  std::vector<std::vector<DiskLayer>> disk_backing;
   std::map<std::string, std::uint16_t> host_ports;  // forward name -> port on 127.0.0.1
   std::optional<RamFile> ram;                       // unset: anonymous memory
   std::vector<std::string> extra_args;              // appended last (e.g. -incoming)

@@ -14,6 +14,8 @@
 #include <fstream>
 
 #include "core/digest.hpp"
+#include "core/run_program.hpp"
+#include "engine/pack_manifest.hpp"
 #include "core/error.hpp"
 #include "image/sparse_file.hpp"
 #include "machine/saved_machine.hpp"
@@ -27,10 +29,24 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 constexpr std::uint64_t kRam = 64 << 20;
+constexpr const char* kSecret = "a secret of the user's, 32 bytes";
+
+// A qcow2 file of 1 MiB over `base` (raw), made by qemu-img without opening `base`, with
+// qemu-img's `options` (-o) if any.
+void make_qcow2(const fs::path& file, const fs::path& base, const std::string& options = {}) {
+  std::vector<std::string> argv = {"qemu-img", "create", "-q", "-f", "qcow2", "-u"};
+  if (!base.empty()) argv.insert(argv.end(), {"-F", "raw", "-b", base.string()});
+  if (!options.empty()) argv.insert(argv.end(), {"-o", options});
+  argv.insert(argv.end(), {file.string(), "1M"});
+  const auto made = run_program(argv);
+  ASSERT_TRUE(made.ok()) << made.err;
+}
 
 // A template as Machine::save_template leaves one, in `cache`; returns its key.
 std::string make_template(const BootCache& cache, const fs::path& ram) {
-  const nlohmann::json inputs = {{"format", 2}, {"suite", {{"provision", "echo hi"}}}};
+  const nlohmann::json inputs = {{"format", 2},
+                                 {"argv", {"qemu-system-x86_64", "-m", "64"}},
+                                 {"suite", {{"provision", "echo hi"}}}};
   const std::string key = text_digest(inputs.dump()).hex;
   const fs::path folder = cache.folder(key);
   fs::create_directories(folder);
@@ -38,7 +54,7 @@ std::string make_template(const BootCache& cache, const fs::path& ram) {
   std::ofstream(folder / "template.json") << nlohmann::json{{"suite", "s"}, {"key", key}}.dump();
   std::ofstream(folder / "variables.json") << "{\"a\": \"b\"}\n";
   test::write_random_file(folder / "machine.state", 300000, 1);
-  test::write_random_file(folder / "hd0.qcow2", 200000, 2);
+  make_qcow2(folder / "hd0.qcow2", "/elsewhere/disk.img");
   std::ofstream(folder / "ssh-key") << "not really a key\n";
   {
     // 64 MiB of RAM: two stretches of data, one stretch the guest cleared (zeros, allocated),
@@ -85,7 +101,8 @@ struct TwoRunners : ::testing::Test {
 TEST_F(TwoRunners, APackedTemplateUnpacksOnAnotherRunnerWithItsHolesAndBytes) {
   fs::create_directories(dir / "here-shm");
   const std::string key = make_template(here, dir / "here-shm" / "the.ram");
-  const PackedTemplate p = pack_template(here, key, dir / "out" / "t.tar.zst");
+  const PackedTemplate p = pack_template(here, key, dir / "out" / "t.tar.zst", kSecret);
+  EXPECT_TRUE(p.signed_pack);
   EXPECT_EQ(p.ram_bytes, kRam);
   EXPECT_EQ(p.ram_data_bytes, 2u << 20);  // the cleared stretch and the hole are not data
   EXPECT_LT(p.pack_bytes, 1200000u);      // random state and disk, 2 MiB of 'x', no zeros
@@ -94,8 +111,9 @@ TEST_F(TwoRunners, APackedTemplateUnpacksOnAnotherRunnerWithItsHolesAndBytes) {
   EXPECT_EQ(fs::status(p.file).permissions() & (fs::perms::group_all | fs::perms::others_all),
             fs::perms::none);
 
-  const UnpackedTemplate u = unpack_template(there, p.file);
+  const UnpackedTemplate u = unpack_template(there, p.file, {kSecret});
   EXPECT_FALSE(u.already);
+  EXPECT_TRUE(u.what.signed_pack);
   EXPECT_EQ(u.what.key, key);
   const fs::path folder = there.folder(key);
   for (const char* f :
@@ -112,10 +130,11 @@ TEST_F(TwoRunners, APackedTemplateUnpacksOnAnotherRunnerWithItsHolesAndBytes) {
   EXPECT_EQ(m.disks.at(0).base, "/elsewhere/disk.img");  // a run points it at its own base
 
   // Unpacking again keeps the template that is there.
-  EXPECT_TRUE(unpack_template(there, p.file).already);
+  EXPECT_TRUE(unpack_template(there, p.file, {kSecret}).already);
 }
 
-// A pack written entry by entry, as a hostile one would be.
+// A pack written entry by entry, as a hostile one would be. `repeat`: the body that many times
+// (a large entry without its bytes in memory).
 struct Entry {
   Entry(std::string n, std::string b, unsigned t = AE_IFREG, std::string l = {})
       : name(std::move(n)), body(std::move(b)), type(t), link(std::move(l)) {}
@@ -123,6 +142,8 @@ struct Entry {
   std::string body;
   unsigned type;
   std::string link;
+  std::uint64_t repeat = 1;
+  [[nodiscard]] std::uint64_t size() const { return body.size() * repeat; }
 };
 
 void write_pack(const fs::path& file, const std::vector<Entry>& entries) {
@@ -136,101 +157,258 @@ void write_pack(const fs::path& file, const std::vector<Entry>& entries) {
     archive_entry_set_filetype(entry, e.type);
     archive_entry_set_perm(entry, 0600);
     if (!e.link.empty()) archive_entry_set_symlink(entry, e.link.c_str());
-    archive_entry_set_size(entry, static_cast<la_int64_t>(e.type == AE_IFREG ? e.body.size() : 0));
+    archive_entry_set_size(entry, static_cast<la_int64_t>(e.type == AE_IFREG ? e.size() : 0));
     archive_write_header(a, entry);
-    if (e.type == AE_IFREG) archive_write_data(a, e.body.data(), e.body.size());
+    if (e.type == AE_IFREG)
+      for (std::uint64_t i = 0; i < e.repeat; ++i) archive_write_data(a, e.body.data(), e.body.size());
     archive_entry_free(entry);
   }
   archive_write_close(a);
   archive_write_free(a);
 }
 
-TEST_F(TwoRunners, HostileAndDamagedPacksAreRefusedAndLeaveNothing) {
-  fs::create_directories(dir / "here-shm");
-  const std::string key = make_template(here, dir / "here-shm" / "the.ram");
-  const fs::path folder = here.folder(key);
-  const std::string info = nlohmann::json{{"format", 1}, {"key", key}}.dump();
-  const std::string inputs = test::read_file(folder / "key-inputs.json");
-  const std::string manifest = test::read_file(folder / "saved-machine.json");
-  const auto good = [&] {
-    return std::vector<Entry>{{"pack.json", info},
-                              {"template/key-inputs.json", inputs},
-                              {"template/saved-machine.json", manifest},
-                              {"template/machine.state", "state"},
-                              {"template/hd0.qcow2", "disk"},
-                              {"template/ssh-key", "key"},
-                              {"ram", std::string(4096, 'r')}};
-  };
-  struct Case {
-    const char* what;
-    std::vector<Entry> entries;
-    const char* expected;
-  };
-  std::vector<Case> cases;
-  {
-    auto e = good();
-    e.insert(e.begin() + 1, Entry{"template/../../escape", "x"});
-    cases.push_back(
-        {"a path out of the folder", e, "'template/../../escape' is not template/NAME"});
+std::string digest_of(const Entry& e) {
+  EntryDigest d;
+  for (std::uint64_t i = 0; i < e.repeat; ++i) d.feed(i * e.body.size(), e.body);
+  return d.finish(e.size());
+}
+
+// pack.json listing `entries` as they are (sizes and digests), under `key`.
+std::string manifest_of(const std::string& key, const std::vector<Entry>& entries) {
+  PackManifest m;
+  m.key = key;
+  for (const auto& e : entries) m.entries.push_back({e.name, e.size(), digest_of(e)});
+  return m.text();
+}
+
+// A pack of `entries` with its manifest first, signed with `secret` unless it is empty.
+std::vector<Entry> signed_pack(const std::string& key, std::vector<Entry> entries,
+                               const std::string& secret = kSecret) {
+  const std::string manifest = manifest_of(key, entries);
+  std::vector<Entry> out = {{"pack.json", manifest}};
+  if (!secret.empty()) out.emplace_back("pack.mac", pack_mac(secret, manifest));
+  out.insert(out.end(), entries.begin(), entries.end());
+  return out;
+}
+
+struct Hostile : TwoRunners {
+  // RAM files on a folder of their own, as on tmpfs: a refusal must leave none there.
+  BootCache there{dir / "there/templates", BootCache::RamPlace::kShm, dir / "there-shm"};
+
+  void SetUp() override {
+    fs::create_directories(dir / "here-shm");
+    fs::create_directories(dir / "there-shm");
+    fs::create_directories(dir / "there/templates");
+    key = make_template(here, dir / "here-shm" / "the.ram");
+    folder = here.folder(key);
+    inputs = test::read_file(folder / "key-inputs.json");
   }
-  {
-    auto e = good();
-    e.insert(e.begin() + 1, Entry{"template/link", "", AE_IFLNK, "/etc/passwd"});
-    cases.push_back({"a symlink", e, "'template/link' is not a regular file"});
+  // The genuine template's entries, in a pack's order, its RAM small and all data.
+  [[nodiscard]] std::vector<Entry> genuine() const {
+    std::vector<Entry> e = {{"template/key-inputs.json", inputs},
+                            {"template/saved-machine.json",
+                             test::read_file(folder / "saved-machine.json")},
+                            {"template/machine.state", test::read_file(folder / "machine.state")},
+                            {"template/hd0.qcow2", test::read_file(folder / "hd0.qcow2")},
+                            {"template/ssh-key", "key"},
+                            {"ram", std::string(1 << 20, 'r')}};
+    e.back().repeat = kRam >> 20;
+    return e;
   }
-  {
-    auto e = good();
-    e[0].body = nlohmann::json{{"format", 1}, {"key", std::string(64, 'c')}}.dump();
-    cases.push_back({"a key that is not its own", e, "is not the sha256 of the key inputs"});
+  // Unpacks `entries` as a pack and expects a refusal naming the pack and `expected`, in one
+  // line, leaving nothing behind.
+  void expect_refused(const std::vector<Entry>& entries, const std::string& expected,
+                      const PackTrust& trust = {kSecret}) {
+    const fs::path file = dir / ("bad-" + std::to_string(n_++) + ".tar.zst");
+    write_pack(file, entries);
+    expect_refused_file(file, expected, trust);
   }
-  {
-    auto e = good();
-    e.pop_back();
-    cases.push_back({"no RAM", e, "it has no ram entry"});
-  }
-  {
-    auto e = good();
-    e.erase(e.begin() + 4);  // the disk the manifest names
-    cases.push_back({"a disk the manifest names is missing", e,
-                     "its manifest names 'hd0.qcow2', which is not a file of the pack"});
-  }
-  {
-    auto e = good();
-    std::swap(e[0], e[1]);
-    cases.push_back({"no pack.json first", e, "its first entry is not pack.json"});
-  }
-  {
-    // 2 MB nested a million arrays deep: once a stack overflow in the JSON serializer.
-    auto e = good();
-    e[1].body = "{\"x\": " + std::string(1000000, '[') + std::string(1000000, ']') + "}";
-    cases.push_back({"key inputs a million arrays deep", e,
-                     "its template/key-inputs.json: it nests arrays and objects deeper than"});
-  }
-  {
-    auto e = good();
-    e[0].body = std::string(100000, '{');
-    cases.push_back({"pack.json deeply nested", e, "pack.json is not {format: 1, key: ...}"});
-  }
-  int n = 0;
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.what);
-    const fs::path file = dir / ("bad-" + std::to_string(n++) + ".tar.zst");
-    write_pack(file, c.entries);
+  void expect_refused_file(const fs::path& file, const std::string& expected,
+                           const PackTrust& trust = {kSecret}) {
     try {
-      (void)unpack_template(there, file);
+      (void)unpack_template(there, file, trust);
       ADD_FAILURE() << "unpacked";
     } catch (const ConfigError& e) {
-      EXPECT_THAT(e.what(), HasSubstr(file.string() + ": not a hurdle template pack: "));
-      EXPECT_THAT(e.what(), HasSubstr(c.expected));
+      EXPECT_THAT(e.what(), HasSubstr(file.string() + ": "));
+      EXPECT_THAT(e.what(), HasSubstr(expected));
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     }
     EXPECT_FALSE(fs::exists(dir / "escape"));
+    // Nothing is left in the cache (no template, no unfinished folder, no RAM file) or on the
+    // RAM's folder.
+    for (const auto& f : fs::directory_iterator(dir / "there/templates"))
+      EXPECT_EQ(f.path().extension(), ".lock") << f.path();
+    EXPECT_EQ(test::count_entries(dir / "there-shm"), 0u);
   }
-  // Nothing is left in the cache: no template, no unfinished folder, no RAM file.
-  for (const auto& f : fs::directory_iterator(dir / "there/templates"))
-    EXPECT_EQ(f.path().extension(), ".lock") << f.path();
+  std::string key;
+  fs::path folder;
+  std::string inputs;
+  int n_ = 0;
+};
 
+TEST_F(Hostile, OnlyASignedPackOrOneTheUserTrustsIsRestored) {
+  const PackedTemplate p = pack_template(here, key, dir / "signed.tar.zst", kSecret);
+  const PackedTemplate plain = pack_template(here, key, dir / "unsigned.tar.zst", "");
+  EXPECT_FALSE(plain.signed_pack);
+  expect_refused_file(p.file, "does not match HURDLE_PACK_KEY", {"another secret, 32 bytes long"});
+  expect_refused_file(p.file, "nothing here can check who wrote it: set HURDLE_PACK_KEY", {});
+  expect_refused_file(plain.file, "it is not signed (no pack.mac)", {kSecret});
+  // A signed pack under another key is refused even for a user who trusts unsigned packs.
+  expect_refused_file(p.file, "does not match HURDLE_PACK_KEY", {"another secret, 32 bytes", true});
+  // Trusted by the user's choice: an unsigned one, or a signed one without a key to check.
+  EXPECT_FALSE(unpack_template(there, plain.file, {"", true}).what.signed_pack);
+  there.discard(key);
+  EXPECT_FALSE(unpack_template(there, p.file, {"", true}).what.signed_pack);
+  there.discard(key);
+  EXPECT_TRUE(unpack_template(there, p.file, {kSecret}).what.signed_pack);
+}
+
+TEST_F(Hostile, AForgedPackWithTheRightKeyButNoOrAWrongMacIsRefused) {
+  // The key is the digest of inputs any genuine pack shows: a forger can give the right one.
+  auto forged = genuine();
+  forged[2].body = "the forger's device state";
+  expect_refused(signed_pack(key, forged, ""), "it is not signed (no pack.mac)");
+  expect_refused(signed_pack(key, forged, "the forger's guess at a secret"),
+                 "its signature (pack.mac) does not match HURDLE_PACK_KEY");
+}
+
+TEST_F(Hostile, ACorrectMacOverAChangedEntryIsRefused) {
+  auto e = signed_pack(key, genuine());
+  e[4].body[0] ^= 1;  // the state, after its manifest was signed
+  expect_refused(e, "its template/machine.state is not what its manifest says (digest differs)");
+  e = signed_pack(key, genuine());
+  e.back().body[5] = 's';  // the RAM: found as it streams, and its file removed
+  expect_refused(e, "its ram is not what its manifest says");
+}
+
+TEST_F(Hostile, DisksWhoseHeadersNameAHostFileAreRefused) {
+  const fs::path canary = dir / "canary";
+  std::ofstream(canary) << "the host's secret\n";
+  make_qcow2(dir / "backing.qcow2", canary);
+  make_qcow2(dir / "data.qcow2", {}, "data_file=" + canary.string() + ",data_file_raw=on");
+  auto e = genuine();
+  e[3].body = test::read_file(dir / "backing.qcow2");
+  expect_refused(signed_pack(key, e),
+                 "its disk template/hd0.qcow2: a disk hurdle will not open: its backing file is '" +
+                     canary.string() + "', not the base /elsewhere/disk.img");
+  e[3].body = test::read_file(dir / "data.qcow2");
+  expect_refused(signed_pack(key, e), "it keeps its data in another file (an external data file");
+}
+
+TEST_F(Hostile, BoundsAreCheckedBeforeAnythingIsWritten) {
+  {
+    // 1 GiB behind a key that is not the key inputs' digest: refused before a byte is written.
+    auto e = genuine();
+    e.back() = Entry{"ram", std::string(1 << 20, 'r')};
+    e.back().repeat = 1024;
+    expect_refused(signed_pack(std::string(64, 'c'), e), "is not the sha256 of the key inputs");
+  }
+  {
+    // A RAM of 2 TiB: the key inputs say so, the key is theirs, and still it is refused.
+    auto e = genuine();
+    const nlohmann::json big = {{"format", 2}, {"argv", {"qemu", "-m", "2097152"}}};
+    e[0].body = big.dump();
+    e.back().repeat = 1;
+    PackManifest m;
+    m.key = text_digest(big.dump()).hex;
+    for (const auto& x : e) m.entries.push_back({x.name, x.size(), digest_of(x)});
+    m.entries.back().size = 2ULL << 40;
+    auto pack = signed_pack(m.key, e);
+    pack[0].body = m.text();
+    pack[1].body = pack_mac(kSecret, pack[0].body);
+    expect_refused(pack, "it lists ram of 2199023255552 bytes; at most 68719476736 are allowed");
+  }
+  {
+    // The RAM must be the machine's memory exactly.
+    auto e = genuine();
+    e.back().repeat = 2;
+    expect_refused(signed_pack(key, e), "its RAM has 2097152 bytes, not the machine's memory");
+  }
+  {
+    // 20,000 entries, listed or not; or 100.
+    auto e = genuine();
+    std::vector<Entry> many(e.begin(), e.end() - 1);
+    for (int i = 0; i < 20000; ++i) many.emplace_back("template/j" + std::to_string(i) + ".qcow2", "j");
+    many.push_back(e.back());
+    expect_refused(signed_pack(key, many),
+                   "its entry pack.json has 3029921 bytes; at most 1048576 are allowed");
+    many.erase(many.begin() + 106, many.end() - 1);
+    expect_refused(signed_pack(key, many), "it lists 107 entries; a template has at most 64");
+    const auto listed = signed_pack(key, genuine());
+    std::vector<Entry> unlisted(listed.begin(), listed.begin() + 4);
+    for (int i = 0; i < 20000; ++i) unlisted.emplace_back("template/j.qcow2", "j");
+    unlisted.insert(unlisted.end(), listed.begin() + 4, listed.end());
+    expect_refused(unlisted, "its entries are not the ones its manifest lists, in order");
+    auto after = signed_pack(key, genuine());
+    after.emplace_back("template/extra.qcow2", "j");
+    expect_refused(after, "it holds an entry its manifest does not list: 'template/extra.qcow2'");
+  }
+  {
+    // A 4 GiB state (the genuine one is 0.8 MB).
+    auto e = signed_pack(key, genuine());
+    const std::string manifest = e[0].body;
+    PackManifest m = *[&] {
+      std::string why;
+      return PackManifest::parse(manifest, why);
+    }();
+    m.entries[2].size = 4ULL << 30;
+    e[0].body = m.text();
+    e[1].body = pack_mac(kSecret, e[0].body);
+    expect_refused(e, "it lists template/machine.state of 4294967296 bytes; at most 268435456");
+  }
+  {
+    // Key inputs a million arrays deep (2 MB): once a stack overflow; now a bound.
+    auto e = genuine();
+    e[0].body = "{\"x\": " + std::string(1000000, '[') + std::string(1000000, ']') + "}";
+    expect_refused(signed_pack(key, e), "at most 1048576 are allowed");
+    e[0].body = "{\"x\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+    expect_refused(signed_pack(key, e), "nests arrays and objects deeper than");
+  }
+  {
+    auto e = signed_pack(key, genuine());
+    e[0].body = std::string(100000, '{');
+    expect_refused(e, "its pack.json: ");
+  }
+}
+
+TEST_F(Hostile, ANameIsShownOnOneLineAndShort) {
+  auto e = genuine();
+  const std::string name = "template/x\n::error::pwned" + std::string(4000, 'y');
+  e.insert(e.begin() + 1, Entry{name, "x"});
+  expect_refused(signed_pack(key, e), "it lists 'template/x␊::error::pwnedyyy");
+  try {
+    auto p = signed_pack(key, e);
+    write_pack(dir / "name.tar.zst", p);
+    (void)unpack_template(there, dir / "name.tar.zst", {kSecret});
+  } catch (const ConfigError& error) {
+    EXPECT_LT(std::string(error.what()).size(), 400u);
+  }
+}
+
+TEST_F(Hostile, LinksTraversalAndMissingPartsAreRefused) {
+  {
+    auto e = signed_pack(key, genuine());
+    e.insert(e.begin() + 3, Entry{"template/link", "", AE_IFLNK, "/etc/passwd"});
+    expect_refused(e, "'template/link' is not a regular file");
+  }
+  {
+    auto e = genuine();
+    e.insert(e.begin() + 1, Entry{"template/../../escape", "x"});
+    expect_refused(signed_pack(key, e), "it lists 'template/../../escape', which is not a file");
+  }
+  {
+    auto e = genuine();
+    e.erase(e.begin() + 3);  // the disk the manifest names
+    expect_refused(signed_pack(key, e),
+                   "its manifest names 'hd0.qcow2', which is not a file of the pack");
+  }
+  {
+    auto e = signed_pack(key, genuine());
+    std::swap(e[0], e[2]);
+    expect_refused(e, "its first entry is not pack.json");
+  }
   std::ofstream(dir / "plain.txt") << "hello\n";
-  EXPECT_THROW((void)unpack_template(there, dir / "plain.txt"), ConfigError);
+  expect_refused_file(dir / "plain.txt", "not a hurdle template pack");
 }
 
 }  // namespace

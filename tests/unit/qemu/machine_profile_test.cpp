@@ -75,6 +75,25 @@ TEST(MachineProfile, PathsWithCommasAreDoubledInsideOptionLists) {
   EXPECT_THAT(argv, HasSubstr("filename=/run/h,,1/hd0.overlay.qcow2 "));
 }
 
+// A clone's disk: its overlay on the template's frozen disk on the base, each layer named to
+// QEMU (read-only, bottom first), so that QEMU never follows a name from a qcow2 header.
+TEST(MachineProfile, BackingLayersAreNamedToQemuNotTakenFromHeaders) {
+  auto p = load_machine_profile(profile("hurd-amd64"), {{"image", "/images/base.img"}});
+  QemuLaunch l = launch_for(p);
+  l.disk_backing = {{{"/cache/t/hd0.qcow2", "qcow2"}, {"/images/base.img", "raw"}}};
+  EXPECT_THAT(joined(qemu_argv(p, l)),
+              HasSubstr("-blockdev driver=file,node-name=hd0-b1-file,filename=/images/base.img,"
+                        "read-only=on "
+                        "-blockdev driver=raw,node-name=hd0-b1,file=hd0-b1-file,read-only=on "
+                        "-blockdev driver=file,node-name=hd0-b0-file,filename=/cache/t/hd0.qcow2,"
+                        "read-only=on "
+                        "-blockdev driver=qcow2,node-name=hd0-b0,file=hd0-b0-file,read-only=on,"
+                        "backing=hd0-b1 "
+                        "-blockdev driver=file,node-name=hd0-file,filename=/run/h/hd0.overlay.qcow2 "
+                        "-blockdev driver=qcow2,node-name=hd0,file=hd0-file,backing=hd0-b0 "
+                        "-device ide-hd,drive=hd0"));
+}
+
 TEST(MachineProfile, HurdAmd64Q35PutsTheDiskOnAhci) {
   const auto p = load_machine_profile(profile("hurd-amd64-q35"), {{"image", "/images/h.qcow2"}});
   const std::string argv = joined(qemu_argv(p, launch_for(p)));
