@@ -242,10 +242,11 @@ TEST_F(ActionContainer, ASecondJobUsesTheFirstJobsPreparedImageWithoutPreparing)
 // `run:` instead of a suite: the checkout synced in, the script's output live in the log (its
 // workflow commands stopped), its status the step's; the first job packs the prepared machine
 // into the folder the action's cache step keeps, and the next job, with only that restored,
-// runs the script on it without booting or preparing.
-TEST_F(ActionContainer, ARunScriptsPreparedMachineTravelsToTheNextJob) {
+// runs the script on it without booting or preparing, when the pack is signed with the
+// `pack-key` it has: an unsigned pack is refused and the machine made anew (and signed).
+TEST_F(ActionContainer, ARunScriptsPreparedMachineTravelsToTheNextJobWhenSigned) {
   const TestUser runner;
-  const std::vector<std::string> run_inputs = {
+  std::vector<std::string> run_inputs = {
       "SUITE=",
       "MACHINE=" + (test::source_dir() / "fixtures/machines/linux-mini.yaml").string(),
       "PREPARE=echo preparing; echo prepared-in-job-one > /root/prepared",
@@ -256,31 +257,48 @@ TEST_F(ActionContainer, ARunScriptsPreparedMachineTravelsToTheNextJob) {
       "TIMEOUT=5m",
       "TRAVEL=true",
       "KEEP=false",
-      "ARGS="};
-  for (const char* ws : {"workspace1", "workspace2"}) {
+      "ARGS=",
+      "HURDLE_PACK_KEY=",
+      "TRUST_UNSIGNED=false"};
+  for (const char* ws : {"workspace1", "workspace2", "workspace3"}) {
     fs::create_directories(dir_ / ws);
     std::ofstream(dir_ / ws / "from-checkout.txt") << "the checkout of " << ws << "\n";
   }
+  // A job without pack-key: its pack is not signed.
   const ProgramResult first = job(runner, dir_ / "home1", dir_ / "workspace1", "", run_inputs);
   ASSERT_EQ(first.exit_code, 3) << first.out << first.err;  // the script's own status
   EXPECT_THAT(first.out, HasSubstr("preparing"));
   EXPECT_THAT(first.out, HasSubstr("the checkout of workspace1"));
   EXPECT_THAT(first.out, HasSubstr("::stop-commands::"));  // the guest's lines are text
   EXPECT_THAT(first.out, HasSubstr("::group::hurdle: keeping the prepared machine"));
+  EXPECT_THAT(first.out, HasSubstr("not signed"));
   const fs::path pack = dir_ / "home1/.cache/hurdle/packed/machine.tar.zst";
   ASSERT_TRUE(fs::exists(pack)) << first.out << first.err;
   EXPECT_EQ(mode_of(pack) & 0077U, 0U);  // the guest's memory and its key: the runner's alone
   const ProgramResult roots = run_program({"find", (dir_ / "home1").string(), "-uid", "0"});
   EXPECT_EQ(roots.out, "") << "still root's:\n" << roots.out;
 
+  // A job with pack-key refuses the unsigned pack, prepares its own, and keeps it signed.
+  run_inputs.back() = "TRUST_UNSIGNED=false";
+  run_inputs[run_inputs.size() - 2] = "HURDLE_PACK_KEY=the repository's secret, from secrets.*";
   carry_cache("Restore the prepared machine", dir_ / "home1", dir_ / "home2");
   const ProgramResult second = job(runner, dir_ / "home2", dir_ / "workspace2", "", run_inputs);
   ASSERT_EQ(second.exit_code, 3) << second.out << second.err;
-  EXPECT_THAT(second.out, HasSubstr("unpacked template"));
-  EXPECT_THAT(second.out, Not(HasSubstr("preparing")));
-  EXPECT_THAT(second.out, HasSubstr("prepared-in-job-one"));
-  EXPECT_THAT(second.out, HasSubstr("the checkout of workspace2"));
-  EXPECT_THAT(second.out, Not(HasSubstr("keeping the prepared machine")));
+  EXPECT_THAT(second.err, HasSubstr("template pack refused: it is not signed"));
+  EXPECT_THAT(second.out, HasSubstr("could not be restored; it is made anew"));
+  EXPECT_THAT(second.out, HasSubstr("preparing"));
+  EXPECT_THAT(second.out, HasSubstr("signed with HURDLE_PACK_KEY"));
+
+  // The next job with the same key restores it: no boot, no preparing.
+  carry_cache("Restore the prepared machine", dir_ / "home2", dir_ / "home3");
+  const ProgramResult third = job(runner, dir_ / "home3", dir_ / "workspace3", "", run_inputs);
+  ASSERT_EQ(third.exit_code, 3) << third.out << third.err;
+  EXPECT_THAT(third.out, HasSubstr("unpacked template"));
+  EXPECT_THAT(third.out, HasSubstr("its signature checked with HURDLE_PACK_KEY"));
+  EXPECT_THAT(third.out, Not(HasSubstr("preparing")));
+  EXPECT_THAT(third.out, HasSubstr("prepared-in-job-one"));
+  EXPECT_THAT(third.out, HasSubstr("the checkout of workspace3"));
+  EXPECT_THAT(third.out, Not(HasSubstr("keeping the prepared machine")));
 }
 
 // `docker exec [-i] [-e NAME[=VALUE]]... CONTAINER COMMAND...` as the action's hurdle-shell

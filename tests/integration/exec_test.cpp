@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -310,6 +311,26 @@ std::pair<int, std::string> hurdle_with_cache(const fs::path& cache,
   return hurdle::test::hurdle_command(args);
 }
 
+// HURDLE_PACK_KEY set (or, empty, unset) while it lives; as it was after.
+struct PackKey {
+  std::optional<std::string> old;
+  explicit PackKey(const std::string& secret) {
+    if (const char* v = std::getenv("HURDLE_PACK_KEY")) old = v;
+    if (secret.empty())
+      ::unsetenv("HURDLE_PACK_KEY");
+    else
+      ::setenv("HURDLE_PACK_KEY", secret.c_str(), 1);
+  }
+  ~PackKey() {
+    if (old)
+      ::setenv("HURDLE_PACK_KEY", old->c_str(), 1);
+    else
+      ::unsetenv("HURDLE_PACK_KEY");
+  }
+  PackKey(const PackKey&) = delete;
+  PackKey& operator=(const PackKey&) = delete;
+};
+
 // A QEMU that says it is another version, and is the same QEMU otherwise: a runner whose QEMU
 // was upgraded.
 struct OtherQemuVersion {
@@ -345,13 +366,29 @@ TEST(HurdleExec, APackedTemplateTravelsToAnotherRunnerAndAMismatchRebuildsSaying
   ASSERT_EQ(made.status, 0) << describe(made);
   ASSERT_THAT(made.out, HasSubstr("preparing"));
   const fs::path pack = first.root / "travels" / "exec.tar.zst";
+  const PackKey key("the runner's secret, from secrets.*");
   const auto [packed, pack_said] =
       hurdle_with_cache(first.cache(), {"cache", "pack", "--suite", "exec", "--to", pack.string()});
   ASSERT_EQ(packed, 0) << pack_said;
   EXPECT_THAT(pack_said, HasSubstr("packed template "));
+  EXPECT_THAT(pack_said, HasSubstr("signed with HURDLE_PACK_KEY"));
+  {
+    // Nothing proves who wrote a pack to a runner without the key, or with another one.
+    const PackKey none("");
+    const auto [status, said] = hurdle_with_cache(second.cache(), {"cache", "unpack", pack.string()});
+    EXPECT_EQ(status, 2) << said;
+    EXPECT_THAT(said, HasSubstr(pack.string() + ": template pack refused: nothing here can check"));
+    const PackKey other("another runner's secret, 32 bytes");
+    const auto [status2, said2] =
+        hurdle_with_cache(second.cache(), {"cache", "unpack", pack.string()});
+    EXPECT_EQ(status2, 2) << said2;
+    EXPECT_THAT(said2, HasSubstr("does not match HURDLE_PACK_KEY"));
+    EXPECT_FALSE(fs::exists(second.cache() / "templates")) << "a refused pack left a folder";
+  }
   const auto [unpacked, unpack_said] =
       hurdle_with_cache(second.cache(), {"cache", "unpack", pack.string()});
   ASSERT_EQ(unpacked, 0) << unpack_said;
+  EXPECT_THAT(unpack_said, HasSubstr("its signature checked with HURDLE_PACK_KEY"));
 
   const Exec restored = hurdle_exec(second, args);
   ASSERT_EQ(restored.status, 0) << describe(restored);

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/run_program.hpp"
 #include "machine/machine.hpp"
 #include "machine/machine_template.hpp"
 #include "qemu/machine_profile.hpp"
@@ -115,6 +116,29 @@ TEST(Template, ADamagedTemplateIsRefusedNamingWhatIsWrong) {
     EXPECT_THAT(e.what(), HasSubstr("its RAM file"));
     EXPECT_THAT(e.what(), HasSubstr("has 4096 bytes, not the 536870912"));
   }
+}
+
+// A frozen disk's qcow2 header may come from a pack: one that names a host file as its backing
+// file is refused before QEMU or qemu-img opens it, and a clone is never made on it.
+TEST(Template, AFrozenDiskThatNamesAHostFileIsNeverOpened) {
+  RunDirectory dir("template-canary", fs::temp_directory_path());
+  const MachineTemplate t = make_template(dir.path(), "template-canary");
+  const fs::path canary = dir.path() / "canary";
+  std::ofstream(canary) << "the host's secret\n";
+  const fs::path frozen = t.folder() / t.manifest().disks.at(0).saved;
+  fs::permissions(frozen, fs::perms::owner_read | fs::perms::owner_write);
+  const auto rebased =
+      run_program({"qemu-img", "rebase", "-u", "-F", "raw", "-b", canary.string(), frozen.string()});
+  ASSERT_TRUE(rebased.ok()) << rebased.err;
+  try {
+    (void)MachineTemplate::open(t.folder(), t.profile());
+    FAIL() << "a disk naming a host file was accepted";
+  } catch (const ImageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("its backing file is '" + canary.string() + "', not the base " +
+                                    fs::absolute(t.profile().disks.at(0).file).string()));
+  }
+  // The template opened before the change: its clone is refused too, before QEMU starts.
+  EXPECT_THROW((void)Machine::clone(t, machine_options("template-canary-clone")), ImageError);
 }
 
 TEST(Template, AMachineWithoutASharedRamFileCannotBecomeOne) {

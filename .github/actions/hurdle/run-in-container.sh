@@ -67,12 +67,13 @@ if [ -n "$IMAGE" ]; then hurdle image fetch "$IMAGE"; fi
 # One script in the guest: hurdle exec, with the prepared machine from the previous job.
 run_script() {
   local packed="$cache/packed" restored="" status=0 pack line name
-  local -a exec_args
+  local -a exec_args unpack_args=(cache unpack)
+  if [ "${TRUST_UNSIGNED:-false}" = "true" ]; then unpack_args+=(--trust-unsigned); fi
   if [ "${TRAVEL:-true}" = "true" ]; then
     for pack in "$packed"/*.tar.zst; do
       [ -e "$pack" ] || continue
       echo "::group::hurdle: the prepared machine from the cache"
-      if hurdle cache unpack "$pack"; then restored=1; else
+      if hurdle "${unpack_args[@]}" "$pack"; then restored=1; else
         echo "::warning::the cached machine $pack could not be restored; it is made anew"
       fi
       echo "::endgroup::"
