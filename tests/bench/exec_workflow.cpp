@@ -207,6 +207,7 @@ int main(int argc, char** argv) {
       (void)hurdle::run_program({HURDLE_BENCH_PROGRAM, "vm", "quit", vm});
       if (!later.ok()) throw std::runtime_error("hurdle vm exec failed: " + later.err);
       const fs::path pack = dir / ("pack-" + std::to_string(run) + ".tar.zst");
+      ::setenv("HURDLE_PACK_KEY", "the bench's secret, thirty-two b", 1);  // signed, checked
       ::setenv("HURDLE_CACHE_DIR", here.c_str(), 1);
       auto t = Clock::now();
       const auto packed = hurdle::run_program(
