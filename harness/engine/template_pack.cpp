@@ -424,6 +424,16 @@ std::string read_key_inputs(PackReader& r, const PackManifest& m, const std::str
   return text;
 }
 
+// The manifest of the template being built, its problems named as the pack's (not as a file
+// of a temporary folder that is removed).
+SavedMachine read_saved(const PackReader& r, const fs::path& building) {
+  try {
+    return SavedMachine::read(building);
+  } catch (const ConfigError& e) {
+    throw r.bad("its template/saved-machine.json: " + e.problem());
+  }
+}
+
 // What the entries after the key inputs left in the folder being built.
 struct Unpacked {
   std::set<std::string> seen;  // entry names
@@ -447,7 +457,7 @@ void unpack_entries(PackReader& r, const PackManifest& m, const BootCache& cache
     if (name == kPackRamName) {
       // The manifest came before (saved-machine.json is listed before the RAM): it is
       // rewritten to name the RAM file's place here.
-      SavedMachine saved = SavedMachine::read(building);
+      SavedMachine saved = read_saved(r, building);
       std::string why;
       out.ram = cache.ram_file(m.key, r.size(), why);
       fs::remove(out.ram);
@@ -483,12 +493,7 @@ void unpack_entries(PackReader& r, const PackManifest& m, const BootCache& cache
 // of the folder), and disks whose headers name only the base they were made over.
 void check_unpacked(const PackReader& r, const fs::path& building, const Unpacked& u) {
   if (u.ram.empty()) throw r.bad("it has no ram entry");
-  SavedMachine m;
-  try {
-    m = SavedMachine::read(building);
-  } catch (const ConfigError& e) {
-    throw r.bad("its template/saved-machine.json: " + e.problem());
-  }
+  const SavedMachine m = read_saved(r, building);
   std::vector<std::string> named = {m.state};
   for (const auto& d : m.disks) named.push_back(d.saved);
   if (!m.ssh_key.empty()) named.push_back(m.ssh_key);

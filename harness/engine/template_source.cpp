@@ -183,12 +183,15 @@ void TemplateSource::relocate(const fs::path& folder) {
     if (fs::absolute(spec->file) == d.base) continue;  // MachineTemplate::open checks the rest
     if (!moved) m.check_bases(folder, settings_.profile, settings_.digest_cache);
     fs::permissions(frozen, fs::perms::owner_read | fs::perms::owner_write);
-    rebase_overlay(frozen, fs::absolute(spec->file), d.base_format);
+    // The profile's format, never the manifest's: a base read as another format than it is
+    // would let what the guest wrote there name files.
+    rebase_overlay(frozen, fs::absolute(spec->file), spec->format);
     fs::permissions(frozen, fs::perms::owner_read);
     note("boot cache: the template's disk " + d.node_name + " was made over " + d.base.string() +
          " (another host's, or another cache folder's); it is over " +
          fs::absolute(spec->file).string() + " here now");
     d.base = fs::absolute(spec->file);
+    d.base_format = spec->format;
     moved = true;
   }
   if (moved) m.write(folder);

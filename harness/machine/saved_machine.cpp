@@ -1,6 +1,7 @@
 #include "machine/saved_machine.hpp"
 
 #include <nlohmann/json.hpp>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/json_text.hpp"
+#include "core/safe_text.hpp"
 #include "qemu/image_digest.hpp"
 
 namespace hurdle {
@@ -97,6 +99,12 @@ SavedMachine SavedMachine::read(const fs::path& folder) {
     m.host_key = j.at("ssh").at("host_key").get<std::string>();
     m.saved_at = j.at("saved_at").get<std::string>();
     m.reason = j.at("reason").get<std::string>();
+    // The pinned host key is written to the guest's known-hosts file: one line, one key.
+    if (!m.host_key.empty() &&
+        !RE2::FullMatch(m.host_key, "[A-Za-z0-9@._-]{1,64} SHA256:[A-Za-z0-9+/]{43}=?"))
+      throw ConfigError({file, 0, 0},
+                        "expected a pinned host key as 'TYPE SHA256:FINGERPRINT', found '" +
+                            safe_line(utf8_head(m.host_key, 80)) + "'");
     // Names in the folder must stay in it: a manifest is outside input.
     std::vector<std::string> names = {m.state};
     if (!m.ssh_key.empty()) names.push_back(m.ssh_key);

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "core/boost_process.hpp"
+#include "core/run_program.hpp"
 #include "engine/suite_runner.hpp"
 #include "suite/suite_loader.hpp"
 #include "support/hurdle_command.hpp"
@@ -539,7 +540,18 @@ TEST(HurdleRun, ADamagedTemplateIsMadeAnewAndTheRunStillPasses) {
          fs::permissions(t / "scratch.qcow2", fs::perms::owner_write, fs::perm_options::add);
          fs::resize_file(t / "scratch.qcow2", 0);
        },
-       "the template did not give a clone"},
+       "scratch.qcow2: not a qcow2 disk hurdle can use: it has no qcow2 header"},
+      // What a pack could carry: a disk whose header names a host file. It is never opened;
+      // the run makes its own.
+      {"a disk naming a host file",
+       [&](const fs::path& t) {
+         std::ofstream(cache.dir / "canary") << "the host's secret\n";
+         const auto r = run_program({"qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw",
+                                     "-b", (cache.dir / "canary").string(),
+                                     (t / "scratch.qcow2").string(), "64M"});
+         ASSERT_TRUE(r.ok()) << r.err;
+       },
+       "a disk hurdle will not open: its backing file is '"},
   };
   int n = 0;
   for (const auto& damage : damages) {

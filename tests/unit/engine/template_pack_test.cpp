@@ -407,6 +407,16 @@ TEST_F(Hostile, LinksTraversalAndMissingPartsAreRefused) {
     std::swap(e[0], e[2]);
     expect_refused(e, "its first entry is not pack.json");
   }
+  {
+    // A pinned host key of two lines would put a second key in the guest's known-hosts file.
+    auto e = genuine();
+    auto saved = nlohmann::json::parse(e[1].body);
+    saved["ssh"]["host_key"] = "ssh-ed25519 SHA256:x\n[127.0.0.1]:22 ssh-ed25519 AAAA";
+    e[1].body = saved.dump();
+    expect_refused(signed_pack(key, e),
+                   "its template/saved-machine.json: expected a pinned host key as 'TYPE "
+                   "SHA256:FINGERPRINT', found 'ssh-ed25519 SHA256:x␊[127.0.0.1]");
+  }
   std::ofstream(dir / "plain.txt") << "hello\n";
   expect_refused_file(dir / "plain.txt", "not a hurdle template pack");
 }

@@ -119,5 +119,26 @@ TEST_F(SavedMachineChecks, ALockImageMustBeTheSameEntryArtifactAndRecipe) {
   }
 }
 
+// The pinned host key goes into the guest's known-hosts file as one line: a manifest (from a
+// pack, say) that puts more there is refused.
+TEST_F(SavedMachineChecks, APinnedHostKeyIsOneKeyOnOneLine) {
+  SavedMachine m;
+  m.machine = "m1";
+  m.host_key = "ssh-ed25519 SHA256:HP61cq6F6byrB4CD1sZkLK24wBjjsTMErRzvfWDW6zE";
+  const fs::path folder = dir_.path() / "pinned";
+  fs::create_directories(folder);
+  m.write(folder);
+  EXPECT_EQ(SavedMachine::read(folder).host_key, m.host_key);
+  m.host_key += "\n[127.0.0.1]:22 ssh-ed25519 AAAA...";
+  m.write(folder);
+  try {
+    (void)SavedMachine::read(folder);
+    FAIL() << "a host key of two lines was read";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("expected a pinned host key as 'TYPE SHA256:FINGERPRINT'"));
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace hurdle
