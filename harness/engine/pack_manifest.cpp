@@ -93,13 +93,14 @@ std::optional<PackManifest> PackManifest::parse(std::string_view text, std::stri
     if (entry.size > *limit)
       return fail("it lists " + entry.name + " of " + std::to_string(entry.size) +
                   " bytes; at most " + std::to_string(*limit) + " are allowed");
-    if (!is_sha256_hex(entry.digest)) return fail("the digest of " + entry.name + " is not a sha256");
+    if (!is_sha256_hex(entry.digest))
+      return fail("the digest of " + entry.name + " is not a sha256");
     if (entry.name != kPackRamName) folder_bytes += entry.size;
     m.entries.push_back(std::move(entry));
   }
   if (folder_bytes > kMaxPackFolderBytes)
-    return fail("its template files come to " + std::to_string(folder_bytes) +
-                " bytes; at most " + std::to_string(kMaxPackFolderBytes) + " are allowed");
+    return fail("its template files come to " + std::to_string(folder_bytes) + " bytes; at most " +
+                std::to_string(kMaxPackFolderBytes) + " are allowed");
   const std::string inputs = std::string(kPackFolderPrefix) + "key-inputs.json";
   if (m.entries.front().name != inputs) return fail("its first entry is not " + inputs);
   if (m.entries.back().name != kPackRamName) return fail("its last entry is not the RAM (ram)");

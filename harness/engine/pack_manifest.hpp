@@ -49,7 +49,7 @@ struct PackEntry {
 
 struct PackManifest {
   static constexpr int kFormat = 2;
-  std::string key;  // the template's key: the sha256 of its key inputs
+  std::string key;                 // the template's key: the sha256 of its key inputs
   std::vector<PackEntry> entries;  // in the pack's order: key inputs first, the RAM last
 
   [[nodiscard]] std::string text() const;

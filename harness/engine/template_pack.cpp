@@ -92,8 +92,8 @@ std::vector<Extent> data_extents(int fd, std::uint64_t size, const fs::path& fil
 // extents found once, for its digest and for the archive).
 struct Source {
   std::string name;
-  std::string text;        // a text entry's bytes (pack.json, pack.mac)
-  fs::path file;           // else the file it is read from
+  std::string text;  // a text entry's bytes (pack.json, pack.mac)
+  fs::path file;     // else the file it is read from
   bool sparse = false;
   std::uint64_t size = 0;
   std::vector<Extent> extents;  // of a sparse one
@@ -382,8 +382,9 @@ PackManifest read_manifest(PackReader& r, const PackTrust& trust, bool& signed_p
   signed_pack = false;
   if (!trust.secret.empty() && !mac.empty()) {
     if (!pack_mac_matches(trust.secret, text, mac))
-      throw r.refused("its signature (pack.mac) does not match HURDLE_PACK_KEY: it was signed "
-                      "with another key, or changed since");
+      throw r.refused(
+          "its signature (pack.mac) does not match HURDLE_PACK_KEY: it was signed "
+          "with another key, or changed since");
     signed_pack = true;
   } else if (!trust.trust_unsigned) {
     throw r.refused(
@@ -416,8 +417,9 @@ std::string read_key_inputs(PackReader& r, const PackManifest& m, const std::str
   const auto memory = memory_of_key_inputs(*inputs);
   if (!memory) throw r.bad("its " + listed.name + " give no memory size (QEMU's -m)");
   if (*memory > kMaxPackMemoryBytes)
-    throw r.refused("its machine has " + std::to_string(*memory >> 20) + " MiB of memory; at most " +
-                    std::to_string(kMaxPackMemoryBytes >> 20) + " are allowed");
+    throw r.refused("its machine has " + std::to_string(*memory >> 20) +
+                    " MiB of memory; at most " + std::to_string(kMaxPackMemoryBytes >> 20) +
+                    " are allowed");
   if (m.entries.back().size != *memory)
     throw r.refused("its RAM has " + std::to_string(m.entries.back().size) +
                     " bytes, not the machine's memory (" + std::to_string(*memory) + " bytes)");

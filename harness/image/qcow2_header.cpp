@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -71,8 +71,7 @@ Qcow2Header read_qcow2_header(const fs::path& file) {
   if (cluster > got && got == b.size()) {
     b.resize(cluster);
     while (got < b.size()) {
-      const ssize_t n =
-          ::pread(fd.get(), b.data() + got, b.size() - got, static_cast<off_t>(got));
+      const ssize_t n = ::pread(fd.get(), b.data() + got, b.size() - got, static_cast<off_t>(got));
       if (n <= 0) break;
       got += static_cast<std::size_t>(n);
     }

@@ -14,14 +14,14 @@
 namespace hurdle {
 
 struct Qcow2Header {
-  std::uint32_t version = 0;          // 2 or 3
-  std::uint64_t virtual_size = 0;     // the disk's size as the guest sees it
+  std::uint32_t version = 0;       // 2 or 3
+  std::uint64_t virtual_size = 0;  // the disk's size as the guest sees it
   std::uint32_t cluster_bits = 0;
-  std::uint32_t encryption = 0;       // crypt_method: 0 none
-  std::uint64_t incompatible = 0;     // feature bits a reader must know (version 3)
-  std::string backing_file;           // empty: none
-  std::string backing_format;         // the backing format extension, if any
-  std::string data_file;              // the external data file extension, if any
+  std::uint32_t encryption = 0;    // crypt_method: 0 none
+  std::uint64_t incompatible = 0;  // feature bits a reader must know (version 3)
+  std::string backing_file;        // empty: none
+  std::string backing_format;      // the backing format extension, if any
+  std::string data_file;           // the external data file extension, if any
   bool has_data_file_extension = false;
 
   static constexpr std::uint64_t kDirty = 1U << 0;

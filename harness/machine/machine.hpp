@@ -354,7 +354,7 @@ class Machine {
   std::unique_ptr<RunDirectory> run_dir_;
   std::unique_ptr<RunDirectory> work_dir_;  // overlays; made at launch when a disk needs one
   AcceleratorChoice accel_;
-  std::vector<std::filesystem::path> disk_files_;  // what QEMU opens, per profile disk
+  std::vector<std::filesystem::path> disk_files_;     // what QEMU opens, per profile disk
   std::vector<std::vector<DiskLayer>> disk_backing_;  // what is under each, named to QEMU
   // resume() and clone(): where make_disks() starts each overlay disk, and the state the next
   // QEMU gets with -incoming (RAM in it, or in ram_: a template's).

@@ -1,7 +1,7 @@
 #include "machine/saved_machine.hpp"
 
-#include <nlohmann/json.hpp>
 #include <re2/re2.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <fstream>

@@ -100,8 +100,9 @@ void check_overlay_confined(const fs::path& overlay, const std::optional<DiskLay
 
 void create_overlay(const fs::path& base, const std::string& base_format, const fs::path& overlay,
                     std::optional<std::uint64_t> size) {
-  std::vector<std::string> argv = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", base_format,
-                                   "-b",       fs::absolute(base).string()};
+  std::vector<std::string> argv = {"qemu-img",  "create", "-q",
+                                   "-f",        "qcow2",  "-F",
+                                   base_format, "-b",     fs::absolute(base).string()};
   if (size) argv.push_back("-u");
   argv.push_back(overlay.string());
   if (size) argv.push_back(std::to_string(*size));

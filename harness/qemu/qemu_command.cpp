@@ -52,13 +52,13 @@ void add_ram(Argv& a, const MachineProfile& p, const QemuLaunch& launch) {
 std::string add_backing(Argv& a, const DiskSpec& d, const std::vector<DiskLayer>& layers) {
   for (std::size_t j = layers.size(); j-- > 0;) {
     const std::string node = d.node_name + "-b" + std::to_string(j);
-    add(a, {"-blockdev", "driver=file,node-name=" + node + "-file,filename=" +
-                             option_value(layers[j].file) + ",read-only=on"});
-    add(a, {"-blockdev", "driver=" + layers[j].format + ",node-name=" + node + ",file=" + node +
-                             "-file,read-only=on" +
-                             (j + 1 < layers.size()
-                                  ? ",backing=" + d.node_name + "-b" + std::to_string(j + 1)
-                                  : "")});
+    add(a, {"-blockdev", "driver=file,node-name=" + node +
+                             "-file,filename=" + option_value(layers[j].file) + ",read-only=on"});
+    add(a, {"-blockdev",
+            "driver=" + layers[j].format + ",node-name=" + node + ",file=" + node +
+                "-file,read-only=on" +
+                (j + 1 < layers.size() ? ",backing=" + d.node_name + "-b" + std::to_string(j + 1)
+                                       : "")});
   }
   return layers.empty() ? "" : d.node_name + "-b0";
 }
@@ -75,9 +75,8 @@ void add_disks(Argv& a, const MachineProfile& p, const QemuLaunch& launch) {
     const std::string format = d.mode == DiskSpec::Mode::kOverlay ? "qcow2" : d.format;
     const std::string cache =
         (d.cache == "none" || d.cache == "directsync") ? "cache.direct=on" : "";
-    const std::string backing = add_backing(a, d, i < launch.disk_backing.size()
-                                                      ? launch.disk_backing[i]
-                                                      : std::vector<DiskLayer>{});
+    const std::string backing = add_backing(
+        a, d, i < launch.disk_backing.size() ? launch.disk_backing[i] : std::vector<DiskLayer>{});
     add(a,
         {"-blockdev", "driver=file,node-name=" + d.node_name +
                           "-file,filename=" + option_value(launch.disk_files[i]) +

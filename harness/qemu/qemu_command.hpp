@@ -36,10 +36,10 @@ struct DiskLayer {
 };
 
 struct QemuLaunch {
-  std::filesystem::path console_socket;             // hurdle listens; QEMU connects as a client
-  std::filesystem::path qmp_socket;                 // likewise
-  Accelerator accel = Accelerator::kTcg;            // resolved: kvm or tcg
-  std::vector<std::filesystem::path> disk_files;    // per profile disk: the file QEMU opens
+  std::filesystem::path console_socket;           // hurdle listens; QEMU connects as a client
+  std::filesystem::path qmp_socket;               // likewise
+  Accelerator accel = Accelerator::kTcg;          // resolved: kvm or tcg
+  std::vector<std::filesystem::path> disk_files;  // per profile disk: the file QEMU opens
   // Per profile disk, the files under it, top first (the last one opens as its own header
   // says: the base, this host's). Empty, or shorter than disk_files: none given.
   std::vector<std::vector<DiskLayer>> disk_backing;

@@ -89,10 +89,10 @@ int main(int argc, char** argv) {
     const hurdle::RunDirectory dir("bench-pack");
     const fs::path made = dir.path() / "made";
     ::setenv("HURDLE_CACHE_DIR", made.c_str(), 1);
-    const auto exec = hurdle::run_program(
-        {HURDLE_BENCH_PROGRAM, "exec", "--machine", "linux-mini", "--accel", "tcg",
-         "--report-dir", (dir.path() / "reports").string(), "--no-sync", "--prepare",
-         "echo prepared > /root/prepared", "--", "true"});
+    const auto exec =
+        hurdle::run_program({HURDLE_BENCH_PROGRAM, "exec", "--machine", "linux-mini", "--accel",
+                             "tcg", "--report-dir", (dir.path() / "reports").string(), "--no-sync",
+                             "--prepare", "echo prepared > /root/prepared", "--", "true"});
     if (!exec.ok()) throw std::runtime_error("hurdle exec failed: " + exec.err);
     const fs::path pack = dir.path() / "signed.tar.zst";
     const auto packed = hurdle::run_program(
@@ -100,8 +100,8 @@ int main(int argc, char** argv) {
     if (!packed.ok()) throw std::runtime_error("hurdle cache pack failed: " + packed.err);
     const fs::path old_pack = dir.path() / "before.tar.zst";
     if (!before.empty()) {
-      const auto r =
-          hurdle::run_program({before, "cache", "pack", "--suite", "exec", "--to", old_pack.string()});
+      const auto r = hurdle::run_program(
+          {before, "cache", "pack", "--suite", "exec", "--to", old_pack.string()});
       if (!r.ok()) throw std::runtime_error(before + " cache pack failed: " + r.err);
     }
     std::vector<Sample> tar;

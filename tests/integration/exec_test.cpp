@@ -375,7 +375,8 @@ TEST(HurdleExec, APackedTemplateTravelsToAnotherRunnerAndAMismatchRebuildsSaying
   {
     // Nothing proves who wrote a pack to a runner without the key, or with another one.
     const PackKey none("");
-    const auto [status, said] = hurdle_with_cache(second.cache(), {"cache", "unpack", pack.string()});
+    const auto [status, said] =
+        hurdle_with_cache(second.cache(), {"cache", "unpack", pack.string()});
     EXPECT_EQ(status, 2) << said;
     EXPECT_THAT(said, HasSubstr(pack.string() + ": template pack refused: nothing here can check"));
     const PackKey other("another runner's secret, 32 bytes");

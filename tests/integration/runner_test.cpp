@@ -546,9 +546,9 @@ TEST(HurdleRun, ADamagedTemplateIsMadeAnewAndTheRunStillPasses) {
       {"a disk naming a host file",
        [&](const fs::path& t) {
          std::ofstream(cache.dir / "canary") << "the host's secret\n";
-         const auto r = run_program({"qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw",
-                                     "-b", (cache.dir / "canary").string(),
-                                     (t / "scratch.qcow2").string(), "64M"});
+         const auto r =
+             run_program({"qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw", "-b",
+                          (cache.dir / "canary").string(), (t / "scratch.qcow2").string(), "64M"});
          ASSERT_TRUE(r.ok()) << r.err;
        },
        "a disk hurdle will not open: its backing file is '"},

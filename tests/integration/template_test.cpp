@@ -127,8 +127,8 @@ TEST(Template, AFrozenDiskThatNamesAHostFileIsNeverOpened) {
   std::ofstream(canary) << "the host's secret\n";
   const fs::path frozen = t.folder() / t.manifest().disks.at(0).saved;
   fs::permissions(frozen, fs::perms::owner_read | fs::perms::owner_write);
-  const auto rebased =
-      run_program({"qemu-img", "rebase", "-u", "-F", "raw", "-b", canary.string(), frozen.string()});
+  const auto rebased = run_program(
+      {"qemu-img", "rebase", "-u", "-F", "raw", "-b", canary.string(), frozen.string()});
   ASSERT_TRUE(rebased.ok()) << rebased.err;
   try {
     (void)MachineTemplate::open(t.folder(), t.profile());

@@ -14,9 +14,9 @@
 #include <fstream>
 
 #include "core/digest.hpp"
+#include "core/error.hpp"
 #include "core/run_program.hpp"
 #include "engine/pack_manifest.hpp"
-#include "core/error.hpp"
 #include "image/sparse_file.hpp"
 #include "machine/saved_machine.hpp"
 #include "qemu/run_directory.hpp"
@@ -160,7 +160,8 @@ void write_pack(const fs::path& file, const std::vector<Entry>& entries) {
     archive_entry_set_size(entry, static_cast<la_int64_t>(e.type == AE_IFREG ? e.size() : 0));
     archive_write_header(a, entry);
     if (e.type == AE_IFREG)
-      for (std::uint64_t i = 0; i < e.repeat; ++i) archive_write_data(a, e.body.data(), e.body.size());
+      for (std::uint64_t i = 0; i < e.repeat; ++i)
+        archive_write_data(a, e.body.data(), e.body.size());
     archive_entry_free(entry);
   }
   archive_write_close(a);
@@ -205,13 +206,13 @@ struct Hostile : TwoRunners {
   }
   // The genuine template's entries, in a pack's order, its RAM small and all data.
   [[nodiscard]] std::vector<Entry> genuine() const {
-    std::vector<Entry> e = {{"template/key-inputs.json", inputs},
-                            {"template/saved-machine.json",
-                             test::read_file(folder / "saved-machine.json")},
-                            {"template/machine.state", test::read_file(folder / "machine.state")},
-                            {"template/hd0.qcow2", test::read_file(folder / "hd0.qcow2")},
-                            {"template/ssh-key", "key"},
-                            {"ram", std::string(1 << 20, 'r')}};
+    std::vector<Entry> e = {
+        {"template/key-inputs.json", inputs},
+        {"template/saved-machine.json", test::read_file(folder / "saved-machine.json")},
+        {"template/machine.state", test::read_file(folder / "machine.state")},
+        {"template/hd0.qcow2", test::read_file(folder / "hd0.qcow2")},
+        {"template/ssh-key", "key"},
+        {"ram", std::string(1 << 20, 'r')}};
     e.back().repeat = kRam >> 20;
     return e;
   }
@@ -328,7 +329,8 @@ TEST_F(Hostile, BoundsAreCheckedBeforeAnythingIsWritten) {
     // 20,000 entries, listed or not; or 100.
     auto e = genuine();
     std::vector<Entry> many(e.begin(), e.end() - 1);
-    for (int i = 0; i < 20000; ++i) many.emplace_back("template/j" + std::to_string(i) + ".qcow2", "j");
+    for (int i = 0; i < 20000; ++i)
+      many.emplace_back("template/j" + std::to_string(i) + ".qcow2", "j");
     many.push_back(e.back());
     expect_refused(signed_pack(key, many),
                    "its entry pack.json has 3029921 bytes; at most 1048576 are allowed");

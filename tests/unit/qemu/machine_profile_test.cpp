@@ -81,17 +81,18 @@ TEST(MachineProfile, BackingLayersAreNamedToQemuNotTakenFromHeaders) {
   auto p = load_machine_profile(profile("hurd-amd64"), {{"image", "/images/base.img"}});
   QemuLaunch l = launch_for(p);
   l.disk_backing = {{{"/cache/t/hd0.qcow2", "qcow2"}, {"/images/base.img", "raw"}}};
-  EXPECT_THAT(joined(qemu_argv(p, l)),
-              HasSubstr("-blockdev driver=file,node-name=hd0-b1-file,filename=/images/base.img,"
-                        "read-only=on "
-                        "-blockdev driver=raw,node-name=hd0-b1,file=hd0-b1-file,read-only=on "
-                        "-blockdev driver=file,node-name=hd0-b0-file,filename=/cache/t/hd0.qcow2,"
-                        "read-only=on "
-                        "-blockdev driver=qcow2,node-name=hd0-b0,file=hd0-b0-file,read-only=on,"
-                        "backing=hd0-b1 "
-                        "-blockdev driver=file,node-name=hd0-file,filename=/run/h/hd0.overlay.qcow2 "
-                        "-blockdev driver=qcow2,node-name=hd0,file=hd0-file,backing=hd0-b0 "
-                        "-device ide-hd,drive=hd0"));
+  EXPECT_THAT(
+      joined(qemu_argv(p, l)),
+      HasSubstr("-blockdev driver=file,node-name=hd0-b1-file,filename=/images/base.img,"
+                "read-only=on "
+                "-blockdev driver=raw,node-name=hd0-b1,file=hd0-b1-file,read-only=on "
+                "-blockdev driver=file,node-name=hd0-b0-file,filename=/cache/t/hd0.qcow2,"
+                "read-only=on "
+                "-blockdev driver=qcow2,node-name=hd0-b0,file=hd0-b0-file,read-only=on,"
+                "backing=hd0-b1 "
+                "-blockdev driver=file,node-name=hd0-file,filename=/run/h/hd0.overlay.qcow2 "
+                "-blockdev driver=qcow2,node-name=hd0,file=hd0-file,backing=hd0-b0 "
+                "-device ide-hd,drive=hd0"));
 }
 
 TEST(MachineProfile, HurdAmd64Q35PutsTheDiskOnAhci) {
