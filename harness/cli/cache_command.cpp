@@ -193,7 +193,13 @@ int CacheCommand::run() {
   for (const auto& e : removed)
     std::cout << "removed " << e.key.substr(0, 16) << "  "
               << (e.problem.empty() ? "unused since " + ago(e.last_used) : e.problem) << "\n";
-  std::cout << removed.size() << " removed\n";
+  // The tmpfs folders of this user's cache folders that are gone, whichever they were:
+  // nothing else would ever give their memory back.
+  const auto swept = BootCache::sweep_orphans(BootCache::default_shm_folder());
+  for (const auto& s : swept)
+    std::cout << "removed " << s.folder.string() << "  RAM of a cache folder that is gone ("
+              << mib(s.bytes) << ")\n";
+  std::cout << removed.size() + swept.size() << " removed\n";
   return 0;
 }
 

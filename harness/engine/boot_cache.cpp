@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "core/atomic_file.hpp"
 #include "core/cache_directory.hpp"
 #include "core/digest.hpp"
 #include "core/error.hpp"
@@ -163,6 +164,12 @@ TemplateKey template_key(const Suite& suite, const MachineProfile& profile, Acce
   return {text_digest(in.dump()).hex, in};
 }
 
+namespace {
+
+constexpr const char* kOwnerFile = "owner";
+
+}  // namespace
+
 BootCache::BootCache(fs::path root, RamPlace ram_place, fs::path shm)
     : root_(std::move(root)), ram_place_(ram_place), shm_(std::move(shm)) {}
 
@@ -189,8 +196,25 @@ fs::path BootCache::ram_file(const std::string& key, std::uint64_t bytes, std::s
   constexpr std::uint64_t kMargin = 256ull << 20;
   if (ram_place_ == RamPlace::kShm) {
     std::error_code ec;
-    fs::create_directories(shm_, ec);
+    fs::create_directories(root_);
+    fs::create_directories(shm_.parent_path(), ec);
     if (!ec) fs::permissions(shm_.parent_path(), fs::perms::owner_all, ec);
+    // Whose folder this is: sweep_orphans removes it once that templates folder is gone. It
+    // comes into being with its owner named (a sweep never sees it without one).
+    if (!ec && !fs::exists(shm_ / kOwnerFile)) {
+      const fs::path making = shm_.string() + ".tmp-" + std::to_string(::getpid());
+      fs::create_directories(making, ec);
+      if (!ec) fs::permissions(making, fs::perms::owner_all, ec);
+      if (!ec) write_file_atomically(making / kOwnerFile, root_.string() + "\n");
+      if (!ec) fs::rename(making, shm_, ec);
+      if (ec) {  // there already, made before folders named their owner, or by another run
+        ec.clear();
+        fs::remove_all(making, ec);
+        fs::create_directories(shm_, ec);
+        if (!ec && !fs::exists(shm_ / kOwnerFile))
+          write_file_atomically(shm_ / kOwnerFile, root_.string() + "\n");
+      }
+    }
     if (!ec) fs::permissions(shm_, fs::perms::owner_all, ec);
     const std::uint64_t room = ec ? 0 : free_bytes(shm_);
     if (!ec && room >= bytes + kMargin) {
@@ -316,6 +340,46 @@ std::vector<BootCache::Entry> BootCache::gc(std::chrono::hours unused_for) const
     ec.clear();
   }
   return removed;
+}
+
+namespace {
+
+// Whether a live process maps a file under `folder` (its /proc/PID/maps, for the processes
+// this user may read: hurdle's QEMUs are this user's).
+bool mapped_under(const fs::path& folder) {
+  const std::string prefix = " " + folder.string() + "/";
+  std::error_code ec;
+  for (auto it = fs::directory_iterator("/proc", ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const std::string pid = it->path().filename().string();
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream maps(it->path() / "maps");
+    for (std::string line; std::getline(maps, line);)
+      if (line.find(prefix) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<BootCache::Swept> BootCache::sweep_orphans(const fs::path& shm_root) {
+  std::vector<Swept> swept;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(shm_root, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::error_code e;
+    if (!it->is_directory(e) || it->is_symlink(e)) continue;
+    const fs::path folder = it->path();
+    std::ifstream in(folder / kOwnerFile);
+    std::string owner;
+    std::getline(in, owner);
+    if (!owner.empty() && fs::exists(owner, e)) continue;
+    if (mapped_under(folder)) continue;
+    Swept s{folder, folder_bytes(folder)};
+    fs::remove_all(folder, e);
+    if (!e) swept.push_back(std::move(s));
+  }
+  return swept;
 }
 
 }  // namespace hurdle

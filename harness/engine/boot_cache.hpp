@@ -10,7 +10,9 @@
 // The inputs are kept beside each template (key-inputs.json), to see why a key changed.
 // A template's RAM file is on tmpfs (/dev/shm/hurdle-UID/CACHE/KEY.ram, CACHE naming the
 // cache folder) when it has room, else beside the template. `hurdle cache list|gc` shows and prunes
-// them.
+// them. Each tmpfs folder names the templates folder it belongs to (its file `owner`): when
+// that is gone (a test's temporary cache, a build folder removed), its RAM would stay in memory
+// until the host reboots, so every run and every gc sweeps such folders (sweep_orphans).
 #pragma once
 
 #include <chrono>
@@ -90,6 +92,15 @@ class BootCache {
   // host reboot, say), the RAM files and unfinished folders no template owns, and with
   // `unused_for` zero every template not in use by a run now. Returns what it removed.
   std::vector<Entry> gc(std::chrono::hours unused_for) const;
+
+  // Removes the folders in `shm_root` (default_shm_folder()) whose templates folder is gone, or
+  // that name none (made before they did), and none of whose files a live process maps (a
+  // QEMU still running on one). Cheap: a listing, and /proc's maps read only for those.
+  struct Swept {
+    std::filesystem::path folder;
+    std::uintmax_t bytes = 0;  // the memory it held
+  };
+  static std::vector<Swept> sweep_orphans(const std::filesystem::path& shm_root);
 
  private:
   std::filesystem::path root_;

@@ -250,7 +250,11 @@ void SuiteRunner::make_clone_lanes(std::vector<std::unique_ptr<Lane>>& lanes,
   const fs::path cache = options_.cache_dir ? *options_.cache_dir : user_cache_directory();
   const Accelerator accel = choose_machine_accelerator(p, options_.accel, cache).accel;
   settings.key = template_key(suite_, p, accel, cache);
-  if (options_.boot_cache) settings.cache = BootCache::in(cache);
+  if (options_.boot_cache) {
+    settings.cache = BootCache::in(cache);
+    // Cheap, and the only way tmpfs gets back the RAM of caches that are gone.
+    (void)BootCache::sweep_orphans(BootCache::default_shm_folder());
+  }
   settings.log_dir = machine_dir;
   settings.work_dir = options_.work_dir ? *options_.work_dir : fs::temp_directory_path();
   settings.secrets = suite_.secrets;

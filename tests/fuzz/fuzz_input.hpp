@@ -18,14 +18,28 @@ namespace hurdle::fuzz {
   std::abort();
 }
 
-// `bytes` written to NAME in this process's scratch folder (on /dev/shm when there is one).
+// This process's scratch folder (on /dev/shm when there is one), removed when it exits: a
+// folder left on tmpfs holds memory until the host reboots.
+struct ScratchFolder {
+  std::filesystem::path path;
+  ScratchFolder()
+      : path((std::filesystem::is_directory("/dev/shm") ? std::filesystem::path("/dev/shm")
+                                                        : std::filesystem::temp_directory_path()) /
+             ("hurdle-fuzz-" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(path);
+  }
+  ~ScratchFolder() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+};
+
+// `bytes` written to NAME in this process's scratch folder.
 inline std::filesystem::path as_file(std::string_view bytes, const std::string& name) {
-  const std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
-                                         ? "/dev/shm"
-                                         : std::filesystem::temp_directory_path();
-  const std::filesystem::path dir = base / ("hurdle-fuzz-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::filesystem::path file = dir / name;
+  static const ScratchFolder scratch;
+  const std::filesystem::path file = scratch.path / name;
   std::ofstream(file, std::ios::binary | std::ios::trunc)
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return file;

@@ -21,6 +21,7 @@
 #include "core/boost_process.hpp"
 #include "core/digest.hpp"
 #include "core/run_program.hpp"
+#include "support/boot_cache_cleanup.hpp"
 #include "support/hurdle_command.hpp"
 #include "support/paths.hpp"
 
@@ -52,6 +53,9 @@ struct ExecFolder {
     fs::remove_all(root);
     fs::create_directories(root / "work");
   }
+  ~ExecFolder() { hurdle::test::forget_boot_cache(cache()); }
+  ExecFolder(const ExecFolder&) = delete;
+  ExecFolder& operator=(const ExecFolder&) = delete;
   [[nodiscard]] fs::path work() const { return root / "work"; }
   [[nodiscard]] fs::path reports() const { return root / "reports"; }
   [[nodiscard]] fs::path cache() const { return root / "cache"; }

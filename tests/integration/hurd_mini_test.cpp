@@ -14,6 +14,7 @@
 #include "machine/machine.hpp"
 #include "machine/machine_template.hpp"
 #include "qemu/run_directory.hpp"
+#include "support/boot_cache_cleanup.hpp"
 #include "support/hurd_mini.hpp"
 #include "support/hurdle_command.hpp"
 #include "support/paths.hpp"
@@ -221,6 +222,7 @@ TEST_F(HurdMini, TheBootCachesSecondRunDoesNotBootTheHurd) {
   EXPECT_THAT(first, HasSubstr("Hurd server bootstrap"));
   const std::string second = run("second");
   ::unsetenv("HURDLE_CACHE_DIR");
+  test::forget_boot_cache(dir / "cache");
   EXPECT_THAT(second, HasSubstr("is ready; no boot"));
   EXPECT_THAT(second, Not(HasSubstr("boot marker")));
   EXPECT_THAT(second, Not(HasSubstr("Hurd server bootstrap")));

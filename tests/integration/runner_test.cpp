@@ -23,6 +23,7 @@
 #include "core/run_program.hpp"
 #include "engine/suite_runner.hpp"
 #include "suite/suite_loader.hpp"
+#include "support/boot_cache_cleanup.hpp"
 #include "support/hurdle_command.hpp"
 #include "support/merged_output.hpp"
 #include "support/paths.hpp"
@@ -361,7 +362,10 @@ struct BootCacheFolder {
     fs::remove_all(dir);
     ::setenv("HURDLE_CACHE_DIR", dir.c_str(), 1);
   }
-  ~BootCacheFolder() { ::unsetenv("HURDLE_CACHE_DIR"); }
+  ~BootCacheFolder() {
+    ::unsetenv("HURDLE_CACHE_DIR");
+    test::forget_boot_cache(dir);
+  }
   BootCacheFolder(const BootCacheFolder&) = delete;
   BootCacheFolder& operator=(const BootCacheFolder&) = delete;
 
