@@ -138,6 +138,27 @@ Machine* SuiteRunner::machine() {
   return lanes_[0]->reset->machine();
 }
 
+std::optional<MachineFacts> SuiteRunner::machine_facts() const {
+  std::lock_guard lock(facts_mutex_);
+  return facts_;
+}
+
+void SuiteRunner::note_facts(Lane& lane) {
+  {
+    std::lock_guard lock(facts_mutex_);
+    if (facts_) return;
+  }
+  Machine* m = lane.reset->machine();
+  if (m == nullptr || !m->running()) return;
+  try {
+    MachineFacts facts = m->facts();
+    std::lock_guard lock(facts_mutex_);
+    if (!facts_) facts_ = std::move(facts);
+  } catch (const std::exception&) {
+    // A machine whose QMP no longer answers: the next scenario's gives them.
+  }
+}
+
 std::optional<Suite::Reset> SuiteRunner::reset_mode() const {
   if (lanes_.empty() || !lanes_[0]->reset) return std::nullopt;
   return lanes_[0]->reset->mode();
@@ -650,6 +671,7 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
     return result;
   }
   ScenarioResult result = run_attempts(lane, index, from);
+  note_facts(lane);
   if (result.status == ScenarioStatus::kPassed || result.status == ScenarioStatus::kFlaky)
     keep_end_state(lane, index);
   if (sc.after) release_end_state(lane, index);

@@ -129,6 +129,9 @@ class SuiteRunner {
   // The machine the last scenario ran on (null before the first, once broken, or with several
   // lanes, whose machines come and go on other threads).
   [[nodiscard]] Machine* machine();
+  // What reports say of the suite's machine, taken from the first machine a scenario ran on
+  // (on any lane); nothing before that.
+  [[nodiscard]] std::optional<MachineFacts> machine_facts() const;
   // How scenarios get their machine, once chosen; and why that mode (a fallback's reason).
   [[nodiscard]] std::optional<Suite::Reset> reset_mode() const;
   [[nodiscard]] const std::string& reset_reason() const { return reset_reason_; }
@@ -196,6 +199,8 @@ class SuiteRunner {
   // scenario still needs it.
   void release_end_state(Lane& lane, std::size_t index);
   void mask(ScenarioResult& r) const;
+  // Keeps the facts of `lane`'s machine, once.
+  void note_facts(Lane& lane);
   void break_with(const std::string& why);  // the first cause stays
   [[nodiscard]] std::optional<std::string> broken() const;
 
@@ -209,8 +214,10 @@ class SuiteRunner {
   std::optional<std::string> clones_failed_;  // why clone mode fell back to snapshot
   std::string boot_cache_use_;
   bool prepared_ = false;
-  Machine* booting_ = nullptr;       // the machine boot_machine() is booting (for interrupt())
-  Variables provisioned_;            // suite variables plus provisioning's captures
+  Machine* booting_ = nullptr;      // the machine boot_machine() is booting (for interrupt())
+  Variables provisioned_;           // suite variables plus provisioning's captures
+  mutable std::mutex facts_mutex_;  // guards facts_: lanes run on threads of their own
+  std::optional<MachineFacts> facts_;
   mutable std::mutex broken_mutex_;  // guards broken_: lanes run on threads of their own
   std::optional<std::string> broken_;
   std::vector<bool> planned_;            // per scenario: this process will run it

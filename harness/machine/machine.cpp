@@ -121,6 +121,8 @@ void Machine::make_work_dir() {
        " MiB free)");
 }
 
+MachineFacts Machine::facts() { return {qmp().qemu_version(), accel_, profile_, cache_dir()}; }
+
 std::filesystem::path Machine::cache_dir() const {
   return options_.cache_dir ? *options_.cache_dir : user_cache_directory();
 }

@@ -32,6 +32,7 @@
 #include "core/log_file.hpp"
 #include "machine/guest_ssh.hpp"
 #include "machine/image_resolver.hpp"
+#include "machine/machine_facts.hpp"
 #include "machine/migration.hpp"
 #include "machine/qemu_instance.hpp"
 #include "machine/saved_machine.hpp"
@@ -124,6 +125,8 @@ class Machine {
   [[nodiscard]] QmpClient& qmp() { return qemu_->qmp(); }
   [[nodiscard]] QemuProcess& process() { return qemu_->process(); }
   [[nodiscard]] const AcceleratorChoice& accelerator() const { return accel_; }
+  // What reports say of this machine, as data (QEMU's version from its QMP greeting).
+  [[nodiscard]] MachineFacts facts();
   [[nodiscard]] const std::filesystem::path& log_dir() const { return log_dir_; }
   // Where this machine keeps what outlives runs (empty: no caching); see MachineOptions.
   [[nodiscard]] std::filesystem::path cache_dir() const;

@@ -65,14 +65,13 @@ void RunRecorder::add_machine_properties(ReportSuite& s, SuiteRunner& runner) {
     if (!runner.boot_cache_use().empty())
       s.properties.emplace_back("boot_cache", runner.boot_cache_use());
   }
-  Machine* m = runner.machine();
-  if (m == nullptr || !machine_described_.insert(s.name).second) return;
-  if (const std::string v = m->qmp().qemu_version(); !v.empty())
-    s.properties.emplace_back("qemu.version", v);
-  s.properties.emplace_back("accelerator", to_string(m->accelerator().accel));
-  s.properties.emplace_back("accelerator.reason", m->accelerator().reason);
-  const auto& prepared = m->profile().prepared_image;
-  for (const auto& d : m->profile().disks) {
+  const std::optional<MachineFacts> facts = runner.machine_facts();
+  if (!facts || !machine_described_.insert(s.name).second) return;
+  if (!facts->qemu_version.empty()) s.properties.emplace_back("qemu.version", facts->qemu_version);
+  s.properties.emplace_back("accelerator", to_string(facts->accelerator.accel));
+  s.properties.emplace_back("accelerator.reason", facts->accelerator.reason);
+  const auto& prepared = facts->profile.prepared_image;
+  for (const auto& d : facts->profile.disks) {
     s.properties.emplace_back("image." + d.node_name, d.file.string());
     if (prepared && d.file == prepared->disk) {
       // A prepared image from the lock: its digests are known, nothing is hashed again.
@@ -87,7 +86,7 @@ void RunRecorder::add_machine_properties(ReportSuite& s, SuiteRunner& runner) {
     }
     try {
       s.properties.emplace_back("image." + d.node_name + ".sha256",
-                                image_sha256(d.file, m->cache_dir()));
+                                image_sha256(d.file, facts->cache_dir));
     } catch (const Error& e) {
       s.properties.emplace_back("image." + d.node_name + ".sha256",
                                 std::string("unavailable: ") + e.what());

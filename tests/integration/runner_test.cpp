@@ -595,8 +595,22 @@ std::map<std::string, std::string> outcomes(const fs::path& junit) {
   return out;
 }
 
-// -j 2: the same test cases with the same outcomes as one at a time, each scenario with its
-// own report files; a chained group stays in one lane, in order.
+// Each test suite's properties in a JUnit file: suite name -> property name -> value.
+std::map<std::string, std::map<std::string, std::string>> suite_properties(const fs::path& junit) {
+  pugi::xml_document doc;
+  EXPECT_TRUE(doc.load_file(junit.c_str())) << junit;
+  std::map<std::string, std::map<std::string, std::string>> out;
+  for (const auto& s : doc.select_nodes("//testsuite")) {
+    auto& props = out[s.node().attribute("name").value()];
+    for (const auto& p : s.node().child("properties").children("property"))
+      props[p.attribute("name").value()] = p.attribute("value").value();
+  }
+  return out;
+}
+
+// -j 2: the same test cases with the same outcomes as one at a time, and the same facts of
+// each suite (QEMU's version, the accelerator, the images), each scenario with its own report
+// files; a chained group stays in one lane, in order.
 TEST(HurdleRun, TwoJobsGiveTheSameOutcomesAsOne) {
   const std::vector<std::string> suites = {"scenarios/examples/linux-mini.yaml",
                                            "tests/data/suites/chained.yaml"};
@@ -609,6 +623,18 @@ TEST(HurdleRun, TwoJobsGiveTheSameOutcomesAsOne) {
   EXPECT_EQ(outcomes(two.junit), a);
   EXPECT_EQ(a.at("chained.after-a-failure"), "error PredecessorNotPassed");
   EXPECT_EQ(xmllint_status(two.junit), 0);
+  auto facts_one = suite_properties(one.junit);
+  auto facts_two = suite_properties(two.junit);
+  for (auto* facts : {&facts_one, &facts_two})
+    for (auto& [suite, props] : *facts) {
+      props.erase("boot_cache");  // made once, then used
+      props.erase("boot.seconds");
+    }
+  EXPECT_EQ(facts_two, facts_one);
+  for (const char* suite : {"linux-mini", "chained"}) {
+    for (const char* fact : {"qemu.version", "accelerator", "image.scratch.sha256", "reset"})
+      EXPECT_EQ(facts_two[suite].count(fact), 1u) << suite << " has no " << fact;
+  }
   const fs::path run_dir = fs::directory_iterator(two.reports)->path();
   for (const char* suite : {"linux-mini", "chained"}) {
     const fs::path machine = run_dir / suite / "machine";
