@@ -17,4 +17,14 @@ std::filesystem::path user_cache_directory() {
   throw HostError("no cache folder: set HURDLE_CACHE_DIR, XDG_CACHE_HOME or HOME");
 }
 
+std::filesystem::path cache_directory(const std::optional<std::filesystem::path>& given) {
+  return given ? *given : user_cache_directory();
+}
+
+std::filesystem::path work_directory(const std::optional<std::filesystem::path>& given) {
+  if (given) return *given;
+  if (const char* env = std::getenv("HURDLE_WORK_DIR"); env != nullptr && *env != '\0') return env;
+  return user_cache_directory() / "runs";
+}
+
 }  // namespace hurdle

@@ -268,7 +268,7 @@ void SuiteRunner::make_clone_lanes(std::vector<std::unique_ptr<Lane>>& lanes,
   TemplateSource::Settings settings;
   settings.profile = p;
   // The accelerator shapes the template (a TCG machine's state is not a KVM one's).
-  const fs::path cache = options_.cache_dir ? *options_.cache_dir : user_cache_directory();
+  const fs::path cache = cache_directory(options_.cache_dir);
   const Accelerator accel = choose_machine_accelerator(p, options_.accel, cache).accel;
   settings.key = template_key(suite_, p, accel, cache);
   if (options_.boot_cache) {
@@ -277,7 +277,8 @@ void SuiteRunner::make_clone_lanes(std::vector<std::unique_ptr<Lane>>& lanes,
     (void)BootCache::sweep_orphans(BootCache::default_shm_folder());
   }
   settings.log_dir = machine_dir;
-  settings.work_dir = options_.work_dir ? *options_.work_dir : fs::temp_directory_path();
+  // Where the machines' overlays go too (a run-only template's RAM is as large as they are).
+  settings.work_dir = work_directory(options_.work_dir);
   settings.secrets = suite_.secrets;
   settings.profile_variables = suite_.machine_variables;
   settings.image = suite_.image;

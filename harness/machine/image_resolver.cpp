@@ -11,9 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path cache_of(const ImageSettings& s) {
-  return s.cache_dir ? *s.cache_dir : user_cache_directory();
-}
+fs::path cache_of(const ImageSettings& s) { return cache_directory(s.cache_dir); }
 
 }  // namespace
 

@@ -88,9 +88,7 @@ void Machine::note(const std::string& line) { machine_log_->write(line); }
 
 fs::path Machine::work_dir() const {
   if (work_dir_) return work_dir_->path();
-  if (options_.work_dir) return *options_.work_dir;
-  if (const char* env = std::getenv("HURDLE_WORK_DIR"); env != nullptr && *env != '\0') return env;
-  return user_cache_directory() / "runs";
+  return work_directory(options_.work_dir);
 }
 
 void Machine::make_work_dir() {
@@ -123,9 +121,7 @@ void Machine::make_work_dir() {
 
 MachineFacts Machine::facts() { return {qmp().qemu_version(), accel_, profile_, cache_dir()}; }
 
-std::filesystem::path Machine::cache_dir() const {
-  return options_.cache_dir ? *options_.cache_dir : user_cache_directory();
-}
+std::filesystem::path Machine::cache_dir() const { return cache_directory(options_.cache_dir); }
 
 void Machine::launch() {
   accel_ = choose_machine_accelerator(profile_, options_.accel, cache_dir());
@@ -357,9 +353,7 @@ void Machine::login(std::optional<std::string> user, std::optional<std::string> 
   if (profile_.ssh && profile_.ssh->user == name && !ssh_->key_installed()) install_ssh_key();
 }
 
-fs::path Machine::owned_key_cache() const {
-  return options_.images.cache_dir ? *options_.images.cache_dir : user_cache_directory();
-}
+fs::path Machine::owned_key_cache() const { return cache_directory(options_.images.cache_dir); }
 
 void Machine::install_ssh_key() {
   const auto key = ssh_->key_to_install();
@@ -897,8 +891,7 @@ std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions 
   const fs::path file = saved.find_profile(folder, profile_search_path(options.profile_path));
   const ProfileImageOptions image{saved.image, fetching_image_resolver(options.images)};
   MachineProfile profile = load_machine_profile(file, saved.profile_variables, image);
-  saved.check_bases(folder, profile,
-                    options.cache_dir ? *options.cache_dir : user_cache_directory());
+  saved.check_bases(folder, profile, cache_directory(options.cache_dir));
   if (!saved.ssh_key.empty() && profile.ssh) {
     profile.ssh->auth = SshSpec::Auth::kKey;
     profile.ssh->key = fs::absolute(folder / saved.ssh_key);

@@ -1277,9 +1277,10 @@ TEST(HurdleRun, AWorkFolderThatFillsMidScenarioEndsTheRunWithAClearError) {
       fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "disk-full-inputs";
   fs::remove_all(dir);
   fs::create_directories(dir);
-  // The boot's room check asks for the RAM and 256 MiB: 192 MiB of RAM and a 460 MiB tmpfs
-  // pass it; a second disk of 2 GiB lets the guest write more than the folder holds.
-  TmpfsMount work(dir / "work", "460m");
+  // The run's template keeps its RAM (192 MiB) in the work folder, and a clone's room check asks
+  // for the RAM and 256 MiB more: a 660 MiB tmpfs passes it; a second disk of 2 GiB lets the
+  // guest write more than the folder holds.
+  TmpfsMount work(dir / "work", "660m");
   if (!work.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << work.error();
   namespace bp = boost::process::v2;
   {
@@ -1300,7 +1301,7 @@ TEST(HurdleRun, AWorkFolderThatFillsMidScenarioEndsTheRunWithAClearError) {
       << "suite: disk-full\nmachine: " << (dir / "tiny-big-disk.yaml").string()
       << "\nscenarios:\n"
          "  - name: fills-the-disk\n    steps:\n"
-         "      - ssh.run: { command: 'dd if=/dev/zero of=/dev/vdb bs=1M count=1000; sync', "
+         "      - ssh.run: { command: 'dd if=/dev/zero of=/dev/vdb bs=1M count=1500; sync', "
          "timeout: 120s }\n"
          "  - name: after-it\n    steps:\n      - ssh.run: 'true'\n";
 
@@ -1323,6 +1324,10 @@ TEST(HurdleRun, AWorkFolderThatFillsMidScenarioEndsTheRunWithAClearError) {
   EXPECT_STREQ(after.attribute("type").value(), "InfrastructureError");
   EXPECT_THAT(after.attribute("message").value(), HasSubstr(full));
   EXPECT_EQ(test::count_entries(dir / "work"), 0u) << "the overlays were left behind";
+  // The run's own template kept its RAM in the work folder too, as the overlays: one folder
+  // for a run's large files, whatever made them.
+  EXPECT_THAT(suite_log(run, "disk-full", "machine.log"),
+              HasSubstr("mem-path=" + (dir / "work").string() + "/"));
 }
 
 // A project's tree copied in, its tests run in the guest, their results imported test by test:
