@@ -389,7 +389,7 @@ std::string SuiteRunner::start_tag(Lane& lane, std::size_t index, ScenarioResult
   result.notes.push_back(note);
   const std::string from = start_tag(lane, *sc.after, result);
   const ScenarioResult first = attempt(lane, *sc.after, from);
-  if (first.status != ScenarioStatus::kPassed) {
+  if (first.status != Verdict::kPassed) {
     roll_back(lane, from);
     throw PredecessorError("this scenario continues '" + before.name +
                            "', which was run first and did not pass: " + first.message);
@@ -414,9 +414,9 @@ ScenarioResult SuiteRunner::attempt(Lane& lane, std::size_t index, const std::st
   StepExecutor steps(machine, provisioned_, r.folder,
                      scaled(suite_.timeout, options_.timeout_scale));
   steps.set_live_lines(live_lines());
-  r.status = ScenarioStatus::kPassed;
+  r.status = Verdict::kPassed;
   for (const auto& step : sc.steps) {
-    const bool failed = r.status != ScenarioStatus::kPassed;
+    const bool failed = r.status != Verdict::kPassed;
     if (failed && !step.always) continue;
     StepRecord record;
     record.step = step.describe();
@@ -443,7 +443,7 @@ ScenarioResult SuiteRunner::attempt(Lane& lane, std::size_t index, const std::st
 
 void SuiteRunner::fail_with(ScenarioResult& r, const Step& step, const std::exception& e,
                             Machine& machine) const {
-  r.status = ScenarioStatus::kFailed;
+  r.status = Verdict::kFailed;
   r.error_kind = kind_of(e);
   r.where = step.where;
   r.message = dynamic_cast<const StepFailed*>(&e)
@@ -451,8 +451,7 @@ void SuiteRunner::fail_with(ScenarioResult& r, const Step& step, const std::exce
                   : step.where.str() + ": " + step.describe() + ": " + e.what();
   // QEMU gone is not the scenario's failure: it is an error of the run. Unless the scenario
   // powered the machine off itself and then asked it for something.
-  if (dynamic_cast<const QemuError*>(&e) && !machine.powered_off())
-    r.status = ScenarioStatus::kError;
+  if (dynamic_cast<const QemuError*>(&e) && !machine.powered_off()) r.status = Verdict::kError;
 }
 
 LiveLineSink SuiteRunner::live_lines() const {
@@ -565,7 +564,7 @@ ScenarioResult SuiteRunner::result_for(std::size_t index) const {
 
 ScenarioResult SuiteRunner::error_result(std::size_t index, std::chrono::milliseconds boot_time) {
   ScenarioResult result = result_for(index);
-  result.status = ScenarioStatus::kError;
+  result.status = Verdict::kError;
   result.error_kind = "InfrastructureError";
   result.message = secrets_.masked(broken().value_or("the run was stopped"));
   result.boot = boot_time;
@@ -664,7 +663,7 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
     notes = std::move(setup.notes);
   } catch (const std::exception& e) {
     ScenarioResult result = result_for(index);
-    result.status = ScenarioStatus::kError;
+    result.status = Verdict::kError;
     result.error_kind = kind_of(e);
     result.message = e.what();
     if (sc.after) release_end_state(lane, index);
@@ -673,7 +672,7 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
   }
   ScenarioResult result = run_attempts(lane, index, from);
   note_facts(lane);
-  if (result.status == ScenarioStatus::kPassed || result.status == ScenarioStatus::kFlaky)
+  if (result.status == Verdict::kPassed || result.status == Verdict::kFlaky)
     keep_end_state(lane, index);
   if (sc.after) release_end_state(lane, index);
   log_reset_times(lane, sc, result);
@@ -693,29 +692,29 @@ ScenarioResult SuiteRunner::run_attempts(Lane& lane, std::size_t index, const st
     try {
       result = attempt(lane, index, from);
     } catch (const std::exception& e) {  // the restore before the steps failed
-      result.status = ScenarioStatus::kError;
+      result.status = Verdict::kError;
       result.error_kind = kind_of(e);
       result.message = "restoring '" + from + "' before the scenario failed: " + e.what();
     }
     result.attempts = attempt_no;
     if (interrupted_) {
       std::lock_guard lock(machine_mutex_);
-      result.status = ScenarioStatus::kError;
+      result.status = Verdict::kError;
       result.error_kind = "Interrupted";
       result.message = interruption_ + " during this scenario; " + result.message;
       break_with(interruption_);
       break;
     }
-    if (result.status == ScenarioStatus::kPassed || attempt_no == sc.retries + 1)
+    if (result.status == Verdict::kPassed || attempt_no == sc.retries + 1)
       keep_last_state(lane, index, result);
-    if (result.status == ScenarioStatus::kPassed) {
-      if (attempt_no > 1) result.status = ScenarioStatus::kFlaky;
+    if (result.status == Verdict::kPassed) {
+      if (attempt_no > 1) result.status = Verdict::kFlaky;
       break;
     }
     Machine* machine = lane.reset->machine();
     if (const auto full = machine ? machine->out_of_space() : std::nullopt) {
       // Not the scenario's fault, and no retry or later scenario would fare better.
-      result.status = ScenarioStatus::kError;
+      result.status = Verdict::kError;
       result.error_kind = "InfrastructureError";
       break_with(*full);
       break;
@@ -758,7 +757,7 @@ void SuiteRunner::write_scenario_files(Lane& lane, ScenarioResult& result,
       result.attachments.push_back(std::move(slice));
   } catch (const std::exception& e) {
     // The scenario is still reported, as an error that says why its files are missing.
-    result.status = ScenarioStatus::kError;
+    result.status = Verdict::kError;
     result.error_kind = "ReportError";
     result.message = std::string("the scenario's report files could not be written: ") + e.what() +
                      (result.message.empty() ? "" : "; " + result.message);

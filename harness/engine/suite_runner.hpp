@@ -24,6 +24,7 @@
 #include "core/log_file.hpp"
 #include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
+#include "core/verdict.hpp"
 #include "engine/reset_strategy.hpp"
 #include "engine/template_source.hpp"
 #include "machine/machine.hpp"
@@ -63,9 +64,6 @@ struct RunOptions {
   std::function<void(const std::string& title)> live_block;
 };
 
-// kSkipped: selected but never run (GoogleTest's --gtest_fail_fast stopped the run first).
-enum class ScenarioStatus { kPassed, kFlaky, kFailed, kError, kSkipped };
-
 struct StepRecord {
   std::string step;  // Step::describe()
   SourceLocation where;
@@ -77,7 +75,7 @@ struct StepRecord {
 };
 
 struct ScenarioResult {
-  ScenarioStatus status = ScenarioStatus::kError;
+  Verdict status = Verdict::kError;
   std::string message;     // the failed step and what was expected versus what came
   std::string error_kind;  // "StepFailed", "TimeoutError", "ConsoleError", ...
   SourceLocation where;    // the failed step, or the scenario

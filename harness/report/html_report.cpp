@@ -40,10 +40,6 @@ std::string escaped(const std::string& text) {
   return out;
 }
 
-bool passed(const ReportCase& c) {
-  return c.status == ReportCase::Status::kPassed || c.status == ReportCase::Status::kSkipped;
-}
-
 // An attachment as a link relative to the page when the file is there, else its path as text.
 std::string attachment_link(const fs::path& file, const fs::path& page_dir) {
   std::error_code ec;
@@ -139,19 +135,18 @@ std::string html_report(const RunReport& report, const fs::path& page) {
       const ReportCase& c = s.cases[i];
       const std::string id = "case-" + escaped(s.name) + "-" + std::to_string(i);
       std::string mark;
-      if (c.status == ReportCase::Status::kFlaky)
+      if (c.status == Verdict::kFlaky)
         mark = " (passed on attempt " + std::to_string(c.attempts) + ")";
       else if (c.attempts > 1)
         mark = " (" + std::to_string(c.attempts) + " attempts)";
-      const std::string name =
-          passed(c) ? escaped(c.name) : "<a href=\"#" + id + "\">" + escaped(c.name) + "</a>";
+      const std::string name = needs_attention(c)
+                                   ? "<a href=\"#" + id + "\">" + escaped(c.name) + "</a>"
+                                   : escaped(c.name);
       h += "<tr><td>" + name + "</td><td class=\"status " + to_string(c.status) + "\">" +
            to_string(c.status) + escaped(mark) + "</td><td class=\"time\">" +
            fixed_seconds_text(c.seconds, 2) + "</td><td>" + escaped(c.file.string()) +
            (c.line > 0 ? ":" + std::to_string(c.line) : "") + "</td></tr>\n";
-      bool imported_failed = false;
-      for (const auto& t : c.imported) imported_failed = imported_failed || !passed(t);
-      if (passed(c) && c.status != ReportCase::Status::kFlaky && !imported_failed) continue;
+      if (!needs_attention(c)) continue;
 
       std::string p = "<section class=\"problem\" id=\"" + id + "\">\n<h3>" + escaped(s.name) +
                       "." + escaped(c.name) + " <span class=\"status " + to_string(c.status) +

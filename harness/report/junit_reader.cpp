@@ -47,7 +47,7 @@ struct Reader {
     c.seconds = seconds(node);
     c.file = node.attribute("file").value();
     c.line = node.attribute("line").as_ullong(0);
-    const auto problem = [&](const char* element, ReportCase::Status status) {
+    const auto problem = [&](const char* element, Verdict status) {
       const pugi::xml_node f = node.child(element);
       if (!f) return false;
       c.status = status;
@@ -57,10 +57,9 @@ struct Reader {
       if (details != c.message) c.details = details;
       return true;
     };
-    if (!problem("failure", ReportCase::Status::kFailed) &&
-        !problem("error", ReportCase::Status::kError)) {
+    if (!problem("failure", Verdict::kFailed) && !problem("error", Verdict::kError)) {
       if (const pugi::xml_node s = node.child("skipped")) {
-        c.status = ReportCase::Status::kSkipped;
+        c.status = Verdict::kSkipped;
         c.message = s.attribute("message").value();
       }
     }
@@ -68,8 +67,8 @@ struct Reader {
       const std::string name = p.attribute("name").value();
       if (name == "attempts") c.attempts = p.attribute("value").as_int(1);
       if (name == "flaky" && std::string(p.attribute("value").value()) == "true" &&
-          c.status == ReportCase::Status::kPassed)
-        c.status = ReportCase::Status::kFlaky;
+          c.status == Verdict::kPassed)
+        c.status = Verdict::kFlaky;
     }
     // system-out: the step log, and one [[ATTACHMENT|path]] line per file.
     std::istringstream out(node.child("system-out").text().get());

@@ -26,9 +26,9 @@ struct Counts {
   void add(const ReportCase& c) {
     ++tests;
     time += c.seconds;
-    if (c.status == ReportCase::Status::kFailed) ++failures;
-    if (c.status == ReportCase::Status::kError) ++errors;
-    if (c.status == ReportCase::Status::kSkipped) ++skipped;
+    if (c.status == Verdict::kFailed) ++failures;
+    if (c.status == Verdict::kError) ++errors;
+    if (c.status == Verdict::kSkipped) ++skipped;
     for (const auto& i : c.imported) add(i);
   }
   void set_on(pugi::xml_node node) const {
@@ -47,23 +47,23 @@ void write_case(pugi::xml_node suite, const std::string& classname, const Report
   t.append_attribute("time") = seconds(c.seconds).c_str();
   t.append_attribute("file") = safe_text(c.file.string()).c_str();
   t.append_attribute("line") = static_cast<unsigned long long>(c.line);
-  if (c.status == ReportCase::Status::kFlaky || c.attempts > 1) {
+  if (c.status == Verdict::kFlaky || c.attempts > 1) {
     auto p = t.append_child("properties");
     auto attempts = p.append_child("property");
     attempts.append_attribute("name") = "attempts";
     attempts.append_attribute("value") = c.attempts;
-    if (c.status == ReportCase::Status::kFlaky) {
+    if (c.status == Verdict::kFlaky) {
       auto flaky = p.append_child("property");
       flaky.append_attribute("name") = "flaky";
       flaky.append_attribute("value") = "true";
     }
   }
-  if (c.status == ReportCase::Status::kFailed || c.status == ReportCase::Status::kError) {
-    auto f = t.append_child(c.status == ReportCase::Status::kFailed ? "failure" : "error");
+  if (c.status == Verdict::kFailed || c.status == Verdict::kError) {
+    auto f = t.append_child(c.status == Verdict::kFailed ? "failure" : "error");
     f.append_attribute("message") = safe_text(c.message).c_str();
     f.append_attribute("type") = safe_text(c.type).c_str();
     f.text() = safe_text(c.details.empty() ? c.message : c.details).c_str();
-  } else if (c.status == ReportCase::Status::kSkipped) {
+  } else if (c.status == Verdict::kSkipped) {
     t.append_child("skipped").append_attribute("message") = safe_text(c.message).c_str();
   }
   std::string out = c.step_log;

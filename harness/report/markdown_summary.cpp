@@ -10,17 +10,17 @@ namespace hurdle {
 
 namespace {
 
-const char* word(ReportCase::Status s) {
+const char* word(Verdict s) {
   switch (s) {
-    case ReportCase::Status::kPassed:
+    case Verdict::kPassed:
       return "PASS";
-    case ReportCase::Status::kFlaky:
+    case Verdict::kFlaky:
       return "FLAKY";
-    case ReportCase::Status::kFailed:
+    case Verdict::kFailed:
       return "FAIL";
-    case ReportCase::Status::kError:
+    case Verdict::kError:
       return "ERROR";
-    case ReportCase::Status::kSkipped:
+    case Verdict::kSkipped:
       return "SKIP";
   }
   return "?";
@@ -98,14 +98,8 @@ std::string markdown_summary(const RunReport& report) {
   std::string problems;
   for (const auto& s : report.suites) {
     for (const auto& c : s.cases) {
-      const bool bad = c.status == ReportCase::Status::kFailed ||
-                       c.status == ReportCase::Status::kError ||
-                       c.status == ReportCase::Status::kFlaky;
-      int imported_failures = 0;
-      for (const auto& i : c.imported)
-        if (i.status == ReportCase::Status::kFailed || i.status == ReportCase::Status::kError)
-          ++imported_failures;
-      if (!bad && imported_failures == 0) continue;
+      if (!needs_attention(c)) continue;
+      const int imported_failed = imported_failures(c);
       problems += "\n**" + std::string(word(c.status)) + "** " + cell(s.name + "." + c.name);
       if (!c.file.empty())
         problems +=
@@ -114,17 +108,16 @@ std::string markdown_summary(const RunReport& report) {
       if (c.attempts > 1) problems += ", " + std::to_string(c.attempts) + " attempts";
       problems += "\n\n";
       if (!c.message.empty()) problems += fenced(c.message);
-      if (imported_failures > 0)
-        problems += "\n" + std::to_string(imported_failures) + " of its " +
+      if (imported_failed > 0)
+        problems += "\n" + std::to_string(imported_failed) + " of its " +
                     std::to_string(c.imported.size()) + " imported test(s) failed: ";
       bool first = true;
       for (const auto& i : c.imported) {
-        if (i.status != ReportCase::Status::kFailed && i.status != ReportCase::Status::kError)
-          continue;
+        if (!failed(i.status)) continue;
         problems += (first ? "" : ", ") + cell(i.name);
         first = false;
       }
-      if (imported_failures > 0) problems += "\n";
+      if (imported_failed > 0) problems += "\n";
     }
   }
   if (!problems.empty()) md += "\n### Not passed (or passed only on a retry)\n" + problems;

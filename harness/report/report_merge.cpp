@@ -53,7 +53,7 @@ RunReport merge_reports(const std::vector<ReportInput>& inputs) {
                                  " (" + to_string(c.status) + ")";
         kept.details = "reported by " + both + "; as the first one reported it:\n" +
                        (kept.details.empty() ? kept.message : kept.details);
-        kept.status = ReportCase::Status::kError;
+        kept.status = Verdict::kError;
         kept.type = "DuplicateTestCase";
         kept.message = suite.name + "." + c.name + " was reported by two inputs: " + both +
                        "; were two shards given the same part?";

@@ -9,12 +9,13 @@
 #include <utility>
 #include <vector>
 
+#include "core/verdict.hpp"
+
 namespace hurdle {
 
 struct ReportCase {
-  enum class Status { kPassed, kFlaky, kFailed, kError, kSkipped };
   std::string name;
-  Status status = Status::kPassed;
+  Verdict status = Verdict::kPassed;
   double seconds = 0;
   std::filesystem::path file;
   std::size_t line = 0;
@@ -29,21 +30,18 @@ struct ReportCase {
   std::vector<ReportCase> imported;
 };
 
-// "passed", "flaky", "failed", "error", "skipped": as summary.json and messages name them.
-[[nodiscard]] inline const char* to_string(ReportCase::Status s) {
-  switch (s) {
-    case ReportCase::Status::kPassed:
-      return "passed";
-    case ReportCase::Status::kFlaky:
-      return "flaky";
-    case ReportCase::Status::kFailed:
-      return "failed";
-    case ReportCase::Status::kError:
-      return "error";
-    case ReportCase::Status::kSkipped:
-      break;
-  }
-  return "skipped";
+// How many of `c`'s imported tests failed or were errors.
+[[nodiscard]] inline int imported_failures(const ReportCase& c) {
+  int n = 0;
+  for (const auto& i : c.imported) n += failed(i.status) ? 1 : 0;
+  return n;
+}
+
+// The one rule every report (HTML, Markdown, annotations) uses for what a person must look at:
+// a case not passed (failed, error, or passed only on a retry), or one whose imported tests
+// did not all pass.
+[[nodiscard]] inline bool needs_attention(const ReportCase& c) {
+  return not_passed(c.status) || imported_failures(c) > 0;
 }
 
 // How many cases of each status, and their time: the totals the summaries print.
@@ -54,19 +52,19 @@ struct StatusCounts {
   void add(const ReportCase& c) {
     seconds += c.seconds;
     switch (c.status) {
-      case ReportCase::Status::kPassed:
+      case Verdict::kPassed:
         ++passed;
         return;
-      case ReportCase::Status::kFlaky:
+      case Verdict::kFlaky:
         ++flaky;
         return;
-      case ReportCase::Status::kFailed:
+      case Verdict::kFailed:
         ++failed;
         return;
-      case ReportCase::Status::kError:
+      case Verdict::kError:
         ++errors;
         return;
-      case ReportCase::Status::kSkipped:
+      case Verdict::kSkipped:
         ++skipped;
         return;
     }

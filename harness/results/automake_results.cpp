@@ -11,32 +11,32 @@ namespace hurdle {
 
 namespace {
 
-struct Verdict {
-  ImportedTest::Status status;
+struct AutomakeResult {
+  Verdict status;
   const char* note;  // for results that pass or fail other than plainly
 };
 
-std::optional<Verdict> verdict_of(const std::string& word) {
-  if (word == "PASS") return Verdict{ImportedTest::Status::kPassed, ""};
-  if (word == "XFAIL") return Verdict{ImportedTest::Status::kPassed, "XFAIL: failed, as expected"};
-  if (word == "SKIP") return Verdict{ImportedTest::Status::kSkipped, "SKIP"};
-  if (word == "FAIL") return Verdict{ImportedTest::Status::kFailed, "FAIL"};
+std::optional<AutomakeResult> verdict_of(const std::string& word) {
+  if (word == "PASS") return AutomakeResult{Verdict::kPassed, ""};
+  if (word == "XFAIL") return AutomakeResult{Verdict::kPassed, "XFAIL: failed, as expected"};
+  if (word == "SKIP") return AutomakeResult{Verdict::kSkipped, "SKIP"};
+  if (word == "FAIL") return AutomakeResult{Verdict::kFailed, "FAIL"};
   if (word == "XPASS")
-    return Verdict{ImportedTest::Status::kFailed, "XPASS: passed, but expected to fail"};
-  if (word == "ERROR")
-    return Verdict{ImportedTest::Status::kError, "ERROR: the test could not run"};
+    return AutomakeResult{Verdict::kFailed, "XPASS: passed, but expected to fail"};
+  if (word == "ERROR") return AutomakeResult{Verdict::kError, "ERROR: the test could not run"};
   return std::nullopt;
 }
 
-int severity(ImportedTest::Status s) {
+int severity(Verdict s) {
   switch (s) {
-    case ImportedTest::Status::kPassed:
+    case Verdict::kPassed:
+    case Verdict::kFlaky:  // automake has no such result
       return 0;
-    case ImportedTest::Status::kSkipped:
+    case Verdict::kSkipped:
       return 1;
-    case ImportedTest::Status::kFailed:
+    case Verdict::kFailed:
       return 2;
-    case ImportedTest::Status::kError:
+    case Verdict::kError:
       return 3;
   }
   return 3;
@@ -50,7 +50,7 @@ ImportedTest parse_trs(std::string_view trs, std::string_view log, const std::st
   ImportedTest t;
   t.name = name;
   t.source = source;
-  std::optional<Verdict> global;
+  std::optional<AutomakeResult> global;
   std::size_t global_line = 0;
   std::vector<std::string> results;
   for_each_line(trs, [&](std::string_view line, std::size_t number) {
@@ -82,7 +82,7 @@ ImportedTest parse_trs(std::string_view trs, std::string_view log, const std::st
   }
   t.status = global->status;
   if (global_line != 0) t.source = source + ":" + std::to_string(global_line);
-  if (results.size() > 1 || t.status != ImportedTest::Status::kPassed || *global->note != '\0') {
+  if (results.size() > 1 || t.status != Verdict::kPassed || *global->note != '\0') {
     std::string list;
     for (const auto& r : results) list += (list.empty() ? "" : ", ") + r;
     t.message = std::string(global->note) + (results.size() > 1 ? " (results: " + list + ")" : "");

@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/verdict.hpp"
 
 namespace hurdle {
 
 struct ImportedTest {
-  enum class Status { kPassed, kFailed, kSkipped, kError };
   std::string name;
-  Status status = Status::kPassed;
+  Verdict status = Verdict::kPassed;  // never kFlaky: a project's results say pass or fail
   std::string message;  // why it did not pass, or a note (an expected failure, a TODO)
   std::string output;   // the test's own output, when its tool kept it
   double seconds = 0;

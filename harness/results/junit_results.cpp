@@ -38,7 +38,7 @@ void collect(const pugi::xml_node& suite, std::string_view text, const std::stri
     if (!(t.seconds >= 0) || t.seconds > 1e9) t.seconds = 0;
     t.source = source + ":" + std::to_string(line_of(text, child));
     TestOutput output;
-    const auto outcome = [&](const char* tag, ImportedTest::Status status) {
+    const auto outcome = [&](const char* tag, Verdict status) {
       const auto node = child.child(tag);
       if (!node) return false;
       t.status = status;
@@ -48,9 +48,8 @@ void collect(const pugi::xml_node& suite, std::string_view text, const std::stri
       if (!body.empty()) output.add_line(body);
       return true;
     };
-    if (!outcome("failure", ImportedTest::Status::kFailed) &&
-        !outcome("error", ImportedTest::Status::kError))
-      (void)outcome("skipped", ImportedTest::Status::kSkipped);
+    if (!outcome("failure", Verdict::kFailed) && !outcome("error", Verdict::kError))
+      (void)outcome("skipped", Verdict::kSkipped);
     for (const char* stream : {"system-out", "system-err"}) {
       const std::string body = child.child(stream).text().as_string();
       if (!body.empty()) output.add(body.back() == '\n' ? body : body + "\n");

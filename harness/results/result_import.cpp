@@ -81,7 +81,7 @@ std::vector<ImportedTest> automake(const fs::path& path, bool folder) {
   const TestSuiteLog log = parse_test_suite_log(read_whole(path), path.string());
   tests = log.listed;
   int listed_passes = 0;
-  for (const auto& t : tests) listed_passes += t.status == ImportedTest::Status::kPassed ? 1 : 0;
+  for (const auto& t : tests) listed_passes += t.status == Verdict::kPassed ? 1 : 0;
   for (int i = 1; i <= log.pass + log.xfail - listed_passes; ++i) {
     ImportedTest t;
     t.name = "passed test " + std::to_string(i) + " (test-suite.log names only the others)";
@@ -142,15 +142,16 @@ ImportVerdict judge_import(const std::vector<ImportedTest>& tests, bool allow_em
   std::string failing;
   for (const auto& t : tests) {
     switch (t.status) {
-      case ImportedTest::Status::kPassed:
+      case Verdict::kPassed:
+      case Verdict::kFlaky:  // no format hurdle imports has it
         ++v.passed;
         break;
-      case ImportedTest::Status::kSkipped:
+      case Verdict::kSkipped:
         ++v.skipped;
         break;
-      case ImportedTest::Status::kFailed:
-      case ImportedTest::Status::kError:
-        ++(t.status == ImportedTest::Status::kFailed ? v.failed : v.errors);
+      case Verdict::kFailed:
+      case Verdict::kError:
+        ++(t.status == Verdict::kFailed ? v.failed : v.errors);
         if (v.failed + v.errors <= 5) failing += (failing.empty() ? "" : ", ") + t.name;
         break;
     }

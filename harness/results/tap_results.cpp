@@ -37,14 +37,14 @@ ImportedTest test_point(bool ok, const std::string& number, const std::string& r
   const bool skip = !directive.empty() && (directive[0] == 's' || directive[0] == 'S');
   const bool todo = !directive.empty() && !skip;
   if (skip) {
-    t.status = ImportedTest::Status::kSkipped;
+    t.status = Verdict::kSkipped;
     t.message = "SKIP" + (reason.empty() ? "" : ": " + trimmed(reason));
   } else if (todo) {
-    t.status = ImportedTest::Status::kPassed;  // a TODO's result does not count (TAP)
+    t.status = Verdict::kPassed;  // a TODO's result does not count (TAP)
     t.message = std::string(ok ? "TODO passed" : "TODO (expected to fail)") +
                 (reason.empty() ? "" : ": " + trimmed(reason));
   } else if (!ok) {
-    t.status = ImportedTest::Status::kFailed;
+    t.status = Verdict::kFailed;
     t.message = "not ok " + std::to_string(n) + (description.empty() ? "" : " - " + description);
   }
   return t;
@@ -56,7 +56,7 @@ void add_early_end(std::vector<ImportedTest>& tests, std::optional<long> planned
   if (!bailed.empty()) {
     ImportedTest t;
     t.name = "bail out";
-    t.status = ImportedTest::Status::kError;
+    t.status = Verdict::kError;
     t.message = bailed;
     t.source = bailed.substr(0, bailed.find(": Bail"));
     tests.push_back(std::move(t));
@@ -65,7 +65,7 @@ void add_early_end(std::vector<ImportedTest>& tests, std::optional<long> planned
   if (planned && static_cast<long>(tests.size()) < *planned) {
     ImportedTest t;
     t.name = "plan";
-    t.status = ImportedTest::Status::kError;
+    t.status = Verdict::kError;
     t.message = "the plan (1.." + std::to_string(*planned) + ") promised " +
                 std::to_string(*planned) + " tests, and " + std::to_string(tests.size()) +
                 " ran: the test program stopped early";

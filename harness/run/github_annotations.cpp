@@ -42,18 +42,18 @@ std::optional<std::string> github_annotation(const std::string& suite, const Sce
   std::string level;
   std::string what;
   switch (r.status) {
-    case ScenarioStatus::kPassed:
-    case ScenarioStatus::kSkipped:
+    case Verdict::kPassed:
+    case Verdict::kSkipped:
       return std::nullopt;
-    case ScenarioStatus::kFlaky:
+    case Verdict::kFlaky:
       level = "warning";
       what = "passed only on attempt " + std::to_string(r.attempts);
       break;
-    case ScenarioStatus::kFailed:
+    case Verdict::kFailed:
       level = "error";
       what = "failed";
       break;
-    case ScenarioStatus::kError:
+    case Verdict::kError:
       level = "error";
       what = "error (" + r.error_kind + ")";
       break;
@@ -69,7 +69,7 @@ std::optional<std::string> github_annotation(const std::string& suite, const Sce
   std::string command = "::" + level + " file=" + escaped(file.string(), true);
   if (line > 0) command += ",line=" + std::to_string(line);
   command += ",title=" + escaped(suite + "." + scenario.name + " " + what, true) + "::";
-  command += escaped(r.status == ScenarioStatus::kFlaky ? what : r.message, false);
+  command += escaped(r.status == Verdict::kFlaky ? what : r.message, false);
   return command;
 }
 

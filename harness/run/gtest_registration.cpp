@@ -20,7 +20,7 @@ class ScenarioTest : public ::testing::Test {
       r = runner_.run_scenario(index_);
     } catch (const std::exception& e) {
       // hurdle's own failure still reports the scenario, as an error with the reason.
-      r.status = ScenarioStatus::kError;
+      r.status = Verdict::kError;
       r.error_kind = "InternalError";
       r.where = sc.where;
       r.message = std::string("hurdle failed while running the scenario: ") + e.what();
@@ -34,16 +34,16 @@ class ScenarioTest : public ::testing::Test {
     }
     RecordProperty("attempts", r.attempts);
     switch (r.status) {
-      case ScenarioStatus::kPassed:
+      case Verdict::kPassed:
         return;
-      case ScenarioStatus::kFlaky:
+      case Verdict::kFlaky:
         RecordProperty("flaky", "true");
         return;
-      case ScenarioStatus::kFailed:
-      case ScenarioStatus::kError:
-      case ScenarioStatus::kSkipped:  // run_scenario() never says so
+      case Verdict::kFailed:
+      case Verdict::kError:
+      case Verdict::kSkipped:  // run_scenario() never says so
         ADD_FAILURE_AT(r.where.file.string().c_str(), static_cast<int>(r.where.line))
-            << (r.status == ScenarioStatus::kError ? "[error] " : "") << r.error_kind << ": "
+            << (r.status == Verdict::kError ? "[error] " : "") << r.error_kind << ": "
             << safe_text(r.message);
         return;
     }
@@ -72,7 +72,7 @@ class SkippedScenarioListener : public ::testing::EmptyTestEventListener {
     for (const Scenario& sc : runner_.suite().scenarios) {
       if (sc.name != info.name()) continue;
       ScenarioResult r;
-      r.status = ScenarioStatus::kSkipped;
+      r.status = Verdict::kSkipped;
       r.where = sc.where;
       r.message =
           last_failed_.empty()

@@ -30,23 +30,23 @@ std::string progress_line(const std::string& suite, const std::string& scenario,
   const char* word = "ERROR";
   const char* code = "\x1b[1;31m";
   switch (r.status) {
-    case ScenarioStatus::kPassed:
+    case Verdict::kPassed:
       word = "PASS";
       code = "\x1b[32m";
       break;
-    case ScenarioStatus::kFlaky:
+    case Verdict::kFlaky:
       word = "FLAKY";
       code = "\x1b[33m";
       break;
-    case ScenarioStatus::kFailed:
+    case Verdict::kFailed:
       word = "FAIL";
       code = "\x1b[31m";
       break;
-    case ScenarioStatus::kSkipped:
+    case Verdict::kSkipped:
       word = "SKIP";
       code = "\x1b[2m";
       break;
-    case ScenarioStatus::kError:
+    case Verdict::kError:
       break;
   }
   std::string status = word;
@@ -54,9 +54,9 @@ std::string progress_line(const std::string& suite, const std::string& scenario,
   // Names and messages through safe_line: guest text must not move the cursor or recolour.
   std::string line = (colour ? std::string(code) + status + "\x1b[0m" : status) + " " +
                      safe_line(suite) + "." + safe_line(scenario);
-  if (r.status != ScenarioStatus::kSkipped) line += "  " + two_decimals(r.elapsed);
+  if (r.status != Verdict::kSkipped) line += "  " + two_decimals(r.elapsed);
   if (r.attempts > 1) line += " (" + std::to_string(r.attempts) + " attempts)";
-  if (r.status != ScenarioStatus::kPassed && r.status != ScenarioStatus::kFlaky)
+  if (r.status != Verdict::kPassed && r.status != Verdict::kFlaky)
     line += "\n       " + safe_line(r.message.substr(0, r.message.find('\n')));
   return line;
 }
@@ -64,21 +64,21 @@ std::string progress_line(const std::string& suite, const std::string& scenario,
 void ProgressPrinter::scenario_done(const std::string& suite, const Scenario& scenario,
                                     const ScenarioResult& r) {
   switch (r.status) {
-    case ScenarioStatus::kPassed:
+    case Verdict::kPassed:
       ++passed_;
       break;
-    case ScenarioStatus::kFlaky:
+    case Verdict::kFlaky:
       ++passed_;
       flaky_.push_back(safe_line(suite) + "." + safe_line(scenario.name) + " (" +
                        std::to_string(r.attempts) + " attempts)");
       break;
-    case ScenarioStatus::kFailed:
+    case Verdict::kFailed:
       ++failed_;
       break;
-    case ScenarioStatus::kError:
+    case Verdict::kError:
       ++errors_;
       break;
-    case ScenarioStatus::kSkipped:
+    case Verdict::kSkipped:
       ++skipped_;
       break;
   }

@@ -75,7 +75,7 @@ void RunEvents::scenario_finished(const std::string& suite, const std::string& s
   write({{"event", "scenario_finished"},
          {"suite", suite},
          {"scenario", scenario},
-         {"status", to_string(report_status(result.status))},
+         {"status", to_string(result.status)},
          {"seconds", std::chrono::duration<double>(result.elapsed).count()},
          {"attempts", result.attempts},
          {"message", secrets_.masked(safe_text(result.message))},

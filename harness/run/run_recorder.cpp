@@ -22,22 +22,6 @@ std::string host_name() {
 
 }  // namespace
 
-ReportCase::Status report_status(ScenarioStatus s) {
-  switch (s) {
-    case ScenarioStatus::kPassed:
-      return ReportCase::Status::kPassed;
-    case ScenarioStatus::kFlaky:
-      return ReportCase::Status::kFlaky;
-    case ScenarioStatus::kFailed:
-      return ReportCase::Status::kFailed;
-    case ScenarioStatus::kSkipped:
-      return ReportCase::Status::kSkipped;
-    case ScenarioStatus::kError:
-      break;
-  }
-  return ReportCase::Status::kError;
-}
-
 RunRecorder::RunRecorder(std::optional<std::filesystem::path> junit) : junit_(std::move(junit)) {
   report_.hostname = host_name();
 }
@@ -97,7 +81,7 @@ void RunRecorder::add_machine_properties(ReportSuite& s, SuiteRunner& runner) {
 void RunRecorder::plan(const Suite& suite, const Scenario& scenario) {
   ReportCase c;
   c.name = scenario.name;
-  c.status = ReportCase::Status::kError;
+  c.status = Verdict::kError;
   c.type = "NotRun";
   c.file = scenario.where.file;
   c.line = scenario.where.line;
@@ -113,7 +97,7 @@ void RunRecorder::plan(const Suite& suite, const Scenario& scenario) {
 void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const ScenarioResult& r) {
   ReportCase c;
   c.name = scenario.name;
-  c.status = report_status(r.status);
+  c.status = r.status;
   c.seconds = std::chrono::duration<double>(r.elapsed).count();
   c.file = r.where.file;
   c.line = r.where.line;
@@ -130,17 +114,12 @@ void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const Sc
   for (const auto& t : r.imported) {
     ReportCase i;
     i.name = t.name;
-    i.status = t.status == ImportedTest::Status::kPassed    ? ReportCase::Status::kPassed
-               : t.status == ImportedTest::Status::kSkipped ? ReportCase::Status::kSkipped
-               : t.status == ImportedTest::Status::kFailed  ? ReportCase::Status::kFailed
-                                                            : ReportCase::Status::kError;
+    i.status = t.status;
     i.seconds = t.seconds;
     i.message = t.message;
     i.type = "ImportedTest";
     i.details = t.source + (t.message.empty() ? "" : ": " + t.message) + "\n" + t.output;
-    const bool failed =
-        i.status == ReportCase::Status::kFailed || i.status == ReportCase::Status::kError;
-    if (!failed) i.step_log = t.output;  // a failure's output is in its details
+    if (!failed(i.status)) i.step_log = t.output;  // a failure's output is in its details
     i.file = c.file;  // the scenario's file; the result's own place is in `details`
     c.imported.push_back(std::move(i));
   }

@@ -19,9 +19,6 @@
 
 namespace hurdle {
 
-// A scenario's status as reports name it (to_string gives "passed", "flaky", ...).
-[[nodiscard]] ReportCase::Status report_status(ScenarioStatus s);
-
 class RunRecorder {
  public:
   explicit RunRecorder(std::optional<std::filesystem::path> junit);

@@ -114,7 +114,7 @@ double first_scenario_seconds(const fs::path& suite, const fs::path& cache, cons
   const auto start = Clock::now();
   hurdle::SuiteRunner runner(hurdle::load_suite(suite), o);
   const auto r = runner.run_scenario(0);
-  if (r.status != hurdle::ScenarioStatus::kPassed) {
+  if (r.status != hurdle::Verdict::kPassed) {
     std::cerr << "the first scenario did not pass: " << r.message << "\n";
     std::exit(1);
   }

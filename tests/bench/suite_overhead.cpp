@@ -46,7 +46,7 @@ Row run(const fs::path& suite_file, const fs::path& report_dir, std::size_t jobs
   const auto t0 = Clock::now();
   for (std::size_t i = 0; i < runner.suite().scenarios.size(); ++i) {
     const auto r = runner.run_scenario(i);
-    if (r.status != hurdle::ScenarioStatus::kPassed) {
+    if (r.status != hurdle::Verdict::kPassed) {
       std::cerr << "scenario " << i << " did not pass: " << r.message << "\n";
       std::exit(1);
     }

@@ -39,9 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   suite.name = part(1);
   suite.timestamp = part(2);
   suite.properties = {{part(3), part(4)}};
-  for (const auto status :
-       {hurdle::ReportCase::Status::kFailed, hurdle::ReportCase::Status::kError,
-        hurdle::ReportCase::Status::kSkipped, hurdle::ReportCase::Status::kFlaky}) {
+  for (const auto status : {hurdle::Verdict::kFailed, hurdle::Verdict::kError,
+                            hurdle::Verdict::kSkipped, hurdle::Verdict::kFlaky}) {
     hurdle::ReportCase c;
     c.name = part(5);
     c.status = status;

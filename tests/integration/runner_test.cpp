@@ -1054,7 +1054,7 @@ TEST(SuiteRunner, AnInterruptBeforeTheBootStartsNoMachine) {
                      options);
   runner.interrupt("SIGINT");
   const ScenarioResult r = runner.run_scenario(0);
-  EXPECT_EQ(r.status, ScenarioStatus::kError);
+  EXPECT_EQ(r.status, Verdict::kError);
   EXPECT_THAT(r.message, HasSubstr("interrupted by SIGINT"));
   EXPECT_EQ(runner.machine(), nullptr);
   EXPECT_FALSE(fs::exists(options.report_dir / "linux-mini" / "machine" / "qemu.log"))

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 
 ScenarioResult passed(std::size_t index) {
   ScenarioResult r;
-  r.status = ScenarioStatus::kPassed;
+  r.status = Verdict::kPassed;
   r.message = "scenario " + std::to_string(index);
   return r;
 }

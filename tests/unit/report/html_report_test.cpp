@@ -35,7 +35,7 @@ TEST(HtmlReport, FailuresWithStepsImportsConsoleAndAttachmentsGuestTextEscaped) 
   s.cases.push_back(ok);
   ReportCase broken;
   broken.name = "broken";
-  broken.status = ReportCase::Status::kFailed;
+  broken.status = Verdict::kFailed;
   broken.type = "StepFailed";
   broken.file = "suite.yaml";
   broken.line = 12;
@@ -45,13 +45,13 @@ TEST(HtmlReport, FailuresWithStepsImportsConsoleAndAttachmentsGuestTextEscaped) 
                         dir / "elsewhere" / "gone.png"};
   ReportCase imported;
   imported.name = "t/overflow";
-  imported.status = ReportCase::Status::kFailed;
+  imported.status = Verdict::kFailed;
   imported.message = "FAIL";
   broken.imported = {imported};
   s.cases.push_back(broken);
   ReportCase flaky;
   flaky.name = "wobbly";
-  flaky.status = ReportCase::Status::kFlaky;
+  flaky.status = Verdict::kFlaky;
   flaky.attempts = 2;
   s.cases.push_back(flaky);
   report.suites.push_back(s);

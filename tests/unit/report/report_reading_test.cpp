@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "report/html_report.hpp"
 #include "report/junit_reader.hpp"
 #include "report/junit_writer.hpp"
 #include "report/markdown_summary.hpp"
@@ -28,14 +29,14 @@ fs::path write_text(const std::string& name, const std::string& text) {
   return dir / name;
 }
 
-ReportCase scenario(const std::string& name, ReportCase::Status status) {
+ReportCase scenario(const std::string& name, Verdict status) {
   ReportCase c;
   c.name = name;
   c.status = status;
   c.seconds = 1.5;
   c.file = "suite.yaml";
   c.line = 7;
-  if (status == ReportCase::Status::kFailed || status == ReportCase::Status::kError) {
+  if (status == Verdict::kFailed || status == Verdict::kError) {
     c.message = "suite.yaml:9:9: ssh.run `x`: expected \"a\", got \"b\"";
     c.type = "StepFailed";
     c.details = "the longer story";
@@ -53,20 +54,20 @@ RunReport sample_report() {
   s.timestamp = "2026-11-30T10:00:00";
   s.properties = {{"hurdle.version", "0.1.0"}, {"accelerator", "kvm"}};
   s.boot_seconds = 12.25;
-  s.cases.push_back(scenario("passes", ReportCase::Status::kPassed));
-  ReportCase flaky = scenario("flaky", ReportCase::Status::kFlaky);
+  s.cases.push_back(scenario("passes", Verdict::kPassed));
+  ReportCase flaky = scenario("flaky", Verdict::kFlaky);
   flaky.attempts = 2;
   s.cases.push_back(flaky);
-  ReportCase failing = scenario("fails", ReportCase::Status::kFailed);
-  ReportCase imported_pass = scenario("t1", ReportCase::Status::kPassed);
+  ReportCase failing = scenario("fails", Verdict::kFailed);
+  ReportCase imported_pass = scenario("t1", Verdict::kPassed);
   imported_pass.attachments.clear();
-  ReportCase imported_fail = scenario("t2", ReportCase::Status::kFailed);
+  ReportCase imported_fail = scenario("t2", Verdict::kFailed);
   imported_fail.attachments.clear();
   imported_fail.step_log.clear();
   failing.imported = {imported_pass, imported_fail};
   s.cases.push_back(failing);
-  s.cases.push_back(scenario("errs", ReportCase::Status::kError));
-  ReportCase skipped = scenario("skipped", ReportCase::Status::kSkipped);
+  s.cases.push_back(scenario("errs", Verdict::kError));
+  ReportCase skipped = scenario("skipped", Verdict::kSkipped);
   skipped.message = "not run: --fail-fast";
   s.cases.push_back(skipped);
   r.suites.push_back(s);
@@ -82,10 +83,10 @@ TEST(JUnitReader, HurdlesReportRoundTrips) {
   const ReportSuite& s = read.suites[0];
   EXPECT_DOUBLE_EQ(s.boot_seconds, 12.25);
   ASSERT_EQ(s.cases.size(), 5u);
-  EXPECT_EQ(s.cases[1].status, ReportCase::Status::kFlaky);
+  EXPECT_EQ(s.cases[1].status, Verdict::kFlaky);
   EXPECT_EQ(s.cases[1].attempts, 2);
   ASSERT_EQ(s.cases[2].imported.size(), 2u);
-  EXPECT_EQ(s.cases[2].imported[1].status, ReportCase::Status::kFailed);
+  EXPECT_EQ(s.cases[2].imported[1].status, Verdict::kFailed);
   EXPECT_EQ(s.cases[0].attachments.size(), 1u);
   const fs::path second = write_text("second.xml", "");
   write_junit(read, second);
@@ -102,7 +103,7 @@ TEST(JUnitReader, ALoneTestsuiteAsOtherToolsWriteIt) {
   const RunReport r = read_junit(file);
   ASSERT_EQ(r.suites.size(), 1u);
   ASSERT_EQ(r.suites[0].cases.size(), 2u);
-  EXPECT_EQ(r.suites[0].cases[1].status, ReportCase::Status::kFailed);
+  EXPECT_EQ(r.suites[0].cases[1].status, Verdict::kFailed);
   EXPECT_EQ(r.suites[0].cases[1].details, "trace");
 }
 
@@ -144,7 +145,7 @@ TEST(ReportMerge, SuitesJoinPropertiesOnceBootTimesAddUp) {
   for (auto& c : b.suites[0].cases) c.name += "-b";
   ReportSuite other;
   other.name = "other";
-  other.cases.push_back(scenario("alone", ReportCase::Status::kPassed));
+  other.cases.push_back(scenario("alone", Verdict::kPassed));
   b.suites.push_back(other);
   const RunReport m = merge_reports({{"a.xml", a}, {"b.xml", b}});
   ASSERT_EQ(m.suites.size(), 2u);
@@ -160,11 +161,11 @@ TEST(ReportMerge, ACaseTwoInputsHoldIsKeptOnceAsAnErrorNamingBoth) {
   RunReport a = sample_report();
   RunReport b;
   b.suites.push_back(a.suites[0]);
-  b.suites[0].cases = {scenario("passes", ReportCase::Status::kFailed)};
+  b.suites[0].cases = {scenario("passes", Verdict::kFailed)};
   const RunReport m = merge_reports({{"shard-0.xml", a}, {"shard-1.xml", b}});
   ASSERT_EQ(m.suites[0].cases.size(), 5u);
   const ReportCase& c = m.suites[0].cases[0];
-  EXPECT_EQ(c.status, ReportCase::Status::kError);
+  EXPECT_EQ(c.status, Verdict::kError);
   EXPECT_EQ(c.type, "DuplicateTestCase");
   EXPECT_THAT(c.message, HasSubstr("suite.passes was reported by two inputs: shard-0.xml "
                                    "(passed) and shard-1.xml (failed)"));
@@ -173,7 +174,7 @@ TEST(ReportMerge, ACaseTwoInputsHoldIsKeptOnceAsAnErrorNamingBoth) {
   repeated.suites[0].cases.push_back(repeated.suites[0].cases[0]);
   const RunReport once = merge_reports({{"repeat.xml", repeated}});
   EXPECT_EQ(once.suites[0].cases.size(), 6u);
-  EXPECT_EQ(once.suites[0].cases[5].status, ReportCase::Status::kPassed);
+  EXPECT_EQ(once.suites[0].cases[5].status, Verdict::kPassed);
 }
 
 TEST(MarkdownSummary, TotalsTablesAndWhatDidNotPass) {
@@ -201,6 +202,43 @@ TEST(MarkdownSummary, GuestTextCannotBecomeMarkup) {
                         "````\n"));
   EXPECT_THAT(md, HasSubstr("| a\\|b&lt;i&gt; |"));
   EXPECT_EQ(md.find('\x1b'), std::string::npos);
+}
+
+// One rule for what a person must look at, in every report: a case of each verdict, and a
+// passed one whose imported tests failed; the Markdown summary and the HTML page list the same.
+TEST(NotPassed, TheMarkdownSummaryAndTheHtmlPageListTheSameCases) {
+  RunReport r;
+  ReportSuite s;
+  s.name = "s";
+  for (const Verdict v :
+       {Verdict::kPassed, Verdict::kFlaky, Verdict::kFailed, Verdict::kError, Verdict::kSkipped}) {
+    ReportCase c;
+    c.name = std::string("case-") + to_string(v);
+    c.status = v;
+    s.cases.push_back(c);
+  }
+  ReportCase imports;
+  imports.name = "case-imports";
+  ReportCase bad;
+  bad.name = "t1";
+  bad.status = Verdict::kFailed;
+  imports.imported.push_back(bad);
+  s.cases.push_back(imports);
+  r.suites.push_back(s);
+  const std::string md = markdown_summary(r);
+  const fs::path page = write_text("same-cases.html", "");
+  const std::string html = html_report(r, page);
+  std::vector<std::string> in_md;
+  std::vector<std::string> in_html;
+  for (const auto& c : s.cases) {
+    if (md.find("** s." + c.name) != std::string::npos) in_md.push_back(c.name);
+    if (html.find("<h3>s." + c.name + " ") != std::string::npos) in_html.push_back(c.name);
+  }
+  const std::vector<std::string> expected = {"case-flaky", "case-failed", "case-error",
+                                             "case-imports"};
+  EXPECT_EQ(in_md, expected) << md;
+  EXPECT_EQ(in_html, expected) << html;
+  EXPECT_THAT(html, HasSubstr("<a href=\"#case-s-5\">case-imports</a>"));
 }
 
 }  // namespace

@@ -27,8 +27,8 @@ RunReport hostile_report() {
   suite.name = "suite";
   suite.timestamp = "2026-11-25T09:00:00";
   suite.properties = {{"accelerator.reason", kHostile}};
-  for (const auto status : {ReportCase::Status::kFailed, ReportCase::Status::kError,
-                            ReportCase::Status::kSkipped, ReportCase::Status::kPassed}) {
+  for (const auto status :
+       {Verdict::kFailed, Verdict::kError, Verdict::kSkipped, Verdict::kPassed}) {
     ReportCase c;
     c.name = "case-" + std::to_string(suite.cases.size());
     c.status = status;

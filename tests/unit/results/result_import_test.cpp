@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-using Status = ImportedTest::Status;
+using Status = Verdict;
 
 fs::path samples() { return test::source_dir() / "tests/data/results"; }
 

@@ -17,7 +17,7 @@ Scenario scenario_at(const char* file, std::size_t line) {
 TEST(GithubAnnotation, AFailureIsAnErrorOnItsStepsLineRelativeToTheCheckout) {
   const Scenario sc = scenario_at("/repo/ci/hurd.yaml", 12);
   ScenarioResult r;
-  r.status = ScenarioStatus::kFailed;
+  r.status = Verdict::kFailed;
   r.where = {"/repo/ci/hurd.yaml", 17, 9};
   r.message = "ci/hurd.yaml:17:9: expected \"GNU\\n\", got 100% \"Linux\"\n::error::forged, here";
   EXPECT_EQ(github_annotation("smoke", sc, r, "/repo"),
@@ -28,7 +28,7 @@ TEST(GithubAnnotation, AFailureIsAnErrorOnItsStepsLineRelativeToTheCheckout) {
 TEST(GithubAnnotation, AFileOutsideTheCheckoutKeepsItsPathAndPropertiesAreEscaped) {
   const Scenario sc = scenario_at("/elsewhere/a,b:c.yaml", 3);
   ScenarioResult r;
-  r.status = ScenarioStatus::kError;
+  r.status = Verdict::kError;
   r.error_kind = "QemuError";
   r.message = "QEMU exited";
   EXPECT_EQ(github_annotation("s", sc, r, "/repo"),
@@ -39,14 +39,14 @@ TEST(GithubAnnotation, AFileOutsideTheCheckoutKeepsItsPathAndPropertiesAreEscape
 TEST(GithubAnnotation, AFlakyScenarioIsAWarningAndAPassIsNothing) {
   const Scenario sc = scenario_at("/repo/s.yaml", 4);
   ScenarioResult r;
-  r.status = ScenarioStatus::kFlaky;
+  r.status = Verdict::kFlaky;
   r.attempts = 2;
   EXPECT_EQ(github_annotation("s", sc, r, "/repo"),
             "::warning file=s.yaml,line=4,title=s.boots passed only on attempt 2::passed only on "
             "attempt 2");
-  r.status = ScenarioStatus::kPassed;
+  r.status = Verdict::kPassed;
   EXPECT_FALSE(github_annotation("s", sc, r, "/repo"));
-  r.status = ScenarioStatus::kSkipped;
+  r.status = Verdict::kSkipped;
   EXPECT_FALSE(github_annotation("s", sc, r, "/repo"));
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-ScenarioResult result(ScenarioStatus status, int ms, const std::string& message = "") {
+ScenarioResult result(Verdict status, int ms, const std::string& message = "") {
   ScenarioResult r;
   r.status = status;
   r.elapsed = std::chrono::milliseconds(ms);
@@ -23,17 +23,16 @@ ScenarioResult result(ScenarioStatus status, int ms, const std::string& message 
 }
 
 TEST(ProgressPrinter, LinesSayStatusNameAndTimeWithColourOnlyWhenAsked) {
-  EXPECT_EQ(progress_line("s", "a", result(ScenarioStatus::kPassed, 1250), false),
-            "PASS   s.a  1.25 s");
-  EXPECT_EQ(progress_line("s", "a", result(ScenarioStatus::kPassed, 1250), true),
+  EXPECT_EQ(progress_line("s", "a", result(Verdict::kPassed, 1250), false), "PASS   s.a  1.25 s");
+  EXPECT_EQ(progress_line("s", "a", result(Verdict::kPassed, 1250), true),
             "\x1b[32mPASS  \x1b[0m s.a  1.25 s");
   const auto failed =
-      progress_line("s", "b", result(ScenarioStatus::kFailed, 10, "x.yaml:3:5: boom\nmore"), false);
+      progress_line("s", "b", result(Verdict::kFailed, 10, "x.yaml:3:5: boom\nmore"), false);
   EXPECT_EQ(failed, "FAIL   s.b  0.01 s\n       x.yaml:3:5: boom");
-  auto flaky = result(ScenarioStatus::kFlaky, 2000);
+  auto flaky = result(Verdict::kFlaky, 2000);
   flaky.attempts = 2;
   EXPECT_EQ(progress_line("s", "c", flaky, false), "FLAKY  s.c  2.00 s (2 attempts)");
-  EXPECT_EQ(progress_line("s", "d", result(ScenarioStatus::kSkipped, 0, "not run: why"), false),
+  EXPECT_EQ(progress_line("s", "d", result(Verdict::kSkipped, 0, "not run: why"), false),
             "SKIP   s.d\n       not run: why");
 }
 
@@ -57,11 +56,11 @@ TEST(ProgressPrinter, TheSummaryCountsFlakyScenariosAsPassedAndSaysSo) {
   ProgressPrinter p(out, false);
   Scenario sc;
   sc.name = "a";
-  p.scenario_done("s", sc, result(ScenarioStatus::kPassed, 1000));
-  auto flaky = result(ScenarioStatus::kFlaky, 1000);
+  p.scenario_done("s", sc, result(Verdict::kPassed, 1000));
+  auto flaky = result(Verdict::kFlaky, 1000);
   flaky.attempts = 2;
   p.scenario_done("s", sc, flaky);
-  p.scenario_done("s", sc, result(ScenarioStatus::kFailed, 500, "m"));
+  p.scenario_done("s", sc, result(Verdict::kFailed, 500, "m"));
   p.summary();
   EXPECT_THAT(out.str(),
               HasSubstr("3 scenario(s): 2 passed (1 flaky: passed only on a retry), 1 failed, "
@@ -73,10 +72,10 @@ TEST(ProgressPrinter, TheBootGetsItsOwnLineAndSkippedScenariosAreCounted) {
   ProgressPrinter p(out, false);
   Scenario sc;
   sc.name = "a";
-  auto first = result(ScenarioStatus::kPassed, 500);
+  auto first = result(Verdict::kPassed, 500);
   first.boot = std::chrono::milliseconds(4030);
   p.scenario_done("s", sc, first);
-  p.scenario_done("s", sc, result(ScenarioStatus::kSkipped, 0, "not run"));
+  p.scenario_done("s", sc, result(Verdict::kSkipped, 0, "not run"));
   p.summary();
   EXPECT_EQ(out.str(),
             "BOOT   s  4.03 s\nPASS   s.a  0.50 s\nSKIP   s.a\n       not run\n"
