@@ -1,6 +1,7 @@
 #include "cli/run_command.hpp"
 
 #include "run/suite_run.hpp"
+#include "suite/reset_mode.hpp"
 
 namespace hurdle::cli {
 
@@ -54,7 +55,7 @@ RunCommand::RunCommand(CLI::App& app) {
       ->add_option("--reset", args_.reset,
                    "how scenarios get a pristine machine in every suite: clone, snapshot or "
                    "reboot (default: each suite's reset:, else clone where it can)")
-      ->check(CLI::IsMember({"clone", "snapshot", "reboot"}));
+      ->check(CLI::IsMember(reset_mode_names()));
   command_->add_option(
       "--events", args_.events,
       "also write the run as JSON lines (run_started, scenario_started, "

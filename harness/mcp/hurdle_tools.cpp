@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
 #include "run/suite_run.hpp"
+#include "suite/reset_mode.hpp"
 #include "vm/control_commands.hpp"
 #include "vm/vm_client.hpp"
 #include "vm/vm_launcher.hpp"
@@ -315,7 +316,7 @@ Tool run_suite(const fs::path& program) {
                        {"minimum", 1},
                        {"maximum", 64},
                        {"description", "scenarios at once"}}},
-                     {"reset", {{"type", "string"}, {"enum", {"clone", "snapshot", "reboot"}}}},
+                     {"reset", {{"type", "string"}, {"enum", reset_mode_names()}}},
                      {"report_dir", text("where the run's folder goes (default: reports)")}},
                     {"files"});
   t.output_schema = {{"type", "object"},

@@ -9,6 +9,7 @@
 #include "core/wall_clock.hpp"
 #include "qemu/image_digest.hpp"
 #include "report/junit_writer.hpp"
+#include "suite/reset_mode.hpp"
 
 namespace hurdle {
 
@@ -42,9 +43,7 @@ ReportSuite& RunRecorder::suite_named(const Suite& suite) {
 void RunRecorder::add_machine_properties(ReportSuite& s, SuiteRunner& runner) {
   if (const auto mode = runner.reset_mode(); mode && reset_described_.insert(s.name).second) {
     // How the scenarios got their machine, and whether the boot cache spared the boot.
-    s.properties.emplace_back("reset", *mode == Suite::Reset::kClone      ? "clone"
-                                       : *mode == Suite::Reset::kSnapshot ? "snapshot"
-                                                                          : "reboot");
+    s.properties.emplace_back("reset", to_string(*mode));
     s.properties.emplace_back("reset.reason", runner.reset_reason());
     if (!runner.boot_cache_use().empty())
       s.properties.emplace_back("boot_cache", runner.boot_cache_use());

@@ -29,6 +29,7 @@
 #include "run/run_events.hpp"
 #include "run/run_recorder.hpp"
 #include "run/scenario_filter.hpp"
+#include "suite/reset_mode.hpp"
 #include "suite/suite_loader.hpp"
 
 namespace hurdle {

@@ -56,7 +56,5 @@ struct Suite {
   std::vector<Scenario> scenarios;
 };
 
-// "clone", "snapshot" or "reboot" (a suite's `reset:`, `hurdle run --reset`); nullopt otherwise.
-[[nodiscard]] std::optional<Suite::Reset> reset_mode_named(const std::string& name);
 
 }  // namespace hurdle

@@ -12,6 +12,7 @@
 #include "image/image_lock.hpp"
 #include "qemu/machine_profile.hpp"
 #include "results/result_import.hpp"
+#include "suite/reset_mode.hpp"
 #include "suite/step_names.hpp"
 #include "suite/step_reader.hpp"
 
@@ -211,7 +212,7 @@ void read_suite_defaults(const YAML::Node& d, Reader& r, Suite& suite) {
     suite.reset = reset_mode_named(reset);
     if (!suite.reset)
       fail_at(dm.get("reset"), r.file,
-              "expected reset clone, snapshot or reboot, found '" + reset + "'");
+              "expected reset " + reset_mode_choices() + ", found '" + reset + "'");
   }
   dm.finish();
 }
@@ -327,13 +328,6 @@ Suite read_suite(const fs::path& file, const std::vector<fs::path>& profile_path
 }
 
 }  // namespace
-
-std::optional<Suite::Reset> reset_mode_named(const std::string& name) {
-  if (name == "clone") return Suite::Reset::kClone;
-  if (name == "snapshot") return Suite::Reset::kSnapshot;
-  if (name == "reboot") return Suite::Reset::kReboot;
-  return std::nullopt;
-}
 
 Suite load_suite(const fs::path& file, const std::vector<fs::path>& profile_path) {
   YamlAliases aliases;

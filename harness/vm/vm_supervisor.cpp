@@ -379,11 +379,7 @@ Json VmSupervisor::info() {
   const auto turn = take_machine();
   Json out = status();
   auto& qmp = machine_->qmp();
-  const Json version = qmp.execute("query-version");
-  const Json& q = version.value("qemu", Json::object());
-  out["qemu_version"] = std::to_string(q.value("major", 0)) + "." +
-                        std::to_string(q.value("minor", 0)) + "." +
-                        std::to_string(q.value("micro", 0));
+  out["qemu_version"] = machine_->facts().qemu_version;  // as every report says it
   out["accelerator_reason"] = machine_->accelerator().reason;
   out["cpus"] = qmp.execute("query-cpus-fast").size();
   const Json memory = qmp.execute("query-memory-size-summary");

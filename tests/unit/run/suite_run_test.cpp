@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "qemu/run_directory.hpp"
+#include "suite/reset_mode.hpp"
 
 namespace hurdle {
 namespace {
@@ -43,6 +44,11 @@ TEST(SuiteRun, ResetModesAreNamedAsSuitesWriteThem) {
   EXPECT_EQ(reset_mode_named("snapshot"), Suite::Reset::kSnapshot);
   EXPECT_EQ(reset_mode_named("reboot"), Suite::Reset::kReboot);
   EXPECT_EQ(reset_mode_named("Reboot"), std::nullopt);
+  // One table: every name offered is read back as the mode it names.
+  for (const auto& name : reset_mode_names())
+    EXPECT_STREQ(to_string(*reset_mode_named(name)), name.c_str());
+  EXPECT_EQ(reset_mode_names().size(), 3u);
+  EXPECT_EQ(reset_mode_choices(), "clone, snapshot or reboot");
 }
 
 }  // namespace
