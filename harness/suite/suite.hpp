@@ -56,5 +56,4 @@ struct Suite {
   std::vector<Scenario> scenarios;
 };
 
-
 }  // namespace hurdle
