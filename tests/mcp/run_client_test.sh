@@ -16,5 +16,10 @@ if ! cmp -s "$here/package-lock.json" "$client/package-lock.json" || [ ! -d "$cl
 fi
 cp "$here/mcp_client_test.mjs" "$client/"
 cd "$client"
+test_dir="$build/test-logs/mcp-sdk-client"
+status=0
 HURDLE_PROGRAM="$program" HURDLE_SOURCE_DIR="$source" \
-  HURDLE_TEST_DIR="$build/test-logs/mcp-sdk-client" exec node mcp_client_test.mjs
+  HURDLE_TEST_DIR="$test_dir" node mcp_client_test.mjs || status=$?
+# The templates the run made hold the guest's RAM on tmpfs: given back (its logs stay).
+HURDLE_CACHE_DIR="$test_dir/cache" "$program" cache gc --unused-days 0 >/dev/null || true
+exit "$status"
