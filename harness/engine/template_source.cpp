@@ -107,7 +107,7 @@ void TemplateSource::prepare_template() {
   template_.reset();
   from_cache_ = false;
   if (!settings_.cache) {
-    run_template_ = std::make_unique<RunDirectory>("template", settings_.work_dir);
+    run_template_ = std::make_unique<PrivateFolder>("template", settings_.work_dir);
     make_template(run_template_->path() / "template");
     return;
   }

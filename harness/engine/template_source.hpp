@@ -13,10 +13,10 @@
 
 #include "core/error.hpp"
 #include "core/log_file.hpp"
+#include "core/private_folder.hpp"
 #include "engine/boot_cache.hpp"
 #include "engine/reset_strategy.hpp"
 #include "machine/machine_template.hpp"
-#include "qemu/run_directory.hpp"
 
 namespace hurdle {
 
@@ -72,7 +72,7 @@ class TemplateSource {
   Variables& provisioned_;
   LogFile log_;
   mutable std::mutex mutex_;  // guards everything below
-  std::unique_ptr<RunDirectory> run_template_;
+  std::unique_ptr<PrivateFolder> run_template_;
   std::shared_ptr<const MachineTemplate> template_;
   bool from_cache_ = false;
   bool remade_ = false;  // the one remake after a damaged template is spent

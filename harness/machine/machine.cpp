@@ -68,7 +68,7 @@ Machine::Machine(MachineProfile profile, MachineOptions options)
   fs::create_directories(log_dir_);
   machine_log_ = std::make_unique<LogFile>(log_dir_ / "machine.log", LogFile::Stamp::kElapsed);
   for (const auto& secret : options_.secrets) machine_log_->add_secret(secret);
-  run_dir_ = std::make_unique<RunDirectory>(profile_.name);
+  run_dir_ = std::make_unique<PrivateFolder>(profile_.name);
   if (!options_.template_ram.empty()) ram_ = RamFile{options_.template_ram, true};
   GuestSshOptions ssh;
   ssh.machine = profile_.name;
@@ -97,7 +97,7 @@ void Machine::make_work_dir() {
                   [](const auto& d) { return d.mode == DiskSpec::Mode::kOverlay; });
   if (!overlays || work_dir_) return;
   const fs::path base = work_dir();
-  work_dir_ = std::make_unique<RunDirectory>(profile_.name, base);
+  work_dir_ = std::make_unique<PrivateFolder>(profile_.name, base);
   // Each snapshot keeps a copy of the guest's RAM in the overlay, and the guest writes to it:
   // at least the RAM and 256 MiB more must fit, or the run would die half-way on a full disk.
   struct statvfs fs_info {};

@@ -30,6 +30,7 @@
 #include "config/variables.hpp"
 #include "console/serial_console.hpp"
 #include "core/log_file.hpp"
+#include "core/private_folder.hpp"
 #include "machine/guest_ssh.hpp"
 #include "machine/image_resolver.hpp"
 #include "machine/machine_facts.hpp"
@@ -42,7 +43,6 @@
 #include "qemu/machine_profile.hpp"
 #include "qemu/qemu_command.hpp"
 #include "qemu/qemu_process.hpp"
-#include "qemu/run_directory.hpp"
 #include "qmp/qmp_client.hpp"
 #include "ssh/ssh_client.hpp"
 
@@ -354,8 +354,8 @@ class Machine {
   MachineOptions options_;
   std::filesystem::path log_dir_;
   std::unique_ptr<LogFile> machine_log_;
-  std::unique_ptr<RunDirectory> run_dir_;
-  std::unique_ptr<RunDirectory> work_dir_;  // overlays; made at launch when a disk needs one
+  std::unique_ptr<PrivateFolder> run_dir_;
+  std::unique_ptr<PrivateFolder> work_dir_;  // overlays; made at launch when a disk needs one
   AcceleratorChoice accel_;
   std::vector<std::filesystem::path> disk_files_;     // what QEMU opens, per profile disk
   std::vector<std::vector<DiskLayer>> disk_backing_;  // what is under each, named to QEMU

@@ -17,9 +17,9 @@
 #include "core/boost_process.hpp"
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "core/unix_socket.hpp"
 #include "qemu/qemu_process.hpp"
-#include "qemu/run_directory.hpp"
 
 namespace hurdle {
 
@@ -86,7 +86,7 @@ ProbeResult probe_kvm(const std::string& qemu_binary, const KvmProbeLimits& limi
              std::string("/dev/kvm cannot be opened (") + std::strerror(errno) + "); using TCG"}};
   ::close(kvm);
 
-  RunDirectory dir("accel-probe");
+  PrivateFolder dir("accel-probe");
   { std::ofstream(dir / "probe.bin", std::ios::binary) << probe_bios(); }
   UnixListener listener(dir / "serial.sock");
   QemuProcess qemu(

@@ -10,9 +10,9 @@
 #include "core/exit_status.hpp"
 #include "core/output_lines.hpp"
 #include "core/print_error.hpp"
+#include "core/private_folder.hpp"
 #include "core/safe_text.hpp"
 #include "core/secret_mask.hpp"
-#include "qemu/run_directory.hpp"
 #include "run/copy_back.hpp"
 #include "run/exec_run.hpp"
 #include "run/live_lines_writer.hpp"
@@ -75,7 +75,7 @@ bool copy_back(SshClient& ssh, const ExecRequest& r, std::chrono::milliseconds t
   const std::string& who = r.who;
   bool all = true;
   try {
-    const RunDirectory copied("copy-back", fs::temp_directory_path());
+    const PrivateFolder copied("copy-back", fs::temp_directory_path());
     for (const auto& path : r.copy_back) {
       const fs::path relative = normal_relative(path);
       try {

@@ -33,9 +33,9 @@
 
 #include "bench_support.hpp"
 #include "core/boost_process.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
 #include "core/unique_fd.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/test_files.hpp"
 
 namespace {
@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
            1);
   ::unsetenv("GITHUB_ACTIONS");
   try {
-    hurdle::RunDirectory dir("bench-exec", fs::temp_directory_path());
+    hurdle::PrivateFolder dir("bench-exec", fs::temp_directory_path());
     const fs::path tree = dir / "tree";
     fs::create_directories(tree / "src");
     for (int i = 0; i < tree_mb; ++i)

@@ -31,9 +31,9 @@
 #include "console/ansi_filter.hpp"
 #include "console/expect_buffer.hpp"
 #include "core/boost_process.hpp"
+#include "core/private_folder.hpp"
 #include "core/unique_fd.hpp"
 #include "qemu/machine_profile.hpp"
-#include "qemu/run_directory.hpp"
 
 namespace {
 
@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  hurdle::RunDirectory dir("bench-expect");
+  hurdle::PrivateFolder dir("bench-expect");
   const std::string peer_dir = HURDLE_BENCH_PEER_DIR;
   const auto limit = std::chrono::seconds(peer_limit);
   std::printf("expect_throughput: prompt after N MB of console text, 4 KiB reads\n");

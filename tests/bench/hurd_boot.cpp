@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "core/private_folder.hpp"
 #include "machine/machine.hpp"
 #include "machine/machine_template.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/hurd_mini.hpp"
 
 namespace {
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     std::printf("hurd_boot: skipped: %s\n", why->c_str());
     return 77;
   }
-  hurdle::RunDirectory dir("bench-hurd-boot", fs::temp_directory_path());
+  hurdle::PrivateFolder dir("bench-hurd-boot", fs::temp_directory_path());
 
   // Boots: each marker's time from QEMU's start, and a root shell. The last machine stays up
   // (its RAM in a file) for the resets.

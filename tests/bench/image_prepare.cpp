@@ -22,12 +22,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/digest.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
 #include "image/partition_table.hpp"
 #include "image/sparse_file.hpp"
 #include "image/transfer_progress.hpp"
 #include "machine/image_resolver.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/file_server.hpp"
 #include "support/test_image_lock.hpp"
 
@@ -260,7 +260,7 @@ int main(int argc, char** argv) {
     else if (flag == "--keep")
       keep = argv[i + 1];
   }
-  hurdle::RunDirectory scratch("bench-image");
+  hurdle::PrivateFolder scratch("bench-image");
   const fs::path work = keep.empty() ? scratch.path() : fs::path(keep);
   fs::create_directories(work);
   std::cerr << "making a " << gib << " GiB Hurd-shaped disk with "

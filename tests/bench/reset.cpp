@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "core/private_folder.hpp"
 #include "engine/clone_reset.hpp"
 #include "engine/reboot_reset.hpp"
 #include "engine/snapshot_reset.hpp"
@@ -32,7 +33,6 @@
 #include "engine/template_source.hpp"
 #include "machine/machine.hpp"
 #include "machine/machine_template.hpp"
-#include "qemu/run_directory.hpp"
 #include "suite/suite_loader.hpp"
 
 namespace {
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   }
   if (std::getenv("HURDLE_GUEST_DIR") == nullptr)
     ::setenv("HURDLE_GUEST_DIR", HURDLE_BENCH_GUEST_DIR, 1);
-  hurdle::RunDirectory dir("bench-reset", fs::temp_directory_path());
+  hurdle::PrivateFolder dir("bench-reset", fs::temp_directory_path());
 
   std::printf("reset: linux-mini under TCG, 400 MiB dirtied before pristine, %d resets per mode\n",
               resets);

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "core/private_folder.hpp"
 #include "engine/suite_runner.hpp"
-#include "qemu/run_directory.hpp"
 #include "suite/suite_loader.hpp"
 
 namespace {
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   }
   if (std::getenv("HURDLE_GUEST_DIR") == nullptr)
     ::setenv("HURDLE_GUEST_DIR", HURDLE_BENCH_GUEST_DIR, 1);
-  hurdle::RunDirectory dir("bench-suite");
+  hurdle::PrivateFolder dir("bench-suite");
   const auto write = [&](const std::string& name, const std::string& reset) {
     const fs::path file = dir / (name + ".yaml");
     std::ofstream out(file);

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
-#include "qemu/run_directory.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
              (fs::path(HURDLE_BENCH_SOURCE_DIR) / "fixtures" / "machines").c_str(), 1);
     ::setenv("HURDLE_PACK_KEY", kSecret, 1);
     ::unsetenv("GITHUB_ACTIONS");
-    const hurdle::RunDirectory dir("bench-pack");
+    const hurdle::PrivateFolder dir("bench-pack");
     const fs::path made = dir.path() / "made";
     ::setenv("HURDLE_CACHE_DIR", made.c_str(), 1);
     const auto exec =

@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "machine/machine.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
 #include "support/test_machine.hpp"
@@ -83,7 +83,7 @@ class AcceleratorCache : public ::testing::Test {
   void SetUp() override {
     if (!kvm_opens()) GTEST_SKIP() << "without /dev/kvm there is no probe verdict to cache";
   }
-  RunDirectory dir_{"accel-cache-test"};
+  PrivateFolder dir_{"accel-cache-test"};
   fs::path file() const { return dir_ / "accel-probe.json"; }
 };
 

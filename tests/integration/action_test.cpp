@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/file_server.hpp"
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
@@ -163,7 +163,7 @@ class ActionContainer : public ::testing::Test {
     }
   }
 
-  RunDirectory dir_{"action"};
+  PrivateFolder dir_{"action"};
 };
 
 // Every file under `root` that the user cannot read, one per line (empty: all readable).

@@ -17,9 +17,9 @@
 #include "core/boost_process.hpp"
 #include "core/digest.hpp"
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
 #include "machine/machine.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/file_server.hpp"
 #include "support/merged_output.hpp"
 #include "support/paths.hpp"
@@ -72,7 +72,7 @@ class HurdImageBoot : public ::testing::Test {
     return run;
   }
 
-  RunDirectory dir_{"hurd-boot"};
+  PrivateFolder dir_{"hurd-boot"};
   std::unique_ptr<FileServer> server_;
 };
 

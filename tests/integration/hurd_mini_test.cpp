@@ -11,9 +11,9 @@
 #include <chrono>
 
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "machine/machine.hpp"
 #include "machine/machine_template.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/boot_cache_cleanup.hpp"
 #include "support/hurd_mini.hpp"
 #include "support/hurdle_command.hpp"
@@ -111,7 +111,7 @@ TEST_F(HurdMini, ASnapshotRestoredIntoTheRunningHurdUndoesAChange) {
 }
 
 TEST_F(HurdMini, ATemplateCloneOfTheHurdAnswersOnItsConsoleAndKeepsToItself) {
-  RunDirectory dir("hurd-mini-template");
+  PrivateFolder dir("hurd-mini-template");
   MachineOptions o = machine_options("hurd-mini-template");
   o.template_ram = dir.path() / "ram";
   auto vm = Machine::from_profile("hurd-mini", o);

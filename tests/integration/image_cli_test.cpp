@@ -8,8 +8,8 @@
 #include <fstream>
 #include <future>
 
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/file_server.hpp"
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
@@ -46,7 +46,7 @@ class ImageCli : public ::testing::Test {
     return test::count_entries(dir_ / "cache/images" / folder);
   }
 
-  RunDirectory dir_{"image-cli"};
+  PrivateFolder dir_{"image-cli"};
 };
 
 TEST_F(ImageCli, FetchPrintsThePathAndProgressLinesOrNothingWhenQuiet) {

@@ -12,12 +12,12 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
 #include "image/disk_unpacker.hpp"
 #include "image/lock_pin.hpp"
 #include "image/sparse_file.hpp"
 #include "machine/image_resolver.hpp"
-#include "qemu/run_directory.hpp"
 #include "ssh/owned_key.hpp"
 #include "support/file_server.hpp"
 #include "support/test_files.hpp"
@@ -81,7 +81,7 @@ class ImageStoreTest : public ::testing::Test {
     return run_program({"debugfs", "-R", "cat " + path, device}).out;
   }
 
-  RunDirectory dir_{"image-store"};
+  PrivateFolder dir_{"image-store"};
   std::ostringstream log_;
   int fsck_exit_ = -1;
 };

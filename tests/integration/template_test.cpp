@@ -9,11 +9,11 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
 #include "machine/machine.hpp"
 #include "machine/machine_template.hpp"
 #include "qemu/machine_profile.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
 #include "support/test_machine.hpp"
@@ -45,7 +45,7 @@ MachineTemplate make_template(const fs::path& folder, const std::string& test_na
 }
 
 TEST(Template, FiftyClonesAreIsolatedAndLeaveTheTemplateAndTheBaseUnchanged) {
-  RunDirectory dir("template-fifty", fs::temp_directory_path());
+  PrivateFolder dir("template-fifty", fs::temp_directory_path());
   const MachineTemplate t = make_template(dir.path(), "template-fifty");
   const fs::path base = test::guest_dir("linux-mini") / "disk.qcow2";
   const std::string ram_before = sha256_of(dir.path() / "ram");
@@ -77,7 +77,7 @@ TEST(Template, FiftyClonesAreIsolatedAndLeaveTheTemplateAndTheBaseUnchanged) {
 }
 
 TEST(Template, TwoClonesRunAtOnceWithoutSeeingEachOther) {
-  RunDirectory dir("template-two", fs::temp_directory_path());
+  PrivateFolder dir("template-two", fs::temp_directory_path());
   const MachineTemplate t = make_template(dir.path(), "template-two");
   auto a = Machine::clone(t, machine_options("template-two-a"));
   auto b = Machine::clone(t, machine_options("template-two-b"));
@@ -91,7 +91,7 @@ TEST(Template, TwoClonesRunAtOnceWithoutSeeingEachOther) {
 }
 
 TEST(Template, ADamagedTemplateIsRefusedNamingWhatIsWrong) {
-  RunDirectory dir("template-damaged", fs::temp_directory_path());
+  PrivateFolder dir("template-damaged", fs::temp_directory_path());
   const MachineTemplate t = make_template(dir.path(), "template-damaged");
   const MachineProfile profile = t.profile();
   const fs::path state = t.folder() / t.manifest().state;
@@ -121,7 +121,7 @@ TEST(Template, ADamagedTemplateIsRefusedNamingWhatIsWrong) {
 // A frozen disk's qcow2 header may come from a pack: one that names a host file as its backing
 // file is refused before QEMU or qemu-img opens it, and a clone is never made on it.
 TEST(Template, AFrozenDiskThatNamesAHostFileIsNeverOpened) {
-  RunDirectory dir("template-canary", fs::temp_directory_path());
+  PrivateFolder dir("template-canary", fs::temp_directory_path());
   const MachineTemplate t = make_template(dir.path(), "template-canary");
   const fs::path canary = dir.path() / "canary";
   std::ofstream(canary) << "the host's secret\n";
@@ -144,7 +144,7 @@ TEST(Template, AFrozenDiskThatNamesAHostFileIsNeverOpened) {
 TEST(Template, AMachineWithoutASharedRamFileCannotBecomeOne) {
   auto vm = Machine::from_profile("linux-mini", machine_options("template-refused"));
   vm->wait_for_boot();
-  RunDirectory dir("template-refused");
+  PrivateFolder dir("template-refused");
   EXPECT_THROW((void)vm->save_template(dir.path() / "t", {}, ""), QemuError);
   EXPECT_TRUE(vm->running());
 }

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "core/exit_status.hpp"
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 #include "support/hurdle_command.hpp"
 
 namespace hurdle {
@@ -40,7 +40,7 @@ TEST(CliExitStatus, WhatIsNoCommandOrNoValidOptionIsBadInput) {
 }
 
 TEST(CliExitStatus, AMissingFileIsBadInputNamingIt) {
-  RunDirectory dir("cli-test");
+  PrivateFolder dir("cli-test");
   const auto [status, out] = hurdle_command({"run", (dir / "nope.yaml").string()});
   EXPECT_EQ(status, kExitBadInput);
   EXPECT_THAT(out, HasSubstr((dir / "nope.yaml").string() + ": cannot read the file"));
@@ -48,7 +48,7 @@ TEST(CliExitStatus, AMissingFileIsBadInputNamingIt) {
 }
 
 TEST(CliExitStatus, AFileThatIsNoSuiteIsNamedButNeverQuoted) {
-  RunDirectory dir("cli-test");
+  PrivateFolder dir("cli-test");
   const auto shadow = dir / "shadow";
   std::ofstream(shadow) << "root:$6$salt$passwordhashvalue:19000:0:99999:7:::\n";
   for (const char* command : {"validate", "run"}) {

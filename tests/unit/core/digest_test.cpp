@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {
@@ -45,7 +45,7 @@ TEST(Digest, KnownVectors) {
 }
 
 TEST(Digest, FileDigestMatchesSha512sumAndReportsProgress) {
-  RunDirectory dir("digest");
+  PrivateFolder dir("digest");
   const auto file = dir / "data.bin";
   test::write_random_file(file, 5 * 1024 * 1024 + 3, 11);
   std::uint64_t last = 0;

@@ -8,13 +8,13 @@
 #include <chrono>
 #include <thread>
 
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 
 namespace hurdle {
 namespace {
 
 TEST(FileLock, OneHolderAtATime) {
-  RunDirectory dir("file-lock");
+  PrivateFolder dir("file-lock");
   const auto file = dir / "locks" / "image.lock";  // the folder is made
   {
     FileLock held = FileLock::acquire(file);
@@ -27,7 +27,7 @@ TEST(FileLock, OneHolderAtATime) {
 // another holder whether it is in this process or another one (a forked child would inherit
 // the parent's description, and with it the lock, so a thread is the honest second holder).
 TEST(FileLock, ASecondHolderIsToldItWaitsAndGetsTheLockWhenTheFirstLetsGo) {
-  RunDirectory dir("file-lock");
+  PrivateFolder dir("file-lock");
   const auto file = dir / "image.lock";
   auto held = std::make_unique<FileLock>(FileLock::acquire(file));
   std::atomic<bool> waiting{false};

@@ -10,7 +10,7 @@
 
 #include <fstream>
 
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {
@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct TmpfsFolders : ::testing::Test {
-  RunDirectory dir{"boot-cache-shm"};
+  PrivateFolder dir{"boot-cache-shm"};
   fs::path shm = dir / "shm";
   // A cache folder of its own with one RAM file of 1 MiB on `shm`; returns the RAM file.
   fs::path cache_with_ram(const std::string& name) {

@@ -7,9 +7,9 @@
 
 #include <fstream>
 
+#include "core/private_folder.hpp"
 #include "engine/boot_cache.hpp"
 #include "machine/saved_machine.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {
@@ -38,7 +38,7 @@ Suite suite_named(const std::string& name) {
 }
 
 TEST(TemplateKey, TheSameMachineElsewhereHasTheSameKey) {
-  RunDirectory dir("key");
+  PrivateFolder dir("key");
   const Suite s = suite_named("s");
   const auto here = template_key(s, load_machine_profile(write_machine(dir / "runner-a")),
                                  Accelerator::kTcg, dir / "digests-a");
@@ -50,7 +50,7 @@ TEST(TemplateKey, TheSameMachineElsewhereHasTheSameKey) {
 }
 
 TEST(TemplateKey, TheCpuModelAndAHostCpuUnderKvmAreInTheKey) {
-  RunDirectory dir("key");
+  PrivateFolder dir("key");
   const Suite s = suite_named("s");
   const auto plain = template_key(s, load_machine_profile(write_machine(dir / "a")),
                                   Accelerator::kKvm, dir / "digests");
@@ -67,7 +67,7 @@ TEST(TemplateKey, TheCpuModelAndAHostCpuUnderKvmAreInTheKey) {
 }
 
 TEST(TemplateKey, ASecretsValueIsNeverInTheInputs) {
-  RunDirectory dir("key");
+  PrivateFolder dir("key");
   Suite s = suite_named("s");
   s.variables = {{"token", "s3cr3t-value"}, {"plain", "visible"}};
   s.secrets = {"s3cr3t-value"};
@@ -87,7 +87,7 @@ TEST(TemplateKey, ASecretsValueIsNeverInTheInputs) {
 }
 
 TEST(TemplateKey, AMissSaysWhichInputsDifferFromTheSuitesTemplate) {
-  RunDirectory dir("key");
+  PrivateFolder dir("key");
   const Suite s = suite_named("s");
   const auto made = template_key(s, load_machine_profile(write_machine(dir / "a")),
                                  Accelerator::kTcg, dir / "digests");

@@ -15,11 +15,11 @@
 
 #include "core/digest.hpp"
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
 #include "engine/pack_manifest.hpp"
 #include "image/sparse_file.hpp"
 #include "machine/saved_machine.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {
@@ -93,7 +93,7 @@ std::string make_template(const BootCache& cache, const fs::path& ram) {
 }
 
 struct TwoRunners : ::testing::Test {
-  RunDirectory dir{"pack"};
+  PrivateFolder dir{"pack"};
   BootCache here{dir / "here/templates", BootCache::RamPlace::kShm, dir / "here-shm"};
   BootCache there{dir / "there/templates", BootCache::RamPlace::kCacheFolder, dir / "unused"};
 };

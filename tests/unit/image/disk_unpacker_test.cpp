@@ -9,9 +9,9 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
 #include "image/sparse_file.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {
@@ -23,7 +23,7 @@ using ::testing::HasSubstr;
 constexpr std::uint64_t kDiskSize = 64ull << 20;
 
 // A 64 MiB disk with data at its start, in its middle (not block-aligned) and at its very end.
-fs::path make_disk(const RunDirectory& dir) {
+fs::path make_disk(const PrivateFolder& dir) {
   const fs::path disk = dir / "disk.img";
   SparseFileWriter w(disk);
   w.write_at(0, std::string(512, '\x55'));
@@ -50,7 +50,7 @@ void expect_same_and_sparse(const fs::path& original, const fs::path& unpacked,
 }
 
 TEST(DiskUnpacker, SparseTarXzKeepsTheHoles) {
-  RunDirectory dir("unpack");
+  PrivateFolder dir("unpack");
   const fs::path disk = make_disk(dir);
   run({"tar", "--sparse", "-C", dir.path().string(), "-cJf", (dir / "d.img.tar.xz").string(),
        "disk.img"});
@@ -63,7 +63,7 @@ TEST(DiskUnpacker, SparseTarXzKeepsTheHoles) {
 }
 
 TEST(DiskUnpacker, ZerosStoredDenselyBecomeHoles) {
-  RunDirectory dir("unpack");
+  PrivateFolder dir("unpack");
   const fs::path disk = make_disk(dir);
   // A plain tar (no --sparse) stores every zero, and so do gzip and xz.
   run({"tar", "-C", dir.path().string(), "-czf", (dir / "d.img.tar.gz").string(), "./disk.img"});
@@ -93,7 +93,7 @@ TEST(DiskUnpacker, ContainerAndCompressionAreNamedApart) {
   EXPECT_EQ(parse_archive_type("tar.xz"), ArchiveType::kTarXz);
   EXPECT_FALSE(parse_archive_type("zip"));
   EXPECT_FALSE(parse_archive_type("tar."));
-  RunDirectory dir("unpack");
+  PrivateFolder dir("unpack");
   const fs::path disk = make_disk(dir);
   run({"tar", "--sparse", "--zstd", "-C", dir.path().string(), "-cf",
        (dir / "d.img.tar.zst").string(), "disk.img"});
@@ -103,7 +103,7 @@ TEST(DiskUnpacker, ContainerAndCompressionAreNamedApart) {
 }
 
 TEST(DiskUnpacker, ATarWithOneFileNeedsNoMemberName) {
-  RunDirectory dir("unpack");
+  PrivateFolder dir("unpack");
   const fs::path disk = make_disk(dir);
   run({"tar", "--sparse", "-C", dir.path().string(), "-cJf", (dir / "d.tar.xz").string(),
        "disk.img"});
@@ -113,7 +113,7 @@ TEST(DiskUnpacker, ATarWithOneFileNeedsNoMemberName) {
 }
 
 TEST(DiskUnpacker, WrongMemberWrongTypeAndDamageAreRefused) {
-  RunDirectory dir("unpack");
+  PrivateFolder dir("unpack");
   make_disk(dir);
   std::ofstream(dir / "README") << "two files\n";
   run({"tar", "-C", dir.path().string(), "-cJf", (dir / "two.tar.xz").string(), "disk.img",

@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
-#include "qemu/run_directory.hpp"
 
 namespace hurdle {
 namespace {
@@ -49,7 +49,7 @@ class Ext2FilesystemTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   }
 
-  RunDirectory dir_{"ext2"};
+  PrivateFolder dir_{"ext2"};
 };
 
 TEST_F(Ext2FilesystemTest, ReadsWhatMke2fsWrote) {

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 #include "support/paths.hpp"
 
 namespace hurdle {
@@ -58,7 +58,7 @@ class BadLock : public ::testing::Test {
     }
     return "accepted";
   }
-  RunDirectory dir_{"lock"};
+  PrivateFolder dir_{"lock"};
 };
 
 TEST_F(BadLock, MovingAliasesAndUnverifiableDownloadsAreRefused) {

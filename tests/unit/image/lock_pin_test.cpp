@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "image/image_lock.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {
@@ -29,7 +29,7 @@ images:
 )";
 
 TEST(LockPin, WritesTheDigestAfterTheUrlAndKeepsTheRest) {
-  RunDirectory dir("pin");
+  PrivateFolder dir("pin");
   const auto file = dir / "lock.yaml";
   std::ofstream(file) << kLock;
   const Digest d = *parse_digest("sha512:" + std::string(128, 'c'));

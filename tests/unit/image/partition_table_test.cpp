@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 
 namespace hurdle {
 namespace {
@@ -51,7 +51,7 @@ class SyntheticDisk {
 };
 
 TEST(PartitionTable, Amd64LayoutRootIsPartitionOne) {
-  RunDirectory dir("mbr");
+  PrivateFolder dir("mbr");
   SyntheticDisk disk(dir / "amd64.img", 1024 * kMiB);
   disk.entry(0, 0, 0x83, kMiB, 768 * kMiB, true);
   disk.entry(0, 1, 0x82, 769 * kMiB, 64 * kMiB);
@@ -67,7 +67,7 @@ TEST(PartitionTable, Amd64LayoutRootIsPartitionOne) {
 }
 
 TEST(PartitionTable, I386LayoutRootIsTheLogicalPartitionFive) {
-  RunDirectory dir("mbr");
+  PrivateFolder dir("mbr");
   SyntheticDisk disk(dir / "i386.img", 256 * kMiB);
   const std::uint32_t ext = 33 * kMiB;
   disk.entry(0, 0, 0x82, kMiB, 32 * kMiB);
@@ -93,7 +93,7 @@ TEST(PartitionTable, I386LayoutRootIsTheLogicalPartitionFive) {
 }
 
 TEST(PartitionTable, DamagedTablesAreRefusedWithTheirCause) {
-  RunDirectory dir("mbr");
+  PrivateFolder dir("mbr");
   const auto refused = [&](const fs::path& file, const std::string& why) {
     try {
       (void)read_partition_table(file);
@@ -125,7 +125,7 @@ TEST(PartitionTable, DamagedTablesAreRefusedWithTheirCause) {
 }
 
 TEST(PartitionTable, NoLinuxPartitionListsWhatThereIs) {
-  RunDirectory dir("mbr");
+  PrivateFolder dir("mbr");
   SyntheticDisk disk(dir / "swap.img", 64 * kMiB);
   disk.entry(0, 0, 0x82, kMiB, 32 * kMiB);
   const auto table = read_partition_table(dir / "swap.img");

@@ -10,9 +10,9 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "core/run_program.hpp"
 #include "image/image_lock.hpp"
-#include "qemu/run_directory.hpp"
 #include "support/paths.hpp"
 
 namespace hurdle {
@@ -55,7 +55,7 @@ class PrepareRecipeTest : public ::testing::Test {
                           {{"hurdle_ssh_public_key", key}});
   }
 
-  RunDirectory dir_{"recipe"};
+  PrivateFolder dir_{"recipe"};
   ImageLock lock_;
 };
 

@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "machine/guest_ssh.hpp"
-#include "qemu/run_directory.hpp"
 
 namespace hurdle {
 namespace {
@@ -43,7 +43,7 @@ class GuestSshTest : public ::testing::Test {
     return st.st_mode & 0777;
   }
 
-  RunDirectory dir_{"guest-ssh-test"};
+  PrivateFolder dir_{"guest-ssh-test"};
 };
 
 TEST_F(GuestSshTest, AnEphemeralKeyIsMadeOnceAndOnlyThenCanBeSaved) {

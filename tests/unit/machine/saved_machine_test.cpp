@@ -9,9 +9,9 @@
 
 #include "core/digest.hpp"
 #include "core/error.hpp"
+#include "core/private_folder.hpp"
 #include "machine/saved_machine.hpp"
 #include "qemu/image_digest.hpp"
-#include "qemu/run_directory.hpp"
 
 namespace hurdle {
 namespace {
@@ -41,7 +41,7 @@ class SavedMachineChecks : public ::testing::Test {
     return p;
   }
 
-  RunDirectory dir_{"saved-machine-test"};
+  PrivateFolder dir_{"saved-machine-test"};
 };
 
 TEST_F(SavedMachineChecks, TheProfileIsFoundWhereItWasOrByNameWithTheSavedDigest) {

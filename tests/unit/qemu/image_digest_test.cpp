@@ -10,7 +10,7 @@
 
 #include "core/boost_process.hpp"
 #include "core/error.hpp"
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {
@@ -32,7 +32,7 @@ std::string sha256sum(const fs::path& file) {
 }
 
 TEST(ImageDigest, MatchesSha256sumAndIsRememberedUntilTheFileChanges) {
-  RunDirectory dir("image-digest");
+  PrivateFolder dir("image-digest");
   const fs::path image = dir / "disk.img";
   test::write_random_file(image, 3 * 1024 * 1024 + 17, 7);  // not a whole number of blocks
   const fs::path cache = dir / "cache";

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "core/error.hpp"
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {
@@ -85,7 +85,7 @@ class FakeQemu {
 };
 
 struct Transcript {
-  RunDirectory dir{"qmp-test"};
+  PrivateFolder dir{"qmp-test"};
   [[nodiscard]] std::filesystem::path file() const { return dir.path() / "qmp.log"; }
 };
 

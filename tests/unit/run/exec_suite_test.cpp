@@ -12,7 +12,7 @@
 
 #include "config/variables.hpp"
 #include "core/error.hpp"
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 #include "suite/suite_loader.hpp"
 #include "support/hurdle_command.hpp"
 #include "support/paths.hpp"
@@ -37,7 +37,7 @@ std::vector<std::string> keywords(const std::vector<Step>& steps) {
 }
 
 TEST(ExecSuite, LoadsAsAnOrdinarySuiteWithPrepareAsProvisioning) {
-  RunDirectory dir("exec-suite");
+  PrivateFolder dir("exec-suite");
   ExecRequest r;
   r.machine = "linux-mini";
   r.prepare = {"echo one > /root/one", "apk add $PKG"};
@@ -69,7 +69,7 @@ TEST(ExecSuite, LoadsAsAnOrdinarySuiteWithPrepareAsProvisioning) {
 }
 
 TEST(ExecSuite, NoPrepareNoSyncIsOneStep) {
-  RunDirectory dir("exec-suite");
+  PrivateFolder dir("exec-suite");
   ExecRequest r;
   r.machine = "linux-mini";
   r.timeout = "90s";
@@ -86,7 +86,7 @@ TEST(ExecSuite, NoPrepareNoSyncIsOneStep) {
 // every argument arrives as given, and the --env value too (quotes, $, backquotes, a newline),
 // none of it run.
 TEST(ExecSuite, TheCommandLineKeepsArgumentsAndValuesExactlyThroughARealShell) {
-  RunDirectory dir("exec-suite");
+  PrivateFolder dir("exec-suite");
   const fs::path sync = dir.path() / "a folder's $name";
   fs::create_directories(sync);
   const std::string value = "it's \"$(touch pwned)\" `touch pwned` $HOME\n\\second line";

@@ -8,7 +8,7 @@
 
 #include <fstream>
 
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 #include "suite/reset_mode.hpp"
 
 namespace hurdle {
@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(SuiteRun, AnUnknownResetModeIsBadInputNamingIt) {
-  RunDirectory dir("suite-run");
+  PrivateFolder dir("suite-run");
   // A machine with no files to check, so that only the reset mode can be wrong.
   std::ofstream(dir / "d.img") << std::string(512, '\0');
   std::ofstream(dir / "bare.yaml") << "name: bare\nmachine: pc\nmemory: 64M\ndisks:\n"

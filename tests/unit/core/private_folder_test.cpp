@@ -1,6 +1,6 @@
 // Run folders: private, removed with the object, and when a run was killed before it could
 // remove its own, swept by the next one once the lock its owner held is free.
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,22 +18,22 @@ fs::path fresh_base(const std::string& name) {
   return base;
 }
 
-TEST(RunDirectory, PrivateLockedAndRemovedWithTheObject) {
+TEST(PrivateFolder, PrivateLockedAndRemovedWithTheObject) {
   const fs::path base = fresh_base("own");
   fs::path made;
   {
-    RunDirectory dir("machine", base);
+    PrivateFolder dir("machine", base);
     made = dir.path();
     EXPECT_EQ(made.parent_path(), base);
     EXPECT_EQ(fs::status(made).permissions() & fs::perms::all, fs::perms::owner_all);
     // Alive: its owner holds the lock, so a sweep leaves it alone.
-    EXPECT_EQ(RunDirectory::sweep(base), 0u);
+    EXPECT_EQ(PrivateFolder::sweep(base), 0u);
     EXPECT_TRUE(fs::exists(made));
   }
   EXPECT_FALSE(fs::exists(made));
 }
 
-TEST(RunDirectory, FoldersOfDeadRunsAreSweptOthersAreLeftAlone) {
+TEST(PrivateFolder, FoldersOfDeadRunsAreSweptOthersAreLeftAlone) {
   const fs::path base = fresh_base("sweep");
   // A killed run's folder: its owner.lock is there and nobody holds it.
   fs::create_directories(base / "hurdle-linux-mini-dead01");
@@ -47,7 +47,7 @@ TEST(RunDirectory, FoldersOfDeadRunsAreSweptOthersAreLeftAlone) {
   fs::create_directories(base / "something-else");
   std::ofstream(base / "something-else" / "owner.lock");
 
-  RunDirectory next("gnumach", base);  // sweeps first
+  PrivateFolder next("gnumach", base);  // sweeps first
   EXPECT_FALSE(fs::exists(base / "hurdle-linux-mini-dead01"));
   EXPECT_TRUE(fs::exists(base / "hurdle-linux-mini-alive1"));
   EXPECT_TRUE(fs::exists(base / "hurdle-being-made"));

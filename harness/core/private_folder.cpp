@@ -1,4 +1,4 @@
-#include "qemu/run_directory.hpp"
+#include "core/private_folder.hpp"
 
 #include <sys/stat.h>
 
@@ -26,9 +26,9 @@ fs::path runtime_base() {
 
 }  // namespace
 
-RunDirectory::RunDirectory(const std::string& prefix) : RunDirectory(prefix, runtime_base()) {}
+PrivateFolder::PrivateFolder(const std::string& prefix) : PrivateFolder(prefix, runtime_base()) {}
 
-RunDirectory::RunDirectory(const std::string& prefix, const fs::path& base) {
+PrivateFolder::PrivateFolder(const std::string& prefix, const fs::path& base) {
   std::error_code ec;
   fs::create_directories(base, ec);
   sweep(base);
@@ -45,12 +45,12 @@ RunDirectory::RunDirectory(const std::string& prefix, const fs::path& base) {
   fs::rename(path_ / ".owner.lock.new", path_ / kOwnerLock);
 }
 
-RunDirectory::~RunDirectory() {
+PrivateFolder::~PrivateFolder() {
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
 
-std::size_t RunDirectory::sweep(const fs::path& base) {
+std::size_t PrivateFolder::sweep(const fs::path& base) {
   std::size_t removed = 0;
   std::error_code ec;
   for (auto it = fs::directory_iterator(base, ec); !ec && it != fs::directory_iterator();
