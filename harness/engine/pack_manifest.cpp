@@ -180,6 +180,12 @@ void EntryDigest::feed(std::uint64_t offset, std::string_view data) {
   fed_to_ = offset;
 }
 
+std::string EntryDigest::of(std::string_view text) {
+  EntryDigest d;
+  d.feed(0, text);
+  return d.finish(text.size());
+}
+
 std::string EntryDigest::finish(std::uint64_t size) {
   flush();
   add_u64(hasher_, size);

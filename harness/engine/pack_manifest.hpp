@@ -81,6 +81,8 @@ class EntryDigest {
   // Throws std::invalid_argument when `offset` is before what was fed already.
   void feed(std::uint64_t offset, std::string_view data);
   [[nodiscard]] std::string finish(std::uint64_t size);
+  // The digest of a whole text (a JSON entry).
+  [[nodiscard]] static std::string of(std::string_view text);
 
  private:
   void flush();

@@ -24,6 +24,7 @@
 #include "core/json_text.hpp"
 #include "core/unique_fd.hpp"
 #include "engine/pack_manifest.hpp"
+#include "image/qcow2_header.hpp"
 #include "image/sparse_file.hpp"
 #include "machine/saved_machine.hpp"
 #include "qemu/disk_overlay.hpp"
@@ -405,9 +406,7 @@ std::string read_key_inputs(PackReader& r, const PackManifest& m, const std::str
     throw r.bad("its entries are not the ones its manifest lists, in order (found '" +
                 shown_entry_name(name) + "' first)");
   const std::string text = r.read_text(name, kMaxPackJsonBytes);
-  EntryDigest d;
-  d.feed(0, text);
-  if (d.finish(text.size()) != listed.digest)
+  if (EntryDigest::of(text) != listed.digest)
     throw r.refused("its " + listed.name + " is not what its manifest says (digest differs)");
   std::string why = "it is not an object";
   const auto inputs = parse_json_text(text, why);
@@ -472,9 +471,7 @@ void unpack_entries(PackReader& r, const PackManifest& m, const BootCache& cache
       const std::string file = name.substr(std::strlen(kPackFolderPrefix));
       if (file.ends_with(".json")) {
         const std::string text = r.read_text(name, kMaxPackJsonBytes);
-        EntryDigest d;
-        d.feed(0, text);
-        digest = d.finish(text.size());
+        digest = EntryDigest::of(text);
         if (digest == listed.digest) write_file_atomically(building / file, text);
       } else {
         digest = r.extract(name, building / file, data_bytes);
@@ -504,14 +501,14 @@ void check_unpacked(const PackReader& r, const fs::path& building, const Unpacke
       throw r.bad("its manifest names '" + shown_entry_name(n) +
                   "', which is not a file of the pack");
   for (const auto& d : m.disks) {
+    Qcow2Header header;
     try {
-      check_overlay_confined(building / d.saved, DiskLayer{d.base, d.base_format});
-    } catch (const ImageError& e) {
-      std::string why = e.what();
-      if (const auto at = why.find(": a disk hurdle will not open: "); at != std::string::npos)
-        why = why.substr(at + 2);
-      throw r.refused("its disk template/" + d.saved + ": " + why);
+      header = read_qcow2_header(building / d.saved);
+    } catch (const ImageError&) {
+      throw r.refused("its disk template/" + d.saved + " is not a qcow2 disk hurdle can use");
     }
+    if (const auto why = confinement_problem(header, DiskLayer{d.base, d.base_format}))
+      throw r.refused("its disk template/" + d.saved + ": a disk hurdle will not open: " + *why);
   }
 }
 

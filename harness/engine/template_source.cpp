@@ -179,7 +179,7 @@ void TemplateSource::relocate(const fs::path& folder) {
     if (spec == settings_.profile.disks.end()) continue;
     const fs::path frozen = folder / d.saved;
     // Read by hurdle before qemu-img opens it: no data file, no feature it does not know.
-    check_overlay_confined(frozen, std::nullopt);
+    (void)check_overlay_confined(frozen, std::nullopt);
     if (fs::absolute(spec->file) == d.base) continue;  // MachineTemplate::open checks the rest
     if (!moved) m.check_bases(folder, settings_.profile, settings_.digest_cache);
     fs::permissions(frozen, fs::perms::owner_read | fs::perms::owner_write);

@@ -64,8 +64,8 @@ MachineTemplate MachineTemplate::open(const fs::path& folder, MachineProfile pro
     if (spec == profile.disks.end())
       throw damaged("its disk " + d.node_name + " is not a disk of profile " + profile.name);
     try {
-      check_overlay_confined(t.folder_ / d.saved,
-                             DiskLayer{fs::absolute(spec->file), spec->format});
+      (void)check_overlay_confined(t.folder_ / d.saved,
+                                   DiskLayer{fs::absolute(spec->file), spec->format});
     } catch (const ImageError& e) {
       throw damaged(e.what());
     }

@@ -57,12 +57,12 @@ DiskFiles make_disk_files(const MachineProfile& profile, const fs::path& folder,
       if (!fs::exists(frozen))
         throw ImageError(profile.name + ": disk " + disk.node_name + " starts from " +
                          frozen.string() + ", which does not exist");
-      check_overlay_confined(frozen, base);
-      create_overlay(frozen, "qcow2", overlay, read_qcow2_header(frozen).virtual_size);
+      const Qcow2Header header = check_overlay_confined(frozen, base);
+      create_overlay(frozen, "qcow2", overlay, header.virtual_size);
       out.backing.push_back({{fs::absolute(frozen), "qcow2"}, base});
     } else {
       // The saved changes stay as they are; the copy is put on this host's base.
-      check_overlay_confined(start->second.file, std::nullopt);
+      (void)check_overlay_confined(start->second.file, std::nullopt);
       fs::copy_file(start->second.file, overlay, fs::copy_options::overwrite_existing);
       rebase_overlay(overlay, disk.file, disk.format);
       out.backing.push_back({base});
@@ -72,30 +72,35 @@ DiskFiles make_disk_files(const MachineProfile& profile, const fs::path& folder,
   return out;
 }
 
-void check_overlay_confined(const fs::path& overlay, const std::optional<DiskLayer>& base) {
-  const Qcow2Header h = read_qcow2_header(overlay);
-  const auto refuse = [&](const std::string& what) {
-    return ImageError(overlay.string() + ": a disk hurdle will not open: " + what);
-  };
+std::optional<std::string> confinement_problem(const Qcow2Header& h,
+                                               const std::optional<DiskLayer>& base) {
   if (h.external_data())
-    throw refuse("it keeps its data in another file (an external data file" +
-                 (h.data_file.empty() ? std::string() : ": " + safe_line(h.data_file)) + ")");
-  if (h.encryption != 0) throw refuse("it is encrypted");
+    return "it keeps its data in another file (an external data file" +
+           (h.data_file.empty() ? std::string() : ": " + safe_line(h.data_file)) + ")";
+  if (h.encryption != 0) return "it is encrypted";
   constexpr std::uint64_t known =
       Qcow2Header::kDirty | Qcow2Header::kCompressionType | Qcow2Header::kExtendedL2;
   if ((h.incompatible & ~known) != 0)
-    throw refuse("it uses qcow2 features hurdle does not know (incompatible bits " +
-                 std::to_string(h.incompatible) + ")");
-  if (!base) return;
+    return "it uses qcow2 features hurdle does not know (incompatible bits " +
+           std::to_string(h.incompatible) + ")";
+  if (!base) return std::nullopt;
   const std::string expected = fs::absolute(base->file).string();
   if (h.backing_file != expected)
-    throw refuse("its backing file is " +
-                 (h.backing_file.empty() ? std::string("none")
-                                         : "'" + safe_line(utf8_head(h.backing_file, 200)) + "'") +
-                 ", not the base " + expected);
+    return "its backing file is " +
+           (h.backing_file.empty() ? std::string("none")
+                                   : "'" + safe_line(utf8_head(h.backing_file, 200)) + "'") +
+           ", not the base " + expected;
   if (h.backing_format != base->format)
-    throw refuse("its backing format is '" + safe_line(utf8_head(h.backing_format, 40)) +
-                 "', not " + base->format);
+    return "its backing format is '" + safe_line(utf8_head(h.backing_format, 40)) + "', not " +
+           base->format;
+  return std::nullopt;
+}
+
+Qcow2Header check_overlay_confined(const fs::path& overlay, const std::optional<DiskLayer>& base) {
+  Qcow2Header h = read_qcow2_header(overlay);
+  if (const auto why = confinement_problem(h, base))
+    throw ImageError(overlay.string() + ": a disk hurdle will not open: " + *why);
+  return h;
 }
 
 void create_overlay(const fs::path& base, const std::string& base_format, const fs::path& overlay,

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "image/qcow2_header.hpp"
 #include "qemu/machine_profile.hpp"
 #include "qemu/qemu_command.hpp"
 
@@ -43,12 +44,17 @@ struct DiskFiles {
                                         const std::filesystem::path& folder,
                                         const std::map<std::string, OverlayStart>& starts = {});
 
-// Throws ImageError unless `overlay`, read by hurdle (image/qcow2_header), is a qcow2 file that
-// keeps its data in itself (no external data file), is not encrypted, uses no feature hurdle
-// does not know, and, with `base` given, names exactly `base` (absolute) in `base_format` as
-// its backing file: a disk from outside never reaches another host file through its header.
-void check_overlay_confined(const std::filesystem::path& overlay,
-                            const std::optional<DiskLayer>& base);
+// Why a qcow2 disk with header `h` is not confined, or nothing: it must keep its data in itself
+// (no external data file), not be encrypted, use no feature hurdle does not know, and, with
+// `base` given, name exactly `base` (absolute) in `base_format` as its backing file. A disk
+// from outside thus never reaches another host file through its header.
+[[nodiscard]] std::optional<std::string> confinement_problem(const Qcow2Header& h,
+                                                             const std::optional<DiskLayer>& base);
+
+// `overlay`'s header, read by hurdle (image/qcow2_header) before QEMU or qemu-img opens it.
+// Throws ImageError naming the file and the confinement_problem, or what is not qcow2 in it.
+Qcow2Header check_overlay_confined(const std::filesystem::path& overlay,
+                                   const std::optional<DiskLayer>& base);
 
 // Creates `overlay` (qcow2) backed by `base` read as `base_format`. With `size` given, `base`
 // is not opened (a template's frozen disk, checked already). Throws ImageError with qemu-img's
