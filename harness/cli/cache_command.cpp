@@ -13,8 +13,8 @@
 #include "core/exit_status.hpp"
 #include "core/print_error.hpp"
 #include "engine/boot_cache.hpp"
-#include "engine/pack_manifest.hpp"
-#include "engine/template_pack.hpp"
+#include "pack/pack_manifest.hpp"
+#include "pack/template_pack.hpp"
 
 namespace hurdle::cli {
 

@@ -1,5 +1,5 @@
 // `hurdle cache list|gc|pack|unpack`: the boot cache's machine templates (see
-// engine/boot_cache.hpp and engine/template_pack.hpp). list prints one line per template: its key,
+// engine/boot_cache.hpp and pack/template_pack.hpp). list prints one line per template: its key,
 // machine, suite, when it was made and last used, the room its disks and RAM take, and what is
 // wrong with it if anything (`--json` for scripts). gc removes templates unused for --unused-days
 // (7 by default; 0: every template no run holds now), damaged ones, and leftovers. Exit statuses:

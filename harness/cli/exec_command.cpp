@@ -80,7 +80,7 @@ ExecCommand::ExecCommand(CLI::App& app) {
   images_.add_to(command_);
 }
 
-int ExecCommand::run(const char* program) {
+int ExecCommand::run() {
   ExecRequest request = exec_;
   if (!no_sync_) request.sync = std::filesystem::absolute(sync_).lexically_normal();
   if (request.sync.has_filename() == false && request.sync != request.sync.root_path())
@@ -95,9 +95,7 @@ int ExecCommand::run(const char* program) {
   }
   RunRequest run = run_;
   run.images = images_.settings();
-  run.image_lock = images_.lock;
-  run.allow_unpinned = images_.allow_unpinned;
-  if (leave_running_.empty() || print_suite_) return run_exec(request, run, print_suite_, program);
+  if (leave_running_.empty() || print_suite_) return run_exec(request, run, print_suite_);
   fs::path saved;
   try {
     // A name in use, or not a name, is refused before anything runs.
@@ -114,7 +112,7 @@ int ExecCommand::run(const char* program) {
     return kExitExecFailed;
   }
   run.keep_last_state = saved;
-  return leave_running(saved, run_exec(request, run, print_suite_, program));
+  return leave_running(saved, run_exec(request, run, print_suite_));
 }
 
 int ExecCommand::leave_running(const fs::path& saved, int status) {

@@ -21,7 +21,7 @@ class ExecCommand {
   explicit ExecCommand(CLI::App& app);
 
   [[nodiscard]] bool parsed() const { return command_->parsed(); }
-  int run(const char* program);
+  int run();
 
  private:
   // --leave-running: the machine saved by the run goes on as `hurdle vm` NAME.

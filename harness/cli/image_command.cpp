@@ -10,7 +10,7 @@
 #include "core/print_error.hpp"
 #include "core/safe_text.hpp"
 #include "image/lock_pin.hpp"
-#include "image/sparse_file.hpp"
+#include "disk/sparse_file.hpp"
 #include "machine/image_resolver.hpp"
 
 namespace hurdle::cli {

@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
     if (cache_cmd.parsed()) return cache_cmd.run();
     if (vm_cmd.parsed()) return vm_cmd.run();
     if (mcp_cmd.parsed()) return mcp_cmd.run();
-    if (run_cmd.parsed()) return run_cmd.run(argv[0]);
-    if (exec_cmd.parsed()) return exec_cmd.run(argv[0]);
+    if (run_cmd.parsed()) return run_cmd.run();
+    if (exec_cmd.parsed()) return exec_cmd.run();
   } catch (const hurdle::ConfigError& e) {
     hurdle::print_error(std::string("hurdle: ") + e.what());
     return hurdle::kExitBadInput;

@@ -1,17 +1,53 @@
 #include "cli/run_command.hpp"
 
+#include <fstream>
+#include <iostream>
+
+#include "core/error.hpp"
+#include "core/exit_status.hpp"
+#include "core/json_text.hpp"
+#include "core/print_error.hpp"
+#include "run/gtest_flags.hpp"
 #include "run/suite_run.hpp"
 #include "suite/reset_mode.hpp"
 
 namespace hurdle::cli {
 
-int RunCommand::run(const char* program) {
+namespace {
+
+// The request a file (or standard input, `-`) holds as JSON, as another process wrote it.
+RunRequest request_from(const std::string& where) {
+  constexpr std::size_t kMaxRequest = 1 << 20;
+  const std::string source = "--request " + where;
+  return run_request_from_json(where == "-" ? read_json_text(std::cin, source, kMaxRequest)
+                                            : read_json_file(where, kMaxRequest),
+                               source);
+}
+
+}  // namespace
+
+int RunCommand::run() {
   RunRequest request = args_;
-  request.gtest_flags = command_->remaining();  // --gtest_* flags go to GoogleTest
+  try {
+    if (!request_.empty()) {
+      // The request is the whole run: nothing else may say otherwise.
+      for (const CLI::Option* o : command_->get_options())
+        if (o->count() > 0 && o->get_name() != "--request")
+          throw ConfigError({}, "--request holds the whole run: leave out " + o->get_name());
+      if (!command_->remaining().empty())
+        throw ConfigError({}, "--request holds the whole run: leave out " +
+                                  command_->remaining().front());
+      return run_suites(request_from(request_));
+    }
+    if (request.files.empty()) throw ConfigError({}, "expected suite files (or --request FILE)");
+    if (seed_) request.seed = static_cast<std::uint32_t>(*seed_);
+    for (const auto& flag : command_->remaining()) apply_gtest_flag(request, flag);
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle run: ") + e.what());
+    return kExitBadInput;
+  }
   request.images = images_.settings();
-  request.image_lock = images_.lock;
-  request.allow_unpinned = images_.allow_unpinned;
-  return run_suites(request, program);
+  return run_suites(request);
 }
 
 RunCommand::RunCommand(CLI::App& app) {
@@ -19,14 +55,26 @@ RunCommand::RunCommand(CLI::App& app) {
       "run",
       "Run suites: one boot per suite (none with the boot cache), each scenario in a fresh clone "
       "or snapshot of it, rollback on failure");
-  command_->add_option("files", args_.files, "suite files (YAML)")->required();
+  command_->add_option("files", args_.files, "suite files (YAML)");
+  command_->add_option("--request", request_,
+                       "the whole run as JSON (a file, or - for standard input), as another "
+                       "program writes it (docs/scenarios.md, \"A run as JSON\")");
   command_->add_option("--filter", args_.filter,
                        "run the scenarios whose SUITE.SCENARIO matches one of these globs "
                        "(':'-separated), e.g. 'linux-mini.*:smoke.boot-*'");
   command_->add_option("--exclude", args_.exclude,
                        "leave out the scenarios matching one of these globs, e.g. '*slow*'");
   command_->add_option("--shard", args_.shard, "run shard INDEX of COUNT, e.g. 0/4");
-  command_->add_option("--repeat", args_.repeat, "run every scenario N times");
+  command_->add_option("--repeat", args_.repeat, "run every scenario N times")
+      ->check(CLI::Range(1, 100000));
+  command_->add_flag("--shuffle", args_.shuffle,
+                     "run the scenarios in an order the seed decides (a chained group stays "
+                     "together, in order); the seed is printed");
+  command_->add_option("--seed", seed_, "the seed of --shuffle, to run an order again")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{4294967295}));
+  command_->add_flag("--list", args_.list,
+                     "print the scenarios the files, filters and shard select, SUITE.SCENARIO "
+                     "each; run nothing");
   command_->add_option("--junit", args_.junit, "write a JUnit XML report here");
   command_->add_option("--report-dir", args_.report_dir, "where run folders go (default reports)");
   command_->add_flag("--fail-fast", args_.fail_fast, "stop at the first failed scenario");
@@ -42,7 +90,8 @@ RunCommand::RunCommand(CLI::App& app) {
       ->add_option("--timeout-scale", args_.timeout_scale,
                    "multiply every step time-out (more than 0, at most 100)")
       ->check(CLI::Range(0.001, 100.0));
-  command_->add_flag("--verbose", args_.verbose, "also print GoogleTest's own output");
+  command_->add_flag("--verbose", args_.verbose,
+                     "also print each scenario's steps, with their times, under its line");
   command_
       ->add_option("-j,--jobs", args_.jobs,
                    "run up to N scenarios at once, each in a clone of the suite's template (a "
@@ -62,7 +111,9 @@ RunCommand::RunCommand(CLI::App& app) {
       "scenario_finished, run_finished) to this file, open file descriptor, or - (stdout; what is "
       "printed for people then goes to stderr)");
   images_.add_to(command_);
-  command_->allow_extras();  // --gtest_* flags go to GoogleTest
+  // GoogleTest's flags, as people typed them when scenarios were GoogleTest tests
+  // (run/gtest_flags.hpp).
+  command_->allow_extras();
 }
 
 }  // namespace hurdle::cli

@@ -13,6 +13,7 @@
 #include "core/byte_text.hpp"
 #include "core/error.hpp"
 #include "core/exit_status.hpp"
+#include "core/json_text.hpp"
 #include "core/print_error.hpp"
 #include "core/safe_text.hpp"
 #include "core/unix_socket.hpp"
@@ -98,9 +99,8 @@ VmCommand::VmCommand(CLI::App& app) {
                         "SSH ready, when its profile has SSH)"));
   sub_["start"]->add_flag("--json", json_, "print the instance's record as JSON");
   CLI::App* serve_cmd = add("serve", "The supervisor of a VM (run by `vm start`)");
-  add_start_options(serve_cmd);
   serve_cmd->add_option("--ready-fd", ready_fd_, "where to say that the VM is ready");
-  serve_cmd->add_flag("--remove-from", remove_from_, "the --from folder goes with the VM");
+  serve_cmd->add_option("--request", request_, "the LaunchRequest, as JSON")->required();
   serve_cmd->group("");  // not for people: `vm start` runs it
 
   add("list", "The VMs running (stale ones are cleaned up)", false)
@@ -241,21 +241,15 @@ int VmCommand::serve() {
   if (child > 0) return 0;
   ::setsid();
   SupervisorOptions o;
-  o.name = name_;
-  o.profile = profile_;
-  o.image = image_;
-  if (!accel_.empty()) o.accel = parse_accelerator(accel_, "--accel");
-  o.debug = debug_;
-  o.gdb = gdb_;
-  o.vnc = vnc_;
-  o.wait_for_boot = !no_wait_;
-  if (login_) o.login = true;
-  if (no_login_) o.login = false;
-  o.log_dir = log_dir_;
-  o.ready_fd = ready_fd_;
-  o.images = images_.settings();
-  o.resume = from_;
-  o.remove_resumed = remove_from_;
+  try {
+    const LaunchRequest r = launch_request_from_json(read_json_file(request_, 1 << 20), request_);
+    if (r.name != name_)
+      throw ConfigError({}, request_ + ": it starts " + r.name + ", not " + name_);
+    o = supervisor_options(r, ready_fd_);
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle vm serve: ") + e.what());
+    return kExitBadInput;
+  }
   return serve_vm(o);
 }
 

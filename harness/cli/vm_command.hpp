@@ -79,7 +79,7 @@ class VmCommand {
   std::string log_name_ = "console";
   std::string file_;
   std::string from_;
-  bool remove_from_ = false;
+  std::string request_;  // vm serve --request FILE
   ExecRequest exec_;
   std::string sync_ = ".";
   bool no_sync_ = false;

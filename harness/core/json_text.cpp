@@ -1,5 +1,9 @@
 #include "core/json_text.hpp"
 
+#include <fstream>
+
+#include "core/error.hpp"
+
 namespace hurdle {
 
 namespace {
@@ -43,6 +47,28 @@ std::optional<nlohmann::json> parse_json_text(std::string_view text, std::string
     return std::nullopt;
   }
   return json;
+}
+
+nlohmann::json read_json_text(std::istream& in, const std::string& source,
+                              std::size_t max_bytes) {
+  std::string text;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_bytes)
+      throw ConfigError({}, source + ": more than " + std::to_string(max_bytes) + " bytes");
+  }
+  if (in.bad()) throw ConfigError({}, source + ": cannot be read");
+  std::string why;
+  auto json = parse_json_text(text, why);
+  if (!json) throw ConfigError({}, source + ": " + why);
+  return std::move(*json);
+}
+
+nlohmann::json read_json_file(const std::filesystem::path& file, std::size_t max_bytes) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError({}, file.string() + ": cannot be read");
+  return read_json_text(in, file.string(), max_bytes);
 }
 
 }  // namespace hurdle

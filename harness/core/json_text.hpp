@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <filesystem>
+#include <istream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,5 +22,11 @@ inline constexpr std::size_t kMaxJsonDepth = 32;
 // objects; `why` then says which (without quoting the text).
 std::optional<nlohmann::json> parse_json_text(std::string_view text, std::string& why,
                                               std::size_t max_depth = kMaxJsonDepth);
+
+// JSON text from `in` (at most `max_bytes`), parsed as above; `source` names it in the
+// ConfigError thrown when it is too long, cannot be read, or is not JSON.
+nlohmann::json read_json_text(std::istream& in, const std::string& source, std::size_t max_bytes);
+// The same from a file.
+nlohmann::json read_json_file(const std::filesystem::path& file, std::size_t max_bytes);
 
 }  // namespace hurdle

@@ -5,7 +5,7 @@
 // initrd and CD, QEMU's binary and version, the accelerator and the CPU model (and the host's
 // CPU for `host` under KVM), the suite's variables (a secret's as its digest), login and
 // provisioning steps (with the contents of every file an ssh.put sends), and hurdle's version.
-// It names no path of this host: a template packed here (engine/template_pack) is found on
+// It names no path of this host: a template packed here (pack/template_pack) is found on
 // another host with the same inputs.
 // The inputs are kept beside each template (key-inputs.json), to see why a key changed.
 // A template's RAM file is on tmpfs (/dev/shm/hurdle-UID/CACHE/KEY.ram, CACHE naming the

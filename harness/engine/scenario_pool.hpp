@@ -1,6 +1,6 @@
 // `hurdle run -j N`: runs a suite's scenarios on N worker threads, one lane each (a lane is a
-// clone of the suite's template at a time), while GoogleTest asks for the results one by one
-// in its own order. A group (a scenario and those chained after it) runs whole on one worker,
+// clone of the suite's template at a time), while the run loop asks for the results one by
+// one in the run's order. A group (a scenario and those chained after it) runs whole on one worker,
 // in order; groups are taken in the run's order as workers come free. Used by SuiteRunner.
 #pragma once
 

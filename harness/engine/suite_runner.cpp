@@ -19,6 +19,7 @@
 #include "engine/scenario_pool.hpp"
 #include "engine/snapshot_reset.hpp"
 #include "machine/machine_template.hpp"
+#include "qemu/image_digest.hpp"
 #include "suite/step_executor.hpp"
 #include "suite/step_names.hpp"
 
@@ -113,13 +114,11 @@ fs::path write_steps_json(const ScenarioResult& r) {
 SuiteRunner::SuiteRunner(Suite suite, RunOptions options)
     : suite_(std::move(suite)),
       options_(std::move(options)),
+      plan_(suite_),
       interrupt_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       secrets_(suite_.secrets) {
   // An image being fetched for the boot stops on interrupt() as a running QEMU would.
   options_.images.download.abort_fd = interrupt_event_.get();
-  std::vector<std::size_t> all(suite_.scenarios.size());
-  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-  plan(all);
 }
 
 SuiteRunner::~SuiteRunner() {
@@ -138,9 +137,24 @@ Machine* SuiteRunner::machine() {
   return lanes_[0]->reset->machine();
 }
 
-std::optional<MachineFacts> SuiteRunner::machine_facts() const {
+std::optional<SuiteFacts> SuiteRunner::facts() const {
+  const auto mode = reset_mode();
+  if (!mode) return std::nullopt;
+  SuiteFacts facts;
+  facts.reset = *mode;
+  facts.reset_reason = reset_reason_;
+  facts.boot_cache = boot_cache_use_;
   std::lock_guard lock(facts_mutex_);
-  return facts_;
+  facts.machine = facts_;
+  facts.image_sha256 = image_sha256_;
+  return facts;
+}
+
+void SuiteRunner::tell_facts(RunObserver& observer) {
+  auto now = facts();
+  if (!now || (told_ && *told_ == *now)) return;
+  observer.suite_facts(suite_, *now);
+  told_ = std::move(now);
 }
 
 void SuiteRunner::note_facts(Lane& lane) {
@@ -150,13 +164,27 @@ void SuiteRunner::note_facts(Lane& lane) {
   }
   Machine* m = lane.reset->machine();
   if (m == nullptr || !m->running()) return;
+  MachineFacts facts;
   try {
-    MachineFacts facts = m->facts();
-    std::lock_guard lock(facts_mutex_);
-    if (!facts_) facts_ = std::move(facts);
+    facts = m->facts();
   } catch (const std::exception&) {
-    // A machine whose QMP no longer answers: the next scenario's gives them.
+    return;  // a machine whose QMP no longer answers: the next scenario's gives them
   }
+  // A prepared image from the lock: its digests are known, nothing is hashed again.
+  std::map<std::string, std::string> digests;
+  const auto& prepared = facts.profile.prepared_image;
+  for (const auto& d : facts.profile.disks) {
+    if (prepared && d.file == prepared->disk) continue;
+    try {
+      digests[d.node_name] = image_sha256(d.file, facts.cache_dir);
+    } catch (const Error& e) {
+      digests[d.node_name] = std::string("unavailable: ") + e.what();
+    }
+  }
+  std::lock_guard lock(facts_mutex_);
+  if (facts_) return;
+  facts_ = std::move(facts);
+  image_sha256_ = std::move(digests);
 }
 
 std::optional<Suite::Reset> SuiteRunner::reset_mode() const {
@@ -175,15 +203,7 @@ std::optional<std::string> SuiteRunner::broken() const {
 }
 
 void SuiteRunner::plan(const std::vector<std::size_t>& indices) {
-  const std::size_t n = suite_.scenarios.size();
-  planned_.assign(n, false);
-  dependents_.assign(n, 0);
-  waiting_.assign(n, 0);
-  for (const std::size_t i : indices) planned_.at(i) = true;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& after = suite_.scenarios[i].after;
-    if (planned_[i] && after) ++dependents_[*after];
-  }
+  plan_ = ScenarioPlan(suite_, indices);
 }
 
 const MachineProfile& SuiteRunner::profile() {
@@ -343,7 +363,7 @@ void SuiteRunner::make_lanes() {
 void SuiteRunner::prepare(const std::string& failure_context) {
   try {
     if (lanes_.empty()) make_lanes();
-    for (auto& w : waiting_) w = 0;  // kept end states go with the old pristine state
+    plan_.forget_end_states();  // kept end states go with the old pristine state
     try {
       for (auto& lane : lanes_) lane->reset->prepare();  // the first makes the template
     } catch (const TemplateError& e) {
@@ -378,7 +398,7 @@ std::string SuiteRunner::start_tag(Lane& lane, std::size_t index, ScenarioResult
   const std::string tag = end_state_tag(*sc.after);
   ResetStrategy& reset = *lane.reset;
   if (reset.holds(tag)) return tag;
-  if (planned_[*sc.after])
+  if (plan_.planned(*sc.after))
     throw PredecessorError("this scenario continues '" + before.name +
                            "', which did not pass in this run: there is no end state to start "
                            "from");
@@ -579,6 +599,36 @@ ScenarioResult SuiteRunner::error_result(std::size_t index, std::chrono::millise
 }
 
 ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
+  RunObserver nobody;
+  return run_scenario(index, nobody);
+}
+
+ScenarioResult SuiteRunner::run_scenario(std::size_t index, RunObserver& observer) {
+  const Scenario& sc = suite_.scenarios.at(index);
+  observer.scenario_started(suite_, sc);
+  ScenarioResult result;
+  try {
+    result = run_planned(index);
+  } catch (const std::exception& e) {
+    // hurdle's own failure still reports the scenario, as an error with the reason.
+    result = result_for(index);
+    result.status = Verdict::kError;
+    result.error_kind = "InternalError";
+    result.message = std::string("hurdle failed while running the scenario: ") + e.what();
+  }
+  tell_facts(observer);
+  observer.scenario_finished(suite_, sc, result);
+  return result;
+}
+
+ScenarioResult SuiteRunner::skipped_result(std::size_t index, const std::string& why) const {
+  ScenarioResult result = result_for(index);
+  result.status = Verdict::kSkipped;
+  result.message = why;
+  return result;
+}
+
+ScenarioResult SuiteRunner::run_planned(std::size_t index) {
   const Scenario& sc = suite_.scenarios[index];
   const auto t0 = Clock::now();
   std::chrono::milliseconds boot_time{0};
@@ -615,21 +665,8 @@ ScenarioResult SuiteRunner::run_scenario(std::size_t index) {
   // Several lanes: the pool runs every planned scenario, group by group; this waits for this
   // one's result (the boot counts for the first scenario asked for, as with one lane).
   if (!pool_) {
-    std::vector<std::vector<std::size_t>> groups;
-    std::vector<std::optional<std::size_t>> group_of(suite_.scenarios.size());
-    for (std::size_t i = 0; i < suite_.scenarios.size(); ++i) {
-      if (!planned_[i]) continue;
-      const auto& after = suite_.scenarios[i].after;
-      if (after && group_of[*after]) {
-        group_of[i] = group_of[*after];
-      } else {
-        group_of[i] = groups.size();
-        groups.emplace_back();
-      }
-      groups[*group_of[i]].push_back(i);
-    }
     pool_ = std::make_unique<ScenarioPool>(
-        lanes_.size(), std::move(groups),
+        lanes_.size(), plan_.groups(),
         [this](std::size_t worker, std::size_t i) { return run_on_lane(*lanes_[worker], i); });
   }
   ScenarioResult result;
@@ -779,7 +816,7 @@ void SuiteRunner::mask(ScenarioResult& r) const {
 }
 
 void SuiteRunner::keep_end_state(Lane& lane, std::size_t index) {
-  if (dependents_[index] == 0) return;  // no planned scenario continues it
+  if (!plan_.keeps_end_state(index)) return;  // no planned scenario continues it
   ResetStrategy& reset = *lane.reset;
   const std::string tag = end_state_tag(index);
   try {
@@ -792,7 +829,7 @@ void SuiteRunner::keep_end_state(Lane& lane, std::size_t index) {
   }
   try {
     reset.keep(tag);
-    waiting_[index] = dependents_[index];
+    plan_.kept(index);
   } catch (const std::exception& e) {
     if (Machine* m = reset.machine())
       m->note(std::string("could not keep the end state for a chained scenario: ") + e.what());
@@ -801,8 +838,7 @@ void SuiteRunner::keep_end_state(Lane& lane, std::size_t index) {
 
 void SuiteRunner::release_end_state(Lane& lane, std::size_t index) {
   const std::size_t before = *suite_.scenarios[index].after;
-  if (waiting_[before] > 0) --waiting_[before];
-  if (waiting_[before] > 0) return;
+  if (!plan_.release_predecessor(index)) return;
   try {
     lane.reset->drop(end_state_tag(before));
   } catch (const std::exception& e) {

@@ -7,7 +7,8 @@
 // continues it, and only until the last of those has run; a chained scenario whose
 // predecessor is not planned runs that predecessor first (and says so). If a rollback fails
 // the pristine state is prepared anew; if that fails too, the remaining scenarios are errors
-// naming the cause. Used by the GoogleTest registration.
+// naming the cause. It tells a RunObserver what happens (run_observer.hpp). Used by run/'s loop
+// and the GoogleTest adapter.
 #pragma once
 
 #include <atomic>
@@ -24,11 +25,12 @@
 #include "core/log_file.hpp"
 #include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
-#include "core/verdict.hpp"
 #include "engine/reset_strategy.hpp"
 #include "engine/template_source.hpp"
 #include "machine/machine.hpp"
-#include "results/imported_test.hpp"
+#include "engine/run_observer.hpp"
+#include "engine/scenario_plan.hpp"
+#include "engine/scenario_result.hpp"
 #include "suite/step_executor.hpp"
 #include "suite/suite.hpp"
 
@@ -64,40 +66,6 @@ struct RunOptions {
   std::function<void(const std::string& title)> live_block;
 };
 
-struct StepRecord {
-  std::string step;  // Step::describe()
-  SourceLocation where;
-  std::chrono::milliseconds elapsed{0};
-  bool passed = false;
-  std::string message;
-  std::optional<CommandEnd> command;  // how its command ended, for a step that ran one
-  bool ran_after_failure = false;     // an `always: true` step after the scenario failed
-};
-
-struct ScenarioResult {
-  Verdict status = Verdict::kError;
-  std::string message;     // the failed step and what was expected versus what came
-  std::string error_kind;  // "StepFailed", "TimeoutError", "ConsoleError", ...
-  SourceLocation where;    // the failed step, or the scenario
-  int attempts = 0;
-  std::chrono::milliseconds elapsed{0};  // the scenario's own time, without `boot`
-  // Booting (and provisioning) the suite's machine first, when this scenario was the first
-  // to need it; not part of `elapsed`.
-  std::chrono::milliseconds boot{0};
-  std::vector<StepRecord> steps;  // of the last attempt
-  std::filesystem::path folder;   // reports/<run>/<suite>/<scenario>/
-  std::vector<std::filesystem::path> attachments;
-  std::vector<ImportedTest> imported;  // the project's own tests its results.import steps found
-  // How the scenario got its machine: when the console and SSH were ready, counted from the
-  // start of the reset (unset: no reset, or SSH did not come back), and how it was proven.
-  std::optional<std::chrono::milliseconds> console_ready, ssh_ready;
-  std::optional<std::chrono::steady_clock::time_point> reset_started;
-  std::string reset_by;
-  // What the run should know beside the result (a damaged template made anew, a predecessor
-  // run first).
-  std::vector<std::string> notes;
-};
-
 class ScenarioPool;
 
 class SuiteRunner {
@@ -107,11 +75,15 @@ class SuiteRunner {
   SuiteRunner(const SuiteRunner&) = delete;
   SuiteRunner& operator=(const SuiteRunner&) = delete;
 
-  // The scenarios this process will run (GoogleTest's selection), so that only the end states
+  // The scenarios this process will run, in the run's order, so that only the end states
   // they continue are kept; unset, every scenario of the suite.
   void plan(const std::vector<std::size_t>& indices);
-  // Never throws: everything that goes wrong is in the result.
-  ScenarioResult run_scenario(std::size_t index);
+  // Runs scenario `index` and tells `observer` (from this thread): started, the suite's facts
+  // when they are new, finished. Never throws: everything that goes wrong is in the result.
+  ScenarioResult run_scenario(std::size_t index, RunObserver& observer);
+  ScenarioResult run_scenario(std::size_t index);  // tells nobody
+  // The result of a selected scenario that is not run (`why`: the run stopped first).
+  [[nodiscard]] ScenarioResult skipped_result(std::size_t index, const std::string& why) const;
 
   // From any thread (the signal watcher): kills QEMU at once, so the scenario in progress
   // fails promptly, and makes every later scenario an error naming `why`.
@@ -127,14 +99,9 @@ class SuiteRunner {
   // The machine the last scenario ran on (null before the first, once broken, or with several
   // lanes, whose machines come and go on other threads).
   [[nodiscard]] Machine* machine();
-  // What reports say of the suite's machine, taken from the first machine a scenario ran on
-  // (on any lane); nothing before that.
-  [[nodiscard]] std::optional<MachineFacts> machine_facts() const;
-  // How scenarios get their machine, once chosen; and why that mode (a fallback's reason).
-  [[nodiscard]] std::optional<Suite::Reset> reset_mode() const;
-  [[nodiscard]] const std::string& reset_reason() const { return reset_reason_; }
-  // "made" (booted, then a template), "used" (no boot), or empty (no boot cache).
-  [[nodiscard]] const std::string& boot_cache_use() const { return boot_cache_use_; }
+  // What is known of the suite's run: unset before its reset mode is chosen; its machine's
+  // facts from the first machine a scenario ran on (on any lane).
+  [[nodiscard]] std::optional<SuiteFacts> facts() const;
 
  private:
   // What scenarios run with: a reset strategy and where its machines log. One lane, unless
@@ -160,6 +127,8 @@ class SuiteRunner {
                         const std::filesystem::path& machine_dir);
   // Prepares the pristine state (anew after a failure); records the cause when it fails.
   void prepare(const std::string& failure_context);
+  // run_scenario() without the telling.
+  ScenarioResult run_planned(std::size_t index);
   // One scenario on one lane, its attempts, artifacts and report files; never throws.
   ScenarioResult run_on_lane(Lane& lane, std::size_t index);
   // The scenario's attempts from `from` (its retries), each failed one's artifacts kept and
@@ -197,8 +166,11 @@ class SuiteRunner {
   // scenario still needs it.
   void release_end_state(Lane& lane, std::size_t index);
   void mask(ScenarioResult& r) const;
-  // Keeps the facts of `lane`'s machine, once.
+  // Keeps the facts of `lane`'s machine (and its images' digests), once.
   void note_facts(Lane& lane);
+  // Tells `observer` the suite's facts when it knows more than it was last told.
+  void tell_facts(RunObserver& observer);
+  [[nodiscard]] std::optional<Suite::Reset> reset_mode() const;
   void break_with(const std::string& why);  // the first cause stays
   [[nodiscard]] std::optional<std::string> broken() const;
 
@@ -216,11 +188,11 @@ class SuiteRunner {
   Variables provisioned_;           // suite variables plus provisioning's captures
   mutable std::mutex facts_mutex_;  // guards facts_: lanes run on threads of their own
   std::optional<MachineFacts> facts_;
+  std::map<std::string, std::string> image_sha256_;  // of facts_'s disks, under facts_mutex_
+  std::optional<SuiteFacts> told_;                   // what observers were last told
   mutable std::mutex broken_mutex_;  // guards broken_: lanes run on threads of their own
   std::optional<std::string> broken_;
-  std::vector<bool> planned_;            // per scenario: this process will run it
-  std::vector<std::size_t> dependents_;  // per scenario: planned scenarios that continue it
-  std::vector<std::size_t> waiting_;     // per scenario: of those, still to run since it passed
+  ScenarioPlan plan_;  // what this process runs, and which end states it needs
   std::mutex machine_mutex_;             // guards lanes_ and booting_ against interrupt()
   std::atomic<bool> interrupted_{false};
   UniqueFd interrupt_event_;  // readable once interrupted: stops a download in progress

@@ -3,7 +3,7 @@
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/run_program.hpp"
-#include "image/sparse_file.hpp"
+#include "disk/sparse_file.hpp"
 
 namespace hurdle {
 

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "core/error.hpp"
-#include "image/sparse_file.hpp"
+#include "disk/sparse_file.hpp"
 
 namespace hurdle {
 

@@ -23,7 +23,7 @@
 #include "core/digest.hpp"
 #include "core/error.hpp"
 #include "image/disk_unpacker.hpp"
-#include "image/partition_table.hpp"
+#include "disk/partition_table.hpp"
 #include "image/prepare_recipe.hpp"
 
 namespace hurdle {

@@ -13,7 +13,7 @@
 #include "core/wall_clock.hpp"
 #include "image/checksum_list.hpp"
 #include "image/disk_preparation.hpp"
-#include "image/sparse_file.hpp"
+#include "disk/sparse_file.hpp"
 
 namespace hurdle {
 

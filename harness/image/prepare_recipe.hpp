@@ -24,7 +24,7 @@
 #include "config/variables.hpp"
 #include "core/digest.hpp"
 #include "core/error.hpp"
-#include "image/ext2_filesystem.hpp"
+#include "disk/ext2_filesystem.hpp"
 
 namespace YAML {
 class Node;  // yaml-cpp stays out of hurdle's installed headers

@@ -235,12 +235,19 @@ FollowedRun follow_run(const fs::path& program, const RunRequest& request, std::
   // prints for people then goes to its stderr, which is this server's (never its JSON-RPC
   // stdout).
   namespace bp = boost::process::v2;
+  // The request goes whole, as JSON on the child's stdin (`hurdle run --request -`).
   boost::asio::io_context ctx;
   boost::asio::readable_pipe events(ctx);
-  std::vector<std::string> argv = request.command_line();
-  argv.insert(argv.end(), {"--events", "-"});
-  bp::process child(ctx, program.string(), argv, bp::process_stdio{nullptr, events, {}},
-                    CloseInheritedFds{});
+  boost::asio::writable_pipe to_child(ctx);
+  RunRequest whole = request;
+  whole.events = "-";
+  bp::process child(ctx, program.string(), std::vector<std::string>{"run", "--request", "-"},
+                    bp::process_stdio{to_child, events, {}}, CloseInheritedFds{});
+  {
+    boost::system::error_code ec;
+    boost::asio::write(to_child, boost::asio::buffer(run_request_json(whole).dump()), ec);
+    to_child.close(ec);  // a child that died at once is seen below, by its status
+  }
   FollowedRun run;
   std::string pending;
   double done = 0;

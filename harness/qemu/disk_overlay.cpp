@@ -3,7 +3,7 @@
 #include "core/error.hpp"
 #include "core/run_program.hpp"
 #include "core/safe_text.hpp"
-#include "image/qcow2_header.hpp"
+#include "disk/qcow2_header.hpp"
 
 namespace hurdle {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "image/qcow2_header.hpp"
+#include "disk/qcow2_header.hpp"
 #include "qemu/machine_profile.hpp"
 #include "qemu/qemu_command.hpp"
 
@@ -51,7 +51,7 @@ struct DiskFiles {
 [[nodiscard]] std::optional<std::string> confinement_problem(const Qcow2Header& h,
                                                              const std::optional<DiskLayer>& base);
 
-// `overlay`'s header, read by hurdle (image/qcow2_header) before QEMU or qemu-img opens it.
+// `overlay`'s header, read by hurdle (disk/qcow2_header) before QEMU or qemu-img opens it.
 // Throws ImageError naming the file and the confinement_problem, or what is not qcow2 in it.
 Qcow2Header check_overlay_confined(const std::filesystem::path& overlay,
                                    const std::optional<DiskLayer>& base);

@@ -5,17 +5,15 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <optional>
-
-#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/exit_status.hpp"
 #include "core/print_error.hpp"
 #include "core/wall_clock.hpp"
+#include "engine/run_observer.hpp"
 #include "run/copy_back.hpp"
 
 namespace hurdle {
@@ -24,21 +22,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// How the command ended, from the scenario's steps.json: the first step that ran a command
-// (the sync before it runs none); unset when it never ran.
-std::optional<int> command_status(const fs::path& steps_json) {
-  std::ifstream in(steps_json);
-  if (!in) return std::nullopt;
-  const auto steps = nlohmann::json::parse(in, nullptr, false);
-  if (!steps.is_array()) return std::nullopt;
-  for (const auto& step : steps) {
-    if (!step.is_object() || !step.contains("exit_status")) continue;
-    if (step.contains("signal") && step["signal"].is_string())
-      return exit_status_of_signal(step["signal"].get<std::string>());
-    if (step["exit_status"].is_number_integer()) return step["exit_status"].get<int>();
+// How the command ended, from the exec scenario's result as the run tells it: the first step
+// that ran a command (the sync before it runs none); unset when it never ran.
+class CommandStatus : public RunObserver {
+ public:
+  void scenario_finished(const Suite& suite, const Scenario& scenario,
+                         const ScenarioResult& result) override {
+    if (suite.name != kExecSuite || scenario.name != kExecScenario) return;
+    status_.reset();
+    for (const auto& step : result.steps) {
+      if (!step.command) continue;
+      status_ = step.command->signal.empty() ? step.command->exit_status
+                                             : exit_status_of_signal(step.command->signal);
+      return;
+    }
   }
-  return std::nullopt;
-}
+  [[nodiscard]] std::optional<int> status() const { return status_; }
+
+ private:
+  std::optional<int> status_;
+};
 
 }  // namespace
 
@@ -50,7 +53,7 @@ int exit_status_of_signal(const std::string& name) {
   return 128;
 }
 
-int run_exec(const ExecRequest& request, RunRequest base, bool print_suite, const char* program) {
+int run_exec(const ExecRequest& request, RunRequest base, bool print_suite) {
   std::string suite;
   try {
     suite = exec_suite_yaml(request);
@@ -74,7 +77,8 @@ int run_exec(const ExecRequest& request, RunRequest base, bool print_suite, cons
     return kExitExecFailed;
   }
   base.files = {(folder / "suite.yaml").string()};
-  const int run_status = run_suites(base, program);
+  CommandStatus command;
+  const int run_status = run_suites(base, &command);
   const fs::path scenario = folder / kExecSuite / kExecScenario;
   try {
     put_copied_back(request.sync, request.copy_back, scenario / kCopyBackFolder, request.who);
@@ -82,7 +86,7 @@ int run_exec(const ExecRequest& request, RunRequest base, bool print_suite, cons
     print_error(std::string("hurdle exec: copying back: ") + e.what());
     return kExitExecFailed;
   }
-  const std::optional<int> status = command_status(scenario / "steps.json");
+  const std::optional<int> status = command.status();
   if (!status) return kExitExecFailed;  // the run said why
   if (*status != 0) return *status;
   return run_status == kExitPassed ? kExitPassed : kExitFailed;

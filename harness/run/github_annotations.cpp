@@ -73,4 +73,10 @@ std::optional<std::string> github_annotation(const std::string& suite, const Sce
   return command;
 }
 
+void GithubAnnotations::scenario_finished(const Suite& suite, const Scenario& scenario,
+                                          const ScenarioResult& result) {
+  if (auto command = github_annotation(suite.name, scenario, result, workspace_))
+    out_ << *command << std::endl;
+}
+
 }  // namespace hurdle

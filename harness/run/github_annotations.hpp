@@ -10,7 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "engine/suite_runner.hpp"
+#include <ostream>
+
+#include "engine/run_observer.hpp"
 
 namespace hurdle {
 
@@ -19,5 +21,18 @@ namespace hurdle {
                                                            const Scenario& scenario,
                                                            const ScenarioResult& result,
                                                            const std::filesystem::path& workspace);
+
+// Prints github_annotation() of each result that has one, one line each.
+class GithubAnnotations : public RunObserver {
+ public:
+  GithubAnnotations(std::ostream& out, std::filesystem::path workspace)
+      : out_(out), workspace_(std::move(workspace)) {}
+  void scenario_finished(const Suite& suite, const Scenario& scenario,
+                         const ScenarioResult& result) override;
+
+ private:
+  std::ostream& out_;
+  std::filesystem::path workspace_;
+};
 
 }  // namespace hurdle

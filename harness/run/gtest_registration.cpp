@@ -10,27 +10,17 @@ namespace {
 
 class ScenarioTest : public ::testing::Test {
  public:
-  ScenarioTest(SuiteRunner& runner, std::size_t index, ScenarioObserver observer)
-      : runner_(runner), index_(index), observer_(std::move(observer)) {}
+  ScenarioTest(SuiteRunner& runner, std::size_t index, RunObserver* observer)
+      : runner_(runner), index_(index), observer_(observer) {}
 
   void TestBody() override {
-    const Scenario& sc = runner_.suite().scenarios[index_];
+    RunObserver nobody;
     ScenarioResult r;
     try {
-      r = runner_.run_scenario(index_);
+      r = runner_.run_scenario(index_, observer_ != nullptr ? *observer_ : nobody);
     } catch (const std::exception& e) {
-      // hurdle's own failure still reports the scenario, as an error with the reason.
-      r.status = Verdict::kError;
-      r.error_kind = "InternalError";
-      r.where = sc.where;
-      r.message = std::string("hurdle failed while running the scenario: ") + e.what();
-    }
-    if (observer_) {
-      try {
-        observer_(runner_, sc, r);
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "reporting the scenario failed: " << e.what();
-      }
+      ADD_FAILURE() << "reporting the scenario failed: " << e.what();
+      return;
     }
     RecordProperty("attempts", r.attempts);
     switch (r.status) {
@@ -52,7 +42,7 @@ class ScenarioTest : public ::testing::Test {
  private:
   SuiteRunner& runner_;
   std::size_t index_;
-  ScenarioObserver observer_;
+  RunObserver* observer_;
 };
 
 // GoogleTest skips the tests after the first failure under --gtest_fail_fast without running
@@ -60,8 +50,8 @@ class ScenarioTest : public ::testing::Test {
 // of this runner's scenarios that ends that way, so reports still list every selected scenario.
 class SkippedScenarioListener : public ::testing::EmptyTestEventListener {
  public:
-  SkippedScenarioListener(SuiteRunner& runner, ScenarioObserver observer)
-      : runner_(runner), observer_(std::move(observer)) {}
+  SkippedScenarioListener(SuiteRunner& runner, RunObserver& observer)
+      : runner_(runner), observer_(observer) {}
 
   void OnTestEnd(const ::testing::TestInfo& info) override {
     if (info.result()->Failed()) {
@@ -69,30 +59,30 @@ class SkippedScenarioListener : public ::testing::EmptyTestEventListener {
       return;
     }
     if (!info.result()->Skipped() || runner_.suite().name != info.test_suite_name()) return;
-    for (const Scenario& sc : runner_.suite().scenarios) {
-      if (sc.name != info.name()) continue;
-      ScenarioResult r;
-      r.status = Verdict::kSkipped;
-      r.where = sc.where;
-      r.message =
-          last_failed_.empty()
-              ? std::string("not run: GoogleTest skipped it")
-              : "not run: the run stopped at the first failure (--fail-fast), " + last_failed_;
-      observer_(runner_, sc, r);
+    const auto& scenarios = runner_.suite().scenarios;
+    for (std::size_t i = 0; i < scenarios.size(); ++i) {
+      if (scenarios[i].name != info.name()) continue;
+      observer_.scenario_finished(
+          runner_.suite(), scenarios[i],
+          runner_.skipped_result(
+              i, last_failed_.empty()
+                     ? std::string("not run: GoogleTest skipped it")
+                     : "not run: the run stopped at the first failure (--gtest_fail_fast), " +
+                           last_failed_));
       return;
     }
   }
 
  private:
   SuiteRunner& runner_;
-  ScenarioObserver observer_;
+  RunObserver& observer_;
   std::string last_failed_;  // "suite.scenario" of the latest failed test
 };
 
 }  // namespace
 
 void register_scenarios(SuiteRunner& runner, const std::vector<std::size_t>& indices,
-                        ScenarioObserver observer) {
+                        RunObserver* observer) {
   const Suite& suite = runner.suite();
   runner.plan(indices);  // only the end states these continue are kept
   for (const std::size_t i : indices) {
@@ -103,10 +93,10 @@ void register_scenarios(SuiteRunner& runner, const std::vector<std::size_t>& ind
                               return new ScenarioTest(runner, i, observer);
                             });
   }
-  if (observer) {
+  if (observer != nullptr) {
     // GoogleTest owns and deletes its listeners.
     ::testing::UnitTest::GetInstance()->listeners().Append(
-        new SkippedScenarioListener(runner, std::move(observer)));
+        new SkippedScenarioListener(runner, *observer));
   }
 }
 

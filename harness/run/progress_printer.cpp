@@ -61,8 +61,9 @@ std::string progress_line(const std::string& suite, const std::string& scenario,
   return line;
 }
 
-void ProgressPrinter::scenario_done(const std::string& suite, const Scenario& scenario,
-                                    const ScenarioResult& r) {
+void ProgressPrinter::scenario_finished(const Suite& of, const Scenario& scenario,
+                                        const ScenarioResult& r) {
+  const std::string& suite = of.name;
   switch (r.status) {
     case Verdict::kPassed:
       ++passed_;
@@ -89,6 +90,12 @@ void ProgressPrinter::scenario_done(const std::string& suite, const Scenario& sc
   }
   out_ << progress_line(suite, scenario.name, r, colour_) << std::endl;
   for (const auto& note : r.notes) out_ << "       note: " << safe_line(note) << std::endl;
+  if (!steps_) return;
+  for (const auto& step : r.steps) {
+    out_ << "       " << (step.passed ? "[ok]     " : "[FAILED] ") << two_decimals(step.elapsed)
+         << "  " << safe_line(step.where.str()) << "  " << safe_line(step.step) << std::endl;
+    if (!step.passed) out_ << "                " << safe_line(step.message) << std::endl;
+  }
 }
 
 void ProgressPrinter::summary() {

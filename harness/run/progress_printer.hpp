@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/suite_runner.hpp"
+#include "engine/run_observer.hpp"
 
 namespace hurdle {
 
@@ -18,10 +18,13 @@ bool colour_wanted(int fd);
 std::string progress_line(const std::string& suite, const std::string& scenario,
                           const ScenarioResult& result, bool colour);
 
-class ProgressPrinter {
+class ProgressPrinter : public RunObserver {
  public:
-  ProgressPrinter(std::ostream& out, bool colour) : out_(out), colour_(colour) {}
-  void scenario_done(const std::string& suite, const Scenario& scenario, const ScenarioResult& r);
+  // `steps`: each scenario's steps under its line, as well (--verbose).
+  ProgressPrinter(std::ostream& out, bool colour, bool steps = false)
+      : out_(out), colour_(colour), steps_(steps) {}
+  void scenario_finished(const Suite& suite, const Scenario& scenario,
+                         const ScenarioResult& r) override;
   // "6 scenario(s): 5 passed (1 flaky: passed only on a retry), 1 failed, 0 error(s) in 12.3 s",
   // then a "flaky: SUITE.SCENARIO (N attempts)" line for each flaky scenario.
   void summary();
@@ -29,6 +32,7 @@ class ProgressPrinter {
  private:
   std::ostream& out_;
   bool colour_;
+  bool steps_;
   int passed_ = 0, failed_ = 0, errors_ = 0, skipped_ = 0;
   std::vector<std::string> flaky_;  // "suite.scenario (2 attempts)"
   double seconds_ = 0;

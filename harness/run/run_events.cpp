@@ -66,20 +66,20 @@ void RunEvents::run_started(const fs::path& report_dir, const fs::path& junit,
          {"scenarios", scenarios}});
 }
 
-void RunEvents::scenario_started(const std::string& suite, const std::string& scenario) {
-  write({{"event", "scenario_started"}, {"suite", suite}, {"scenario", scenario}});
+void RunEvents::scenario_started(const Suite& suite, const Scenario& scenario) {
+  write({{"event", "scenario_started"}, {"suite", suite.name}, {"scenario", scenario.name}});
 }
 
-void RunEvents::scenario_finished(const std::string& suite, const std::string& scenario,
+void RunEvents::scenario_finished(const Suite& suite, const Scenario& scenario,
                                   const ScenarioResult& result) {
   write({{"event", "scenario_finished"},
-         {"suite", suite},
-         {"scenario", scenario},
+         {"suite", suite.name},
+         {"scenario", scenario.name},
          {"status", to_string(result.status)},
          {"seconds", std::chrono::duration<double>(result.elapsed).count()},
          {"attempts", result.attempts},
          {"message", secrets_.masked(safe_text(result.message))},
-         {"line", secrets_.masked(progress_line(suite, scenario, result, false))}});
+         {"line", secrets_.masked(progress_line(suite.name, scenario.name, result, false))}});
 }
 
 void RunEvents::run_finished(int exit_status, const fs::path& report_dir, const fs::path& junit) {

@@ -21,11 +21,11 @@
 
 #include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
-#include "engine/suite_runner.hpp"
+#include "engine/run_observer.hpp"
 
 namespace hurdle {
 
-class RunEvents {
+class RunEvents : public RunObserver {
  public:
   // `where`: `-` is standard output, and what the run prints for people goes to standard
   // error instead (std::cout is flushed first); a number is an open file descriptor of this
@@ -35,9 +35,9 @@ class RunEvents {
 
   void run_started(const std::filesystem::path& report_dir, const std::filesystem::path& junit,
                    const std::vector<std::string>& scenarios);
-  void scenario_started(const std::string& suite, const std::string& scenario);
-  void scenario_finished(const std::string& suite, const std::string& scenario,
-                         const ScenarioResult& result);
+  void scenario_started(const Suite& suite, const Scenario& scenario) override;
+  void scenario_finished(const Suite& suite, const Scenario& scenario,
+                         const ScenarioResult& result) override;
   void run_finished(int exit_status, const std::filesystem::path& report_dir,
                     const std::filesystem::path& junit);
 

@@ -7,7 +7,6 @@
 #include "core/duration_text.hpp"
 #include "core/version.hpp"
 #include "core/wall_clock.hpp"
-#include "qemu/image_digest.hpp"
 #include "report/junit_writer.hpp"
 #include "suite/reset_mode.hpp"
 
@@ -19,6 +18,13 @@ std::string host_name() {
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
   return name;
+}
+
+// hurdle's own properties of a suite, before its facts'.
+std::vector<std::pair<std::string, std::string>> own_properties(const Suite& suite) {
+  return {{"hurdle.version", kVersion},
+          {"suite.file", suite.file.string()},
+          {"profile", suite.machine.string()}};
 }
 
 }  // namespace
@@ -33,48 +39,52 @@ ReportSuite& RunRecorder::suite_named(const Suite& suite) {
   ReportSuite s;
   s.name = suite.name;
   s.timestamp = wall_clock_text("%Y-%m-%dT%H:%M:%S");
-  s.properties.emplace_back("hurdle.version", kVersion);
-  s.properties.emplace_back("suite.file", suite.file.string());
-  s.properties.emplace_back("profile", suite.machine.string());
+  s.properties = own_properties(suite);
   report_.suites.push_back(std::move(s));
   return report_.suites.back();
 }
 
-void RunRecorder::add_machine_properties(ReportSuite& s, SuiteRunner& runner) {
-  if (const auto mode = runner.reset_mode(); mode && reset_described_.insert(s.name).second) {
-    // How the scenarios got their machine, and whether the boot cache spared the boot.
-    s.properties.emplace_back("reset", to_string(*mode));
-    s.properties.emplace_back("reset.reason", runner.reset_reason());
-    if (!runner.boot_cache_use().empty())
-      s.properties.emplace_back("boot_cache", runner.boot_cache_use());
-  }
-  const std::optional<MachineFacts> facts = runner.machine_facts();
-  if (!facts || !machine_described_.insert(s.name).second) return;
-  if (!facts->qemu_version.empty()) s.properties.emplace_back("qemu.version", facts->qemu_version);
-  s.properties.emplace_back("accelerator", to_string(facts->accelerator.accel));
-  s.properties.emplace_back("accelerator.reason", facts->accelerator.reason);
-  const auto& prepared = facts->profile.prepared_image;
-  for (const auto& d : facts->profile.disks) {
-    s.properties.emplace_back("image." + d.node_name, d.file.string());
+std::vector<std::pair<std::string, std::string>> suite_properties(const SuiteFacts& facts) {
+  std::vector<std::pair<std::string, std::string>> p;
+  // How the scenarios got their machine, and whether the boot cache spared the boot.
+  p.emplace_back("reset", to_string(facts.reset));
+  p.emplace_back("reset.reason", facts.reset_reason);
+  if (!facts.boot_cache.empty()) p.emplace_back("boot_cache", facts.boot_cache);
+  if (!facts.machine) return p;
+  const MachineFacts& m = *facts.machine;
+  if (!m.qemu_version.empty()) p.emplace_back("qemu.version", m.qemu_version);
+  p.emplace_back("accelerator", to_string(m.accelerator.accel));
+  p.emplace_back("accelerator.reason", m.accelerator.reason);
+  const auto& prepared = m.profile.prepared_image;
+  for (const auto& d : m.profile.disks) {
+    const std::string key = "image." + d.node_name;
+    p.emplace_back(key, d.file.string());
     if (prepared && d.file == prepared->disk) {
       // A prepared image from the lock: its digests are known, nothing is hashed again.
-      const std::string key = "image." + d.node_name;
-      s.properties.emplace_back(key + ".lock_entry", prepared->name);
-      s.properties.emplace_back(key + ".url", prepared->url);
-      s.properties.emplace_back(key + ".artifact", prepared->artifact.str());
-      s.properties.emplace_back(key + ".pinned", prepared->pinned ? "true" : "false");
-      s.properties.emplace_back(key + ".recipe", prepared->recipe.str());
-      s.properties.emplace_back(key + ".sha256", prepared->disk_sha256.hex);
+      p.emplace_back(key + ".lock_entry", prepared->name);
+      p.emplace_back(key + ".url", prepared->url);
+      p.emplace_back(key + ".artifact", prepared->artifact.str());
+      p.emplace_back(key + ".pinned", prepared->pinned ? "true" : "false");
+      p.emplace_back(key + ".recipe", prepared->recipe.str());
+      p.emplace_back(key + ".sha256", prepared->disk_sha256.hex);
       continue;
     }
-    try {
-      s.properties.emplace_back("image." + d.node_name + ".sha256",
-                                image_sha256(d.file, facts->cache_dir));
-    } catch (const Error& e) {
-      s.properties.emplace_back("image." + d.node_name + ".sha256",
-                                std::string("unavailable: ") + e.what());
-    }
+    const auto digest = facts.image_sha256.find(d.node_name);
+    p.emplace_back(key + ".sha256", digest != facts.image_sha256.end()
+                                        ? digest->second
+                                        : std::string("unavailable: not hashed"));
   }
+  return p;
+}
+
+void RunRecorder::suite_facts(const Suite& suite, const SuiteFacts& facts) {
+  auto properties = own_properties(suite);
+  for (auto& p : suite_properties(facts)) properties.push_back(std::move(p));
+  {
+    std::lock_guard lock(mutex_);
+    suite_named(suite).properties = std::move(properties);
+  }
+  flush();
 }
 
 void RunRecorder::plan(const Suite& suite, const Scenario& scenario) {
@@ -93,7 +103,8 @@ void RunRecorder::plan(const Suite& suite, const Scenario& scenario) {
   planned_.emplace(suite.name, scenario.name);
 }
 
-void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const ScenarioResult& r) {
+void RunRecorder::scenario_finished(const Suite& from, const Scenario& scenario,
+                                    const ScenarioResult& r) {
   ReportCase c;
   c.name = scenario.name;
   c.status = r.status;
@@ -124,14 +135,7 @@ void RunRecorder::record(SuiteRunner& runner, const Scenario& scenario, const Sc
   }
   {
     std::lock_guard lock(mutex_);
-    ReportSuite& suite = suite_named(runner.suite());
-    try {
-      add_machine_properties(suite, runner);
-    } catch (const std::exception& e) {
-      // The machine's properties could not be read: the case is reported all the same.
-      c.details =
-          std::string("(the suite's properties could not be read: ") + e.what() + ")\n" + c.details;
-    }
+    ReportSuite& suite = suite_named(from);
     suite.boot_seconds += std::chrono::duration<double>(r.boot).count();
     // The result takes its plan's place (the first run of a repeated scenario), so the report
     // keeps the run's order.

@@ -1,5 +1,6 @@
 // Turns scenario results into the run's report as they come: one ReportCase per scenario run,
-// suite properties (hurdle and QEMU versions, accelerator, profile, image) from the machine,
+// suite properties (hurdle and QEMU versions, accelerator, profile, image) from the suite's
+// facts (suite_properties: a pure conversion),
 // and, when a JUnit path is given, the JUnit file rewritten after every scenario, so that a
 // run that is interrupted still leaves a complete, valid report of what ran. The scenarios a
 // run is given are planned first, as errors that say they were not run, and each result
@@ -13,20 +14,31 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
-#include "engine/suite_runner.hpp"
+#include "engine/run_observer.hpp"
 #include "report/run_report.hpp"
 
 namespace hurdle {
 
-class RunRecorder {
+// The JUnit properties of a suite's facts, in order: reset, reset.reason, boot_cache,
+// qemu.version, accelerator, accelerator.reason, then image.NODE (its file) with, per disk,
+// the lock's entry, URL, artifact, pin, recipe and sha256 for a prepared image, or the sha256
+// the engine found.
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> suite_properties(
+    const SuiteFacts& facts);
+
+class RunRecorder : public RunObserver {
  public:
   explicit RunRecorder(std::optional<std::filesystem::path> junit);
 
   // Puts `scenario` in the report as not run yet (an error of type NotRun), until record().
   void plan(const Suite& suite, const Scenario& scenario);
   // Never throws: a scenario is in the report whatever its text holds or the disk says.
-  void record(SuiteRunner& runner, const Scenario& scenario, const ScenarioResult& result);
+  void scenario_finished(const Suite& suite, const Scenario& scenario,
+                         const ScenarioResult& result) override;
+  // The suite's properties become suite_properties(facts), after hurdle's own.
+  void suite_facts(const Suite& suite, const SuiteFacts& facts) override;
   // Writes the JUnit file now (also done after every record()); a failure is kept, not thrown.
   void flush();
 
@@ -37,15 +49,11 @@ class RunRecorder {
 
  private:
   ReportSuite& suite_named(const Suite& suite);
-  // Once per suite, when its machine exists: QEMU's version, the accelerator, the images.
-  void add_machine_properties(ReportSuite& suite, SuiteRunner& runner);
 
   std::optional<std::filesystem::path> junit_;
   mutable std::mutex mutex_;
   RunReport report_;
   std::optional<std::string> write_error_;
-  std::set<std::string> reset_described_;                  // suites whose reset is in
-  std::set<std::string> machine_described_;                // suites whose machine properties are in
   std::set<std::pair<std::string, std::string>> planned_;  // (suite, scenario) not run yet
 };
 

@@ -1,6 +1,5 @@
 #include "run/suite_run.hpp"
 
-#include <gtest/gtest.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "core/error.hpp"
@@ -23,9 +23,9 @@
 #include "qemu/machine_profile.hpp"
 #include "report/summary_writer.hpp"
 #include "run/github_annotations.hpp"
-#include "run/gtest_registration.hpp"
 #include "run/live_lines_writer.hpp"
 #include "run/progress_printer.hpp"
+#include "run/run_order.hpp"
 #include "run/run_events.hpp"
 #include "run/run_recorder.hpp"
 #include "run/scenario_filter.hpp"
@@ -35,18 +35,6 @@
 namespace hurdle {
 
 namespace {
-
-// scenario_started for each scenario's test, as GoogleTest starts it.
-class ScenarioStartListener : public ::testing::EmptyTestEventListener {
- public:
-  explicit ScenarioStartListener(RunEvents& events) : events_(events) {}
-  void OnTestStart(const ::testing::TestInfo& info) override {
-    events_.scenario_started(info.test_suite_name(), info.name());
-  }
-
- private:
-  RunEvents& events_;
-};
 
 std::string run_name() {
   return "run-" + wall_clock_text("%Y%m%dT%H%M%SZ") + "-" + std::to_string(::getpid());
@@ -63,12 +51,14 @@ class SignalWatcher {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any other thread exists
+    pthread_sigmask(SIG_BLOCK, &set_, &before_);  // before any other thread exists
     thread_ = std::thread([this] { watch(); });
   }
+  // The caller's signal mask as it was: another run, or the program's own handlers, after.
   ~SignalWatcher() {
     done_ = true;
     thread_.join();
+    pthread_sigmask(SIG_SETMASK, &before_, nullptr);
   }
   [[nodiscard]] const char* caught() const { return caught_.load(); }
 
@@ -90,6 +80,7 @@ class SignalWatcher {
   }
 
   sigset_t set_{};
+  sigset_t before_{};
   std::function<void(const char*)> on_signal_;
   std::atomic<const char*> caught_{nullptr};
   std::atomic<bool> done_{false};
@@ -101,33 +92,6 @@ class SignalWatcher {
 void check_suite_machine(const Suite& suite, const ImageSettings& images) {
   const ProfileImageOptions image{suite.image, checking_image_resolver(images)};
   check_machine_files(load_machine_profile(suite.machine, suite.machine_variables, image));
-}
-
-std::vector<std::string> RunRequest::command_line() const {
-  std::vector<std::string> args = {"run"};
-  args.insert(args.end(), files.begin(), files.end());
-  auto option = [&](const char* name, const std::string& value) {
-    if (!value.empty()) args.insert(args.end(), {name, value});
-  };
-  option("--filter", filter);
-  option("--exclude", exclude);
-  option("--shard", shard);
-  if (repeat != 1) option("--repeat", std::to_string(repeat));
-  option("--junit", junit);
-  option("--report-dir", report_dir);
-  if (fail_fast) args.emplace_back("--fail-fast");
-  if (keep_failed_state) args.emplace_back("--keep-failed-state");
-  option("--accel", accel);
-  if (timeout_scale != 1.0) option("--timeout-scale", std::to_string(timeout_scale));
-  if (verbose) args.emplace_back("--verbose");
-  if (no_boot_cache) args.emplace_back("--no-boot-cache");
-  if (jobs != 1) option("-j", std::to_string(jobs));
-  option("--reset", reset);
-  option("--image-lock", image_lock);
-  if (allow_unpinned) args.emplace_back("--allow-unpinned");
-  option("--events", events);
-  args.insert(args.end(), gtest_flags.begin(), gtest_flags.end());
-  return args;
 }
 
 namespace {
@@ -236,24 +200,6 @@ std::optional<Shard> shard_of(const RunRequest& a) {
   return shard;
 }
 
-// GoogleTest with the run's flags; one line per scenario from ProgressPrinter instead of its
-// own report unless --verbose.
-void start_googletest(const RunRequest& a, const char* program) {
-  std::vector<std::string> gtest_args = {program};
-  if (a.repeat != 1) gtest_args.push_back("--gtest_repeat=" + std::to_string(a.repeat));
-  if (a.fail_fast) gtest_args.push_back("--gtest_fail_fast");
-  gtest_args.insert(gtest_args.end(), a.gtest_flags.begin(), a.gtest_flags.end());
-  std::vector<char*> argv;
-  for (auto& arg : gtest_args) argv.push_back(arg.data());
-  int argc = static_cast<int>(argv.size());
-  argv.push_back(nullptr);  // argv[argc]: GoogleTest moves it down with the flags it takes
-  ::testing::InitGoogleTest(&argc, argv.data());
-  if (!a.verbose) {
-    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-  }
-}
-
 // On GitHub Actions, each scenario that did not pass is also a workflow command, which marks
 // its line in the suite file: the checkout its paths are relative to.
 std::optional<std::filesystem::path> github_workspace() {
@@ -277,7 +223,7 @@ std::vector<SelectedScenario> select_scenarios(const RunRequest& a,
                          (shard ? " in shard " + std::to_string(shard->index) + "/" +
                                       std::to_string(shard->count)
                                 : "") +
-                         "; `hurdle run --gtest_list_tests FILES` lists them as SUITE.SCENARIO"};
+                         "; `hurdle run --list FILES` lists them as SUITE.SCENARIO"};
   return selected;
 }
 
@@ -295,15 +241,14 @@ std::unique_ptr<RunEvents> open_events(const RunRequest& a, const SecretMask& se
     throw RunRefused{kExitBadInput, e.what()};
   }
   events->run_started(options.report_dir, junit, scenario_names(suites, selected));
-  ::testing::UnitTest::GetInstance()->listeners().Append(new ScenarioStartListener(*events));
   return events;
 }
 
 // The exit status once every scenario ran (`infrastructure`: a suite's machine failed), and
 // summary.json.
-int finish_run(int gtest_status, bool infrastructure, const SignalWatcher& signals,
+int finish_run(bool any_failed, bool infrastructure, const SignalWatcher& signals,
                const RunRecorder& recorder, const SecretMask& secrets, const RunOptions& options) {
-  int exit_status = gtest_status == 0 ? 0 : 1;
+  int exit_status = any_failed ? kExitFailed : kExitPassed;
   if (infrastructure) exit_status = kExitInfrastructure;
   if (const char* sig = signals.caught()) {
     std::cerr << "hurdle: the run was interrupted by " << sig << "\n";
@@ -322,25 +267,65 @@ int finish_run(int gtest_status, bool infrastructure, const SignalWatcher& signa
   return exit_status;
 }
 
-// One runner per suite with scenarios in this run (or shard), its scenarios registered with
-// GoogleTest; a suite with none here gets no runner, and so no machine.
-void add_runners(std::vector<Suite>& suites, const std::vector<SelectedScenario>& selected,
-                 const RunOptions& options, const ScenarioObserver& observer,
-                 const SignalWatcher& signals, std::vector<std::unique_ptr<SuiteRunner>>& runners,
-                 std::mutex& runners_mutex) {
+// One runner per suite with scenarios in this run (or shard), planned with them in the run's
+// order; a suite with none here gets no runner, and so no machine. runners[s] is suite s's.
+void add_runners(std::vector<Suite>& suites, const std::vector<SelectedScenario>& order,
+                 const RunOptions& options, const SignalWatcher& signals,
+                 std::vector<std::unique_ptr<SuiteRunner>>& runners, std::mutex& runners_mutex) {
   for (std::size_t s = 0; s < suites.size(); ++s) {
     std::vector<std::size_t> indices;
-    for (const auto& one : selected)
-      if (one.suite == s) indices.push_back(one.scenario);
-    if (indices.empty()) continue;
-    {
-      std::lock_guard lock(runners_mutex);
-      runners.push_back(std::make_unique<SuiteRunner>(std::move(suites[s]), options));
-      // A signal that came while the suites were loading: this runner never starts a machine.
-      if (const char* sig = signals.caught()) runners.back()->interrupt(sig);
+    for (const auto& one : order)
+      if (one.suite == s && std::find(indices.begin(), indices.end(), one.scenario) == indices.end())
+        indices.push_back(one.scenario);
+    std::lock_guard lock(runners_mutex);
+    if (indices.empty()) {
+      runners.push_back(nullptr);
+      continue;
     }
-    register_scenarios(*runners.back(), indices, observer);
+    runners.push_back(std::make_unique<SuiteRunner>(std::move(suites[s]), options));
+    runners.back()->plan(indices);  // only the end states these continue are kept
+    // A signal that came while the suites were loading: this runner never starts a machine.
+    if (const char* sig = signals.caught()) runners.back()->interrupt(sig);
   }
+}
+
+// The order of each round (--repeat) of the run: as selected, or shuffled with the seed (plus
+// the round's number after the first).
+std::vector<std::vector<SelectedScenario>> rounds_of(const RunRequest& a,
+                                                     const std::vector<SelectedScenario>& selected,
+                                                     const std::vector<Suite>& suites) {
+  std::vector<std::vector<SelectedScenario>> rounds;
+  for (int round = 0; round < a.repeat; ++round)
+    rounds.push_back(a.shuffle
+                         ? shuffled(selected, suites, *a.seed + static_cast<std::uint32_t>(round))
+                         : selected);
+  return rounds;
+}
+
+// hurdle's run loop: each round takes its scenarios in order, each run by its suite's runner,
+// which tells `observer`; after a failure under --fail-fast, the rest are told as not run.
+// Whether a scenario failed.
+bool run_rounds(const RunRequest& a, const std::vector<std::vector<SelectedScenario>>& rounds,
+                const std::vector<std::unique_ptr<SuiteRunner>>& runners, RunObserver& observer) {
+  bool any_failed = false;
+  std::optional<std::string> stopped;
+  for (const auto& order : rounds) {
+    for (const auto& one : order) {
+      SuiteRunner& runner = *runners.at(one.suite);
+      if (stopped) {
+        observer.scenario_finished(runner.suite(), runner.suite().scenarios[one.scenario],
+                                   runner.skipped_result(one.scenario, *stopped));
+        continue;
+      }
+      const ScenarioResult r = runner.run_scenario(one.scenario, observer);
+      if (!failed(r.status)) continue;
+      any_failed = true;
+      if (a.fail_fast)
+        stopped = "not run: the run stopped at the first failure (--fail-fast), " +
+                  runner.suite().name + "." + runner.suite().scenarios[one.scenario].name;
+    }
+  }
+  return any_failed;
 }
 
 // Each runner's failure of the machinery (not of a scenario), printed; true if there was one.
@@ -348,21 +333,33 @@ bool print_infrastructure_errors(const std::vector<std::unique_ptr<SuiteRunner>>
                                  const SecretMask& secrets) {
   bool any = false;
   for (const auto& r : runners) {
-    if (!r->infrastructure_error()) continue;
+    if (!r || !r->infrastructure_error()) continue;
     print_error("hurdle: " + r->suite().name + ": " + *r->infrastructure_error(), secrets);
     any = true;
   }
   return any;
 }
 
-int run_or_refuse(const RunRequest& a, const char* program) {
+int run_or_refuse(const RunRequest& request, RunObserver* also) {
+  RunRequest a = request;
   std::vector<std::unique_ptr<SuiteRunner>> runners;
   std::mutex runners_mutex;
   SignalWatcher signals([&](const char* name) {
     std::lock_guard lock(runners_mutex);
-    for (auto& r : runners) r->interrupt(name);
+    for (auto& r : runners)
+      if (r) r->interrupt(name);
   });
   std::vector<Suite> suites = load_suites(a);
+  const std::optional<Shard> shard = shard_of(a);
+  std::vector<SelectedScenario> selected = select_scenarios(a, suites, shard);
+  if (a.list) {
+    for (const auto& name : scenario_names(suites, selected)) std::cout << name << "\n";
+    return kExitPassed;
+  }
+  if (a.shuffle && !a.seed) {
+    a.seed = std::random_device{}();
+    std::cerr << "hurdle: shuffled with --seed " << *a.seed << "\n";
+  }
   SecretMask secrets;
   for (const auto& suite : suites)
     for (const auto& secret : suite.secrets) secrets.add(secret);
@@ -372,31 +369,27 @@ int run_or_refuse(const RunRequest& a, const char* program) {
     live_lines.write(err, line);
   };
   options.live_block = [&live_lines](const std::string& title) { live_lines.block(title); };
-  const std::optional<Shard> shard = shard_of(a);
-  start_googletest(a, program);
+  const auto rounds = rounds_of(a, selected, suites);
+  selected = rounds.front();
   const std::filesystem::path junit =
       a.junit.empty() ? options.report_dir / "junit.xml" : std::filesystem::path(a.junit);
   RunRecorder recorder(junit);
-  ProgressPrinter progress(std::cout, colour_wanted(STDOUT_FILENO));
-  const std::optional<std::filesystem::path> workspace = github_workspace();
-  const std::vector<SelectedScenario> selected = select_scenarios(a, suites, shard);
+  ProgressPrinter progress(std::cout, colour_wanted(STDOUT_FILENO), a.verbose);
   const std::unique_ptr<RunEvents> events =
       open_events(a, secrets, suites, selected, options, junit);
+  std::optional<GithubAnnotations> annotations;
+  if (const auto workspace = github_workspace()) annotations.emplace(std::cout, *workspace);
+  RunObservers observers;
+  observers.add(progress);
+  if (events) observers.add(*events);
+  if (annotations) observers.add(*annotations);
+  observers.add(recorder);
+  if (also) observers.add(*also);
   for (const auto& one : selected)
     recorder.plan(suites[one.suite], suites[one.suite].scenarios[one.scenario]);
-  const ScenarioObserver observer = [&](SuiteRunner& runner, const Scenario& sc,
-                                        const ScenarioResult& r) {
-    progress.scenario_done(runner.suite().name, sc, r);
-    if (events) events->scenario_finished(runner.suite().name, sc.name, r);
-    if (workspace) {
-      if (auto command = github_annotation(runner.suite().name, sc, r, *workspace))
-        std::cout << *command << std::endl;
-    }
-    recorder.record(runner, sc, r);
-  };
-  add_runners(suites, selected, options, observer, signals, runners, runners_mutex);
-  recorder.flush();  // a valid (empty) report exists from the start
-  const int gtest_status = RUN_ALL_TESTS();
+  add_runners(suites, selected, options, signals, runners, runners_mutex);
+  recorder.flush();  // a valid report of what is planned exists from the start
+  const bool any_failed = run_rounds(a, rounds, runners, observers);
   const bool infrastructure = print_infrastructure_errors(runners, secrets);
   {
     std::lock_guard lock(runners_mutex);
@@ -406,16 +399,16 @@ int run_or_refuse(const RunRequest& a, const char* program) {
   std::cout << "hurdle: reports in " << options.report_dir.string() << ", JUnit in "
             << junit.string() << "\n";
   const int exit_status =
-      finish_run(gtest_status, infrastructure, signals, recorder, secrets, options);
+      finish_run(any_failed, infrastructure, signals, recorder, secrets, options);
   if (events) events->run_finished(exit_status, options.report_dir, junit);
   return exit_status;
 }
 
 }  // namespace
 
-int run_suites(const RunRequest& a, const char* program) {
+int run_suites(const RunRequest& a, RunObserver* also) {
   try {
-    return run_or_refuse(a, program);
+    return run_or_refuse(a, also);
   } catch (const RunRefused& refused) {
     print_error(refused.message);
     return refused.status;

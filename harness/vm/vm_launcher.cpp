@@ -13,6 +13,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/log_file.hpp"
 #include "core/unix_socket.hpp"
@@ -27,31 +28,6 @@ namespace fs = std::filesystem;
 fs::path this_program() { return fs::read_symlink("/proc/self/exe"); }
 
 namespace {
-
-std::vector<std::string> serve_argv(const LaunchRequest& r, const fs::path& program) {
-  std::vector<std::string> argv = {program.string(), "vm", "serve", r.name, "--ready-fd", "3"};
-  if (!r.resume.empty()) {
-    argv.insert(argv.end(), {"--from", fs::absolute(r.resume).string()});
-    if (r.remove_resumed) argv.emplace_back("--remove-from");
-  } else {
-    std::string profile = r.profile;
-    std::error_code ec;
-    if (fs::is_regular_file(profile, ec)) profile = fs::absolute(profile).string();
-    argv.insert(argv.end(), {"--profile", profile});
-  }
-  if (!r.image.empty()) argv.insert(argv.end(), {"--image", r.image});
-  if (!r.accel.empty()) argv.insert(argv.end(), {"--accel", r.accel});
-  if (r.debug) argv.emplace_back("--debug");
-  if (r.gdb) argv.emplace_back("--gdb");
-  if (r.vnc) argv.emplace_back("--vnc");
-  if (!r.wait_for_boot) argv.emplace_back("--no-wait");
-  if (r.login) argv.emplace_back(*r.login ? "--login" : "--no-login");
-  if (!r.log_dir.empty()) argv.insert(argv.end(), {"--log-dir", fs::absolute(r.log_dir).string()});
-  if (!r.image_lock.empty())
-    argv.insert(argv.end(), {"--image-lock", fs::absolute(r.image_lock).string()});
-  if (r.allow_unpinned) argv.emplace_back("--allow-unpinned");
-  return argv;
-}
 
 // Starts `hurdle vm serve` (ARGS) with nothing on its input, its output to LOG and the write
 // end of the ready pipe as its descriptor 3, and waits for it: it forks the supervisor into a
@@ -107,7 +83,12 @@ LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
     throw HostError(std::string("pipe: ") + std::strerror(errno));
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
-  spawn_serve(serve_argv(request, program), log, write_end.get());
+  // The request goes whole, as JSON in the instance folder (0700), which the supervisor reads.
+  const fs::path request_file = folder.path() / "launch.json";
+  write_file_atomically(request_file, launch_request_json(request).dump(2) + "\n");
+  spawn_serve({program.string(), "vm", "serve", request.name, "--ready-fd", "3", "--request",
+               request_file.string()},
+              log, write_end.get());
   write_end.reset();
 
   ControlChannel ready(std::move(read_end));

@@ -1,5 +1,6 @@
 // Starting a detached VM: `hurdle vm start` and the MCP server's vm_start run the supervisor
-// (`PROGRAM vm serve NAME ...`, which leaves the caller's session at once) and wait for what
+// (`PROGRAM vm serve NAME --request FILE`: the LaunchRequest whole, as JSON in the instance
+// folder; it leaves the caller's session at once) and wait for what
 // it says on a pipe: the record once the guest has booted (or once QEMU runs, without
 // waiting), or why it failed. A name in use is refused before anything starts; a stale
 // folder of that name is cleaned up first.
@@ -11,26 +12,10 @@
 #include <string>
 
 #include "vm/instance_folder.hpp"
+#include "vm/launch_request.hpp"
 
 namespace hurdle {
 
-struct LaunchRequest {
-  std::string name;
-  std::string profile;  // a name or a path (made absolute: the supervisor runs elsewhere)
-  std::string image;
-  std::string accel;  // auto, kvm, tcg or empty
-  bool debug = false;
-  bool gdb = false;
-  bool vnc = false;
-  bool wait_for_boot = true;
-  std::optional<bool> login;
-  std::filesystem::path log_dir;
-  std::filesystem::path image_lock;
-  bool allow_unpinned = false;
-  // A saved machine started instead of `profile` (SupervisorOptions::resume).
-  std::filesystem::path resume;
-  bool remove_resumed = false;
-};
 
 struct LaunchResult {
   InstanceRecord record;

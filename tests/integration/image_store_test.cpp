@@ -16,7 +16,7 @@
 #include "core/run_program.hpp"
 #include "image/disk_unpacker.hpp"
 #include "image/lock_pin.hpp"
-#include "image/sparse_file.hpp"
+#include "disk/sparse_file.hpp"
 #include "machine/image_resolver.hpp"
 #include "ssh/owned_key.hpp"
 #include "support/file_server.hpp"

@@ -11,7 +11,7 @@
 #include "core/error.hpp"
 #include "core/private_folder.hpp"
 #include "core/run_program.hpp"
-#include "image/sparse_file.hpp"
+#include "disk/sparse_file.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {

@@ -51,16 +51,22 @@ TEST(ProgressPrinter, ColourNeedsATerminalAndNoNoColor) {
   }
 }
 
+Suite suite_s() {
+  Suite s;
+  s.name = "s";
+  return s;
+}
+
 TEST(ProgressPrinter, TheSummaryCountsFlakyScenariosAsPassedAndSaysSo) {
   std::ostringstream out;
   ProgressPrinter p(out, false);
   Scenario sc;
   sc.name = "a";
-  p.scenario_done("s", sc, result(Verdict::kPassed, 1000));
+  p.scenario_finished(suite_s(), sc, result(Verdict::kPassed, 1000));
   auto flaky = result(Verdict::kFlaky, 1000);
   flaky.attempts = 2;
-  p.scenario_done("s", sc, flaky);
-  p.scenario_done("s", sc, result(Verdict::kFailed, 500, "m"));
+  p.scenario_finished(suite_s(), sc, flaky);
+  p.scenario_finished(suite_s(), sc, result(Verdict::kFailed, 500, "m"));
   p.summary();
   EXPECT_THAT(out.str(),
               HasSubstr("3 scenario(s): 2 passed (1 flaky: passed only on a retry), 1 failed, "
@@ -74,8 +80,8 @@ TEST(ProgressPrinter, TheBootGetsItsOwnLineAndSkippedScenariosAreCounted) {
   sc.name = "a";
   auto first = result(Verdict::kPassed, 500);
   first.boot = std::chrono::milliseconds(4030);
-  p.scenario_done("s", sc, first);
-  p.scenario_done("s", sc, result(Verdict::kSkipped, 0, "not run"));
+  p.scenario_finished(suite_s(), sc, first);
+  p.scenario_finished(suite_s(), sc, result(Verdict::kSkipped, 0, "not run"));
   p.summary();
   EXPECT_EQ(out.str(),
             "BOOT   s  4.03 s\nPASS   s.a  0.50 s\nSKIP   s.a\n       not run\n"

@@ -31,7 +31,7 @@ TEST(SuiteRun, AnUnknownResetModeIsBadInputNamingIt) {
   request.report_dir = (dir / "reports").string();
   request.reset = "sometimes";
   ::testing::internal::CaptureStderr();
-  const int status = run_suites(request, "hurdle");
+  const int status = run_suites(request);
   const std::string said = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(status, kExitBadInput);
   EXPECT_THAT(

@@ -1,4 +1,4 @@
-#include "image/partition_table.hpp"
+#include "disk/partition_table.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

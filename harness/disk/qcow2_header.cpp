@@ -1,4 +1,4 @@
-#include "image/qcow2_header.hpp"
+#include "disk/qcow2_header.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "image/ext2_filesystem.hpp"
+#include "disk/ext2_filesystem.hpp"
 
 // libext2fs is C; its headers define macros for inode fields (i_translator...), so they are
 // included here only.

@@ -1,4 +1,4 @@
-#include "engine/template_pack.hpp"
+#include "pack/template_pack.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -23,9 +23,9 @@
 #include "core/error.hpp"
 #include "core/json_text.hpp"
 #include "core/unique_fd.hpp"
-#include "engine/pack_manifest.hpp"
-#include "image/qcow2_header.hpp"
-#include "image/sparse_file.hpp"
+#include "pack/pack_manifest.hpp"
+#include "disk/qcow2_header.hpp"
+#include "disk/sparse_file.hpp"
 #include "machine/saved_machine.hpp"
 #include "qemu/disk_overlay.hpp"
 

@@ -1,5 +1,5 @@
 // What a template pack says it holds, read and checked before anything of the pack is written
-// anywhere. A pack (engine/template_pack) starts with pack.json, this manifest: the key of the
+// anywhere. A pack (pack/template_pack) starts with pack.json, this manifest: the key of the
 // template, and every entry that follows, in order, with its size and its digest; then, when
 // the pack is signed, pack.mac: an HMAC-SHA256 over pack.json's bytes made with a secret the
 // user holds (HURDLE_PACK_KEY). A pack is hostile input (a CI cache can be written by any

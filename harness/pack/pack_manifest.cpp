@@ -1,4 +1,4 @@
-#include "engine/pack_manifest.hpp"
+#include "pack/pack_manifest.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -13,7 +13,7 @@
 
 #include "core/json_text.hpp"
 #include "core/safe_text.hpp"
-#include "image/sparse_file.hpp"
+#include "disk/sparse_file.hpp"
 
 namespace hurdle {
 

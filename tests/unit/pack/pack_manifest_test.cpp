@@ -1,6 +1,6 @@
 // A pack's manifest: entry digests that do not depend on how the bytes arrive (pieces, holes
 // or zeros), and the MAC over the manifest's bytes.
-#include "engine/pack_manifest.hpp"
+#include "pack/pack_manifest.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Editing a Hurd ext2 root inside a disk image, at the partition's offset, without mounting:
 // debugfs (an independent reader) sees the new content, modes and owners, and e2fsck finds the
 // filesystem clean afterwards.
-#include "image/ext2_filesystem.hpp"
+#include "disk/ext2_filesystem.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // A boot cache template as one file that travels between hosts (a CI cache, an artifact): a
 // pax tar compressed with zstd, holding its manifest (pack.json: the template's key and every
-// entry with its size and digest, engine/pack_manifest), the manifest's HMAC under the user's
+// entry with its size and digest, pack/pack_manifest), the manifest's HMAC under the user's
 // secret when there is one (pack.mac), the template's folder (template/NAME: the key inputs
 // first, the manifest, the state, the frozen disks, the SSH key, variables) and its RAM file
 // as a sparse entry (ram, last): memory the guest never touched takes no room in the pack, and

@@ -1,4 +1,4 @@
-#include "image/sparse_file.hpp"
+#include "disk/sparse_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -2,7 +2,7 @@
 // cache and unpacked in another (another runner): the same bytes, the RAM's holes still holes
 // and not stored in the pack, the manifest pointing at the new RAM file; and packs that are
 // hostile or damaged refused, naming the pack and what was expected, leaving nothing behind.
-#include "engine/template_pack.hpp"
+#include "pack/template_pack.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -17,8 +17,8 @@
 #include "core/error.hpp"
 #include "core/private_folder.hpp"
 #include "core/run_program.hpp"
-#include "engine/pack_manifest.hpp"
-#include "image/sparse_file.hpp"
+#include "pack/pack_manifest.hpp"
+#include "disk/sparse_file.hpp"
 #include "machine/saved_machine.hpp"
 #include "support/test_files.hpp"
 

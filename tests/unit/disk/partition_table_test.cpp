@@ -1,6 +1,6 @@
 // MBR partition tables as Debian's Hurd images have them (amd64: two primaries; i386: swap,
 // an extended partition, the root in 5), and the damaged tables a download can bring.
-#include "image/partition_table.hpp"
+#include "disk/partition_table.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
