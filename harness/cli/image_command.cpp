@@ -9,8 +9,8 @@
 #include "core/exit_status.hpp"
 #include "core/print_error.hpp"
 #include "core/safe_text.hpp"
-#include "image/lock_pin.hpp"
 #include "disk/sparse_file.hpp"
+#include "image/lock_pin.hpp"
 #include "machine/image_resolver.hpp"
 
 namespace hurdle::cli {

@@ -35,8 +35,8 @@ int RunCommand::run() {
         if (o->count() > 0 && o->get_name() != "--request")
           throw ConfigError({}, "--request holds the whole run: leave out " + o->get_name());
       if (!command_->remaining().empty())
-        throw ConfigError({}, "--request holds the whole run: leave out " +
-                                  command_->remaining().front());
+        throw ConfigError(
+            {}, "--request holds the whole run: leave out " + command_->remaining().front());
       return run_suites(request_from(request_));
     }
     if (request.files.empty()) throw ConfigError({}, "expected suite files (or --request FILE)");

@@ -51,8 +51,8 @@ void JsonFields::read_integer(const char* name, std::int64_t& into, std::int64_t
   if (!v->is_number_integer()) wrong(name, range);
   if (v->is_number_unsigned() ? v->get<std::uint64_t>() > static_cast<std::uint64_t>(high)
                               : (v->get<std::int64_t>() < low || v->get<std::int64_t>() > high))
-    throw ConfigError({}, source_ + ": field '" + name + "': expected " + range + ", found " +
-                              v->dump());
+    throw ConfigError(
+        {}, source_ + ": field '" + name + "': expected " + range + ", found " + v->dump());
   into = v->get<std::int64_t>();
 }
 
@@ -82,8 +82,10 @@ void JsonFields::read(const char* name, std::vector<std::string>& into) {
   std::vector<std::string> values;
   for (const auto& item : *v) {
     if (!item.is_string())
-      throw ConfigError({}, source_ + ": field '" + name + "': expected an array of strings, "
-                                "found an item that is " + item.type_name());
+      throw ConfigError({}, source_ + ": field '" + name +
+                                "': expected an array of strings, "
+                                "found an item that is " +
+                                item.type_name());
     values.push_back(item.get<std::string>());
   }
   into = std::move(values);
@@ -98,8 +100,8 @@ const nlohmann::json* JsonFields::object(const char* name) {
 void JsonFields::done() const {
   for (const auto& [key, value] : object_.items())
     if (read_.count(key) == 0)
-      throw ConfigError({}, source_ + ": field '" + safe_line(key.substr(0, 80)) +
-                                "' is not one it takes");
+      throw ConfigError(
+          {}, source_ + ": field '" + safe_line(key.substr(0, 80)) + "' is not one it takes");
 }
 
 }  // namespace hurdle

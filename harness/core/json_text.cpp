@@ -49,8 +49,7 @@ std::optional<nlohmann::json> parse_json_text(std::string_view text, std::string
   return json;
 }
 
-nlohmann::json read_json_text(std::istream& in, const std::string& source,
-                              std::size_t max_bytes) {
+nlohmann::json read_json_text(std::istream& in, const std::string& source, std::size_t max_bytes) {
   std::string text;
   char buffer[65536];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {

@@ -8,8 +8,8 @@
 
 #include <vector>
 
-#include "engine/suite_facts.hpp"
 #include "engine/scenario_result.hpp"
+#include "engine/suite_facts.hpp"
 #include "suite/suite.hpp"
 
 namespace hurdle {

@@ -28,7 +28,8 @@ ScenarioPlan::ScenarioPlan(std::vector<std::optional<std::size_t>> after,
       dependents_(after_.size(), 0),
       waiting_(after_.size(), 0) {
   for (const std::size_t i : order) {
-    if (i >= after_.size()) throw std::out_of_range("ScenarioPlan: no scenario " + std::to_string(i));
+    if (i >= after_.size())
+      throw std::out_of_range("ScenarioPlan: no scenario " + std::to_string(i));
     if (planned_[i]) continue;
     planned_[i] = true;
     order_.push_back(i);

@@ -17,7 +17,8 @@ class ScenarioPlan {
  public:
   // `after[i]`: the scenario that scenario i continues, if any. `order`: the scenarios this
   // process runs, in the run's order (a scenario named twice counts once).
-  ScenarioPlan(std::vector<std::optional<std::size_t>> after, const std::vector<std::size_t>& order);
+  ScenarioPlan(std::vector<std::optional<std::size_t>> after,
+               const std::vector<std::size_t>& order);
   // Every scenario of `suite`, or those of `order`.
   explicit ScenarioPlan(const Suite& suite);
   ScenarioPlan(const Suite& suite, const std::vector<std::size_t>& order);

@@ -23,9 +23,8 @@ struct SuiteFacts {
   std::map<std::string, std::string> image_sha256;
 
   friend bool operator==(const SuiteFacts& a, const SuiteFacts& b) {
-    return a.reset == b.reset && a.reset_reason == b.reset_reason &&
-           a.boot_cache == b.boot_cache && a.machine.has_value() == b.machine.has_value() &&
-           a.image_sha256 == b.image_sha256;
+    return a.reset == b.reset && a.reset_reason == b.reset_reason && a.boot_cache == b.boot_cache &&
+           a.machine.has_value() == b.machine.has_value() && a.image_sha256 == b.image_sha256;
   }
 };
 

@@ -26,11 +26,11 @@
 #include "core/secret_mask.hpp"
 #include "core/unique_fd.hpp"
 #include "engine/reset_strategy.hpp"
-#include "engine/template_source.hpp"
-#include "machine/machine.hpp"
 #include "engine/run_observer.hpp"
 #include "engine/scenario_plan.hpp"
 #include "engine/scenario_result.hpp"
+#include "engine/template_source.hpp"
+#include "machine/machine.hpp"
 #include "suite/step_executor.hpp"
 #include "suite/suite.hpp"
 
@@ -192,8 +192,8 @@ class SuiteRunner {
   std::optional<SuiteFacts> told_;                   // what observers were last told
   mutable std::mutex broken_mutex_;  // guards broken_: lanes run on threads of their own
   std::optional<std::string> broken_;
-  ScenarioPlan plan_;  // what this process runs, and which end states it needs
-  std::mutex machine_mutex_;             // guards lanes_ and booting_ against interrupt()
+  ScenarioPlan plan_;         // what this process runs, and which end states it needs
+  std::mutex machine_mutex_;  // guards lanes_ and booting_ against interrupt()
   std::atomic<bool> interrupted_{false};
   UniqueFd interrupt_event_;  // readable once interrupted: stops a download in progress
   SecretMask secrets_;        // the suite's secrets, masked in every result

@@ -13,10 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "image/disk_unpacker.hpp"
 #include "disk/ext2_filesystem.hpp"
-#include "image/image_lock.hpp"
 #include "disk/partition_table.hpp"
+#include "image/disk_unpacker.hpp"
+#include "image/image_lock.hpp"
 #include "image/prepare_recipe.hpp"
 #include "image/transfer_progress.hpp"
 

@@ -22,8 +22,8 @@
 
 #include "core/digest.hpp"
 #include "core/error.hpp"
-#include "image/disk_unpacker.hpp"
 #include "disk/partition_table.hpp"
+#include "image/disk_unpacker.hpp"
 #include "image/prepare_recipe.hpp"
 
 namespace hurdle {

@@ -11,9 +11,9 @@
 #include "core/file_lock.hpp"
 #include "core/version.hpp"
 #include "core/wall_clock.hpp"
+#include "disk/sparse_file.hpp"
 #include "image/checksum_list.hpp"
 #include "image/disk_preparation.hpp"
-#include "disk/sparse_file.hpp"
 
 namespace hurdle {
 

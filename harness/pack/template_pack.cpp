@@ -23,10 +23,10 @@
 #include "core/error.hpp"
 #include "core/json_text.hpp"
 #include "core/unique_fd.hpp"
-#include "pack/pack_manifest.hpp"
 #include "disk/qcow2_header.hpp"
 #include "disk/sparse_file.hpp"
 #include "machine/saved_machine.hpp"
+#include "pack/pack_manifest.hpp"
 #include "qemu/disk_overlay.hpp"
 
 namespace hurdle {

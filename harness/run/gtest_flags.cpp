@@ -12,8 +12,7 @@ namespace {
 
 // The value of `--gtest_NAME=VALUE` when `flag` is that flag, else nothing.
 std::optional<std::string_view> value_of(std::string_view flag, std::string_view name) {
-  if (flag.substr(0, name.size()) != name || flag.size() <= name.size() ||
-      flag[name.size()] != '=')
+  if (flag.substr(0, name.size()) != name || flag.size() <= name.size() || flag[name.size()] != '=')
     return std::nullopt;
   return flag.substr(name.size() + 1);
 }
@@ -45,20 +44,23 @@ void apply_gtest_flag(RunRequest& request, const std::string& flag) {
   } else if (const auto repeat = value_of(f, "--gtest_repeat")) {
     const auto n = whole_number(f, *repeat, -1, 100000);
     if (n == -1 || n == 0)
-      throw ConfigError({}, flag + ": hurdle runs a scenario at least once and never forever: "
-                                   "give --repeat N with N of at least 1");
+      throw ConfigError({}, flag +
+                                ": hurdle runs a scenario at least once and never forever: "
+                                "give --repeat N with N of at least 1");
     request.repeat = static_cast<int>(n);
   } else if (const auto seed = value_of(f, "--gtest_random_seed")) {
     request.seed = static_cast<std::uint32_t>(
         whole_number(f, *seed, 0, std::numeric_limits<std::uint32_t>::max()));
   } else if (f.substr(0, 14) == "--gtest_filter") {
-    throw ConfigError({}, flag +
-                              ": GoogleTest's filter reads the first '-' as the start of what "
-                              "to leave out, which hurdle's names hold: use --filter and --exclude");
+    throw ConfigError({},
+                      flag +
+                          ": GoogleTest's filter reads the first '-' as the start of what "
+                          "to leave out, which hurdle's names hold: use --filter and --exclude");
   } else if (f.substr(0, 14) == "--gtest_output") {
     throw ConfigError({}, flag + ": hurdle writes its own JUnit file: use --junit PATH");
   } else {
-    throw ConfigError({}, flag + ": not an option of `hurdle run` (`hurdle run --help` lists them)");
+    throw ConfigError({},
+                      flag + ": not an option of `hurdle run` (`hurdle run --help` lists them)");
   }
 }
 

@@ -34,8 +34,8 @@ struct RunRequest {
   bool shuffle = false;  // groups in an order the seed decides (run/run_order.hpp)
   std::optional<std::uint32_t> seed;  // --shuffle's; unset: a new one, printed
   bool no_boot_cache = false;
-  int jobs = 1;                          // scenarios at once, each in a clone of its own
-  std::string reset;                     // overrides every suite's reset: mode
+  int jobs = 1;       // scenarios at once, each in a clone of its own
+  std::string reset;  // overrides every suite's reset: mode
   ImageSettings images;
   std::string events;  // --events FD|FILE: the run as JSON lines (run/run_events.hpp)
   // The run's folder under report_dir; empty: run-TIME-PID.

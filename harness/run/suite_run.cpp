@@ -25,8 +25,8 @@
 #include "run/github_annotations.hpp"
 #include "run/live_lines_writer.hpp"
 #include "run/progress_printer.hpp"
-#include "run/run_order.hpp"
 #include "run/run_events.hpp"
+#include "run/run_order.hpp"
 #include "run/run_recorder.hpp"
 #include "run/scenario_filter.hpp"
 #include "suite/reset_mode.hpp"
@@ -275,7 +275,8 @@ void add_runners(std::vector<Suite>& suites, const std::vector<SelectedScenario>
   for (std::size_t s = 0; s < suites.size(); ++s) {
     std::vector<std::size_t> indices;
     for (const auto& one : order)
-      if (one.suite == s && std::find(indices.begin(), indices.end(), one.scenario) == indices.end())
+      if (one.suite == s &&
+          std::find(indices.begin(), indices.end(), one.scenario) == indices.end())
         indices.push_back(one.scenario);
     std::lock_guard lock(runners_mutex);
     if (indices.empty()) {

@@ -22,7 +22,6 @@
 
 namespace hurdle {
 
-
 // Runs the request in this process; `also` is told the run as the reports are. Returns the
 // exit status.
 class RunObserver;

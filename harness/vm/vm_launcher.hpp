@@ -16,7 +16,6 @@
 
 namespace hurdle {
 
-
 struct LaunchResult {
   InstanceRecord record;
   std::chrono::milliseconds took{0};

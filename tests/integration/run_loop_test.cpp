@@ -95,12 +95,11 @@ TEST_F(RunLoop, FailFastTellsTheRestAsNotRunAndTheReportListsEveryScenario) {
   r.fail_fast = true;
   Journal journal;
   EXPECT_EQ(run_suites(r, &journal), kExitFailed);
-  EXPECT_THAT(journal.ends(),
-              ElementsAre("a passed", "b failed", "c skipped", "d skipped"));
+  EXPECT_THAT(journal.ends(), ElementsAre("a passed", "b failed", "c skipped", "d skipped"));
   // Only what ran was started; the suite's facts came before the first result.
-  EXPECT_THAT(journal.told, ElementsAre("start a", "facts reboot machine", "end a passed",
-                                        "start b", "end b failed", "end c skipped",
-                                        "end d skipped"));
+  EXPECT_THAT(journal.told,
+              ElementsAre("start a", "facts reboot machine", "end a passed", "start b",
+                          "end b failed", "end c skipped", "end d skipped"));
   EXPECT_THAT(junit_cases("fail-fast"),
               ElementsAre("a passed", "b failed", "c skipped", "d skipped"));
 }

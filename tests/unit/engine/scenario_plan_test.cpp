@@ -31,7 +31,7 @@ TEST(ScenarioPlan, AnEndStateIsKeptOnlyWhenAPlannedScenarioContinuesIt) {
 
 TEST(ScenarioPlan, AKeptEndStateGoesAfterTheLastScenarioThatContinuesIt) {
   ScenarioPlan plan(kChains, {0, 1, 2, 3, 4});
-  plan.kept(0);                             // 0 passed: 1 and 3 need it
+  plan.kept(0);                               // 0 passed: 1 and 3 need it
   EXPECT_FALSE(plan.release_predecessor(1));  // 3 still needs 0's state
   plan.kept(1);
   EXPECT_TRUE(plan.release_predecessor(2));  // 1's state: nobody else

@@ -17,9 +17,9 @@
 #include "core/error.hpp"
 #include "core/private_folder.hpp"
 #include "core/run_program.hpp"
-#include "pack/pack_manifest.hpp"
 #include "disk/sparse_file.hpp"
 #include "machine/saved_machine.hpp"
+#include "pack/pack_manifest.hpp"
 #include "support/test_files.hpp"
 
 namespace hurdle {
