@@ -229,29 +229,7 @@ int VmCommand::start() {
   return 0;
 }
 
-int VmCommand::serve() {
-  // A session of its own, away from the terminal and the caller's process group: the
-  // caller (`vm start`) waits for this first process, which leaves at once.
-  // Nothing of the caller's but the ready pipe: an MCP server's pipes to its client must not
-  // stay open in a process that outlives it.
-  if (ready_fd_ > 3) ::close_range(3, static_cast<unsigned>(ready_fd_) - 1, 0);
-  ::close_range(static_cast<unsigned>(std::max(ready_fd_, 2)) + 1, ~0U, 0);
-  const pid_t child = ::fork();
-  if (child < 0) return kExitInfrastructure;
-  if (child > 0) return 0;
-  ::setsid();
-  SupervisorOptions o;
-  try {
-    const LaunchRequest r = launch_request_from_json(read_json_file(request_, 1 << 20), request_);
-    if (r.name != name_)
-      throw ConfigError({}, request_ + ": it starts " + r.name + ", not " + name_);
-    o = supervisor_options(r, ready_fd_);
-  } catch (const std::exception& e) {
-    print_error(std::string("hurdle vm serve: ") + e.what());
-    return kExitBadInput;
-  }
-  return serve_vm(o);
-}
+int VmCommand::serve() { return serve_detached(name_, request_, ready_fd_); }
 
 int VmCommand::list() {
   const InstanceListing listing = list_instances();

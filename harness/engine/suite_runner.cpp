@@ -16,6 +16,7 @@
 #include "engine/boot_cache.hpp"
 #include "engine/clone_reset.hpp"
 #include "engine/reboot_reset.hpp"
+#include "engine/scenario_attempts.hpp"
 #include "engine/scenario_pool.hpp"
 #include "engine/snapshot_reset.hpp"
 #include "machine/machine_template.hpp"
@@ -36,12 +37,6 @@ class PredecessorError : public Error {
   using Error::Error;
   [[nodiscard]] const char* kind() const noexcept override { return "PredecessorNotPassed"; }
 };
-
-// hurdle's errors name their kind; anything else is hurdle's own failure.
-std::string kind_of(const std::exception& e) {
-  if (const auto* error = dynamic_cast<const Error*>(&e)) return error->kind();
-  return "InternalError";
-}
 
 // `d` times --timeout-scale, never beyond what a deadline (now + d) can hold.
 std::chrono::milliseconds scaled(std::chrono::milliseconds d, double scale) {
@@ -464,7 +459,7 @@ ScenarioResult SuiteRunner::attempt(Lane& lane, std::size_t index, const std::st
 void SuiteRunner::fail_with(ScenarioResult& r, const Step& step, const std::exception& e,
                             Machine& machine) const {
   r.status = Verdict::kFailed;
-  r.error_kind = kind_of(e);
+  r.error_kind = error_kind_of(e);
   r.where = step.where;
   r.message = dynamic_cast<const StepFailed*>(&e)
                   ? std::string(e.what())
@@ -701,7 +696,7 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
   } catch (const std::exception& e) {
     ScenarioResult result = result_for(index);
     result.status = Verdict::kError;
-    result.error_kind = kind_of(e);
+    result.error_kind = error_kind_of(e);
     result.message = e.what();
     if (sc.after) release_end_state(lane, index);
     mask(result);
@@ -722,47 +717,37 @@ ScenarioResult SuiteRunner::run_on_lane(Lane& lane, std::size_t index) {
   return result;
 }
 
-ScenarioResult SuiteRunner::run_attempts(Lane& lane, std::size_t index, const std::string& from) {
-  const Scenario& sc = suite_.scenarios[index];
-  ScenarioResult result = result_for(index);
-  for (int attempt_no = 1; attempt_no <= sc.retries + 1; ++attempt_no) {
-    try {
-      result = attempt(lane, index, from);
-    } catch (const std::exception& e) {  // the restore before the steps failed
-      result.status = Verdict::kError;
-      result.error_kind = kind_of(e);
-      result.message = "restoring '" + from + "' before the scenario failed: " + e.what();
-    }
-    result.attempts = attempt_no;
-    if (interrupted_) {
-      std::lock_guard lock(machine_mutex_);
-      result.status = Verdict::kError;
-      result.error_kind = "Interrupted";
-      result.message = interruption_ + " during this scenario; " + result.message;
-      break_with(interruption_);
-      break;
-    }
-    if (result.status == Verdict::kPassed || attempt_no == sc.retries + 1)
-      keep_last_state(lane, index, result);
-    if (result.status == Verdict::kPassed) {
-      if (attempt_no > 1) result.status = Verdict::kFlaky;
-      break;
-    }
-    Machine* machine = lane.reset->machine();
-    if (const auto full = machine ? machine->out_of_space() : std::nullopt) {
-      // Not the scenario's fault, and no retry or later scenario would fare better.
-      result.status = Verdict::kError;
-      result.error_kind = "InfrastructureError";
-      break_with(*full);
-      break;
-    }
-    collect_artifacts(lane, result);
-    if (options_.keep_failed_state && attempt_no == sc.retries + 1)
-      keep_failed_state(lane, sc, result);
-    roll_back(lane, from);
-    if (broken()) break;
+// The runner's lane as run_attempts() sees it (engine/scenario_attempts.hpp).
+struct SuiteRunner::OnLane {
+  SuiteRunner& runner;
+  Lane& lane;
+  std::size_t index;
+  const std::string& from;
+
+  ScenarioResult attempt() { return runner.attempt(lane, index, from); }
+  std::optional<std::string> interruption() {
+    if (!runner.interrupted_) return std::nullopt;
+    std::lock_guard lock(runner.machine_mutex_);
+    return runner.interruption_;
   }
-  return result;
+  void keep_last_state(ScenarioResult& r) { runner.keep_last_state(lane, index, r); }
+  std::optional<std::string> out_of_space() {
+    Machine* machine = lane.reset->machine();
+    return machine ? machine->out_of_space() : std::nullopt;
+  }
+  void collect_artifacts(ScenarioResult& r) { runner.collect_artifacts(lane, r); }
+  void keep_failed_state(ScenarioResult& r) {
+    if (runner.options_.keep_failed_state)
+      runner.keep_failed_state(lane, runner.suite_.scenarios[index], r);
+  }
+  void roll_back() { runner.roll_back(lane, from); }
+  bool broken() { return runner.broken().has_value(); }
+  void break_with(const std::string& why) { runner.break_with(why); }
+};
+
+ScenarioResult SuiteRunner::run_attempts(Lane& lane, std::size_t index, const std::string& from) {
+  OnLane on{*this, lane, index, from};
+  return hurdle::run_attempts(on, suite_.scenarios[index].retries, result_for(index), from);
 }
 
 void SuiteRunner::log_reset_times(Lane& lane, const Scenario& sc, ScenarioResult& result) {

@@ -111,6 +111,7 @@ class SuiteRunner {
     std::filesystem::path log_dir;  // its machine.log: each reset, with where its logs went
     std::unique_ptr<LogFile> log;
   };
+  struct OnLane;  // a lane as run_attempts() sees it
 
   [[nodiscard]] MachineOptions machine_options() const;
   // The ResetStrategy::Boot: a machine booted, logged in and provisioned.
@@ -131,8 +132,8 @@ class SuiteRunner {
   ScenarioResult run_planned(std::size_t index);
   // One scenario on one lane, its attempts, artifacts and report files; never throws.
   ScenarioResult run_on_lane(Lane& lane, std::size_t index);
-  // The scenario's attempts from `from` (its retries), each failed one's artifacts kept and
-  // the machine rolled back; the last attempt's result.
+  // The scenario's attempts from `from` (run_attempts in scenario_attempts.hpp, over this
+  // lane); the last attempt's result.
   ScenarioResult run_attempts(Lane& lane, std::size_t index, const std::string& from);
   // When the reset before the scenario had the console, and SSH, ready again: into the result
   // and the lane's log.

@@ -73,6 +73,13 @@ SshClient& GuestSsh::connect() {
   return c;
 }
 
+SshClient& GuestSsh::for_command() {
+  wait_for_reconnect();
+  SshClient& c = client();
+  if (!c.connected() && !c.host_key_pin().pinned()) return connect();
+  return c;
+}
+
 void GuestSsh::disconnect(const std::string& why) {
   if (client_) client_->disconnect(why);
 }

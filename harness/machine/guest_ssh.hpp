@@ -52,6 +52,10 @@ class GuestSsh {
   SshClient& client();
   // The client, connected and proven to answer within the profile's ready time-out.
   SshClient& connect();
+  // The client for a command, by one rule: the background reconnect waited for; a guest whose
+  // SSH never answered (no host key pinned yet) gets the profile's ready time-out to come up
+  // (connect()); one that answered before reconnects within the command's own time-out.
+  SshClient& for_command();
   // The client when one was made (for a pin, a disconnect): null otherwise.
   [[nodiscard]] SshClient* existing() { return client_.get(); }
   [[nodiscard]] bool answering() const { return client_ && client_->connected(); }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "console/console_command.hpp"
+#include "core/atomic_file.hpp"
 #include "core/backoff.hpp"
 #include "core/cache_directory.hpp"
 #include "core/digest.hpp"
@@ -146,7 +147,7 @@ void Machine::start_qemu(bool same_ports) {
   launch.ram = ram_;
   // A resume or a clone: QEMU waits for the saved state, which load_incoming_state() sends it
   // through QMP (so that its progress comes as events). Not on a later power-on.
-  if (incoming_ && !powered_off_) launch.extra_args = {"-incoming", "defer"};
+  if (incoming_ && state_ != MachineState::kPoweredOff) launch.extra_args = {"-incoming", "defer"};
   QemuInstanceOptions o;
   o.run_dir = run_dir();
   o.log_dir = log_dir_;
@@ -156,7 +157,7 @@ void Machine::start_qemu(bool same_ports) {
   // After power_off(), a closed console says so; while a new QEMU starts (qemu_ is unset
   // then), how that QEMU ended says more.
   o.on_closed = [this] {
-    if (powered_off_ && qemu_) throw_if_exited();
+    if (state_ == MachineState::kPoweredOff && qemu_) throw_if_exited();
   };
   o.on_event = [this](QemuInstance& q, const QmpClient::Json& event) { on_qmp_event(q, event); };
   const std::map<std::string, std::uint16_t> ports =
@@ -207,10 +208,8 @@ std::uint16_t Machine::host_port(const std::string& forward) const {
 }
 
 void Machine::throw_if_exited(std::chrono::milliseconds grace) {
-  if (powered_off_ || !qemu_)
-    throw QemuError(profile_.name +
-                    ": the machine is powered off (power_off); power_on boots it "
-                    "again");
+  if (state_ == MachineState::kPoweredOff || state_ == MachineState::kTemplated || !qemu_)
+    require({MachineState::kRunning, MachineState::kBootStalled}, "go on");
   qemu_->throw_if_exited(grace);
 }
 
@@ -273,7 +272,7 @@ std::vector<BootMarkerTime> Machine::wait_for_boot(
     try {
       console().expect(marker.pattern, std::max(left, std::chrono::milliseconds(0)));
     } catch (const TimeoutError& e) {
-      boot_stalled_ = true;
+      state_ = MachineState::kBootStalled;
       throw TimeoutError(describe_boot_stall(marker.name, e.what()));
     }
     const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -313,7 +312,8 @@ void Machine::shutdown(std::optional<std::chrono::milliseconds> timeout) {
   // quit instead of waiting out the shutdown time-out.
   if (const auto hit = console().watcher_hit())
     return quit_qemu("shutdown: the guest showed " + hit->name);
-  if (boot_stalled_) return quit_qemu("shutdown: the guest never finished booting");
+  if (state_ == MachineState::kBootStalled)
+    return quit_qemu("shutdown: the guest never finished booting");
   if (!qemu_->power_down(timeout.value_or(profile_.timeouts.shutdown)))
     quit_qemu("the guest did not power off");
 }
@@ -328,28 +328,13 @@ void Machine::crash() {
 }
 
 void Machine::login(std::optional<std::string> user, std::optional<std::string> password) {
+  require({MachineState::kRunning, MachineState::kBootStalled}, "log in on the console");
   const std::string name = user.value_or(profile_.login.user);
-  const std::string secret = password.value_or(profile_.login.password);
-  const auto timeout = profile_.timeouts.command;
   const auto start = std::chrono::steady_clock::now();
-  SerialConsole& c = console();
-  c.sendline("");  // a fresh prompt, in case the first one scrolled by unread
-  c.expect(profile_.login.login_prompt, timeout);
-  c.sendline(name);
-  const std::vector<std::string> after_user = {profile_.login.password_prompt,
-                                               profile_.login.shell_prompt, "Login incorrect"};
-  auto m = c.expect(after_user, timeout);
-  if (m.index == 0) {
-    c.sendline(secret);  // never logged: the console logs only what the guest prints
-    m = c.expect({profile_.login.shell_prompt, "Login incorrect"}, timeout);
-    if (m.index == 1) throw ConsoleError(profile_.name + ": login as " + name + " was refused");
-  } else if (m.index == 2) {
-    throw ConsoleError(profile_.name + ": login as " + name + " was refused");
-  }
+  shell_.login(console(), profile_.login, profile_.name, name,
+               password.value_or(profile_.login.password), profile_.timeouts.command);
   note("logged in on the console as " + name + " after " +
        seconds_text(std::chrono::steady_clock::now() - start));
-  prompt_at_sends_ = c.sends();
-  console_logged_in_ = true;
   if (profile_.ssh && profile_.ssh->user == name && !ssh_->key_installed()) install_ssh_key();
 }
 
@@ -359,19 +344,18 @@ void Machine::install_ssh_key() {
   const auto key = ssh_->key_to_install();
   if (!key) return;  // a password, or the profile's own key: nothing of hurdle's to install
   // The home folder of the logged-in user; the key line holds no quote characters.
-  SerialConsole& c = console();
-  c.sendline("mkdir -p ~/.ssh && chmod 700 ~/.ssh && { grep -qxF '" + key->line +
-             "' ~/.ssh/authorized_keys 2>/dev/null || echo '" + key->line +
-             "' >> ~/.ssh/authorized_keys; } && chmod 600 ~/.ssh/authorized_keys && "
-             "echo hurdle-key-$((40+2))");
-  c.expect("hurdle-key-42", profile_.timeouts.command);
-  c.expect_prompt(profile_.timeouts.command);
-  prompt_at_sends_ = c.sends();
+  shell_.type(console(),
+              "mkdir -p ~/.ssh && chmod 700 ~/.ssh && { grep -qxF '" + key->line +
+                  "' ~/.ssh/authorized_keys 2>/dev/null || echo '" + key->line +
+                  "' >> ~/.ssh/authorized_keys; } && chmod 600 ~/.ssh/authorized_keys && "
+                  "echo hurdle-key-$((40+2))",
+              "hurdle-key-42", profile_.timeouts.command);
   ssh_->set_key_installed(true);
   note("installed " + key->which + " for " + profile_.ssh->user + " over the console");
 }
 
 SshClient& Machine::ssh_client() {
+  require({MachineState::kRunning, MachineState::kBootStalled}, "reach its guest over SSH");
   if (!qemu_) throw_if_exited();  // a power-on that failed left no QEMU
   if (!profile_.ssh) {
     throw ConfigError(
@@ -387,24 +371,21 @@ SshClient& Machine::ssh() {
   return ssh_->connect();
 }
 
-CommandResult Machine::run_over_ssh(const std::string& command,
-                                    std::optional<std::chrono::milliseconds> timeout,
-                                    const LiveOutput* live) {
-  return ssh().run(command, command_timeout(timeout), live);
+CommandResult Machine::execute(const std::string& command, const ExecuteOptions& how) {
+  const auto timeout = command_timeout(how.timeout);
+  using Over = ExecuteOptions::Over;
+  if (how.over == Over::kConsole || (how.over == Over::kAuto && !profile_.ssh))
+    return execute_on_console(command, timeout, how.over == Over::kAuto);
+  ssh_client();  // the checks: the profile has SSH, the machine runs
+  return ssh_->for_command().run(command, timeout, how.live);
 }
 
-CommandResult Machine::run(const std::string& command,
-                           std::optional<std::chrono::milliseconds> timeout) {
-  if (!profile_.ssh) return run_in_console_shell(command, command_timeout(timeout));
-  return ssh_client().run(command, command_timeout(timeout));
-}
-
-CommandResult Machine::run_in_console_shell(const std::string& command,
-                                            std::chrono::milliseconds timeout) {
+CommandResult Machine::execute_on_console(const std::string& command,
+                                          std::chrono::milliseconds timeout, bool log_in) {
+  require({MachineState::kRunning, MachineState::kBootStalled}, "run a command on its console");
   throw_if_exited(std::chrono::milliseconds(0));
-  if (!console_logged_in_) login();
-  const ConsoleCommandResult on_console = run_on_console(console(), command, timeout);
-  prompt_at_sends_ = console().sends();  // run_on_console returns at the prompt
+  if (log_in && !shell_.logged_in()) login();
+  const ConsoleCommandResult on_console = shell_.run(console(), command, timeout);
   CommandResult result;
   result.command = command;
   result.exit_status = on_console.exit_status;
@@ -473,15 +454,13 @@ void Machine::get(const std::string& remote, const std::filesystem::path& local,
 }
 
 std::chrono::milliseconds Machine::snapshot(const std::string& tag) {
-  if (powered_off_)
-    throw QemuError(profile_.name + ": cannot save snapshot " + tag +
-                    ": the machine is powered off (a snapshot holds a running machine)");
+  require({MachineState::kRunning, MachineState::kBootStalled}, "save snapshot " + tag);
   SnapshotState state;
   ssh_->wait_for_reconnect();  // whether SSH answers is part of what the snapshot holds
   state.host_key = pinned_host_key();
   state.key_installed = ssh_->key_installed();
-  state.console_at_prompt = console_at_prompt();
-  state.console_logged_in = console_logged_in_;
+  state.console_at_prompt = shell_.at_prompt(console());
+  state.console_logged_in = shell_.logged_in();
   state.ssh_answered = ssh_->answering();
   const auto took = snapshots_->save(tag);
   snapshot_states_[tag] = state;
@@ -495,7 +474,10 @@ RestoreReport Machine::restore(const std::string& tag) {
   const auto start = Clock::now();
   ssh_->forget_reconnect();  // the last restore's reconnect is over
   // The snapshots are in the disks, which a power-off keeps: a QEMU on them can load one.
-  if (powered_off_) relaunch("to load snapshot " + tag);
+  require({MachineState::kRunning, MachineState::kBootStalled, MachineState::kStopped,
+           MachineState::kPoweredOff},
+          "restore snapshot " + tag);
+  if (state_ == MachineState::kPoweredOff) relaunch("to load snapshot " + tag);
   ssh_->disconnect("restoring snapshot " + tag);
   report.load = snapshots_->restore(tag);
   console().discard_pending_output();  // output from before the restore describes nothing now
@@ -508,9 +490,8 @@ RestoreReport Machine::restore(const std::string& tag) {
     if (SshClient* client = ssh_->existing())
       client->host_key_pin().reset_to(state->second.host_key);
   }
-  prompt_at_sends_.reset();
-  if (known && state->second.console_at_prompt) prompt_at_sends_ = console().sends();
-  console_logged_in_ = known && state->second.console_logged_in;
+  shell_.restore(console(), known && state->second.console_at_prompt,
+                 known && state->second.console_logged_in);
   report.verified_by =
       prove_alive(known && state->second.ssh_answered, start, "loading snapshot '" + tag + "'");
   report.verify =
@@ -523,7 +504,7 @@ RestoreReport Machine::restore(const std::string& tag) {
 
 std::string Machine::prove_alive(bool ssh_answered, std::chrono::steady_clock::time_point since,
                                  const std::string& after) {
-  if (prove_alive_on_console()) {
+  if (shell_.prove_alive(console(), profile_.timeouts.command)) {
     if (ssh_answered) ssh_->reconnect_in_background(since);
     return "console round trip";
   }
@@ -539,30 +520,12 @@ std::string Machine::prove_alive(bool ssh_answered, std::chrono::steady_clock::t
   return "query-status running";
 }
 
-bool Machine::prove_alive_on_console() {
-  if (!console_at_prompt()) return false;
-  // The shell expands the sum, so the marker is in its output and not in the echo of the
-  // command line; a counter keeps an old marker from answering a new proof.
-  SerialConsole& c = console();
-  const std::uint64_t n = c.sends();
-  const std::string marker = "hurdle-alive-" + std::to_string(n + 1);
-  c.sendline("echo hurdle-alive-$((" + std::to_string(n) + "+1))");
-  c.expect(marker, profile_.timeouts.command);
-  c.expect_prompt(profile_.timeouts.command);
-  prompt_at_sends_ = c.sends();
-  return true;
-}
-
 std::optional<std::chrono::steady_clock::time_point> Machine::ssh_ready_at(bool wait) {
   return ssh_->ready_at(wait);
 }
 
 std::optional<std::chrono::milliseconds> Machine::ssh_ready_after_restore(bool wait) {
   return ssh_->ready_after_restore(wait);
-}
-
-bool Machine::console_at_prompt() {
-  return prompt_at_sends_ && *prompt_at_sends_ == console().sends();
 }
 
 std::optional<HostKey> Machine::pinned_host_key() {
@@ -579,8 +542,7 @@ std::vector<std::string> Machine::snapshots() { return snapshots_->list(); }
 
 std::vector<BootMarkerTime> Machine::reboot(bool hard) {
   ssh_->wait_for_reconnect();
-  prompt_at_sends_.reset();  // a new boot: no shell until a login
-  console_logged_in_ = false;
+  shell_.forget();  // a new boot: no shell until a login
   const auto mark = qmp().event_mark();
   // Forget the old output first: the new boot's first lines may arrive while the reboot
   // command is still being reported back, and they must not be dropped.
@@ -599,7 +561,7 @@ std::vector<BootMarkerTime> Machine::reboot(bool hard) {
   qmp().wait_for_event("RESET", nullptr, profile_.timeouts.shutdown + profile_.timeouts.command,
                        mark);
   note("reset after " + seconds_text(std::chrono::steady_clock::now() - started_at_));
-  boot_stalled_ = false;
+  state_ = MachineState::kRunning;
   return wait_for_boot();
 }
 
@@ -621,9 +583,10 @@ void Machine::send_going_down(const std::string& command, const std::string& why
 PowerOffReport Machine::power_off(std::optional<std::string> command,
                                   std::optional<std::chrono::milliseconds> timeout) {
   using Clock = std::chrono::steady_clock;
+  require({MachineState::kRunning, MachineState::kBootStalled}, "power off");
   throw_if_exited(std::chrono::milliseconds(0));
   ssh_->wait_for_reconnect();
-  prompt_at_sends_.reset();
+  shell_.forget();
   const std::string cmd = command.value_or(profile_.power_off.command);
   const auto budget = timeout.value_or(profile_.timeouts.shutdown + profile_.timeouts.command);
   const auto mark = qmp().event_mark();
@@ -634,7 +597,7 @@ PowerOffReport Machine::power_off(std::optional<std::string> command,
   PowerOffReport report;
   report.by = wait_for_power_off(cmd, budget, mark);
   report.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-  powered_off_ = true;
+  state_ = MachineState::kPoweredOff;
   note("powered off after " + seconds_text(report.took) + ": " + report.by + "; QEMU " +
        qemu_->process().exit_description());
   return report;
@@ -680,12 +643,10 @@ std::string Machine::wait_for_power_off(const std::string& cmd, std::chrono::mil
 }
 
 std::vector<BootMarkerTime> Machine::power_on(std::optional<std::chrono::milliseconds> timeout) {
-  if (!powered_off_) {
-    // The scenario's own mistake, not QEMU's: no QemuError.
-    if (running())
-      throw ConfigError({}, profile_.name + ": power_on: the machine is running; power_off first");
-    throw_if_exited(std::chrono::milliseconds(0));
-  }
+  // The scenario's own mistake, not QEMU's: no QemuError.
+  if (state() == MachineState::kRunning || state() == MachineState::kBootStalled)
+    throw ConfigError({}, profile_.name + ": power_on: the machine is running; power_off first");
+  require({MachineState::kPoweredOff}, "power on");
   relaunch("power_on");
   return wait_for_boot(timeout);
 }
@@ -694,259 +655,45 @@ void Machine::relaunch(const std::string& why) {
   note("starting QEMU again on the same disks (" + why + ")");
   ssh_->drop();  // bound to the old QEMU; made again on first use, with the same pin
   snapshots_.reset();
-  boot_stalled_ = false;
-  prompt_at_sends_.reset();
-  console_logged_in_ = false;
+  shell_.forget();
   start_qemu(true);  // throws with QEMU's reason; the machine then stays powered off
-  powered_off_ = false;
-}
-
-SavedMachine Machine::describe_for_saving(const Variables& profile_variables,
-                                          const std::string& image, const std::string& reason) {
-  SavedMachine saved;
-  saved.machine = profile_.name;
-  saved.profile_file = fs::absolute(profile_.source);
-  saved.profile_sha256 = file_digest(profile_.source, DigestAlgorithm::kSha256).hex;
-  saved.profile_variables = profile_variables;
-  saved.image = image;
-  saved.qemu_version = qmp().qemu_version();
-  saved.accelerator = to_string(accel_.accel);
-  saved.saved_at = wall_clock_text("%Y-%m-%dT%H:%M:%SZ");
-  saved.reason = reason;
-  for (const DiskSpec& d : profile_.disks) {
-    if (d.mode != DiskSpec::Mode::kOverlay) continue;
-    SavedDisk disk;
-    disk.node_name = d.node_name;
-    disk.saved = d.node_name + ".qcow2";
-    disk.base = fs::absolute(d.file);
-    disk.base_format = d.format;
-    const auto& prepared = profile_.prepared_image;
-    if (prepared && d.file == prepared->disk) {
-      disk.lock_entry = prepared->name;
-      disk.artifact = prepared->artifact.str();
-      disk.recipe = prepared->recipe.str();
-    } else {
-      disk.base_sha256 = image_sha256(d.file, cache_dir());
-    }
-    saved.disks.push_back(std::move(disk));
-  }
-  // The key the guest trusts goes along (a resumed or cloned machine's own key file is no
-  // longer where it was).
-  if (ssh_->has_key()) saved.ssh_key = "ssh-key";
-  if (const auto pin = pinned_host_key()) saved.host_key = pin->str();
-  saved.console_at_prompt = console_at_prompt();
-  saved.console_logged_in = console_logged_in_;
-  saved.ram_backend = ram_.has_value();
-  return saved;
+  state_ = MachineState::kRunning;
 }
 
 bool Machine::save_ssh_key(const fs::path& file) const { return ssh_->save_key(file); }
-
-SavedMachine Machine::save_to(const fs::path& folder, const Variables& profile_variables,
-                              const std::string& image, const std::string& reason) {
-  using Clock = std::chrono::steady_clock;
-  throw_if_exited(std::chrono::milliseconds(0));
-  ssh_->wait_for_reconnect();
-  const auto start = Clock::now();
-  fs::create_directories(folder);
-  // The guest's RAM and the key it trusts: its owner's alone, wherever the folder travels.
-  fs::permissions(folder, fs::perms::owner_all);
-  SavedMachine saved = describe_for_saving(profile_variables, image, reason);
-  note("saving the machine into " + folder.string() + " (" + reason + ")");
-
-  // Paused for the whole save, so that the state and the disks are of the same moment; it
-  // runs on afterwards whatever happens (the run goes on: a rollback comes next).
-  qmp().execute("stop");
-  try {
-    // Through gzip -1: a guest's RAM is mostly free pages and text (102 MB of linux-mini's
-    // 512 MiB shrink to a fraction), and the state may travel as a CI artifact. A clone's RAM
-    // is in a file only it maps: it goes into the stream like any other.
-    const fs::path state = fs::absolute(folder / saved.state);
-    const std::string status = Migration(qmp()).save(
-        {state, true, false}, profile_.timeouts.shutdown + profile_.timeouts.command);
-    if (status != "completed")
-      throw QemuError(profile_.name + ": saving the machine's state to " + state.string() +
-                      " ended " + status);
-    // After the migration QEMU has flushed the disks and let them go: their files hold this
-    // moment, and qemu-img may read them.
-    std::size_t next = 0;
-    for (std::size_t i = 0; i < profile_.disks.size(); ++i) {
-      const DiskSpec& d = profile_.disks[i];
-      if (d.mode != DiskSpec::Mode::kOverlay) continue;
-      save_overlay_changes(disk_files_[i], d.file, d.format, folder / saved.disks[next++].saved);
-    }
-    if (!saved.ssh_key.empty()) ssh_->save_key(folder / saved.ssh_key);
-    saved.write(folder);
-  } catch (...) {
-    try {
-      qmp().execute("cont");
-    } catch (const Error& e) {
-      note(std::string("after a failed save, cont: ") + e.what());
-    }
-    throw;
-  }
-  qmp().execute("cont");
-  note("machine saved in " + seconds_text(Clock::now() - start));
-  return saved;
-}
-
-SavedMachine Machine::save_template(const fs::path& folder, const Variables& profile_variables,
-                                    const std::string& image) {
-  using Clock = std::chrono::steady_clock;
-  if (!ram_ || !ram_->shared)
-    throw QemuError(profile_.name + ": only a machine started with its RAM in a shared file " +
-                    "(MachineOptions::template_ram) can become a template");
-  throw_if_exited(std::chrono::milliseconds(0));
-  ssh_->wait_for_reconnect();
-  const auto start = Clock::now();
-  fs::create_directories(folder);
-  fs::permissions(folder, fs::perms::owner_all);
-  SavedMachine saved = describe_for_saving(profile_variables, image, "template");
-  saved.state = "machine.state";
-  saved.ram = fs::absolute(ram_->path);
-  note("making a template in " + folder.string());
-  qmp().execute("stop");
-  const fs::path state = fs::absolute(folder / saved.state);
-  const std::string status = Migration(qmp()).save(
-      {state, false, true}, profile_.timeouts.shutdown + profile_.timeouts.command);
-  if (status != "completed")
-    throw QemuError(profile_.name + ": saving the template's state to " + state.string() +
-                    " ended " + status);
-  // The RAM file and the disks hold this moment now: QEMU must not run the guest on.
-  quit_qemu("template: its state is saved");
-  saved.state_sha256 = file_digest(state, DigestAlgorithm::kSha256).hex;
-  freeze_overlays(folder, saved);
-  if (!saved.ssh_key.empty()) ssh_->save_key(folder / saved.ssh_key);
-  saved.write(folder);
-  powered_off_ = true;  // for good: the disks are the template's now
-  ram_.reset();
-  note("template made in " + seconds_text(Clock::now() - start));
-  return saved;
-}
-
-void Machine::freeze_overlays(const fs::path& folder, const SavedMachine& saved) {
-  std::size_t next = 0;
-  for (std::size_t i = 0; i < profile_.disks.size(); ++i) {
-    if (profile_.disks[i].mode != DiskSpec::Mode::kOverlay) continue;
-    const fs::path frozen = folder / saved.disks[next++].saved;
-    std::error_code ec;
-    fs::rename(disk_files_[i], frozen, ec);
-    if (ec) {  // another file system: the cache folder is not the work folder's
-      fs::copy_file(disk_files_[i], frozen, fs::copy_options::overwrite_existing);
-      fs::remove(disk_files_[i]);
-    }
-    // Read-only from now on: a clone's QEMU opens it as a backing file, and nothing else may
-    // write it.
-    fs::permissions(frozen, fs::perms::owner_read);
-  }
-}
-
-std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOptions options) {
-  using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
-  const SavedMachine& saved = from.manifest();
-  MachineProfile profile = from.profile();
-  if (!saved.ssh_key.empty() && profile.ssh) {
-    profile.ssh->auth = SshSpec::Auth::kKey;
-    profile.ssh->key = from.folder() / saved.ssh_key;
-  }
-  if (!options.accel)
-    options.accel =
-        parse_accelerator(saved.accelerator, (from.folder() / SavedMachine::kManifest).string());
-  options.template_ram.clear();
-  std::unique_ptr<Machine> m(new Machine(std::move(profile), std::move(options)));
-  m->throwaway_ = true;
-  m->ram_ = RamFile{saved.ram, false};
-  for (const auto& d : saved.disks)
-    m->disk_starts_[d.node_name] = {OverlayStart::How::kLayer, from.folder() / d.saved};
-  m->incoming_ = MigrationFile{from.folder() / saved.state, false, true};
-  if (!saved.host_key.empty())
-    std::ofstream(m->run_dir() / "ssh-host-key", std::ios::trunc) << saved.host_key << "\n";
-  m->ssh_->set_key_installed(!saved.ssh_key.empty());
-  m->note("cloning the template in " + from.folder().string());
-  m->launch();
-  m->last_restore_.tag = "a clone of the template";
-  m->load_incoming_state();
-  const auto loaded = Clock::now();
-  m->last_restore_.load = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start);
-  if (saved.console_at_prompt) m->prompt_at_sends_ = m->console().sends();
-  m->console_logged_in_ = saved.console_logged_in;
-  // SSH answered when the template was made if its host key was pinned by then.
-  m->last_restore_.verified_by =
-      m->prove_alive(!saved.host_key.empty(), start, "loading the template's state");
-  m->last_restore_.verify =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - loaded);
-  m->note("clone ready: QEMU and state " + seconds_text(m->last_restore_.load) + ", " +
-          m->last_restore_.verified_by + " " + seconds_text(m->last_restore_.verify) +
-          " (console ready)");
-  return m;
-}
-
-std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions options) {
-  SavedMachine saved = SavedMachine::read(folder);
-  if (!saved.ram.empty())
-    throw ConfigError({folder / SavedMachine::kManifest, 0, 0},
-                      "this is a machine template, not a saved machine");
-  // The profile: where it was, or found by name here; either way the same text.
-  const fs::path file = saved.find_profile(folder, profile_search_path(options.profile_path));
-  const ProfileImageOptions image{saved.image, fetching_image_resolver(options.images)};
-  MachineProfile profile = load_machine_profile(file, saved.profile_variables, image);
-  saved.check_bases(folder, profile, cache_directory(options.cache_dir));
-  if (!saved.ssh_key.empty() && profile.ssh) {
-    profile.ssh->auth = SshSpec::Auth::kKey;
-    profile.ssh->key = fs::absolute(folder / saved.ssh_key);
-  }
-  std::unique_ptr<Machine> m(new Machine(std::move(profile), std::move(options)));
-  for (const auto& d : saved.disks)
-    m->disk_starts_[d.node_name] = {OverlayStart::How::kCopy, fs::absolute(folder / d.saved)};
-  const fs::path state = fs::absolute(folder / saved.state);
-  m->incoming_ = MigrationFile{state, state.extension() == ".gz", false};
-  if (saved.ram_backend) m->ram_ = RamFile{{}, false};
-  if (!saved.host_key.empty()) {
-    // The key the guest had when it was saved: a guest presenting another one is refused.
-    std::ofstream(m->run_dir() / "ssh-host-key", std::ios::trunc) << saved.host_key << "\n";
-  }
-  m->note("resuming the machine saved in " + folder.string() + " on " + saved.saved_at + " (" +
-          saved.reason + ")");
-  m->launch();
-  m->load_incoming_state();
-  m->console_logged_in_ = saved.console_logged_in;
-  return m;
-}
-
-void Machine::load_incoming_state() {
-  const auto timeout = profile_.timeouts.boot;
-  const fs::path state = incoming_->file;
-  std::string loaded;
-  try {
-    loaded = Migration(qmp()).load(*incoming_, timeout);
-  } catch (const TimeoutError&) {
-    throw QemuError(profile_.name + ": the saved state " + state.string() +
-                    " did not load within " + seconds_text(timeout));
-  }
-  if (loaded != "completed") {
-    QemuProcess& process = qemu_->process();
-    const std::string tail = process.log_tail(2048);
-    throw QemuError(profile_.name + ": loading the saved state " + state.string() + " " + loaded +
-                        "; qemu.log ends with:\n" + tail,
-                    process.argv(), process.exit_description(), tail);
-  }
-  // It was saved paused (so that its disks are of the same moment), and comes back paused.
-  if (qmp().execute("query-status").value("status", "") != "running") qmp().execute("cont");
-  const auto status = qmp().execute("query-status");
-  if (status.value("status", "") != "running")
-    throw QemuError(profile_.name + ": after loading the saved state QEMU is " +
-                    status.value("status", "?") + ", not running");
-  // Later starts (a power-on) boot the disks as they are then.
-  incoming_.reset();
-  note("resumed: the guest runs from where it was saved");
-}
 
 void Machine::screenshot(const std::filesystem::path& png) {
   const auto target = fs::absolute(png);
   fs::create_directories(target.parent_path());
   qmp().execute("screendump", {{"filename", target.string()}, {"format", "png"}});
   note("screenshot: " + target.string());
+}
+
+MachineState Machine::state() const {
+  const MachineState s = state_;
+  if (s == MachineState::kPoweredOff || s == MachineState::kTemplated) return s;
+  return running() ? s : MachineState::kStopped;
+}
+
+void Machine::require(std::initializer_list<MachineState> wanted, const std::string& doing) const {
+  const MachineState now = state();
+  for (const MachineState w : wanted)
+    if (w == now) return;
+  std::string what = profile_.name + ": cannot " + doing + ": the machine is " + to_string(now);
+  switch (now) {
+    case MachineState::kPoweredOff:
+      what += " (power_on() or a restore starts it again)";
+      break;
+    case MachineState::kTemplated:
+      what += " (its disks are the template's now: start a clone of it)";
+      break;
+    case MachineState::kStopped:
+      if (qemu_) what += " (QEMU " + qemu_->process().exit_description() + ")";
+      break;
+    default:
+      break;
+  }
+  throw QemuError(what);
 }
 
 }  // namespace hurdle

@@ -5,9 +5,11 @@
 //
 // Machine is the vocabulary a test reads (boot, login, run, succeed, snapshot, restore,
 // power_off...) over smaller parts: QemuInstance (one QEMU's life cycle: launch, quit, stop),
-// GuestSsh (the client, the keys, the background reconnect), SnapshotStore and Migration
-// (QMP's snapshot jobs and migration streams), SavedMachine and MachineTemplate (a saved
-// machine's manifest and checks).
+// GuestSsh (the client, the keys, the background reconnect), ConsoleShell (the shell on the
+// serial console), SnapshotStore and Migration (QMP's snapshot jobs and migration streams),
+// SavedMachine and MachineTemplate (a saved machine's manifest and checks). Its state is
+// written down (MachineState) and checked by every operation that needs one; every command
+// goes through one primitive, execute().
 //
 //   auto vm = hurdle::Machine::from_profile("linux-mini");
 //   vm->wait_for_boot();
@@ -31,9 +33,11 @@
 #include "console/serial_console.hpp"
 #include "core/log_file.hpp"
 #include "core/private_folder.hpp"
+#include "machine/console_shell.hpp"
 #include "machine/guest_ssh.hpp"
 #include "machine/image_resolver.hpp"
 #include "machine/machine_facts.hpp"
+#include "machine/machine_state.hpp"
 #include "machine/migration.hpp"
 #include "machine/qemu_instance.hpp"
 #include "machine/saved_machine.hpp"
@@ -101,6 +105,19 @@ struct PowerOffReport {
   std::chrono::milliseconds took{0};
 };
 
+// How execute() runs a command: `over` SSH, the console's shell as it is, or `auto` (SSH when
+// the profile has it, else the console's shell, logged in first with the profile's login when
+// none is); within `timeout` (unset: the profile's command time-out); `live` also gets the
+// output as it comes (SSH only). Over SSH one rule says how long it may wait for a connection
+// (GuestSsh::for_command): a guest whose SSH never answered gets the profile's ready time-out,
+// one that answered before reconnects within the command's time-out.
+struct ExecuteOptions {
+  enum class Over { kAuto, kSsh, kConsole };
+  Over over = Over::kAuto;
+  std::optional<std::chrono::milliseconds> timeout;
+  const LiveOutput* live = nullptr;
+};
+
 struct BootMarkerTime {
   std::string name;
   std::chrono::milliseconds after;  // since QEMU was started
@@ -161,17 +178,22 @@ class Machine {
   SshClient& ssh();
   // The host key pinned for this run (none before the first connection); does not connect.
   HostKeyPin& ssh_host_key_pin() { return ssh_client().host_key_pin(); }
-  // A command over SSH, whatever the profile's console: the `ssh.*` steps and `hurdle vm`'s
-  // ssh_run. The result as it is (run() and succeed() judge it); ConfigError without SSH.
-  // `live`, when given, also gets the output as it comes (see LiveOutput).
+  // The one way a command runs in the guest (see ExecuteOptions): its result as it is, for
+  // the caller to judge. Over the console the output is one stream (`out`; `err` stays empty).
+  // ConfigError for SSH on a machine without it; QemuError when the machine is not running
+  // (naming its state).
+  CommandResult execute(const std::string& command, const ExecuteOptions& how = {});
+  // execute() over SSH: the `ssh.*` steps and `hurdle vm`'s ssh_run.
   CommandResult run_over_ssh(const std::string& command,
                              std::optional<std::chrono::milliseconds> timeout = std::nullopt,
-                             const LiveOutput* live = nullptr);
-  // A command in the guest; `timeout` defaults to the profile's command time-out. Over SSH when
-  // the profile has SSH; else in the serial console's shell (logged in first, with the
-  // profile's login, when no shell is), its output one stream (`out`; `err` stays empty).
+                             const LiveOutput* live = nullptr) {
+    return execute(command, {ExecuteOptions::Over::kSsh, timeout, live});
+  }
+  // execute() over SSH when the profile has it, else the console's shell.
   CommandResult run(const std::string& command,
-                    std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+                    std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
+    return execute(command, {ExecuteOptions::Over::kAuto, timeout, nullptr});
+  }
   // Runs `command`, returns its stdout; throws CommandFailed (status, stdout, stderr) if not 0.
   std::string succeed(const std::string& command,
                       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
@@ -232,7 +254,9 @@ class Machine {
   // when the machine was not powered off.
   std::vector<BootMarkerTime> power_on(
       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
-  [[nodiscard]] bool powered_off() const { return powered_off_; }
+  [[nodiscard]] bool powered_off() const { return state() == MachineState::kPoweredOff; }
+  // What the machine is now (machine_state.hpp).
+  [[nodiscard]] MachineState state() const;
 
   // Saves the running machine into `folder` (see SavedMachine: RAM and devices as a migration
   // stream, each overlay disk's changes over its base, the SSH key the guest trusts, a
@@ -322,11 +346,24 @@ class Machine {
   // if not). Returns how.
   std::string prove_alive(bool ssh_answered, std::chrono::steady_clock::time_point since,
                           const std::string& after);
-  // A marker echoed by the shell on the console, when it waits at its prompt; false when the
-  // console has no shell known to be at its prompt.
-  bool prove_alive_on_console();
-  // The shell on the console waits at its prompt (nothing was sent since it was seen there).
-  bool console_at_prompt();
+  // Throws QemuError naming the machine's state when it is not one of `wanted` (`doing`: what
+  // was asked, for the message).
+  void require(std::initializer_list<MachineState> wanted, const std::string& doing) const;
+  // How clone() and resume() start a machine from a saved one: everything that differs from a
+  // boot, applied in one place (start_saved) before QEMU starts.
+  struct SavedStart {
+    std::map<std::string, OverlayStart> disk_starts;  // where each overlay disk starts
+    MigrationFile incoming;                           // the state QEMU loads
+    std::optional<RamFile> ram;
+    bool throwaway = false;      // a clone: killed, never stopped
+    std::string host_key;        // the pin when it was saved (empty: none)
+    bool key_installed = false;  // the guest trusts the saved SSH key
+    bool console_at_prompt = false;
+    bool console_logged_in = false;
+    std::string why;  // for machine.log
+  };
+  static std::unique_ptr<Machine> start_saved(MachineProfile profile, MachineOptions options,
+                                              SavedStart saved);
   // The SSH host key pinned so far, if any.
   std::optional<HostKey> pinned_host_key();
   // What a saved machine's manifest says of this machine and its disks' bases.
@@ -335,8 +372,9 @@ class Machine {
   // The SSH client, after the checks (QEMU there, the profile has SSH); not connected.
   SshClient& ssh_client();
   void install_ssh_key();
-  // run() for a machine without SSH: the command in the console's logged-in shell.
-  CommandResult run_in_console_shell(const std::string& command, std::chrono::milliseconds timeout);
+  // execute() in the console's shell (`log_in`: first, when no shell is logged in).
+  CommandResult execute_on_console(const std::string& command, std::chrono::milliseconds timeout,
+                                   bool log_in);
   // Where hurdle's own SSH key is kept (ssh/ in the image cache folder).
   [[nodiscard]] std::filesystem::path owned_key_cache() const;
   // QMP's asynchronous events, on the QMP reader thread (must not wait for QMP).
@@ -366,10 +404,7 @@ class Machine {
   std::optional<RamFile> ram_;  // the guest's RAM in a file (template_ram, or a clone's)
   bool throwaway_ = false;      // a clone: nothing of it is kept, so it is killed, not stopped
   RestoreReport last_restore_;
-  // The console's send count when the shell was last seen waiting at its prompt.
-  std::optional<std::uint64_t> prompt_at_sends_;
-  // A shell is logged in on the serial console (since login(), until the next boot).
-  bool console_logged_in_ = false;
+  ConsoleShell shell_;  // the shell on the serial console, as hurdle knows it
   std::unique_ptr<GuestSsh> ssh_;
   std::unique_ptr<QemuInstance> qemu_;  // the QEMU of the moment (a power cycle makes another)
   std::unique_ptr<SnapshotStore> snapshots_;
@@ -384,8 +419,8 @@ class Machine {
   std::chrono::steady_clock::time_point started_at_;  // of QEMU, or of the last reboot
   mutable std::mutex log_mutex_;                      // guards out_of_space_
   std::optional<std::string> out_of_space_;
-  bool boot_stalled_ = false;             // a boot marker did not come: no ACPI power-off will work
-  std::atomic<bool> powered_off_{false};  // power_off() stopped QEMU; the disks wait
+  // Running, boot-stalled, powered-off or templated (stopped is found from QEMU).
+  std::atomic<MachineState> state_{MachineState::kRunning};
 };
 
 }  // namespace hurdle

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -15,7 +16,10 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/exit_status.hpp"
+#include "core/json_text.hpp"
 #include "core/log_file.hpp"
+#include "core/print_error.hpp"
 #include "core/unix_socket.hpp"
 #include "vm/control_channel.hpp"
 
@@ -106,6 +110,31 @@ LaunchResult launch_vm(const LaunchRequest& request, const fs::path& program) {
   result.took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
   return result;
+}
+
+int serve_detached(const std::string& name, const fs::path& request, int ready_fd) {
+  // A session of its own, away from the terminal and the caller's process group: the
+  // caller (`vm start`) waits for this first process, which leaves at once.
+  // Nothing of the caller's but the ready pipe: an MCP server's pipes to its client must not
+  // stay open in a process that outlives it.
+  if (ready_fd > 3) ::close_range(3, static_cast<unsigned>(ready_fd) - 1, 0);
+  ::close_range(static_cast<unsigned>(std::max(ready_fd, 2)) + 1, ~0U, 0);
+  const pid_t child = ::fork();
+  if (child < 0) return kExitInfrastructure;
+  if (child > 0) return kExitPassed;
+  ::setsid();
+  SupervisorOptions o;
+  try {
+    const LaunchRequest r =
+        launch_request_from_json(read_json_file(request, 1 << 20), request.string());
+    if (r.name != name)
+      throw ConfigError({}, request.string() + ": it starts " + r.name + ", not " + name);
+    o = supervisor_options(r, ready_fd);
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle vm serve: ") + e.what());
+    return kExitBadInput;
+  }
+  return serve_vm(o);
 }
 
 }  // namespace hurdle

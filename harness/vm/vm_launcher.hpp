@@ -25,6 +25,13 @@ struct LaunchResult {
 // (the machine would not start or boot; the message ends with the supervisor's log).
 LaunchResult launch_vm(const LaunchRequest& request, const std::filesystem::path& program);
 
+// `hurdle vm serve NAME --request FILE --ready-fd FD`: leaves the caller's session (a fork
+// whose first process returns 0 at once, the supervisor in a session of its own with nothing
+// of the caller's open but the ready descriptor), reads the LaunchRequest in `request` (its
+// name must be `name`) and runs the supervisor to its end. Returns the exit status of the
+// process it is in.
+int serve_detached(const std::string& name, const std::filesystem::path& request, int ready_fd);
+
 // The hurdle program this process runs (for the supervisor it starts).
 std::filesystem::path this_program();
 

@@ -119,7 +119,12 @@ class VmSupervisor {
   Json info();
   Json health();
   Json powerdown(const Json& args);
+  Json stats();
+  Json send(const Json& args);
   // The commands that use the machine, each in its turn (take_machine).
+  Json monitor(const Json& args);
+  Json pause_or_resume(bool resume);
+  Json snapshot_list();
   Json expect(const Json& args);
   Json ssh_run(const Json& args);
   Json snapshot(const std::string& command, const Json& args);  // save, restore, delete
@@ -489,54 +494,90 @@ void VmSupervisor::quit(const std::string& why) {
   request_stop(why);
 }
 
+namespace {
+
+// The supervisor's commands, keyed by the protocol's names (control_commands.hpp); `console`
+// is not one: it turns the connection into the console (handle()).
+using Handler = Json (*)(VmSupervisor& s, const Json& args);
+struct CommandEntry {
+  const char* name;
+  Handler handler;
+};
+
+// Two commands' older names, still answered.
+constexpr std::pair<const char*, const char*> kOlderNames[] = {
+    {"snapshot_create", control::kSnapshotSave}, {"snapshot_load", control::kSnapshotRestore}};
+
+}  // namespace
+
 Json VmSupervisor::dispatch(const std::string& asked, const Json& args) {
-  // Two commands' older names, still answered.
-  const std::string command = asked == "snapshot_create" ? control::kSnapshotSave
-                              : asked == "snapshot_load" ? control::kSnapshotRestore
-                                                         : asked;
-  if (command == control::kStatus) return status();
-  if (command == control::kInfo) return info();
-  if (command == control::kHealth) return health();
-  if (command == control::kStats)
-    return vm_stats(machine_->process().pid(), machine_->disk_files());
-  if (command == control::kQuit) {
-    quit("asked to quit");
-    return {{"stopped", true}};
-  }
-  if (command == control::kPowerdown) return powerdown(args);
-  if (command == control::kMonitor) {
-    const std::string line = string_arg(args, "line");
-    const auto turn = take_machine(std::chrono::seconds(30));
-    return {{"output", machine_->qmp().human(line)}};
-  }
-  if (command == control::kSend) {
-    const std::string text = string_arg(args, "text");
-    if (args.value("newline", true))
-      machine_->console().sendline(text);
-    else
-      machine_->console().send(text);
-    return {{"sent", text.size()}};
-  }
-  if (command == control::kPause || command == control::kResume) {
-    const auto turn = take_machine();
-    machine_->qmp().execute(command == control::kPause ? "stop" : "cont");
-    return {{"run_state", run_state(machine_->qmp())}};
-  }
-  if (command == control::kExpect) return expect(args);
-  if (command == control::kSshRun) return ssh_run(args);
-  if (command == control::kSnapshotList) {
-    const auto turn = take_machine();
-    if (!machine_->supports_snapshots()) return Json::array();
-    return machine_->snapshots();
-  }
-  if (command == control::kSnapshotSave || command == control::kSnapshotRestore ||
-      command == control::kSnapshotDelete)
-    return snapshot(command, args);
-  if (command == control::kReset) return reset(args);
-  if (command == control::kScreenshot) return screenshot(args);
+  static const CommandEntry kTable[] = {
+      {control::kStatus, [](VmSupervisor& s, const Json&) { return s.status(); }},
+      {control::kInfo, [](VmSupervisor& s, const Json&) { return s.info(); }},
+      {control::kHealth, [](VmSupervisor& s, const Json&) { return s.health(); }},
+      {control::kStats, [](VmSupervisor& s, const Json&) { return s.stats(); }},
+      {control::kQuit,
+       [](VmSupervisor& s, const Json&) {
+         s.quit("asked to quit");
+         return Json{{"stopped", true}};
+       }},
+      {control::kPowerdown, [](VmSupervisor& s, const Json& a) { return s.powerdown(a); }},
+      {control::kMonitor, [](VmSupervisor& s, const Json& a) { return s.monitor(a); }},
+      {control::kSend, [](VmSupervisor& s, const Json& a) { return s.send(a); }},
+      {control::kPause, [](VmSupervisor& s, const Json&) { return s.pause_or_resume(false); }},
+      {control::kResume, [](VmSupervisor& s, const Json&) { return s.pause_or_resume(true); }},
+      {control::kExpect, [](VmSupervisor& s, const Json& a) { return s.expect(a); }},
+      {control::kSshRun, [](VmSupervisor& s, const Json& a) { return s.ssh_run(a); }},
+      {control::kSnapshotList, [](VmSupervisor& s, const Json&) { return s.snapshot_list(); }},
+      {control::kSnapshotSave,
+       [](VmSupervisor& s, const Json& a) { return s.snapshot(control::kSnapshotSave, a); }},
+      {control::kSnapshotRestore,
+       [](VmSupervisor& s, const Json& a) { return s.snapshot(control::kSnapshotRestore, a); }},
+      {control::kSnapshotDelete,
+       [](VmSupervisor& s, const Json& a) { return s.snapshot(control::kSnapshotDelete, a); }},
+      {control::kReset, [](VmSupervisor& s, const Json& a) { return s.reset(a); }},
+      {control::kScreenshot, [](VmSupervisor& s, const Json& a) { return s.screenshot(a); }},
+  };
+  // Every name of the protocol but `console` has its entry (console: handle() takes it).
+  static_assert(std::size(kTable) + 1 == control::kAll.size(),
+                "a command of control_commands.hpp has no entry in the supervisor's table");
+  std::string command = asked;
+  for (const auto& [older, name] : kOlderNames)
+    if (asked == older) command = name;
+  for (const auto& entry : kTable)
+    if (command == entry.name) return entry.handler(*this, args);
   std::string known;
   for (const char* name : control::kAll) known += (known.empty() ? "" : ", ") + std::string(name);
   throw ConfigError({}, "unknown command '" + command + "' (" + known + ")");
+}
+
+Json VmSupervisor::stats() { return vm_stats(machine_->process().pid(), machine_->disk_files()); }
+
+Json VmSupervisor::monitor(const Json& args) {
+  const std::string line = string_arg(args, "line");
+  const auto turn = take_machine(std::chrono::seconds(30));
+  return {{"output", machine_->qmp().human(line)}};
+}
+
+Json VmSupervisor::send(const Json& args) {
+  const std::string text = string_arg(args, "text");
+  if (args.value("newline", true))
+    machine_->console().sendline(text);
+  else
+    machine_->console().send(text);
+  return {{"sent", text.size()}};
+}
+
+Json VmSupervisor::pause_or_resume(bool resume) {
+  const auto turn = take_machine();
+  machine_->qmp().execute(resume ? "cont" : "stop");
+  return {{"run_state", run_state(machine_->qmp())}};
+}
+
+Json VmSupervisor::snapshot_list() {
+  const auto turn = take_machine();
+  if (!machine_->supports_snapshots()) return Json::array();
+  return machine_->snapshots();
 }
 
 Json VmSupervisor::expect(const Json& args) {

@@ -295,17 +295,24 @@ TEST(Machine, APowerCycleKeepsTheDisksAndTheirSnapshots) {
   EXPECT_EQ(off.by, "QEMU's SHUTDOWN event (guest-shutdown)");
   EXPECT_FALSE(vm->running());
   EXPECT_TRUE(vm->powered_off());
-  try {
-    (void)vm->run("true");
-    FAIL() << "a powered-off machine ran a command";
-  } catch (const QemuError& e) {
-    EXPECT_NE(std::string(e.what()).find("the machine is powered off (power_off)"),
-              std::string::npos)
-        << e.what();
+  EXPECT_EQ(vm->state(), MachineState::kPoweredOff);
+  // Whatever needs a running machine says which state it is in, and what starts it again.
+  for (const ExecuteOptions::Over over :
+       {ExecuteOptions::Over::kAuto, ExecuteOptions::Over::kSsh, ExecuteOptions::Over::kConsole}) {
+    try {
+      (void)vm->execute("true", {over, std::nullopt, nullptr});
+      FAIL() << "a powered-off machine ran a command";
+    } catch (const QemuError& e) {
+      EXPECT_NE(std::string(e.what()).find("the machine is powered-off (power_on() or a restore"),
+                std::string::npos)
+          << e.what();
+    }
   }
+  EXPECT_THROW((void)vm->snapshot("off"), QemuError);
   const auto markers = vm->power_on();
   ASSERT_EQ(markers.size(), 2u);
   EXPECT_TRUE(vm->running());
+  EXPECT_EQ(vm->state(), MachineState::kRunning);
   EXPECT_EQ(vm->succeed(read), "two");
   (void)vm->power_off();
   const RestoreReport restored = vm->restore("one");

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 
 #include "core/error.hpp"
 #include "core/private_folder.hpp"
@@ -149,6 +150,32 @@ TEST(Template, AMachineWithoutASharedRamFileCannotBecomeOne) {
   EXPECT_TRUE(vm->running());
 }
 
+// A machine made a template is gone for good: what needs it running says it is a template,
+// and a power-on never relaunches QEMU on the overlays the template took.
+TEST(Template, AMachineMadeATemplateSaysSoToWhatNeedsItRunning) {
+  PrivateFolder dir("template-state", fs::temp_directory_path());
+  MachineOptions o = machine_options("template-state");
+  o.template_ram = dir.path() / "ram";
+  auto vm = Machine::from_profile("linux-mini", o);
+  vm->wait_for_boot();
+  EXPECT_EQ(vm->state(), MachineState::kRunning);
+  (void)vm->save_template(dir.path() / "template", {}, "");
+  EXPECT_EQ(vm->state(), MachineState::kTemplated);
+  for (const auto& attempt : std::vector<std::function<void()>>{
+           [&] { (void)vm->power_on(); }, [&] { (void)vm->run("true"); },
+           [&] { (void)vm->snapshot("after"); }, [&] { vm->login(); }}) {
+    try {
+      attempt();
+      ADD_FAILURE() << "a templated machine did it";
+    } catch (const QemuError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("the machine is templated (its disks are the template's"));
+    }
+  }
+  EXPECT_FALSE(vm->running());
+  // The frozen disks are where the template put them, untouched by a relaunch.
+  EXPECT_TRUE(fs::exists(dir.path() / "template" / "scratch.qcow2"));
+}
+
 TEST(Restore, ALoggedInConsoleProvesTheGuestAliveAndSshFollowsInTheBackground) {
   auto vm = Machine::from_profile("linux-mini", machine_options("restore-console"));
   vm->wait_for_boot();
@@ -169,6 +196,14 @@ TEST(Restore, ALoggedInConsoleProvesTheGuestAliveAndSshFollowsInTheBackground) {
   // its restore is proven over SSH instead.
   vm->snapshot("busy");
   EXPECT_EQ(vm->restore("busy").verified_by, "ssh round trip");
+  // A command run on the console's shell (as `console.run` does) leaves it known to wait at
+  // its prompt: the next restore is proven on the console again.
+  const CommandResult on_console =
+      vm->execute("echo shell-$((6*7))", {ExecuteOptions::Over::kConsole, 10s, nullptr});
+  EXPECT_EQ(on_console.exit_status, 0);
+  EXPECT_THAT(on_console.out, HasSubstr("shell-42"));
+  vm->snapshot("shell");
+  EXPECT_EQ(vm->restore("shell").verified_by, "console round trip");
   const std::string log = read_file(vm->log_dir() / "machine.log");
   EXPECT_THAT(log, HasSubstr("console round trip"));
   EXPECT_THAT(log, HasSubstr("after the restore began"));

@@ -164,9 +164,12 @@ nlohmann::json ConsoleRun::inputs(const Step&) const {
   return {{"command", command}, {"checks", checks_inputs(checks)}};
 }
 void ConsoleRun::run(const Step& step, StepExecutor& x) const {
-  const ConsoleCommandResult r = run_on_console(x.machine().console(), command, x.timeout_of(step));
+  // The console's shell as it is (no login first); the machine then knows it waits at its
+  // prompt, as after any command it runs there.
+  const CommandResult r =
+      x.machine().execute(command, {ExecuteOptions::Over::kConsole, x.timeout_of(step), nullptr});
   x.set_command_end({r.exit_status, ""});
-  check_command(step, x, checks, true, r.exit_status, "", r.output, "");
+  check_command(step, x, checks, true, r.exit_status, "", r.out, "");
 }
 
 WaitUntilSucceeds WaitUntilSucceeds::read(StepReader& r) {

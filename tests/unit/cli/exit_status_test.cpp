@@ -30,7 +30,7 @@ TEST(CliExitStatus, WhatIsNoCommandOrNoValidOptionIsBadInput) {
   EXPECT_THAT(out, HasSubstr("frobnicate"));
   std::tie(status, out) = hurdle_command({"run"});
   EXPECT_EQ(status, kExitBadInput);
-  EXPECT_THAT(out, HasSubstr("files is required"));
+  EXPECT_THAT(out, HasSubstr("expected suite files (or --request FILE)"));
   std::tie(status, out) = hurdle_command({"run", "--reset", "sometimes", "x.yaml"});
   EXPECT_EQ(status, kExitBadInput);
   EXPECT_THAT(out, HasSubstr("--reset: sometimes not in {clone,snapshot,reboot}"));

@@ -1,0 +1,134 @@
+// One scenario's attempts over a fake lane that writes what was done to it in a journal: a
+// pass, a pass on a retry (flaky), retries used up, a restore that fails, an interrupt, a disk
+// out of room on the host, a rollback that breaks the run. What the runner does on a real lane
+// is the same template (SuiteRunner::OnLane).
+#include "engine/scenario_attempts.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace hurdle {
+namespace {
+
+using ::testing::ElementsAre;
+
+// Each attempt's outcome, in order: passed, failed, or the restore before it failed.
+enum class Outcome { kPass, kFail, kRestoreFails };
+
+struct FakeLane {
+  std::deque<Outcome> outcomes;
+  std::vector<std::string> journal;
+  std::optional<std::string> interrupted_after_attempt;  // set once an attempt ran
+  std::optional<std::string> full;
+  bool rollback_breaks = false;
+  std::optional<std::string> broke;
+
+  ScenarioResult attempt() {
+    const Outcome o = outcomes.front();
+    outcomes.pop_front();
+    journal.push_back("attempt");
+    if (o == Outcome::kRestoreFails) throw QemuError("the snapshot did not load");
+    ScenarioResult r;
+    r.status = o == Outcome::kPass ? Verdict::kPassed : Verdict::kFailed;
+    r.message = o == Outcome::kPass ? "" : "step 2 failed";
+    return r;
+  }
+  std::optional<std::string> interruption() { return interrupted_after_attempt; }
+  void keep_last_state(ScenarioResult&) { journal.push_back("keep-last"); }
+  std::optional<std::string> out_of_space() { return full; }
+  void collect_artifacts(ScenarioResult& r) {
+    journal.push_back("artifacts");
+    r.attachments.emplace_back("console-tail.txt");
+  }
+  void keep_failed_state(ScenarioResult&) { journal.push_back("keep-failed"); }
+  void roll_back() {
+    journal.push_back("roll-back");
+    if (rollback_breaks) broke = "the machine could not be rebuilt";
+  }
+  bool broken() { return broke.has_value(); }
+  void break_with(const std::string& why) {
+    journal.push_back("break: " + why);
+    if (!broke) broke = why;
+  }
+};
+static_assert(AttemptLane<FakeLane>);
+
+ScenarioResult run(FakeLane& lane, int retries) {
+  return run_attempts(lane, retries, ScenarioResult{}, "pristine");
+}
+
+TEST(ScenarioAttempts, APassIsOneAttemptAndTheMachineIsKeptAsItEnded) {
+  FakeLane lane{{Outcome::kPass}};
+  const ScenarioResult r = run(lane, 2);
+  EXPECT_EQ(r.status, Verdict::kPassed);
+  EXPECT_EQ(r.attempts, 1);
+  EXPECT_THAT(lane.journal, ElementsAre("attempt", "keep-last"));
+}
+
+TEST(ScenarioAttempts, APassOnARetryIsFlakyAfterARollBack) {
+  FakeLane lane{{Outcome::kFail, Outcome::kPass}};
+  const ScenarioResult r = run(lane, 2);
+  EXPECT_EQ(r.status, Verdict::kFlaky);
+  EXPECT_EQ(r.attempts, 2);
+  EXPECT_THAT(lane.journal,
+              ElementsAre("attempt", "artifacts", "roll-back", "attempt", "keep-last"));
+}
+
+TEST(ScenarioAttempts, RetriesUsedUpFailWithTheLastAttemptsStateKept) {
+  FakeLane lane{{Outcome::kFail, Outcome::kFail, Outcome::kFail}};
+  const ScenarioResult r = run(lane, 2);
+  EXPECT_EQ(r.status, Verdict::kFailed);
+  EXPECT_EQ(r.attempts, 3);
+  EXPECT_EQ(r.message, "step 2 failed");
+  // The failed state is kept once, after the last attempt, before its rollback.
+  EXPECT_THAT(lane.journal,
+              ElementsAre("attempt", "artifacts", "roll-back", "attempt", "artifacts", "roll-back",
+                          "attempt", "keep-last", "artifacts", "keep-failed", "roll-back"));
+}
+
+TEST(ScenarioAttempts, ARestoreThatFailsIsAnErrorOfItsKindAndIsRetried) {
+  FakeLane lane{{Outcome::kRestoreFails, Outcome::kPass}};
+  const ScenarioResult r = run(lane, 1);
+  EXPECT_EQ(r.status, Verdict::kFlaky);
+  FakeLane never{{Outcome::kRestoreFails}};
+  const ScenarioResult e = run(never, 0);
+  EXPECT_EQ(e.status, Verdict::kError);
+  EXPECT_EQ(e.error_kind, "QemuError");
+  EXPECT_EQ(e.message,
+            "restoring 'pristine' before the scenario failed: the snapshot did not load");
+}
+
+TEST(ScenarioAttempts, AnInterruptEndsTheScenarioAndTheRunWithoutARollBack) {
+  FakeLane lane{{Outcome::kFail, Outcome::kPass}};
+  lane.interrupted_after_attempt = "interrupted by SIGINT";
+  const ScenarioResult r = run(lane, 3);
+  EXPECT_EQ(r.status, Verdict::kError);
+  EXPECT_EQ(r.error_kind, "Interrupted");
+  EXPECT_EQ(r.attempts, 1);
+  EXPECT_THAT(lane.journal, ElementsAre("attempt", "break: interrupted by SIGINT"));
+}
+
+TEST(ScenarioAttempts, ADiskOutOfRoomIsTheRunsErrorAndNoRetryIsTried) {
+  FakeLane lane{{Outcome::kFail, Outcome::kPass}};
+  lane.full = "disk scratch: no room left in /work (0 bytes free)";
+  const ScenarioResult r = run(lane, 3);
+  EXPECT_EQ(r.status, Verdict::kError);
+  EXPECT_EQ(r.error_kind, "InfrastructureError");
+  EXPECT_EQ(r.attempts, 1);
+  EXPECT_THAT(lane.journal,
+              ElementsAre("attempt", "break: disk scratch: no room left in /work (0 bytes free)"));
+}
+
+TEST(ScenarioAttempts, ARollBackThatBreaksTheRunStopsTheRetries) {
+  FakeLane lane{{Outcome::kFail, Outcome::kPass}};
+  lane.rollback_breaks = true;
+  const ScenarioResult r = run(lane, 3);
+  EXPECT_EQ(r.status, Verdict::kFailed);
+  EXPECT_EQ(r.attempts, 1);
+  EXPECT_THAT(lane.journal, ElementsAre("attempt", "artifacts", "roll-back"));
+}
+
+}  // namespace
+}  // namespace hurdle
