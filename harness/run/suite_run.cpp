@@ -133,6 +133,21 @@ struct RunRefused {
   std::string message;
 };
 
+// The request's numbers within their bounds, whoever made it (the command line checks its own;
+// a request as JSON or from another front end may hold anything): nothing starts otherwise.
+void check_numbers(const RunRequest& a) {
+  const auto refuse = [](const std::string& what) {
+    throw RunRefused{kExitBadInput, "hurdle: " + what};
+  };
+  if (a.repeat < 1 || a.repeat > 100000)
+    refuse("repeat: expected 1 to 100000 rounds, found " + std::to_string(a.repeat));
+  if (a.jobs < 1 || a.jobs > 64)
+    refuse("jobs: expected 1 to 64 scenarios at once, found " + std::to_string(a.jobs));
+  if (!(a.timeout_scale >= 0.001 && a.timeout_scale <= 100.0))
+    refuse("timeout_scale: expected more than 0 and at most 100, found " +
+           std::to_string(a.timeout_scale));
+}
+
 // Every suite loaded and its machine checked, with --reset applied.
 std::vector<Suite> load_suites(const RunRequest& a) {
   std::vector<Suite> suites;
@@ -342,6 +357,7 @@ bool print_infrastructure_errors(const std::vector<std::unique_ptr<SuiteRunner>>
 }
 
 int run_or_refuse(const RunRequest& request, RunObserver* also) {
+  check_numbers(request);
   RunRequest a = request;
   std::vector<std::unique_ptr<SuiteRunner>> runners;
   std::mutex runners_mutex;

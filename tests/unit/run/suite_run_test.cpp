@@ -6,7 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <functional>
 
 #include "core/private_folder.hpp"
 #include "suite/reset_mode.hpp"
@@ -37,6 +39,27 @@ TEST(SuiteRun, AnUnknownResetModeIsBadInputNamingIt) {
   EXPECT_THAT(
       said, ::testing::HasSubstr("--reset: expected clone, snapshot or reboot, found 'sometimes'"));
   EXPECT_FALSE(fs::exists(dir / "reports"));  // nothing started
+}
+
+// A request from another program (JSON, MCP) is not checked by the command line: numbers out
+// of bounds are bad input naming the field, before anything is loaded or made.
+TEST(SuiteRun, NumbersOutOfBoundsAreBadInputNamingTheField) {
+  PrivateFolder dir("suite-run");
+  for (const auto& [change, said] :
+       std::vector<std::pair<std::function<void(RunRequest&)>, std::string>>{
+           {[](RunRequest& r) { r.repeat = 0; }, "repeat: expected 1 to 100000 rounds, found 0"},
+           {[](RunRequest& r) { r.jobs = -3; }, "jobs: expected 1 to 64 scenarios at once"},
+           {[](RunRequest& r) { r.timeout_scale = 0; }, "timeout_scale: expected more than 0"},
+           {[](RunRequest& r) { r.timeout_scale = std::nan(""); }, "timeout_scale"}}) {
+    RunRequest request;
+    request.files = {(dir / "none.yaml").string()};  // never read: the numbers come first
+    request.report_dir = (dir / "reports").string();
+    change(request);
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(run_suites(request), kExitBadInput);
+    EXPECT_THAT(::testing::internal::GetCapturedStderr(), ::testing::HasSubstr(said));
+    EXPECT_FALSE(fs::exists(dir / "reports"));
+  }
 }
 
 TEST(SuiteRun, ResetModesAreNamedAsSuitesWriteThem) {
