@@ -2,6 +2,8 @@
 // struct's members by name, each checked for its type: a wrong type, a field no member takes,
 // or something that is not an object is a ConfigError naming where it came from, the field
 // and what was expected. An absent field leaves its member as it was (its default).
+// JsonFieldWriter is the other way. A struct that travels lists its fields once, in a function
+// template that calls `field(name, member)` (and `nested` for a struct inside it) on either.
 #pragma once
 
 #include <chrono>
@@ -46,6 +48,19 @@ class JsonFields {
     read(name, inner);
     into = std::move(inner);
   }
+  template <class T>
+  void field(const char* name, T& into) {
+    read(name, into);
+  }
+  // A struct inside this one, read by `fields(reader, value)` when the field is there.
+  template <class T, class Fields>
+  void nested(const char* name, T& value, Fields fields) {
+    const nlohmann::json* inner = object(name);
+    if (inner == nullptr) return;
+    JsonFields reader(*inner, source_ + "." + name);
+    fields(reader, value);
+    reader.done();
+  }
   // An object inside this one, for its own reader; nullptr when absent.
   [[nodiscard]] const nlohmann::json* object(const char* name);
   [[nodiscard]] const std::string& source() const { return source_; }
@@ -60,6 +75,38 @@ class JsonFields {
   const nlohmann::json& object_;
   std::string source_;
   std::set<std::string> read_;
+};
+
+class JsonFieldWriter {
+ public:
+  template <class T>
+  void field(const char* name, const T& value) {
+    json_[name] = value_of(value);
+  }
+  template <class T, class Fields>
+  void nested(const char* name, const T& value, Fields fields) {
+    JsonFieldWriter writer;
+    fields(writer, value);
+    json_[name] = std::move(writer.json_);
+  }
+  [[nodiscard]] const nlohmann::json& json() const { return json_; }
+
+ private:
+  static nlohmann::json value_of(const std::filesystem::path& p) { return p.string(); }
+  template <class Rep, class Period>
+  static nlohmann::json value_of(const std::chrono::duration<Rep, Period>& d) {
+    return static_cast<std::int64_t>(d.count());
+  }
+  template <class T>
+  static nlohmann::json value_of(const std::optional<T>& v) {
+    return v ? value_of(*v) : nlohmann::json(nullptr);
+  }
+  template <class T>
+  static nlohmann::json value_of(const T& v) {
+    return v;  // strings, numbers, true or false, arrays of strings
+  }
+
+  nlohmann::json json_ = nlohmann::json::object();
 };
 
 }  // namespace hurdle

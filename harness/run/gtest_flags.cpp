@@ -38,8 +38,8 @@ void apply_gtest_flag(RunRequest& request, const std::string& flag) {
     request.shuffle = true;
   } else if (f == "--gtest_fail_fast") {
     request.fail_fast = true;
-  } else if (f == "--gtest_also_run_disabled_tests" || f == "--gtest_brief" ||
-             f.substr(0, 13) == "--gtest_brief" || f.substr(0, 13) == "--gtest_color") {
+  } else if (f == "--gtest_also_run_disabled_tests" || f.substr(0, 13) == "--gtest_brief" ||
+             f.substr(0, 13) == "--gtest_color") {
     // Nothing is disabled; hurdle's lines are its own.
   } else if (const auto repeat = value_of(f, "--gtest_repeat")) {
     const auto n = whole_number(f, *repeat, -1, 100000);

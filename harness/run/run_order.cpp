@@ -1,23 +1,25 @@
 #include "run/run_order.hpp"
 
-#include <map>
 #include <random>
 #include <utility>
+
+#include "engine/scenario_plan.hpp"
 
 namespace hurdle {
 
 std::vector<SelectedScenario> shuffled(const std::vector<SelectedScenario>& selected,
                                        const std::vector<Suite>& suites, std::uint32_t seed) {
-  // Each scenario joins the group of the selected scenario it continues, else starts one.
+  // Each suite's groups as its plan makes them (engine/scenario_plan), suite by suite.
   std::vector<std::vector<SelectedScenario>> groups;
-  std::map<std::pair<std::size_t, std::size_t>, std::size_t> group_of;
-  for (const auto& one : selected) {
-    const auto& after = suites.at(one.suite).scenarios.at(one.scenario).after;
-    const auto joined = after ? group_of.find({one.suite, *after}) : group_of.end();
-    const std::size_t g = joined != group_of.end() ? joined->second : groups.size();
-    if (g == groups.size()) groups.emplace_back();
-    groups[g].push_back(one);
-    group_of[{one.suite, one.scenario}] = g;
+  for (std::size_t s = 0; s < suites.size(); ++s) {
+    std::vector<std::size_t> order;
+    for (const auto& one : selected)
+      if (one.suite == s) order.push_back(one.scenario);
+    if (order.empty()) continue;
+    for (const auto& group : ScenarioPlan(suites[s], order).groups()) {
+      groups.emplace_back();
+      for (const std::size_t i : group) groups.back().push_back({s, i});
+    }
   }
   // Fisher-Yates with mt19937's own numbers: std::shuffle's use of them is the library's.
   std::mt19937 random(seed);

@@ -15,50 +15,49 @@ static_assert(field_count<LaunchRequest>() == 14, "LaunchRequest changed: carry 
 
 namespace {
 
-std::string absolute_or_empty(const fs::path& p) {
-  return p.empty() ? std::string() : fs::absolute(p).lexically_normal().string();
+// Every field of a request, once: written and read by the same list.
+template <class F, class R>
+void request_fields(F& f, R& r) {
+  f.field("name", r.name);
+  f.field("profile", r.profile);
+  f.field("image", r.image);
+  f.field("accel", r.accel);
+  f.field("debug", r.debug);
+  f.field("gdb", r.gdb);
+  f.field("vnc", r.vnc);
+  f.field("wait_for_boot", r.wait_for_boot);
+  f.field("login", r.login);
+  f.field("log_dir", r.log_dir);
+  f.field("image_lock", r.image_lock);
+  f.field("allow_unpinned", r.allow_unpinned);
+  f.field("resume", r.resume);
+  f.field("remove_resumed", r.remove_resumed);
+}
+
+fs::path absolute_or_empty(const fs::path& p) {
+  return p.empty() ? p : fs::absolute(p).lexically_normal();
 }
 
 }  // namespace
 
-Json launch_request_json(const LaunchRequest& r) {
-  std::string profile = r.profile;
+Json launch_request_json(const LaunchRequest& request) {
+  // The supervisor runs elsewhere: its paths absolute (a profile given as a file, too).
+  LaunchRequest r = request;
   std::error_code ec;
-  if (fs::is_regular_file(profile, ec)) profile = fs::absolute(profile).string();
-  return {{"name", r.name},
-          {"profile", profile},
-          {"image", r.image},
-          {"accel", r.accel},
-          {"debug", r.debug},
-          {"gdb", r.gdb},
-          {"vnc", r.vnc},
-          {"wait_for_boot", r.wait_for_boot},
-          {"login", r.login ? Json(*r.login) : Json(nullptr)},
-          {"log_dir", absolute_or_empty(r.log_dir)},
-          {"image_lock", absolute_or_empty(r.image_lock)},
-          {"allow_unpinned", r.allow_unpinned},
-          {"resume", absolute_or_empty(r.resume)},
-          {"remove_resumed", r.remove_resumed}};
+  if (fs::is_regular_file(r.profile, ec)) r.profile = fs::absolute(r.profile).string();
+  r.log_dir = absolute_or_empty(r.log_dir);
+  r.image_lock = absolute_or_empty(r.image_lock);
+  r.resume = absolute_or_empty(r.resume);
+  JsonFieldWriter writer;
+  request_fields(writer, r);
+  return writer.json();
 }
 
 LaunchRequest launch_request_from_json(const Json& json, const std::string& source) {
   LaunchRequest r;
-  JsonFields f(json, source);
-  f.read("name", r.name);
-  f.read("profile", r.profile);
-  f.read("image", r.image);
-  f.read("accel", r.accel);
-  f.read("debug", r.debug);
-  f.read("gdb", r.gdb);
-  f.read("vnc", r.vnc);
-  f.read("wait_for_boot", r.wait_for_boot);
-  f.read("login", r.login);
-  f.read("log_dir", r.log_dir);
-  f.read("image_lock", r.image_lock);
-  f.read("allow_unpinned", r.allow_unpinned);
-  f.read("resume", r.resume);
-  f.read("remove_resumed", r.remove_resumed);
-  f.done();
+  JsonFields reader(json, source);
+  request_fields(reader, r);
+  reader.done();
   return r;
 }
 
