@@ -97,6 +97,7 @@ fs::path write_steps_json(const ScenarioResult& r) {
     if (s.command) {
       steps.back()["exit_status"] = s.command->exit_status;
       if (!s.command->signal.empty()) steps.back()["signal"] = s.command->signal;
+      if (!s.command->over.empty()) steps.back()["over"] = s.command->over;
     }
     if (s.ran_after_failure) steps.back()["after_failure"] = true;
   }

@@ -374,10 +374,57 @@ SshClient& Machine::ssh() {
 CommandResult Machine::execute(const std::string& command, const ExecuteOptions& how) {
   const auto timeout = command_timeout(how.timeout);
   using Over = ExecuteOptions::Over;
+  if (how.over == Over::kSshOrChannel && !profile_.ssh) ssh_client();  // its ConfigError
+  if (CommandChannel* channel = channel_for(how.over, how.live != nullptr))
+    return execute_on_channel(*channel, command, timeout);
+  if (how.over == Over::kChannel) {
+    throw ConfigError({profile_.source, 0, 0},
+                      "machine " + profile_.name +
+                          (profile_.command_channel
+                               ? " has no command channel that answers (channel.log says why)"
+                               : " has no command channel: add a `command_channel:` section"));
+  }
   if (how.over == Over::kConsole || (how.over == Over::kAuto && !profile_.ssh))
     return execute_on_console(command, timeout, how.over == Over::kAuto);
   ssh_client();  // the checks: the profile has SSH, the machine runs
-  return ssh_->for_command().run(command, timeout, how.live);
+  CommandResult result = ssh_->for_command().run(command, timeout, how.live);
+  result.over = "ssh";
+  return result;
+}
+
+CommandChannel* Machine::channel_for(ExecuteOptions::Over over, bool live) {
+  using Over = ExecuteOptions::Over;
+  if (!profile_.command_channel || live || !qemu_) return nullptr;
+  if (over != Over::kAuto && over != Over::kSshOrChannel && over != Over::kChannel) return nullptr;
+  // Another user's commands go where that user is.
+  if (over != Over::kChannel && profile_.ssh && profile_.ssh->user != profile_.command_channel->user)
+    return nullptr;
+  require({MachineState::kRunning, MachineState::kBootStalled}, "run a command on its channel");
+  CommandChannel* channel = qemu_->channel();
+  if (!channel || !channel->usable()) return nullptr;
+  if (!channel->proven() && !channel->answers(std::chrono::seconds(10))) {
+    note("the command channel did not answer (channel.log): commands go over SSH or the console");
+    return nullptr;
+  }
+  return channel;
+}
+
+CommandResult Machine::execute_on_channel(CommandChannel& channel, const std::string& command,
+                                          std::chrono::milliseconds timeout) {
+  throw_if_exited(std::chrono::milliseconds(0));
+  const auto start = std::chrono::steady_clock::now();
+  ChannelResult on_channel = channel.run(command, timeout);
+  CommandResult result;
+  result.command = command;
+  result.exit_status = on_channel.exit_status;
+  result.out = std::move(on_channel.out);
+  result.err = std::move(on_channel.err);
+  result.out_bytes = on_channel.out_bytes;
+  result.err_bytes = on_channel.err_bytes;
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  result.over = "channel";
+  return result;
 }
 
 CommandResult Machine::execute_on_console(const std::string& command,
@@ -392,6 +439,7 @@ CommandResult Machine::execute_on_console(const std::string& command,
   result.out = on_console.output;
   result.out_bytes = on_console.output.size();
   result.elapsed = on_console.elapsed;
+  result.over = "console";
   return result;
 }
 
@@ -462,6 +510,7 @@ std::chrono::milliseconds Machine::snapshot(const std::string& tag) {
   state.console_at_prompt = shell_.at_prompt(console());
   state.console_logged_in = shell_.logged_in();
   state.ssh_answered = ssh_->answering();
+  state.channel_answered = channel_answers_now();
   const auto took = snapshots_->save(tag);
   snapshot_states_[tag] = state;
   return took;
@@ -493,7 +542,8 @@ RestoreReport Machine::restore(const std::string& tag) {
   shell_.restore(console(), known && state->second.console_at_prompt,
                  known && state->second.console_logged_in);
   report.verified_by =
-      prove_alive(known && state->second.ssh_answered, start, "loading snapshot '" + tag + "'");
+      prove_alive(known && state->second.ssh_answered, known && state->second.channel_answered,
+                  start, "loading snapshot '" + tag + "'");
   report.verify =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - verify_start);
   note("restored " + tag + ": load " + seconds_text(report.load) + ", " + report.verified_by + " " +
@@ -502,8 +552,23 @@ RestoreReport Machine::restore(const std::string& tag) {
   return report;
 }
 
-std::string Machine::prove_alive(bool ssh_answered, std::chrono::steady_clock::time_point since,
+bool Machine::channel_answers_now() {
+  CommandChannel* channel = qemu_ ? qemu_->channel() : nullptr;
+  if (!channel || !channel->usable()) return false;
+  return channel->proven() || channel->answers(std::chrono::seconds(5));
+}
+
+std::string Machine::prove_alive(bool ssh_answered, bool channel_answered,
+                                 std::chrono::steady_clock::time_point since,
                                  const std::string& after) {
+  // The channel's shell first, when it answered then: a round trip with no handshake. SSH
+  // then reconnects when a command needs it, not in the background (where it would take the
+  // guest's time from the scenario's first commands).
+  if (CommandChannel* channel = qemu_->channel()) {
+    channel->forget();
+    if (channel_answered && channel->answers(profile_.timeouts.command, true))
+      return "channel round trip";
+  }
   if (shell_.prove_alive(console(), profile_.timeouts.command)) {
     if (ssh_answered) ssh_->reconnect_in_background(since);
     return "console round trip";

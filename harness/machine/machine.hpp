@@ -95,7 +95,8 @@ struct RestoreReport {
   std::string tag;
   std::chrono::milliseconds load{0};
   std::chrono::milliseconds verify{0};
-  std::string verified_by;  // "console round trip", "ssh round trip", "query-status running"
+  // "channel round trip", "console round trip", "ssh round trip", "query-status running"
+  std::string verified_by;
 };
 
 // How a power_off() ended: the guest powered the machine off (QEMU's SHUTDOWN event, with its
@@ -105,14 +106,19 @@ struct PowerOffReport {
   std::chrono::milliseconds took{0};
 };
 
-// How execute() runs a command: `over` SSH, the console's shell as it is, or `auto` (SSH when
-// the profile has it, else the console's shell, logged in first with the profile's login when
-// none is); within `timeout` (unset: the profile's command time-out); `live` also gets the
-// output as it comes (SSH only). Over SSH one rule says how long it may wait for a connection
-// (GuestSsh::for_command): a guest whose SSH never answered gets the profile's ready time-out,
-// one that answered before reconnects within the command's time-out.
+// How execute() runs a command, `over`:
+// - `auto`: the profile's command channel when it answers (and its user is SSH's, if the
+//   profile has SSH), else SSH when the profile has it, else the console's shell, logged in
+//   first with the profile's login when none is;
+// - `ssh-or-channel`: what the `ssh.*` steps use: the channel under the same rule, else SSH
+//   (ConfigError for a profile without SSH);
+// - `ssh`, `channel`, `console`: that one only (the console's shell as it is).
+// Within `timeout` (unset: the profile's command time-out); `live` also gets the output as it
+// comes (SSH only: a command with live output goes over SSH). Over SSH one rule says how long
+// it may wait for a connection (GuestSsh::for_command): a guest whose SSH never answered gets
+// the profile's ready time-out, one that answered before reconnects within the command's.
 struct ExecuteOptions {
-  enum class Over { kAuto, kSsh, kConsole };
+  enum class Over { kAuto, kSshOrChannel, kSsh, kChannel, kConsole };
   Over over = Over::kAuto;
   std::optional<std::chrono::milliseconds> timeout;
   const LiveOutput* live = nullptr;
@@ -344,7 +350,11 @@ class Machine {
   // waits at the prompt (then reconnects SSH in the background when `ssh_answered`), else by
   // an SSH round trip when it answered, else by QMP status running (QemuError naming `after`
   // if not). Returns how.
-  std::string prove_alive(bool ssh_answered, std::chrono::steady_clock::time_point since,
+  // Whether the command channel answers now (asked, when it has not since the last restore):
+  // what a snapshot or a saved machine records, so that its restore can prove itself there.
+  bool channel_answers_now();
+  std::string prove_alive(bool ssh_answered, bool channel_answered,
+                          std::chrono::steady_clock::time_point since,
                           const std::string& after);
   // Throws QemuError naming the machine's state when it is not one of `wanted` (`doing`: what
   // was asked, for the message).
@@ -373,6 +383,10 @@ class Machine {
   SshClient& ssh_client();
   void install_ssh_key();
   // execute() in the console's shell (`log_in`: first, when no shell is logged in).
+  // The command channel execute() may use for `over` now (its rules above); null when not.
+  CommandChannel* channel_for(ExecuteOptions::Over over, bool live);
+  CommandResult execute_on_channel(CommandChannel& channel, const std::string& command,
+                                   std::chrono::milliseconds timeout);
   CommandResult execute_on_console(const std::string& command, std::chrono::milliseconds timeout,
                                    bool log_in);
   // Where hurdle's own SSH key is kept (ssh/ in the image cache folder).
@@ -414,6 +428,7 @@ class Machine {
     bool key_installed = false;
     bool console_at_prompt = false;
     bool console_logged_in = false;
+    bool channel_answered = false;
   };
   std::map<std::string, SnapshotState> snapshot_states_;
   std::chrono::steady_clock::time_point started_at_;  // of QEMU, or of the last reboot

@@ -55,6 +55,7 @@ SavedMachine Machine::describe_for_saving(const Variables& profile_variables,
   if (const auto pin = pinned_host_key()) saved.host_key = pin->str();
   saved.console_at_prompt = shell_.at_prompt(console());
   saved.console_logged_in = shell_.logged_in();
+  saved.channel_answered = channel_answers_now();
   saved.ram_backend = ram_.has_value();
   return saved;
 }
@@ -208,7 +209,8 @@ std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOpti
   m->last_restore_.load = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start);
   // SSH answered when the template was made if its host key was pinned by then.
   m->last_restore_.verified_by =
-      m->prove_alive(!saved.host_key.empty(), start, "loading the template's state");
+      m->prove_alive(!saved.host_key.empty(), saved.channel_answered, start,
+                     "loading the template's state");
   m->last_restore_.verify =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - loaded);
   m->note("clone ready: QEMU and state " + seconds_text(m->last_restore_.load) + ", " +

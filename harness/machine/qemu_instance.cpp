@@ -27,6 +27,7 @@ QemuInstance::~QemuInstance() {
   // The connections first: their reader threads call back into this object.
   qmp_.reset();
   console_.reset();
+  channel_.reset();
   process_.reset();  // kills and reaps whatever is left
 }
 
@@ -36,6 +37,7 @@ std::unique_ptr<QemuInstance> QemuInstance::launch(
   std::unique_ptr<QemuInstance> q(new QemuInstance(profile.name, std::move(options), log));
   launch.console_socket = q->options_.run_dir / "console.sock";
   launch.qmp_socket = q->options_.run_dir / "qmp.sock";
+  if (profile.command_channel) launch.channel_socket = q->options_.run_dir / "channel.sock";
   for (int attempt = 1;; ++attempt) {
     if (attempt == 1 && !ports.empty()) {
       q->ports_ = ports;
@@ -56,6 +58,8 @@ bool QemuInstance::start(const MachineProfile& profile, const QemuLaunch& launch
   log_.write("starting: " + argv_line(argv));
   UnixListener console_listener(launch.console_socket);
   UnixListener qmp_listener(launch.qmp_socket);
+  std::optional<UnixListener> channel_listener;
+  if (!launch.channel_socket.empty()) channel_listener.emplace(launch.channel_socket);
   started_at_ = std::chrono::steady_clock::now();
   log_.count_from(started_at_);
   process_ = std::make_unique<QemuProcess>(argv, options_.log_dir / "qemu.log");
@@ -66,7 +70,10 @@ bool QemuInstance::start(const MachineProfile& profile, const QemuLaunch& launch
   auto qmp_fd = console_fd
                     ? qmp_listener.accept(options_.start_timeout, process_->exit_fd(), timed_out)
                     : std::optional<UniqueFd>();
-  if (console_fd && qmp_fd) {
+  std::optional<UniqueFd> channel_fd;
+  if (qmp_fd && channel_listener)
+    channel_fd = channel_listener->accept(options_.start_timeout, process_->exit_fd(), timed_out);
+  if (console_fd && qmp_fd && (channel_fd || !channel_listener)) {
     // The machine's word first (a power-off it asked for), then how QEMU ended.
     const std::function<void()> on_closed = [this] {
       if (options_.on_closed) options_.on_closed();
@@ -92,6 +99,15 @@ bool QemuInstance::start(const MachineProfile& profile, const QemuLaunch& launch
     qmp_ = std::make_unique<QmpClient>(std::move(*qmp_fd), options_.log_dir / "qmp.log",
                                        options_.start_timeout, on_closed, options_.secrets,
                                        std::move(on_event));
+    if (channel_fd) {
+      CommandChannelOptions chopts;
+      chopts.machine = machine_;
+      chopts.log_file = options_.log_dir / "channel.log";
+      chopts.secrets = options_.secrets;
+      chopts.abort_fd = process_->exit_fd();
+      chopts.on_closed = on_closed;
+      channel_ = std::make_unique<CommandChannel>(std::move(*channel_fd), std::move(chopts));
+    }
     log_.write("console and QMP connected after " +
                seconds_text(std::chrono::steady_clock::now() - started_at_));
     return true;

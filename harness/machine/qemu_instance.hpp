@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "console/command_channel.hpp"
 #include "console/serial_console.hpp"
 #include "core/log_file.hpp"
 #include "qemu/machine_profile.hpp"
@@ -61,6 +62,8 @@ class QemuInstance {
 
   [[nodiscard]] SerialConsole& console() { return *console_; }
   [[nodiscard]] QmpClient& qmp() { return *qmp_; }
+  // The profile's command channel; null when it has none.
+  [[nodiscard]] CommandChannel* channel() { return channel_.get(); }
   [[nodiscard]] QemuProcess& process() { return *process_; }
   [[nodiscard]] const std::map<std::string, std::uint16_t>& host_ports() const { return ports_; }
   [[nodiscard]] std::chrono::steady_clock::time_point started_at() const { return started_at_; }
@@ -90,6 +93,7 @@ class QemuInstance {
   std::unique_ptr<QemuProcess> process_;
   std::unique_ptr<SerialConsole> console_;
   std::unique_ptr<QmpClient> qmp_;
+  std::unique_ptr<CommandChannel> channel_;
   mutable std::mutex stop_mutex_;  // guards stopped_because_ (set on reader threads)
   std::string stopped_because_;
 };

@@ -45,6 +45,7 @@ void SavedMachine::write(const fs::path& folder) const {
                   {"ram_backend", ram_backend},
                   {"console_at_prompt", console_at_prompt},
                   {"console_logged_in", console_logged_in},
+                  {"channel_answered", channel_answered},
                   {"disks", disks_json},
                   {"ssh", {{"key", ssh_key}, {"host_key", host_key}}},
                   {"saved_at", saved_at},
@@ -83,6 +84,7 @@ SavedMachine SavedMachine::read(const fs::path& folder) {
     m.ram_backend = j.value("ram_backend", false);
     m.console_at_prompt = j.value("console_at_prompt", false);
     m.console_logged_in = j.value("console_logged_in", m.console_at_prompt);
+    m.channel_answered = j.value("channel_answered", false);
     for (const Json& d : j.at("disks")) {
       SavedDisk disk;
       disk.node_name = d.at("name").get<std::string>();

@@ -52,6 +52,9 @@ struct SavedMachine {
   bool console_at_prompt = false;
   // A shell was logged in on the serial console (a console-only machine's commands run there).
   bool console_logged_in = false;
+  // The profile's command channel answered when it was saved: a restored one is proven alive
+  // by a round trip there.
+  bool channel_answered = false;
   std::vector<SavedDisk> disks;
   std::string ssh_key;   // the private key file in the folder, when the guest needs one
   std::string host_key;  // "ssh-ed25519 SHA256:..." pinned when it was saved, if any

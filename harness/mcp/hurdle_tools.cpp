@@ -1,10 +1,9 @@
 #include "mcp/hurdle_tools.hpp"
 
-#include <openssl/evp.h>
-
 #include <fstream>
 #include <sstream>
 
+#include "core/base64.hpp"
 #include "core/boost_process.hpp"
 #include "core/error.hpp"
 #include "core/safe_text.hpp"
@@ -37,15 +36,6 @@ Json name_property() {
           {"description", "the VM's name (letters, digits, '-' and '_'), as given to vm_start"}};
 }
 Json open_object() { return {{"type", "object"}}; }
-
-std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 std::chrono::milliseconds seconds_arg(const Json& args, const char* name, double fallback) {
   const double s = args.contains(name) ? args[name].get<double>() : fallback;
@@ -199,7 +189,7 @@ Tool screenshot() {
     ToolResult r;
     r.structured = {{"path", path}, {"bytes", bytes.size()}};
     r.content =
-        Json::array({{{"type", "image"}, {"data", base64(bytes)}, {"mimeType", "image/png"}},
+        Json::array({{{"type", "image"}, {"data", base64_encode(bytes)}, {"mimeType", "image/png"}},
                      {{"type", "text"}, {"text", r.structured.dump()}}});
     return r;
   };

@@ -286,6 +286,20 @@ void read_power_off(const YAML::Node& off, const fs::path& file, MachineProfile&
   o.finish();
 }
 
+CommandChannelSpec read_command_channel(const YAML::Node& node, const fs::path& file) {
+  MappingReader c(node, file, "the command_channel section");
+  CommandChannelSpec spec;
+  if (c.has("serial")) {
+    const std::int64_t port = as_integer(c.get("serial"), file);
+    if (port < 1 || port > 3)
+      fail_at(c.get("serial"), file, "expected a serial port from 1 to 3 (0 is the console)");
+    spec.serial = static_cast<int>(port);
+  }
+  spec.user = c.string("user", spec.user);
+  c.finish();
+  return spec;
+}
+
 void read_timeouts(const YAML::Node& t, const fs::path& file, MachineProfile& p) {
   MappingReader tm(t, file, "the timeouts section");
   if (tm.has("boot")) p.timeouts.boot = as_duration(tm.get("boot"), file);
@@ -329,7 +343,7 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
   // A misspelt key, or a suite given where a profile was meant, is the likeliest cause of
   // anything else wrong in the file: reported first.
   for (const char* key :
-       {"accel", "boot",       "boot_markers",   "cpu",       "cpus",    "description",
+       {"accel", "boot",       "boot_markers",   "command_channel", "cpu",       "cpus",    "description",
         "disks", "extra_args", "image",          "login",     "machine", "memory",
         "name",  "nics",       "panic_patterns", "power_off", "qemu",    "reboot_command",
         "rtc",   "ssh",        "timeouts",       "variables"})
@@ -361,6 +375,8 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
   p.reboot_command = m.string("reboot_command", p.reboot_command);
   if (const YAML::Node off = m.get("power_off"); off && !off.IsNull()) read_power_off(off, file, p);
   p.ssh = read_ssh(m.get("ssh"), ctx, p);
+  if (const YAML::Node c = m.get("command_channel"); c && !c.IsNull())
+    p.command_channel = read_command_channel(c, file);
   if (const YAML::Node t = m.get("timeouts"); t && !t.IsNull()) read_timeouts(t, file, p);
   m.finish();
   return p;

@@ -74,6 +74,15 @@ struct SshSpec {
   std::string ready_output;
 };
 
+// `command_channel:`: a root shell the guest keeps on serial port `serial` (1 is the second;
+// the console is 0), which Machine::execute uses for commands instead of SSH when it answers
+// (console/command_channel.hpp says what the guest must offer). The commands of `user` go
+// over it: SSH's as well, when its user is the same.
+struct CommandChannelSpec {
+  int serial = 1;
+  std::string user = "root";
+};
+
 struct Timeouts {
   std::chrono::milliseconds boot{std::chrono::minutes(10)};
   std::chrono::milliseconds command{std::chrono::seconds(60)};
@@ -132,6 +141,7 @@ struct MachineProfile {
   std::string reboot_command = "reboot";  // run in the guest by Machine::reboot()
   PowerOffSpec power_off;                 // the `power_off:` section
   std::optional<SshSpec> ssh;  // the `ssh:` section; by default, when a forward is named ssh
+  std::optional<CommandChannelSpec> command_channel;  // the `command_channel:` section
   Timeouts timeouts;
   std::optional<ImageRequest> image;            // the `image:` section
   std::optional<PreparedImage> prepared_image;  // what `${image}` became (when resolved)

@@ -38,6 +38,7 @@ struct DiskLayer {
 struct QemuLaunch {
   std::filesystem::path console_socket;           // hurdle listens; QEMU connects as a client
   std::filesystem::path qmp_socket;               // likewise
+  std::filesystem::path channel_socket;           // likewise, when the profile has a channel
   Accelerator accel = Accelerator::kTcg;          // resolved: kvm or tcg
   std::vector<std::filesystem::path> disk_files;  // per profile disk: the file QEMU opens
   // Per profile disk, the files under it, top first (the last one opens as its own header

@@ -27,6 +27,7 @@ struct CommandResult {
   std::uint64_t out_bytes = 0;  // what the command really wrote
   std::uint64_t err_bytes = 0;
   std::chrono::milliseconds elapsed{0};
+  std::string over;  // how it reached the guest: "ssh", "channel" or "console"
 
   [[nodiscard]] bool ok() const { return exit_status == 0; }
   // "`false` exited with status 1 after 0.02 s\nstdout: ...\nstderr: ..." (each cut to 2 KB).

@@ -41,6 +41,7 @@ class StepFailed : public Error {
 struct CommandEnd {
   int exit_status = -1;
   std::string signal;
+  std::string over;  // how it reached the guest: "ssh", "channel" or "console"
 };
 
 // Where the lines of `live: true` commands go: whole lines (stdout's, `err` false, or

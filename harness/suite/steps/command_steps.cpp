@@ -107,6 +107,11 @@ SshCommand SshCommand::read(StepReader& r) {
   s.command = r.state().text(r.scalar_or("command"));
   s.checks = read_checks(r, true, r.keyword() == "ssh.fail");
   if (r.has("live")) s.live = as_bool(r.get("live"), r.file());
+  if (r.has("over")) {
+    s.over = as_string(r.get("over"), r.file());
+    if (s.over != "ssh" && s.over != "channel")
+      fail_at(r.get("over"), r.file(), "expected over: ssh or over: channel");
+  }
   r.read_timeout();
   return s;
 }
@@ -118,10 +123,12 @@ std::string SshCommand::describe(const Step& step) const { return described(step
 nlohmann::json SshCommand::inputs(const Step&) const {
   nlohmann::json j = {{"command", command}, {"checks", checks_inputs(checks)}};
   if (live) j["live"] = true;  // only when given: the boot cache's keys of older suites stay
+  if (!over.empty()) j["over"] = over;
   return j;
 }
 void SshCommand::run(const Step& step, StepExecutor& x) const {
-  // Over SSH, as the step says: Machine::run would take the console of a machine without it.
+  // Over SSH or the channel that stands for it: Machine::run would take the console of a
+  // machine without SSH.
   std::optional<OutputLines> lines;
   LiveOutput live_output;
   const LiveLineSink& sink = x.live_lines();
@@ -138,13 +145,15 @@ void SshCommand::run(const Step& step, StepExecutor& x) const {
   };
   CommandResult r;
   try {
-    r = x.machine().run_over_ssh(command, x.timeout_of(step), lines ? &live_output : nullptr);
+    using Over = ExecuteOptions::Over;
+    const Over how = over == "ssh" ? Over::kSsh : over == "channel" ? Over::kChannel : Over::kSshOrChannel;
+    r = x.machine().execute(command, {how, x.timeout_of(step), lines ? &live_output : nullptr});
   } catch (...) {
     finish();
     throw;
   }
   finish();
-  x.set_command_end({r.exit_status, r.signal});
+  x.set_command_end({r.exit_status, r.signal, r.over});
   check_command(step, x, checks, false, r.exit_status, r.signal, r.out, r.err);
 }
 
@@ -168,7 +177,7 @@ void ConsoleRun::run(const Step& step, StepExecutor& x) const {
   // prompt, as after any command it runs there.
   const CommandResult r =
       x.machine().execute(command, {ExecuteOptions::Over::kConsole, x.timeout_of(step), nullptr});
-  x.set_command_end({r.exit_status, ""});
+  x.set_command_end({r.exit_status, "", r.over});
   check_command(step, x, checks, true, r.exit_status, "", r.out, "");
 }
 

@@ -22,11 +22,14 @@ struct CommandChecks {
 // timeout}; ssh.fail: the same, where the command must exit with a status other than 0 (or
 // `exit:`, not 0). Machine::succeed / Machine::fail (Machine::run with the checks).
 // `live: true`: its output is also printed as it comes, line by line (hurdle exec's command).
+// Over the profile's command channel when it answers, as the same user, else SSH (live output
+// goes over SSH); `over: ssh` or `over: channel` insists on one.
 struct SshCommand {
   static constexpr std::array<std::string_view, 3> kKeywords{"ssh.succeed", "ssh.fail", "ssh.run"};
   std::string command;
   CommandChecks checks;
   bool live = false;
+  std::string over;  // "", "ssh" or "channel"
 
   static SshCommand read(StepReader& r);
   void expand(const TextExpander& expand);

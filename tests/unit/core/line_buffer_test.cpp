@@ -9,14 +9,14 @@
 namespace hurdle {
 namespace {
 
-struct Seen {
+struct SeenLines {
   std::vector<std::string> lines;
   std::vector<std::size_t> overlong;
 };
 
-Seen split(const std::string& stream, std::size_t max_line, std::mt19937* random) {
+SeenLines split(const std::string& stream, std::size_t max_line, std::mt19937* random) {
   LineBuffer buffer(max_line);
-  Seen seen;
+  SeenLines seen;
   for (std::size_t at = 0; at < stream.size();) {
     const std::size_t n =
         random ? std::min<std::size_t>(stream.size() - at, 1 + (*random)() % 7) : stream.size();
@@ -34,7 +34,7 @@ TEST(LineBuffer, SplitsLinesWhateverTheReadsAndDropsOverlongOnes) {
       "{\"QMP\": 1}\r\n" + std::string(100, 'x') + "\n{\"return\": {}}\n\npartial";
   std::mt19937 random(3);
   for (int round = 0; round < 50; ++round) {
-    const Seen seen = split(stream, 64, round == 0 ? nullptr : &random);
+    const SeenLines seen = split(stream, 64, round == 0 ? nullptr : &random);
     ASSERT_EQ(seen.lines.size(), 3u) << round;
     EXPECT_EQ(seen.lines[0], "{\"QMP\": 1}");
     EXPECT_EQ(seen.lines[1], "{\"return\": {}}");
