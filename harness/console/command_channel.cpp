@@ -20,12 +20,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // What answers() defines in the channel's shell (a clone or a restored snapshot inherits it):
-// `_hurdle NONCE COMMAND` runs COMMAND by `sh -c` from $HOME, stdin from /dev/null, stdout and
+// `_hurdle NONCE COMMAND` runs COMMAND by `sh -c` from $HOME with SIGINT as it should be (the
+// loop ignores it, so that only the command gets Ctrl-C), stdin from /dev/null, stdout and
 // stderr into two files in $TMPDIR, then sends them base64-encoded (no process for an empty
 // one) between the nonce's lines, then its status, and empties the files.
 constexpr std::string_view kDefinition =
-    "_hurdle() { trap : INT; _ht=\"${TMPDIR:-/tmp}/.hurdle-channel\"; "
-    "(cd \"${HOME:-/}\" && exec sh -c \"$2\") </dev/null >\"$_ht.o\" 2>\"$_ht.e\"; _hs=$?; "
+    "_hurdle() { _ht=\"${TMPDIR:-/tmp}/.hurdle-channel\"; "
+    "(trap - INT; cd \"${HOME:-/}\" && exec sh -c \"$2\") </dev/null >\"$_ht.o\" 2>\"$_ht.e\"; _hs=$?; "
     "printf '\\n%s out\\n' \"$1\"; [ -s \"$_ht.o\" ] && base64 \"$_ht.o\"; "
     "printf '%s err\\n' \"$1\"; [ -s \"$_ht.e\" ] && base64 \"$_ht.e\"; "
     "printf '%s status %s\\n' \"$1\" \"$_hs\"; : >\"$_ht.o\"; : >\"$_ht.e\"; }; ";
@@ -202,6 +203,15 @@ ChannelResult CommandChannel::run(const std::string& command, std::chrono::milli
                         " other bytes:\n" + reply.before()
                   : ""));
   return result;
+}
+
+bool CommandChannel::send_going_down(const std::string& command) {
+  std::lock_guard lock(mutex_);
+  if (!usable_ || !proven_) return false;
+  log_.write("$ " + command + " (the guest goes down: not waited for)");
+  send("_hurdle " + next_nonce() + " " + shell_word(command) + "\n");
+  proven_ = false;
+  return true;
 }
 
 bool CommandChannel::usable() const {

@@ -3,13 +3,14 @@
 // reconnect: a clone or a restored snapshot inherits the shell as it waited, so its first
 // command costs one round trip (the NixOS test driver's "backdoor", with a protocol of
 // hurdle's own). What the guest must offer: a shell reading commands from the port with the
-// terminal's echo off (`stty raw -echo isig`), and `base64` (busybox or coreutils).
+// terminal's echo off (`stty raw -echo isig`), SIGINT ignored by the loop itself, and `base64`
+// (busybox or coreutils).
 //
 // Each command goes as one line: its text base64-encoded, decoded into a file in the guest's
 // $TMPDIR, run there by `sh` from $HOME with stdin from /dev/null and stdout and stderr into
 // two files, which come back base64-encoded between lines that carry a fresh nonce, then its
 // status (ChannelReply reads that). A command that outlives its time-out gets Ctrl-C (the
-// terminal's isig sends SIGINT to it; the shell traps it); one that does not end then leaves
+// terminal's isig sends SIGINT to it; the loop ignores it); one that does not end then leaves
 // the channel unusable, and the machine goes over SSH from then on.
 #pragma once
 
@@ -53,6 +54,10 @@ class CommandChannel {
   // it has not finished within `timeout` (it is interrupted); ConsoleError when the channel
   // is not usable, its reply is malformed or its socket closes.
   ChannelResult run(const std::string& command, std::chrono::milliseconds timeout);
+
+  // Sends `command` (a reboot, a power-off) without waiting for it: the guest goes down, and
+  // the channel is to be proven again when it is back. False when the channel was not proven.
+  bool send_going_down(const std::string& command);
 
   // Neither given up nor known to be without a shell.
   [[nodiscard]] bool usable() const;

@@ -1,13 +1,15 @@
 // `reset: clone`: every start from `pristine` is a new clone of the suite's template
 // (TemplateSource: made once after provisioning, or found in the boot cache), ready in
-// milliseconds instead of a boot; the last clone is thrown away. The next clone is started in
-// the background as soon as one is taken (a spare: QEMU up, state loaded, the guest proven
-// alive), so that the next start only swaps it in. Each clone logs in a folder of its own
+// milliseconds instead of a boot; the last clone is thrown away. The next clones are started in
+// the background as soon as one is taken (spares: QEMU up, state loaded, the guest proven
+// alive and, where the machine can, warmed up: a command run once, so that a TCG guest's code
+// for it is translated), so that the next start only swaps one in. Each clone logs in a folder of its own
 // (LANE/clone-N/). A kept end state is an internal snapshot in the clone that reached it,
 // which lives on while a chained scenario still needs it. With `hurdle run -j N` each lane has
 // a CloneReset of its own over one TemplateSource.
 #pragma once
 
+#include <deque>
 #include <future>
 #include <map>
 #include <memory>
@@ -21,6 +23,10 @@
 
 namespace hurdle {
 
+// A machine that can run a command once before its scenario, to warm up (Machine::warm_up).
+template <class M>
+concept WarmsUp = requires(M& m) { m.warm_up(); };
+
 // Where clones come from: TemplateSource for the runner, a fake in the unit tests.
 template <class S, class M>
 concept CloneSource = requires(S& s, const MachineOptions& options) {
@@ -33,16 +39,16 @@ class BasicCloneReset : public BasicResetStrategy<M> {
  public:
   // `prepares`: this lane's prepare() makes (or opens) the template; the other lanes' only
   // forget their clones. `options`: the clones' (this lane's logs).
-  // `spare`: keep the next clone ready in the background.
+  // `spares`: how many next clones to keep ready in the background (0: none).
   BasicCloneReset(std::shared_ptr<Source> source, MachineOptions options, bool prepares,
-                  bool spare = true)
+                  std::size_t spares = 1)
       : source_(std::move(source)),
         options_(std::move(options)),
         prepares_(prepares),
-        use_spare_(spare) {}
+        spare_count_(spares) {}
 
   ~BasicCloneReset() override {
-    discard_spare();
+    discard_spares();
     std::lock_guard lock(mutex_);
     held_.clear();
     current_.reset();  // each clone's QEMU is killed: its disks are thrown away
@@ -51,7 +57,7 @@ class BasicCloneReset : public BasicResetStrategy<M> {
   [[nodiscard]] Suite::Reset mode() const override { return Suite::Reset::kClone; }
 
   void prepare() override {
-    discard_spare();
+    discard_spares();
     {
       std::lock_guard lock(mutex_);
       held_.clear();
@@ -140,7 +146,7 @@ class BasicCloneReset : public BasicResetStrategy<M> {
       std::lock_guard lock(mutex_);
       current_ = std::move(clone);
     }
-    start_spare();
+    start_spares();
     return {*current_, true, spare ? "a spare clone" : "a new clone"};
   }
 
@@ -151,18 +157,25 @@ class BasicCloneReset : public BasicResetStrategy<M> {
     return o;
   }
 
-  void start_spare() {
-    if (!use_spare_) return;
-    spare_ = std::async(std::launch::async, [source = source_, options = next_options()] {
-      return source->clone(options);
-    });
+  // Tops the spares up to their count, each made on a thread of its own.
+  void start_spares() {
+    while (spares_.size() < spare_count_) {
+      spares_.push_back(std::async(std::launch::async, [source = source_, options = next_options()] {
+        std::unique_ptr<M> clone = source->clone(options);
+        if constexpr (WarmsUp<M>) clone->warm_up();
+        return clone;
+      }));
+    }
   }
 
-  // The spare when it is ready and running (waiting for it if it is being made); else null.
+  // The oldest spare when it is ready and running (waiting for it if it is being made); else
+  // null.
   std::shared_ptr<M> take_spare() {
-    if (!spare_.valid()) return nullptr;
+    if (spares_.empty()) return nullptr;
+    std::future<std::unique_ptr<M>> next = std::move(spares_.front());
+    spares_.pop_front();
     try {
-      std::shared_ptr<M> spare = spare_.get();
+      std::shared_ptr<M> spare = next.get();
       if (spare->running()) return spare;
     } catch (const std::exception&) {
       // Made anew by the caller, where its error is reported.
@@ -170,20 +183,22 @@ class BasicCloneReset : public BasicResetStrategy<M> {
     return nullptr;
   }
 
-  void discard_spare() {
-    if (!spare_.valid()) return;
-    try {
-      (void)spare_.get();  // its QEMU is killed as it goes
-    } catch (const std::exception&) {
+  void discard_spares() {
+    for (auto& spare : spares_) {
+      try {
+        (void)spare.get();  // its QEMU is killed as it goes
+      } catch (const std::exception&) {
+      }
     }
+    spares_.clear();
   }
 
   std::shared_ptr<Source> source_;
   MachineOptions options_;
   bool prepares_;
-  bool use_spare_;
+  std::size_t spare_count_;
   std::size_t clones_ = 0;
-  std::future<std::unique_ptr<M>> spare_;
+  std::deque<std::future<std::unique_ptr<M>>> spares_;  // the oldest first
   std::mutex mutex_;  // guards current_ and held_ against crash()
   std::shared_ptr<M> current_;
   std::map<std::string, std::shared_ptr<M>> held_;  // end state -> the clone in it

@@ -47,8 +47,8 @@ std::chrono::milliseconds scaled(std::chrono::milliseconds d, double scale) {
 
 // The machine's logs, as byte offsets, so that each scenario gets its own slice of them.
 using LogMarks = std::map<std::string, std::uintmax_t>;
-constexpr const char* kSlicedLogs[] = {"console.log", "console.txt", "ssh.log", "qmp.log",
-                                       "machine.log"};
+constexpr const char* kSlicedLogs[] = {"console.log", "console.txt", "ssh.log",
+                                       "channel.log", "qmp.log",     "machine.log"};
 
 LogMarks mark_logs(const fs::path& dir) {
   LogMarks marks;

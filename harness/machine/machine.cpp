@@ -374,7 +374,11 @@ SshClient& Machine::ssh() {
 CommandResult Machine::execute(const std::string& command, const ExecuteOptions& how) {
   const auto timeout = command_timeout(how.timeout);
   using Over = ExecuteOptions::Over;
-  if (how.over == Over::kSshOrChannel && !profile_.ssh) ssh_client();  // its ConfigError
+  if (how.over == Over::kSsh || how.over == Over::kSshOrChannel) {
+    // What was asked for is SSH: its checks and its words, whichever way the command goes.
+    require({MachineState::kRunning, MachineState::kBootStalled}, "reach its guest over SSH");
+    if (!profile_.ssh) ssh_client();  // its ConfigError
+  }
   if (CommandChannel* channel = channel_for(how.over, how.live != nullptr))
     return execute_on_channel(*channel, command, timeout);
   if (how.over == Over::kChannel) {
@@ -392,6 +396,12 @@ CommandResult Machine::execute(const std::string& command, const ExecuteOptions&
   return result;
 }
 
+void Machine::warm_up() {
+  if (accel_.accel != Accelerator::kTcg) return;
+  if (CommandChannel* channel = channel_for(ExecuteOptions::Over::kChannel, false))
+    channel->run("true", profile_.timeouts.command);
+}
+
 CommandChannel* Machine::channel_for(ExecuteOptions::Over over, bool live) {
   using Over = ExecuteOptions::Over;
   if (!profile_.command_channel || live || !qemu_) return nullptr;
@@ -399,7 +409,7 @@ CommandChannel* Machine::channel_for(ExecuteOptions::Over over, bool live) {
   // Another user's commands go where that user is.
   if (over != Over::kChannel && profile_.ssh && profile_.ssh->user != profile_.command_channel->user)
     return nullptr;
-  require({MachineState::kRunning, MachineState::kBootStalled}, "run a command on its channel");
+  require({MachineState::kRunning, MachineState::kBootStalled}, "run a command in its guest");
   CommandChannel* channel = qemu_->channel();
   if (!channel || !channel->usable()) return nullptr;
   if (!channel->proven() && !channel->answers(std::chrono::seconds(10))) {
@@ -623,6 +633,7 @@ std::vector<BootMarkerTime> Machine::reboot(bool hard) {
     note("reboot: `" + profile_.reboot_command + "` in the guest");
     send_going_down(profile_.reboot_command, "reboot");
   }
+  if (CommandChannel* channel = qemu_->channel()) channel->forget();  // the new boot's is asked
   qmp().wait_for_event("RESET", nullptr, profile_.timeouts.shutdown + profile_.timeouts.command,
                        mark);
   note("reset after " + seconds_text(std::chrono::steady_clock::now() - started_at_));
@@ -631,7 +642,10 @@ std::vector<BootMarkerTime> Machine::reboot(bool hard) {
 }
 
 void Machine::send_going_down(const std::string& command, const std::string& why) {
-  if (ssh_->answering()) {
+  CommandChannel* channel = qemu_->channel();
+  if (channel && channel->send_going_down(command)) {
+    note(why + ": `" + command + "` sent on the command channel");
+  } else if (ssh_->answering()) {
     try {
       // A guest that goes down at once never closes the connection (QEMU's user network keeps
       // the host side open), so the command's report is not awaited for long.

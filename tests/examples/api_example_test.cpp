@@ -7,7 +7,7 @@ using namespace std::chrono_literals;
 TEST(ApiExample, SnapshotRunRestore) {
   auto vm = hurdle::Machine::from_profile("linux-mini");  // fixtures/machines/linux-mini.yaml
   vm->wait_for_boot();                                    // its boot markers, in order
-  EXPECT_EQ(vm->succeed("uname -s"), "Linux\n");          // over SSH; throws on a non-zero status
+  EXPECT_EQ(vm->succeed("uname -s"), "Linux\n");          // its command channel, else SSH; throws on non-zero
 
   vm->snapshot("clean");
   vm->succeed("echo hello > /root/greeting");
@@ -15,7 +15,7 @@ TEST(ApiExample, SnapshotRunRestore) {
   EXPECT_EQ(vm->fail("grep -q nothing /root/greeting").exit_status, 1);
 
   const hurdle::RestoreReport back = vm->restore("clean");  // RAM, devices and disks
-  EXPECT_EQ(back.verified_by, "ssh round trip");
+  EXPECT_EQ(back.verified_by, "channel round trip");
   vm->fail("test -e /root/greeting");
 
   vm->console().sendline("");  // the serial console, expect-style

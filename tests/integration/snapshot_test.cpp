@@ -24,7 +24,7 @@ using test::read_file;
 using test::sha256_of;
 
 TEST(Snapshot, RestoreUndoesAFileAndSshComesBackWithTheSameHostKey) {
-  auto vm = Machine::from_profile("linux-mini", machine_options("snapshot-marker"));
+  auto vm = test::linux_mini_without_channel(machine_options("snapshot-marker"));
   vm->wait_for_boot();
   vm->succeed("true");  // SSH answers before the snapshot, so a restore checks SSH again
   const auto key = vm->ssh_host_key_pin().pinned();
@@ -53,7 +53,7 @@ TEST(Snapshot, FiftyRestoresInARowAllSucceedAndAreTimed) {
   for (int i = 0; i < 50; ++i) {
     vm->succeed("echo " + std::to_string(i) + " > /root/round");
     const auto report = vm->restore("clean");
-    EXPECT_EQ(report.verified_by, "ssh round trip");
+    EXPECT_EQ(report.verified_by, "channel round trip");
     seconds.push_back(std::chrono::duration<double>(report.load + report.verify).count());
   }
   vm->fail("test -e /root/round");
@@ -112,7 +112,7 @@ TEST(Snapshot, AnUnknownTagIsAnErrorNamingIt) {
 }
 
 TEST(Snapshot, DropbearKilledFailsTheNextRunClearlyAndARestoreBringsItBack) {
-  auto vm = Machine::from_profile("linux-mini", machine_options("snapshot-dropbear"));
+  auto vm = test::linux_mini_without_channel(machine_options("snapshot-dropbear"));
   vm->wait_for_boot();
   vm->succeed("true");
   vm->snapshot("clean");
@@ -165,6 +165,7 @@ TEST(EphemeralKey, IsInstalledOverTheConsoleAndUsedForSsh) {
   const fs::path file = find_machine_profile("linux-mini", options.profile_path);
   MachineProfile profile = load_machine_profile(file);
   profile.ssh->auth = SshSpec::Auth::kEphemeralKey;
+  profile.command_channel.reset();  // SSH's key at work, not the channel
   auto vm = Machine::start(profile, options);
   vm->wait_for_boot();
   try {
@@ -192,6 +193,7 @@ TEST(HurdleKey, IsInstalledOverTheConsoleOnceForADiskWithoutIt) {
   const fs::path file = find_machine_profile("linux-mini", options.profile_path);
   MachineProfile profile = load_machine_profile(file);
   profile.ssh->auth = SshSpec::Auth::kHurdleKey;
+  profile.command_channel.reset();  // SSH's key at work, not the channel
   auto vm = Machine::start(profile, options);
   vm->wait_for_boot();
   vm->login();

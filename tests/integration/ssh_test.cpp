@@ -28,13 +28,14 @@ using ::testing::HasSubstr;
 
 // One booted linux-mini for the tests of this suite (a boot costs ~3 s under TCG), started by
 // the first test that runs; its logs are named after that test, so that CTest's one process per
-// test, in parallel, never shares a log folder.
+// test, in parallel, never shares a log folder. Without its command channel: these tests are of
+// SSH, which Machine::run then uses.
 class SshTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (vm_ != nullptr) return;
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    vm_ = Machine::from_profile("linux-mini", machine_options("ssh-" + name)).release();
+    vm_ = test::linux_mini_without_channel(machine_options("ssh-" + name)).release();
     vm_->wait_for_boot();
   }
   static void TearDownTestSuite() {
@@ -296,6 +297,7 @@ TEST(SshPassword, APasswordLogsInAndNeverReachesALog) {
   const std::string secret = "Tr0ub4dor-hurdle";
   profile.ssh->auth = SshSpec::Auth::kPassword;
   profile.ssh->password = secret;
+  profile.command_channel.reset();  // SSH's password at work, not the channel
   auto vm = Machine::start(profile, options);
   vm->wait_for_boot();
   // Give root the password on the console (blank until then), with the terminal's echo off

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "machine/machine.hpp"
+#include "qemu/machine_profile.hpp"
 #include "support/paths.hpp"
 
 namespace hurdle::test {
@@ -17,6 +19,15 @@ inline MachineOptions machine_options(const std::string& test_name) {
   std::filesystem::remove_all(o.log_dir);
   o.profile_path = {source_dir() / "fixtures" / "machines"};
   return o;
+}
+
+// linux-mini as a guest without a command channel (as a Hurd image is): its commands go over
+// SSH, and a restore is proven on the console or over SSH. For the tests of those paths.
+inline std::unique_ptr<Machine> linux_mini_without_channel(MachineOptions options) {
+  MachineProfile profile = load_machine_profile(
+      source_dir() / "fixtures" / "machines" / "linux-mini.yaml", {});
+  profile.command_channel.reset();
+  return Machine::start(std::move(profile), std::move(options));
 }
 
 }  // namespace hurdle::test

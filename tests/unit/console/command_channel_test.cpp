@@ -67,7 +67,7 @@ class ShellOnPty {
 
 // What linux-mini's init runs on ttyS1 (fixtures/guests/linux-mini/init).
 const std::string kGuestLoop =
-    "stty raw -echo isig && while IFS= read -r line; do eval \"$line\"; done";
+    "trap '' INT; stty raw -echo isig && while IFS= read -r line; do eval \"$line\"; done";
 
 struct Channel {
   explicit Channel(const std::string& script = kGuestLoop, const std::string& path = "/usr/bin:/bin")
