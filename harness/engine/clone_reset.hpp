@@ -1,15 +1,13 @@
 // `reset: clone`: every start from `pristine` is a new clone of the suite's template
 // (TemplateSource: made once after provisioning, or found in the boot cache), ready in
-// milliseconds instead of a boot; the last clone is thrown away. The next clones are started in
-// the background as soon as one is taken (spares: QEMU up, state loaded, the guest proven
-// alive and, where the machine can, warmed up: a command run once, so that a TCG guest's code
-// for it is translated), so that the next start only swaps one in. Each clone logs in a folder of its own
+// milliseconds instead of a boot; the last clone is thrown away. The next clone is started in
+// the background as soon as one is taken (a spare: QEMU up, state loaded, the guest proven
+// alive), so that the next start only swaps it in. Each clone logs in a folder of its own
 // (LANE/clone-N/). A kept end state is an internal snapshot in the clone that reached it,
 // which lives on while a chained scenario still needs it. With `hurdle run -j N` each lane has
 // a CloneReset of its own over one TemplateSource.
 #pragma once
 
-#include <deque>
 #include <future>
 #include <map>
 #include <memory>
@@ -23,10 +21,6 @@
 
 namespace hurdle {
 
-// A machine that can run a command once before its scenario, to warm up (Machine::warm_up).
-template <class M>
-concept WarmsUp = requires(M& m) { m.warm_up(); };
-
 // Where clones come from: TemplateSource for the runner, a fake in the unit tests.
 template <class S, class M>
 concept CloneSource = requires(S& s, const MachineOptions& options) {
@@ -39,16 +33,16 @@ class BasicCloneReset : public BasicResetStrategy<M> {
  public:
   // `prepares`: this lane's prepare() makes (or opens) the template; the other lanes' only
   // forget their clones. `options`: the clones' (this lane's logs).
-  // `spares`: how many next clones to keep ready in the background (0: none).
+  // `spare`: keep the next clone ready in the background.
   BasicCloneReset(std::shared_ptr<Source> source, MachineOptions options, bool prepares,
-                  std::size_t spares = 1)
+                  bool spare = true)
       : source_(std::move(source)),
         options_(std::move(options)),
         prepares_(prepares),
-        spare_count_(spares) {}
+        use_spare_(spare) {}
 
   ~BasicCloneReset() override {
-    discard_spares();
+    discard_spare();
     std::lock_guard lock(mutex_);
     held_.clear();
     current_.reset();  // each clone's QEMU is killed: its disks are thrown away
@@ -57,7 +51,7 @@ class BasicCloneReset : public BasicResetStrategy<M> {
   [[nodiscard]] Suite::Reset mode() const override { return Suite::Reset::kClone; }
 
   void prepare() override {
-    discard_spares();
+    discard_spare();
     {
       std::lock_guard lock(mutex_);
       held_.clear();
@@ -146,7 +140,7 @@ class BasicCloneReset : public BasicResetStrategy<M> {
       std::lock_guard lock(mutex_);
       current_ = std::move(clone);
     }
-    start_spares();
+    start_spare();
     return {*current_, true, spare ? "a spare clone" : "a new clone"};
   }
 
@@ -157,25 +151,18 @@ class BasicCloneReset : public BasicResetStrategy<M> {
     return o;
   }
 
-  // Tops the spares up to their count, each made on a thread of its own.
-  void start_spares() {
-    while (spares_.size() < spare_count_) {
-      spares_.push_back(std::async(std::launch::async, [source = source_, options = next_options()] {
-        std::unique_ptr<M> clone = source->clone(options);
-        if constexpr (WarmsUp<M>) clone->warm_up();
-        return clone;
-      }));
-    }
+  void start_spare() {
+    if (!use_spare_) return;
+    spare_ = std::async(std::launch::async, [source = source_, options = next_options()] {
+      return source->clone(options);
+    });
   }
 
-  // The oldest spare when it is ready and running (waiting for it if it is being made); else
-  // null.
+  // The spare when it is ready and running (waiting for it if it is being made); else null.
   std::shared_ptr<M> take_spare() {
-    if (spares_.empty()) return nullptr;
-    std::future<std::unique_ptr<M>> next = std::move(spares_.front());
-    spares_.pop_front();
+    if (!spare_.valid()) return nullptr;
     try {
-      std::shared_ptr<M> spare = next.get();
+      std::shared_ptr<M> spare = spare_.get();
       if (spare->running()) return spare;
     } catch (const std::exception&) {
       // Made anew by the caller, where its error is reported.
@@ -183,22 +170,20 @@ class BasicCloneReset : public BasicResetStrategy<M> {
     return nullptr;
   }
 
-  void discard_spares() {
-    for (auto& spare : spares_) {
-      try {
-        (void)spare.get();  // its QEMU is killed as it goes
-      } catch (const std::exception&) {
-      }
+  void discard_spare() {
+    if (!spare_.valid()) return;
+    try {
+      (void)spare_.get();  // its QEMU is killed as it goes
+    } catch (const std::exception&) {
     }
-    spares_.clear();
   }
 
   std::shared_ptr<Source> source_;
   MachineOptions options_;
   bool prepares_;
-  std::size_t spare_count_;
+  bool use_spare_;
   std::size_t clones_ = 0;
-  std::deque<std::future<std::unique_ptr<M>>> spares_;  // the oldest first
+  std::future<std::unique_ptr<M>> spare_;
   std::mutex mutex_;  // guards current_ and held_ against crash()
   std::shared_ptr<M> current_;
   std::map<std::string, std::shared_ptr<M>> held_;  // end state -> the clone in it

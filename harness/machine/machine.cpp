@@ -396,12 +396,6 @@ CommandResult Machine::execute(const std::string& command, const ExecuteOptions&
   return result;
 }
 
-void Machine::warm_up() {
-  if (accel_.accel != Accelerator::kTcg) return;
-  if (CommandChannel* channel = channel_for(ExecuteOptions::Over::kChannel, false))
-    channel->run("true", profile_.timeouts.command);
-}
-
 CommandChannel* Machine::channel_for(ExecuteOptions::Over over, bool live) {
   using Over = ExecuteOptions::Over;
   if (!profile_.command_channel || live || !qemu_) return nullptr;

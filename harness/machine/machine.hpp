@@ -189,10 +189,6 @@ class Machine {
   // ConfigError for SSH on a machine without it; QemuError when the machine is not running
   // (naming its state).
   CommandResult execute(const std::string& command, const ExecuteOptions& how = {});
-  // Runs `true` once over the command channel of a guest under TCG, so that its code for
-  // starting a command is translated before a scenario waits for it (a spare clone does this
-  // in the background); nothing elsewhere.
-  void warm_up();
   // execute() over SSH: the `ssh.*` steps and `hurdle vm`'s ssh_run.
   CommandResult run_over_ssh(const std::string& command,
                              std::optional<std::chrono::milliseconds> timeout = std::nullopt,

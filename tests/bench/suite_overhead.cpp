@@ -108,7 +108,9 @@ int main(int argc, char** argv) {
                 r.total, r.boot, r.median_reset, r.median_work, r.overhead,
                 1000 * r.overhead / scenarios);
   }
-  std::printf("clone resets are %.1fx faster than snapshot resets and %.1fx faster than reboots\n",
-              snap.median_reset / clone.median_reset, boot.median_reset / clone.median_reset);
+  // With a command channel both clone and snapshot resets are a load and one round trip: which
+  // is ahead is noise, and only said. A reboot is the baseline both must beat.
+  std::printf("clone resets are %.1fx faster than reboots (snapshot resets: %.1fx)\n",
+              boot.median_reset / clone.median_reset, boot.median_reset / snap.median_reset);
   return 0;
 }

@@ -30,6 +30,7 @@
 #include "support/scripted_http_service.hpp"
 #include "support/test_files.hpp"
 #include "support/tmux_session.hpp"
+#include "support/scratch_folder.hpp"
 
 namespace hurdle {
 namespace {
@@ -1444,7 +1445,7 @@ TEST(HurdleRun, AProjectsOwnTestsAreImportedTestByTest) {
 }
 
 TEST(HurdleRun, TheSchemaCheckRejectsAReportMissingRequiredParts) {
-  const fs::path bad = fs::temp_directory_path() / "hurdle-bad-junit.xml";
+  const fs::path bad = test::scratch_folder() / "bad-junit.xml";
   std::ofstream(bad) << "<testsuites tests='1' failures='0' errors='0' time='1'>"
                         "<testsuite name='s' tests='1' failures='0' errors='0' time='1'>"
                         "<testcase name='c' time='1'/></testsuite></testsuites>";
@@ -1452,7 +1453,7 @@ TEST(HurdleRun, TheSchemaCheckRejectsAReportMissingRequiredParts) {
 }
 
 TEST(HurdleRun, AMalformedSuiteExitsTwoBeforeAnyMachineStarts) {
-  const fs::path bad = fs::temp_directory_path() / "hurdle-run-bad.yaml";
+  const fs::path bad = test::scratch_folder() / "run-bad.yaml";
   std::ofstream(bad)
       << "machine: linux-mini\nscenarios:\n  - name: a\n    steps:\n      - ssh.rnu: x\n";
   const RunOutcome run = hurdle_run("malformed", {});

@@ -12,6 +12,7 @@
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
 #include "support/test_machine.hpp"
+#include "support/scratch_folder.hpp"
 
 namespace hurdle {
 namespace {
@@ -52,7 +53,7 @@ TEST(StepExecutor, TheExampleSuitesStepsAllPass) {
 
 // Each test its own file: CTest runs them in parallel processes.
 fs::path write_suite(const std::string& name, const std::string& steps) {
-  const fs::path file = fs::temp_directory_path() / ("hurdle-step-executor-" + name + ".yaml");
+  const fs::path file = test::scratch_folder() / ("step-executor-" + name + ".yaml");
   std::ofstream(file) << "machine: "
                       << (test::source_dir() / "fixtures/machines/linux-mini.yaml").string()
                       << "\nvariables:\n  word: bye\nscenarios:\n  - name: a\n    steps:\n"

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "qemu/qemu_command.hpp"
 #include "support/paths.hpp"
+#include "support/scratch_folder.hpp"
 
 namespace hurdle {
 namespace {
@@ -150,8 +151,7 @@ TEST(MachineProfile, TestGuestArgv) {
 // Writes `text` to a temporary profile and returns the ConfigError message from loading it.
 std::string load_error(const std::string& text) {
   // One file per test process: CTest runs this file's tests in parallel.
-  const fs::path file =
-      fs::temp_directory_path() / ("hurdle-bad-profile-" + std::to_string(::getpid()) + ".yaml");
+  const fs::path file = test::scratch_folder() / "bad-profile.yaml";
   std::ofstream(file) << text;
   try {
     load_machine_profile(file, {});

@@ -2,6 +2,7 @@
 // escaped (it can never become markup), attachments linked relative to the page when they
 // are there and named as text when not, and the console's last lines read from the tail file.
 #include "report/html_report.hpp"
+#include "support/scratch_folder.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -17,8 +18,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(HtmlReport, FailuresWithStepsImportsConsoleAndAttachmentsGuestTextEscaped) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("hurdle-html-report-test-" + std::to_string(::getpid()));
+  const fs::path dir = test::scratch_folder() / "html-report";
   fs::remove_all(dir);
   fs::create_directories(dir / "run" / "suite" / "broken");
   std::ofstream(dir / "run" / "suite" / "broken" / "console-tail.txt")

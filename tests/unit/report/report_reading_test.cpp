@@ -14,6 +14,7 @@
 #include "report/markdown_summary.hpp"
 #include "report/report_merge.hpp"
 #include "support/test_files.hpp"
+#include "support/scratch_folder.hpp"
 
 namespace hurdle {
 namespace {
@@ -22,8 +23,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 fs::path write_text(const std::string& name, const std::string& text) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("hurdle-report-reading-test-" + std::to_string(::getpid()));
+  const fs::path dir = test::scratch_folder() / "reports";
   fs::create_directories(dir);
   std::ofstream(dir / name, std::ios::binary) << text;
   return dir / name;

@@ -16,6 +16,7 @@
 #include "results/tap_results.hpp"
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
+#include "support/scratch_folder.hpp"
 
 namespace hurdle {
 namespace {
@@ -49,7 +50,7 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 fs::path scratch(const std::string& name, const std::string& text) {
-  const fs::path dir = fs::temp_directory_path() / ("hurdle-results-" + std::to_string(::getpid()));
+  const fs::path dir = test::scratch_folder() / "results";
   fs::create_directories(dir);
   std::ofstream(dir / name, std::ios::binary) << text;
   return dir / name;
@@ -93,7 +94,7 @@ TEST(AutomakeResults, MalformedFilesNameTheFileAndLine) {
               HasSubstr("t.trs: not an automake .trs file"));
   EXPECT_THAT(error_of([] { parse_test_suite_log("FAIL: x\n=======\n", "s.log"); }),
               HasSubstr("s.log: not an automake test-suite.log"));
-  const fs::path empty = fs::temp_directory_path() / ("hurdle-empty-" + std::to_string(::getpid()));
+  const fs::path empty = test::scratch_folder() / "empty";
   fs::create_directories(empty);
   EXPECT_THAT(error_of([&] { import_results(ResultFormat::kAutomake, empty); }),
               HasSubstr("no automake results in it"));

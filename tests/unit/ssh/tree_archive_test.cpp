@@ -16,6 +16,7 @@
 #include "core/boost_process.hpp"
 #include "core/error.hpp"
 #include "support/test_files.hpp"
+#include "support/scratch_folder.hpp"
 
 namespace hurdle {
 namespace {
@@ -24,8 +25,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("hurdle-tree-archive-" + name + "-" + std::to_string(::getpid()));
+  const fs::path dir = test::scratch_folder() / ("tree-archive-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -12,6 +12,7 @@
 
 #include "core/boost_process.hpp"
 #include "support/paths.hpp"
+#include "support/scratch_folder.hpp"
 
 namespace hurdle {
 namespace {
@@ -266,8 +267,7 @@ const BadSuite kBadSuites[] = {
 };
 
 fs::path write_suite(const std::string& name, const std::string& text) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("hurdle-suite-loader-test-" + std::to_string(::getpid()));
+  const fs::path dir = test::scratch_folder() / "suites";
   fs::create_directories(dir);
   const fs::path file = dir / (name + ".yaml");
   std::ofstream(file) << text;
@@ -388,8 +388,7 @@ int run_validate(const std::vector<std::string>& files, std::string& err_text) {
 // Written under a temporary name and renamed: CTest runs these tests in parallel processes,
 // which must never see the file half-written.
 fs::path tiny_profile() {
-  const fs::path dir =
-      fs::temp_directory_path() / ("hurdle-suite-loader-test-" + std::to_string(::getpid()));
+  const fs::path dir = test::scratch_folder() / "suites";
   fs::create_directories(dir);
   const fs::path tmp = dir / ("tiny.yaml." + std::to_string(::getpid()));
   std::ofstream(tmp) << "name: tiny\nmemory: 64M\nboot:\n  kernel: tiny.yaml\n";
