@@ -32,8 +32,9 @@ bool ChannelReply::feed(std::string_view bytes) {
 
 void ChannelReply::line(std::string_view text) {
   const auto is = [&](std::string_view word) {
-    return text.size() == nonce_.size() + 1 + word.size() && text.substr(0, nonce_.size()) == nonce_ &&
-           text[nonce_.size()] == ' ' && text.substr(nonce_.size() + 1) == word;
+    return text.size() == nonce_.size() + 1 + word.size() &&
+           text.substr(0, nonce_.size()) == nonce_ && text[nonce_.size()] == ' ' &&
+           text.substr(nonce_.size() + 1) == word;
   };
   switch (part_) {
     case Part::kBefore:
@@ -64,10 +65,9 @@ void ChannelReply::line(std::string_view text) {
           status = status * 10 + (c - '0');
         }
         if (!ok || status > 255) {
-          throw ConsoleError("the command channel sent the status '" +
-                             safe_line(utf8_head(number, 40)) +
-                             "', expected a number from 0 to 255 (line " + std::to_string(lines_) +
-                             ")");
+          throw ConsoleError(
+              "the command channel sent the status '" + safe_line(utf8_head(number, 40)) +
+              "', expected a number from 0 to 255 (line " + std::to_string(lines_) + ")");
         }
         status_ = status;
         part_ = Part::kDone;

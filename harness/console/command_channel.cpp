@@ -26,7 +26,8 @@ using Clock = std::chrono::steady_clock;
 // one) between the nonce's lines, then its status, and empties the files.
 constexpr std::string_view kDefinition =
     "_hurdle() { _ht=\"${TMPDIR:-/tmp}/.hurdle-channel\"; "
-    "(trap - INT; cd \"${HOME:-/}\" && exec sh -c \"$2\") </dev/null >\"$_ht.o\" 2>\"$_ht.e\"; _hs=$?; "
+    "(trap - INT; cd \"${HOME:-/}\" && exec sh -c \"$2\") </dev/null >\"$_ht.o\" 2>\"$_ht.e\"; "
+    "_hs=$?; "
     "printf '\\n%s out\\n' \"$1\"; [ -s \"$_ht.o\" ] && base64 \"$_ht.o\"; "
     "printf '%s err\\n' \"$1\"; [ -s \"$_ht.e\" ] && base64 \"$_ht.e\"; "
     "printf '%s status %s\\n' \"$1\" \"$_hs\"; : >\"$_ht.o\"; : >\"$_ht.e\"; }; ";
@@ -77,8 +78,8 @@ void CommandChannel::send(const std::string& line) {
     if (n < 0 && errno == ENOTSOCK) n = ::write(socket_.get(), rest.data(), rest.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      throw ConsoleError(options_.machine + ": writing to the command channel: " +
-                         std::strerror(errno));
+      throw ConsoleError(options_.machine +
+                         ": writing to the command channel: " + std::strerror(errno));
     }
     rest.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -91,7 +92,8 @@ bool CommandChannel::read_reply(ChannelReply& reply, Clock::time_point deadline)
     if (ready == 0) return false;
     if (ready < 0) {
       if (options_.on_closed) options_.on_closed();
-      throw ConsoleError(options_.machine + ": QEMU ended while a command ran on the command channel");
+      throw ConsoleError(options_.machine +
+                         ": QEMU ended while a command ran on the command channel");
     }
     const ssize_t n = ::read(socket_.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
@@ -118,7 +120,8 @@ bool CommandChannel::answers_locked(std::chrono::milliseconds timeout, bool defi
   const auto deadline = start + timeout;
   const std::string nonce = next_nonce();
   // Builtins only (no process is started): the round trip a clone's first command pays.
-  const std::string question = std::string(defined ? "" : kDefinition) + "if command -v base64 >/dev/null 2>&1; then echo '" + nonce +
+  const std::string question = std::string(defined ? "" : kDefinition) +
+                               "if command -v base64 >/dev/null 2>&1; then echo '" + nonce +
                                " alive'; else echo '" + nonce + " no-base64'; fi\n";
   std::string line;
   std::array<char, 4096> buffer{};

@@ -401,7 +401,8 @@ CommandChannel* Machine::channel_for(ExecuteOptions::Over over, bool live) {
   if (!profile_.command_channel || live || !qemu_) return nullptr;
   if (over != Over::kAuto && over != Over::kSshOrChannel && over != Over::kChannel) return nullptr;
   // Another user's commands go where that user is.
-  if (over != Over::kChannel && profile_.ssh && profile_.ssh->user != profile_.command_channel->user)
+  if (over != Over::kChannel && profile_.ssh &&
+      profile_.ssh->user != profile_.command_channel->user)
     return nullptr;
   require({MachineState::kRunning, MachineState::kBootStalled}, "run a command in its guest");
   CommandChannel* channel = qemu_->channel();

@@ -228,11 +228,10 @@ class Machine {
   // False when the machine has no writable qcow2 disk to keep snapshots in (a live ISO).
   [[nodiscard]] bool supports_snapshots() const { return snapshots_ && snapshots_->usable(); }
   // Loads `tag`; the console drops output from before, the host-key pin is the one of the
-  // snapshot, and the guest is proven alive: by a marker the shell echoes on the console when
-  // it waited at its prompt at snapshot time (a few ms), else by an SSH round trip when SSH
-  // answered then, else by QMP status running. When SSH answered at snapshot time it
-  // reconnects in the background from then on: the first SSH step waits for it, console
-  // and QMP steps need not.
+  // snapshot, and the guest is proven alive (prove_alive: on the command channel when it
+  // answered then, SSH reconnecting only when a command needs it; else by a marker the shell
+  // echoes on the console when it waited at its prompt, SSH then reconnecting in the
+  // background when it answered then; else an SSH round trip; else QMP status running).
   RestoreReport restore(const std::string& tag);
   // When the SSH reconnect the last restore (or clone) started was ready, counted from the
   // start of that restore; waits for it unless `wait` is false. Unset when none was started,
@@ -289,8 +288,8 @@ class Machine {
                              const Variables& profile_variables, const std::string& image);
   // A new machine from a template, as the template was when saved: a new QEMU that maps the
   // template's RAM privately (copy-on-write: the file is never written), new overlays over
-  // its frozen disks, the device state loaded with -incoming, the guest proven alive (on the
-  // console when it waited at its prompt) and SSH reconnecting in the background. The host
+  // its frozen disks, the device state loaded with -incoming, the guest proven alive as after
+  // a restore (on the command channel, else the console, ...). The host
   // key and the SSH key are the template's. Nothing a clone does reaches the template or
   // another clone; destroying it kills its QEMU at once (its disks are thrown away).
   // Throws QemuError when the template does not load (a damaged one: discard it).
@@ -346,16 +345,16 @@ class Machine {
   void load_incoming_state();
   // save_template(): the overlays become the template's read-only disks in `folder`.
   void freeze_overlays(const std::filesystem::path& folder, const SavedMachine& saved);
-  // After a restore or a clone's start: proves the guest alive on the console when its shell
-  // waits at the prompt (then reconnects SSH in the background when `ssh_answered`), else by
-  // an SSH round trip when it answered, else by QMP status running (QemuError naming `after`
-  // if not). Returns how.
   // Whether the command channel answers now (asked, when it has not since the last restore):
   // what a snapshot or a saved machine records, so that its restore can prove itself there.
   bool channel_answers_now();
+  // After a restore or a clone's start: proves the guest alive on the command channel when
+  // `channel_answered` (SSH reconnects when a command needs it), else on the console when its
+  // shell waits at the prompt (then reconnects SSH in the background when `ssh_answered`),
+  // else by an SSH round trip when it answered, else by QMP status running (QemuError naming
+  // `after` if not). Returns how.
   std::string prove_alive(bool ssh_answered, bool channel_answered,
-                          std::chrono::steady_clock::time_point since,
-                          const std::string& after);
+                          std::chrono::steady_clock::time_point since, const std::string& after);
   // Throws QemuError naming the machine's state when it is not one of `wanted` (`doing`: what
   // was asked, for the message).
   void require(std::initializer_list<MachineState> wanted, const std::string& doing) const;

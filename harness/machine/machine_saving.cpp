@@ -208,9 +208,8 @@ std::unique_ptr<Machine> Machine::clone(const MachineTemplate& from, MachineOpti
   m->last_restore_.tag = "a clone of the template";
   m->last_restore_.load = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start);
   // SSH answered when the template was made if its host key was pinned by then.
-  m->last_restore_.verified_by =
-      m->prove_alive(!saved.host_key.empty(), saved.channel_answered, start,
-                     "loading the template's state");
+  m->last_restore_.verified_by = m->prove_alive(!saved.host_key.empty(), saved.channel_answered,
+                                                start, "loading the template's state");
   m->last_restore_.verify =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - loaded);
   m->note("clone ready: QEMU and state " + seconds_text(m->last_restore_.load) + ", " +

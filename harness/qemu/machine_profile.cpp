@@ -343,10 +343,10 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
   // A misspelt key, or a suite given where a profile was meant, is the likeliest cause of
   // anything else wrong in the file: reported first.
   for (const char* key :
-       {"accel", "boot",       "boot_markers",   "command_channel", "cpu",       "cpus",    "description",
-        "disks", "extra_args", "image",          "login",     "machine", "memory",
-        "name",  "nics",       "panic_patterns", "power_off", "qemu",    "reboot_command",
-        "rtc",   "ssh",        "timeouts",       "variables"})
+       {"accel",          "boot",  "boot_markers", "command_channel", "cpu",       "cpus",
+        "description",    "disks", "extra_args",   "image",           "login",     "machine",
+        "memory",         "name",  "nics",         "panic_patterns",  "power_off", "qemu",
+        "reboot_command", "rtc",   "ssh",          "timeouts",        "variables"})
     (void)m.has(key);
   m.finish();
   MachineProfile p;

@@ -141,8 +141,8 @@ std::vector<std::string> qemu_argv(const MachineProfile& p, const QemuLaunch& la
   if (p.command_channel) {
     // The ports before it exist, unconnected, so that the guest numbers it as the profile says.
     for (int port = 1; port < p.command_channel->serial; ++port) add(a, {"-serial", "null"});
-    add(a, {"-chardev", "socket,id=channel0,path=" + option_value(launch.channel_socket),
-            "-serial", "chardev:channel0"});
+    add(a, {"-chardev", "socket,id=channel0,path=" + option_value(launch.channel_socket), "-serial",
+            "chardev:channel0"});
   }
   add(a, {"-chardev", "socket,id=qmp0,path=" + option_value(launch.qmp_socket), "-mon",
           "chardev=qmp0,mode=control"});

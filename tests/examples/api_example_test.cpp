@@ -7,8 +7,9 @@ using namespace std::chrono_literals;
 TEST(ApiExample, SnapshotRunRestore) {
   auto vm = hurdle::Machine::from_profile("linux-mini");  // fixtures/machines/linux-mini.yaml
   vm->wait_for_boot();                                    // its boot markers, in order
-  EXPECT_EQ(vm->succeed("uname -s"), "Linux\n");          // its command channel, else SSH; throws on non-zero
+  EXPECT_EQ(vm->succeed("uname -s"), "Linux\n");          // throws on a non-zero status
 
+  // Commands go over the profile's command channel (linux-mini has one), else SSH.
   vm->snapshot("clean");
   vm->succeed("echo hello > /root/greeting");
   vm->put("/etc/hostname", "/root/host-name");  // files keep their mode

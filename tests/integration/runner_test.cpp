@@ -27,10 +27,10 @@
 #include "support/hurdle_command.hpp"
 #include "support/merged_output.hpp"
 #include "support/paths.hpp"
+#include "support/scratch_folder.hpp"
 #include "support/scripted_http_service.hpp"
 #include "support/test_files.hpp"
 #include "support/tmux_session.hpp"
-#include "support/scratch_folder.hpp"
 
 namespace hurdle {
 namespace {
@@ -433,7 +433,8 @@ TEST(HurdleRun, ASecondRunStartsFromTheCachedTemplateAndAChangeMakesANewOne) {
   EXPECT_EQ(suite_properties(second.junit)["cache-a"]["boot_cache"], "used");
   // No console shows a boot: the guest was already up. (The clones' consoles are there, and
   // each clone's command channel answered.)
-  const fs::path second_machine = fs::directory_iterator(second.reports)->path() / "cache-a" / "machine";
+  const fs::path second_machine =
+      fs::directory_iterator(second.reports)->path() / "cache-a" / "machine";
   const std::string consoles = all_logs(second_machine, "console.txt");
   EXPECT_TRUE(fs::exists(second_machine / "clone-1" / "console.txt"));
   EXPECT_THAT(all_logs(second_machine, "channel.log"), HasSubstr("the shell answered"));

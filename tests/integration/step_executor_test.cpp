@@ -10,9 +10,9 @@
 
 #include "suite/suite_loader.hpp"
 #include "support/paths.hpp"
+#include "support/scratch_folder.hpp"
 #include "support/test_files.hpp"
 #include "support/test_machine.hpp"
-#include "support/scratch_folder.hpp"
 
 namespace hurdle {
 namespace {

@@ -24,8 +24,8 @@ inline MachineOptions machine_options(const std::string& test_name) {
 // linux-mini as a guest without a command channel (as a Hurd image is): its commands go over
 // SSH, and a restore is proven on the console or over SSH. For the tests of those paths.
 inline std::unique_ptr<Machine> linux_mini_without_channel(MachineOptions options) {
-  MachineProfile profile = load_machine_profile(
-      source_dir() / "fixtures" / "machines" / "linux-mini.yaml", {});
+  MachineProfile profile =
+      load_machine_profile(source_dir() / "fixtures" / "machines" / "linux-mini.yaml", {});
   profile.command_channel.reset();
   return Machine::start(std::move(profile), std::move(options));
 }

@@ -146,7 +146,9 @@ void SshCommand::run(const Step& step, StepExecutor& x) const {
   CommandResult r;
   try {
     using Over = ExecuteOptions::Over;
-    const Over how = over == "ssh" ? Over::kSsh : over == "channel" ? Over::kChannel : Over::kSshOrChannel;
+    const Over how = over == "ssh"       ? Over::kSsh
+                     : over == "channel" ? Over::kChannel
+                                         : Over::kSshOrChannel;
     r = x.machine().execute(command, {how, x.timeout_of(step), lines ? &live_output : nullptr});
   } catch (...) {
     finish();

@@ -16,9 +16,9 @@ using ::testing::HasSubstr;
 const std::string kReplyNonce = "hurdle-0123";
 
 std::string reply_text(const std::string& out, const std::string& err, const std::string& status) {
-  return "\n" + kReplyNonce + " out\n" + (out.empty() ? "" : base64_encode(out) + "\n") + kReplyNonce +
-         " err\n" + (err.empty() ? "" : base64_encode(err) + "\n") + kReplyNonce + " status " + status +
-         "\n";
+  return "\n" + kReplyNonce + " out\n" + (out.empty() ? "" : base64_encode(out) + "\n") +
+         kReplyNonce + " err\n" + (err.empty() ? "" : base64_encode(err) + "\n") + kReplyNonce +
+         " status " + status + "\n";
 }
 
 std::string reply_error(const std::string& text, std::size_t limit = 1024) {
@@ -50,8 +50,8 @@ TEST(ChannelReply, GivesStdoutStderrAndStatusHoweverTheBytesAreCut) {
 
 TEST(ChannelReply, AnEarlierCommandsFramesAndTheCommandsOwnWordsDoNotEndIt) {
   // A late reply to an earlier command, then this one, whose stdout says this nonce's words.
-  const std::string text = "hurdle-9999 out\nhurdle-9999 status 0\n" +
-                           reply_text(kReplyNonce + " status 0\n", "", "0");
+  const std::string text =
+      "hurdle-9999 out\nhurdle-9999 status 0\n" + reply_text(kReplyNonce + " status 0\n", "", "0");
   ChannelReply reply(kReplyNonce);
   ASSERT_TRUE(reply.feed(text));
   EXPECT_EQ(reply.result().out, kReplyNonce + " status 0\n");

@@ -5,9 +5,9 @@
 #include "console/command_channel.hpp"
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,7 +33,8 @@ class ShellOnPty {
   ShellOnPty(const std::string& script, const std::string& path = "/usr/bin:/bin") {
     int master = -1;
     int slave = -1;
-    if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) throw std::runtime_error("openpty");
+    if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0)
+      throw std::runtime_error("openpty");
     master_ = UniqueFd(master);
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -70,7 +71,8 @@ const std::string kGuestLoop =
     "trap '' INT; stty raw -echo isig && while IFS= read -r line; do eval \"$line\"; done";
 
 struct Channel {
-  explicit Channel(const std::string& script = kGuestLoop, const std::string& path = "/usr/bin:/bin")
+  explicit Channel(const std::string& script = kGuestLoop,
+                   const std::string& path = "/usr/bin:/bin")
       : shell(script, path) {
     CommandChannelOptions o;
     o.machine = "test";

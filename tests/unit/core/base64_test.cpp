@@ -30,12 +30,12 @@ TEST(Base64, DecodesWhatItEncodesWhateverTheBytes) {
 }
 
 TEST(Base64, RefusesWhatIsNotWholePaddedGroupsOfTheAlphabet) {
-  EXPECT_FALSE(base64_decode("Zm9"));        // a cut group
-  EXPECT_FALSE(base64_decode("Zm9v!A=="));   // a character outside the alphabet
-  EXPECT_FALSE(base64_decode("Zg==Zm9v"));   // padding before the end
-  EXPECT_FALSE(base64_decode("Z==="));       // padding where a digit must be
-  EXPECT_FALSE(base64_decode("Zm=v"));       // a digit after padding
-  EXPECT_FALSE(base64_decode("Zm9v\n"));     // a line's end is not the text's
+  EXPECT_FALSE(base64_decode("Zm9"));       // a cut group
+  EXPECT_FALSE(base64_decode("Zm9v!A=="));  // a character outside the alphabet
+  EXPECT_FALSE(base64_decode("Zg==Zm9v"));  // padding before the end
+  EXPECT_FALSE(base64_decode("Z==="));      // padding where a digit must be
+  EXPECT_FALSE(base64_decode("Zm=v"));      // a digit after padding
+  EXPECT_FALSE(base64_decode("Zm9v\n"));    // a line's end is not the text's
   EXPECT_EQ(base64_decode(""), "");
 }
 

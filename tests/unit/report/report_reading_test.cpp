@@ -13,8 +13,8 @@
 #include "report/junit_writer.hpp"
 #include "report/markdown_summary.hpp"
 #include "report/report_merge.hpp"
-#include "support/test_files.hpp"
 #include "support/scratch_folder.hpp"
+#include "support/test_files.hpp"
 
 namespace hurdle {
 namespace {

@@ -15,8 +15,8 @@
 #include "results/junit_results.hpp"
 #include "results/tap_results.hpp"
 #include "support/paths.hpp"
-#include "support/test_files.hpp"
 #include "support/scratch_folder.hpp"
+#include "support/test_files.hpp"
 
 namespace hurdle {
 namespace {

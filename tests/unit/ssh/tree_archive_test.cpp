@@ -15,8 +15,8 @@
 
 #include "core/boost_process.hpp"
 #include "core/error.hpp"
-#include "support/test_files.hpp"
 #include "support/scratch_folder.hpp"
+#include "support/test_files.hpp"
 
 namespace hurdle {
 namespace {
