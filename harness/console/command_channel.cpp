@@ -22,10 +22,11 @@ using Clock = std::chrono::steady_clock;
 // What answers() defines in the channel's shell (a clone or a restored snapshot inherits it):
 // `_hurdle NONCE COMMAND` runs COMMAND by `sh -c` from $HOME with SIGINT as it should be (the
 // loop ignores it, so that only the command gets Ctrl-C), stdin from /dev/null, stdout and
-// stderr into two files in $TMPDIR, then sends them base64-encoded (no process for an empty
-// one) between the nonce's lines, then its status, and empties the files.
+// stderr into two files in $TMPDIR named after the shell's pid (a guest may have more than one
+// such shell), then sends them base64-encoded (no process for an empty one) between the
+// nonce's lines, then its status, and empties the files.
 constexpr std::string_view kDefinition =
-    "_hurdle() { _ht=\"${TMPDIR:-/tmp}/.hurdle-channel\"; "
+    "_hurdle() { _ht=\"${TMPDIR:-/tmp}/.hurdle-channel-$$\"; "
     "(trap - INT; cd \"${HOME:-/}\" && exec sh -c \"$2\") </dev/null >\"$_ht.o\" 2>\"$_ht.e\"; "
     "_hs=$?; "
     "printf '\\n%s out\\n' \"$1\"; [ -s \"$_ht.o\" ] && base64 \"$_ht.o\"; "

@@ -37,7 +37,7 @@ struct CommandChannelOptions {
   std::function<void()> on_closed;  // called when the port's socket closes; may throw
   // How long a command may take to answer Ctrl-C after its time-out before the channel is
   // given up.
-  std::chrono::milliseconds interrupt_grace{std::chrono::seconds(2)};
+  std::chrono::milliseconds interrupt_grace{std::chrono::seconds(5)};
 };
 
 class CommandChannel {

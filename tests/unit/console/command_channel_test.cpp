@@ -30,7 +30,7 @@ using namespace std::chrono_literals;
 // a pty's far end; killed and reaped when it goes.
 class ShellOnPty {
  public:
-  ShellOnPty(const std::string& script, const std::string& path = "/usr/bin:/bin") {
+  ShellOnPty(const std::string& script, const std::string& path, const fs::path& tmp) {
     int master = -1;
     int slave = -1;
     if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0)
@@ -38,6 +38,9 @@ class ShellOnPty {
     master_ = UniqueFd(master);
     pid_ = ::fork();
     if (pid_ == 0) {
+      // As the guest's loop starts (start-stop-daemon's child): SIGINT not ignored, however
+      // this test was started (a shell's `&` ignores it, for good).
+      ::signal(SIGINT, SIG_DFL);
       ::setsid();
       ::ioctl(slave, TIOCSCTTY, 0);
       ::dup2(slave, 0);
@@ -46,6 +49,7 @@ class ShellOnPty {
       ::dup2(null, 2);
       ::close(master);
       ::setenv("PATH", path.c_str(), 1);
+      ::setenv("TMPDIR", tmp.c_str(), 1);  // the command's output files: the test's own
       ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -73,11 +77,10 @@ const std::string kGuestLoop =
 struct Channel {
   explicit Channel(const std::string& script = kGuestLoop,
                    const std::string& path = "/usr/bin:/bin")
-      : shell(script, path) {
+      : shell(script, path, folder.path()) {
     CommandChannelOptions o;
     o.machine = "test";
     o.log_file = folder.path() / "channel.log";
-    o.interrupt_grace = 1s;
     channel = std::make_unique<CommandChannel>(shell.take_master(), o);
   }
   PrivateFolder folder{"channel-test", fs::temp_directory_path()};
