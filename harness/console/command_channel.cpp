@@ -86,15 +86,14 @@ void CommandChannel::send(const std::string& line) {
   }
 }
 
-bool CommandChannel::read_reply(ChannelReply& reply, Clock::time_point deadline) {
-  std::array<char, 64 * 1024> buffer{};
-  while (!reply.done()) {
+std::optional<std::size_t> CommandChannel::read_some(std::span<char> buffer,
+                                                     Clock::time_point deadline) {
+  for (;;) {
     const int ready = wait_readable(socket_.get(), options_.abort_fd, deadline);
-    if (ready == 0) return false;
+    if (ready == 0) return std::nullopt;
     if (ready < 0) {
       if (options_.on_closed) options_.on_closed();
-      throw ConsoleError(options_.machine +
-                         ": QEMU ended while a command ran on the command channel");
+      throw ConsoleError(options_.machine + ": QEMU ended while the command channel was used");
     }
     const ssize_t n = ::read(socket_.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
@@ -102,10 +101,22 @@ bool CommandChannel::read_reply(ChannelReply& reply, Clock::time_point deadline)
       usable_ = false;
       closed_ = true;
       why_unusable_ = "its socket closed";
+      return 0;
+    }
+    return static_cast<std::size_t>(n);
+  }
+}
+
+bool CommandChannel::read_reply(ChannelReply& reply, Clock::time_point deadline) {
+  std::array<char, 64 * 1024> buffer{};
+  while (!reply.done()) {
+    const auto n = read_some(buffer, deadline);
+    if (!n) return false;
+    if (*n == 0) {
       if (options_.on_closed) options_.on_closed();
       throw ConsoleError(options_.machine + ": the command channel closed " + reply.progress());
     }
-    reply.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    reply.feed(std::string_view(buffer.data(), *n));
   }
   return true;
 }
@@ -130,22 +141,11 @@ bool CommandChannel::answers_locked(std::chrono::milliseconds timeout, bool defi
     send(question);
     const auto retry_at = std::min(deadline, Clock::now() + std::chrono::seconds(1));
     for (;;) {
-      const int ready = wait_readable(socket_.get(), options_.abort_fd, retry_at);
-      if (ready < 0) {
-        if (options_.on_closed) options_.on_closed();
-        throw ConsoleError(options_.machine + ": QEMU ended while the command channel was asked");
-      }
-      if (ready == 0) break;
-      const ssize_t n = ::read(socket_.get(), buffer.data(), buffer.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        usable_ = false;
-        closed_ = true;
-        why_unusable_ = "its socket closed";
-        return false;
-      }
-      for (ssize_t i = 0; i < n; ++i) {
-        const char c = buffer[static_cast<std::size_t>(i)];
+      const auto n = read_some(buffer, retry_at);
+      if (!n) break;
+      if (*n == 0) return false;
+      for (std::size_t i = 0; i < *n; ++i) {
+        const char c = buffer[i];
         if (c != '\n') {
           if (line.size() < 256) line += c;
           continue;

@@ -19,7 +19,9 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -69,6 +71,10 @@ class CommandChannel {
  private:
   [[nodiscard]] std::string next_nonce();
   void send(const std::string& line);
+  // What came within `deadline` into `buffer`: its size (0: the socket closed, and the
+  // channel is given up), or nullopt at the deadline. ConsoleError when QEMU ended.
+  std::optional<std::size_t> read_some(std::span<char> buffer,
+                                       std::chrono::steady_clock::time_point deadline);
   // Reads into `reply` until it is done or `deadline`; false at the deadline.
   bool read_reply(ChannelReply& reply, std::chrono::steady_clock::time_point deadline);
   bool answers_locked(std::chrono::milliseconds timeout, bool defined);
