@@ -7,26 +7,20 @@
 namespace hurdle {
 
 ChannelReply::ChannelReply(std::string nonce, std::size_t limit)
-    : nonce_(std::move(nonce)), out_(limit), err_(limit) {}
+    : nonce_(std::move(nonce)), lines_(kMaxLine), out_(limit), err_(limit) {}
 
 bool ChannelReply::feed(std::string_view bytes) {
-  while (!bytes.empty() && part_ != Part::kDone) {
-    const std::size_t end = bytes.find('\n');
-    const std::string_view piece = bytes.substr(0, end);
-    if (partial_.size() + piece.size() > kMaxLine) {
-      throw ConsoleError("the command channel sent a line of more than " +
-                         std::to_string(kMaxLine) + " bytes " + progress() + " (line " +
-                         std::to_string(lines_ + 1) + ")");
-    }
-    partial_.append(piece);
-    if (end == std::string_view::npos) break;
-    bytes.remove_prefix(end + 1);
-    ++lines_;
-    std::string text = std::move(partial_);
-    partial_.clear();
-    if (!text.empty() && text.back() == '\r') text.pop_back();  // a terminal that adds CR
-    line(text);
-  }
+  lines_.feed(
+      bytes,
+      [&](std::string_view text) {
+        ++line_count_;
+        line(text);
+      },
+      [&](std::size_t) {
+        throw ConsoleError("the command channel sent a line of more than " +
+                           std::to_string(kMaxLine) + " bytes " + progress() + " (line " +
+                           std::to_string(line_count_ + 1) + ")");
+      });
   return done();
 }
 
@@ -67,7 +61,7 @@ void ChannelReply::line(std::string_view text) {
         if (!ok || status > 255) {
           throw ConsoleError(
               "the command channel sent the status '" + safe_line(utf8_head(number, 40)) +
-              "', expected a number from 0 to 255 (line " + std::to_string(lines_) + ")");
+              "', expected a number from 0 to 255 (line " + std::to_string(line_count_) + ")");
         }
         status_ = status;
         part_ = Part::kDone;
@@ -85,7 +79,7 @@ void ChannelReply::decoded(std::string_view text, BoundedOutput& into) {
   const auto bytes = base64_decode(text);
   if (!bytes) {
     throw ConsoleError("the command channel sent '" + safe_line(utf8_head(text, 80)) + "' " +
-                       progress() + ", expected base64 (line " + std::to_string(lines_) + ")");
+                       progress() + ", expected base64 (line " + std::to_string(line_count_) + ")");
   }
   into.append(bytes->data(), bytes->size());
 }

@@ -1,9 +1,9 @@
 // What the guest's shell sends back on the command channel for one command, read as hostile
-// input: lines (at most 64 KiB each) of which those before `NONCE out` are not the reply (kept
-// up to 4 KiB for the log), then the command's stdout as base64 lines up to `NONCE err`, its
-// stderr likewise up to `NONCE status N`. Each stream is kept within a limit (BoundedOutput);
-// a line that is not base64, a status that is not 0 to 255, or a line too long is an error
-// naming the line. NONCE is fresh for each command, so that what an earlier command left
+// input: lines (LineBuffer; at most 64 KiB each) of which those before `NONCE out` are not the
+// reply (kept up to 4 KiB for the log), then the command's stdout as base64 lines up to `NONCE
+// err`, its stderr likewise up to `NONCE status N`. Each stream is kept within a limit
+// (BoundedOutput); a line that is not base64, a status that is not 0 to 255, or a line too long is
+// an error naming the line. NONCE is fresh for each command, so that what an earlier command left
 // behind, or the command's own output (which is encoded), never ends a reply.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/bounded_output.hpp"
+#include "core/line_buffer.hpp"
 
 namespace hurdle {
 
@@ -30,8 +31,9 @@ class ChannelReply {
 
   explicit ChannelReply(std::string nonce, std::size_t limit = BoundedOutput::kDefaultLimit);
 
-  // Takes bytes as they came; true once the status line has come (what follows it is not
-  // read). Throws ConsoleError for a malformed reply.
+  // Takes bytes as they came; true once the status line has come (what follows it is
+  // ignored). Throws ConsoleError for a malformed reply (an overlong line when its end comes:
+  // until then only its length is kept).
   bool feed(std::string_view bytes);
   [[nodiscard]] bool done() const { return part_ == Part::kDone; }
   // The command's outcome; only once done().
@@ -49,8 +51,8 @@ class ChannelReply {
 
   std::string nonce_;
   Part part_ = Part::kBefore;
-  std::string partial_;  // the line being received
-  std::uint64_t lines_ = 0;
+  LineBuffer lines_;
+  std::uint64_t line_count_ = 0;
   std::string before_;
   std::uint64_t before_bytes_ = 0;
   BoundedOutput out_;

@@ -11,6 +11,7 @@
 #include "core/base64.hpp"
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
+#include "core/line_buffer.hpp"
 #include "core/unix_socket.hpp"
 
 namespace hurdle {
@@ -135,38 +136,36 @@ bool CommandChannel::answers_locked(std::chrono::milliseconds timeout, bool defi
   const std::string question = std::string(defined ? "" : kDefinition) +
                                "if command -v base64 >/dev/null 2>&1; then echo '" + nonce +
                                " alive'; else echo '" + nonce + " no-base64'; fi\n";
-  std::string line;
+  LineBuffer lines(256);  // the answer is short: longer lines are not it
+  std::optional<bool> has_base64;
   std::array<char, 4096> buffer{};
-  for (;;) {
+  while (!has_base64) {
     send(question);
     const auto retry_at = std::min(deadline, Clock::now() + std::chrono::seconds(1));
-    for (;;) {
+    while (!has_base64) {
       const auto n = read_some(buffer, retry_at);
       if (!n) break;
       if (*n == 0) return false;
-      for (std::size_t i = 0; i < *n; ++i) {
-        const char c = buffer[i];
-        if (c != '\n') {
-          if (line.size() < 256) line += c;
-          continue;
-        }
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        const std::string answer = std::move(line);
-        line.clear();
-        if (answer == nonce + " alive") {
-          proven_ = true;
-          log_.write("the shell answered after " + seconds_text(Clock::now() - start));
-          return true;
-        }
-        if (answer == nonce + " no-base64") {
-          usable_ = false;
-          why_unusable_ = "the guest's shell has no base64";
-          log_.write("not used: " + why_unusable_);
-          return false;
-        }
-      }
+      lines.feed(
+          std::string_view(buffer.data(), *n),
+          [&](std::string_view line) {
+            if (line == nonce + " alive") has_base64 = true;
+            if (line == nonce + " no-base64") has_base64 = false;
+          },
+          [](std::size_t) {});
     }
-    if (Clock::now() >= deadline) break;
+    if (!has_base64 && Clock::now() >= deadline) break;
+  }
+  if (has_base64 && *has_base64) {
+    proven_ = true;
+    log_.write("the shell answered after " + seconds_text(Clock::now() - start));
+    return true;
+  }
+  if (has_base64) {
+    usable_ = false;
+    why_unusable_ = "the guest's shell has no base64";
+    log_.write("not used: " + why_unusable_);
+    return false;
   }
   usable_ = false;
   why_unusable_ = "its shell did not answer within " + seconds_text(timeout);

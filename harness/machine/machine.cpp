@@ -405,13 +405,8 @@ CommandChannel* Machine::channel_for(ExecuteOptions::Over over, bool live) {
       profile_.ssh->user != profile_.command_channel->user)
     return nullptr;
   require({MachineState::kRunning, MachineState::kBootStalled}, "run a command in its guest");
-  CommandChannel* channel = qemu_->channel();
-  if (!channel || !channel->usable()) return nullptr;
-  if (!channel->proven() && !channel->answers(std::chrono::seconds(10))) {
-    note("the command channel did not answer (channel.log): commands go over SSH or the console");
-    return nullptr;
-  }
-  return channel;
+  if (!channel_answers_now()) return nullptr;
+  return qemu_->channel();
 }
 
 CommandResult Machine::execute_on_channel(CommandChannel& channel, const std::string& command,
@@ -560,7 +555,9 @@ RestoreReport Machine::restore(const std::string& tag) {
 bool Machine::channel_answers_now() {
   CommandChannel* channel = qemu_ ? qemu_->channel() : nullptr;
   if (!channel || !channel->usable()) return false;
-  return channel->proven() || channel->answers(std::chrono::seconds(5));
+  if (channel->proven() || channel->answers(std::chrono::seconds(10))) return true;
+  note("the command channel did not answer (channel.log): commands go over SSH or the console");
+  return false;
 }
 
 std::string Machine::prove_alive(bool ssh_answered, bool channel_answered,

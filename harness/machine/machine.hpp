@@ -195,7 +195,7 @@ class Machine {
                              const LiveOutput* live = nullptr) {
     return execute(command, {ExecuteOptions::Over::kSsh, timeout, live});
   }
-  // execute() over SSH when the profile has it, else the console's shell.
+  // execute() over `auto`: the command channel, else SSH, else the console's shell.
   CommandResult run(const std::string& command,
                     std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
     return execute(command, {ExecuteOptions::Over::kAuto, timeout, nullptr});
@@ -345,8 +345,9 @@ class Machine {
   void load_incoming_state();
   // save_template(): the overlays become the template's read-only disks in `folder`.
   void freeze_overlays(const std::filesystem::path& folder, const SavedMachine& saved);
-  // Whether the command channel answers now (asked, when it has not since the last restore):
-  // what a snapshot or a saved machine records, so that its restore can prove itself there.
+  // Whether the command channel answers now (asked, when it has not since the last restore or
+  // boot): what execute() needs to use it, and what a snapshot or a saved machine records, so
+  // that its restore can prove itself there.
   bool channel_answers_now();
   // After a restore or a clone's start: proves the guest alive on the command channel when
   // `channel_answered` (SSH reconnects when a command needs it), else on the console when its

@@ -86,7 +86,7 @@ TEST(ChannelReply, MalformedRepliesAreErrorsNamingTheLine) {
               HasSubstr("status '256', expected a number from 0 to 255 (line 4)"));
   EXPECT_THAT(reply_error(reply_text("", "", "-1")), HasSubstr("status '-1'"));
   EXPECT_THAT(reply_error(reply_text("", "", "0x1")), HasSubstr("status '0x1'"));
-  EXPECT_THAT(reply_error(std::string(ChannelReply::kMaxLine + 1, 'j')),
+  EXPECT_THAT(reply_error(std::string(ChannelReply::kMaxLine + 1, 'j') + "\n"),
               HasSubstr("a line of more than 65536 bytes before the reply's start (line 1)"));
   // A terminal's escape in what is shown is made harmless.
   EXPECT_THAT(reply_error("\n" + kReplyNonce + " out\n\x1b]0;x\n"), HasSubstr("␛"));

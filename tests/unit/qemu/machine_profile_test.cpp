@@ -27,6 +27,7 @@ QemuLaunch launch_for(const MachineProfile& p) {
   QemuLaunch l;
   l.console_socket = "/run/h/console.sock";
   l.qmp_socket = "/run/h/qmp.sock";
+  l.channel_socket = "/run/h/channel.sock";
   l.accel = Accelerator::kTcg;
   for (const auto& d : p.disks) l.disk_files.push_back("/run/h/" + d.node_name + ".overlay.qcow2");
   for (const auto& n : p.nics)
@@ -146,6 +147,17 @@ TEST(MachineProfile, TestGuestArgv) {
   EXPECT_THAT(argv, HasSubstr("linux-mini/vmlinuz -initrd "));
   EXPECT_THAT(argv, HasSubstr("-append console=ttyS0 quiet"));
   EXPECT_THAT(argv, HasSubstr("-device virtio-net-pci,netdev=net0"));
+  // Its command channel: the second serial port, on a socket hurdle holds.
+  EXPECT_THAT(argv,
+              HasSubstr("-serial chardev:console0 -chardev "
+                        "socket,id=channel0,path=/run/h/channel.sock -serial chardev:channel0"));
+  // A later port: the ones before it exist, unconnected, so that the guest numbers it so.
+  MachineProfile third = mini;
+  third.command_channel->serial = 3;
+  EXPECT_THAT(joined(qemu_argv(third, launch_for(third))),
+              HasSubstr("-serial chardev:console0 -serial null -serial null -chardev "
+                        "socket,id=channel0"));
+  EXPECT_EQ(joined(qemu_argv(mach, launch_for(mach))).find("channel0"), std::string::npos);
 }
 
 // Writes `text` to a temporary profile and returns the ConfigError message from loading it.
@@ -180,6 +192,9 @@ TEST(MachineProfile, MalformedProfilesNameLineColumnAndExpectation) {
   EXPECT_THAT(load_error(boot + "timeouts:\n  boot: soon\n"),
               HasSubstr(":4:9: expected a duration"));
   EXPECT_THAT(load_error(boot + "image: { nmae: x }\n"), HasSubstr(":3:10: unknown key 'nmae'"));
+  EXPECT_THAT(load_error(boot + "command_channel: { serial: 4 }\n"),
+              HasSubstr("expected a serial port from 1 to 3 (0 is the console)"));
+  EXPECT_THAT(load_error(boot + "command_channel: { port: 1 }\n"), HasSubstr("unknown key 'port'"));
   EXPECT_THAT(load_error(boot + "image: { name: x, prepare: [ { chmod: /x } ] }\n"),
               HasSubstr("unknown preparation step 'chmod'"));
   EXPECT_THAT(load_error(boot + "disks:\n  - { file: x.img, interface: nvme }\n"),
