@@ -1,6 +1,9 @@
 #include "console/console_command.hpp"
 
+#include <re2/re2.h>
+
 #include <random>
+#include <vector>
 
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
@@ -35,6 +38,51 @@ ConsoleCommandResult run_on_console(SerialConsole& console, const std::string& c
                        seconds_text(timeout) + "; the console ends with:\n" + console.tail(1024));
   }
   console.expect_prompt(std::max(time_left(deadline), std::chrono::milliseconds(1000)));
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  return result;
+}
+
+ConsoleCommandResult run_line_command(SerialConsole& console, const std::string& command,
+                                      const StatusLinePatterns& status,
+                                      std::chrono::milliseconds timeout) {
+  if (command.find_first_of("\r\n") != std::string::npos)
+    throw ConsoleError("`" + command + "`: this console takes one line per command");
+  const auto start = Clock::now();
+  console.sendline(command);
+  ExpectMatch prompt;
+  try {
+    prompt = console.expect_prompt(timeout);
+  } catch (const TimeoutError&) {
+    console.send("\x03");
+    throw TimeoutError("`" + command + "` did not finish on the console within " +
+                       seconds_text(timeout) + "; the console ends with:\n" + console.tail(1024));
+  }
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < prompt.before.size();) {
+    std::size_t end = prompt.before.find('\n', at);
+    if (end == std::string::npos) end = prompt.before.size();
+    std::string line = prompt.before.substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+    at = end + 1;
+  }
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  // The program's echo of what was typed is not output.
+  if (!lines.empty() && lines.front() == command) lines.erase(lines.begin());
+  if (lines.empty())
+    throw ConsoleError("`" + command + "` printed no status line before the next prompt");
+  ConsoleCommandResult result;
+  const std::string& last = lines.back();
+  if (RE2::FullMatch(last, status.ok)) {
+    result.exit_status = 0;
+    lines.pop_back();
+  } else if (RE2::FullMatch(last, status.error)) {
+    result.exit_status = 1;
+  } else {
+    throw ConsoleError("`" + command + "`: the line before the prompt is no status line (`" +
+                       status.ok + "` or `" + status.error + "`): " + last);
+  }
+  for (const auto& line : lines) result.output += line + "\n";
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   return result;
 }

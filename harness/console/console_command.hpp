@@ -25,4 +25,22 @@ struct ConsoleCommandResult {
 ConsoleCommandResult run_on_console(SerialConsole& console, const std::string& command,
                                     std::chrono::milliseconds timeout);
 
+// The patterns (RE2, each matching a whole line) of the status line that a program answering
+// line commands prints after a command's output, before its next prompt.
+struct StatusLinePatterns {
+  std::string ok;
+  std::string error;
+};
+
+// Runs `command` (one line) at the prompt of a program that answers line commands and prints a
+// status line before its next prompt (a profile's `console_commands: {status: last-line}`;
+// mach-probe): everything the console showed between the echo of the typed line and the next
+// prompt is its output, and the last line of it says how it went (0 for `ok`, 1 for `error`;
+// an error's line stays in the output, as a shell's message on stderr would). Throws
+// ConsoleError when the line before the prompt is neither; TimeoutError (after sending Ctrl-C)
+// when no prompt came within `timeout`.
+ConsoleCommandResult run_line_command(SerialConsole& console, const std::string& command,
+                                      const StatusLinePatterns& status,
+                                      std::chrono::milliseconds timeout);
+
 }  // namespace hurdle

@@ -204,7 +204,7 @@ void SuiteRunner::plan(const std::vector<std::size_t>& indices) {
 
 const MachineProfile& SuiteRunner::profile() {
   if (!profile_) {
-    const ProfileImageOptions image{suite_.image, fetching_image_resolver(options_.images)};
+    const ProfileImageOptions image = starting_profile_options(suite_.image, options_.images);
     profile_ = load_machine_profile(suite_.machine, suite_.machine_variables, image);
   }
   return *profile_;

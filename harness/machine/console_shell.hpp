@@ -20,8 +20,12 @@ namespace hurdle {
 
 class ConsoleShell {
  public:
+  // How a command's status is read (a shell's `$?` by default).
+  explicit ConsoleShell(ConsoleCommandsSpec commands = {}) : commands_(std::move(commands)) {}
+
+
   // Logs in as `user` with `password` at the profile's prompts and waits for the shell's;
-  // ConsoleError when the guest refuses.
+  // ConsoleError when the guest refuses. Where no login is required, only waits for the prompt.
   void login(SerialConsole& console, const LoginSpec& spec, const std::string& machine,
              const std::string& user, const std::string& password,
              std::chrono::milliseconds timeout);
@@ -52,6 +56,7 @@ class ConsoleShell {
   }
 
  private:
+  ConsoleCommandsSpec commands_;
   std::optional<std::uint64_t> prompt_at_sends_;  // the console's send count at the prompt
   bool logged_in_ = false;
 };

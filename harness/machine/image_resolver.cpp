@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/cache_directory.hpp"
+#include "image/multiboot_medium.hpp"
 #include "ssh/owned_key.hpp"
 
 namespace hurdle {
@@ -45,6 +46,20 @@ ImageResolver fetching_image_resolver(ImageSettings settings) {
     throw ImageError(request.name + " is not in the image cache yet: run `hurdle image fetch " +
                      request.name + "`");
   };
+}
+
+BootMediumMaker boot_medium_maker(ImageSettings settings) {
+  return [cache = cache_of(settings)](const MultibootSpec& spec) {
+    return multiboot_medium(spec, cache);
+  };
+}
+
+ProfileImageOptions starting_profile_options(std::string name, ImageSettings settings) {
+  ProfileImageOptions options;
+  options.name = std::move(name);
+  options.boot_medium = boot_medium_maker(settings);
+  options.resolve = fetching_image_resolver(std::move(settings));
+  return options;
 }
 
 ImageResolver checking_image_resolver(ImageSettings settings) {

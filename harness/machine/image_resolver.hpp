@@ -41,6 +41,13 @@ ImageStore open_image_store(const std::filesystem::path& lock_file, const ImageS
 // Fetches (or finds) and prepares the requested image.
 ImageResolver fetching_image_resolver(ImageSettings settings);
 
+// Makes a profile's multiboot medium in the user cache (boot-media/).
+BootMediumMaker boot_medium_maker(ImageSettings settings);
+
+// What a profile that is about to start is loaded with: its image fetched as a run needs it,
+// its multiboot medium made; `name` replaces its image name (a suite's `image:`).
+ProfileImageOptions starting_profile_options(std::string name, ImageSettings settings);
+
 // Checks a request as a run would meet it, without downloading: the lock reads, the entry is
 // there and pinned (unless allowed), its recipes resolve. The disk it returns is a placeholder.
 ImageResolver checking_image_resolver(ImageSettings settings);

@@ -53,7 +53,7 @@ std::unique_ptr<Machine> Machine::from_profile(const std::string& name_or_path,
                                                MachineOptions options) {
   const fs::path file =
       find_machine_profile(name_or_path, profile_search_path(options.profile_path));
-  ProfileImageOptions image{options.image, fetching_image_resolver(options.images)};
+  const ProfileImageOptions image = starting_profile_options(options.image, options.images);
   return start(load_machine_profile(file, options.variables, image), std::move(options));
 }
 
@@ -64,7 +64,7 @@ std::unique_ptr<Machine> Machine::start(MachineProfile profile, MachineOptions o
 }
 
 Machine::Machine(MachineProfile profile, MachineOptions options)
-    : profile_(std::move(profile)), options_(std::move(options)) {
+    : profile_(std::move(profile)), options_(std::move(options)), shell_(profile_.console_commands) {
   log_dir_ = options_.log_dir.empty() ? make_log_dir(profile_.name) : options_.log_dir;
   fs::create_directories(log_dir_);
   machine_log_ = std::make_unique<LogFile>(log_dir_ / "machine.log", LogFile::Stamp::kElapsed);

@@ -225,7 +225,7 @@ std::unique_ptr<Machine> Machine::resume(const fs::path& folder, MachineOptions 
                       "this is a machine template, not a saved machine");
   // The profile: where it was, or found by name here; either way the same text.
   const fs::path file = saved.find_profile(folder, profile_search_path(options.profile_path));
-  const ProfileImageOptions image{saved.image, fetching_image_resolver(options.images)};
+  const ProfileImageOptions image = starting_profile_options(saved.image, options.images);
   MachineProfile profile = load_machine_profile(file, saved.profile_variables, image);
   saved.check_bases(folder, profile, cache_directory(options.cache_dir));
   if (!saved.ssh_key.empty() && profile.ssh) {

@@ -247,9 +247,75 @@ void read_board(MappingReader& m, const YAML::Node& root, const Context& ctx, Ma
   p.rtc = m.string("rtc");
 }
 
-// `boot:`: a CD-ROM, or a kernel with its initrd and command line.
+// Words of a kernel command line or a module's arguments: a list, or a string split at spaces.
+std::vector<std::string> read_words(const YAML::Node& node, const fs::path& file) {
+  if (node.IsSequence()) return as_string_list(node, file);
+  std::vector<std::string> words;
+  std::istringstream in(as_string(node, file));
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+// GNU Mach's boot-script variables, which a module's words pass to the kernel untouched: its
+// own, and those a `$(NAME=task-create)` of any module defines.
+Variables with_boot_script_names(const Variables& vars, const YAML::Node& modules,
+                                 const fs::path& file) {
+  Variables out = vars;
+  for (const char* name : {"host-port", "device-port", "kernel-command-line"})
+    out[name] = std::string("${") + name + "}";
+  static const RE2 kDefined(R"(\$\(([A-Za-z0-9_-]+)=)");
+  for (const auto& m : modules) {
+    if (!m.IsMap() || !m["args"]) continue;
+    for (const auto& word : read_words(m["args"], file)) {
+      re2::StringPiece rest(word);
+      std::string name;
+      while (RE2::FindAndConsume(&rest, kDefined, &name)) out[name] = "${" + name + "}";
+    }
+  }
+  return out;
+}
+
+// `multiboot:`: a kernel, its command line and its modules, each with its words.
+MultibootSpec read_multiboot(const YAML::Node& node, const Context& ctx, MachineProfile& p) {
+  MappingReader mb(node, ctx.file, "the multiboot section");
+  MultibootSpec spec;
+  spec.where = location_of(node, ctx.file);
+  spec.kernel = ctx.file_for_qemu(mb.require("kernel"), "multiboot kernel", p.files);
+  if (mb.has("command_line"))
+    for (const auto& w : read_words(mb.get("command_line"), ctx.file))
+      spec.command_line.push_back(
+          expand_variables(w, ctx.variables, location_of(mb.get("command_line"), ctx.file)));
+  if (const YAML::Node modules = mb.get("modules"); modules && !modules.IsNull()) {
+    if (!modules.IsSequence()) fail_at(modules, ctx.file, "expected a list of modules");
+    const Variables boot_script = with_boot_script_names(ctx.variables, modules, ctx.file);
+    for (const auto& item : modules) {
+      MappingReader m(item, ctx.file, "a multiboot module");
+      MultibootModule module;
+      module.where = location_of(item, ctx.file);
+      module.file = ctx.file_for_qemu(m.require("file"), "multiboot module", p.files);
+      if (m.has("name")) module.name = ctx.text(m.get("name"));
+      if (m.has("args"))
+        for (const auto& w : read_words(m.get("args"), ctx.file))
+          module.words.push_back(
+              expand_variables(w, boot_script, location_of(m.get("args"), ctx.file)));
+      m.finish();
+      spec.modules.push_back(std::move(module));
+    }
+  }
+  mb.finish();
+  return spec;
+}
+
+// `boot:`: a CD-ROM, a kernel with its initrd and command line, or a multiboot kernel with its
+// modules.
 void read_boot(const YAML::Node& boot, const Context& ctx, MachineProfile& p) {
   MappingReader b(boot, ctx.file, "the boot section");
+  if (b.has("multiboot")) {
+    if (b.has("cdrom") || b.has("kernel"))
+      fail_at(b.get("multiboot"), ctx.file,
+              "multiboot makes the boot medium itself: give it without cdrom and kernel");
+    p.multiboot = read_multiboot(b.get("multiboot"), ctx, p);
+  }
   if (b.has("cdrom")) p.cdrom = ctx.file_for_qemu(b.get("cdrom"), "cdrom image", p.files);
   if (b.has("kernel")) p.kernel = ctx.file_for_qemu(b.get("kernel"), "kernel", p.files);
   if (b.has("initrd")) p.initrd = ctx.file_for_qemu(b.get("initrd"), "initrd", p.files);
@@ -262,6 +328,7 @@ void read_boot(const YAML::Node& boot, const Context& ctx, MachineProfile& p) {
 // `login:`: the console's user, password and the three prompts (RE2 patterns).
 void read_login(const YAML::Node& login, const fs::path& file, MachineProfile& p) {
   MappingReader l(login, file, "the login section");
+  if (l.has("required")) p.login.required = as_bool(l.get("required"), file);
   p.login.user = l.string("user", p.login.user);
   p.login.password = l.string("password", p.login.password);
   for (auto [key, field] : {std::pair{"login_prompt", &p.login.login_prompt},
@@ -273,6 +340,25 @@ void read_login(const YAML::Node& login, const fs::path& file, MachineProfile& p
     }
   }
   l.finish();
+}
+
+// `console_commands:`: how a console command's status is read.
+void read_console_commands(const YAML::Node& node, const fs::path& file, MachineProfile& p) {
+  MappingReader c(node, file, "the console_commands section");
+  auto& spec = p.console_commands;
+  const std::string status = c.string("status", "shell");
+  if (status == "last-line")
+    spec.status = ConsoleCommandsSpec::Status::kLastLine;
+  else if (status != "shell")
+    fail_at(c.get("status"), file, "expected status shell or last-line, found '" + status + "'");
+  for (auto [key, field] : {std::pair{"ok", &spec.ok}, std::pair{"error", &spec.error}}) {
+    if (!c.has(key)) continue;
+    if (spec.status != ConsoleCommandsSpec::Status::kLastLine)
+      fail_at(c.get(key), file, std::string(key) + " is a pattern of status: last-line");
+    *field = as_string(c.get(key), file);
+    check_regex(c.get(key), *field, file);
+  }
+  c.finish();
 }
 
 // `power_off:`: the command, and the console line of a guest that halts without powering off.
@@ -343,7 +429,7 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
   // A misspelt key, or a suite given where a profile was meant, is the likeliest cause of
   // anything else wrong in the file: reported first.
   for (const char* key :
-       {"accel",          "boot",  "boot_markers", "command_channel", "cpu",       "cpus",
+       {"accel",          "boot",  "boot_markers", "command_channel", "console_commands", "cpu",       "cpus",
         "description",    "disks", "extra_args",   "image",           "login",     "machine",
         "memory",         "name",  "nics",         "panic_patterns",  "power_off", "qemu",
         "reboot_command", "rtc",   "ssh",          "timeouts",        "variables"})
@@ -363,8 +449,10 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
     for (const auto& n : nics) p.nics.push_back(read_nic(n, ctx));
   }
   if (const YAML::Node boot = m.get("boot"); boot && !boot.IsNull()) read_boot(boot, ctx, p);
-  if (p.disks.empty() && !p.cdrom && !p.kernel)
-    fail_at(root, file, "a machine needs something to boot: disks, boot.cdrom or boot.kernel");
+  if (p.disks.empty() && !p.cdrom && !p.kernel && !p.multiboot)
+    fail_at(root, file,
+            "a machine needs something to boot: disks, boot.cdrom, boot.kernel or boot.multiboot");
+  if (p.multiboot && image.boot_medium) p.cdrom = image.boot_medium(*p.multiboot);
   if (const YAML::Node extra = m.get("extra_args"); extra && !extra.IsNull()) {
     for (const auto& a : as_string_list(extra, file))
       p.extra_args.push_back(expand_variables(a, vars, location_of(extra, file)));
@@ -372,6 +460,8 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
   p.boot_markers = read_patterns(m.get("boot_markers"), file, "boot_markers");
   p.panic_patterns = read_patterns(m.get("panic_patterns"), file, "panic_patterns");
   if (const YAML::Node login = m.get("login"); login && !login.IsNull()) read_login(login, file, p);
+  if (const YAML::Node c = m.get("console_commands"); c && !c.IsNull())
+    read_console_commands(c, file, p);
   p.reboot_command = m.string("reboot_command", p.reboot_command);
   if (const YAML::Node off = m.get("power_off"); off && !off.IsNull()) read_power_off(off, file, p);
   p.ssh = read_ssh(m.get("ssh"), ctx, p);

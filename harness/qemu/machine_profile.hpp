@@ -13,6 +13,7 @@
 
 #include "config/variables.hpp"
 #include "image/image_store.hpp"
+#include "image/multiboot_medium.hpp"
 #include "image/prepare_recipe.hpp"
 
 namespace hurdle {
@@ -48,6 +49,9 @@ struct NamedPattern {
 };
 
 struct LoginSpec {
+  // false (`required: false`): the console waits at its prompt after boot, for anyone (a
+  // program answering line commands, as mach-probe); nobody logs in.
+  bool required = true;
   std::string user = "root";
   std::string password;                  // empty: no password
   std::string login_prompt = "login: ";  // RE2
@@ -78,6 +82,17 @@ struct SshSpec {
 // the console is 0), which Machine::execute uses for commands instead of SSH when it answers
 // (console/command_channel.hpp says what the guest must offer). The commands of `user` go
 // over it: SSH's as well, when its user is the same.
+// `console_commands:`: how a command run on the console says how it went. By default a shell
+// reports its `$?` (console/console_command.hpp frames the command with markers); `status:
+// last-line` is for a program that answers line commands, prints its output and then one
+// status line before its next prompt (mach-probe's `ok` / `error: ...`).
+struct ConsoleCommandsSpec {
+  enum class Status { kShell, kLastLine };
+  Status status = Status::kShell;
+  std::string ok = "ok";          // RE2, the whole status line of a command that succeeded
+  std::string error = "error: .*";  // RE2, the whole status line of one that failed
+};
+
 struct CommandChannelSpec {
   int serial = 1;
   std::string user = "root";
@@ -104,9 +119,14 @@ struct ImageRequest {
 // that it could (validation). Given by whoever loads the profile (Machine, the runner, the CLI).
 using ImageResolver = std::function<PreparedImage(const ImageRequest&)>;
 
+// Makes the boot medium of a profile's `boot: multiboot:` (image/multiboot_medium.hpp).
+using BootMediumMaker = std::function<std::filesystem::path(const MultibootSpec&)>;
+
 struct ProfileImageOptions {
   std::string name;       // replaces the profile's image name (a suite's `image:`)
   ImageResolver resolve;  // unset: `${image}` must be given as a variable
+  // Sets `cdrom` to the medium of `multiboot`; unset (validation): no medium is made.
+  BootMediumMaker boot_medium;
 };
 
 // How the guest powers itself off (Machine::power_off): the command, and for a guest that halts
@@ -133,11 +153,15 @@ struct MachineProfile {
   std::optional<std::filesystem::path> kernel;
   std::optional<std::filesystem::path> initrd;
   std::string append;
+  // `boot: multiboot:`: a kernel and modules GRUB boots from a medium hurdle makes (`cdrom`
+  // names it once made).
+  std::optional<MultibootSpec> multiboot;
   std::vector<NicSpec> nics;
   std::vector<std::string> extra_args;
   std::vector<NamedPattern> boot_markers;    // in the order they appear during boot
   std::vector<NamedPattern> panic_patterns;  // fail any wait at once when seen
   LoginSpec login;
+  ConsoleCommandsSpec console_commands;
   std::string reboot_command = "reboot";  // run in the guest by Machine::reboot()
   PowerOffSpec power_off;                 // the `power_off:` section
   std::optional<SshSpec> ssh;  // the `ssh:` section; by default, when a forward is named ssh

@@ -207,7 +207,7 @@ void VmSupervisor::start_machine() {
     return;
   }
   const fs::path file = find_machine_profile(options_.profile, profile_search_path({}));
-  ProfileImageOptions image{options_.image, fetching_image_resolver(options_.images)};
+  const ProfileImageOptions image = starting_profile_options(options_.image, options_.images);
   MachineProfile profile = load_machine_profile(file, {}, image);
   std::uint16_t gdb_port = 0;
   if (options_.debug) {
