@@ -49,28 +49,36 @@ ConsoleCommandResult run_line_command(SerialConsole& console, const std::string&
     throw ConsoleError("`" + command + "`: this console takes one line per command");
   const auto start = Clock::now();
   console.sendline(command);
-  ExpectMatch prompt;
-  try {
-    prompt = console.expect_prompt(timeout);
-  } catch (const TimeoutError&) {
-    console.send("\x03");
-    throw TimeoutError("`" + command + "` did not finish on the console within " +
-                       seconds_text(timeout) + "; the console ends with:\n" + console.tail(1024));
-  }
+  const auto deadline = start + timeout;
   std::vector<std::string> lines;
-  for (std::size_t at = 0; at < prompt.before.size();) {
-    std::size_t end = prompt.before.find('\n', at);
-    if (end == std::string::npos) end = prompt.before.size();
-    std::string line = prompt.before.substr(at, end - at);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
-    at = end + 1;
+  // A prompt with nothing before it is an earlier one (printed for an empty line, or after a
+  // boot) that nobody read: the answer comes before the next.
+  while (lines.empty()) {
+    ExpectMatch prompt;
+    try {
+      prompt = console.expect_prompt(time_left(deadline));
+    } catch (const TimeoutError&) {
+      console.send("\x03");
+      throw TimeoutError("`" + command + "` did not finish on the console within " +
+                         seconds_text(timeout) + "; the console ends with:\n" +
+                         console.tail(1024));
+    }
+    for (std::size_t at = 0; at < prompt.before.size();) {
+      std::size_t end = prompt.before.find('\n', at);
+      if (end == std::string::npos) end = prompt.before.size();
+      std::string line = prompt.before.substr(at, end - at);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      lines.push_back(std::move(line));
+      at = end + 1;
+    }
+    while (!lines.empty() && lines.back().empty()) lines.pop_back();
+    // The program's echo of what was typed is not output.
+    if (!lines.empty() && lines.front() == command) {
+      lines.erase(lines.begin());
+      if (lines.empty())
+        throw ConsoleError("`" + command + "` printed no status line before the next prompt");
+    }
   }
-  while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  // The program's echo of what was typed is not output.
-  if (!lines.empty() && lines.front() == command) lines.erase(lines.begin());
-  if (lines.empty())
-    throw ConsoleError("`" + command + "` printed no status line before the next prompt");
   ConsoleCommandResult result;
   const std::string& last = lines.back();
   if (RE2::FullMatch(last, status.ok)) {
