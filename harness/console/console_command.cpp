@@ -72,11 +72,18 @@ ConsoleCommandResult run_line_command(SerialConsole& console, const std::string&
       at = end + 1;
     }
     while (!lines.empty() && lines.back().empty()) lines.pop_back();
-    // The program's echo of what was typed is not output.
-    if (!lines.empty() && lines.front() == command) {
-      lines.erase(lines.begin());
-      if (lines.empty())
-        throw ConsoleError("`" + command + "` printed no status line before the next prompt");
+    // The program's echo of what was typed (the first line that ends with it) is not output,
+    // nor anything before it (a prompt printed for an earlier empty line, which the prompt
+    // pattern, matched at the end of what came, did not stop at).
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      const std::string& line = lines[i];
+      if (line.size() >= command.size() &&
+          line.compare(line.size() - command.size(), command.size(), command) == 0) {
+        lines.erase(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        if (lines.empty())
+          throw ConsoleError("`" + command + "` printed no status line before the next prompt");
+        break;
+      }
     }
   }
   ConsoleCommandResult result;

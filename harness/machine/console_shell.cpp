@@ -7,13 +7,19 @@ namespace hurdle {
 void ConsoleShell::login(SerialConsole& c, const LoginSpec& spec, const std::string& machine,
                          const std::string& user, const std::string& password,
                          std::chrono::milliseconds timeout) {
-  c.sendline("");  // a fresh prompt, in case the first one scrolled by unread
   if (!spec.required) {
-    c.expect(spec.shell_prompt, timeout);
+    // The prompt after the boot, else (when it was read already) a fresh one for an empty line.
+    try {
+      c.expect(spec.shell_prompt, std::min(timeout, std::chrono::milliseconds(2000)));
+    } catch (const TimeoutError&) {
+      c.sendline("");
+      c.expect(spec.shell_prompt, timeout);
+    }
     prompt_at_sends_ = c.sends();
     logged_in_ = true;
     return;
   }
+  c.sendline("");  // a fresh prompt, in case the first one scrolled by unread
   c.expect(spec.login_prompt, timeout);
   c.sendline(user);
   auto m = c.expect({spec.password_prompt, spec.shell_prompt, "Login incorrect"}, timeout);
