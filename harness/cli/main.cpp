@@ -7,6 +7,7 @@
 
 #include "cli/cache_command.hpp"
 #include "cli/exec_command.hpp"
+#include "cli/mach_test_command.hpp"
 #include "cli/image_command.hpp"
 #include "cli/mcp_command.hpp"
 #include "cli/report_command.hpp"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   hurdle::cli::ValidateCommand validate_cmd(app);
   hurdle::cli::RunCommand run_cmd(app);
   hurdle::cli::ExecCommand exec_cmd(app);
+  hurdle::cli::MachTestCommand mach_test_cmd(app);
   hurdle::cli::ImageCommand image_cmd(app);
   hurdle::cli::ReportCommand report_cmd(app);
   hurdle::cli::ResumeCommand resume_cmd(app);
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
     if (mcp_cmd.parsed()) return mcp_cmd.run();
     if (run_cmd.parsed()) return run_cmd.run();
     if (exec_cmd.parsed()) return exec_cmd.run();
+    if (mach_test_cmd.parsed()) return mach_test_cmd.run();
   } catch (const hurdle::ConfigError& e) {
     hurdle::print_error(std::string("hurdle: ") + e.what());
     return hurdle::kExitBadInput;

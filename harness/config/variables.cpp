@@ -78,4 +78,13 @@ std::vector<std::string> secret_values_in(std::string_view text) {
   return values;
 }
 
+std::string literal_text(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    out += c;
+    if (c == '$') out += '$';
+  }
+  return out;
+}
+
 }  // namespace hurdle

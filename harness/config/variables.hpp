@@ -19,6 +19,10 @@ using Variables = std::map<std::string, std::string>;
 std::string expand_variables(std::string_view text, const Variables& variables,
                              const SourceLocation& where);
 
+// `text` written so that expand_variables() gives it back as it is (each `$` as `$$`): for
+// files hurdle writes for itself (hurdle exec's suite, hurdle mach-test's profiles).
+std::string literal_text(std::string_view text);
+
 // The values of the ${secret:NAME} in `text` that are set (for masking them everywhere).
 std::vector<std::string> secret_values_in(std::string_view text);
 

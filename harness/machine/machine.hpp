@@ -84,6 +84,9 @@ struct MachineOptions {
   // Where the guest's RAM lives while the machine runs, shared with that file: a machine that
   // save_template() can make a template of. Empty: anonymous memory.
   std::filesystem::path template_ram;
+  // QEMU options that look at the guest without changing what it runs on (a GDB stub, a debug
+  // log, a VNC display): added to the profile's, also for a saved machine that resumes.
+  std::vector<std::string> debug_qemu_args;
 };
 
 class MachineTemplate;

@@ -6,6 +6,7 @@
 
 #include <re2/re2.h>
 
+#include "config/variables.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/error.hpp"
 #include "core/shell_quote.hpp"
@@ -16,15 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Text the suite's ${...} must leave as it is.
-std::string literal(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    out += c;
-    if (c == '$') out += '$';
-  }
-  return out;
-}
 
 ConfigError bad(const ExecRequest& r, const std::string& option, const std::string& problem) {
   return ConfigError({}, r.who + ": " + option + ": " + problem);
@@ -73,7 +65,7 @@ void emit_results(YAML::Emitter& y, const ExecRequest& r) {
     y << YAML::BeginMap << YAML::Key << "results.import" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "format" << YAML::Value << format;
     y << YAML::Key << "remote" << YAML::Value << YAML::DoubleQuoted
-      << literal((r.sync / path).generic_string());
+      << literal_text((r.sync / path).generic_string());
     y << YAML::Key << "always" << YAML::Value << true;
     y << YAML::EndMap << YAML::EndMap;
   }
@@ -103,7 +95,7 @@ std::string guest_command_line(const ExecRequest& r,
 }
 
 std::string exec_command_line(const ExecRequest& r) {
-  return guest_command_line(r, literal,
+  return guest_command_line(r, [](const std::string& t) { return literal_text(t); },
                             [](const std::string& name) { return "${secret:" + name + "}"; });
 }
 
@@ -128,14 +120,14 @@ std::string exec_suite_yaml(const ExecRequest& r) {
   y << YAML::Comment("written by hurdle exec; `hurdle run` runs it as it is");
   y << YAML::BeginMap;
   y << YAML::Key << "suite" << YAML::Value << kExecSuite;
-  y << YAML::Key << "machine" << YAML::Value << YAML::DoubleQuoted << literal(r.machine);
+  y << YAML::Key << "machine" << YAML::Value << YAML::DoubleQuoted << literal_text(r.machine);
   if (!r.image.empty()) y << YAML::Key << "image" << YAML::Value << YAML::DoubleQuoted << r.image;
   if (!r.prepare.empty()) {
     y << YAML::Key << "boot" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "provision" << YAML::Value << YAML::BeginSeq;
     for (const auto& command : r.prepare) {
       y << YAML::BeginMap << YAML::Key << "ssh.succeed" << YAML::Value << YAML::BeginMap;
-      y << YAML::Key << "command" << YAML::Value << YAML::DoubleQuoted << literal(command);
+      y << YAML::Key << "command" << YAML::Value << YAML::DoubleQuoted << literal_text(command);
       y << YAML::Key << "live" << YAML::Value << true;
       y << YAML::EndMap << YAML::EndMap;
     }
@@ -149,13 +141,13 @@ std::string exec_suite_yaml(const ExecRequest& r) {
   y << YAML::Key << "steps" << YAML::Value << YAML::BeginSeq;
   if (!r.sync.empty()) {
     y << YAML::BeginMap << YAML::Key << "ssh.put" << YAML::Value << YAML::BeginMap;
-    y << YAML::Key << "local" << YAML::Value << YAML::DoubleQuoted << literal(r.sync.string());
-    y << YAML::Key << "remote" << YAML::Value << YAML::DoubleQuoted << literal(r.sync.string());
+    y << YAML::Key << "local" << YAML::Value << YAML::DoubleQuoted << literal_text(r.sync.string());
+    y << YAML::Key << "remote" << YAML::Value << YAML::DoubleQuoted << literal_text(r.sync.string());
     std::vector<std::string> exclude = r.exclude;
     if (!r.sync_git) exclude.insert(exclude.begin(), ".git");
     if (!exclude.empty()) {
       y << YAML::Key << "exclude" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-      for (const auto& e : exclude) y << YAML::DoubleQuoted << literal(e);
+      for (const auto& e : exclude) y << YAML::DoubleQuoted << literal_text(e);
       y << YAML::EndSeq;
     }
     y << YAML::EndMap << YAML::EndMap;
@@ -163,15 +155,15 @@ std::string exec_suite_yaml(const ExecRequest& r) {
   y << YAML::BeginMap << YAML::Key << "ssh.succeed" << YAML::Value << YAML::BeginMap;
   y << YAML::Key << "command" << YAML::Value << YAML::DoubleQuoted << exec_command_line(r);
   y << YAML::Key << "live" << YAML::Value << true;
-  y << YAML::Key << "timeout" << YAML::Value << YAML::DoubleQuoted << literal(r.timeout);
+  y << YAML::Key << "timeout" << YAML::Value << YAML::DoubleQuoted << literal_text(r.timeout);
   y << YAML::EndMap << YAML::EndMap;
   for (const auto& path : r.copy_back) {
     const std::string inside = inside_sync(r, "--copy-back", path);
     y << YAML::BeginMap << YAML::Key << "ssh.get" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "remote" << YAML::Value << YAML::DoubleQuoted
-      << literal((r.sync / inside).generic_string());
+      << literal_text((r.sync / inside).generic_string());
     y << YAML::Key << "local" << YAML::Value << YAML::DoubleQuoted
-      << literal(std::string(kCopyBackFolder) + "/" + inside);
+      << literal_text(std::string(kCopyBackFolder) + "/" + inside);
     y << YAML::Key << "always" << YAML::Value << true;
     y << YAML::EndMap << YAML::EndMap;
   }

@@ -191,11 +191,29 @@ void VmSupervisor::start_machine() {
   if (mo.log_dir.empty())
     mo.log_dir =
         user_cache_directory() / "vm-logs" / options_.name / wall_clock_text("%Y%m%dT%H%M%SZ");
+  std::uint16_t gdb_port = 0;
+  if (options_.debug) {
+    // What the guest did that real hardware would refuse, as QEMU sees it.
+    mo.debug_qemu_args.insert(mo.debug_qemu_args.end(),
+                              {"-d", "guest_errors,unimp", "-D",
+                               (mo.log_dir / "qemu-debug.log").string()});
+  }
+  if (options_.gdb) {
+    gdb_port = free_loopback_port();
+    mo.debug_qemu_args.insert(mo.debug_qemu_args.end(),
+                              {"-gdb", "tcp:127.0.0.1:" + std::to_string(gdb_port)});
+  }
+  if (options_.vnc) {
+    // The first free display from :0 on, on loopback only; query-vnc says which it took.
+    mo.debug_qemu_args.insert(mo.debug_qemu_args.end(), {"-vnc", "127.0.0.1:0,to=99"});
+  }
   if (!options_.resume.empty()) {
-    if (options_.debug || options_.gdb || options_.vnc || !options_.image.empty())
+    // --debug, --gdb and --vnc look at a saved machine as at any other (a failed module's,
+    // under gdb): they change nothing it runs on.
+    if (!options_.image.empty())
       throw ConfigError({}, "--from " + options_.resume.string() +
-                                ": a saved machine starts as it was saved; --debug, --gdb, "
-                                "--vnc and --image do not apply to it");
+                                ": a saved machine starts on the disks it was saved with; "
+                                "--image does not apply to it");
     const SavedMachine saved = SavedMachine::read(options_.resume);
     record_.profile = saved.machine;
     record_.image = saved.image;
@@ -203,27 +221,12 @@ void VmSupervisor::start_machine() {
     started_ = std::chrono::steady_clock::now();
     machine_ = Machine::resume(options_.resume, std::move(mo));
     machine_->note("hurdle vm: resumed from " + options_.resume.string());
-    describe_machine(0);
+    describe_machine(gdb_port);
     return;
   }
   const fs::path file = find_machine_profile(options_.profile, profile_search_path({}));
   const ProfileImageOptions image = starting_profile_options(options_.image, options_.images);
   MachineProfile profile = load_machine_profile(file, {}, image);
-  std::uint16_t gdb_port = 0;
-  if (options_.debug) {
-    // What the guest did that real hardware would refuse, as QEMU sees it.
-    profile.extra_args.insert(profile.extra_args.end(), {"-d", "guest_errors,unimp", "-D",
-                                                         (mo.log_dir / "qemu-debug.log").string()});
-  }
-  if (options_.gdb) {
-    gdb_port = free_loopback_port();
-    profile.extra_args.insert(profile.extra_args.end(),
-                              {"-gdb", "tcp:127.0.0.1:" + std::to_string(gdb_port)});
-  }
-  if (options_.vnc) {
-    // The first free display from :0 on, on loopback only; query-vnc says which it took.
-    profile.extra_args.insert(profile.extra_args.end(), {"-vnc", "127.0.0.1:0,to=99"});
-  }
   started_ = std::chrono::steady_clock::now();
   machine_ = Machine::start(std::move(profile), std::move(mo));
   record_.profile = options_.profile;
