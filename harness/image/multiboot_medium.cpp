@@ -67,15 +67,6 @@ std::string multiboot_grub_config(const MultibootSpec& spec) {
 }
 
 fs::path multiboot_medium(const MultibootSpec& spec, const fs::path& cache_root) {
-  for (const char* tool : {"grub-mkrescue", "xorriso", "mformat"})
-    if (find_program(tool).empty())
-      throw ImageError(std::string("making a boot medium for ") + spec.kernel.string() +
-                       " needs " + tool +
-                       ": install the Debian packages grub-pc-bin, grub-common, xorriso and "
-                       "mtools (ci/setup does)");
-  if (!fs::is_directory("/usr/lib/grub/i386-pc"))
-    throw ImageError("making a boot medium needs GRUB's i386-pc modules: install grub-pc-bin");
-
   // The key: the configuration, every file's digest, and GRUB's version.
   const std::string cfg = multiboot_grub_config(spec);
   std::string inputs = "hurdle multiboot medium 1\n" + cfg;
@@ -85,6 +76,15 @@ fs::path multiboot_medium(const MultibootSpec& spec, const fs::path& cache_root)
       throw ConfigError(spec.where, "no such file for the boot medium: " + from.string());
     inputs += place + " " + file_digest(from, DigestAlgorithm::kSha256).hex + "\n";
   }
+  for (const char* tool : {"grub-mkrescue", "xorriso", "mformat"})
+    if (find_program(tool).empty())
+      throw ImageError(std::string("making a boot medium for ") + spec.kernel.string() +
+                       " needs " + tool +
+                       ": install the Debian packages grub-pc-bin, grub-common, xorriso and "
+                       "mtools (ci/setup does)");
+  if (!fs::is_directory("/usr/lib/grub/i386-pc"))
+    throw ImageError("making a boot medium needs GRUB's i386-pc modules: install grub-pc-bin");
+
   const ProgramResult version = run_program({"grub-mkrescue", "--version"});
   inputs += version.out;
   const fs::path folder = cache_root / "boot-media";

@@ -263,5 +263,98 @@ TEST(MachineProfile, MalformedSshSectionsAreRejectedWithTheirPlace) {
   EXPECT_THAT(load_error(base + "ssh:\n  usr: root\n"), HasSubstr(":6:3: unknown key 'usr'"));
 }
 
+// A profile written into this process's scratch folder and loaded with `variables`.
+MachineProfile load_text(const std::string& text, const Variables& variables = {},
+                         const ProfileImageOptions& image = {}) {
+  const fs::path file = test::scratch_folder() / "multiboot-profile.yaml";
+  std::ofstream(file) << text;
+  return load_machine_profile(file, variables, image);
+}
+
+TEST(MachineProfile, MultibootModulesPassGnuMachsBootScriptWordsThroughUntouched) {
+  const MachineProfile p = load_text(
+      "boot:\n"
+      "  multiboot:\n"
+      "    kernel: ${dir}/gnumach.gz\n"
+      "    command_line: console=com0 -s\n"
+      "    modules:\n"
+      "      - file: ${dir}/exec.static\n"
+      "        name: exec\n"
+      "        args: ['$(exec-task=task-create)']\n"
+      "      - file: ${dir}/ext2fs.static\n"
+      "        args:\n"
+      "          - --host-priv-port=${host-port}\n"
+      "          - --device-master-port=${device-port}\n"
+      "          - --exec-server-task=${exec-task}\n"
+      "          - '${kernel-command-line}'\n"
+      "          - ${dir}\n"
+      "          - $(task-create)\n"
+      "          - $(task-resume)\n",
+      {{"dir", "/boot"}});
+  ASSERT_TRUE(p.multiboot.has_value());
+  EXPECT_EQ(p.multiboot->kernel, "/boot/gnumach.gz");
+  EXPECT_EQ(p.multiboot->command_line, (std::vector<std::string>{"console=com0", "-s"}));
+  ASSERT_EQ(p.multiboot->modules.size(), 2u);
+  EXPECT_EQ(p.multiboot->modules[0].name, "exec");
+  EXPECT_EQ(p.multiboot->modules[0].words,
+            (std::vector<std::string>{"$(exec-task=task-create)"}));
+  EXPECT_EQ(p.multiboot->modules[1].words,
+            (std::vector<std::string>{"--host-priv-port=${host-port}",
+                                      "--device-master-port=${device-port}",
+                                      "--exec-server-task=${exec-task}", "${kernel-command-line}",
+                                      "/boot", "$(task-create)", "$(task-resume)"}));
+  // The kernel and each module are files QEMU's medium needs: checked before a run.
+  EXPECT_EQ(p.files.size(), 3u);
+  EXPECT_FALSE(p.cdrom.has_value()) << "no medium is made without a maker (validation)";
+}
+
+TEST(MachineProfile, MultibootWithAMakerGetsItsMediumAsTheCdrom) {
+  std::vector<std::string> made;
+  ProfileImageOptions image;
+  image.boot_medium = [&](const MultibootSpec& spec) {
+    made.push_back(spec.kernel.string());
+    return fs::path("/cache/boot-media/abc.iso");
+  };
+  const MachineProfile p =
+      load_text("boot:\n  multiboot: { kernel: /k, modules: [ { file: /m } ] }\n", {}, image);
+  EXPECT_EQ(made, std::vector<std::string>{"/k"});
+  EXPECT_EQ(p.cdrom, fs::path("/cache/boot-media/abc.iso"));
+  EXPECT_THAT(joined(qemu_argv(p, launch_for(p))),
+              HasSubstr("file=/cache/boot-media/abc.iso,media=cdrom"));
+}
+
+TEST(MachineProfile, MultibootMistakesNameLineAndWhatWasExpected) {
+  EXPECT_THAT(load_error("boot:\n  multiboot: { kernel: /k, modules: [ { file: /m, args: "
+                         "['${hots-port}'] } ] }\n"),
+              HasSubstr("unknown variable ${hots-port}"));
+  EXPECT_THAT(load_error("boot:\n  cdrom: x.iso\n  multiboot: { kernel: /k }\n"),
+              HasSubstr(":3:14: multiboot makes the boot medium itself"));
+  EXPECT_THAT(load_error("boot:\n  multiboot: { modules: [] }\n"), HasSubstr("kernel"));
+  EXPECT_THAT(load_error("boot:\n  multiboot: { kernel: /k, modules: [ { file: /m, argv: [] } "
+                         "] }\n"),
+              HasSubstr("unknown key 'argv'"));
+}
+
+TEST(MachineProfile, ConsoleCommandsAndALoginThatIsNotNeeded) {
+  const MachineProfile probe = load_machine_profile(profile("mach-probe"), {{"guest_dir", "/g"}});
+  EXPECT_FALSE(probe.login.required);
+  EXPECT_EQ(probe.console_commands.status, ConsoleCommandsSpec::Status::kLastLine);
+  EXPECT_EQ(probe.console_commands.ok, "ok");
+  ASSERT_TRUE(probe.multiboot.has_value());
+  EXPECT_EQ(probe.multiboot->modules.at(0).words.size(), 4u);
+  const MachineProfile shell = load_machine_profile(profile("linux-mini"), {{"guest_dir", "/g"}});
+  EXPECT_TRUE(shell.login.required);
+  EXPECT_EQ(shell.console_commands.status, ConsoleCommandsSpec::Status::kShell);
+
+  const std::string boot = "boot:\n  cdrom: x.iso\n";
+  EXPECT_THAT(load_error(boot + "console_commands: { status: exit-code }\n"),
+              HasSubstr(":3:29: expected status shell or last-line, found 'exit-code'"));
+  EXPECT_THAT(load_error(boot + "console_commands: { ok: done }\n"),
+              HasSubstr("ok is a pattern of status: last-line"));
+  EXPECT_THAT(load_error(boot + "console_commands: { status: last-line, error: '(' }\n"),
+              HasSubstr("invalid regular expression"));
+  EXPECT_THAT(load_error(boot + "login: { required: maybe }\n"), HasSubstr(":3:20: expected true or false"));
+}
+
 }  // namespace
 }  // namespace hurdle
