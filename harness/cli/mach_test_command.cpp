@@ -21,16 +21,16 @@ MachTestCommand::MachTestCommand(CLI::App& app) {
       ->capture_default_str();
   command_->add_option("--timeout", timeout_, "each module's budget (90s, 2m)")
       ->capture_default_str();
-  command_->add_option("--success", request_.success,
-                       "the success line (RE2, found in a console line)")
+  command_
+      ->add_option("--success", request_.success, "the success line (RE2, found in a console line)")
       ->capture_default_str();
-  command_->add_option("--failure", request_.failure,
-                       "a failure line (RE2, found in a console line; the line is the message)")
+  command_
+      ->add_option("--failure", request_.failure,
+                   "a failure line (RE2, found in a console line; the line is the message)")
       ->capture_default_str();
   command_->add_option("--panic", request_.panic, "a kernel panic's line (RE2)")
       ->capture_default_str();
-  command_->add_option("--memory", request_.memory, "each machine's memory")
-      ->capture_default_str();
+  command_->add_option("--memory", request_.memory, "each machine's memory")->capture_default_str();
   command_->add_option("-j,--jobs", request_.jobs, "modules at once")->capture_default_str();
   command_->add_option("--report-dir", request_.report_dir, "where run folders go")
       ->capture_default_str();
@@ -39,8 +39,7 @@ MachTestCommand::MachTestCommand(CLI::App& app) {
   command_->add_flag("--keep-failed-state", request_.keep_failed_state,
                      "save a failed module's machine as it was (`hurdle vm start --from`)");
   command_->add_flag("-v,--verbose", request_.verbose, "more about each module");
-  command_->add_option("modules", modules_, "the test modules (static ELF programs)")
-      ->required();
+  command_->add_option("modules", modules_, "the test modules (static ELF programs)")->required();
   images_.add_to(command_);
 }
 

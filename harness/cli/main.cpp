@@ -7,8 +7,8 @@
 
 #include "cli/cache_command.hpp"
 #include "cli/exec_command.hpp"
-#include "cli/mach_test_command.hpp"
 #include "cli/image_command.hpp"
+#include "cli/mach_test_command.hpp"
 #include "cli/mcp_command.hpp"
 #include "cli/report_command.hpp"
 #include "cli/resume_command.hpp"

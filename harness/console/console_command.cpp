@@ -60,8 +60,7 @@ ConsoleCommandResult run_line_command(SerialConsole& console, const std::string&
     } catch (const TimeoutError&) {
       console.send("\x03");
       throw TimeoutError("`" + command + "` did not finish on the console within " +
-                         seconds_text(timeout) + "; the console ends with:\n" +
-                         console.tail(1024));
+                         seconds_text(timeout) + "; the console ends with:\n" + console.tail(1024));
     }
     for (std::size_t at = 0; at < prompt.before.size();) {
       std::size_t end = prompt.before.find('\n', at);

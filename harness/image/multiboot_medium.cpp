@@ -78,8 +78,8 @@ fs::path multiboot_medium(const MultibootSpec& spec, const fs::path& cache_root)
   }
   for (const char* tool : {"grub-mkrescue", "xorriso", "mformat"})
     if (find_program(tool).empty())
-      throw ImageError(std::string("making a boot medium for ") + spec.kernel.string() +
-                       " needs " + tool +
+      throw ImageError(std::string("making a boot medium for ") + spec.kernel.string() + " needs " +
+                       tool +
                        ": install the Debian packages grub-pc-bin, grub-common, xorriso and "
                        "mtools (ci/setup does)");
   if (!fs::is_directory("/usr/lib/grub/i386-pc"))
@@ -101,8 +101,8 @@ fs::path multiboot_medium(const MultibootSpec& spec, const fs::path& cache_root)
     std::ofstream(cfg_file) << cfg;
   }
   const fs::path made = work.path() / "medium.iso";
-  const ProgramResult r = run_program({"grub-mkrescue", "-o", made.string(),
-                                       (work.path() / "tree").string()});
+  const ProgramResult r =
+      run_program({"grub-mkrescue", "-o", made.string(), (work.path() / "tree").string()});
   if (!r.ok() || !fs::exists(made))
     throw ImageError("grub-mkrescue could not make the boot medium for " + spec.kernel.string() +
                      " (exit " + std::to_string(r.exit_code) + "): " + r.err);

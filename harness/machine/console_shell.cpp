@@ -62,8 +62,7 @@ bool ConsoleShell::prove_alive(SerialConsole& c, std::chrono::milliseconds timeo
     const std::string marker = "hurdle-alive-" + std::to_string(n + 1);
     const ConsoleCommandResult r = run(c, "echo " + marker, timeout);
     if (r.exit_status != 0 || r.output != marker + "\n")
-      throw ConsoleError("the console's program did not answer `echo " + marker + "`: " +
-                         r.output);
+      throw ConsoleError("the console's program did not answer `echo " + marker + "`: " + r.output);
     return true;
   }
   type(c, "echo hurdle-alive-$((" + std::to_string(n) + "+1))",

@@ -23,7 +23,6 @@ class ConsoleShell {
   // How a command's status is read (a shell's `$?` by default).
   explicit ConsoleShell(ConsoleCommandsSpec commands = {}) : commands_(std::move(commands)) {}
 
-
   // Logs in as `user` with `password` at the profile's prompts and waits for the shell's;
   // ConsoleError when the guest refuses. Where no login is required, only waits for the prompt.
   void login(SerialConsole& console, const LoginSpec& spec, const std::string& machine,

@@ -64,7 +64,9 @@ std::unique_ptr<Machine> Machine::start(MachineProfile profile, MachineOptions o
 }
 
 Machine::Machine(MachineProfile profile, MachineOptions options)
-    : profile_(std::move(profile)), options_(std::move(options)), shell_(profile_.console_commands) {
+    : profile_(std::move(profile)),
+      options_(std::move(options)),
+      shell_(profile_.console_commands) {
   profile_.extra_args.insert(profile_.extra_args.end(), options_.debug_qemu_args.begin(),
                              options_.debug_qemu_args.end());
   log_dir_ = options_.log_dir.empty() ? make_log_dir(profile_.name) : options_.log_dir;

@@ -428,11 +428,30 @@ MachineProfile read_machine_profile(const fs::path& file, const Variables& varia
   MappingReader m(root, file, "a machine profile");
   // A misspelt key, or a suite given where a profile was meant, is the likeliest cause of
   // anything else wrong in the file: reported first.
-  for (const char* key :
-       {"accel",          "boot",  "boot_markers", "command_channel", "console_commands", "cpu",       "cpus",
-        "description",    "disks", "extra_args",   "image",           "login",     "machine",
-        "memory",         "name",  "nics",         "panic_patterns",  "power_off", "qemu",
-        "reboot_command", "rtc",   "ssh",          "timeouts",        "variables"})
+  for (const char* key : {"accel",
+                          "boot",
+                          "boot_markers",
+                          "command_channel",
+                          "console_commands",
+                          "cpu",
+                          "cpus",
+                          "description",
+                          "disks",
+                          "extra_args",
+                          "image",
+                          "login",
+                          "machine",
+                          "memory",
+                          "name",
+                          "nics",
+                          "panic_patterns",
+                          "power_off",
+                          "qemu",
+                          "reboot_command",
+                          "rtc",
+                          "ssh",
+                          "timeouts",
+                          "variables"})
     (void)m.has(key);
   m.finish();
   MachineProfile p;

@@ -89,7 +89,7 @@ struct SshSpec {
 struct ConsoleCommandsSpec {
   enum class Status { kShell, kLastLine };
   Status status = Status::kShell;
-  std::string ok = "ok";          // RE2, the whole status line of a command that succeeded
+  std::string ok = "ok";            // RE2, the whole status line of a command that succeeded
   std::string error = "error: .*";  // RE2, the whole status line of one that failed
 };
 

@@ -17,7 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 ConfigError bad(const ExecRequest& r, const std::string& option, const std::string& problem) {
   return ConfigError({}, r.who + ": " + option + ": " + problem);
 }
@@ -95,8 +94,9 @@ std::string guest_command_line(const ExecRequest& r,
 }
 
 std::string exec_command_line(const ExecRequest& r) {
-  return guest_command_line(r, [](const std::string& t) { return literal_text(t); },
-                            [](const std::string& name) { return "${secret:" + name + "}"; });
+  return guest_command_line(
+      r, [](const std::string& t) { return literal_text(t); },
+      [](const std::string& name) { return "${secret:" + name + "}"; });
 }
 
 void check_exec_environment(const ExecRequest& r) {
@@ -142,7 +142,8 @@ std::string exec_suite_yaml(const ExecRequest& r) {
   if (!r.sync.empty()) {
     y << YAML::BeginMap << YAML::Key << "ssh.put" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "local" << YAML::Value << YAML::DoubleQuoted << literal_text(r.sync.string());
-    y << YAML::Key << "remote" << YAML::Value << YAML::DoubleQuoted << literal_text(r.sync.string());
+    y << YAML::Key << "remote" << YAML::Value << YAML::DoubleQuoted
+      << literal_text(r.sync.string());
     std::vector<std::string> exclude = r.exclude;
     if (!r.sync_git) exclude.insert(exclude.begin(), ".git");
     if (!exclude.empty()) {

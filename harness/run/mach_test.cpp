@@ -37,23 +37,23 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-
 // A line of the console that `pattern` is found in, up to its end.
 std::string line_with(const std::string& pattern) {
   return "(?m)^[^\\n]*(?:" + pattern + ")[^\\n]*\\n";
 }
 
 void check(const MachTestRequest& r) {
-  const auto bad = [](const std::string& what) { return ConfigError({}, "hurdle mach-test: " + what); };
+  const auto bad = [](const std::string& what) {
+    return ConfigError({}, "hurdle mach-test: " + what);
+  };
   std::error_code ec;
-  if (!fs::is_regular_file(r.kernel, ec))
-    throw bad("--kernel: no such file: " + r.kernel.string());
+  if (!fs::is_regular_file(r.kernel, ec)) throw bad("--kernel: no such file: " + r.kernel.string());
   if (r.modules.empty()) throw bad("no test module given");
   for (const auto& m : r.modules)
     if (!fs::is_regular_file(m, ec)) throw bad("no such test module: " + m.string());
-  for (const auto& [what, pattern] : {std::pair{"--success", &r.success},
-                                      std::pair{"--failure", &r.failure},
-                                      std::pair{"--panic", &r.panic}}) {
+  for (const auto& [what, pattern] :
+       {std::pair{"--success", &r.success}, std::pair{"--failure", &r.failure},
+        std::pair{"--panic", &r.panic}}) {
     const RE2 re(*pattern);
     if (!re.ok()) throw bad(std::string(what) + ": not a pattern (RE2): " + re.error());
   }
@@ -93,8 +93,7 @@ class ModuleRun {
       write_file_atomically(profile_file, mach_test_profile_yaml(request_, module_, name));
       MachineOptions options;
       options.log_dir = folder_;
-      if (!request_.accel.empty())
-        options.accel = parse_accelerator(request_.accel, "--accel");
+      if (!request_.accel.empty()) options.accel = parse_accelerator(request_.accel, "--accel");
       options.images = request_.images;
       const ProfileImageOptions image = starting_profile_options("", request_.images);
       machine_ = Machine::start(load_machine_profile(profile_file, {}, image), options);
@@ -106,7 +105,8 @@ class ModuleRun {
       r.message = std::string("the module's machine could not run: ") + e.what();
     }
     r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-    for (const char* file : {"console.txt", "console.log", "machine.log", "qmp.log", "machine.yaml"})
+    for (const char* file :
+         {"console.txt", "console.log", "machine.log", "qmp.log", "machine.yaml"})
       if (fs::exists(folder_ / file)) r.attachments.push_back(folder_ / file);
     if (failed(r.status) && request_.keep_failed_state) keep_failed_state(name, r);
     machine_.reset();  // QEMU goes now, whatever the verdict
@@ -159,8 +159,9 @@ class ModuleRun {
     }
     const fs::path kept = folder_ / "failed-state";
     try {
-      (void)machine_->save_to(kept, {}, "", std::string(kMachTestSuite) + "." + name + ": " +
-                                                r.message.substr(0, r.message.find('\n')));
+      (void)machine_->save_to(kept, {}, "",
+                              std::string(kMachTestSuite) + "." + name + ": " +
+                                  r.message.substr(0, r.message.find('\n')));
       r.attachments.push_back(kept / SavedMachine::kManifest);
       r.notes.push_back("the failed machine is saved: `hurdle vm start NAME --from " +
                         kept.string() + " --gdb` starts it where it failed");
@@ -315,8 +316,7 @@ int run_mach_tests(const MachTestRequest& request) {
   }
   for (auto& t : workers) t.join();
   progress.summary();
-  std::cout << "hurdle: reports in " << run_dir.string() << ", JUnit in " << junit.string()
-            << "\n";
+  std::cout << "hurdle: reports in " << run_dir.string() << ", JUnit in " << junit.string() << "\n";
   int status = any_failed ? kExitFailed : kExitPassed;
   if (const auto error = recorder.write_error()) {
     print_error("hurdle: the JUnit report could not be written: " + *error);

@@ -55,7 +55,6 @@ int run_mach_tests(const MachTestRequest& request);
 
 // The profile one module boots on (written into its case folder as machine.yaml).
 std::string mach_test_profile_yaml(const MachTestRequest& request,
-                                   const std::filesystem::path& module,
-                                   const std::string& name);
+                                   const std::filesystem::path& module, const std::string& name);
 
 }  // namespace hurdle

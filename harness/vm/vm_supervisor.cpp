@@ -194,9 +194,8 @@ void VmSupervisor::start_machine() {
   std::uint16_t gdb_port = 0;
   if (options_.debug) {
     // What the guest did that real hardware would refuse, as QEMU sees it.
-    mo.debug_qemu_args.insert(mo.debug_qemu_args.end(),
-                              {"-d", "guest_errors,unimp", "-D",
-                               (mo.log_dir / "qemu-debug.log").string()});
+    mo.debug_qemu_args.insert(mo.debug_qemu_args.end(), {"-d", "guest_errors,unimp", "-D",
+                                                         (mo.log_dir / "qemu-debug.log").string()});
   }
   if (options_.gdb) {
     gdb_port = free_loopback_port();

@@ -137,8 +137,8 @@ int main(int argc, char** argv) {
   loop.insert(loop.end(), module_files.begin(), module_files.end());
   const double baseline = seconds_of(loop, false);
   std::vector<std::string> hurdle = {
-      HURDLE_BENCH_HURDLE,      "mach-test", "--kernel", (guest / "gnumach").string(), "-j", "2",
-      "--accel",                "tcg",       "--report-dir", (dir / "reports").string()};
+      HURDLE_BENCH_HURDLE, "mach-test", "--kernel",     (guest / "gnumach").string(), "-j", "2",
+      "--accel",           "tcg",       "--report-dir", (dir / "reports").string()};
   hurdle.insert(hurdle.end(), module_files.begin(), module_files.end());
   const double cold = seconds_of(hurdle, true);
   const double warm = seconds_of(hurdle, true);

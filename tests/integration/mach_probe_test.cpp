@@ -24,10 +24,10 @@ namespace hurdle {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using test::machine_options;
 using test::read_file;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The probe's `time`: the kernel's clock, in microseconds.
 std::uint64_t kernel_time_us(Machine& vm) {
@@ -159,16 +159,16 @@ TEST(MachProbe, ABrokenModuleMakesGnuMachPanicAndTheBootFailsOnThePanicLine) {
 // A suite from the command line: four scenarios in two lanes, each on a fresh machine; a
 // second run takes the booted machine from the boot cache and boots nothing.
 TEST(MachProbe, ASuiteRunsInTwoLanesAndASecondRunStartsFromTheBootCache) {
-  const fs::path dir = fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" /
-                       "mach-probe-suite";
+  const fs::path dir =
+      fs::path(HURDLE_TEST_GUEST_DIR).parent_path() / "test-logs" / "mach-probe-suite";
   fs::remove_all(dir);
   ::setenv("HURDLE_CACHE_DIR", (dir / "cache").c_str(), 1);
   ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
   const std::string suite = (test::source_dir() / "tests/data/suites/mach-probe.yaml").string();
   auto run = [&](const std::string& name) {
     return test::hurdle_command({"run", "--accel", "tcg", "-j", "2", "--report-dir",
-                                 (dir / name).string(), "--junit",
-                                 (dir / (name + ".xml")).string(), suite});
+                                 (dir / name).string(), "--junit", (dir / (name + ".xml")).string(),
+                                 suite});
   };
   const auto [first_status, first_out] = run("first");
   EXPECT_EQ(first_status, 0) << first_out;

@@ -18,9 +18,9 @@ namespace hurdle {
 namespace {
 
 namespace fs = std::filesystem;
+using test::read_file;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using test::read_file;
 
 const fs::path kGuest = fs::path(HURDLE_TEST_GUEST_DIR) / "mach-probe";
 
@@ -36,32 +36,34 @@ fs::path folder_with_modules(const std::string& test, const std::vector<std::str
 }
 
 std::vector<std::string> mach_test(const fs::path& dir, std::vector<std::string> more) {
-  std::vector<std::string> args = {"mach-test",    "--kernel",     (kGuest / "gnumach").string(),
-                                   "--accel",      "tcg",          "--report-dir",
-                                   (dir / "reports").string(), "--junit",
+  std::vector<std::string> args = {"mach-test",
+                                   "--kernel",
+                                   (kGuest / "gnumach").string(),
+                                   "--accel",
+                                   "tcg",
+                                   "--report-dir",
+                                   (dir / "reports").string(),
+                                   "--junit",
                                    (dir / "junit.xml").string()};
   args.insert(args.end(), more.begin(), more.end());
   return args;
 }
 
 pugi::xml_node testcase(const pugi::xml_document& doc, const std::string& name) {
-  return doc
-      .select_node(("//testsuite[@name='mach-test']/testcase[@name='" + name + "']").c_str())
+  return doc.select_node(("//testsuite[@name='mach-test']/testcase[@name='" + name + "']").c_str())
       .node();
 }
 
 // The folder of the run, under reports/.
-fs::path run_folder(const fs::path& dir) {
-  return fs::directory_iterator(dir / "reports")->path();
-}
+fs::path run_folder(const fs::path& dir) { return fs::directory_iterator(dir / "reports")->path(); }
 
 TEST(MachTest, TheFourVerdictsOfTheProtocolTwoAtOnce) {
-  const fs::path dir =
-      folder_with_modules("mach-test-verdicts", {"test-pass", "test-fail", "test-hang", "test-crash"});
+  const fs::path dir = folder_with_modules("mach-test-verdicts",
+                                           {"test-pass", "test-fail", "test-hang", "test-crash"});
   const auto [status, out] = test::hurdle_command(mach_test(
-      dir, {"--timeout", "5s", "-j", "2", (dir / "test-pass").string(),
-            (dir / "test-fail").string(), (dir / "test-hang").string(),
-            (dir / "test-crash").string()}));
+      dir,
+      {"--timeout", "5s", "-j", "2", (dir / "test-pass").string(), (dir / "test-fail").string(),
+       (dir / "test-hang").string(), (dir / "test-crash").string()}));
   EXPECT_EQ(status, kExitFailed) << out;
 
   pugi::xml_document doc;
@@ -105,8 +107,8 @@ TEST(MachTest, TheFourVerdictsOfTheProtocolTwoAtOnce) {
 TEST(MachTest, APanicOfTheKernelIsTheVerdictAtOnce) {
   const fs::path dir = folder_with_modules("mach-test-panic", {});
   std::ofstream(dir / "not-a-program") << std::string(4096, 'x');
-  const auto [status, out] = test::hurdle_command(
-      mach_test(dir, {"--timeout", "60s", (dir / "not-a-program").string()}));
+  const auto [status, out] =
+      test::hurdle_command(mach_test(dir, {"--timeout", "60s", (dir / "not-a-program").string()}));
   EXPECT_EQ(status, kExitFailed) << out;
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_file((dir / "junit.xml").c_str()));
@@ -122,16 +124,16 @@ TEST(MachTest, APanicOfTheKernelIsTheVerdictAtOnce) {
 
 TEST(MachTest, AFailedModulesMachineIsKeptAndStartsAgainWithAGdbStub) {
   const fs::path dir = folder_with_modules("mach-test-keep", {"test-hang"});
-  const auto [status, out] = test::hurdle_command(mach_test(
-      dir, {"--timeout", "3s", "--keep-failed-state", (dir / "test-hang").string()}));
+  const auto [status, out] = test::hurdle_command(
+      mach_test(dir, {"--timeout", "3s", "--keep-failed-state", (dir / "test-hang").string()}));
   EXPECT_EQ(status, kExitFailed) << out;
   const fs::path kept = run_folder(dir) / "mach-test" / "test-hang" / "failed-state";
   ASSERT_TRUE(fs::exists(kept / "saved-machine.json")) << out;
   EXPECT_THAT(out, HasSubstr("--from " + kept.string()));
 
-  const auto [started, said] = test::hurdle_command(
-      {"vm", "start", "mach-test-kept", "--from", kept.string(), "--gdb", "--accel", "tcg",
-       "--log-dir", (dir / "vm-logs").string()});
+  const auto [started, said] =
+      test::hurdle_command({"vm", "start", "mach-test-kept", "--from", kept.string(), "--gdb",
+                            "--accel", "tcg", "--log-dir", (dir / "vm-logs").string()});
   EXPECT_EQ(started, 0) << said;
   EXPECT_THAT(said, HasSubstr("gdb:     gdb -ex 'target remote 127.0.0.1:"));
   const auto [quit, quit_said] = test::hurdle_command({"vm", "quit", "mach-test-kept"});
@@ -148,8 +150,8 @@ TEST(MachTest, BadInputIsRefusedBeforeAnythingBoots) {
       mach_test(dir, {(dir / "test-pass").string(), (dir / "missing").string()}));
   EXPECT_EQ(no_module, kExitBadInput);
   EXPECT_THAT(said2, HasSubstr("no such test module: " + (dir / "missing").string()));
-  const auto [bad_pattern, said3] = test::hurdle_command(
-      mach_test(dir, {"--success", "(", (dir / "test-pass").string()}));
+  const auto [bad_pattern, said3] =
+      test::hurdle_command(mach_test(dir, {"--success", "(", (dir / "test-pass").string()}));
   EXPECT_EQ(bad_pattern, kExitBadInput);
   EXPECT_THAT(said3, HasSubstr("--success: not a pattern"));
   EXPECT_FALSE(fs::exists(dir / "reports")) << "a run folder for a refused run";

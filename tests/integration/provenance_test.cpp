@@ -298,8 +298,8 @@ TEST(Provenance, TheMachProbeIsMadeOfWhatDebiansSignedIndexGives) {
                                                  "main/binary-amd64/Packages.xz",
                                                  built / "index" / p.suite / "binary.xz"));
   }
-  EXPECT_EQ(names, (std::set<std::string>{"gnumach-image-1.8-amd64-up", "gnumach-dev",
-                                          "mig-x86-64-gnu"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"gnumach-image-1.8-amd64-up", "gnumach-dev", "mig-x86-64-gnu"}));
   EXPECT_THAT(test::mismatches(m, indexes), IsEmpty());
   // No binary of the probe is in the tree: only its sources.
   for (const auto& name : tracked_files()) {

@@ -99,7 +99,8 @@ TEST(LineCommand, OutputThatReadsLikeAStatusIsOutputOnlyTheLastLineCounts) {
 
 TEST(LineCommand, APromptNobodyReadIsSkippedAndSoIsWhatCameBeforeTheEcho) {
   // The prompt after the boot, and another for an empty line, both unread.
-  LineProgram program(probe("value 0\r\nok\r\n"), "mach-probe ready\r\nmach-probe> \r\nmach-probe> ");
+  LineProgram program(probe("value 0\r\nok\r\n"),
+                      "mach-probe ready\r\nmach-probe> \r\nmach-probe> ");
   std::this_thread::sleep_for(100ms);  // both prompts are in before the command goes
   const ConsoleCommandResult r = run_line_command(program.console(), "get", kStatus, 5s);
   EXPECT_EQ(r.exit_status, 0);
@@ -124,8 +125,7 @@ TEST(LineCommand, NoStatusLineAtAllIsRefused) {
 
 TEST(LineCommand, ACommandOfTwoLinesIsRefusedBeforeAnythingIsSent) {
   LineProgram program(probe("ok\r\n"));
-  EXPECT_THROW((void)run_line_command(program.console(), "set 1\nhalt", kStatus, 5s),
-               ConsoleError);
+  EXPECT_THROW((void)run_line_command(program.console(), "set 1\nhalt", kStatus, 5s), ConsoleError);
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(program.received(), "");
 }

@@ -26,8 +26,10 @@ MultibootSpec spec_in(const fs::path& dir) {
   MultibootSpec spec;
   spec.kernel = dir / "kernel";
   spec.command_line = {"console=com0"};
-  spec.modules.push_back({dir / "probe", "", {"${host-port}", "${device-port}", "$(task-create)",
-                                              "$(task-resume)"}, {}});
+  spec.modules.push_back({dir / "probe",
+                          "",
+                          {"${host-port}", "${device-port}", "$(task-create)", "$(task-resume)"},
+                          {}});
   return spec;
 }
 
@@ -56,10 +58,9 @@ TEST(MultibootMedium, IsMadeOnceForItsContentAndHoldsTheFiles) {
   // What GRUB will read, taken back out of the ISO.
   const fs::path out = dir / "out";
   fs::create_directories(out);
-  const ProgramResult x = run_program({"xorriso", "-osirrox", "on", "-indev", medium.string(),
-                                       "-extract", "/boot/grub/grub.cfg",
-                                       (out / "grub.cfg").string(), "-extract",
-                                       "/boot/module-1", (out / "module-1").string()});
+  const ProgramResult x = run_program(
+      {"xorriso", "-osirrox", "on", "-indev", medium.string(), "-extract", "/boot/grub/grub.cfg",
+       (out / "grub.cfg").string(), "-extract", "/boot/module-1", (out / "module-1").string()});
   ASSERT_TRUE(x.ok()) << x.err;
   EXPECT_EQ(test::read_file(out / "grub.cfg"), multiboot_grub_config(spec));
   EXPECT_EQ(test::read_file(out / "module-1"), "not really a module");

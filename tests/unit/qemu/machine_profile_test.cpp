@@ -296,8 +296,7 @@ TEST(MachineProfile, MultibootModulesPassGnuMachsBootScriptWordsThroughUntouched
   EXPECT_EQ(p.multiboot->command_line, (std::vector<std::string>{"console=com0", "-s"}));
   ASSERT_EQ(p.multiboot->modules.size(), 2u);
   EXPECT_EQ(p.multiboot->modules[0].name, "exec");
-  EXPECT_EQ(p.multiboot->modules[0].words,
-            (std::vector<std::string>{"$(exec-task=task-create)"}));
+  EXPECT_EQ(p.multiboot->modules[0].words, (std::vector<std::string>{"$(exec-task=task-create)"}));
   EXPECT_EQ(p.multiboot->modules[1].words,
             (std::vector<std::string>{"--host-priv-port=${host-port}",
                                       "--device-master-port=${device-port}",
@@ -353,7 +352,8 @@ TEST(MachineProfile, ConsoleCommandsAndALoginThatIsNotNeeded) {
               HasSubstr("ok is a pattern of status: last-line"));
   EXPECT_THAT(load_error(boot + "console_commands: { status: last-line, error: '(' }\n"),
               HasSubstr("invalid regular expression"));
-  EXPECT_THAT(load_error(boot + "login: { required: maybe }\n"), HasSubstr(":3:20: expected true or false"));
+  EXPECT_THAT(load_error(boot + "login: { required: maybe }\n"),
+              HasSubstr(":3:20: expected true or false"));
 }
 
 }  // namespace
