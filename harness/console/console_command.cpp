@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -50,10 +52,18 @@ ConsoleCommandResult run_line_command(SerialConsole& console, const std::string&
   const auto start = Clock::now();
   console.sendline(command);
   const auto deadline = start + timeout;
+  // An earlier prompt at the start of a line: the prompt's pattern, which is matched at the
+  // end of what came (`... $`), without its end.
+  std::string prompt = console.prompt_pattern();
+  if (!prompt.empty() && prompt.back() == '$' &&
+      (prompt.size() < 2 || prompt[prompt.size() - 2] != '\\'))
+    prompt.pop_back();
+  const auto earlier_prompt = std::make_unique<RE2>("^(?:" + prompt + ")");
+  const auto is_status = [&](const std::string& line) {
+    return RE2::FullMatch(line, status.ok) || RE2::FullMatch(line, status.error);
+  };
   std::vector<std::string> lines;
-  // A prompt with nothing before it is an earlier one (printed for an empty line, or after a
-  // boot) that nobody read: the answer comes before the next.
-  while (lines.empty()) {
+  for (;;) {
     ExpectMatch prompt;
     try {
       prompt = console.expect_prompt(time_left(deadline));
@@ -62,6 +72,7 @@ ConsoleCommandResult run_line_command(SerialConsole& console, const std::string&
       throw TimeoutError("`" + command + "` did not finish on the console within " +
                          seconds_text(timeout) + "; the console ends with:\n" + console.tail(1024));
     }
+    lines.clear();
     for (std::size_t at = 0; at < prompt.before.size();) {
       std::size_t end = prompt.before.find('\n', at);
       if (end == std::string::npos) end = prompt.before.size();
@@ -74,16 +85,29 @@ ConsoleCommandResult run_line_command(SerialConsole& console, const std::string&
     // The program's echo of what was typed (the first line that ends with it) is not output,
     // nor anything before it (a prompt printed for an earlier empty line, which the prompt
     // pattern, matched at the end of what came, did not stop at).
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      const std::string& line = lines[i];
-      if (line.size() >= command.size() &&
-          line.compare(line.size() - command.size(), command.size(), command) == 0) {
-        lines.erase(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-        if (lines.empty())
-          throw ConsoleError("`" + command + "` printed no status line before the next prompt");
-        break;
-      }
+    const auto echo = std::find_if(lines.begin(), lines.end(), [&](const std::string& line) {
+      return line.size() >= command.size() &&
+             line.compare(line.size() - command.size(), command.size(), command) == 0;
+    });
+    if (echo != lines.end()) {
+      lines.erase(lines.begin(), echo + 1);
+      if (lines.empty())
+        throw ConsoleError("`" + command + "` printed no status line before the next prompt");
+      break;
     }
+    // No echo: the answer of a program that does not echo, after the last prompt before it
+    // (a prompt nobody read, with a banner before it), when it ends with a status line; else
+    // what came before the command, and the answer is before a later prompt.
+    for (std::size_t i = lines.size(); i-- > 0;) {
+      re2::StringPiece rest(lines[i]);
+      if (!RE2::Consume(&rest, *earlier_prompt)) continue;
+      // What follows the prompt on its line is the answer's first line.
+      lines[i] = std::string(rest);
+      lines.erase(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(i));
+      if (lines.front().empty()) lines.erase(lines.begin());
+      break;
+    }
+    if (!lines.empty() && is_status(lines.back())) break;
   }
   ConsoleCommandResult result;
   const std::string& last = lines.back();

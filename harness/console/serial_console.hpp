@@ -60,6 +60,8 @@ class SerialConsole {
   ExpectMatch expect_prompt(std::chrono::milliseconds timeout) {
     return expect(options_.shell_prompt, timeout);
   }
+  // The pattern expect_prompt() waits for.
+  [[nodiscard]] const std::string& prompt_pattern() const { return options_.shell_prompt; }
 
   void send(std::string_view text);
   void sendline(std::string_view line);

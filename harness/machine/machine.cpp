@@ -54,7 +54,10 @@ std::unique_ptr<Machine> Machine::from_profile(const std::string& name_or_path,
   const fs::path file =
       find_machine_profile(name_or_path, profile_search_path(options.profile_path));
   const ProfileImageOptions image = starting_profile_options(options.image, options.images);
-  return start(load_machine_profile(file, options.variables, image), std::move(options));
+  // Loaded before `options` is moved: the order in which a call's arguments are evaluated is
+  // the compiler's (g++ takes them from the right, and passed the variables moved-from).
+  MachineProfile profile = load_machine_profile(file, options.variables, image);
+  return start(std::move(profile), std::move(options));
 }
 
 std::unique_ptr<Machine> Machine::start(MachineProfile profile, MachineOptions options) {

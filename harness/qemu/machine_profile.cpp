@@ -395,7 +395,8 @@ void read_timeouts(const YAML::Node& t, const fs::path& file, MachineProfile& p)
 }
 
 // `image:` (first: `${image}` may be used anywhere after it), resolved to a disk when asked;
-// then `variables:`, names for the rest of the file, each expanded in order.
+// then `variables:`, names for the rest of the file, each expanded in order, each a default
+// that a value the caller gives for the same name replaces.
 void read_image_and_variables(MappingReader& m, const fs::path& file,
                               const ProfileImageOptions& image, Variables& vars,
                               MachineProfile& p) {
@@ -412,7 +413,10 @@ void read_image_and_variables(MappingReader& m, const fs::path& file,
   }
   if (const YAML::Node defs = m.get("variables"); defs && !defs.IsNull()) {
     if (!defs.IsMap()) fail_at(defs, file, "expected variables as a mapping of name: value");
+    // Defaults: a name the caller gives (a suite's `machine: {variables}`) keeps its value.
+    const Variables given = vars;
     for (const auto& entry : defs) {
+      if (given.contains(entry.first.Scalar())) continue;
       vars[entry.first.Scalar()] =
           expand_variables(as_string(entry.second, file), vars, location_of(entry.second, file));
     }

@@ -140,13 +140,10 @@ TEST(MachProbe, ABrokenModuleMakesGnuMachPanicAndTheBootFailsOnThePanicLine) {
   PrivateFolder dir("mach-probe-broken");
   const fs::path garbage = dir.path() / "not-an-elf";
   std::ofstream(garbage) << std::string(4096, 'x');
-  std::string profile = read_file(test::source_dir() / "fixtures/machines/mach-probe.yaml");
-  const std::string probe = "${guests}/mach-probe/mach-probe\n";
-  ASSERT_NE(profile.find(probe), std::string::npos);
-  profile.replace(profile.find(probe), probe.size(), garbage.string() + "\n");
-  const fs::path file = dir.path() / "mach-broken.yaml";
-  std::ofstream(file) << profile;
-  auto vm = Machine::from_profile(file.string(), machine_options("mach-probe-broken"));
+  // The profile's first task replaced, as a suite's `machine: {variables: {probe: ...}}` does.
+  MachineOptions o = machine_options("mach-probe-broken");
+  o.variables["probe"] = garbage.string();
+  auto vm = Machine::from_profile("mach-probe", o);
   try {
     vm->wait_for_boot();
     FAIL() << "the machine booted a module that is not a program";

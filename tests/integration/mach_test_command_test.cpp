@@ -113,13 +113,12 @@ TEST(MachTest, APanicOfTheKernelIsTheVerdictAtOnce) {
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_file((dir / "junit.xml").c_str()));
   const pugi::xml_node failure = testcase(doc, "not-a-program").child("failure");
+  // The panic line is the verdict, not the end of the budget (a TimeoutError).
   EXPECT_STREQ(failure.attribute("type").value(), "KernelPanic");
   EXPECT_THAT(failure.attribute("message").value(),
               HasSubstr("the kernel panicked: panic ../kern/bootstrap.c"));
   EXPECT_THAT(failure.attribute("message").value(),
               HasSubstr("Cannot load user executable module"));
-  // At once, not at the end of the budget.
-  EXPECT_LT(std::stod(testcase(doc, "not-a-program").attribute("time").value()), 30.0);
 }
 
 TEST(MachTest, AFailedModulesMachineIsKeptAndStartsAgainWithAGdbStub) {

@@ -107,6 +107,15 @@ TEST(LineCommand, APromptNobodyReadIsSkippedAndSoIsWhatCameBeforeTheEcho) {
   EXPECT_EQ(r.output, "value 0\n");
 }
 
+TEST(LineCommand, AProgramThatDoesNotEchoIsReadAsWell) {
+  LineProgram program([](const std::string&) { return "value 3\r\nok\r\nmach-probe> "; },
+                      "banner\r\nmach-probe> ");
+  std::this_thread::sleep_for(100ms);
+  const ConsoleCommandResult r = run_line_command(program.console(), "get", kStatus, 5s);
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_EQ(r.output, "value 3\n");
+}
+
 TEST(LineCommand, ALineThatIsNoStatusBeforeThePromptIsRefused) {
   LineProgram program(probe("value 0\r\n"));
   try {

@@ -334,6 +334,15 @@ TEST(MachineProfile, MultibootMistakesNameLineAndWhatWasExpected) {
               HasSubstr("unknown key 'argv'"));
 }
 
+TEST(MachineProfile, AValueTheCallerGivesReplacesTheProfilesDefault) {
+  const MachineProfile mine = load_machine_profile(
+      profile("mach-probe"), {{"guest_dir", "/g"}, {"kernel", "/home/me/gnumach/gnumach"}});
+  EXPECT_EQ(mine.multiboot->kernel, "/home/me/gnumach/gnumach");
+  EXPECT_EQ(mine.multiboot->modules.at(0).file, "/g/mach-probe/mach-probe");
+  const MachineProfile debian = load_machine_profile(profile("mach-probe"), {{"guest_dir", "/g"}});
+  EXPECT_EQ(debian.multiboot->kernel, "/g/mach-probe/gnumach");
+}
+
 TEST(MachineProfile, ConsoleCommandsAndALoginThatIsNotNeeded) {
   const MachineProfile probe = load_machine_profile(profile("mach-probe"), {{"guest_dir", "/g"}});
   EXPECT_FALSE(probe.login.required);
