@@ -13,6 +13,7 @@
 #include "core/exit_status.hpp"
 #include "core/print_error.hpp"
 #include "engine/boot_cache.hpp"
+#include "image/multiboot_medium.hpp"
 #include "pack/pack_manifest.hpp"
 #include "pack/template_pack.hpp"
 
@@ -43,7 +44,8 @@ CacheCommand::CacheCommand(CLI::App& app) {
   list_ = command_->add_subcommand("list", "one line per template, most recently used first");
   list_->add_flag("--json", json_, "print JSON instead");
   gc_ = command_->add_subcommand("gc",
-                                 "remove templates not used lately, damaged ones and leftovers");
+                                 "remove templates and boot media not used lately, damaged "
+                                 "templates and leftovers");
   gc_->add_option("--unused-days", unused_days_,
                   "remove templates unused for this many days (0: every one no run holds now)")
       ->check(CLI::Range(0, 3650));
@@ -199,7 +201,11 @@ int CacheCommand::run() {
   for (const auto& s : swept)
     std::cout << "removed " << s.folder.string() << "  RAM of a cache folder that is gone ("
               << mib(s.bytes) << ")\n";
-  std::cout << removed.size() + swept.size() << " removed\n";
+  // Boot media of multiboot profiles (hurdle mach-test's among them), unused as long.
+  const auto media =
+      remove_unused_media(user_cache_directory(), std::chrono::hours(24 * unused_days_));
+  for (const auto& m : media) std::cout << "removed " << m.string() << "  unused boot medium\n";
+  std::cout << removed.size() + swept.size() + media.size() << " removed\n";
   return 0;
 }
 

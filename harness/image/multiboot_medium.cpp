@@ -89,7 +89,11 @@ fs::path multiboot_medium(const MultibootSpec& spec, const fs::path& cache_root)
   inputs += version.out;
   const fs::path folder = cache_root / "boot-media";
   const fs::path medium = folder / (text_digest(inputs).hex + ".iso");
-  if (fs::exists(medium)) return medium;
+  if (fs::exists(medium)) {
+    std::error_code ec;
+    fs::last_write_time(medium, fs::file_time_type::clock::now(), ec);  // used now
+    return medium;
+  }
 
   fs::create_directories(folder);
   PrivateFolder work("medium", folder);
@@ -108,6 +112,23 @@ fs::path multiboot_medium(const MultibootSpec& spec, const fs::path& cache_root)
                      " (exit " + std::to_string(r.exit_code) + "): " + r.err);
   fs::rename(made, medium);  // atomic: another run making the same medium gets one whole file
   return medium;
+}
+
+std::vector<fs::path> remove_unused_media(const fs::path& cache_root,
+                                          std::chrono::hours unused_for) {
+  std::vector<fs::path> removed;
+  const fs::path folder = cache_root / "boot-media";
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) return removed;
+  PrivateFolder::sweep(folder);  // the work folders of runs killed while making a medium
+  const auto now = fs::file_time_type::clock::now();
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    if (entry.path().extension() != ".iso" || !entry.is_regular_file(ec)) continue;
+    const auto used = fs::last_write_time(entry.path(), ec);
+    if (ec || now - used < unused_for) continue;
+    if (fs::remove(entry.path(), ec)) removed.push_back(entry.path());
+  }
+  return removed;
 }
 
 }  // namespace hurdle

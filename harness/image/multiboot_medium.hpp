@@ -5,6 +5,7 @@
 // the user cache under the digest of everything it holds, so that a second run finds it.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -38,7 +39,13 @@ std::string multiboot_grub_config(const MultibootSpec& spec);
 // The medium for `spec` in `cache_root`/boot-media (made when missing, atomically: two runs may
 // make it at once). Throws ImageError naming what is missing (GRUB's tools) or what
 // grub-mkrescue said.
+// A medium found is touched: its modification time is when it was last used.
 std::filesystem::path multiboot_medium(const MultibootSpec& spec,
                                        const std::filesystem::path& cache_root);
+
+// Removes the media in `cache_root`/boot-media not used for `unused_for` (and what a run
+// killed while making one left); returns what was removed (`hurdle cache gc`).
+std::vector<std::filesystem::path> remove_unused_media(const std::filesystem::path& cache_root,
+                                                       std::chrono::hours unused_for);
 
 }  // namespace hurdle

@@ -4,6 +4,8 @@
 // once per content: the same inputs find it, a changed module makes another.
 #include "image/multiboot_medium.hpp"
 
+#include <sys/stat.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -51,9 +53,13 @@ TEST(MultibootMedium, IsMadeOnceForItsContentAndHoldsTheFiles) {
   const fs::path medium = multiboot_medium(spec, dir / "cache");
   ASSERT_TRUE(fs::exists(medium));
   EXPECT_EQ(medium.parent_path(), dir / "cache" / "boot-media");
-  const auto made_at = fs::last_write_time(medium);
+  // Found, not made again: the same file (a medium made again would be another, renamed in).
+  struct stat before {};
+  ASSERT_EQ(::stat(medium.c_str(), &before), 0);
   EXPECT_EQ(multiboot_medium(spec, dir / "cache"), medium);
-  EXPECT_EQ(fs::last_write_time(medium), made_at);
+  struct stat after {};
+  ASSERT_EQ(::stat(medium.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
 
   // What GRUB will read, taken back out of the ISO.
   const fs::path out = dir / "out";
@@ -67,6 +73,25 @@ TEST(MultibootMedium, IsMadeOnceForItsContentAndHoldsTheFiles) {
 
   std::ofstream(dir / "in" / "probe") << " changed";
   EXPECT_NE(multiboot_medium(spec, dir / "cache"), medium);
+}
+
+TEST(MultibootMedium, MediaNotUsedLatelyGoAndAUseCountsAsUse) {
+  if (find_program("grub-mkrescue").empty()) GTEST_SKIP() << "no grub-mkrescue (ci/setup)";
+  const fs::path dir = test::scratch_folder() / "gc";
+  const MultibootSpec old_spec = spec_in(dir / "old");
+  MultibootSpec used_spec = spec_in(dir / "used");
+  used_spec.command_line.push_back("-s");
+  const fs::path old_medium = multiboot_medium(old_spec, dir / "cache");
+  const fs::path used_medium = multiboot_medium(used_spec, dir / "cache");
+  const auto ten_days_ago = fs::file_time_type::clock::now() - std::chrono::hours(240);
+  fs::last_write_time(old_medium, ten_days_ago);
+  fs::last_write_time(used_medium, ten_days_ago);
+  EXPECT_EQ(multiboot_medium(used_spec, dir / "cache"), used_medium);  // used again today
+
+  const auto removed = remove_unused_media(dir / "cache", std::chrono::hours(24 * 7));
+  EXPECT_EQ(removed, std::vector<fs::path>{old_medium});
+  EXPECT_FALSE(fs::exists(old_medium));
+  EXPECT_TRUE(fs::exists(used_medium));
 }
 
 TEST(MultibootMedium, AMissingModuleIsNamed) {
