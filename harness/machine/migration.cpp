@@ -1,5 +1,7 @@
 #include "machine/migration.hpp"
 
+#include <thread>
+
 #include "core/shell_quote.hpp"
 
 namespace hurdle {
@@ -7,9 +9,18 @@ namespace hurdle {
 namespace fs = std::filesystem;
 
 std::string Migration::save(const MigrationFile& to, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::string target = shell_quote(fs::absolute(to.file).string());
-  return migrate("migrate", (to.gzip ? "exec:gzip -1 -c > " : "exec:cat > ") + target,
-                 to.without_ram, timeout);
+  const std::string status =
+      migrate("migrate", (to.gzip ? "exec:gzip -1 -c > " : "exec:cat > ") + target, to.without_ram,
+              timeout);
+  // QEMU says `completed` before the machine has left the finish-migrate state, and a `cont`
+  // in between is refused ("Migration is not finalized yet"; seen with a 256 MiB GNU Mach
+  // guest): the caller gets the machine once it has.
+  while (status == "completed" && std::chrono::steady_clock::now() < deadline &&
+         qmp_.execute("query-status").value("status", "") == "finish-migrate")
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return status;
 }
 
 std::string Migration::load(const MigrationFile& from, std::chrono::milliseconds timeout) {
