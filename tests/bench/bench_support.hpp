@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -11,6 +12,12 @@
 #include "machine/machine.hpp"
 
 namespace hurdle::bench {
+
+// Milliseconds since `start`, on the steady clock.
+inline double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
 
 // The p-th percentile (0..1) of `v`, nearest rank; 0 for no samples.
 inline double percentile(std::vector<double> v, double p) {

@@ -29,11 +29,8 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using hurdle::Machine;
 using hurdle::bench::machine_options;
+using hurdle::bench::ms_since;
 using hurdle::bench::percentile;
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
 
 double seconds_of(const std::vector<std::string>& argv, bool must_pass) {
   const auto start = Clock::now();

@@ -41,15 +41,12 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using hurdle::Machine;
 using hurdle::bench::machine_options;
+using hurdle::bench::ms_since;
 using hurdle::bench::percentile;
 
 struct Times {
   std::vector<double> console, ssh;  // ms
 };
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
 
 hurdle::MachineProfile profile_of(std::uint64_t mib) {
   auto p = hurdle::load_machine_profile(fs::path(HURDLE_BENCH_SOURCE_DIR) /
