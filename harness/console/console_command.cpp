@@ -3,12 +3,13 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <memory>
 #include <random>
+#include <string_view>
 #include <vector>
 
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
+#include "core/line_buffer.hpp"
 #include "core/time_left.hpp"
 
 namespace hurdle {
@@ -44,24 +45,65 @@ ConsoleCommandResult run_on_console(SerialConsole& console, const std::string& c
   return result;
 }
 
+namespace {
+
+// The lines of console text (without "\n" or "\r\n"), the empty ones at its end left out.
+std::vector<std::string> lines_of(std::string_view text) {
+  std::vector<std::string> lines;
+  LineBuffer splitter(text.size() + 1);
+  const auto keep = [&](std::string_view line) { lines.emplace_back(line); };
+  splitter.feed(text, keep, [](std::size_t) {});
+  if (splitter.has_partial_line()) splitter.feed("\n", keep, [](std::size_t) {});
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  return lines;
+}
+
+// The prompt's pattern, which is matched at the end of what came (`... $`), without that end:
+// an earlier prompt at the start of a line.
+std::string prompt_at_line_start(std::string pattern) {
+  if (!pattern.empty() && pattern.back() == '$' &&
+      (pattern.size() < 2 || pattern[pattern.size() - 2] != '\\'))
+    pattern.pop_back();
+  return "^(?:" + pattern + ")";
+}
+
+// Drops the program's echo of what was typed (the first line that ends with it) and what came
+// before it (a prompt printed for an earlier empty line, which the prompt pattern, matched at
+// the end of what came, did not stop at). False when no line is the echo.
+bool drop_through_echo(std::vector<std::string>& lines, const std::string& command) {
+  const auto echo = std::find_if(lines.begin(), lines.end(), [&](const std::string& line) {
+    return line.size() >= command.size() &&
+           line.compare(line.size() - command.size(), command.size(), command) == 0;
+  });
+  if (echo == lines.end()) return false;
+  lines.erase(lines.begin(), echo + 1);
+  return true;
+}
+
+// Drops what came up to the last earlier prompt (a banner, a prompt nobody read); what
+// follows that prompt on its line is the first line of what is kept.
+void drop_through_last_prompt(std::vector<std::string>& lines, const RE2& earlier_prompt) {
+  for (std::size_t i = lines.size(); i-- > 0;) {
+    re2::StringPiece rest(lines[i]);
+    if (!RE2::Consume(&rest, earlier_prompt)) continue;
+    lines[i] = std::string(rest);
+    lines.erase(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(i));
+    if (lines.front().empty()) lines.erase(lines.begin());
+    return;
+  }
+}
+
+}  // namespace
+
 ConsoleCommandResult run_line_command(SerialConsole& console, const std::string& command,
                                       const StatusLinePatterns& status,
                                       std::chrono::milliseconds timeout) {
   if (command.find_first_of("\r\n") != std::string::npos)
     throw ConsoleError("`" + command + "`: this console takes one line per command");
   const auto start = Clock::now();
-  console.sendline(command);
   const auto deadline = start + timeout;
-  // An earlier prompt at the start of a line: the prompt's pattern, which is matched at the
-  // end of what came (`... $`), without its end.
-  std::string prompt = console.prompt_pattern();
-  if (!prompt.empty() && prompt.back() == '$' &&
-      (prompt.size() < 2 || prompt[prompt.size() - 2] != '\\'))
-    prompt.pop_back();
-  const auto earlier_prompt = std::make_unique<RE2>("^(?:" + prompt + ")");
-  const auto is_status = [&](const std::string& line) {
-    return RE2::FullMatch(line, status.ok) || RE2::FullMatch(line, status.error);
-  };
+  const RE2 earlier_prompt(prompt_at_line_start(console.prompt_pattern()));
+  console.sendline(command);
   std::vector<std::string> lines;
   for (;;) {
     ExpectMatch prompt;
@@ -72,42 +114,19 @@ ConsoleCommandResult run_line_command(SerialConsole& console, const std::string&
       throw TimeoutError("`" + command + "` did not finish on the console within " +
                          seconds_text(timeout) + "; the console ends with:\n" + console.tail(1024));
     }
-    lines.clear();
-    for (std::size_t at = 0; at < prompt.before.size();) {
-      std::size_t end = prompt.before.find('\n', at);
-      if (end == std::string::npos) end = prompt.before.size();
-      std::string line = prompt.before.substr(at, end - at);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      lines.push_back(std::move(line));
-      at = end + 1;
-    }
-    while (!lines.empty() && lines.back().empty()) lines.pop_back();
-    // The program's echo of what was typed (the first line that ends with it) is not output,
-    // nor anything before it (a prompt printed for an earlier empty line, which the prompt
-    // pattern, matched at the end of what came, did not stop at).
-    const auto echo = std::find_if(lines.begin(), lines.end(), [&](const std::string& line) {
-      return line.size() >= command.size() &&
-             line.compare(line.size() - command.size(), command.size(), command) == 0;
-    });
-    if (echo != lines.end()) {
-      lines.erase(lines.begin(), echo + 1);
+    lines = lines_of(prompt.before);
+    if (drop_through_echo(lines, command)) {
       if (lines.empty())
         throw ConsoleError("`" + command + "` printed no status line before the next prompt");
       break;
     }
-    // No echo: the answer of a program that does not echo, after the last prompt before it
-    // (a prompt nobody read, with a banner before it), when it ends with a status line; else
-    // what came before the command, and the answer is before a later prompt.
-    for (std::size_t i = lines.size(); i-- > 0;) {
-      re2::StringPiece rest(lines[i]);
-      if (!RE2::Consume(&rest, *earlier_prompt)) continue;
-      // What follows the prompt on its line is the answer's first line.
-      lines[i] = std::string(rest);
-      lines.erase(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(i));
-      if (lines.front().empty()) lines.erase(lines.begin());
+    // No echo: the answer of a program that does not echo, after the last prompt before it,
+    // when it ends with a status line; else what came before the command, and the answer is
+    // before a later prompt.
+    drop_through_last_prompt(lines, earlier_prompt);
+    if (!lines.empty() &&
+        (RE2::FullMatch(lines.back(), status.ok) || RE2::FullMatch(lines.back(), status.error)))
       break;
-    }
-    if (!lines.empty() && is_status(lines.back())) break;
   }
   ConsoleCommandResult result;
   const std::string& last = lines.back();

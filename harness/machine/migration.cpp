@@ -16,7 +16,8 @@ std::string Migration::save(const MigrationFile& to, std::chrono::milliseconds t
               timeout);
   // QEMU says `completed` before the machine has left the finish-migrate state, and a `cont`
   // in between is refused ("Migration is not finalized yet"; seen with a 256 MiB GNU Mach
-  // guest): the caller gets the machine once it has.
+  // guest): the caller gets the machine once it has. No QMP event marks that change of run
+  // state, so query-status is asked until it shows, within the save's deadline.
   while (status == "completed" && std::chrono::steady_clock::now() < deadline &&
          qmp_.execute("query-status").value("status", "") == "finish-migrate")
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

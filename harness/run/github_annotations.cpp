@@ -1,5 +1,7 @@
 #include "run/github_annotations.hpp"
 
+#include <cstdlib>
+
 #include "core/safe_text.hpp"
 
 namespace hurdle {
@@ -77,6 +79,13 @@ void GithubAnnotations::scenario_finished(const Suite& suite, const Scenario& sc
                                           const ScenarioResult& result) {
   if (auto command = github_annotation(suite.name, scenario, result, workspace_))
     out_ << *command << std::endl;
+}
+
+std::optional<std::filesystem::path> github_workspace() {
+  const char* gha = std::getenv("GITHUB_ACTIONS");
+  if (gha == nullptr || std::string(gha) != "true") return std::nullopt;
+  const char* checkout = std::getenv("GITHUB_WORKSPACE");
+  return checkout != nullptr ? std::filesystem::path(checkout) : std::filesystem::path();
 }
 
 }  // namespace hurdle

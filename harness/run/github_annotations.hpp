@@ -16,6 +16,10 @@
 
 namespace hurdle {
 
+// On GitHub Actions (GITHUB_ACTIONS=true), the checkout the suite paths are relative to
+// (GITHUB_WORKSPACE, or empty when unset); elsewhere nothing: no annotations are printed.
+[[nodiscard]] std::optional<std::filesystem::path> github_workspace();
+
 // The workflow command for `result`, or nothing for a pass or a skip.
 [[nodiscard]] std::optional<std::string> github_annotation(const std::string& suite,
                                                            const Scenario& scenario,

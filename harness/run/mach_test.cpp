@@ -20,12 +20,12 @@
 #include "core/exit_status.hpp"
 #include "core/name_rules.hpp"
 #include "core/print_error.hpp"
+#include "core/secret_mask.hpp"
 #include "core/wall_clock.hpp"
 #include "engine/run_observer.hpp"
 #include "machine/machine.hpp"
 #include "machine/saved_machine.hpp"
 #include "qemu/accelerator.hpp"
-#include "report/summary_writer.hpp"
 #include "run/github_annotations.hpp"
 #include "run/progress_printer.hpp"
 #include "run/run_recorder.hpp"
@@ -127,17 +127,15 @@ class ModuleRun {
     } catch (const TimeoutError&) {
       fail(r, "TimeoutError",
            "no verdict within " + seconds_text(request_.budget) + ": the module hangs");
-    } catch (const ConsoleError& e) {
+    } catch (const Error&) {
+      // The console closed (QEMU ended: ConsoleError, or QemuError from the machine), or a
+      // panic watcher fired.
       if (const auto hit = console.watcher_hit())
         fail(r, "KernelPanic", "the kernel panicked: " + trimmed(hit->line));
       else
         fail(r, "KernelCrash",
              "the machine ended without the success line (the kernel crashed, or the module "
              "rebooted without a verdict)");
-    } catch (const QemuError&) {
-      fail(r, "KernelCrash",
-           "the machine ended without the success line (the kernel crashed, or the module "
-           "rebooted without a verdict)");
     }
   }
 
@@ -261,8 +259,7 @@ int run_mach_tests(const MachTestRequest& request) {
   RunRecorder recorder(junit);
   ProgressPrinter progress(std::cout, colour_wanted(STDOUT_FILENO), request.verbose);
   std::optional<GithubAnnotations> annotations;
-  if (const char* gha = std::getenv("GITHUB_ACTIONS"); gha != nullptr && std::string(gha) == "true")
-    annotations.emplace(std::cout, fs::current_path());
+  if (const auto workspace = github_workspace()) annotations.emplace(std::cout, *workspace);
   RunObservers observers;
   observers.add(progress);
   if (annotations) observers.add(*annotations);
@@ -317,18 +314,7 @@ int run_mach_tests(const MachTestRequest& request) {
   for (auto& t : workers) t.join();
   progress.summary();
   std::cout << "hurdle: reports in " << run_dir.string() << ", JUnit in " << junit.string() << "\n";
-  int status = any_failed ? kExitFailed : kExitPassed;
-  if (const auto error = recorder.write_error()) {
-    print_error("hurdle: the JUnit report could not be written: " + *error);
-    status = kExitInfrastructure;
-  }
-  try {
-    write_summary_json(recorder.report(), status, run_dir / "summary.json");
-  } catch (const std::exception& e) {
-    print_error(std::string("hurdle: summary.json could not be written: ") + e.what());
-    status = kExitInfrastructure;
-  }
-  return status;
+  return finish_reports(recorder, any_failed ? kExitFailed : kExitPassed, run_dir, SecretMask());
 }
 
 }  // namespace hurdle

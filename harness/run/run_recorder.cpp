@@ -5,9 +5,13 @@
 #include <algorithm>
 
 #include "core/duration_text.hpp"
+#include "core/exit_status.hpp"
+#include "core/print_error.hpp"
+#include "core/secret_mask.hpp"
 #include "core/version.hpp"
 #include "core/wall_clock.hpp"
 #include "report/junit_writer.hpp"
+#include "report/summary_writer.hpp"
 #include "suite/reset_mode.hpp"
 
 namespace hurdle {
@@ -174,6 +178,21 @@ std::optional<std::string> RunRecorder::write_error() const {
 RunReport RunRecorder::report() const {
   std::lock_guard lock(mutex_);
   return report_;
+}
+
+int finish_reports(const RunRecorder& recorder, int exit_status,
+                   const std::filesystem::path& report_dir, const SecretMask& secrets) {
+  if (const auto error = recorder.write_error()) {
+    print_error("hurdle: the JUnit report could not be written: " + *error, secrets);
+    exit_status = kExitInfrastructure;
+  }
+  try {
+    write_summary_json(recorder.report(), exit_status, report_dir / "summary.json");
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle: summary.json could not be written: ") + e.what(), secrets);
+    exit_status = kExitInfrastructure;
+  }
+  return exit_status;
 }
 
 }  // namespace hurdle

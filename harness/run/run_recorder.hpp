@@ -28,6 +28,15 @@ namespace hurdle {
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> suite_properties(
     const SuiteFacts& facts);
 
+class RunRecorder;
+class SecretMask;
+
+// The end of a run's reports, whoever ran it (`hurdle run`, `hurdle mach-test`): the JUnit
+// file's last write checked and summary.json written into `report_dir` with `exit_status`;
+// returns the exit status, the infrastructure's when either could not be written (printed).
+int finish_reports(const RunRecorder& recorder, int exit_status,
+                   const std::filesystem::path& report_dir, const SecretMask& secrets);
+
 class RunRecorder : public RunObserver {
  public:
   explicit RunRecorder(std::optional<std::filesystem::path> junit);

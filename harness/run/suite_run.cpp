@@ -21,7 +21,6 @@
 #include "core/wall_clock.hpp"
 #include "engine/suite_runner.hpp"
 #include "qemu/machine_profile.hpp"
-#include "report/summary_writer.hpp"
 #include "run/github_annotations.hpp"
 #include "run/live_lines_writer.hpp"
 #include "run/progress_printer.hpp"
@@ -215,15 +214,6 @@ std::optional<Shard> shard_of(const RunRequest& a) {
   return shard;
 }
 
-// On GitHub Actions, each scenario that did not pass is also a workflow command, which marks
-// its line in the suite file: the checkout its paths are relative to.
-std::optional<std::filesystem::path> github_workspace() {
-  const char* gha = std::getenv("GITHUB_ACTIONS");
-  if (gha == nullptr || std::string(gha) != "true") return std::nullopt;
-  const char* checkout = std::getenv("GITHUB_WORKSPACE");
-  return checkout != nullptr ? std::filesystem::path(checkout) : std::filesystem::path();
-}
-
 // The scenarios the filters and the shard select; none is bad input (a typo in a filter must
 // not pass as a green run of nothing).
 std::vector<SelectedScenario> select_scenarios(const RunRequest& a,
@@ -269,17 +259,7 @@ int finish_run(bool any_failed, bool infrastructure, const SignalWatcher& signal
     std::cerr << "hurdle: the run was interrupted by " << sig << "\n";
     exit_status = kExitInfrastructure;
   }
-  if (const auto error = recorder.write_error()) {
-    print_error("hurdle: the JUnit report could not be written: " + *error, secrets);
-    exit_status = kExitInfrastructure;
-  }
-  try {
-    write_summary_json(recorder.report(), exit_status, options.report_dir / "summary.json");
-  } catch (const std::exception& e) {
-    print_error(std::string("hurdle: summary.json could not be written: ") + e.what(), secrets);
-    exit_status = kExitInfrastructure;
-  }
-  return exit_status;
+  return finish_reports(recorder, exit_status, options.report_dir, secrets);
 }
 
 // One runner per suite with scenarios in this run (or shard), planned with them in the run's
