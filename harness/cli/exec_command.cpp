@@ -53,7 +53,7 @@ ExecCommand::ExecCommand(CLI::App& app) {
       ->allow_extra_args(false);
   command_
       ->add_option("--results", exec_.results,
-                   "FORMAT:PATH: the project's own test results (automake, tap or junit) "
+                   "FORMAT:PATH: the project's own test results (automake, tap, junit, dejagnu or glibc) "
                    "imported into the report, one JUnit case each (repeatable)")
       ->allow_extra_args(false);
   command_

@@ -5,6 +5,8 @@
 #include <iterator>
 
 #include "results/automake_results.hpp"
+#include "results/dejagnu_results.hpp"
+#include "results/glibc_results.hpp"
 #include "results/junit_results.hpp"
 #include "results/tap_results.hpp"
 
@@ -91,12 +93,59 @@ std::vector<ImportedTest> automake(const fs::path& path, bool folder) {
   return tests;
 }
 
+// The files of `format` under `dir`: glibc's are named tests.sum and xtests.sum.
+std::vector<fs::path> files_named(const fs::path& dir, ResultFormat format) {
+  switch (format) {
+    case ResultFormat::kTap:
+      return files_ending(dir, ".tap");
+    case ResultFormat::kDejagnu:
+      return files_ending(dir, ".sum");
+    case ResultFormat::kGlibc: {
+      std::vector<fs::path> found;
+      for (auto& f : files_ending(dir, ".sum"))
+        if (f.filename() == "tests.sum" || f.filename() == "xtests.sum") found.push_back(f);
+      return found;
+    }
+    default:
+      return files_ending(dir, ".xml");
+  }
+}
+
+std::string file_kind(ResultFormat format) {
+  switch (format) {
+    case ResultFormat::kTap:
+      return ".tap";
+    case ResultFormat::kDejagnu:
+      return ".sum";
+    case ResultFormat::kGlibc:
+      return "tests.sum";
+    default:
+      return ".xml";
+  }
+}
+
+std::vector<ImportedTest> parse(ResultFormat format, const std::string& text,
+                                const std::string& source) {
+  switch (format) {
+    case ResultFormat::kTap:
+      return parse_tap(text, source);
+    case ResultFormat::kDejagnu:
+      return parse_dejagnu_sum(text, source);
+    case ResultFormat::kGlibc:
+      return parse_glibc_tests_sum(text, source);
+    default:
+      return parse_junit(text, source);
+  }
+}
+
 }  // namespace
 
 std::optional<ResultFormat> result_format_named(const std::string& name) {
   if (name == "automake") return ResultFormat::kAutomake;
   if (name == "tap") return ResultFormat::kTap;
   if (name == "junit") return ResultFormat::kJunit;
+  if (name == "dejagnu") return ResultFormat::kDejagnu;
+  if (name == "glibc") return ResultFormat::kGlibc;
   return std::nullopt;
 }
 
@@ -108,6 +157,10 @@ const char* result_format_name(ResultFormat format) {
       return "tap";
     case ResultFormat::kJunit:
       return "junit";
+    case ResultFormat::kDejagnu:
+      return "dejagnu";
+    case ResultFormat::kGlibc:
+      return "glibc";
   }
   return "?";
 }
@@ -118,14 +171,12 @@ std::vector<ImportedTest> import_results(ResultFormat format, const fs::path& pa
   if (!folder && !fs::is_regular_file(path, ec))
     throw ResultsError(path.string() + ": no such result file or folder");
   if (format == ResultFormat::kAutomake) return automake(path, folder);
-  const std::string suffix = format == ResultFormat::kTap ? ".tap" : ".xml";
-  const std::vector<fs::path> files = folder ? files_ending(path, suffix) : std::vector{path};
-  if (files.empty()) throw ResultsError(path.string() + ": no " + suffix + " file in it");
+  std::vector<fs::path> files = folder ? files_named(path, format) : std::vector{path};
+  if (files.empty())
+    throw ResultsError(path.string() + ": no " + file_kind(format) + " file in it");
   std::vector<ImportedTest> tests;
   for (const auto& file : files) {
-    const std::string text = read_whole(file);
-    auto found = format == ResultFormat::kTap ? parse_tap(text, file.string())
-                                              : parse_junit(text, file.string());
+    auto found = parse(format, read_whole(file), file.string());
     // Several files: each test's name says which file it came from.
     if (files.size() > 1) {
       const std::string prefix =

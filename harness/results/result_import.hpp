@@ -1,6 +1,6 @@
 // Importing a project's test results from what was fetched from the guest: a file, or a
 // folder searched for the format's files (automake: *.trs, with test-suite.log used only when
-// there are none; tap: *.tap; junit: *.xml). And the verdict: a failing test fails the step;
+// there are none; tap: *.tap; junit: *.xml; dejagnu: *.sum; glibc: tests.sum and xtests.sum). And the verdict: a failing test fails the step;
 // zero tests, or only skipped ones, fail it too unless allowed — the vacuous pass that a
 // hand-written script must otherwise guard against.
 #pragma once
@@ -14,9 +14,9 @@
 
 namespace hurdle {
 
-enum class ResultFormat { kAutomake, kTap, kJunit };
+enum class ResultFormat { kAutomake, kTap, kJunit, kDejagnu, kGlibc };
 
-// "automake", "tap", "junit"; nullopt for anything else.
+// "automake", "tap", "junit", "dejagnu", "glibc"; nullopt for anything else.
 std::optional<ResultFormat> result_format_named(const std::string& name);
 // The format's name as a suite writes it.
 const char* result_format_name(ResultFormat format);
