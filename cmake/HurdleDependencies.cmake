@@ -23,6 +23,8 @@ hurdle_need(yaml-cpp libyaml-cpp-dev CONFIG)
 hurdle_need(CURL libcurl4-openssl-dev)
 hurdle_need(LibArchive libarchive-dev)
 hurdle_need(OpenSSL libssl-dev)
+# The results history (hurdle run --history, hurdle history).
+hurdle_need(SQLite3 libsqlite3-dev)
 # The scenario runner registers scenarios as GoogleTest tests.
 hurdle_need(GTest "libgtest-dev" CONFIG)
 

@@ -7,6 +7,7 @@
 
 #include "cli/cache_command.hpp"
 #include "cli/exec_command.hpp"
+#include "cli/history_command.hpp"
 #include "cli/image_command.hpp"
 #include "cli/mach_test_command.hpp"
 #include "cli/mcp_command.hpp"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   hurdle::cli::MachTestCommand mach_test_cmd(app);
   hurdle::cli::ImageCommand image_cmd(app);
   hurdle::cli::ReportCommand report_cmd(app);
+  hurdle::cli::HistoryCommand history_cmd(app);
   hurdle::cli::ResumeCommand resume_cmd(app);
   hurdle::cli::CacheCommand cache_cmd(app);
   hurdle::cli::VmCommand vm_cmd(app);
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
     if (validate_cmd.parsed()) return validate_cmd.run();
     if (image_cmd.parsed()) return image_cmd.run();
     if (report_cmd.parsed()) return report_cmd.run();
+    if (history_cmd.parsed()) return history_cmd.run();
     if (resume_cmd.parsed()) return resume_cmd.run();
     if (cache_cmd.parsed()) return cache_cmd.run();
     if (vm_cmd.parsed()) return vm_cmd.run();

@@ -1,5 +1,6 @@
 #include "cli/run_command.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -41,6 +42,12 @@ int RunCommand::run() {
     }
     if (request.files.empty()) throw ConfigError({}, "expected suite files (or --request FILE)");
     if (seed_) request.seed = static_cast<std::uint32_t>(*seed_);
+    if (const char* history = std::getenv("HURDLE_HISTORY");
+        request.history.empty() && history != nullptr)
+      request.history = history;
+    if (const char* expectations = std::getenv("HURDLE_EXPECTATIONS");
+        request.expectations.empty() && expectations != nullptr)
+      request.expectations = expectations;
     for (const auto& flag : command_->remaining()) apply_gtest_flag(request, flag);
   } catch (const std::exception& e) {
     print_error(std::string("hurdle run: ") + e.what());
@@ -110,6 +117,30 @@ RunCommand::RunCommand(CLI::App& app) {
       "also write the run as JSON lines (run_started, scenario_started, "
       "scenario_finished, run_finished) to this file, open file descriptor, or - (stdout; what is "
       "printed for people then goes to stderr)");
+  command_->add_option("--history", args_.history,
+                       "record the run in this history file (SQLite; made when missing) and say "
+                       "of each test: new failure, still failing since, flaky, fixed, new, gone "
+                       "(default: $HURDLE_HISTORY)");
+  command_
+      ->add_option("--flaky-window", args_.flaky_window,
+                   "the last N runs the flaky rule looks at (default 10)")
+      ->check(CLI::Range(2, 1000));
+  command_
+      ->add_option("--flaky-flips", args_.flaky_flips,
+                   "changes between pass and failure in the window that make a test flaky "
+                   "(default 3)")
+      ->check(CLI::Range(1, 1000));
+  command_->add_option("--expectations", args_.expectations,
+                       "the known failures (hurdle-expectations.yaml): reported as known, not "
+                       "failing the run; XPASS and stale lines reported (default: "
+                       "$HURDLE_EXPECTATIONS)");
+  command_->add_flag("--strict", args_.strict,
+                     "known failures and unexpected passes fail the run as well");
+  command_
+      ->add_option("--infra-retries", args_.infra_retries,
+                   "boot a suite's machine again this many times when it does not boot "
+                   "(an infrastructure error, never a test's failure; default 2)")
+      ->check(CLI::Range(0, 10));
   images_.add_to(command_);
   // GoogleTest's flags, as people typed them when scenarios were GoogleTest tests
   // (run/gtest_flags.hpp).

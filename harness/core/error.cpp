@@ -64,6 +64,7 @@ const std::vector<std::pair<std::string, Thrower>>& kinds() {
       {"ControlError", &throw_as<ControlError>},
       {"TemplateError", &throw_as<TemplateError>},
       {"ResultsError", &throw_as<ResultsError>},
+      {"HistoryError", &throw_as<HistoryError>},
   };
   return table;
 }

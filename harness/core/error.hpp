@@ -209,6 +209,14 @@ class ResultsError : public Error {
   [[nodiscard]] const char* kind() const noexcept override { return "ResultsError"; }
 };
 
+// A history database or an expectations file that cannot be used: not a history, corrupt,
+// locked too long, a pattern that does not parse. Names the file (and the line).
+class HistoryError : public Error {
+ public:
+  using Error::Error;
+  [[nodiscard]] const char* kind() const noexcept override { return "HistoryError"; }
+};
+
 // Throws an error of the type `kind` names (an Error::kind()) with `message` as its text: how
 // the control channel gives a client the supervisor's error as it was. An unknown kind (or one
 // that carries more than text: CommandFailed, StepFailed) is rebuilt as a plain Error.

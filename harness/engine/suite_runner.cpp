@@ -387,6 +387,30 @@ void SuiteRunner::prepare(const std::string& failure_context) {
   }
 }
 
+void SuiteRunner::prepare_with_retries(const std::string& failure_context) {
+  const int attempts = 1 + std::max(0, options_.infra_retries);
+  for (int attempt = 1;; ++attempt) {
+    prepare(failure_context);
+    const auto why = broken();
+    if (!why || interrupted_) return;
+    const std::string line = "infrastructure: attempt " + std::to_string(attempt) + " of " +
+                             std::to_string(attempts) +
+                             " to boot the machine failed: " + secrets_.masked(*why);
+    boot_attempts_.push_back(line);
+    const fs::path log = options_.report_dir / suite_.name / "machine" / "machine.log";
+    LogFile(log, LogFile::Stamp::kLocalTime)
+        .write(line + (attempt < attempts ? "; booting again" : "; no attempt left"));
+    if (attempt >= attempts) return;
+    {
+      std::lock_guard lock(machine_mutex_);
+      lanes_.clear();
+    }
+    templates_.reset();
+    std::lock_guard lock(broken_mutex_);
+    broken_.reset();
+  }
+}
+
 std::string SuiteRunner::start_tag(Lane& lane, std::size_t index, ScenarioResult& result) {
   const Scenario& sc = suite_.scenarios[index];
   if (!sc.after) return kPristineTag;
@@ -584,6 +608,13 @@ ScenarioResult SuiteRunner::error_result(std::size_t index, std::chrono::millise
   result.error_kind = "InfrastructureError";
   result.message = secrets_.masked(broken().value_or("the run was stopped"));
   result.boot = boot_time;
+  if (!boot_attempts_.empty()) {
+    result.attempts = static_cast<int>(boot_attempts_.size());
+    result.notes = boot_attempts_;
+    if (boot_attempts_.size() > 1)
+      result.message += " (the machine failed to boot " + std::to_string(boot_attempts_.size()) +
+                        " times: --infra-retries " + std::to_string(options_.infra_retries) + ")";
+  }
   // What the machine left of its failed boot: the screen when a boot marker did not come,
   // and the console as far as it went.
   const fs::path machine_logs = options_.report_dir / suite_.name / "machine";
@@ -635,7 +666,7 @@ ScenarioResult SuiteRunner::run_planned(std::size_t index) {
   }
   Machine* last = machine();
   if (!prepared_ && !broken()) {
-    prepare("the machine did not boot: ");
+    prepare_with_retries("the machine did not boot: ");
     boot_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
   } else if (last && !broken() && !interrupted_ && !last->running() && !last->powered_off() &&
              reset_mode() != Suite::Reset::kClone) {

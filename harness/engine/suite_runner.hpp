@@ -46,6 +46,10 @@ struct RunOptions {
   // its report folder (failed-state/, see SavedMachine), before the rollback: `hurdle resume`
   // starts it there, on this host or another.
   bool keep_failed_state = false;
+  // How many more times the suite's machine is booted when it did not boot (the image could
+  // not be fetched, QEMU died, no boot marker came): the machinery's failure, not a test's.
+  // Each attempt is in machine.log and in the first scenario's notes.
+  int infra_retries = 0;
   // Where the machine is saved (SavedMachine) as the suite's last scenario left it, passed or
   // failed, before any rollback: `hurdle exec --leave-running` starts a `hurdle vm` from it.
   // Empty: nowhere.
@@ -67,6 +71,7 @@ struct RunOptions {
 };
 
 class ScenarioPool;
+class LogFile;
 
 class SuiteRunner {
  public:
@@ -128,6 +133,9 @@ class SuiteRunner {
                         const std::filesystem::path& machine_dir);
   // Prepares the pristine state (anew after a failure); records the cause when it fails.
   void prepare(const std::string& failure_context);
+  // prepare(), and again up to infra_retries times while it fails (not once interrupted);
+  // each failed attempt logged and kept for the result's notes.
+  void prepare_with_retries(const std::string& failure_context);
   // run_scenario() without the telling.
   ScenarioResult run_planned(std::size_t index);
   // One scenario on one lane, its attempts, artifacts and report files; never throws.
@@ -183,6 +191,7 @@ class SuiteRunner {
   std::unique_ptr<ScenarioPool> pool_;         // several lanes: runs them
   std::string reset_reason_;
   std::optional<std::string> clones_failed_;  // why clone mode fell back to snapshot
+  std::vector<std::string> boot_attempts_;    // each failed boot the retries followed
   std::string boot_cache_use_;
   bool prepared_ = false;
   Machine* booting_ = nullptr;      // the machine boot_machine() is booting (for interrupt())

@@ -1,5 +1,6 @@
 #include "report/html_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -85,6 +86,42 @@ std::string console_tail(const ReportCase& c) {
   return {};
 }
 
+// "new failure since run 3 of 2026-12-01 (4 runs), flake rate 0.25", "known failure (BUG)".
+std::string history_text(const ReportCase& c) {
+  std::string text;
+  if (const auto& h = c.history) {
+    text = h->verdict;
+    if (!h->failing_since.empty())
+      text += " since " + h->failing_since + " (" + std::to_string(h->failing_runs) + " runs)";
+    if (h->flake_rate > 0) {
+      char rate[16];
+      std::snprintf(rate, sizeof rate, "%.2f", h->flake_rate);
+      text += ", flake rate " + std::string(rate);
+    }
+  }
+  if (const auto& e = c.expectation)
+    text += (text.empty() ? "" : "; ") + e->outcome + (e->bug.empty() ? "" : " (" + e->bug + ")");
+  return text;
+}
+
+// The run's findings beyond its cases: probably infrastructure, gone tests, stale expectations.
+std::string findings_html(const RunReport& report) {
+  std::string h;
+  for (const auto& why : property_values(report, "infrastructure.probable"))
+    h += "<p class=\"infrastructure\"><strong>Probably infrastructure, not the tests:</strong> " +
+         escaped(why) + "</p>\n";
+  const auto list = [&](const std::string& title, const std::string& id,
+                        const std::vector<std::string>& items) {
+    if (items.empty()) return;
+    h += "<h2>" + title + "</h2>\n<ul id=\"" + id + "\">\n";
+    for (const auto& i : items) h += "<li>" + escaped(i) + "</li>\n";
+    h += "</ul>\n";
+  };
+  list("Gone since the last run", "gone", property_values(report, "history.gone"));
+  list("Stale expectations", "stale", property_values(report, "expectations.stale"));
+  return h;
+}
+
 constexpr const char* kStyle = R"(
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em; color: #1b1b1b; }
 h1 { font-size: 1.5em; margin-bottom: .2em; }
@@ -123,14 +160,16 @@ std::string html_report(const RunReport& report, const fs::path& page) {
   if (!report.hostname.empty()) h += "<span>on " + escaped(report.hostname) + "</span>";
   h += "</p>\n";
 
-  std::string problems;
+  h += findings_html(report);
+  std::vector<std::pair<int, std::string>> problems;  // new failures first
   for (const auto& s : report.suites) {
     h += "<h2>" + escaped(s.name) + "</h2>\n<p>boot " + fixed_seconds_text(s.boot_seconds, 2);
     for (const auto& [name, value] : s.properties) {
       if (name == "qemu.version" || name == "accelerator" || name == "hurdle.version")
         h += " · " + escaped(name) + " " + escaped(value);
     }
-    h += "</p>\n<table>\n<tr><th>scenario</th><th>status</th><th>time</th><th>where</th></tr>\n";
+    h += "</p>\n<table>\n<tr><th>scenario</th><th>status</th><th>history</th><th>time</th>"
+         "<th>where</th></tr>\n";
     for (std::size_t i = 0; i < s.cases.size(); ++i) {
       const ReportCase& c = s.cases[i];
       const std::string id = "case-" + escaped(s.name) + "-" + std::to_string(i);
@@ -143,7 +182,8 @@ std::string html_report(const RunReport& report, const fs::path& page) {
                                    ? "<a href=\"#" + id + "\">" + escaped(c.name) + "</a>"
                                    : escaped(c.name);
       h += "<tr><td>" + name + "</td><td class=\"status " + to_string(c.status) + "\">" +
-           to_string(c.status) + escaped(mark) + "</td><td class=\"time\">" +
+           to_string(c.status) + escaped(mark) + "</td><td class=\"history\">" +
+           escaped(history_text(c)) + "</td><td class=\"time\">" +
            fixed_seconds_text(c.seconds, 2) + "</td><td>" + escaped(c.file.string()) +
            (c.line > 0 ? ":" + std::to_string(c.line) : "") + "</td></tr>\n";
       if (!needs_attention(c)) continue;
@@ -153,6 +193,7 @@ std::string html_report(const RunReport& report, const fs::path& page) {
                       "\">" + to_string(c.status) + "</span></h3>\n";
       p += "<p>" + escaped(c.file.string()) + (c.line > 0 ? ":" + std::to_string(c.line) : "");
       if (!c.type.empty()) p += " · " + escaped(c.type);
+      if (c.history) p += " · <strong class=\"verdict\">" + escaped(history_text(c)) + "</strong>";
       p += "</p>\n";
       if (!c.message.empty()) p += "<pre class=\"message\">" + escaped(c.message) + "</pre>\n";
       if (!c.details.empty() && c.details != c.message)
@@ -178,11 +219,14 @@ std::string html_report(const RunReport& report, const fs::path& page) {
         for (const auto& a : c.attachments) p += attachment_link(a, page_dir) + " ";
         p += "</p>\n";
       }
-      problems += p + "</section>\n";
+      problems.emplace_back(history_rank(c), p + "</section>\n");
     }
     h += "</table>\n";
   }
-  if (!problems.empty()) h += "<h2>Not passed</h2>\n" + problems;
+  std::stable_sort(problems.begin(), problems.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (!problems.empty()) h += "<h2>Not passed</h2>\n";
+  for (const auto& [rank, text] : problems) h += text;
   h += "</body>\n</html>\n";
   return h;
 }

@@ -65,7 +65,24 @@ struct Reader {
     }
     for (const pugi::xml_node p : node.child("properties").children("property")) {
       const std::string name = p.attribute("name").value();
+      const std::string value = p.attribute("value").value();
       if (name == "attempts") c.attempts = p.attribute("value").as_int(1);
+      if (name.rfind("history.", 0) == 0) {
+        if (!c.history) c.history.emplace();
+        if (name == "history.verdict") c.history->verdict = value;
+        if (name == "history.failing_since") c.history->failing_since = value;
+        if (name == "history.failing_runs") c.history->failing_runs = p.attribute("value").as_int();
+        if (name == "history.flake_rate") c.history->flake_rate = p.attribute("value").as_double();
+      }
+      if (name.rfind("expectation", 0) == 0) {
+        if (!c.expectation) c.expectation.emplace();
+        if (name == "expectation") c.expectation->kind = value;
+        if (name == "expectation.outcome") c.expectation->outcome = value;
+        if (name == "expectation.bug") c.expectation->bug = value;
+        if (name == "expectation.reason") c.expectation->reason = value;
+        if (name == "expectation.where") c.expectation->where = value;
+        if (name == "expectation.status_before") c.expectation->status_before = value;
+      }
       if (name == "flaky" && std::string(p.attribute("value").value()) == "true" &&
           c.status == Verdict::kPassed)
         c.status = Verdict::kFlaky;

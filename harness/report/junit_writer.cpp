@@ -47,15 +47,34 @@ void write_case(pugi::xml_node suite, const std::string& classname, const Report
   t.append_attribute("time") = seconds(c.seconds).c_str();
   t.append_attribute("file") = safe_text(c.file.string()).c_str();
   t.append_attribute("line") = static_cast<unsigned long long>(c.line);
+  std::vector<std::pair<std::string, std::string>> properties;
   if (c.status == Verdict::kFlaky || c.attempts > 1) {
+    properties.emplace_back("attempts", std::to_string(c.attempts));
+    if (c.status == Verdict::kFlaky) properties.emplace_back("flaky", "true");
+  }
+  if (const auto& h = c.history) {
+    properties.emplace_back("history.verdict", h->verdict);
+    if (!h->failing_since.empty()) {
+      properties.emplace_back("history.failing_since", h->failing_since);
+      properties.emplace_back("history.failing_runs", std::to_string(h->failing_runs));
+    }
+    properties.emplace_back("history.flake_rate", seconds(h->flake_rate));
+  }
+  if (const auto& e = c.expectation) {
+    properties.emplace_back("expectation", e->kind);
+    properties.emplace_back("expectation.outcome", e->outcome);
+    if (!e->bug.empty()) properties.emplace_back("expectation.bug", e->bug);
+    if (!e->reason.empty()) properties.emplace_back("expectation.reason", e->reason);
+    properties.emplace_back("expectation.where", e->where);
+    if (!e->status_before.empty())
+      properties.emplace_back("expectation.status_before", e->status_before);
+  }
+  if (!properties.empty()) {
     auto p = t.append_child("properties");
-    auto attempts = p.append_child("property");
-    attempts.append_attribute("name") = "attempts";
-    attempts.append_attribute("value") = c.attempts;
-    if (c.status == Verdict::kFlaky) {
-      auto flaky = p.append_child("property");
-      flaky.append_attribute("name") = "flaky";
-      flaky.append_attribute("value") = "true";
+    for (const auto& [name, value] : properties) {
+      auto property = p.append_child("property");
+      property.append_attribute("name") = safe_text(name).c_str();
+      property.append_attribute("value") = safe_text(value).c_str();
     }
   }
   if (c.status == Verdict::kFailed || c.status == Verdict::kError) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,23 @@
 #include "core/verdict.hpp"
 
 namespace hurdle {
+
+// What the run's history says of a case (hurdle run --history), as report writers show it.
+struct CaseHistory {
+  std::string verdict;        // "new failure", "still failing", "flaky", "fixed", "new test", ...
+  std::string failing_since;  // a failing case's first failing run: "run 12 of 2026-12-01 ..."
+  int failing_runs = 0;       // failures in a row, this run's included
+  double flake_rate = 0;      // changes between pass and failure per run, over the window
+};
+
+// The line of the expectations file that matched a case, and what became of it.
+struct CaseExpectation {
+  std::string kind;     // "fails", "flaky", "skip"
+  std::string outcome;  // "known failure", "known flaky", "XPASS", "skipped"
+  std::string bug, reason;
+  std::string where;          // FILE:LINE of the expectation
+  std::string status_before;  // the case's own status ("failed"), before the expectation
+};
 
 struct ReportCase {
   std::string name;
@@ -28,6 +46,8 @@ struct ReportCase {
   // The project's own tests the scenario imported: JUnit test cases of their own, with the
   // classname SUITE.SCENARIO (name, status, seconds, message, details as the test's output).
   std::vector<ReportCase> imported;
+  std::optional<CaseHistory> history;
+  std::optional<CaseExpectation> expectation;
 };
 
 // How many of `c`'s imported tests failed or were errors.
@@ -42,6 +62,19 @@ struct ReportCase {
 // did not all pass.
 [[nodiscard]] inline bool needs_attention(const ReportCase& c) {
   return not_passed(c.status) || imported_failures(c) > 0;
+}
+
+// The order a report lists cases a person must look at, by what the history says: new
+// failures first, then new tests that fail, flaky, still failing, the rest.
+[[nodiscard]] inline int history_rank(const ReportCase& c) {
+  if (!c.history) return 5;
+  const std::string& v = c.history->verdict;
+  if (v == "new failure") return 0;
+  if (v == "new test") return failed(c.status) ? 1 : 5;
+  if (v == "flaky") return 2;
+  if (v == "still failing") return 3;
+  if (v == "fixed") return 4;
+  return 5;
 }
 
 // How many cases of each status, and their time: the totals the summaries print.
@@ -74,6 +107,10 @@ struct StatusCounts {
 struct ReportSuite {
   std::string name;
   std::string timestamp;  // ISO 8601, when the suite started
+  // hurdle's and the suite's facts; also, for the run's history, one `history.gone` per test of
+  // the suite that the last run had and this one has not, one `expectations.stale` per
+  // expectation that matched nothing for as many runs as it may, and `infrastructure.probable`
+  // with why, when most scenarios failed the same way.
   std::vector<std::pair<std::string, std::string>> properties;
   double boot_seconds = 0;  // booting and provisioning the machine: in the suite's time only
   std::vector<ReportCase> cases;
@@ -83,5 +120,15 @@ struct RunReport {
   std::string hostname;
   std::vector<ReportSuite> suites;
 };
+
+// The values of every suite's property `name`, in order.
+[[nodiscard]] inline std::vector<std::string> property_values(const RunReport& report,
+                                                              const std::string& name) {
+  std::vector<std::string> values;
+  for (const auto& suite : report.suites)
+    for (const auto& [key, value] : suite.properties)
+      if (key == name) values.push_back(value);
+  return values;
+}
 
 }  // namespace hurdle

@@ -7,6 +7,31 @@
 
 namespace hurdle {
 
+namespace {
+
+// What the history and the expectations say of `c`, when they say anything.
+void add_findings(nlohmann::json& entry, const ReportCase& c) {
+  if (const auto& h = c.history) {
+    entry["history"] = {{"verdict", safe_text(h->verdict)}, {"flake_rate", h->flake_rate}};
+    if (!h->failing_since.empty()) {
+      entry["history"]["failing_since"] = safe_text(h->failing_since);
+      entry["history"]["failing_runs"] = h->failing_runs;
+    }
+  }
+  if (const auto& e = c.expectation)
+    entry["expectation"] = {{"kind", safe_text(e->kind)},   {"outcome", safe_text(e->outcome)},
+                            {"bug", safe_text(e->bug)},     {"reason", safe_text(e->reason)},
+                            {"where", safe_text(e->where)}, {"status_before", e->status_before}};
+}
+
+nlohmann::json texts(const std::vector<std::string>& values) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& v : values) list.push_back(safe_text(v));
+  return list;
+}
+
+}  // namespace
+
 void write_summary_json(const RunReport& report, int exit_status,
                         const std::filesystem::path& file) {
   nlohmann::json totals = {{"scenarios", 0}, {"passed", 0}, {"flaky", 0},
@@ -26,6 +51,7 @@ void write_summary_json(const RunReport& report, int exit_status,
                               {"file", safe_text(c.file.string())},
                               {"line", c.line},
                               {"message", safe_text(c.message)}};
+      add_findings(entry, c);
       if (!c.imported.empty()) {
         // The project's own tests: counted apart from the scenarios, listed under theirs.
         nlohmann::json tests = nlohmann::json::array();
@@ -34,9 +60,11 @@ void write_summary_json(const RunReport& report, int exit_status,
         for (const auto& i : c.imported) {
           counts["tests"] = counts["tests"].get<int>() + 1;
           counts[to_string(i.status)] = counts[to_string(i.status)].get<int>() + 1;
-          tests.push_back({{"name", safe_text(i.name)},
-                           {"status", to_string(i.status)},
-                           {"message", safe_text(i.message)}});
+          nlohmann::json test = {{"name", safe_text(i.name)},
+                                 {"status", to_string(i.status)},
+                                 {"message", safe_text(i.message)}};
+          add_findings(test, i);
+          tests.push_back(std::move(test));
         }
         for (const auto& [key, value] : counts.items())
           imported_totals[key] = imported_totals[key].get<int>() + value.get<int>();
@@ -49,11 +77,17 @@ void write_summary_json(const RunReport& report, int exit_status,
                       {"boot_seconds", suite.boot_seconds},
                       {"scenarios", cases}});
   }
-  const nlohmann::json summary = {{"exit_status", exit_status},
-                                  {"hostname", safe_text(report.hostname)},
-                                  {"totals", totals},
-                                  {"imported_tests", imported_totals},
-                                  {"suites", suites}};
+  nlohmann::json summary = {{"exit_status", exit_status},
+                            {"hostname", safe_text(report.hostname)},
+                            {"totals", totals},
+                            {"imported_tests", imported_totals},
+                            {"suites", suites}};
+  summary["history"] = {{"gone", texts(property_values(report, "history.gone"))}};
+  summary["expectations"] = {{"stale", texts(property_values(report, "expectations.stale"))}};
+  const auto probable = property_values(report, "infrastructure.probable");
+  summary["infrastructure"] = {
+      {"probable", !probable.empty()},
+      {"why", probable.empty() ? std::string() : safe_text(probable.front())}};
   // Every text went through safe_text; replacing what is not UTF-8 is the second line of defence.
   write_file_atomically(
       file, summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");

@@ -15,17 +15,17 @@ namespace hurdle {
 namespace {
 
 // DejaGnu's result kinds, in the order of its summary block.
-enum Kind { kPass, kFail, kXpass, kXfail, kKpass, kKfail, kUnresolved, kUntested, kUnsupported };
+enum SumKind { kPass, kFail, kXpass, kXfail, kKpass, kKfail, kUnresolved, kUntested, kUnsupported };
 constexpr std::size_t kKinds = 9;
 
-struct KindInfo {
-  const char* word;      // as a result line starts
-  const char* counted;   // as the summary block counts it
+struct SumKindInfo {
+  const char* word;     // as a result line starts
+  const char* counted;  // as the summary block counts it
   Verdict status;
-  const char* note;      // the test's message, before what the line says
+  const char* note;  // the test's message, before what the line says
 };
 
-constexpr std::array<KindInfo, kKinds> kInfo{{
+constexpr std::array<SumKindInfo, kKinds> kSumKinds{{
     {"PASS", "expected passes", Verdict::kPassed, ""},
     {"FAIL", "unexpected failures", Verdict::kFailed, "FAIL"},
     {"XPASS", "unexpected successes", Verdict::kFailed, "XPASS: passed, but expected to fail"},
@@ -37,26 +37,26 @@ constexpr std::array<KindInfo, kKinds> kInfo{{
     {"UNSUPPORTED", "unsupported tests", Verdict::kSkipped, "UNSUPPORTED"},
 }};
 
-std::optional<Kind> kind_of_word(const std::string& word) {
+std::optional<SumKind> kind_of_word(const std::string& word) {
   for (std::size_t k = 0; k < kKinds; ++k)
-    if (word == kInfo[k].word) return static_cast<Kind>(k);
+    if (word == kSumKinds[k].word) return static_cast<SumKind>(k);
   return std::nullopt;
 }
 
-std::optional<Kind> kind_counted(const std::string& what) {
+std::optional<SumKind> kind_counted(const std::string& what) {
   for (std::size_t k = 0; k < kKinds; ++k)
-    if (what == kInfo[k].counted) return static_cast<Kind>(k);
+    if (what == kSumKinds[k].counted) return static_cast<SumKind>(k);
   return std::nullopt;
 }
 
-using Counts = std::array<long, kKinds>;
+using KindCounts = std::array<long, kKinds>;
 
 // A summary block being read: what it counts, and against which results.
 struct OpenSummary {
   std::size_t line = 0;
   std::string title;  // "demo Summary for unix/-O2"
-  const Counts* expected = nullptr;
-  Counts stated{};
+  const KindCounts* expected = nullptr;
+  KindCounts stated{};
   std::array<bool, kKinds> seen{};
 };
 
@@ -71,9 +71,9 @@ void check_summary(const OpenSummary& s, const std::string& source) {
     const long stated = s.seen[k] ? s.stated[k] : 0;
     if (stated == (*s.expected)[k]) continue;
     throw ResultsError(where(source, s.line) + ": the summary '" + safe_text(s.title) +
-                       "' counts " + std::to_string(stated) + " " + kInfo[k].counted +
+                       "' counts " + std::to_string(stated) + " " + kSumKinds[k].counted +
                        ", but the file has " + std::to_string((*s.expected)[k]) + " " +
-                       kInfo[k].word +
+                       kSumKinds[k].word +
                        " lines before it: the file is cut short or was edited, and is not "
                        "imported");
   }
@@ -93,7 +93,7 @@ std::vector<ImportedTest> parse_dejagnu_sum(std::string_view text, const std::st
   std::vector<std::string> variations;
   std::string variation;
   bool in_schedule = false;
-  Counts tool{}, section{};
+  KindCounts tool{}, section{};
   std::optional<OpenSummary> summary;
   int summaries = 0;
   std::map<std::string, int> named;
@@ -147,8 +147,8 @@ std::vector<ImportedTest> parse_dejagnu_sum(std::string_view text, const std::st
     ImportedTest t;
     t.name = variations.size() > 1 && !variation.empty() ? variation + ": " + b : b;
     if (const int n = ++named[t.name]; n > 1) t.name += " #" + std::to_string(n);
-    t.status = kInfo[*kind].status;
-    t.message = kInfo[*kind].note;
+    t.status = kSumKinds[*kind].status;
+    t.message = kSumKinds[*kind].note;
     t.source = where(source, number);
     tests.push_back(std::move(t));
     return true;

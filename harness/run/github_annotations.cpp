@@ -77,8 +77,29 @@ std::optional<std::string> github_annotation(const std::string& suite, const Sce
 
 void GithubAnnotations::scenario_finished(const Suite& suite, const Scenario& scenario,
                                           const ScenarioResult& result) {
-  if (auto command = github_annotation(suite.name, scenario, result, workspace_))
+  auto command = github_annotation(suite.name, scenario, result, workspace_);
+  if (!command) return;
+  if (!deferred_) {
     out_ << *command << std::endl;
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  kept_[suite.name + "." + scenario.name] = *command;
+}
+
+void GithubAnnotations::print_new_failures(const std::vector<std::string>& ids) {
+  std::lock_guard lock(mutex_);
+  for (const auto& id : ids) {
+    // The scenario itself, or the longest SUITE.SCENARIO that starts the imported test's id.
+    auto it = kept_.end();
+    for (auto k = kept_.begin(); k != kept_.end(); ++k)
+      if ((id == k->first || id.rfind(k->first + ".", 0) == 0) &&
+          (it == kept_.end() || k->first.size() > it->first.size()))
+        it = k;
+    if (it == kept_.end()) continue;
+    out_ << it->second << std::endl;
+    kept_.erase(it);
+  }
 }
 
 std::optional<std::filesystem::path> github_workspace() {

@@ -7,8 +7,11 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <ostream>
 
@@ -26,17 +29,26 @@ namespace hurdle {
                                                            const ScenarioResult& result,
                                                            const std::filesystem::path& workspace);
 
-// Prints github_annotation() of each result that has one, one line each.
+// Prints github_annotation() of each result that has one, one line each, as each scenario
+// ends; or, for a run with a history (`only_new_failures`), keeps them until the history has
+// judged the run and prints those of its new failures alone.
 class GithubAnnotations : public RunObserver {
  public:
-  GithubAnnotations(std::ostream& out, std::filesystem::path workspace)
-      : out_(out), workspace_(std::move(workspace)) {}
+  GithubAnnotations(std::ostream& out, std::filesystem::path workspace,
+                    bool only_new_failures = false)
+      : out_(out), workspace_(std::move(workspace)), deferred_(only_new_failures) {}
   void scenario_finished(const Suite& suite, const Scenario& scenario,
                          const ScenarioResult& result) override;
+  // The kept annotations of the scenarios `ids` names (SUITE.SCENARIO), or of the scenario
+  // that imported a test it names (SUITE.SCENARIO.TEST), once each.
+  void print_new_failures(const std::vector<std::string>& ids);
 
  private:
   std::ostream& out_;
   std::filesystem::path workspace_;
+  bool deferred_ = false;
+  std::mutex mutex_;
+  std::map<std::string, std::string> kept_;  // SUITE.SCENARIO -> its annotation
 };
 
 }  // namespace hurdle

@@ -58,6 +58,10 @@ std::vector<std::pair<std::string, std::string>> suite_properties(const SuiteFac
   const MachineFacts& m = *facts.machine;
   if (!m.qemu_version.empty()) p.emplace_back("qemu.version", m.qemu_version);
   p.emplace_back("accelerator", to_string(m.accelerator.accel));
+  // QEMU's architecture, as expectations' `architecture` matches it: x86_64, i386.
+  const std::string qemu = std::filesystem::path(m.profile.qemu).filename().string();
+  const std::string system = "qemu-system-";
+  p.emplace_back("architecture", qemu.rfind(system, 0) == 0 ? qemu.substr(system.size()) : qemu);
   p.emplace_back("accelerator.reason", m.accelerator.reason);
   const auto& prepared = m.profile.prepared_image;
   for (const auto& d : m.profile.disks) {
@@ -173,6 +177,14 @@ void RunRecorder::flush() {
 std::optional<std::string> RunRecorder::write_error() const {
   std::lock_guard lock(mutex_);
   return write_error_;
+}
+
+void RunRecorder::replace_report(RunReport report) {
+  {
+    std::lock_guard lock(mutex_);
+    report_ = std::move(report);
+  }
+  flush();
 }
 
 RunReport RunRecorder::report() const {

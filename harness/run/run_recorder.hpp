@@ -52,6 +52,8 @@ class RunRecorder : public RunObserver {
   void flush();
 
   [[nodiscard]] RunReport report() const;
+  // The report as the run's findings left it (run/run_findings.hpp), written at once.
+  void replace_report(RunReport report);
   // Why the JUnit file could not be written the last time it was tried (a full disk, a
   // read-only folder), if it could not: the run then ends with the infrastructure's status.
   [[nodiscard]] std::optional<std::string> write_error() const;

@@ -45,6 +45,14 @@ struct RunRequest {
   bool people_to_stderr = false;
   // RunOptions::keep_last_state (hurdle exec --leave-running).
   std::filesystem::path keep_last_state;
+  // The history the run is recorded in and judged against (run/run_findings.hpp); empty: none.
+  std::string history;
+  int flaky_window = 10;  // FlakyRule
+  int flaky_flips = 3;
+  std::string expectations;  // the expectations file; empty: none
+  bool strict = false;       // known failures and XPASSes fail the run
+  // How many more times a suite's machine is booted when it did not boot (infrastructure).
+  int infra_retries = 2;
 };
 
 // Every field of `request` as JSON.

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,15 +17,18 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/print_error.hpp"
 #include "core/safe_text.hpp"
 #include "core/secret_mask.hpp"
 #include "core/wall_clock.hpp"
 #include "engine/suite_runner.hpp"
+#include "history/history_database.hpp"
 #include "qemu/machine_profile.hpp"
 #include "run/github_annotations.hpp"
 #include "run/live_lines_writer.hpp"
 #include "run/progress_printer.hpp"
 #include "run/run_events.hpp"
+#include "run/run_findings.hpp"
 #include "run/run_order.hpp"
 #include "run/run_recorder.hpp"
 #include "run/scenario_filter.hpp"
@@ -142,6 +146,11 @@ void check_numbers(const RunRequest& a) {
     refuse("repeat: expected 1 to 100000 rounds, found " + std::to_string(a.repeat));
   if (a.jobs < 1 || a.jobs > 64)
     refuse("jobs: expected 1 to 64 scenarios at once, found " + std::to_string(a.jobs));
+  if (a.infra_retries < 0 || a.infra_retries > 10)
+    refuse("infra_retries: expected 0 to 10, found " + std::to_string(a.infra_retries));
+  if (a.flaky_window < 2 || a.flaky_window > 1000 || a.flaky_flips < 1 || a.flaky_flips > 1000)
+    refuse("flaky_window: expected 2 to 1000 runs and flaky_flips 1 to 1000, found " +
+           std::to_string(a.flaky_window) + " and " + std::to_string(a.flaky_flips));
   if (!(a.timeout_scale >= 0.001 && a.timeout_scale <= 100.0))
     refuse("timeout_scale: expected more than 0 and at most 100, found " +
            std::to_string(a.timeout_scale));
@@ -179,6 +188,7 @@ RunOptions run_options(const RunRequest& a) {
   }
   options.timeout_scale = a.timeout_scale;
   options.keep_failed_state = a.keep_failed_state;
+  options.infra_retries = a.infra_retries;
   options.keep_last_state = a.keep_last_state;
   options.boot_cache = !a.no_boot_cache;
   options.jobs = static_cast<std::size_t>(a.jobs);
@@ -249,10 +259,14 @@ std::unique_ptr<RunEvents> open_events(const RunRequest& a, const SecretMask& se
   return events;
 }
 
-// The exit status once every scenario ran (`infrastructure`: a suite's machine failed), and
+// The exit status once every scenario ran and the findings were added (a case that still
+// fails; `infrastructure`: a suite's machine failed, or the history could not be used), and
 // summary.json.
-int finish_run(bool any_failed, bool infrastructure, const SignalWatcher& signals,
-               const RunRecorder& recorder, const SecretMask& secrets, const RunOptions& options) {
+int finish_run(bool infrastructure, const SignalWatcher& signals, const RunRecorder& recorder,
+               const SecretMask& secrets, const RunOptions& options) {
+  bool any_failed = false;
+  for (const auto& suite : recorder.report().suites)
+    for (const auto& c : suite.cases) any_failed = any_failed || failed(c.status);
   int exit_status = any_failed ? kExitFailed : kExitPassed;
   if (infrastructure) exit_status = kExitInfrastructure;
   if (const char* sig = signals.caught()) {
@@ -301,13 +315,23 @@ std::vector<std::vector<SelectedScenario>> rounds_of(const RunRequest& a,
 // hurdle's run loop: each round takes its scenarios in order, each run by its suite's runner,
 // which tells `observer`; after a failure under --fail-fast, the rest are told as not run.
 // Whether a scenario failed.
+// `skipped`: the scenarios the expectations skip (SUITE.SCENARIO -> why), told as not run.
 bool run_rounds(const RunRequest& a, const std::vector<std::vector<SelectedScenario>>& rounds,
-                const std::vector<std::unique_ptr<SuiteRunner>>& runners, RunObserver& observer) {
+                const std::vector<std::unique_ptr<SuiteRunner>>& runners,
+                const std::map<std::string, std::string>& skipped, RunObserver& observer) {
   bool any_failed = false;
   std::optional<std::string> stopped;
   for (const auto& order : rounds) {
     for (const auto& one : order) {
       SuiteRunner& runner = *runners.at(one.suite);
+      const Scenario& scenario = runner.suite().scenarios[one.scenario];
+      if (const auto skip = skipped.find(runner.suite().name + "." + scenario.name);
+          skip != skipped.end()) {
+        observer.scenario_started(runner.suite(), scenario);
+        observer.scenario_finished(runner.suite(), scenario,
+                                   runner.skipped_result(one.scenario, skip->second));
+        continue;
+      }
       if (stopped) {
         observer.scenario_finished(runner.suite(), runner.suite().scenarios[one.scenario],
                                    runner.skipped_result(one.scenario, *stopped));
@@ -336,6 +360,50 @@ bool print_infrastructure_errors(const std::vector<std::unique_ptr<SuiteRunner>>
   return any;
 }
 
+// The expectations file, read before anything boots (bad input otherwise).
+std::optional<Expectations> expectations_of(const RunRequest& a) {
+  if (a.expectations.empty()) return std::nullopt;
+  try {
+    return load_expectations(a.expectations);
+  } catch (const std::exception& e) {
+    throw RunRefused{kExitBadInput, std::string("hurdle: --expectations: ") + e.what()};
+  }
+}
+
+// The selected scenarios an expectation of kind `skip` names for their suite's machine and
+// image (an expectation that names an architecture is known only once the machine ran, and
+// marks the result then): SUITE.SCENARIO -> why.
+std::map<std::string, std::string> skipped_by_expectations(
+    const std::optional<Expectations>& expectations, const std::vector<Suite>& suites,
+    const std::vector<SelectedScenario>& selected) {
+  std::map<std::string, std::string> skipped;
+  if (!expectations) return skipped;
+  for (const auto& one : selected) {
+    const Suite& suite = suites[one.suite];
+    TestPlace place;
+    place.machine = suite.machine.stem().string();
+    if (!suite.image.empty()) place.images.push_back(suite.image);
+    const std::string id = suite.name + "." + suite.scenarios[one.scenario].name;
+    const Expectation* e = expectation_for(*expectations, id, place);
+    if (e == nullptr || e->kind != Expectation::Kind::kSkip) continue;
+    skipped[id] = "skipped by " + e->where_text() + (e->bug.empty() ? "" : " (" + e->bug + ")") +
+                  (e->reason.empty() ? "" : ": " + e->reason);
+  }
+  return skipped;
+}
+
+// A history that cannot be used is said before the run, which goes on (its reports are
+// written; the end says it again, and the run ends with the infrastructure's status).
+void check_history(const RunRequest& a) {
+  if (a.history.empty()) return;
+  try {
+    HistoryDatabase check(a.history, HistoryDatabase::Mode::kWrite);
+  } catch (const std::exception& e) {
+    print_error(std::string("hurdle: --history: ") + e.what() +
+                "; the run goes on, and will not be recorded");
+  }
+}
+
 int run_or_refuse(const RunRequest& request, RunObserver* also) {
   check_numbers(request);
   RunRequest a = request;
@@ -349,6 +417,8 @@ int run_or_refuse(const RunRequest& request, RunObserver* also) {
   std::vector<Suite> suites = load_suites(a);
   const std::optional<Shard> shard = shard_of(a);
   std::vector<SelectedScenario> selected = select_scenarios(a, suites, shard);
+  const std::optional<Expectations> expectations = expectations_of(a);
+  const auto skipped = skipped_by_expectations(expectations, suites, selected);
   if (a.list) {
     for (const auto& name : scenario_names(suites, selected)) std::cout << name << "\n";
     return kExitPassed;
@@ -374,8 +444,10 @@ int run_or_refuse(const RunRequest& request, RunObserver* also) {
   ProgressPrinter progress(std::cout, colour_wanted(STDOUT_FILENO), a.verbose);
   const std::unique_ptr<RunEvents> events =
       open_events(a, secrets, suites, selected, options, junit);
+  check_history(a);
   std::optional<GithubAnnotations> annotations;
-  if (const auto workspace = github_workspace()) annotations.emplace(std::cout, *workspace);
+  if (const auto workspace = github_workspace())
+    annotations.emplace(std::cout, *workspace, !a.history.empty());
   RunObservers observers;
   observers.add(progress);
   if (events) observers.add(*events);
@@ -386,17 +458,33 @@ int run_or_refuse(const RunRequest& request, RunObserver* also) {
     recorder.plan(suites[one.suite], suites[one.suite].scenarios[one.scenario]);
   add_runners(suites, selected, options, signals, runners, runners_mutex);
   recorder.flush();  // a valid report of what is planned exists from the start
-  const bool any_failed = run_rounds(a, rounds, runners, observers);
-  const bool infrastructure = print_infrastructure_errors(runners, secrets);
+  run_rounds(a, rounds, runners, skipped, observers);
+  bool infrastructure = print_infrastructure_errors(runners, secrets);
   {
     std::lock_guard lock(runners_mutex);
     runners.clear();  // machines shut down before the summary line
   }
   progress.summary();
+  FindingsOptions findings_options;
+  findings_options.history = a.history;
+  findings_options.expectations = expectations;
+  findings_options.strict = a.strict;
+  findings_options.flaky = {a.flaky_window, a.flaky_flips};
+  RunReport report = recorder.report();
+  const RunFindings findings = add_findings(report, findings_options, std::cout);
+  recorder.replace_report(std::move(report));
+  if (findings.history_error) infrastructure = true;
+  if (annotations && !a.history.empty()) {
+    // Without a verdict (the history could not be used), every annotation is printed.
+    std::vector<std::string> told = findings.new_failures;
+    if (findings.history_error)
+      for (const auto& suite : recorder.report().suites)
+        for (const auto& c : suite.cases) told.push_back(suite.name + "." + c.name);
+    annotations->print_new_failures(told);
+  }
   std::cout << "hurdle: reports in " << options.report_dir.string() << ", JUnit in "
             << junit.string() << "\n";
-  const int exit_status =
-      finish_run(any_failed, infrastructure, signals, recorder, secrets, options);
+  const int exit_status = finish_run(infrastructure, signals, recorder, secrets, options);
   if (events) events->run_finished(exit_status, options.report_dir, junit);
   return exit_status;
 }

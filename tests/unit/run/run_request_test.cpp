@@ -51,6 +51,12 @@ RunRequest everything_set() {
   r.run_name = "exec-1";
   r.people_to_stderr = true;
   r.keep_last_state = "/state";
+  r.history = "/h/history.sqlite";
+  r.flaky_window = 20;
+  r.flaky_flips = 4;
+  r.expectations = "hurdle-expectations.yaml";
+  r.strict = true;
+  r.infra_retries = 5;
   return r;
 }
 
@@ -90,6 +96,12 @@ TEST(RunRequestJson, EveryFieldArrivesAsItLeft) {
   EXPECT_EQ(got.run_name, sent.run_name);
   EXPECT_EQ(got.people_to_stderr, sent.people_to_stderr);
   EXPECT_EQ(got.keep_last_state, sent.keep_last_state);
+  EXPECT_EQ(got.history, sent.history);
+  EXPECT_EQ(got.flaky_window, sent.flaky_window);
+  EXPECT_EQ(got.flaky_flips, sent.flaky_flips);
+  EXPECT_EQ(got.expectations, sent.expectations);
+  EXPECT_EQ(got.strict, sent.strict);
+  EXPECT_EQ(got.infra_retries, sent.infra_retries);
   // The fields compared above are all there are (the build checks the same).
   EXPECT_EQ(field_count<RunRequest>(), 23u);
   EXPECT_EQ(run_request_json(sent).size(), 23u);
