@@ -15,10 +15,10 @@ namespace {
 using ::testing::ElementsAre;
 
 // Each attempt's outcome, in order: passed, failed, or the restore before it failed.
-enum class Outcome { kPass, kFail, kRestoreFails };
+enum class AttemptOutcome { kPass, kFail, kRestoreFails };
 
 struct FakeLane {
-  std::deque<Outcome> outcomes;
+  std::deque<AttemptOutcome> outcomes;
   std::vector<std::string> journal;
   std::optional<std::string> interrupted_after_attempt;  // set once an attempt ran
   std::optional<std::string> full;
@@ -26,13 +26,13 @@ struct FakeLane {
   std::optional<std::string> broke;
 
   ScenarioResult attempt() {
-    const Outcome o = outcomes.front();
+    const AttemptOutcome o = outcomes.front();
     outcomes.pop_front();
     journal.push_back("attempt");
-    if (o == Outcome::kRestoreFails) throw QemuError("the snapshot did not load");
+    if (o == AttemptOutcome::kRestoreFails) throw QemuError("the snapshot did not load");
     ScenarioResult r;
-    r.status = o == Outcome::kPass ? Verdict::kPassed : Verdict::kFailed;
-    r.message = o == Outcome::kPass ? "" : "step 2 failed";
+    r.status = o == AttemptOutcome::kPass ? Verdict::kPassed : Verdict::kFailed;
+    r.message = o == AttemptOutcome::kPass ? "" : "step 2 failed";
     return r;
   }
   std::optional<std::string> interruption() { return interrupted_after_attempt; }
@@ -60,7 +60,7 @@ ScenarioResult run(FakeLane& lane, int retries) {
 }
 
 TEST(ScenarioAttempts, APassIsOneAttemptAndTheMachineIsKeptAsItEnded) {
-  FakeLane lane{{Outcome::kPass}};
+  FakeLane lane{{AttemptOutcome::kPass}};
   const ScenarioResult r = run(lane, 2);
   EXPECT_EQ(r.status, Verdict::kPassed);
   EXPECT_EQ(r.attempts, 1);
@@ -68,7 +68,7 @@ TEST(ScenarioAttempts, APassIsOneAttemptAndTheMachineIsKeptAsItEnded) {
 }
 
 TEST(ScenarioAttempts, APassOnARetryIsFlakyAfterARollBack) {
-  FakeLane lane{{Outcome::kFail, Outcome::kPass}};
+  FakeLane lane{{AttemptOutcome::kFail, AttemptOutcome::kPass}};
   const ScenarioResult r = run(lane, 2);
   EXPECT_EQ(r.status, Verdict::kFlaky);
   EXPECT_EQ(r.attempts, 2);
@@ -77,7 +77,7 @@ TEST(ScenarioAttempts, APassOnARetryIsFlakyAfterARollBack) {
 }
 
 TEST(ScenarioAttempts, RetriesUsedUpFailWithTheLastAttemptsStateKept) {
-  FakeLane lane{{Outcome::kFail, Outcome::kFail, Outcome::kFail}};
+  FakeLane lane{{AttemptOutcome::kFail, AttemptOutcome::kFail, AttemptOutcome::kFail}};
   const ScenarioResult r = run(lane, 2);
   EXPECT_EQ(r.status, Verdict::kFailed);
   EXPECT_EQ(r.attempts, 3);
@@ -89,10 +89,10 @@ TEST(ScenarioAttempts, RetriesUsedUpFailWithTheLastAttemptsStateKept) {
 }
 
 TEST(ScenarioAttempts, ARestoreThatFailsIsAnErrorOfItsKindAndIsRetried) {
-  FakeLane lane{{Outcome::kRestoreFails, Outcome::kPass}};
+  FakeLane lane{{AttemptOutcome::kRestoreFails, AttemptOutcome::kPass}};
   const ScenarioResult r = run(lane, 1);
   EXPECT_EQ(r.status, Verdict::kFlaky);
-  FakeLane never{{Outcome::kRestoreFails}};
+  FakeLane never{{AttemptOutcome::kRestoreFails}};
   const ScenarioResult e = run(never, 0);
   EXPECT_EQ(e.status, Verdict::kError);
   EXPECT_EQ(e.error_kind, "QemuError");
@@ -101,7 +101,7 @@ TEST(ScenarioAttempts, ARestoreThatFailsIsAnErrorOfItsKindAndIsRetried) {
 }
 
 TEST(ScenarioAttempts, AnInterruptEndsTheScenarioAndTheRunWithoutARollBack) {
-  FakeLane lane{{Outcome::kFail, Outcome::kPass}};
+  FakeLane lane{{AttemptOutcome::kFail, AttemptOutcome::kPass}};
   lane.interrupted_after_attempt = "interrupted by SIGINT";
   const ScenarioResult r = run(lane, 3);
   EXPECT_EQ(r.status, Verdict::kError);
@@ -111,7 +111,7 @@ TEST(ScenarioAttempts, AnInterruptEndsTheScenarioAndTheRunWithoutARollBack) {
 }
 
 TEST(ScenarioAttempts, ADiskOutOfRoomIsTheRunsErrorAndNoRetryIsTried) {
-  FakeLane lane{{Outcome::kFail, Outcome::kPass}};
+  FakeLane lane{{AttemptOutcome::kFail, AttemptOutcome::kPass}};
   lane.full = "disk scratch: no room left in /work (0 bytes free)";
   const ScenarioResult r = run(lane, 3);
   EXPECT_EQ(r.status, Verdict::kError);
@@ -122,7 +122,7 @@ TEST(ScenarioAttempts, ADiskOutOfRoomIsTheRunsErrorAndNoRetryIsTried) {
 }
 
 TEST(ScenarioAttempts, ARollBackThatBreaksTheRunStopsTheRetries) {
-  FakeLane lane{{Outcome::kFail, Outcome::kPass}};
+  FakeLane lane{{AttemptOutcome::kFail, AttemptOutcome::kPass}};
   lane.rollback_breaks = true;
   const ScenarioResult r = run(lane, 3);
   EXPECT_EQ(r.status, Verdict::kFailed);
