@@ -73,17 +73,22 @@ std::string report_verdict(const RunReport& report) {
 
 std::optional<std::string> probable_infrastructure(const RunReport& report) {
   int scenarios = 0;
-  std::map<std::string, int> shapes;
+  std::map<std::string, std::pair<int, const ReportCase*>> shapes;  // -> count, the first
   for (const auto& suite : report.suites)
     for (const auto& c : suite.cases) {
       ++scenarios;
-      if (failed(c.status)) ++shapes[failure_shape(c)];
+      if (!failed(c.status)) continue;
+      auto& [count, first] = shapes[failure_shape(c)];
+      if (count++ == 0) first = &c;
     }
-  for (const auto& [shape, count] : shapes)
-    if (count >= 3 && count * 2 > scenarios)
-      return std::to_string(count) + " of " + std::to_string(scenarios) +
-             " scenarios failed the same way (" + shape.substr(0, 200) +
-             "): look at the machine, the image and the host before the tests";
+  for (const auto& [shape, seen] : shapes) {
+    const auto& [count, first] = seen;
+    if (count < 3 || count * 2 <= scenarios) continue;
+    const std::string line = first->message.substr(0, first->message.find('\n'));
+    return std::to_string(count) + " of " + std::to_string(scenarios) +
+           " scenarios failed the same way (" + first->type + ": " + line.substr(0, 300) +
+           "): look at the machine, the image and the host before the tests";
+  }
   return std::nullopt;
 }
 
