@@ -243,3 +243,63 @@ TEST(NotPassed, TheMarkdownSummaryAndTheHtmlPageListTheSameCases) {
 
 }  // namespace
 }  // namespace hurdle
+
+namespace hurdle {
+namespace {
+
+// A report with what the history and the expectations said.
+RunReport judged_report() {
+  RunReport r = sample_report();
+  ReportSuite& s = r.suites[0];
+  s.cases[2].history = CaseHistory{"still failing", "run 3 of 2026-12-01 (commit abc)", 4, 0.0};
+  s.cases[3].history = CaseHistory{"new failure", "run 7 of 2026-12-07", 1, 0.25};
+  s.cases[1].history = CaseHistory{"flaky", "", 0, 0.5};
+  s.cases[0].expectation =
+      CaseExpectation{"fails", "XPASS", "BUG-1", "", "hurdle-expectations.yaml:3", ""};
+  s.cases[2].imported[1].expectation = CaseExpectation{
+      "fails", "known failure", "BUG-2", "not yet", "hurdle-expectations.yaml:7", "failed"};
+  s.properties.emplace_back("history.gone", "suite.removed");
+  s.properties.emplace_back("expectations.stale", "hurdle-expectations.yaml:11: suite.old*");
+  return r;
+}
+
+TEST(JUnitReader, WhatTheHistoryAndTheExpectationsSaidRoundTrips) {
+  const fs::path first = write_text("judged-1.xml", "");
+  write_junit(judged_report(), first);
+  const RunReport back = read_junit(first);
+  const ReportCase& failing = back.suites[0].cases[2];
+  ASSERT_TRUE(failing.history);
+  EXPECT_EQ(failing.history->verdict, "still failing");
+  EXPECT_EQ(failing.history->failing_runs, 4);
+  ASSERT_TRUE(failing.imported[1].expectation);
+  EXPECT_EQ(failing.imported[1].expectation->status_before, "failed");
+  EXPECT_EQ(back.suites[0].cases[0].expectation->outcome, "XPASS");
+  const fs::path second = write_text("judged-2.xml", "");
+  write_junit(back, second);
+  EXPECT_EQ(test::read_file(second), test::read_file(first));
+}
+
+TEST(MarkdownSummary, NewFailuresComeFirstWithSinceWhenAndTheFindings) {
+  const std::string md = markdown_summary(judged_report());
+  // The new failure (errs) first, then the flaky one, then the one still failing.
+  const auto new_failure = md.find("**ERROR** suite.errs");
+  const auto flaky = md.find("**FLAKY** suite.flaky");
+  const auto still = md.find("**FAIL** suite.fails");
+  ASSERT_NE(new_failure, std::string::npos) << md;
+  EXPECT_LT(new_failure, flaky);
+  EXPECT_LT(flaky, still);
+  EXPECT_THAT(md, HasSubstr("**still failing** since run 3 of 2026-12-01 (commit abc) (4 runs)"));
+  EXPECT_THAT(md, HasSubstr("**new failure** since run 7 of 2026-12-07 (1 run), flake rate 0.25"));
+  EXPECT_THAT(md, HasSubstr("**History:** 1 new failure, 1 still failing, 1 flaky, 1 gone"));
+  EXPECT_THAT(md, HasSubstr("- gone: suite.removed"));
+  EXPECT_THAT(md, HasSubstr("suite.passes (BUG-1): expected to fail, passed; remove "
+                            "hurdle-expectations.yaml:3"));
+  EXPECT_THAT(md, HasSubstr("suite.fails.t2 (BUG-2): known failure"));
+  EXPECT_THAT(md, HasSubstr("- hurdle-expectations.yaml:11: suite.old\\*"));
+  const std::string html = html_report(judged_report(), "report.html");
+  EXPECT_LT(html.find("id=\"case-suite-3\""), html.find("id=\"case-suite-2\""));
+  EXPECT_THAT(html, HasSubstr("<ul id=\"gone\">\n<li>suite.removed</li>"));
+}
+
+}  // namespace
+}  // namespace hurdle
