@@ -9,6 +9,7 @@
 #include "history/history_database.hpp"
 #include "history/history_digest.hpp"
 #include "report/junit_reader.hpp"
+#include "report/junit_writer.hpp"
 #include "report/report_merge.hpp"
 #include "run/run_findings.hpp"
 
@@ -36,6 +37,9 @@ HistoryCommand::HistoryCommand(CLI::App& app) {
       "Record JUnit reports (a merged sharded report, or another tool's) as one run, and print "
       "each test's verdict against the runs before it");
   add_->add_option("inputs", inputs_, "JUnit XML files (merged first)")->required();
+  add_->add_option("--junit", junit_,
+                   "write the report, with each test's verdict, as JUnit here (the input "
+                   "itself may be given: `hurdle report summary` and `html` then show them)");
   add_->add_option("--expectations", expectations_,
                    "apply this expectations file to the report first (stale lines are said)");
   show_ = command_->add_subcommand("show", "A test's outcomes, run by run");
@@ -50,7 +54,11 @@ HistoryCommand::HistoryCommand(CLI::App& app) {
       "digest",
       "What changed since a run, as plain text for a mail or a chat: new failures, fixed, new "
       "flakes, gone");
-  digest_->add_option("--since", since_, "a run's number, or a date (2026-12-01)")->required();
+  digest_
+      ->add_option("--since", since_,
+                   "a run's number, a date (2026-12-01), or `previous`: the run before the "
+                   "newest")
+      ->required();
 }
 
 int HistoryCommand::add() {
@@ -63,6 +71,14 @@ int HistoryCommand::add() {
   options.source = "hurdle history add";
   if (!expectations_.empty()) options.expectations = load_expectations(expectations_);
   const RunFindings findings = add_findings(report, options, std::cout);
+  if (!junit_.empty()) {
+    try {
+      write_junit(report, junit_);
+    } catch (const std::exception& e) {
+      print_error("hurdle history add: cannot write " + junit_ + ": " + e.what());
+      return kExitInfrastructure;
+    }
+  }
   return findings.history_error ? kExitInfrastructure : kExitPassed;
 }
 

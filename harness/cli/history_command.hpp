@@ -34,6 +34,7 @@ class HistoryCommand {
   std::string test_;
   std::string since_;
   std::string expectations_;
+  std::string junit_;
   int flaky_window_ = 10;
   int flaky_flips_ = 3;
 };

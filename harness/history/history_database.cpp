@@ -23,23 +23,30 @@ CREATE TABLE runs(
   verdict TEXT NOT NULL,
   source TEXT
 );
+-- Each test, with where it stands after the newest run that judged it: a failing streak is
+-- known without reading old runs.
 CREATE TABLE tests(
   id INTEGER PRIMARY KEY,
   suite TEXT NOT NULL,
   name TEXT NOT NULL,
+  first_run INTEGER NOT NULL,
+  last_judged_run INTEGER NOT NULL DEFAULT 0,
+  last_judged INTEGER NOT NULL DEFAULT 0,
+  failing_since INTEGER NOT NULL DEFAULT 0,
+  failing_runs INTEGER NOT NULL DEFAULT 0,
   UNIQUE(suite, name)
 );
--- One row per test per run, kept together by test: a test's history is one range.
+-- One row per test per run, kept together by run: a run is written as one range of pages,
+-- and the last runs are read as one.
 CREATE TABLE results(
-  test INTEGER NOT NULL REFERENCES tests(id),
   run INTEGER NOT NULL REFERENCES runs(id),
+  test INTEGER NOT NULL REFERENCES tests(id),
   outcome INTEGER NOT NULL,
   milliseconds INTEGER NOT NULL,
   attempts INTEGER NOT NULL,
   message_digest TEXT,
-  PRIMARY KEY(test, run)
+  PRIMARY KEY(run, test)
 ) WITHOUT ROWID;
-CREATE INDEX results_by_run ON results(run, test);
 )";
 
 constexpr const char* kRunColumns =
@@ -49,8 +56,8 @@ constexpr const char* kRunColumns =
 }  // namespace
 
 HistoryDatabase::HistoryDatabase(const std::filesystem::path& file, Mode mode)
-    : db_(file, mode == Mode::kWrite ? SqliteDatabase::Open::kCreate
-                                     : SqliteDatabase::Open::kReadOnly) {
+    : db_(file,
+          mode == Mode::kWrite ? SqliteDatabase::Open::kCreate : SqliteDatabase::Open::kReadOnly) {
   if (mode == Mode::kRead) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec))
@@ -67,8 +74,8 @@ void HistoryDatabase::create_or_check(Mode mode) {
   if (app != kApplicationId) {
     if (tables > 0 || app != 0)
       throw HistoryError(name + ": not a hurdle history (a SQLite database of another program: " +
-                         "application id " + std::to_string(app) + ", " +
-                         std::to_string(tables) + " tables); give another file");
+                         "application id " + std::to_string(app) + ", " + std::to_string(tables) +
+                         " tables); give another file");
     if (mode == Mode::kRead) throw HistoryError(name + ": an empty database, not a history");
     db_.exec("PRAGMA journal_mode=WAL");
     SqliteTransaction t(db_);
@@ -111,30 +118,67 @@ std::int64_t HistoryDatabase::record(const RecordedRun& run) {
   insert_run.run();
   const std::int64_t run_id = db_.last_insert_id();
 
-  std::unordered_map<std::string, std::int64_t> ids;
+  struct Known {
+    std::int64_t id;
+    std::int64_t last_judged_run;
+    Outcome last_judged;
+    std::int64_t failing_since;
+    std::int64_t failing_runs;
+  };
+  std::unordered_map<std::string, Known> known;
   {
-    SqliteStatement known(db_, "SELECT id, suite, name FROM tests");
-    while (known.step()) ids.emplace(known.text(1) + '\n' + known.text(2), known.integer(0));
+    SqliteStatement s(db_,
+                      "SELECT id, suite, name, last_judged_run, last_judged, failing_since, "
+                      "failing_runs FROM tests");
+    while (s.step())
+      known.emplace(s.text(1) + '\n' + s.text(2),
+                    Known{s.integer(0), s.integer(3),
+                          outcome_from_number(s.integer(4)).value_or(Outcome::kPassed),
+                          s.integer(5), s.integer(6)});
   }
-  SqliteStatement add_test(db_, "INSERT INTO tests(suite, name) VALUES(?, ?)");
+  SqliteStatement add_test(db_, "INSERT INTO tests(suite, name, first_run) VALUES(?, ?, ?)");
   SqliteStatement add_result(db_,
-                             "INSERT OR REPLACE INTO results(test, run, outcome, milliseconds, "
+                             "INSERT OR REPLACE INTO results(run, test, outcome, milliseconds, "
                              "attempts, message_digest) VALUES(?,?,?,?,?,?)");
+  SqliteStatement stand(db_,
+                        "UPDATE tests SET last_judged_run = ?, last_judged = ?, "
+                        "failing_since = ?, failing_runs = ? WHERE id = ?");
   for (const auto& test : run.tests) {
     const std::string key = test.suite + '\n' + test.name;
-    auto it = ids.find(key);
-    if (it == ids.end()) {
-      add_test.bind(1, test.suite).bind(2, test.name);
+    auto it = known.find(key);
+    if (it == known.end()) {
+      add_test.bind(1, test.suite).bind(2, test.name).bind(3, run_id);
       add_test.run();
-      it = ids.emplace(key, db_.last_insert_id()).first;
+      it = known.emplace(key, Known{db_.last_insert_id(), 0, Outcome::kPassed, 0, 0}).first;
     }
-    add_result.bind(1, it->second)
-        .bind(2, run_id)
+    Known& k = it->second;
+    add_result.bind(1, run_id)
+        .bind(2, k.id)
         .bind(3, static_cast<std::int64_t>(test.outcome))
         .bind(4, static_cast<std::int64_t>(test.seconds * 1000.0 + 0.5))
         .bind(5, static_cast<std::int64_t>(test.attempts))
         .bind_or_null(6, test.message_digest);
     add_result.run();
+    // Skipped and infrastructure outcomes judge nothing: the standing stays.
+    if (!is_pass(test.outcome) && !is_failure(test.outcome)) continue;
+    if (is_failure(test.outcome)) {
+      if (k.last_judged_run == 0 || !is_failure(k.last_judged)) {
+        k.failing_since = run_id;
+        k.failing_runs = 0;
+      }
+      ++k.failing_runs;
+    } else {
+      k.failing_since = 0;
+      k.failing_runs = 0;
+    }
+    k.last_judged_run = run_id;
+    k.last_judged = test.outcome;
+    stand.bind(1, run_id)
+        .bind(2, static_cast<std::int64_t>(test.outcome))
+        .bind(3, k.failing_since)
+        .bind(4, k.failing_runs)
+        .bind(5, k.id);
+    stand.run();
   }
   t.commit();
   return run_id;
@@ -237,15 +281,24 @@ std::vector<TestRow> HistoryDatabase::tests_named(const std::string& id) {
   return rows;
 }
 
-std::vector<PastOutcome> HistoryDatabase::past(std::int64_t test, std::int64_t before, int limit) {
+std::map<std::int64_t, std::vector<PastOutcome>> HistoryDatabase::recent_outcomes(
+    std::int64_t before, int runs) {
+  // The oldest run of the range: the runs-th before `before`.
+  SqliteStatement oldest(db_,
+                         "SELECT coalesce(min(id), 0) FROM (SELECT id FROM runs WHERE "
+                         "(?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2)");
+  oldest.bind(1, before).bind(2, static_cast<std::int64_t>(runs));
+  const std::int64_t from = oldest.step() ? oldest.integer(0) : 0;
+  std::map<std::int64_t, std::vector<PastOutcome>> found;
+  if (from == 0) return found;
   SqliteStatement s(db_,
-                    "SELECT run, outcome FROM results WHERE test = ?1 AND (?2 = 0 OR run < ?2) "
-                    "ORDER BY run DESC LIMIT ?3");
-  s.bind(1, test).bind(2, before).bind(3, static_cast<std::int64_t>(limit > 0 ? limit : -1));
-  std::vector<PastOutcome> rows;
+                    "SELECT run, test, outcome FROM results WHERE run >= ?1 AND "
+                    "(?2 = 0 OR run < ?2) ORDER BY run DESC");
+  s.bind(1, from).bind(2, before);
   while (s.step())
-    rows.push_back({s.integer(0), outcome_from_number(s.integer(1)).value_or(Outcome::kError)});
-  return rows;
+    found[s.integer(1)].push_back(
+        {s.integer(0), outcome_from_number(s.integer(2)).value_or(Outcome::kError)});
+  return found;
 }
 
 std::vector<TimelineEntry> HistoryDatabase::timeline(std::int64_t test) {
@@ -267,23 +320,22 @@ std::vector<TimelineEntry> HistoryDatabase::timeline(std::int64_t test) {
   return rows;
 }
 
-HistoryDatabase::Streak HistoryDatabase::failing_streak(std::int64_t test, std::int64_t run) {
-  // The last pass before `run`; the streak is every failure after it, up to `run`.
-  SqliteStatement last_pass(db_,
-                            "SELECT coalesce(max(run), 0) FROM results WHERE test = ? AND run < ? "
-                            "AND outcome IN (0, 1)");
-  last_pass.bind(1, test).bind(2, run);
-  const std::int64_t after = last_pass.step() ? last_pass.integer(0) : 0;
-  SqliteStatement streak(db_,
-                         "SELECT min(run), count(*) FROM results WHERE test = ? AND run > ? "
-                         "AND run <= ? AND outcome IN (2, 3)");
-  streak.bind(1, test).bind(2, after).bind(3, run);
-  Streak s;
-  if (streak.step()) {
-    s.since = streak.integer(0);
-    s.runs = static_cast<int>(streak.integer(1));
+std::map<std::int64_t, HistoryDatabase::Standing> HistoryDatabase::standings() {
+  SqliteStatement s(db_,
+                    "SELECT id, suite, name, first_run, last_judged_run, last_judged, "
+                    "failing_since, failing_runs FROM tests");
+  std::map<std::int64_t, Standing> found;
+  while (s.step()) {
+    Standing st;
+    st.test = {s.integer(0), s.text(1), s.text(2)};
+    st.first_run = s.integer(3);
+    st.last_judged_run = s.integer(4);
+    st.last_judged = outcome_from_number(s.integer(5)).value_or(Outcome::kPassed);
+    st.failing_since = s.integer(6);
+    st.failing_runs = static_cast<int>(s.integer(7));
+    found.emplace(st.test.id, std::move(st));
   }
-  return s;
+  return found;
 }
 
 }  // namespace hurdle

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,16 +60,23 @@ class HistoryDatabase {
   // Tests whose id ("SUITE.NAME") is `id`, or, when none is, whose id matches it as a glob.
   [[nodiscard]] std::vector<TestRow> tests_named(const std::string& id);
   [[nodiscard]] std::vector<TestRow> all_tests();
-  // The test's outcomes before `before` (0: all), newest first, at most `limit` (0: all).
-  [[nodiscard]] std::vector<PastOutcome> past(std::int64_t test, std::int64_t before, int limit);
+  // Every test's outcomes in the `runs` runs recorded before `before` (0: the newest runs),
+  // newest first: one range of the results, which are kept by run.
+  [[nodiscard]] std::map<std::int64_t, std::vector<PastOutcome>> recent_outcomes(
+      std::int64_t before, int runs);
+  // A test's outcomes, oldest first (reads every result: for one test at a time).
   [[nodiscard]] std::vector<TimelineEntry> timeline(std::int64_t test);
-  // The failures in a row that end at `run` (its own included): the first run of the streak
-  // and how many.
-  struct Streak {
-    std::int64_t since = 0;
-    int runs = 0;
+  // Where each test stands after the newest run that judged it (passed or failed): kept up to
+  // date by record(), so that neither "since when" nor "failing now" reads old runs.
+  struct Standing {
+    TestRow test;
+    std::int64_t first_run = 0;        // the first run that had it
+    std::int64_t last_judged_run = 0;  // the newest that passed or failed it
+    Outcome last_judged = Outcome::kPassed;
+    std::int64_t failing_since = 0;  // the first failure of the streak (0: none)
+    int failing_runs = 0;
   };
-  [[nodiscard]] Streak failing_streak(std::int64_t test, std::int64_t run);
+  [[nodiscard]] std::map<std::int64_t, Standing> standings();
 
   [[nodiscard]] SqliteDatabase& sql() { return db_; }
 

@@ -27,25 +27,33 @@ RunRow run_named(HistoryDatabase& history, const std::string& since) {
     run = history.first_run_since(since);
   }
   if (!run)
-    throw HistoryError(history.sql().file().string() + ": no run " +
-                       (number ? std::to_string(std::stoll(since.substr(0, 15)))
-                               : "on or after " + since) +
-                       " (`hurdle history runs` lists them)");
+    throw HistoryError(
+        history.sql().file().string() + ": no run " +
+        (number ? std::to_string(std::stoll(since.substr(0, 15))) : "on or after " + since) +
+        " (`hurdle history runs` lists them)");
   return *run;
 }
 
 std::string since_text(const JudgedTest& t) {
   if (!t.failing_since) return "";
-  return " (failing since " + run_label(*t.failing_since) + ", " +
-         std::to_string(t.failing_runs) + " run" + (t.failing_runs == 1 ? "" : "s") + ")";
+  return " (failing since " + run_label(*t.failing_since) + ", " + std::to_string(t.failing_runs) +
+         " run" + (t.failing_runs == 1 ? "" : "s") + ")";
 }
 
 }  // namespace
 
 std::string history_digest(HistoryDatabase& history, const std::string& since,
                            const FlakyRule& rule) {
-  const RunRow from = run_named(history, since);
   const auto newest = history.run_before(0);
+  if (since == "previous") {
+    if (!newest) return "hurdle: the history holds no run yet.\n";
+    const auto before = history.run_before(newest->id);
+    if (!before)
+      return "hurdle: " + run_label(*newest) +
+             " is the history's first: nothing to compare it with yet.\n";
+    return history_digest(history, std::to_string(before->id), rule);
+  }
+  const RunRow from = run_named(history, since);
   if (!newest || newest->id <= from.id)
     throw HistoryError(history.sql().file().string() + ": no run after " + run_label(from) +
                        ": nothing to compare");
@@ -79,9 +87,9 @@ std::string history_digest(HistoryDatabase& history, const std::string& since,
   for (const auto& t : now.tests) failing += is_failure(t.outcome) ? 1 : 0;
   std::string text = "hurdle: since " + run_label(from) + ", up to " + run_label(now.run) + " (" +
                      std::to_string(now.run.id - from.id) + " run" +
-                     (now.run.id - from.id == 1 ? "" : "s") + " later): " +
-                     std::to_string(now.tests.size()) + " tests, " + std::to_string(failing) +
-                     " failing\n";
+                     (now.run.id - from.id == 1 ? "" : "s") +
+                     " later): " + std::to_string(now.tests.size()) + " tests, " +
+                     std::to_string(failing) + " failing\n";
   if (broke.empty() && fixed.empty() && flakes.empty() && gone.empty())
     return text + "Nothing changed.\n";
   if (!broke.empty()) {
@@ -107,26 +115,20 @@ std::string history_digest(HistoryDatabase& history, const std::string& since,
 }
 
 std::string failing_text(HistoryDatabase& history) {
-  struct Failing {
-    TestRow test;
-    RunRow since;
-    int runs;
-  };
-  std::vector<Failing> found;
-  for (const auto& test : history.all_tests()) {
-    const auto last = history.past(test.id, 0, 1);
-    if (last.empty() || !is_failure(last.front().outcome)) continue;
-    const auto streak = history.failing_streak(test.id, last.front().run);
-    const auto since = history.run(streak.since);
-    if (since) found.push_back({test, *since, streak.runs});
-  }
+  std::vector<HistoryDatabase::Standing> found;
+  for (auto& [id, standing] : history.standings())
+    if (standing.last_judged_run != 0 && is_failure(standing.last_judged))
+      found.push_back(std::move(standing));
   std::stable_sort(found.begin(), found.end(),
-                   [](const Failing& a, const Failing& b) { return a.since.id < b.since.id; });
+                   [](const auto& a, const auto& b) { return a.failing_since < b.failing_since; });
   if (found.empty()) return "No test fails in its newest run.\n";
   std::string text;
-  for (const auto& f : found)
-    text += f.test.id_text() + "  failing since " + run_label(f.since) + ", " +
-            std::to_string(f.runs) + " run" + (f.runs == 1 ? "" : "s") + "\n";
+  for (const auto& f : found) {
+    const auto since = history.run(f.failing_since);
+    text += f.test.id_text() + "  failing since " +
+            (since ? run_label(*since) : "run " + std::to_string(f.failing_since)) + ", " +
+            std::to_string(f.failing_runs) + " run" + (f.failing_runs == 1 ? "" : "s") + "\n";
+  }
   return text;
 }
 
@@ -136,13 +138,12 @@ std::string flaky_text(HistoryDatabase& history, const FlakyRule& rule) {
     TestVerdict verdict;
     std::optional<RunRow> last_failure;
   };
+  const auto standings = history.standings();
   std::vector<Flaky> found;
-  for (const auto& test : history.all_tests()) {
-    auto past = history.past(test.id, 0, rule.window + 1);
-    if (past.empty()) continue;
+  for (const auto& [id, past] : history.recent_outcomes(0, rule.window)) {
     const Outcome now = past.front().outcome;
     const std::vector<PastOutcome> before(past.begin() + 1, past.end());
-    const TestVerdict v = judge_test(now, before, rule);
+    const TestVerdict v = judge_test(now, before, rule, true);
     if (v.verdict != HistoryVerdict::kFlaky) continue;
     std::optional<RunRow> last;
     for (const auto& p : past)
@@ -150,7 +151,8 @@ std::string flaky_text(HistoryDatabase& history, const FlakyRule& rule) {
         last = history.run(p.run);
         break;
       }
-    found.push_back({test, v, last});
+    const auto standing = standings.find(id);
+    if (standing != standings.end()) found.push_back({standing->second.test, v, last});
   }
   std::stable_sort(found.begin(), found.end(), [](const Flaky& a, const Flaky& b) {
     return a.verdict.flake_rate > b.verdict.flake_rate;
@@ -163,8 +165,7 @@ std::string flaky_text(HistoryDatabase& history, const FlakyRule& rule) {
   for (const auto& f : found)
     text += f.test.id_text() + "  flake rate " + percent(f.verdict.flake_rate) + ", failed " +
             std::to_string(f.verdict.failures) + " of " + std::to_string(f.verdict.judged_runs) +
-            " runs" + (f.last_failure ? ", last seen in " + run_label(*f.last_failure) : "") +
-            "\n";
+            " runs" + (f.last_failure ? ", last seen in " + run_label(*f.last_failure) : "") + "\n";
   return text;
 }
 

@@ -12,7 +12,8 @@
 
 namespace hurdle {
 
-// `since`: a run's number, or a date (2026-12-01) whose first run is taken. Throws
+// `since`: a run's number, a date (2026-12-01) whose first run is taken, or `previous` (the
+// run before the newest: what the newest changed; a history of one run says so). Throws
 // HistoryError when there is no such run, or no run after it.
 [[nodiscard]] std::string history_digest(HistoryDatabase& history, const std::string& since,
                                          const FlakyRule& rule);

@@ -36,6 +36,7 @@ void annotate_report(RunReport& report, const RunVerdicts& verdicts) {
     CaseHistory h;
     h.verdict = to_string(j.verdict.verdict);
     h.flake_rate = j.verdict.flake_rate;
+    h.judged_runs = j.verdict.judged_runs;
     if (j.failing_since) {
       h.failing_since = run_label(*j.failing_since);
       h.failing_runs = j.failing_runs;
@@ -58,8 +59,8 @@ void annotate_report(RunReport& report, const RunVerdicts& verdicts) {
   }
 }
 
-RunVerdicts record_and_judge(RunReport& report, const std::filesystem::path& file,
-                             RunFacts facts, const FlakyRule& rule) {
+RunVerdicts record_and_judge(RunReport& report, const std::filesystem::path& file, RunFacts facts,
+                             const FlakyRule& rule) {
   HistoryDatabase history(file, HistoryDatabase::Mode::kWrite);
   const std::int64_t id = history.record(recorded_run_of(report, std::move(facts)));
   RunVerdicts verdicts = judge_run(history, id, rule);

@@ -1,5 +1,6 @@
 #include "history/run_verdicts.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "core/error.hpp"
@@ -33,16 +34,37 @@ RunVerdicts judge_run(HistoryDatabase& history, std::int64_t run, const FlakyRul
   const auto row = history.run(run);
   if (!row) throw HistoryError(history.sql().file().string() + ": no run " + std::to_string(run));
   v.run = *row;
+  const auto standings = history.standings();
+  // The runs before: enough for the window of a test that is not in every run.
+  const auto pasts = history.recent_outcomes(run, std::max(4 * rule.window, kGroupLookBack));
   std::set<std::string> groups;
   std::set<std::int64_t> present;
   for (auto& [test, entry] : history.results_of(run)) {
     JudgedTest j;
     j.outcome = entry.outcome;
-    j.verdict = judge_test(entry.outcome, history.past(test.id, run, rule.window), rule);
+    const auto standing = standings.find(test.id);
+    const bool seen_before = standing != standings.end() && standing->second.first_run < run;
+    const auto past = pasts.find(test.id);
+    static const std::vector<PastOutcome> kNone;
+    const std::vector<PastOutcome>& before = past == pasts.end() ? kNone : past->second;
+    j.verdict = judge_test(entry.outcome, before, rule, seen_before);
     if (is_failure(entry.outcome)) {
-      const auto streak = history.failing_streak(test.id, run);
-      j.failing_runs = streak.runs;
-      if (streak.since != 0) j.failing_since = history.run(streak.since);
+      if (standing != standings.end() && standing->second.last_judged_run == run) {
+        // The newest run of the test: its standing says since when.
+        j.failing_runs = standing->second.failing_runs;
+        j.failing_since = history.run(standing->second.failing_since);
+      } else {
+        // An older run: the streak as far as the recent runs go.
+        std::int64_t since = run;
+        j.failing_runs = 1;
+        for (const auto& p : before) {
+          if (is_pass(p.outcome)) break;
+          if (!is_failure(p.outcome)) continue;
+          since = p.run;
+          ++j.failing_runs;
+        }
+        j.failing_since = history.run(since);
+      }
     }
     groups.insert(group_of(test.suite));
     present.insert(test.id);

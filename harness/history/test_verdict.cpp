@@ -32,7 +32,8 @@ bool judges(Outcome o) { return is_pass(o) || is_failure(o); }
 
 }  // namespace
 
-TestVerdict judge_test(Outcome now, const std::vector<PastOutcome>& past, const FlakyRule& rule) {
+TestVerdict judge_test(Outcome now, const std::vector<PastOutcome>& past, const FlakyRule& rule,
+                       bool seen_before) {
   TestVerdict v;
   // The window: this run first, then the past that judged the test, newest first.
   std::vector<Outcome> window;
@@ -60,15 +61,15 @@ TestVerdict judge_test(Outcome now, const std::vector<PastOutcome>& past, const 
 
   if (now == Outcome::kInfrastructure) {
     v.verdict = HistoryVerdict::kInfrastructure;
-  } else if (past.empty()) {
+  } else if (!seen_before) {
     v.verdict = HistoryVerdict::kNewTest;
   } else if (now == Outcome::kSkipped) {
     v.verdict = HistoryVerdict::kSkipped;
   } else if (retried || (passes > 0 && v.failures > 0 && v.flips >= rule.min_flips)) {
     v.verdict = HistoryVerdict::kFlaky;
   } else if (is_failure(now)) {
-    v.verdict = last && is_failure(*last) ? HistoryVerdict::kStillFailing
-                                          : HistoryVerdict::kNewFailure;
+    v.verdict =
+        last && is_failure(*last) ? HistoryVerdict::kStillFailing : HistoryVerdict::kNewFailure;
   } else {
     v.verdict = last && is_failure(*last) ? HistoryVerdict::kFixed : HistoryVerdict::kPassing;
   }

@@ -45,16 +45,21 @@ struct PastOutcome {
 
 struct TestVerdict {
   HistoryVerdict verdict = HistoryVerdict::kPassing;
-  int judged_runs = 0;     // in the window, this one included
-  int failures = 0;        // of them
-  int flips = 0;           // changes between pass and failure in the window
-  double flake_rate = 0;   // flips / (judged_runs - 1); 0 with fewer than two
+  int judged_runs = 0;      // in the window, this one included
+  int failures = 0;         // of them
+  int flips = 0;            // changes between pass and failure in the window
+  double flake_rate = 0;    // flips / (judged_runs - 1); 0 with fewer than two
   double failure_rate = 0;  // failures / judged_runs
 };
 
 // `now`: this run's outcome; `past`: the test's earlier outcomes, newest first (at least the
-// window's worth when there are as many; more are not read).
+// window's worth when there are as many; more are not read); `seen_before`: an earlier run had
+// the test (when `past` holds only some of the runs before).
 [[nodiscard]] TestVerdict judge_test(Outcome now, const std::vector<PastOutcome>& past,
-                                     const FlakyRule& rule);
+                                     const FlakyRule& rule, bool seen_before);
+[[nodiscard]] inline TestVerdict judge_test(Outcome now, const std::vector<PastOutcome>& past,
+                                            const FlakyRule& rule) {
+  return judge_test(now, past, rule, !past.empty());
+}
 
 }  // namespace hurdle

@@ -96,7 +96,8 @@ std::string history_text(const ReportCase& c) {
     if (h->flake_rate > 0) {
       char rate[16];
       std::snprintf(rate, sizeof rate, "%.2f", h->flake_rate);
-      text += ", flake rate " + std::string(rate);
+      text +=
+          ", flake rate " + std::string(rate) + " over " + std::to_string(h->judged_runs) + " runs";
     }
   }
   if (const auto& e = c.expectation)

@@ -73,6 +73,7 @@ struct Reader {
         if (name == "history.failing_since") c.history->failing_since = value;
         if (name == "history.failing_runs") c.history->failing_runs = p.attribute("value").as_int();
         if (name == "history.flake_rate") c.history->flake_rate = p.attribute("value").as_double();
+        if (name == "history.judged_runs") c.history->judged_runs = p.attribute("value").as_int();
       }
       if (name.rfind("expectation", 0) == 0) {
         if (!c.expectation) c.expectation.emplace();

@@ -59,6 +59,7 @@ void write_case(pugi::xml_node suite, const std::string& classname, const Report
       properties.emplace_back("history.failing_runs", std::to_string(h->failing_runs));
     }
     properties.emplace_back("history.flake_rate", seconds(h->flake_rate));
+    properties.emplace_back("history.judged_runs", std::to_string(h->judged_runs));
   }
   if (const auto& e = c.expectation) {
     properties.emplace_back("expectation", e->kind);

@@ -80,7 +80,8 @@ std::string history_note(const ReportCase& c) {
   if (h.flake_rate > 0) {
     char rate[16];
     std::snprintf(rate, sizeof rate, "%.2f", h.flake_rate);
-    note += ", flake rate " + std::string(rate);
+    note +=
+        ", flake rate " + std::string(rate) + " over " + std::to_string(h.judged_runs) + " runs";
   }
   return note;
 }

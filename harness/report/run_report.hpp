@@ -20,6 +20,7 @@ struct CaseHistory {
   std::string failing_since;  // a failing case's first failing run: "run 12 of 2026-12-01 ..."
   int failing_runs = 0;       // failures in a row, this run's included
   double flake_rate = 0;      // changes between pass and failure per run, over the window
+  int judged_runs = 0;        // the window's runs that judged the case, this one included
 };
 
 // The line of the expectations file that matched a case, and what became of it.

@@ -12,7 +12,9 @@ namespace {
 // What the history and the expectations say of `c`, when they say anything.
 void add_findings(nlohmann::json& entry, const ReportCase& c) {
   if (const auto& h = c.history) {
-    entry["history"] = {{"verdict", safe_text(h->verdict)}, {"flake_rate", h->flake_rate}};
+    entry["history"] = {{"verdict", safe_text(h->verdict)},
+                        {"flake_rate", h->flake_rate},
+                        {"judged_runs", h->judged_runs}};
     if (!h->failing_since.empty()) {
       entry["history"]["failing_since"] = safe_text(h->failing_since);
       entry["history"]["failing_runs"] = h->failing_runs;

@@ -219,13 +219,29 @@ TEST_F(ActionContainer, ASecondJobUsesTheFirstJobsPreparedImageWithoutPreparing)
   FileServer server(served(), FileServer::Protocol::kHttp);
   test::write_test_lock(dir_ / "lock.yaml",
                         {test::amd64_disk("hurd-test", server.url(kAmd64Disk))});
-  const ProgramResult first = job(runner, dir_ / "home1", dir_ / "workspace1", "hurd-test");
+  const ProgramResult first =
+      job(runner, dir_ / "home1", dir_ / "workspace1", "hurd-test", {"HISTORY=nightly"});
   ASSERT_EQ(first.exit_code, 1) << first.out << first.err;
   EXPECT_THAT(first.err, HasSubstr("hurd-test is ready: "));
 
   carry_cache("Restore the prepared image", dir_ / "home1", dir_ / "home2");
-  const ProgramResult second = job(runner, dir_ / "home2", dir_ / "workspace2", "hurd-test");
+  carry_cache("Restore the history", dir_ / "home1", dir_ / "home2");
+  const ProgramResult second =
+      job(runner, dir_ / "home2", dir_ / "workspace2", "hurd-test", {"HISTORY=nightly"});
   ASSERT_EQ(second.exit_code, 1) << second.out << second.err;
+  // The history the action keeps has both jobs' runs: the scenario fails in both, so the
+  // second job's report says since when, the summary says what changed (nothing), and no
+  // annotation is printed for a failure that is not new.
+  const fs::path history = dir_ / "home2/.cache/hurdle/history/nightly.sqlite";
+  ASSERT_TRUE(fs::exists(history));
+  EXPECT_EQ(run_program({"sqlite3", history.string(), "SELECT count(*) FROM runs"}).out, "2\n");
+  EXPECT_THAT(test::read_file(dir_ / "workspace2/reports/junit.xml"),
+              HasSubstr("name=\"history.verdict\" value=\"still failing\""));
+  const std::string summary = test::read_file(dir_ / "workspace2/reports/summary.md");
+  EXPECT_THAT(summary, HasSubstr("### What changed"));
+  EXPECT_THAT(summary, HasSubstr("Nothing changed."));
+  EXPECT_THAT(first.out, HasSubstr("::error file="));
+  EXPECT_THAT(second.out, Not(HasSubstr("::error file=")));
   // One prepared image in the second home, the first job's, its manifest untouched, and the
   // image downloaded once.
   const fs::path prepared1 = dir_ / "home1/.cache/hurdle/images/prepared";

@@ -13,12 +13,36 @@
 # TRAVEL=true the template comes from CACHE/packed/*.tar.zst when actions/cache restored one
 # there, and is packed there when this job made it. With LEAVE_RUNNING (a name) the machine
 # goes on after RUN as `hurdle vm` NAME.
+# With HISTORY (a name), the run is recorded in CACHE/history/NAME.sqlite (kept by the action
+# in actions/cache) and what changed since the run before is added to the summary; with
+# EXPECTATIONS (a file in the checkout), its known failures are applied.
 # `run-in-container.sh shell` (hurdle-shell, a later step's `shell:`): the script on standard
 # input run by `hurdle vm exec LEAVE_RUNNING` in the workspace synced in, HURDLE_COPY_BACK's
 # paths (one per line) brought back, ENVS forwarded; exits with the script's status.
 set -euo pipefail
 cache=${HURDLE_CACHE_DIR:-$HOME/.cache/hurdle}
 workspace=${GITHUB_WORKSPACE:-$PWD}
+history=
+if [ -n "${HISTORY:-}" ]; then
+  case "$HISTORY" in
+    *[!A-Za-z0-9._-]* | .*)
+      echo "::error::history: expected a name of letters, digits, '.', '_' and '-', found '$HISTORY'"
+      exit 2
+      ;;
+  esac
+  mkdir -p "$cache/history"
+  history="$cache/history/$HISTORY.sqlite"
+fi
+
+# What changed since the run before, after the summary (the history's digest), when there is
+# a history.
+what_changed() {
+  if [ -n "$history" ] && [ -f "$history" ]; then
+    { echo; echo '### What changed'; echo; echo '```text'
+      hurdle history --history "$history" digest --since previous || true
+      echo '```'; } >>"$REPORTS/summary.md"
+  fi
+}
 
 # The container runs as root; the steps after it (upload-artifact, the cache's post step) run
 # as the runner's user. Everything made here in the workspace and the cache folder goes back
@@ -102,7 +126,12 @@ run_script() {
       echo "::warning::the prepared machine could not be packed; the next job prepares its own"
     echo "::endgroup::"
   fi
+  if [ -n "$history" ] && [ -f "$REPORTS/junit.xml" ]; then
+    hurdle history --history "$history" add "$REPORTS/junit.xml" --junit "$REPORTS/junit.xml" \
+      ${EXPECTATIONS:+--expectations "$EXPECTATIONS"} || true
+  fi
   hurdle report summary "$REPORTS/junit.xml" >"$REPORTS/summary.md" || true
+  what_changed
   return "$status"
 }
 if [ -n "${RUN:-}" ]; then
@@ -115,8 +144,11 @@ read -r -a suites <<<"$SUITE"
 read -r -a extra <<<"$ARGS"
 if [ -n "$SHARD" ]; then extra+=(--shard "$SHARD"); fi
 if [ "$KEEP" = "true" ]; then extra+=(--keep-failed-state); fi
+if [ -n "$history" ]; then extra+=(--history "$history"); fi
+if [ -n "${EXPECTATIONS:-}" ]; then extra+=(--expectations "$EXPECTATIONS"); fi
 status=0
 hurdle run "${suites[@]}" --accel "${ACCEL:-kvm}" --junit "$REPORTS/junit.xml" \
   --report-dir "$REPORTS" "${extra[@]}" || status=$?
 hurdle report summary "$REPORTS/junit.xml" >"$REPORTS/summary.md" || true
+what_changed
 exit "$status"

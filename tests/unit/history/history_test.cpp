@@ -162,7 +162,8 @@ TEST_F(History, TheDigestSaysOnlyWhatChanged) {
   EXPECT_THROW((void)history_digest(history, "4", FlakyRule{}), HistoryError);
   EXPECT_THROW((void)history_digest(history, "99", FlakyRule{}), HistoryError);
   EXPECT_THAT(failing_text(history), HasSubstr("s.c1  failing since run 3"));
-  EXPECT_THAT(timeline_text(history, "s.c1"), HasSubstr("run 3 of 2026-12-07 (commit c0ffee3)  failed"));
+  EXPECT_THAT(timeline_text(history, "s.c1"),
+              HasSubstr("run 3 of 2026-12-07 (commit c0ffee3)  failed"));
 }
 
 TEST_F(History, FlakyListsATestThatFlipsByTheRule) {
@@ -203,7 +204,8 @@ TEST_F(History, TwoProcessesRecordingAtOnceBothLand) {
   HistoryDatabase history(file_, HistoryDatabase::Mode::kRead);
   const auto runs = history.runs();
   ASSERT_EQ(runs.size(), 41u);
-  for (const auto& r : runs) EXPECT_EQ(r.tests, r.id == 1 ? 4 : 5);  // the cases, "imports" and its two tests
+  for (const auto& r : runs)
+    EXPECT_EQ(r.tests, r.id == 1 ? 4 : 5);  // the cases, "imports" and its two tests
 }
 
 TEST_F(History, AFileThatIsNotAHistoryIsRefusedByName) {
@@ -254,6 +256,8 @@ TEST(TestVerdict, TheRuleOnItsOwn) {
   };
   const FlakyRule rule;
   EXPECT_EQ(judge_test(O::kFailed, {}, rule).verdict, HistoryVerdict::kNewTest);
+  // Seen in a run older than those read: not new.
+  EXPECT_EQ(judge_test(O::kFailed, {}, rule, true).verdict, HistoryVerdict::kNewFailure);
   EXPECT_EQ(judge_test(O::kFailed, past({O::kPassed}), rule).verdict, HistoryVerdict::kNewFailure);
   EXPECT_EQ(judge_test(O::kFailed, past({O::kSkipped, O::kFailed}), rule).verdict,
             HistoryVerdict::kStillFailing);
@@ -261,15 +265,16 @@ TEST(TestVerdict, TheRuleOnItsOwn) {
   // P F P: broke once and fixed (two changes) is not flaky by the default rule; F P F P is.
   EXPECT_EQ(judge_test(O::kPassed, past({O::kFailed, O::kPassed}), rule).verdict,
             HistoryVerdict::kFixed);
-  const TestVerdict flaky = judge_test(O::kFailed, past({O::kPassed, O::kFailed, O::kPassed}), rule);
+  const TestVerdict flaky =
+      judge_test(O::kFailed, past({O::kPassed, O::kFailed, O::kPassed}), rule);
   EXPECT_EQ(flaky.verdict, HistoryVerdict::kFlaky);
   EXPECT_EQ(flaky.flips, 3);
   EXPECT_DOUBLE_EQ(flaky.flake_rate, 1.0);
   EXPECT_DOUBLE_EQ(flaky.failure_rate, 0.5);
   // Changes out of the window do not count.
-  EXPECT_EQ(judge_test(O::kFailed, past({O::kPassed, O::kFailed, O::kPassed}), FlakyRule{3, 3})
-                .verdict,
-            HistoryVerdict::kNewFailure);
+  EXPECT_EQ(
+      judge_test(O::kFailed, past({O::kPassed, O::kFailed, O::kPassed}), FlakyRule{3, 3}).verdict,
+      HistoryVerdict::kNewFailure);
   EXPECT_EQ(judge_test(O::kPassed, past({O::kPassedOnRetry}), rule).verdict,
             HistoryVerdict::kFlaky);
   EXPECT_EQ(judge_test(O::kInfrastructure, past({O::kPassed}), rule).verdict,

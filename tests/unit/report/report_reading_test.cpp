@@ -251,9 +251,9 @@ namespace {
 RunReport judged_report() {
   RunReport r = sample_report();
   ReportSuite& s = r.suites[0];
-  s.cases[2].history = CaseHistory{"still failing", "run 3 of 2026-12-01 (commit abc)", 4, 0.0};
-  s.cases[3].history = CaseHistory{"new failure", "run 7 of 2026-12-07", 1, 0.25};
-  s.cases[1].history = CaseHistory{"flaky", "", 0, 0.5};
+  s.cases[2].history = CaseHistory{"still failing", "run 3 of 2026-12-01 (commit abc)", 4, 0.0, 4};
+  s.cases[3].history = CaseHistory{"new failure", "run 7 of 2026-12-07", 1, 0.25, 5};
+  s.cases[1].history = CaseHistory{"flaky", "", 0, 0.5, 9};
   s.cases[0].expectation =
       CaseExpectation{"fails", "XPASS", "BUG-1", "", "hurdle-expectations.yaml:3", ""};
   s.cases[2].imported[1].expectation = CaseExpectation{
@@ -289,7 +289,9 @@ TEST(MarkdownSummary, NewFailuresComeFirstWithSinceWhenAndTheFindings) {
   EXPECT_LT(new_failure, flaky);
   EXPECT_LT(flaky, still);
   EXPECT_THAT(md, HasSubstr("**still failing** since run 3 of 2026-12-01 (commit abc) (4 runs)"));
-  EXPECT_THAT(md, HasSubstr("**new failure** since run 7 of 2026-12-07 (1 run), flake rate 0.25"));
+  EXPECT_THAT(
+      md,
+      HasSubstr("**new failure** since run 7 of 2026-12-07 (1 run), flake rate 0.25 over 5 runs"));
   EXPECT_THAT(md, HasSubstr("**History:** 1 new failure, 1 still failing, 1 flaky, 1 gone"));
   EXPECT_THAT(md, HasSubstr("- gone: suite.removed"));
   EXPECT_THAT(md, HasSubstr("suite.passes (BUG-1): expected to fail, passed; remove "
