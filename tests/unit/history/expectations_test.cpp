@@ -13,6 +13,7 @@
 #include "core/private_folder.hpp"
 #include "history/history_database.hpp"
 #include "history/test_outcome.hpp"
+#include "support/paths.hpp"
 
 namespace hurdle {
 namespace {
@@ -145,6 +146,13 @@ TEST_F(Expectations_, AnExpectationThatMatchedNothingForItsRunsIsStale) {
   // s.never-there matched nothing in this run and the one before; other-machine matched a test.
   EXPECT_EQ(stale, std::vector<std::string>{"s.never-there"});
   EXPECT_THAT(property_values(r, "expectations.stale").at(0), HasSubstr(":21: s.never-there"));
+}
+
+// The file the nightly applies to the Hurd suites stays loadable.
+TEST_F(Expectations_, TheHurdSuitesFileLoads) {
+  const Expectations ex =
+      load_expectations(test::source_dir() / "scenarios/hurd-expectations.yaml");
+  EXPECT_EQ(ex.stale_after, 7);
 }
 
 TEST_F(Expectations_, MistakesNameTheLine) {
