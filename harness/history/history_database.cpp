@@ -301,6 +301,16 @@ std::map<std::int64_t, std::vector<PastOutcome>> HistoryDatabase::recent_outcome
   return found;
 }
 
+std::vector<std::pair<std::int64_t, Outcome>> HistoryDatabase::outcomes_of(std::int64_t run) {
+  SqliteStatement s(db_, "SELECT test, outcome FROM results WHERE run = ?");
+  s.bind(1, run);
+  std::vector<std::pair<std::int64_t, Outcome>> found;
+  while (s.step())
+    found.emplace_back(s.integer(0),
+                       outcome_from_number(s.integer(1)).value_or(Outcome::kError));
+  return found;
+}
+
 std::vector<TimelineEntry> HistoryDatabase::timeline(std::int64_t test) {
   SqliteStatement s(db_, std::string("SELECT ") + kRunColumns +
                              ", x.outcome, x.milliseconds, x.attempts, x.message_digest "

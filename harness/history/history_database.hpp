@@ -64,6 +64,8 @@ class HistoryDatabase {
   // newest first: one range of the results, which are kept by run.
   [[nodiscard]] std::map<std::int64_t, std::vector<PastOutcome>> recent_outcomes(
       std::int64_t before, int runs);
+  // The outcome of each test of `run`, by test id: one range of the results.
+  [[nodiscard]] std::vector<std::pair<std::int64_t, Outcome>> outcomes_of(std::int64_t run);
   // A test's outcomes, oldest first (reads every result: for one test at a time).
   [[nodiscard]] std::vector<TimelineEntry> timeline(std::int64_t test);
   // Where each test stands after the newest run that judged it (passed or failed): kept up to

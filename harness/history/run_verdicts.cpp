@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "core/error.hpp"
 
@@ -13,6 +14,35 @@ std::string group_of(const std::string& suite) { return suite.substr(0, suite.fi
 
 // How many earlier runs are looked at for a group's last run.
 constexpr int kGroupLookBack = 50;
+
+// The outcomes of `results`' tests in the runs before `run`, newest first: run by run, until
+// each has the window's worth that judged it, or the look-back ends (a test that is not in
+// every run).
+std::unordered_map<std::int64_t, std::vector<PastOutcome>> recent_pasts(
+    HistoryDatabase& history, std::int64_t run,
+    const std::vector<std::pair<TestRow, TimelineEntry>>& results, const FlakyRule& rule) {
+  std::unordered_map<std::int64_t, std::vector<PastOutcome>> pasts;
+  std::unordered_map<std::int64_t, int> judged;
+  for (const auto& [test, entry] : results) {
+    pasts[test.id];
+    judged[test.id] = 0;
+  }
+  std::size_t short_of_window = results.size();
+  const int look_back = std::max(4 * rule.window, kGroupLookBack);
+  std::optional<RunRow> earlier = history.run_before(run);
+  for (int n = 0; earlier && short_of_window > 0 && n < look_back; ++n) {
+    for (const auto& [test, outcome] : history.outcomes_of(earlier->id)) {
+      const auto it = pasts.find(test);
+      if (it == pasts.end()) continue;
+      int& count = judged[test];
+      if (count >= rule.window) continue;
+      it->second.push_back({earlier->id, outcome});
+      if ((is_pass(outcome) || is_failure(outcome)) && ++count == rule.window) --short_of_window;
+    }
+    earlier = history.run_before(earlier->id);
+  }
+  return pasts;
+}
 
 }  // namespace
 
@@ -35,11 +65,11 @@ RunVerdicts judge_run(HistoryDatabase& history, std::int64_t run, const FlakyRul
   if (!row) throw HistoryError(history.sql().file().string() + ": no run " + std::to_string(run));
   v.run = *row;
   const auto standings = history.standings();
-  // The runs before: enough for the window of a test that is not in every run.
-  const auto pasts = history.recent_outcomes(run, std::max(4 * rule.window, kGroupLookBack));
+  const auto results = history.results_of(run);
+  const auto pasts = recent_pasts(history, run, results, rule);
   std::set<std::string> groups;
   std::set<std::int64_t> present;
-  for (auto& [test, entry] : history.results_of(run)) {
+  for (auto& [test, entry] : results) {
     JudgedTest j;
     j.outcome = entry.outcome;
     const auto standing = standings.find(test.id);
@@ -68,7 +98,7 @@ RunVerdicts judge_run(HistoryDatabase& history, std::int64_t run, const FlakyRul
     }
     groups.insert(group_of(test.suite));
     present.insert(test.id);
-    j.test = std::move(test);
+    j.test = test;
     v.tests.push_back(std::move(j));
   }
   // Gone: each group's tests in the last earlier run that had the group.

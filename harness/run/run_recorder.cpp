@@ -58,11 +58,11 @@ std::vector<std::pair<std::string, std::string>> suite_properties(const SuiteFac
   const MachineFacts& m = *facts.machine;
   if (!m.qemu_version.empty()) p.emplace_back("qemu.version", m.qemu_version);
   p.emplace_back("accelerator", to_string(m.accelerator.accel));
+  p.emplace_back("accelerator.reason", m.accelerator.reason);
   // QEMU's architecture, as expectations' `architecture` matches it: x86_64, i386.
   const std::string qemu = std::filesystem::path(m.profile.qemu).filename().string();
   const std::string system = "qemu-system-";
   p.emplace_back("architecture", qemu.rfind(system, 0) == 0 ? qemu.substr(system.size()) : qemu);
-  p.emplace_back("accelerator.reason", m.accelerator.reason);
   const auto& prepared = m.profile.prepared_image;
   for (const auto& d : m.profile.disks) {
     const std::string key = "image." + d.node_name;

@@ -7,10 +7,16 @@
 // a hundred is renamed now and then, so that every verdict is computed. Prints the database's
 // size at the end.
 //
-// Usage: history_record [--tests 10000] [--runs 365]
+// With --real-run, the baseline is the run itself as well: a suite on the linux-mini test guest
+// (TCG) whose scenario writes a glibc-shaped tests.sum of N results in the guest and imports
+// it, run by `run_suites` once without a history and once with --history into a history that
+// holds R - 1 runs of the same tests: what --history adds to the run's own time.
+//
+// Usage: history_record [--tests 10000] [--runs 365] [--real-run]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <string>
@@ -21,6 +27,7 @@
 #include "history/history_digest.hpp"
 #include "history/report_history.hpp"
 #include "history/run_verdicts.hpp"
+#include "run/suite_run.hpp"
 #include "report/junit_writer.hpp"
 #include "report/summary_writer.hpp"
 
@@ -60,13 +67,61 @@ hurdle::RunReport run_of(int tests, int run, std::mt19937& random) {
   return report;
 }
 
+// The real run of bench-suite.yaml in `dir`, with a history when `history` is not empty: its
+// wall time in ms (its exit status in `status`).
+double real_run(const fs::path& dir, const std::string& name, const std::string& history,
+                int& status) {
+  hurdle::RunRequest r;
+  r.files = {(dir / "bench-suite.yaml").string()};
+  r.report_dir = (dir / "reports").string();
+  r.run_name = name;
+  r.accel = "tcg";
+  r.history = history;
+  const auto t0 = Clock::now();
+  status = hurdle::run_suites(r);
+  return ms_since(t0);
+}
+
+void write_real_suite(const fs::path& dir, int tests) {
+  std::ofstream(dir / "bench-suite.yaml")
+      << "suite: bench\nmachine: " << HURDLE_BENCH_SOURCE_DIR
+      << "/fixtures/machines/linux-mini.yaml\nscenarios:\n  - name: check\n    steps:\n"
+      << "      - ssh.succeed: { command: 'i=0; while [ $i -lt " << tests
+      << " ]; do echo \"PASS: subdir$((i % 97))/tst-$i\"; i=$((i+1)); done > /root/tests.sum',"
+      << " timeout: 10m }\n"
+      << "      - results.import: { format: glibc, remote: /root/tests.sum }\n";
+}
+
+// The history of the real run's tests: `runs` runs of them, all passed.
+void fill_real_history(const fs::path& file, int tests, int runs) {
+  hurdle::RunReport report;
+  hurdle::ReportSuite suite;
+  suite.name = "bench";
+  hurdle::ReportCase check;
+  check.name = "check";
+  for (int t = 0; t < tests; ++t) {
+    hurdle::ReportCase c;
+    c.name = "subdir" + std::to_string(t % 97) + "/tst-" + std::to_string(t);
+    check.imported.push_back(std::move(c));
+  }
+  suite.cases.push_back(std::move(check));
+  report.suites.push_back(std::move(suite));
+  for (int run = 0; run < runs; ++run) {
+    hurdle::HistoryDatabase history(file, hurdle::HistoryDatabase::Mode::kWrite);
+    (void)history.record(hurdle::recorded_run_of(report, {}));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int tests = 10000;
   int runs = 365;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool real = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--real-run") real = true;
+    if (i + 1 >= argc) continue;
     if (a == "--tests") tests = std::atoi(argv[i + 1]);
     if (a == "--runs") runs = std::atoi(argv[i + 1]);
   }
@@ -135,5 +190,21 @@ int main(int argc, char** argv) {
   row("hurdle history flaky (every test's window)", flaky_ms);
   std::printf("\nrecord + judge: %.2f s for %d tests over %d runs\n",
               (record_ms + judge_ms) / 1000.0, tests, runs);
-  return digest.empty() || flaky.empty() ? 1 : 0;
+  if (digest.empty() || flaky.empty()) return 1;
+  if (!real) return 0;
+
+  // Against the run itself: the same N tests imported from the guest.
+  write_real_suite(dir.path(), tests);
+  const fs::path real_history = dir / "real-history.sqlite";
+  fill_real_history(real_history, tests, runs - 1);
+  int plain_status = 0, history_status = 0;
+  const double plain_ms = real_run(dir.path(), "plain", "", plain_status);
+  const double with_ms = real_run(dir.path(), "with-history", real_history.string(), history_status);
+  std::printf("\n%-52s %10s %10s\n", "the run itself (linux-mini, TCG)", "ms", "x baseline");
+  std::printf("%-52s %10.1f %10.2f\n", "baseline: hurdle run, no history", plain_ms, 1.0);
+  std::printf("%-52s %10.1f %10.2f\n", "hurdle run --history (R - 1 runs in it)", with_ms,
+              with_ms / plain_ms);
+  std::printf("--history adds %.1f%% to a run of %d imported tests (exit %d and %d)\n",
+              100.0 * (with_ms - plain_ms) / plain_ms, tests, plain_status, history_status);
+  return plain_status == 0 && history_status == 0 ? 0 : 1;
 }

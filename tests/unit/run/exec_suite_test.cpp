@@ -140,9 +140,9 @@ const BadRequest kBadRequests[] = {
      },
      "--copy-back: needs a synced folder"},
     {"results without a format", [](ExecRequest& r) { r.results = {"t.tap"}; },
-     "--results: expected FORMAT:PATH (automake, tap or junit), found 't.tap'"},
+     "--results: expected FORMAT:PATH (automake, tap, junit, dejagnu or glibc), found 't.tap'"},
     {"results in an unknown format", [](ExecRequest& r) { r.results = {"xml:t.xml"}; },
-     "--results: expected the format automake, tap or junit, found 'xml'"},
+     "--results: expected the format automake, tap, junit, dejagnu or glibc, found 'xml'"},
     {"results out of the folder", [](ExecRequest& r) { r.results = {"junit:../x.xml"}; },
      "--results: expected a path inside the synced folder"},
 };

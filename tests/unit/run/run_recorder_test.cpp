@@ -52,6 +52,7 @@ TEST(SuiteProperties, AreWhatTheFactsSayInOneOrder) {
       {"qemu.version", "7.2.19"},
       {"accelerator", "tcg"},
       {"accelerator.reason", "asked for tcg"},
+      {"architecture", "x86_64"},
       {"image.hd0", "/cache/images/debian/disk.qcow2"},
       {"image.hd0.lock_entry", "debian-hurd-20250807"},
       {"image.hd0.url",

@@ -103,8 +103,8 @@ TEST(RunRequestJson, EveryFieldArrivesAsItLeft) {
   EXPECT_EQ(got.strict, sent.strict);
   EXPECT_EQ(got.infra_retries, sent.infra_retries);
   // The fields compared above are all there are (the build checks the same).
-  EXPECT_EQ(field_count<RunRequest>(), 23u);
-  EXPECT_EQ(run_request_json(sent).size(), 23u);
+  EXPECT_EQ(field_count<RunRequest>(), 29u);
+  EXPECT_EQ(run_request_json(sent).size(), 29u);
   // And the defaults stay defaults: an empty object is the default request.
   const RunRequest defaults = run_request_from_json(Json::object(), "t");
   EXPECT_EQ(run_request_json(defaults), run_request_json(RunRequest{}));
