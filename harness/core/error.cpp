@@ -52,6 +52,7 @@ const std::vector<std::pair<std::string, Thrower>>& kinds() {
       {"ImageError", &throw_as<ImageError>},
       {"DownloadError", &throw_as<DownloadError>},
       {"QemuError", &throw_as<QemuError>},
+      {"QemuCrashed", &throw_as<QemuCrashed>},
       {"QmpError", &throw_as<QmpError>},
       {"ConsoleError", &throw_as<ConsoleError>},
       {"SshError", &throw_as<SshError>},

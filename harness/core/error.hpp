@@ -96,6 +96,14 @@ class QemuError : public Error {
   std::string log_tail_;
 };
 
+// QEMU itself ended while hurdle used it, on a signal hurdle did not send: QEMU crashed, or
+// the host's OOM killer took it. The machinery's failure, not the guest's or the test's.
+class QemuCrashed : public QemuError {
+ public:
+  using QemuError::QemuError;
+  [[nodiscard]] const char* kind() const noexcept override { return "QemuCrashed"; }
+};
+
 // QEMU answered a QMP command with an error, or the QMP connection failed.
 class QmpError : public Error {
  public:

@@ -10,6 +10,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "engine/scenario_result.hpp"
@@ -40,11 +41,21 @@ concept AttemptLane = requires(L& lane, ScenarioResult& result, const std::strin
   lane.break_with(why);  // the run cannot go on: every later scenario is an error naming why
 };
 
+// An attempt the machinery failed, not the scenario: QEMU crashed under it (QemuCrashed).
+[[nodiscard]] inline bool machinery_failed(const ScenarioResult& r) {
+  return r.status == Verdict::kError && r.error_kind == "QemuCrashed";
+}
+
 // The result of the last attempt of at most `retries` + 1; `base` is the result before any
-// (where it is written), `from` the state each attempt starts from (for messages).
+// (where it is written), `from` the state each attempt starts from (for messages). An attempt
+// the machinery failed is made again from the same state, at most `infra_retries` times,
+// without counting as one of the scenario's own attempts (each is a note of the result); when
+// that is what the last attempt ended with, the result is an InfrastructureError.
 template <AttemptLane L>
-ScenarioResult run_attempts(L& lane, int retries, ScenarioResult base, const std::string& from) {
+ScenarioResult run_attempts(L& lane, int retries, ScenarioResult base, const std::string& from,
+                            int infra_retries = 0) {
   ScenarioResult result = std::move(base);
+  std::vector<std::string> machinery;  // each attempt the machinery failed
   for (int attempt_no = 1; attempt_no <= retries + 1; ++attempt_no) {
     const bool last = attempt_no == retries + 1;
     try {
@@ -61,6 +72,16 @@ ScenarioResult run_attempts(L& lane, int retries, ScenarioResult base, const std
       result.message = *why + " during this scenario; " + result.message;
       lane.break_with(*why);
       break;
+    }
+    if (machinery_failed(result) && static_cast<int>(machinery.size()) < infra_retries) {
+      machinery.push_back("infrastructure: attempt " + std::to_string(attempt_no) +
+                          " ended with QEMU's crash (" + result.message +
+                          "); the scenario runs again from '" + from + "'");
+      lane.collect_artifacts(result);
+      lane.roll_back();
+      if (lane.broken()) break;
+      --attempt_no;  // not the scenario's attempt
+      continue;
     }
     if (result.status == Verdict::kPassed || last) lane.keep_last_state(result);
     if (result.status == Verdict::kPassed) {
@@ -79,6 +100,11 @@ ScenarioResult run_attempts(L& lane, int retries, ScenarioResult base, const std
     lane.roll_back();
     if (lane.broken()) break;
   }
+  if (machinery_failed(result)) {
+    result.message = "QemuCrashed: " + result.message;
+    result.error_kind = "InfrastructureError";
+  }
+  result.notes.insert(result.notes.end(), machinery.begin(), machinery.end());
   return result;
 }
 

@@ -779,7 +779,8 @@ struct SuiteRunner::OnLane {
 
 ScenarioResult SuiteRunner::run_attempts(Lane& lane, std::size_t index, const std::string& from) {
   OnLane on{*this, lane, index, from};
-  return hurdle::run_attempts(on, suite_.scenarios[index].retries, result_for(index), from);
+  return hurdle::run_attempts(on, suite_.scenarios[index].retries, result_for(index), from,
+                              options_.infra_retries);
 }
 
 void SuiteRunner::log_reset_times(Lane& lane, const Scenario& sc, ScenarioResult& result) {

@@ -1,5 +1,7 @@
 #include "machine/qemu_instance.hpp"
 
+#include <sys/wait.h>
+
 #include "core/duration_text.hpp"
 #include "core/error.hpp"
 #include "core/unix_socket.hpp"
@@ -177,9 +179,13 @@ void QemuInstance::throw_if_exited(std::chrono::milliseconds grace) const {
   if (!because.empty()) throw QemuError(machine_ + ": QEMU was stopped by hurdle after " + because);
   if (!process_->wait_for_exit(grace)) return;
   const std::string tail = process_->log_tail(2048);
-  throw QemuError(machine_ + ": QEMU (pid " + std::to_string(process_->pid()) + ") " +
-                      process_->exit_description() + "; qemu.log ends with:\n" + tail,
-                  process_->argv(), process_->exit_description(), tail);
+  const std::string message = machine_ + ": QEMU (pid " + std::to_string(process_->pid()) +
+                              ") " + process_->exit_description() + "; qemu.log ends with:\n" +
+                              tail;
+  // A signal hurdle did not send: QEMU crashed, or the host killed it.
+  if (const auto status = process_->exit_status(); status && WIFSIGNALED(*status))
+    throw QemuCrashed(message, process_->argv(), process_->exit_description(), tail);
+  throw QemuError(message, process_->argv(), process_->exit_description(), tail);
 }
 
 }  // namespace hurdle

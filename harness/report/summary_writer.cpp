@@ -36,8 +36,9 @@ nlohmann::json texts(const std::vector<std::string>& values) {
 
 void write_summary_json(const RunReport& report, int exit_status,
                         const std::filesystem::path& file) {
-  nlohmann::json totals = {{"scenarios", 0}, {"passed", 0}, {"flaky", 0},
-                           {"failed", 0},    {"error", 0},  {"skipped", 0}};
+  // `infrastructure`: the errors that were the machinery's (also counted in `error`).
+  nlohmann::json totals = {{"scenarios", 0}, {"passed", 0},  {"flaky", 0},         {"failed", 0},
+                           {"error", 0},     {"skipped", 0}, {"infrastructure", 0}};
   nlohmann::json imported_totals = {
       {"tests", 0}, {"passed", 0}, {"failed", 0}, {"error", 0}, {"skipped", 0}};
   nlohmann::json suites = nlohmann::json::array();
@@ -46,8 +47,10 @@ void write_summary_json(const RunReport& report, int exit_status,
     for (const auto& c : suite.cases) {
       totals["scenarios"] = totals["scenarios"].get<int>() + 1;
       totals[to_string(c.status)] = totals[to_string(c.status)].get<int>() + 1;
+      const bool infrastructure = c.type == "InfrastructureError";
+      if (infrastructure) totals["infrastructure"] = totals["infrastructure"].get<int>() + 1;
       nlohmann::json entry = {{"name", safe_text(c.name)},
-                              {"status", to_string(c.status)},
+                              {"status", infrastructure ? "infrastructure" : to_string(c.status)},
                               {"seconds", c.seconds},
                               {"attempts", c.attempts},
                               {"file", safe_text(c.file.string())},

@@ -266,7 +266,14 @@ int finish_run(bool infrastructure, const SignalWatcher& signals, const RunRecor
                const SecretMask& secrets, const RunOptions& options) {
   bool any_failed = false;
   for (const auto& suite : recorder.report().suites)
-    for (const auto& c : suite.cases) any_failed = any_failed || failed(c.status);
+    for (const auto& c : suite.cases) {
+      if (!failed(c.status)) continue;
+      // The machinery's error (QEMU crashed under a scenario) is not the tests' failure.
+      if (c.type == "InfrastructureError")
+        infrastructure = true;
+      else
+        any_failed = true;
+    }
   int exit_status = any_failed ? kExitFailed : kExitPassed;
   if (infrastructure) exit_status = kExitInfrastructure;
   if (const char* sig = signals.caught()) {

@@ -9,11 +9,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 #include <sstream>
+#include <thread>
 
 #include "core/exit_status.hpp"
 #include "core/private_folder.hpp"
@@ -208,6 +212,8 @@ TEST_F(RunHistory, AMachineThatNeverBootsIsInfrastructureRetriedAndNotTheTests) 
   EXPECT_EQ(attempts, 3);
   const nlohmann::json s = summary("infra");
   EXPECT_EQ(s["infrastructure"]["probable"], true);
+  EXPECT_EQ(s["totals"]["infrastructure"], 3);
+  EXPECT_EQ(s["suites"][0]["scenarios"][1]["status"], "infrastructure");
   EXPECT_EQ(s["suites"][0]["scenarios"][0]["attempts"], 3);
   // Recorded, but as the machinery's outcome: no test has a failure in the history.
   HistoryDatabase history(dir_ / "history.sqlite", HistoryDatabase::Mode::kRead);
@@ -220,6 +226,57 @@ TEST_F(RunHistory, AMachineThatNeverBootsIsInfrastructureRetriedAndNotTheTests) 
   r.run_name = "once";
   EXPECT_EQ(run_suites(r), kExitInfrastructure);
   EXPECT_EQ(summary("once")["suites"][0]["scenarios"][0]["attempts"], 1);
+}
+
+// QEMU killed under a scenario by a signal hurdle did not send (as the host's OOM killer
+// would): the attempt is made again, not counted as the scenario's; without infra retries it
+// is the infrastructure's error.
+TEST_F(RunHistory, QemuKilledUnderAScenarioIsTheInfrastructures) {
+  std::ofstream(dir_ / "suite-steady.yaml")
+      << "suite: steady\nmachine: " << (dir_ / "bare.yaml").string() << "\nscenarios:\n"
+      << "  - name: steady\n    steps:\n"
+      << "      - qmp: {command: query-status}\n"
+      << "      - console.expect_absent: {patterns: [never-printed], within: 6s}\n";
+  const auto run_with_a_kill = [&](const std::string& run, int infra_retries) {
+    RunRequest r = request(run, "steady");
+    r.infra_retries = infra_retries;
+    std::atomic<bool> done{false};
+    std::atomic<int> killed{0};
+    // The first QEMU of this test's folder is killed once it has run a second.
+    std::thread killer([&] {
+      while (!done && killed == 0) {
+        for (const auto& p : fs::directory_iterator("/proc")) {
+          const std::string pid = p.path().filename().string();
+          if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+          std::ifstream in(p.path() / "cmdline", std::ios::binary);
+          const std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+          if (cmdline.rfind("qemu-system", 0) != 0 ||
+              cmdline.find(dir_.path().string()) == std::string::npos)
+            continue;
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+          if (::kill(std::stoi(pid), SIGKILL) == 0) ++killed;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+    const int status = run_suites(r);
+    done = true;
+    killer.join();
+    EXPECT_EQ(killed, 1);
+    return status;
+  };
+  EXPECT_EQ(run_with_a_kill("crash-retried", 1), kExitPassed);
+  const nlohmann::json again = summary("crash-retried");
+  EXPECT_EQ(again["suites"][0]["scenarios"][0]["status"], "passed");
+  EXPECT_EQ(again["suites"][0]["scenarios"][0]["attempts"], 1);
+
+  EXPECT_EQ(run_with_a_kill("crash", 0), kExitInfrastructure);
+  EXPECT_THAT(cases("crash", {}), ElementsAre("steady error:InfrastructureError"));
+  EXPECT_THAT(summary("crash")["suites"][0]["scenarios"][0]["message"].get<std::string>(),
+              ::testing::StartsWith("QemuCrashed: "));
+  HistoryDatabase history(dir_ / "history.sqlite", HistoryDatabase::Mode::kRead);
+  EXPECT_EQ(history.results_of(2).at(0).second.outcome, Outcome::kInfrastructure);
 }
 
 TEST_F(RunHistory, AnImageThatCannotBeDownloadedIsInfrastructureRetried) {

@@ -15,7 +15,7 @@ namespace {
 using ::testing::ElementsAre;
 
 // Each attempt's outcome, in order: passed, failed, or the restore before it failed.
-enum class AttemptOutcome { kPass, kFail, kRestoreFails };
+enum class AttemptOutcome { kPass, kFail, kRestoreFails, kQemuCrashes };
 
 struct FakeLane {
   std::deque<AttemptOutcome> outcomes;
@@ -33,6 +33,11 @@ struct FakeLane {
     ScenarioResult r;
     r.status = o == AttemptOutcome::kPass ? Verdict::kPassed : Verdict::kFailed;
     r.message = o == AttemptOutcome::kPass ? "" : "step 2 failed";
+    if (o == AttemptOutcome::kQemuCrashes) {
+      r.status = Verdict::kError;
+      r.error_kind = "QemuCrashed";
+      r.message = "QEMU was killed by signal 9";
+    }
     return r;
   }
   std::optional<std::string> interruption() { return interrupted_after_attempt; }
@@ -57,6 +62,36 @@ static_assert(AttemptLane<FakeLane>);
 
 ScenarioResult run(FakeLane& lane, int retries) {
   return run_attempts(lane, retries, ScenarioResult{}, "pristine");
+}
+
+TEST(ScenarioAttempts, AnAttemptQemusCrashEndedIsMadeAgainWithoutCountingAsARetry) {
+  FakeLane lane{{AttemptOutcome::kQemuCrashes, AttemptOutcome::kFail, AttemptOutcome::kPass}};
+  const ScenarioResult r = run_attempts(lane, 1, ScenarioResult{}, "pristine", 2);
+  EXPECT_EQ(r.status, Verdict::kFlaky);  // its own failure, then its pass
+  EXPECT_EQ(r.attempts, 2);
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_THAT(r.notes[0], ::testing::HasSubstr("attempt 1 ended with QEMU's crash"));
+  EXPECT_THAT(lane.journal, ElementsAre("attempt", "artifacts", "roll-back", "attempt",
+                                        "artifacts", "roll-back", "attempt", "keep-last"));
+}
+
+TEST(ScenarioAttempts, CrashesBeyondTheInfraRetriesAreTheInfrastructuresError) {
+  FakeLane lane{{AttemptOutcome::kQemuCrashes, AttemptOutcome::kQemuCrashes}};
+  const ScenarioResult r = run_attempts(lane, 0, ScenarioResult{}, "pristine", 1);
+  EXPECT_EQ(r.status, Verdict::kError);
+  EXPECT_EQ(r.error_kind, "InfrastructureError");
+  EXPECT_EQ(r.message, "QemuCrashed: QEMU was killed by signal 9");
+  EXPECT_EQ(r.notes.size(), 1u);
+  // Without infra retries, a crash is the infrastructure's error at once; a test's own
+  // failure is never made again by them.
+  FakeLane once{{AttemptOutcome::kQemuCrashes}};
+  EXPECT_EQ(run_attempts(once, 0, ScenarioResult{}, "pristine", 0).error_kind,
+            "InfrastructureError");
+  FakeLane failing{{AttemptOutcome::kFail}};
+  const ScenarioResult own = run_attempts(failing, 0, ScenarioResult{}, "pristine", 2);
+  EXPECT_EQ(own.status, Verdict::kFailed);
+  EXPECT_THAT(failing.journal, ElementsAre("attempt", "keep-last", "artifacts", "keep-failed",
+                                           "roll-back"));
 }
 
 TEST(ScenarioAttempts, APassIsOneAttemptAndTheMachineIsKeptAsItEnded) {
