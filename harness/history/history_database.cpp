@@ -306,8 +306,7 @@ std::vector<std::pair<std::int64_t, Outcome>> HistoryDatabase::outcomes_of(std::
   s.bind(1, run);
   std::vector<std::pair<std::int64_t, Outcome>> found;
   while (s.step())
-    found.emplace_back(s.integer(0),
-                       outcome_from_number(s.integer(1)).value_or(Outcome::kError));
+    found.emplace_back(s.integer(0), outcome_from_number(s.integer(1)).value_or(Outcome::kError));
   return found;
 }
 

@@ -179,9 +179,8 @@ void QemuInstance::throw_if_exited(std::chrono::milliseconds grace) const {
   if (!because.empty()) throw QemuError(machine_ + ": QEMU was stopped by hurdle after " + because);
   if (!process_->wait_for_exit(grace)) return;
   const std::string tail = process_->log_tail(2048);
-  const std::string message = machine_ + ": QEMU (pid " + std::to_string(process_->pid()) +
-                              ") " + process_->exit_description() + "; qemu.log ends with:\n" +
-                              tail;
+  const std::string message = machine_ + ": QEMU (pid " + std::to_string(process_->pid()) + ") " +
+                              process_->exit_description() + "; qemu.log ends with:\n" + tail;
   // A signal hurdle did not send: QEMU crashed, or the host killed it.
   if (const auto status = process_->exit_status(); status && WIFSIGNALED(*status))
     throw QemuCrashed(message, process_->argv(), process_->exit_description(), tail);

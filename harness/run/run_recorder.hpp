@@ -22,8 +22,8 @@
 namespace hurdle {
 
 // The JUnit properties of a suite's facts, in order: reset, reset.reason, boot_cache,
-// qemu.version, accelerator, accelerator.reason, architecture, then image.NODE (its file) with, per disk,
-// the lock's entry, URL, artifact, pin, recipe and sha256 for a prepared image, or the sha256
+// qemu.version, accelerator, accelerator.reason, architecture, then image.NODE (its file) with, per
+// disk, the lock's entry, URL, artifact, pin, recipe and sha256 for a prepared image, or the sha256
 // the engine found.
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> suite_properties(
     const SuiteFacts& facts);

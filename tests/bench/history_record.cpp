@@ -27,9 +27,9 @@
 #include "history/history_digest.hpp"
 #include "history/report_history.hpp"
 #include "history/run_verdicts.hpp"
-#include "run/suite_run.hpp"
 #include "report/junit_writer.hpp"
 #include "report/summary_writer.hpp"
+#include "run/suite_run.hpp"
 
 namespace {
 
@@ -172,12 +172,14 @@ int main(int argc, char** argv) {
   std::size_t count[9] = {};
   for (const auto& t : verdicts.tests) ++count[static_cast<int>(t.verdict.verdict)];
   const double size_mib = static_cast<double>(fs::file_size(file)) / (1024.0 * 1024.0);
-  std::printf("history of %d runs of %d tests (+1 scenario): %.1f MiB, filled in %.1f s "
-              "(%.0f ms a run)\n",
-              runs, tests, size_mib, fill_ms / 1000.0, fill_ms / (runs - 1));
-  std::printf("verdicts of the last run: %zu passing, %zu new failure, %zu still failing, "
-              "%zu flaky, %zu fixed, %zu new test, %zu gone\n",
-              count[0], count[1], count[2], count[3], count[4], count[5], verdicts.gone.size());
+  std::printf(
+      "history of %d runs of %d tests (+1 scenario): %.1f MiB, filled in %.1f s "
+      "(%.0f ms a run)\n",
+      runs, tests, size_mib, fill_ms / 1000.0, fill_ms / (runs - 1));
+  std::printf(
+      "verdicts of the last run: %zu passing, %zu new failure, %zu still failing, "
+      "%zu flaky, %zu fixed, %zu new test, %zu gone\n",
+      count[0], count[1], count[2], count[3], count[4], count[5], verdicts.gone.size());
   std::printf("\n%-52s %10s %10s\n", "step", "ms", "x baseline");
   const auto row = [&](const char* what, double ms) {
     std::printf("%-52s %10.1f %10.2f\n", what, ms, ms / baseline_ms);
@@ -199,7 +201,8 @@ int main(int argc, char** argv) {
   fill_real_history(real_history, tests, runs - 1);
   int plain_status = 0, history_status = 0;
   const double plain_ms = real_run(dir.path(), "plain", "", plain_status);
-  const double with_ms = real_run(dir.path(), "with-history", real_history.string(), history_status);
+  const double with_ms =
+      real_run(dir.path(), "with-history", real_history.string(), history_status);
   std::printf("\n%-52s %10s %10s\n", "the run itself (linux-mini, TCG)", "ms", "x baseline");
   std::printf("%-52s %10.1f %10.2f\n", "baseline: hurdle run, no history", plain_ms, 1.0);
   std::printf("%-52s %10.1f %10.2f\n", "hurdle run --history (R - 1 runs in it)", with_ms,

@@ -250,7 +250,7 @@ TEST_F(RunHistory, QemuKilledUnderAScenarioIsTheInfrastructures) {
           if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
           std::ifstream in(p.path() / "cmdline", std::ios::binary);
           const std::string cmdline((std::istreambuf_iterator<char>(in)), {});
-          if (cmdline.rfind("qemu-system", 0) != 0 ||
+          if (cmdline.find("qemu-system") == std::string::npos ||
               cmdline.find(dir_.path().string()) == std::string::npos)
             continue;
           std::this_thread::sleep_for(std::chrono::seconds(1));

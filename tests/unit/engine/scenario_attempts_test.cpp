@@ -71,8 +71,8 @@ TEST(ScenarioAttempts, AnAttemptQemusCrashEndedIsMadeAgainWithoutCountingAsARetr
   EXPECT_EQ(r.attempts, 2);
   ASSERT_EQ(r.notes.size(), 1u);
   EXPECT_THAT(r.notes[0], ::testing::HasSubstr("attempt 1 ended with QEMU's crash"));
-  EXPECT_THAT(lane.journal, ElementsAre("attempt", "artifacts", "roll-back", "attempt",
-                                        "artifacts", "roll-back", "attempt", "keep-last"));
+  EXPECT_THAT(lane.journal, ElementsAre("attempt", "artifacts", "roll-back", "attempt", "artifacts",
+                                        "roll-back", "attempt", "keep-last"));
 }
 
 TEST(ScenarioAttempts, CrashesBeyondTheInfraRetriesAreTheInfrastructuresError) {
@@ -90,8 +90,8 @@ TEST(ScenarioAttempts, CrashesBeyondTheInfraRetriesAreTheInfrastructuresError) {
   FakeLane failing{{AttemptOutcome::kFail}};
   const ScenarioResult own = run_attempts(failing, 0, ScenarioResult{}, "pristine", 2);
   EXPECT_EQ(own.status, Verdict::kFailed);
-  EXPECT_THAT(failing.journal, ElementsAre("attempt", "keep-last", "artifacts", "keep-failed",
-                                           "roll-back"));
+  EXPECT_THAT(failing.journal,
+              ElementsAre("attempt", "keep-last", "artifacts", "keep-failed", "roll-back"));
 }
 
 TEST(ScenarioAttempts, APassIsOneAttemptAndTheMachineIsKeptAsItEnded) {

@@ -62,12 +62,13 @@ RunReport report() {
   ReportSuite s;
   s.name = "s";
   s.properties = {{"profile", "fixtures/machines/linux-mini.yaml"}, {"architecture", "x86_64"}};
-  s.cases = {a_case("known-1", Verdict::kFailed), a_case("known-2", Verdict::kPassed),
+  s.cases = {a_case("known-1", Verdict::kFailed),       a_case("known-2", Verdict::kPassed),
              a_case("other-machine", Verdict::kFailed), a_case("wobbly", Verdict::kFailed),
-             a_case("skipped", Verdict::kPassed), a_case("plain", Verdict::kFailed)};
+             a_case("skipped", Verdict::kPassed),       a_case("plain", Verdict::kFailed)};
   ReportCase glibc = a_case("glibc", Verdict::kFailed);
   glibc.message = "results.import: 1 of 2 tests did not pass: nptl/tst-cancel17";
-  glibc.imported = {a_case("nptl/tst-cancel17", Verdict::kFailed), a_case("elf/tst-tls1", Verdict::kPassed)};
+  glibc.imported = {a_case("nptl/tst-cancel17", Verdict::kFailed),
+                    a_case("elf/tst-tls1", Verdict::kPassed)};
   s.cases.push_back(glibc);
   r.suites.push_back(s);
   return r;
@@ -170,8 +171,9 @@ TEST_F(Expectations_, MistakesNameTheLine) {
               HasSubstr(":2:5: expected a bug or a reason"));
   EXPECT_THAT(error("expectations:\n  - test: a\n    kind: fails\n    bug: x\n    colour: red\n"),
               HasSubstr("colour"));
-  EXPECT_THAT(error("expectations:\n  - test: a\n    kind: fails\n    bug: x\n    on: {os: hurd}\n"),
-              HasSubstr("os"));
+  EXPECT_THAT(
+      error("expectations:\n  - test: a\n    kind: fails\n    bug: x\n    on: {os: hurd}\n"),
+      HasSubstr("os"));
   EXPECT_THAT(error("expectation: []\n"), HasSubstr("expectation"));
 }
 
