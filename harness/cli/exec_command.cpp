@@ -52,9 +52,10 @@ ExecCommand::ExecCommand(CLI::App& app) {
                    "after the command, whatever its status (repeatable)")
       ->allow_extra_args(false);
   command_
-      ->add_option("--results", exec_.results,
-                   "FORMAT:PATH: the project's own test results (automake, tap, junit, dejagnu or glibc) "
-                   "imported into the report, one JUnit case each (repeatable)")
+      ->add_option(
+          "--results", exec_.results,
+          "FORMAT:PATH: the project's own test results (automake, tap, junit, dejagnu or glibc) "
+          "imported into the report, one JUnit case each (repeatable)")
       ->allow_extra_args(false);
   command_
       ->add_option("--env", exec_.env,

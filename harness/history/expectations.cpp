@@ -42,7 +42,8 @@ std::string glob_at(const YAML::Node& node, const fs::path& file, const std::str
 
 Expectation expectation_at(const YAML::Node& node, const fs::path& file) {
   if (!node.IsMap())
-    fail_at(node, file, "expected an expectation: {test: GLOB, kind: fails|flaky|skip, bug, reason}");
+    fail_at(node, file,
+            "expected an expectation: {test: GLOB, kind: fails|flaky|skip, bug, reason}");
   MappingReader m(node, file, "an expectation");
   Expectation e;
   e.where = location_of(node, file);

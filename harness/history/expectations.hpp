@@ -57,7 +57,7 @@ struct TestPlace {
                                                  const std::string& id, const TestPlace& place);
 
 struct ExpectationFindings {
-  int known = 0;  // failures the expectations made known
+  int known = 0;                   // failures the expectations made known
   std::vector<std::string> xpass;  // test ids
   std::vector<const Expectation*> stale;
 };

@@ -18,8 +18,8 @@ void add_commit_facts(RunFacts& facts);
 
 // Records `report` in the history `file` (made when missing) with `facts`, judges it and
 // annotates `report`. Throws HistoryError for a file that is not a history.
-RunVerdicts record_and_judge(RunReport& report, const std::filesystem::path& file,
-                             RunFacts facts, const FlakyRule& rule);
+RunVerdicts record_and_judge(RunReport& report, const std::filesystem::path& file, RunFacts facts,
+                             const FlakyRule& rule);
 
 // Writes `verdicts` into `report`'s cases, imported tests and suites.
 void annotate_report(RunReport& report, const RunVerdicts& verdicts);

@@ -7,9 +7,9 @@ namespace hurdle {
 SqliteDatabase::SqliteDatabase(const std::filesystem::path& file, Open mode,
                                std::chrono::milliseconds busy)
     : file_(file) {
-  const int flags = (mode == Open::kCreate ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                           : SQLITE_OPEN_READONLY) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (mode == Open::kCreate ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -72,8 +72,8 @@ SqliteStatement& SqliteStatement::bind(int index, double value) {
 }
 
 SqliteStatement& SqliteStatement::bind(int index, std::string_view text) {
-  check_bind(db_, sqlite3_bind_text64(statement_, index, text.data(), text.size(),
-                                      SQLITE_TRANSIENT, SQLITE_UTF8));
+  check_bind(db_, sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                                      SQLITE_UTF8));
   return *this;
 }
 

@@ -107,7 +107,8 @@ RecordedRun recorded_run_of(const RunReport& report, RunFacts facts) {
     for (const auto& c : suite.cases) {
       seconds += c.seconds;
       run.tests.push_back(outcome_for(suite.name, c));
-      for (const auto& i : c.imported) run.tests.push_back(outcome_for(suite.name + "." + c.name, i));
+      for (const auto& i : c.imported)
+        run.tests.push_back(outcome_for(suite.name + "." + c.name, i));
     }
   }
   if (facts.seconds == 0) facts.seconds = seconds;

@@ -1,8 +1,8 @@
 // Importing a project's test results from what was fetched from the guest: a file, or a
 // folder searched for the format's files (automake: *.trs, with test-suite.log used only when
-// there are none; tap: *.tap; junit: *.xml; dejagnu: *.sum; glibc: tests.sum and xtests.sum). And the verdict: a failing test fails the step;
-// zero tests, or only skipped ones, fail it too unless allowed — the vacuous pass that a
-// hand-written script must otherwise guard against.
+// there are none; tap: *.tap; junit: *.xml; dejagnu: *.sum; glibc: tests.sum and xtests.sum). And
+// the verdict: a failing test fails the step; zero tests, or only skipped ones, fail it too unless
+// allowed — the vacuous pass that a hand-written script must otherwise guard against.
 #pragma once
 
 #include <filesystem>

@@ -54,12 +54,14 @@ void emit_results(YAML::Emitter& y, const ExecRequest& r) {
   for (const auto& spec : r.results) {
     const auto colon = spec.find(':');
     if (colon == std::string::npos || colon == 0)
-      throw bad(r, "--results",
-                "expected FORMAT:PATH (automake, tap, junit, dejagnu or glibc), found '" + spec + "'");
+      throw bad(
+          r, "--results",
+          "expected FORMAT:PATH (automake, tap, junit, dejagnu or glibc), found '" + spec + "'");
     const std::string format = spec.substr(0, colon);
     if (format != "automake" && format != "tap" && format != "junit")
-      throw bad(r, "--results",
-                "expected the format automake, tap, junit, dejagnu or glibc, found '" + format + "'");
+      throw bad(
+          r, "--results",
+          "expected the format automake, tap, junit, dejagnu or glibc, found '" + format + "'");
     const std::string path = inside_sync(r, "--results", spec.substr(colon + 1));
     y << YAML::BeginMap << YAML::Key << "results.import" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "format" << YAML::Value << format;

@@ -18,7 +18,8 @@ ResultsImport ResultsImport::read(StepReader& r) {
   const YAML::Node format = m.require("format");
   const std::string name = as_string(format, r.file());
   const auto known = result_format_named(name);
-  if (!known) r.fail(format, "expected format automake, tap, junit, dejagnu or glibc, found '" + name + "'");
+  if (!known)
+    r.fail(format, "expected format automake, tap, junit, dejagnu or glibc, found '" + name + "'");
   s.format = *known;
   s.remote = r.state().text(m.require("remote"));
   if (r.has("allow_empty")) s.allow_empty = as_bool(r.get("allow_empty"), r.file());

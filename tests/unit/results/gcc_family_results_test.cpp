@@ -38,9 +38,9 @@ unsupported "not supported here"
 pass "first test"
 )";
   // runtest exits 1 when a test failed; the .sum is what counts.
-  const ProgramResult r = run_program({"runtest", "--tool", "demo", "--srcdir",
-                                       (dir / "testsuite").string(), "--outdir", dir.string(),
-                                       "--target_board", boards});
+  const ProgramResult r =
+      run_program({"runtest", "--tool", "demo", "--srcdir", (dir / "testsuite").string(),
+                   "--outdir", dir.string(), "--target_board", boards});
   EXPECT_TRUE(fs::exists(dir / "demo.sum")) << r.out << r.err;
   return dir / "demo.sum";
 }
@@ -63,17 +63,16 @@ std::string sum_error_of(const std::function<void()>& f) {
 TEST(DejagnuResults, EveryKindOfARealRuntestSumIsImported) {
   const fs::path sum = run_dejagnu(test::scratch_folder() / "dejagnu-one", "unix");
   const auto tests = import_results(ResultFormat::kDejagnu, sum);
-  const std::map<std::string, Verdict> want{
-      {"first test", Verdict::kPassed},
-      {"first test #2", Verdict::kPassed},
-      {"second test", Verdict::kFailed},
-      {"expected to fail", Verdict::kSkipped},
-      {"unexpected pass", Verdict::kFailed},
-      {"known failure (PRMS: PR123)", Verdict::kSkipped},
-      {"known passing (PRMS PR124)", Verdict::kFailed},
-      {"cannot tell", Verdict::kError},
-      {"not tested", Verdict::kSkipped},
-      {"not supported here", Verdict::kSkipped}};
+  const std::map<std::string, Verdict> want{{"first test", Verdict::kPassed},
+                                            {"first test #2", Verdict::kPassed},
+                                            {"second test", Verdict::kFailed},
+                                            {"expected to fail", Verdict::kSkipped},
+                                            {"unexpected pass", Verdict::kFailed},
+                                            {"known failure (PRMS: PR123)", Verdict::kSkipped},
+                                            {"known passing (PRMS PR124)", Verdict::kFailed},
+                                            {"cannot tell", Verdict::kError},
+                                            {"not tested", Verdict::kSkipped},
+                                            {"not supported here", Verdict::kSkipped}};
   EXPECT_EQ(statuses_by_name(tests), want);
   for (const auto& t : tests) {
     EXPECT_THAT(t.source, HasSubstr("demo.sum:"));
@@ -109,7 +108,8 @@ TEST(DejagnuResults, EachVariationIsNamedAndEachSummaryChecked) {
   std::string edited = test::read_file(sum);
   const auto total = edited.rfind("# of expected passes\t\t4");
   ASSERT_NE(total, std::string::npos);
-  edited.replace(total, std::string("# of expected passes\t\t4").size(), "# of expected passes\t\t5");
+  edited.replace(total, std::string("# of expected passes\t\t4").size(),
+                 "# of expected passes\t\t5");
   EXPECT_THAT(sum_error_of([&] { (void)parse_dejagnu_sum(edited, "edited.sum"); }),
               HasSubstr("'demo Summary' counts 5 expected passes, but the file has 4"));
 }
@@ -142,8 +142,9 @@ TEST(GlibcResults, EveryResultOfATestsSum) {
       {"hurd", Verdict::kError}};
   EXPECT_EQ(statuses_by_name(tests), want);
   EXPECT_EQ(tests[1].source, (dir / "tests.sum").string() + ":2");
-  EXPECT_THAT(sum_error_of([] { (void)parse_glibc_tests_sum("PASS: a\nmake: *** oops\n", "t.sum"); }),
-              HasSubstr("t.sum:2: expected a result line"));
+  EXPECT_THAT(
+      sum_error_of([] { (void)parse_glibc_tests_sum("PASS: a\nmake: *** oops\n", "t.sum"); }),
+      HasSubstr("t.sum:2: expected a result line"));
   EXPECT_THAT(sum_error_of([] { (void)parse_glibc_tests_sum("\n", "t.sum"); }),
               HasSubstr("t.sum: no result line"));
 }
