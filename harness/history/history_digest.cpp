@@ -61,23 +61,32 @@ std::string history_digest(HistoryDatabase& history, const std::string& since,
   const RunVerdicts now = judge_run(history, newest->id, rule);
   std::map<std::int64_t, const JudgedTest*> before;
   for (const auto& t : then.tests) before[t.test.id] = &t;
+  // Where each test stood at `from`: its last outcome that judged it, up to that run (a test
+  // that was not in that run stands where it last ran).
+  const auto up_to_then = history.recent_outcomes(from.id + 1, std::max(4 * rule.window, 50));
+  const auto failing_then = [&](std::int64_t test) {
+    const auto it = up_to_then.find(test);
+    if (it == up_to_then.end()) return false;
+    for (const auto& p : it->second)
+      if (is_pass(p.outcome) || is_failure(p.outcome)) return is_failure(p.outcome);
+    return false;
+  };
 
   std::vector<const JudgedTest*> broke, fixed, flakes;
   std::set<std::int64_t> present;
   for (const auto& t : now.tests) {
     present.insert(t.test.id);
     const auto it = before.find(t.test.id);
-    const JudgedTest* old = it == before.end() ? nullptr : it->second;
-    const bool fails = is_failure(t.outcome);
-    const bool failed_then = old && is_failure(old->outcome);
     const bool flaky = t.verdict.verdict == HistoryVerdict::kFlaky;
-    const bool flaky_then = old && old->verdict.verdict == HistoryVerdict::kFlaky;
-    if (flaky && !flaky_then)
-      flakes.push_back(&t);
-    else if (fails && !failed_then && !flaky)
+    const bool flaky_then =
+        it != before.end() && it->second->verdict.verdict == HistoryVerdict::kFlaky;
+    if (flaky) {
+      if (!flaky_then) flakes.push_back(&t);
+    } else if (is_failure(t.outcome) && !failing_then(t.test.id)) {
       broke.push_back(&t);
-    else if (!fails && is_pass(t.outcome) && failed_then)
+    } else if (is_pass(t.outcome) && failing_then(t.test.id)) {
       fixed.push_back(&t);
+    }
   }
   std::vector<TestRow> gone;
   for (const auto& t : then.tests)

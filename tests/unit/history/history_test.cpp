@@ -166,6 +166,21 @@ TEST_F(History, TheDigestSaysOnlyWhatChanged) {
               HasSubstr("run 3 of 2026-12-07 (commit c0ffee3)  failed"));
 }
 
+TEST_F(History, TheDigestJudgesATestWhereItLastRanAndAFlakyPassIsNoFix) {
+  record("PP");
+  record("FF");  // both break
+  record("P-");  // c0 passes again; c1 is not in the run
+  record("FP");  // c0 fails again (flaky: P F P F); c1 is back and passes
+  record("PP");  // c0 passes: flaky, not fixed
+  HistoryDatabase history(file_, HistoryDatabase::Mode::kRead);
+  // c1 stood failing at run 3 (its last run was 2): back and passing at 4, it is fixed.
+  EXPECT_THAT(history_digest(history, "3", FlakyRule{}), HasSubstr("Fixed (1):\n  s.c1\n"));
+  // c0 failed at run 4 and passes at 5, but it was flaky at 4 already (P F P F): no fix, and
+  // no new flake.
+  EXPECT_THAT(history_digest(history, "previous", FlakyRule{}), HasSubstr("Nothing changed."));
+  EXPECT_THAT(history_digest(history, "2", FlakyRule{}), HasSubstr("New flakes (1):\n  s.c0 "));
+}
+
 TEST_F(History, FlakyListsATestThatFlipsByTheRule) {
   for (const char* p : {"PF", "PP", "PF", "PP", "PF"}) record(p);
   HistoryDatabase history(file_, HistoryDatabase::Mode::kRead);
