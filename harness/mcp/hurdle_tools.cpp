@@ -207,6 +207,9 @@ RunRequest run_request(const Json& args) {
   request.reset = args.value("reset", std::string());
   request.report_dir = fs::absolute(args.value("report_dir", std::string("reports"))).string();
   for (auto& f : request.files) f = fs::absolute(f).string();
+  if (args.contains("history")) request.history = fs::absolute(args["history"].get<std::string>());
+  if (args.contains("expectations"))
+    request.expectations = fs::absolute(args["expectations"].get<std::string>());
   return request;
 }
 
@@ -277,12 +280,17 @@ ToolResult run_summary(const FollowedRun& run) {
     throw ResultsError(run.report_dir + "/summary.json is missing or no JSON");
   Json scenarios = Json::array();
   for (const auto& suite : summary.value("suites", Json::array()))
-    for (const auto& sc : suite.value("scenarios", Json::array()))
-      scenarios.push_back({{"suite", suite.value("name", std::string())},
-                           {"name", sc.value("name", std::string())},
-                           {"status", sc.value("status", std::string())},
-                           {"seconds", sc.value("seconds", 0.0)},
-                           {"message", sc.value("message", std::string())}});
+    for (const auto& sc : suite.value("scenarios", Json::array())) {
+      Json entry = {{"suite", suite.value("name", std::string())},
+                    {"name", sc.value("name", std::string())},
+                    {"status", sc.value("status", std::string())},
+                    {"seconds", sc.value("seconds", 0.0)},
+                    {"message", sc.value("message", std::string())}};
+      // What the history and the expectations said of it, when the run had them.
+      for (const char* finding : {"history", "expectation"})
+        if (sc.contains(finding)) entry[finding] = sc[finding];
+      scenarios.push_back(std::move(entry));
+    }
   return ToolResult{{{"exit_status", run.status},
                      {"totals", summary.value("totals", Json::object())},
                      {"report_dir", run.report_dir},
@@ -299,23 +307,27 @@ Tool run_suite(const fs::path& program) {
       "Run hurdle YAML test suites (each boots its own VM; this does not use the VMs of "
       "vm_start) and return the summary: totals, each scenario's status and message, the "
       "report folder and the JUnit file. Progress is reported per scenario.";
-  t.input_schema =
-      object_schema({{"files",
-                      {{"type", "array"},
-                       {"items", {{"type", "string"}}},
-                       {"minItems", 1},
-                       {"description", "suite files (YAML)"}}},
-                     {"filter", text("SUITE.SCENARIO globs, ':'-separated")},
-                     {"exclude", text("SUITE.SCENARIO globs to leave out")},
-                     {"accel", {{"type", "string"}, {"enum", {"auto", "kvm", "tcg"}}}},
-                     {"jobs",
-                      {{"type", "integer"},
-                       {"minimum", 1},
-                       {"maximum", 64},
-                       {"description", "scenarios at once"}}},
-                     {"reset", {{"type", "string"}, {"enum", reset_mode_names()}}},
-                     {"report_dir", text("where the run's folder goes (default: reports)")}},
-                    {"files"});
+  t.input_schema = object_schema(
+      {{"files",
+        {{"type", "array"},
+         {"items", {{"type", "string"}}},
+         {"minItems", 1},
+         {"description", "suite files (YAML)"}}},
+       {"filter", text("SUITE.SCENARIO globs, ':'-separated")},
+       {"exclude", text("SUITE.SCENARIO globs to leave out")},
+       {"accel", {{"type", "string"}, {"enum", {"auto", "kvm", "tcg"}}}},
+       {"jobs",
+        {{"type", "integer"},
+         {"minimum", 1},
+         {"maximum", 64},
+         {"description", "scenarios at once"}}},
+       {"reset", {{"type", "string"}, {"enum", reset_mode_names()}}},
+       {"report_dir", text("where the run's folder goes (default: reports)")},
+       {"history", text("a history file (SQLite): the run is recorded in it, and each "
+                        "scenario's summary says new failure, still failing, flaky, fixed "
+                        "or new test")},
+       {"expectations", text("an expectations file of known failures (hurdle-expectations.yaml)")}},
+      {"files"});
   t.output_schema = {{"type", "object"},
                      {"properties",
                       {{"exit_status", {{"type", "integer"}}},

@@ -127,11 +127,15 @@ async function sdkSession() {
     const runProgress = [];
     const run = await call("run_suite", {
       files: [path.join(source, "scenarios/examples/linux-mini.yaml")], accel: "tcg",
-      report_dir: path.join(testDir, "reports"),
+      report_dir: path.join(testDir, "reports"), history: path.join(testDir, "history.sqlite"),
     }, (p) => runProgress.push(p));
     const s = run.structuredContent;
     check(s.exit_status === 0 && s.totals.passed === 6 && s.scenarios.length === 6,
       `run_suite: ${JSON.stringify(s.totals)}`);
+    // Recorded in the history it was given: each scenario is new to it.
+    check(fs.existsSync(path.join(testDir, "history.sqlite")) &&
+      s.scenarios.every((sc) => sc.history && sc.history.verdict === "new test"),
+      `run_suite: the history's verdicts ${JSON.stringify(s.scenarios.map((sc) => sc.history))}`);
     check(fs.existsSync(s.junit) && fs.readFileSync(s.junit, "utf8").includes("<testsuite"),
       `run_suite: the JUnit file ${s.junit}`);
     const perScenario = runProgress.filter((p) => /^PASS /.test(p.message ?? ""));
