@@ -93,8 +93,7 @@ void apply_one(ReportCase& c, const Expectation& e, bool strict, ExpectationFind
   x.bug = e.bug;
   x.reason = e.reason;
   x.where = e.where_text();
-  const std::string because =
-      (e.bug.empty() ? "" : " (" + e.bug + ")") + (e.reason.empty() ? "" : ": " + e.reason);
+  const std::string because = e.because();
   const bool bad = failed(c.status);
   switch (e.kind) {
     case Expectation::Kind::kSkip:
@@ -163,12 +162,11 @@ TestPlace place_of(const ReportSuite& suite) {
   for (const auto& [key, value] : suite.properties) {
     if (key == "profile") place.machine = fs::path(value).stem().string();
     if (key == "architecture") place.architecture = value;
-    if (key.rfind("image.", 0) != 0) continue;
-    if (key.size() > 11 && key.compare(key.size() - 11, 11, ".lock_entry") == 0)
+    if (key.rfind("image.", 0) == 0 && key.size() > 11 &&
+        key.compare(key.size() - 11, 11, ".lock_entry") == 0)
       place.images.push_back(value);
-    if (key.size() > 7 && key.compare(key.size() - 7, 7, ".sha256") == 0)
-      place.images.push_back("sha256:" + value);
   }
+  for (auto& digest : image_digests(suite)) place.images.push_back(std::move(digest));
   return place;
 }
 

@@ -29,6 +29,10 @@ struct Expectation {
   std::string machine, image, architecture;  // globs; empty: anywhere
   SourceLocation where;
   [[nodiscard]] std::string where_text() const;
+  // " (BUG): REASON", as much of it as is given.
+  [[nodiscard]] std::string because() const {
+    return (bug.empty() ? "" : " (" + bug + ")") + (reason.empty() ? "" : ": " + reason);
+  }
 };
 
 [[nodiscard]] const char* to_string(Expectation::Kind kind);

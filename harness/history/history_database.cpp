@@ -118,24 +118,9 @@ std::int64_t HistoryDatabase::record(const RecordedRun& run) {
   insert_run.run();
   const std::int64_t run_id = db_.last_insert_id();
 
-  struct Known {
-    std::int64_t id;
-    std::int64_t last_judged_run;
-    Outcome last_judged;
-    std::int64_t failing_since;
-    std::int64_t failing_runs;
-  };
-  std::unordered_map<std::string, Known> known;
-  {
-    SqliteStatement s(db_,
-                      "SELECT id, suite, name, last_judged_run, last_judged, failing_since, "
-                      "failing_runs FROM tests");
-    while (s.step())
-      known.emplace(s.text(1) + '\n' + s.text(2),
-                    Known{s.integer(0), s.integer(3),
-                          outcome_from_number(s.integer(4)).value_or(Outcome::kPassed),
-                          s.integer(5), s.integer(6)});
-  }
+  std::unordered_map<std::string, Standing> known;
+  for (auto& [id, standing] : standings())
+    known.emplace(standing.test.suite + '\n' + standing.test.name, std::move(standing));
   SqliteStatement add_test(db_, "INSERT INTO tests(suite, name, first_run) VALUES(?, ?, ?)");
   SqliteStatement add_result(db_,
                              "INSERT OR REPLACE INTO results(run, test, outcome, milliseconds, "
@@ -149,11 +134,14 @@ std::int64_t HistoryDatabase::record(const RecordedRun& run) {
     if (it == known.end()) {
       add_test.bind(1, test.suite).bind(2, test.name).bind(3, run_id);
       add_test.run();
-      it = known.emplace(key, Known{db_.last_insert_id(), 0, Outcome::kPassed, 0, 0}).first;
+      Standing fresh;
+      fresh.test = {db_.last_insert_id(), test.suite, test.name};
+      fresh.first_run = run_id;
+      it = known.emplace(key, std::move(fresh)).first;
     }
-    Known& k = it->second;
+    Standing& k = it->second;
     add_result.bind(1, run_id)
-        .bind(2, k.id)
+        .bind(2, k.test.id)
         .bind(3, static_cast<std::int64_t>(test.outcome))
         .bind(4, static_cast<std::int64_t>(test.seconds * 1000.0 + 0.5))
         .bind(5, static_cast<std::int64_t>(test.attempts))
@@ -176,8 +164,8 @@ std::int64_t HistoryDatabase::record(const RecordedRun& run) {
     stand.bind(1, run_id)
         .bind(2, static_cast<std::int64_t>(test.outcome))
         .bind(3, k.failing_since)
-        .bind(4, k.failing_runs)
-        .bind(5, k.id);
+        .bind(4, static_cast<std::int64_t>(k.failing_runs))
+        .bind(5, k.test.id);
     stand.run();
   }
   t.commit();

@@ -71,14 +71,6 @@ std::string property(const ReportSuite& suite, const std::string& name) {
   return {};
 }
 
-std::string first_image_digest(const ReportSuite& suite) {
-  for (const auto& [key, value] : suite.properties)
-    if (key.rfind("image.", 0) == 0 && key.size() > 7 &&
-        key.compare(key.size() - 7, 7, ".sha256") == 0 && value.rfind("unavailable", 0) != 0)
-      return "sha256:" + value;
-  return {};
-}
-
 TestOutcome outcome_for(const std::string& suite, const ReportCase& c) {
   TestOutcome t;
   t.suite = suite;
@@ -100,7 +92,8 @@ RecordedRun recorded_run_of(const RunReport& report, RunFacts facts) {
   for (const auto& suite : report.suites) {
     if (facts.hurdle_version.empty()) facts.hurdle_version = property(suite, "hurdle.version");
     if (facts.machine.empty()) facts.machine = property(suite, "profile");
-    if (facts.image_digest.empty()) facts.image_digest = first_image_digest(suite);
+    if (const auto digests = image_digests(suite); facts.image_digest.empty() && !digests.empty())
+      facts.image_digest = digests.front();
     if (!suite.timestamp.empty() && (facts.started.empty() || suite.timestamp < facts.started))
       facts.started = suite.timestamp;
     seconds += suite.boot_seconds;

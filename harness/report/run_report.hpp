@@ -122,6 +122,17 @@ struct RunReport {
   std::vector<ReportSuite> suites;
 };
 
+// "sha256:HEX" of each disk image the suite's properties name (image.NODE.sha256), in order;
+// an image that was not hashed is left out.
+[[nodiscard]] inline std::vector<std::string> image_digests(const ReportSuite& suite) {
+  std::vector<std::string> digests;
+  for (const auto& [key, value] : suite.properties)
+    if (key.rfind("image.", 0) == 0 && key.size() > 7 &&
+        key.compare(key.size() - 7, 7, ".sha256") == 0 && value.rfind("unavailable", 0) != 0)
+      digests.push_back("sha256:" + value);
+  return digests;
+}
+
 // The values of every suite's property `name`, in order.
 [[nodiscard]] inline std::vector<std::string> property_values(const RunReport& report,
                                                               const std::string& name) {

@@ -1,22 +1,19 @@
 #include "run/run_findings.hpp"
 
-#include <cctype>
 #include <map>
 
 #include "core/print_error.hpp"
 #include "history/history_database.hpp"
 #include "history/report_history.hpp"
+#include "history/test_outcome.hpp"
 
 namespace hurdle {
 
 namespace {
 
-// A failure's shape: its kind and its message's first line, digits left out.
+// A failure's shape: its kind and the digest of its message's first line, digits left out.
 std::string failure_shape(const ReportCase& c) {
-  std::string shape = c.type + ": ";
-  for (const char ch : c.message.substr(0, c.message.find('\n')))
-    if (std::isdigit(static_cast<unsigned char>(ch)) == 0) shape += ch;
-  return shape;
+  return c.type + ":" + message_digest(c.message.substr(0, c.message.find('\n')));
 }
 
 void print_verdicts(const RunVerdicts& v, std::ostream& out, RunFindings& findings) {

@@ -321,12 +321,10 @@ std::vector<std::vector<SelectedScenario>> rounds_of(const RunRequest& a,
 
 // hurdle's run loop: each round takes its scenarios in order, each run by its suite's runner,
 // which tells `observer`; after a failure under --fail-fast, the rest are told as not run.
-// Whether a scenario failed.
 // `skipped`: the scenarios the expectations skip (SUITE.SCENARIO -> why), told as not run.
-bool run_rounds(const RunRequest& a, const std::vector<std::vector<SelectedScenario>>& rounds,
+void run_rounds(const RunRequest& a, const std::vector<std::vector<SelectedScenario>>& rounds,
                 const std::vector<std::unique_ptr<SuiteRunner>>& runners,
                 const std::map<std::string, std::string>& skipped, RunObserver& observer) {
-  bool any_failed = false;
   std::optional<std::string> stopped;
   for (const auto& order : rounds) {
     for (const auto& one : order) {
@@ -340,19 +338,16 @@ bool run_rounds(const RunRequest& a, const std::vector<std::vector<SelectedScena
         continue;
       }
       if (stopped) {
-        observer.scenario_finished(runner.suite(), runner.suite().scenarios[one.scenario],
+        observer.scenario_finished(runner.suite(), scenario,
                                    runner.skipped_result(one.scenario, *stopped));
         continue;
       }
       const ScenarioResult r = runner.run_scenario(one.scenario, observer);
-      if (!failed(r.status)) continue;
-      any_failed = true;
-      if (a.fail_fast)
+      if (failed(r.status) && a.fail_fast)
         stopped = "not run: the run stopped at the first failure (--fail-fast), " +
-                  runner.suite().name + "." + runner.suite().scenarios[one.scenario].name;
+                  runner.suite().name + "." + scenario.name;
     }
   }
-  return any_failed;
 }
 
 // Each runner's failure of the machinery (not of a scenario), printed; true if there was one.
@@ -393,8 +388,7 @@ std::map<std::string, std::string> skipped_by_expectations(
     const std::string id = suite.name + "." + suite.scenarios[one.scenario].name;
     const Expectation* e = expectation_for(*expectations, id, place);
     if (e == nullptr || e->kind != Expectation::Kind::kSkip) continue;
-    skipped[id] = "skipped by " + e->where_text() + (e->bug.empty() ? "" : " (" + e->bug + ")") +
-                  (e->reason.empty() ? "" : ": " + e->reason);
+    skipped[id] = "skipped by " + e->where_text() + e->because();
   }
   return skipped;
 }
