@@ -15,6 +15,17 @@
 
 namespace hurdle::cli {
 
+void add_flaky_rule_options(CLI::App* command, int& window, int& flips) {
+  command
+      ->add_option("--flaky-window", window, "the last N runs the flaky rule looks at (default 10)")
+      ->check(CLI::Range(2, 1000));
+  command
+      ->add_option("--flaky-flips", flips,
+                   "changes between pass and failure in the window that make a test flaky "
+                   "(default 3)")
+      ->check(CLI::Range(1, 1000));
+}
+
 HistoryCommand::HistoryCommand(CLI::App& app) {
   command_ = app.add_subcommand(
       "history",
@@ -23,15 +34,7 @@ HistoryCommand::HistoryCommand(CLI::App& app) {
   command_->require_subcommand(1);
   command_->add_option("--history", history_,
                        "the history file (SQLite; default: $HURDLE_HISTORY)");
-  command_
-      ->add_option("--flaky-window", flaky_window_,
-                   "the last N runs the flaky rule looks at (default 10)")
-      ->check(CLI::Range(2, 1000));
-  command_
-      ->add_option("--flaky-flips", flaky_flips_,
-                   "changes between pass and failure in the window that make a test flaky "
-                   "(default 3)")
-      ->check(CLI::Range(1, 1000));
+  add_flaky_rule_options(command_, flaky_window_, flaky_flips_);
   add_ = command_->add_subcommand(
       "add",
       "Record JUnit reports (a merged sharded report, or another tool's) as one run, and print "

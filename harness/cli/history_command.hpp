@@ -12,6 +12,10 @@
 
 namespace hurdle::cli {
 
+// --flaky-window and --flaky-flips (the flaky rule, history/test_verdict.hpp), as `hurdle run`
+// and `hurdle history` take them.
+void add_flaky_rule_options(CLI::App* command, int& window, int& flips);
+
 class HistoryCommand {
  public:
   explicit HistoryCommand(CLI::App& app);

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/history_command.hpp"
 #include "core/error.hpp"
 #include "core/exit_status.hpp"
 #include "core/json_text.hpp"
@@ -121,15 +122,7 @@ RunCommand::RunCommand(CLI::App& app) {
                        "record the run in this history file (SQLite; made when missing) and say "
                        "of each test: new failure, still failing since, flaky, fixed, new, gone "
                        "(default: $HURDLE_HISTORY)");
-  command_
-      ->add_option("--flaky-window", args_.flaky_window,
-                   "the last N runs the flaky rule looks at (default 10)")
-      ->check(CLI::Range(2, 1000));
-  command_
-      ->add_option("--flaky-flips", args_.flaky_flips,
-                   "changes between pass and failure in the window that make a test flaky "
-                   "(default 3)")
-      ->check(CLI::Range(1, 1000));
+  add_flaky_rule_options(command_, args_.flaky_window, args_.flaky_flips);
   command_->add_option("--expectations", args_.expectations,
                        "the known failures (hurdle-expectations.yaml): reported as known, not "
                        "failing the run; XPASS and stale lines reported (default: "
