@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
 #include "config/yaml_reader.hpp"
@@ -550,14 +551,42 @@ fs::path find_machine_profile(const std::string& name_or_path,
     throw ConfigError({},
                       "expected a machine profile's name (letters, digits, '.', '_', '-') "
                       "or a path to its file");
-  std::string tried;
   for (const auto& dir : search_path) {
     const fs::path candidate = dir / (name_or_path + ".yaml");
     if (fs::is_regular_file(candidate, ec)) return candidate;
-    tried += " " + candidate.string();
   }
-  throw ConfigError({name_or_path, 0, 0},
-                    "no machine profile named '" + name_or_path + "'; looked for:" + tried);
+  throw ConfigError({name_or_path, 0, 0}, profile_not_found(name_or_path, search_path));
+}
+
+std::string profile_not_found(const std::string& name, const std::vector<fs::path>& search_path) {
+  // The folders HURDLE_PROFILE_PATH gave, so that the message says where each came from.
+  std::set<fs::path> from_env;
+  if (const char* env = std::getenv("HURDLE_PROFILE_PATH"); env != nullptr) {
+    std::stringstream dirs(env);
+    for (std::string dir; std::getline(dirs, dir, ':');)
+      if (!dir.empty()) from_env.emplace(dir);
+  }
+  std::string looked;
+  std::set<std::string> names;
+  std::set<fs::path> shown;  // a folder the path names twice is said once
+  std::error_code ec;
+  for (const auto& dir : search_path) {
+    if (!shown.insert(fs::absolute(dir, ec).lexically_normal()).second) continue;
+    looked += "\n  " + fs::absolute(dir, ec).lexically_normal().string() +
+              (from_env.count(dir) != 0 ? " (HURDLE_PROFILE_PATH)" : "") +
+              (fs::is_directory(dir, ec) ? "" : " (no such folder)");
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec))
+      if (it->path().extension() == ".yaml" && it->is_regular_file(ec))
+        names.insert(it->path().stem().string());
+  }
+  std::string there;
+  for (const auto& n : names) there += (there.empty() ? "" : ", ") + n;
+  return "no machine profile named '" + name + "'; looked for " + name + ".yaml in:" + looked +
+         "\nprofiles there: " + (there.empty() ? "none" : there) +
+         "\nAdd the folder that holds it to HURDLE_PROFILE_PATH (':'-separated), or give the "
+         "profile's file as a path (a suite's `machine: path/to/" +
+         name + ".yaml`, `hurdle exec --machine PATH`)";
 }
 
 }  // namespace hurdle

@@ -202,5 +202,9 @@ std::vector<std::filesystem::path> profile_search_path(
 // Finds a profile by name (fixtures/machines/NAME.yaml) in `search_path`, or takes a path.
 std::filesystem::path find_machine_profile(const std::string& name_or_path,
                                            const std::vector<std::filesystem::path>& search_path);
+// Why profile `name` is not found: every folder looked in (those HURDLE_PROFILE_PATH gave, and
+// those that do not exist, marked), the profiles those folders hold, and how to name another.
+[[nodiscard]] std::string profile_not_found(const std::string& name,
+                                            const std::vector<std::filesystem::path>& search_path);
 
 }  // namespace hurdle

@@ -367,3 +367,37 @@ TEST(MachineProfile, ConsoleCommandsAndALoginThatIsNotNeeded) {
 
 }  // namespace
 }  // namespace hurdle
+
+namespace hurdle {
+namespace {
+
+// A profile that is not found: every folder looked in (HURDLE_PROFILE_PATH's marked, a missing
+// one said), the profiles that exist there, and how to name another.
+TEST(MachineProfile, AProfileNotFoundNamesEveryFolderAndWhatIsThere) {
+  const fs::path dir = test::scratch_folder() / "profiles-here";
+  fs::create_directories(dir);
+  std::ofstream(dir / "hurd-arm.yaml") << "name: hurd-arm\n";
+  std::ofstream(dir / "linux-tiny.yaml") << "name: linux-tiny\n";
+  std::ofstream(dir / "notes.txt") << "not a profile\n";
+  const fs::path missing = test::scratch_folder() / "no-such-folder";
+  ::setenv("HURDLE_PROFILE_PATH", (dir.string() + ":" + missing.string()).c_str(), 1);
+  std::string error;
+  try {
+    (void)find_machine_profile("hurd-amd65", profile_search_path({}));
+  } catch (const ConfigError& e) {
+    error = e.what();
+  }
+  ::unsetenv("HURDLE_PROFILE_PATH");
+  EXPECT_THAT(error, HasSubstr("no machine profile named 'hurd-amd65'"));
+  EXPECT_THAT(error, HasSubstr("\n  " + dir.string() + " (HURDLE_PROFILE_PATH)\n"));
+  EXPECT_THAT(error,
+              HasSubstr("\n  " + missing.string() + " (HURDLE_PROFILE_PATH) (no such folder)"));
+  EXPECT_THAT(error, HasSubstr("profiles there: "));
+  EXPECT_THAT(error, HasSubstr("hurd-arm, "));
+  EXPECT_THAT(error, HasSubstr("linux-tiny"));
+  EXPECT_THAT(error, ::testing::Not(HasSubstr("notes")));
+  EXPECT_THAT(error, HasSubstr("hurdle exec --machine PATH"));
+}
+
+}  // namespace
+}  // namespace hurdle
