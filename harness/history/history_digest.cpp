@@ -63,7 +63,7 @@ std::string history_digest(HistoryDatabase& history, const std::string& since,
   for (const auto& t : then.tests) before[t.test.id] = &t;
   // Where each test stood at `from`: its last outcome that judged it, up to that run (a test
   // that was not in that run stands where it last ran).
-  const auto up_to_then = history.recent_outcomes(from.id + 1, std::max(4 * rule.window, 50));
+  const auto up_to_then = history.recent_outcomes(from.id + 1, look_back_runs(rule));
   const auto failing_then = [&](std::int64_t test) {
     const auto it = up_to_then.find(test);
     if (it == up_to_then.end()) return false;

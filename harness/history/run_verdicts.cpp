@@ -28,7 +28,7 @@ std::unordered_map<std::int64_t, std::vector<PastOutcome>> recent_pasts(
     judged[test.id] = 0;
   }
   std::size_t short_of_window = results.size();
-  const int look_back = std::max(4 * rule.window, kGroupLookBack);
+  const int look_back = look_back_runs(rule);
   std::optional<RunRow> earlier = history.run_before(run);
   for (int n = 0; earlier && short_of_window > 0 && n < look_back; ++n) {
     for (const auto& [test, outcome] : history.outcomes_of(earlier->id)) {

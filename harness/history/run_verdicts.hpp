@@ -30,6 +30,11 @@ struct RunVerdicts {
   [[nodiscard]] std::vector<const JudgedTest*> with(HistoryVerdict verdict) const;
 };
 
+// How many earlier runs are read for a test's window (a test need not be in every run).
+[[nodiscard]] inline int look_back_runs(const FlakyRule& rule) {
+  return rule.window * 4 > 50 ? rule.window * 4 : 50;
+}
+
 [[nodiscard]] RunVerdicts judge_run(HistoryDatabase& history, std::int64_t run,
                                     const FlakyRule& rule);
 
