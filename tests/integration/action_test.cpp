@@ -27,6 +27,7 @@
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
 #include "support/test_image_lock.hpp"
+#include "support/test_user.hpp"
 
 namespace hurdle {
 namespace {
@@ -34,41 +35,11 @@ namespace {
 namespace fs = std::filesystem;
 using test::FileServer;
 using test::kAmd64Disk;
+using test::mode_of;
+using test::TestUser;
+using test::unreadable_by;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// A system user that exists for one test: the runner's user of a GitHub job.
-class TestUser {
- public:
-  TestUser() : name_("hurdle-act-" + std::to_string(::getpid()) + "-" + std::to_string(++made_)) {
-    const ProgramResult made = run_program(
-        {"useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name_});
-    EXPECT_EQ(made.exit_code, 0) << made.err;
-    if (const passwd* pw = ::getpwnam(name_.c_str())) {
-      uid_ = pw->pw_uid;
-      gid_ = pw->pw_gid;
-    }
-  }
-  ~TestUser() { (void)run_program({"userdel", name_}); }
-  TestUser(const TestUser&) = delete;
-  TestUser& operator=(const TestUser&) = delete;
-
-  [[nodiscard]] uid_t uid() const { return uid_; }
-  [[nodiscard]] gid_t gid() const { return gid_; }
-  // `argv` run as this user, without root's groups.
-  [[nodiscard]] ProgramResult run(const std::vector<std::string>& argv) const {
-    std::vector<std::string> as = {"setpriv", "--reuid=" + std::to_string(uid_),
-                                   "--regid=" + std::to_string(gid_), "--clear-groups", "--"};
-    as.insert(as.end(), argv.begin(), argv.end());
-    return run_program(as);
-  }
-
- private:
-  static inline int made_ = 0;  // two users in one test are two users
-  std::string name_;
-  uid_t uid_ = 0;
-  gid_t gid_ = 0;
-};
 
 // The `path:` lines of the action's cache step named `name`, as actions/cache restores them.
 std::vector<std::string> cached_paths(const std::string& name) {
@@ -166,20 +137,6 @@ class ActionContainer : public ::testing::Test {
   PrivateFolder dir_{"action"};
 };
 
-// Every file under `root` that the user cannot read, one per line (empty: all readable).
-std::string unreadable_by(const TestUser& user, const fs::path& root) {
-  const ProgramResult r = user.run(
-      {"find", root.string(), "(", "-type", "f", "-o", "-type", "d", ")", "!", "-readable"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return r.out;
-}
-
-unsigned mode_of(const fs::path& file) {
-  struct stat st {};
-  EXPECT_EQ(::lstat(file.c_str(), &st), 0) << file;
-  return st.st_mode & 07777;
-}
-
 TEST_F(ActionContainer, WhatTheContainerLeavesIsTheRunnersAndTheKeysStayPrivate) {
   const TestUser runner;
   const TestUser other;
@@ -193,9 +150,7 @@ TEST_F(ActionContainer, WhatTheContainerLeavesIsTheRunnersAndTheKeysStayPrivate)
   EXPECT_THAT(first.err, HasSubstr("hurd-test is ready: "));  // prepared in this job
 
   // Nothing is left to root: the reports, the failed machine and the cache are the runner's.
-  const ProgramResult roots =
-      run_program({"find", workspace.string(), home.string(), "-uid", "0", "-o", "-gid", "0"});
-  EXPECT_EQ(roots.out, "") << "still root's:\n" << roots.out;
+  EXPECT_EQ(test::owned_by_root({workspace, home}), "");
   EXPECT_EQ(unreadable_by(runner, workspace), "");
   EXPECT_EQ(unreadable_by(runner, home), "");
 

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# The Debian package of this build, as a user gets it: CPack packs the build's install tree,
-# lintian finds no error in it, it declares what it runs on, and unpacked (dpkg-deb -x, no
-# root, nowhere near /usr) its hurdle prints its version and validates the Hurd suites it
-# ships, finding the profiles and the image lock it ships beside itself.
-# Usage: check_deb.sh BUILD_DIR VERSION
+# The Debian package of this build, as a user gets it: ci/package packs the build's install
+# tree (CPack) and finds no lintian error in it; it declares what it runs on, and unpacked
+# (dpkg-deb -x, no root, nowhere near /usr) its hurdle prints its version and validates the
+# Hurd suites it ships, finding the profiles and the image lock it ships beside itself. The
+# package is left in OUT_DIR, alone there: the container image is built from it (the
+# container tests' fixture).
+# Usage: check_deb.sh BUILD_DIR VERSION OUT_DIR
 set -euo pipefail
 build=$1
 version=$2
+out=$3
+root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-deb=$(cd "$build" && cpack --config CPackConfig.cmake -B "$work/out" |
-      sed -n 's/^CPack: - package: \(.*\) generated\.$/\1/p')
-[ "$(basename "$deb")" = "hurdle_${version}-1_$(dpkg --print-architecture).deb" ] ||
-  { echo "unexpected package name: $deb"; exit 1; }
-lintian --fail-on error "$deb"
+rm -rf "$out"
+"$root/ci/package" --from "$build" "$out"
+deb="$out/hurdle_${version}-1_$(dpkg --print-architecture).deb"
+[ -f "$deb" ] || { echo "unexpected package name: $(ls "$out")"; exit 1; }
 
 depends=$(dpkg-deb -f "$deb" Depends)
 for needed in qemu-system-x86 qemu-utils e2fsprogs libssh-4 libcurl4; do

@@ -84,7 +84,10 @@ fi
 deb_dir=${HURDLE_DEB_DIR:-/hurdle-deb}
 if compgen -G "$deb_dir/hurdle_*.deb" >/dev/null; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb_dir"/hurdle_*.deb
+  # Without QEMU's recommends (its GUI and GStreamer: a minute of a job's time); ssh, the
+  # certificates for image downloads and xz, which a run needs, by name.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "$deb_dir"/hurdle_*.deb openssh-client ca-certificates xz-utils
 fi
 if [ -n "$IMAGE" ]; then hurdle image fetch "$IMAGE"; fi
 
