@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 
+#include "cli/image_arguments.hpp"
 #include "core/error.hpp"
 #include "core/exit_status.hpp"
 #include "core/print_error.hpp"
@@ -42,8 +44,7 @@ ImageCommand::ImageCommand(CLI::App& app) {
   list_ = command_->add_subcommand("list", "Lock entries and what the cache holds of each");
 
   const auto network = [this](CLI::App* c) {
-    c->add_flag("--allow-unpinned", allow_unpinned_,
-                "use an entry without a digest (checked against its SHA512SUMS over HTTPS)");
+    add_pinning_flags(c, require_pinned_);
     c->add_option("--retries", attempts_, "attempts per URL for failures that may pass (4)")
         ->check(CLI::Range(1, 20));
     c->add_option("--ca-file", ca_file_,
@@ -60,7 +61,7 @@ ImageCommand::ImageCommand(CLI::App& app) {
   path_ = command_->add_subcommand(
       "path", "Print the prepared disk's path (exit 1 when it is not cached; nothing is fetched)");
   path_->add_option("names", names_, "lock entries")->required();
-  path_->add_flag("--allow-unpinned", allow_unpinned_, "accept an unpinned entry");
+  add_pinning_flags(path_, require_pinned_);
   pin_ = command_->add_subcommand("pin",
                                   "Write the digest published in SHA512SUMS (HTTPS) into the lock");
   pin_->add_option("names", names_, "lock entries")->required();
@@ -92,7 +93,18 @@ int list_images(ImageStore& store) {
     }
     std::cout << std::setw(30) << e.name << std::setw(27) << pin_text(e) << std::setw(8)
               << to_string(e.archive) << cached << "\n";
-    std::cout << "    " << e.urls.front() << "\n";
+    // Every URL (mirrors, tried in order), and which one served the cached download.
+    const auto artifact = store.cached_artifact(e);
+    const std::string served = artifact ? artifact->manifest.value("url", "") : "";
+    for (const auto& url : e.urls)
+      std::cout << "    " << url << (url == served ? "  (served the cached download)" : "") << "\n";
+    if (artifact && !served.empty() &&
+        std::find(e.urls.begin(), e.urls.end(), served) == e.urls.end())
+      std::cout << "    cached from " << served << "\n";
+    if (const auto first = store.first_use(e))
+      std::cout << "    not pinned: " << first->digest.str() << " from " << first->checksum_list
+                << " on first use (" << first->recorded_at << "); hurdle image pin " << e.name
+                << " pins it\n";
   }
   return 0;
 }
@@ -128,7 +140,7 @@ int verify_images(ImageStore& store, const std::vector<std::string>& names) {
 int ImageCommand::run() {
   ImageSettings settings;
   if (!cache_dir_.empty()) settings.cache_dir = fs::path(cache_dir_);
-  settings.allow_unpinned = allow_unpinned_;
+  settings.require_pinned = require_pinned_;
   settings.log = {&std::cerr, progress_style(quiet_, STDERR_FILENO), "hurdle: "};
   settings.download.attempts = attempts_;
   if (!ca_file_.empty()) settings.download.ca_file = ca_file_;

@@ -36,7 +36,7 @@ class ImageCommand {
   std::string import_name_;
   std::string import_file_;
   bool quiet_ = false;
-  bool allow_unpinned_ = false;
+  bool require_pinned_ = false;
   bool all_ = false;
   int attempts_ = 4;
 };

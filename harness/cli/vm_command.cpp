@@ -209,7 +209,7 @@ int VmCommand::start() {
   if (no_login_) r.login = false;
   r.log_dir = log_dir_;
   r.image_lock = images_.lock;
-  r.allow_unpinned = images_.allow_unpinned;
+  r.require_pinned = images_.require_pinned;
   r.resume = from_;
   if (!no_wait_)
     std::cerr << "hurdle vm: starting " << name_ << " ("

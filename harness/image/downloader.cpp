@@ -78,9 +78,18 @@ long response_code(CURL* c) {
 }
 
 std::string describe(CURLcode rc, const char* error, long code) {
-  std::string why = error[0] != '\0' ? error : curl_easy_strerror(rc);
-  if (rc == CURLE_HTTP_RETURNED_ERROR && why.find(std::to_string(code)) == std::string::npos)
-    why += " (HTTP " + std::to_string(code) + ")";
+  // An HTTP status, as a person reads it: the code first, then what it means here.
+  if (rc == CURLE_HTTP_RETURNED_ERROR && code > 0) {
+    std::string why = "HTTP " + std::to_string(code);
+    if (code == 404 || code == 410)
+      why += " (the server has no such file there)";
+    else if (code == 401 || code == 403)
+      why += " (the server refuses it)";
+    else if (code == 429 || code >= 500)
+      why += " (the server is unwell or busy)";
+    return why;
+  }
+  const std::string why = error[0] != '\0' ? error : curl_easy_strerror(rc);
   return why + " [curl error " + std::to_string(static_cast<int>(rc)) + "]";
 }
 
@@ -253,34 +262,51 @@ void Downloader::wait_out(std::chrono::milliseconds pause) const {
     throw DownloadError("the download was stopped while waiting to try again (interrupted)");
 }
 
+UrlAttempt Downloader::try_url(const std::string& url, const fs::path& partial,
+                               TransferProgress* progress) {
+  const auto start = Clock::now();
+  UrlAttempt out;
+  DownloadResult result;
+  Backoff backoff(options_.first_pause, options_.max_pause);
+  for (int n = 1; n <= std::max(1, options_.attempts); ++n) {
+    ++result.attempts;
+    ++out.attempts;
+    const auto failure = attempt(url, partial, options_, progress, result);
+    if (!failure) {
+      result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+      out.done = result;
+      return out;
+    }
+    const bool last = n >= options_.attempts;
+    if (!failure->transient || last) {
+      out.failure = url + ": " + failure->why +
+                    (failure->transient ? " (" + std::to_string(n) + " attempts)" : "");
+      return out;
+    }
+    const auto pause = backoff.next();
+    if (options_.note)
+      options_.note(url + ": " + failure->why + "; trying again in " + seconds_text(pause) +
+                    " (attempt " + std::to_string(n + 1) + " of " +
+                    std::to_string(options_.attempts) + ")");
+    wait_out(pause);
+  }
+  return out;
+}
+
 DownloadResult Downloader::fetch_file(const std::vector<std::string>& urls, const fs::path& partial,
                                       TransferProgress* progress) {
   const auto start = Clock::now();
-  DownloadResult result;
   std::string failures;
+  int attempts = 0;  // of the URLs before
   for (const auto& url : urls) {
-    Backoff backoff(options_.first_pause, options_.max_pause);
-    for (int n = 1; n <= std::max(1, options_.attempts); ++n) {
-      ++result.attempts;
-      const auto failure = attempt(url, partial, options_, progress, result);
-      if (!failure) {
-        result.elapsed =
-            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-        return result;
-      }
-      const bool last = n >= options_.attempts;
-      if (!failure->transient || last) {
-        failures += "\n  " + url + ": " + failure->why +
-                    (failure->transient ? " (" + std::to_string(n) + " attempts)" : "");
-        break;
-      }
-      const auto pause = backoff.next();
-      if (options_.note)
-        options_.note(url + ": " + failure->why + "; trying again in " + seconds_text(pause) +
-                      " (attempt " + std::to_string(n + 1) + " of " +
-                      std::to_string(options_.attempts) + ")");
-      wait_out(pause);
+    UrlAttempt a = try_url(url, partial, progress);
+    if (a.done) {
+      a.done->attempts += attempts;
+      a.done->elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+      return *a.done;
     }
+    attempts += a.attempts;
+    failures += "\n  " + a.failure;
   }
   throw DownloadError("the download failed:" + failures);
 }

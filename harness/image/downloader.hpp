@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,13 @@ struct DownloadResult {
   std::chrono::milliseconds elapsed{0};
 };
 
+// One URL tried (with its retries): the download, or why that URL did not give it.
+struct UrlAttempt {
+  std::optional<DownloadResult> done;
+  std::string failure;  // "URL: why (N attempts)", when not done
+  int attempts = 0;
+};
+
 class Downloader {
  public:
   explicit Downloader(DownloadOptions options = {});
@@ -48,6 +56,12 @@ class Downloader {
   // already holds. Throws DownloadError.
   DownloadResult fetch_file(const std::vector<std::string>& urls,
                             const std::filesystem::path& partial, TransferProgress* progress);
+
+  // Downloads `url` into `partial` (continued), retrying what may pass. A failure of the URL
+  // (an HTTP error, a dropped connection every time) is returned; what no other URL would
+  // change (the file cannot be written, the download was interrupted) throws DownloadError.
+  UrlAttempt try_url(const std::string& url, const std::filesystem::path& partial,
+                     TransferProgress* progress);
 
   // A small file (SHA512SUMS) into memory; refuses anything but https:// when `require_https`.
   std::string fetch_text(const std::string& url, bool require_https,

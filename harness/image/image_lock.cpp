@@ -52,12 +52,12 @@ std::vector<PrepareStep> read_steps(const YAML::Node& node, const fs::path& file
 bool valid_image_name(const std::string& name) { return valid_name(name, NameDots::kAllowed); }
 
 ConfigError unpinned_refusal(const ImageEntry& entry, const std::string& published) {
-  return ConfigError(entry.where,
-                     entry.name + " has no digest in the lock: pin it with `hurdle image pin " +
-                         entry.name +
-                         "` (it writes the published digest into the lock; commit "
-                         "that), or pass --allow-unpinned to use it unpinned this once" +
-                         (published.empty() ? "" : "; " + published));
+  return ConfigError(entry.where, entry.name +
+                                      " has no digest in the lock: pin it with `hurdle image pin " +
+                                      entry.name +
+                                      "` (it writes the published digest into the lock; commit "
+                                      "that); --require-pinned refuses an entry without one" +
+                                      (published.empty() ? "" : "; " + published));
 }
 
 std::string ImageEntry::file_name() const { return urls.empty() ? name : last_part(urls.front()); }

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -107,16 +108,36 @@ std::optional<PreparedImage> prepared_from(const fs::path& dir) {
   p.recipe = *recipe;
   p.disk_sha256 = *disk;
   p.pinned = (*m)["artifact"].value("pinned", true);
+  p.checksum_list = (*m)["artifact"].value("checksum_list", "");
+  p.first_used = (*m)["artifact"].value("first_used", "");
   return p;
+}
+
+// What the expected digest is: the lock's pin, or the checksum list's on first use.
+std::string held_to_text(const ImageEntry& entry, const std::optional<FirstUse>& first) {
+  if (entry.digest) return "the lock pins (" + entry.where.str() + ")";
+  if (first)
+    return "the checksum list " + first->checksum_list + " named on first use (" +
+           first->recorded_at + ")";
+  return "the published checksum names";
 }
 
 }  // namespace
 
 fs::path image_cache_directory(const fs::path& cache_dir) { return cache_dir / "images"; }
 
+std::string unpinned_notice(const PreparedImage& image) {
+  return image.name + " was verified against " +
+         (image.checksum_list.empty() ? std::string("its server's checksum list")
+                                      : "the server's checksum list " + image.checksum_list) +
+         (image.first_used.empty() ? std::string() : " on first use (" + image.first_used + ")") +
+         ", not against a digest pinned in the repository; pin it: hurdle image pin " + image.name;
+}
+
 struct ImageStore::Plan {
   Digest artifact;
   bool pinned = true;
+  std::optional<FirstUse> first_use;
   std::vector<PrepareStep> resolved;
   nlohmann::json recipe_json;
   Digest recipe;
@@ -126,21 +147,61 @@ struct ImageStore::Plan {
 ImageStore::ImageStore(ImageLock lock, ImageStoreOptions options)
     : lock_(std::move(lock)), options_(std::move(options)) {}
 
-Digest ImageStore::published_digest(const ImageEntry& entry) {
+PublishedDigest ImageStore::published(const ImageEntry& entry) {
   Downloader downloader(options_.download);
-  const std::string dir = url_directory(entry.urls.front());
+  std::vector<std::string> dirs;
+  for (const auto& url : entry.urls)
+    if (std::find(dirs.begin(), dirs.end(), url_directory(url)) == dirs.end())
+      dirs.push_back(url_directory(url));
   std::string failures;
-  for (const auto& [list, algorithm] : {std::pair{"SHA512SUMS", DigestAlgorithm::kSha512},
-                                        std::pair{"SHA256SUMS", DigestAlgorithm::kSha256}}) {
-    try {
-      const std::string text = downloader.fetch_text(dir + list, /*require_https=*/true);
-      if (auto d = find_in_checksum_list(text, entry.file_name(), algorithm)) return *d;
-      failures += "\n  " + dir + list + " does not list " + entry.file_name();
-    } catch (const DownloadError& e) {
-      failures += "\n  " + std::string(e.what());
+  for (const auto& dir : dirs) {
+    for (const auto& [list, algorithm] : {std::pair{"SHA512SUMS", DigestAlgorithm::kSha512},
+                                          std::pair{"SHA256SUMS", DigestAlgorithm::kSha256}}) {
+      try {
+        const std::string text = downloader.fetch_text(dir + list, /*require_https=*/true);
+        if (auto d = find_in_checksum_list(text, entry.file_name(), algorithm))
+          return {*d, dir + list};
+        failures += "\n  " + dir + list + " does not list " + entry.file_name();
+      } catch (const DownloadError& e) {
+        failures += "\n  " + std::string(e.what());
+      }
     }
   }
-  throw ImageError("no published checksum found for " + entry.file_name() + ":" + failures);
+  throw ImageError(
+      "no published checksum found for " + entry.file_name() + " (" + where_text(entry) +
+      "):" + failures +
+      "\nCheck that the entry's URL names a file its server still publishes (a dated "
+      "file may have moved to another folder), or pin a digest you trust: `digest: sha512:...` "
+      "in the lock, or `hurdle image import " +
+      entry.name + " FILE` of a copy you verified");
+}
+
+fs::path ImageStore::first_use_file(const ImageEntry& entry) const {
+  return options_.cache_dir / "first-use" /
+         (text_digest(entry.urls.front()).short_hex(24) + ".json");
+}
+
+std::optional<FirstUse> ImageStore::first_use(const ImageEntry& entry) const {
+  const auto m = read_json(first_use_file(entry));
+  if (!m) return std::nullopt;
+  const auto d = digest_field(*m, "digest");
+  if (!d || m->value("url", "") != entry.urls.front() || m->value("file", "") != entry.file_name())
+    return std::nullopt;
+  return FirstUse{*d, m->value("checksum_list", ""), m->value("recorded_at", "")};
+}
+
+FirstUse ImageStore::record_first_use(const ImageEntry& entry, const PublishedDigest& published) {
+  FirstUse first{published.digest, published.list_url, now_text()};
+  const nlohmann::json m = {{"image", entry.name},
+                            {"url", entry.urls.front()},
+                            {"file", entry.file_name()},
+                            {"digest", first.digest.str()},
+                            {"checksum_list", first.checksum_list},
+                            {"recorded_at", first.recorded_at},
+                            {"hurdle_version", kVersion}};
+  fs::create_directories(first_use_file(entry).parent_path());
+  write_file_atomically(first_use_file(entry), m.dump(2) + "\n");
+  return first;
 }
 
 ImageStore::Plan ImageStore::plan(const ImageEntry& entry, const std::vector<PrepareStep>& extra,
@@ -158,23 +219,30 @@ ImageStore::Plan ImageStore::plan(const ImageEntry& entry, const std::vector<Pre
     p.artifact = *entry.digest;
   } else {
     p.pinned = false;
-    if (!options_.allow_unpinned) {
-      std::string published;
+    if (options_.require_pinned) {
+      std::string published_text;
       if (may_ask_network) {
         try {
-          published = "the published checksum is " + published_digest(entry).str();
+          published_text = "the published checksum is " + published_digest(entry).str();
         } catch (const Error& e) {
-          published = "its published checksum could not be read (" + std::string(e.what()) + ")";
+          published_text =
+              "its published checksum could not be read (" + std::string(e.what()) + ")";
         }
       }
-      throw unpinned_refusal(entry, published);
+      throw unpinned_refusal(entry, published_text);
     }
-    if (auto cached = cached_artifact(entry)) {
-      p.artifact = cached->digest;
+    if (auto first = first_use(entry)) {
+      p.artifact = first->digest;  // held to what its first use found
+      p.first_use = std::move(first);
+    } else if (auto cached = cached_artifact(entry)) {
+      p.artifact = cached->digest;  // cached before first uses were recorded
     } else if (may_ask_network) {
-      p.artifact = published_digest(entry);
-      options_.log.say(entry.name + " is not pinned; its published checksum is " +
-                       p.artifact.str());
+      const PublishedDigest pub = published(entry);
+      p.first_use = record_first_use(entry, pub);
+      p.artifact = pub.digest;
+      options_.log.say(entry.name + " has no digest in the lock: its first use here takes " +
+                       pub.digest.short_hex() + "... from " + pub.list_url +
+                       " and records it; later uses are held to it");
     } else {
       throw ImageError(where_text(entry) + ": not in the cache (unpinned, never fetched)");
     }
@@ -219,54 +287,11 @@ std::vector<PreparedImage> ImageStore::prepared_images(const ImageEntry& entry) 
   return out;
 }
 
-DownloadResult ImageStore::download(const ImageEntry& entry, const fs::path& partial) const {
-  DownloadOptions dopts = options_.download;
-  const StatusLog log = options_.log;
-  dopts.note = [log](const std::string& line) { log.say(line); };
-  Downloader downloader(dopts);
-  TransferProgress meter = log.meter("downloading " + entry.file_name());
-  DownloadResult got;
-  try {
-    got = downloader.fetch_file(entry.urls, partial, &meter);
-  } catch (const DownloadError& e) {
-    std::error_code ec;
-    const auto kept = fs::file_size(partial, ec);
-    throw DownloadError(
-        "could not download " + entry.name + " (" + entry.where.str() + "): " + e.what() +
-        (!ec && kept > 0 ? "\nThe " + byte_text(kept) +
-                               " downloaded so far are kept; the next fetch continues from them."
-                         : std::string()) +
-        "\nWithout network here? Download " + entry.urls.front() +
-        " elsewhere, then run: hurdle image import " + entry.name + " FILE");
-  }
-  meter.finish(got.bytes, byte_text(got.bytes) + " from " + got.url);
-  return got;
-}
-
-std::chrono::milliseconds ImageStore::verify_download(const ImageEntry& entry,
-                                                      const fs::path& partial, const Digest& digest,
-                                                      const std::string& url, bool pinned) const {
-  const auto t = Clock::now();
-  const Digest actual = file_digest(partial, digest.algorithm);
-  if (actual != digest) {
-    std::error_code ec;
-    fs::remove(partial, ec);
-    throw ImageError(
-        entry.file_name() + " from " + url + " is not the file " +
-        (pinned ? "the lock pins (" + entry.where.str() + ")" : "the published checksum names") +
-        ": expected " + digest.str() + ", got " + actual.str() +
-        ". The download was deleted; nothing was cached");
-  }
-  const auto verify_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
-  options_.log.say("verified " + entry.file_name() + ": " + to_string(digest.algorithm) + " " +
-                   digest.short_hex() + "... matches (" + seconds_text(verify_time) + ")");
-  return verify_time;
-}
-
 CachedArtifact ImageStore::ensure_artifact(const ImageEntry& entry, const Digest& digest,
-                                           bool pinned) {
+                                           bool pinned, const std::string& held_to) {
   const fs::path dir = options_.cache_dir / "artifacts" / key_of(digest);
-  // Keyed by digest: the same file under another entry's name is the same download.
+  // Keyed by digest: the same file under another entry's name, or from another mirror, is the
+  // same download.
   const auto cached = [&]() -> std::optional<CachedArtifact> {
     const auto m = read_json(dir / "manifest.json");
     const std::string file = m ? m->value("file", "") : "";
@@ -282,31 +307,96 @@ CachedArtifact ImageStore::ensure_artifact(const ImageEntry& entry, const Digest
 
   const fs::path partial = options_.cache_dir / "downloads" / (key_of(digest) + ".part");
   fs::create_directories(partial.parent_path());
-  const DownloadResult got = download(entry, partial);
-  const auto verify_time = verify_download(entry, partial, digest, got.url, pinned);
+  DownloadOptions dopts = options_.download;
+  const StatusLog log = options_.log;
+  dopts.note = [log](const std::string& line) { log.say(line); };
+  Downloader downloader(dopts);
+  // Each URL in turn (the lock's mirrors), each download checked: a mirror that fails, or
+  // serves other bytes, gives way to the next.
+  std::vector<std::string> failures;
+  bool other_bytes = false;
+  int attempts_before = 0;
+  for (std::size_t i = 0; i < entry.urls.size(); ++i) {
+    const std::string& url = entry.urls[i];
+    TransferProgress meter = log.meter("downloading " + entry.file_name());
+    UrlAttempt tried = downloader.try_url(url, partial, &meter);
+    const bool more = i + 1 < entry.urls.size();
+    if (!tried.done) {
+      meter.finish(0, "failed");
+      failures.push_back(tried.failure);
+      attempts_before += tried.attempts;
+      if (more) log.say(tried.failure + "; trying the next URL");
+      continue;
+    }
+    DownloadResult got = *tried.done;
+    got.attempts += attempts_before;
+    meter.finish(got.bytes, byte_text(got.bytes) + " from " + got.url);
+    const auto t = Clock::now();
+    const Digest actual = file_digest(partial, digest.algorithm);
+    if (actual != digest) {
+      std::error_code ec;
+      fs::remove(partial, ec);
+      failures.push_back(url + ": " + entry.file_name() + " from there is not the file " + held_to +
+                         ": expected " + digest.str() + ", got " + actual.str() + " (deleted)");
+      other_bytes = true;
+      attempts_before += tried.attempts;
+      if (more) log.say(failures.back() + "; trying the next URL");
+      continue;
+    }
+    const auto verify_time =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
+    log.say("verified " + entry.file_name() + " from " + got.url + ": " +
+            to_string(digest.algorithm) + " " + digest.short_hex() + "... matches (" +
+            seconds_text(verify_time) + ")");
 
-  ScratchFolder staging(options_.cache_dir / "artifacts" / (key_of(digest) + ".new"));
-  const fs::path file = staging.path() / entry.file_name();
-  fs::rename(partial, file);
-  make_read_only(file);
-  nlohmann::json m = {{"image", entry.name},
-                      {"file", entry.file_name()},
-                      {"url", got.url},
-                      {"urls", entry.urls},
-                      {"digest", digest.str()},
-                      {"pinned", pinned},
-                      {"bytes", got.bytes},
-                      {"source", "download"},
-                      {"cached_at", now_text()},
-                      {"download",
-                       {{"seconds", std::chrono::duration<double>(got.elapsed).count()},
-                        {"attempts", got.attempts},
-                        {"resumed_from", got.resumed_from}}},
-                      {"verify", {{"seconds", std::chrono::duration<double>(verify_time).count()}}},
-                      {"hurdle_version", kVersion}};
-  write_file_atomically(staging.path() / "manifest.json", m.dump(2) + "\n");
-  staging.move_to(dir);
-  return {dir / entry.file_name(), digest, m};
+    ScratchFolder staging(options_.cache_dir / "artifacts" / (key_of(digest) + ".new"));
+    const fs::path file = staging.path() / entry.file_name();
+    fs::rename(partial, file);
+    make_read_only(file);
+    nlohmann::json m = {
+        {"image", entry.name},
+        {"file", entry.file_name()},
+        {"url", got.url},
+        {"urls", entry.urls},
+        {"digest", digest.str()},
+        {"pinned", pinned},
+        {"bytes", got.bytes},
+        {"source", "download"},
+        {"cached_at", now_text()},
+        {"download",
+         {{"seconds", std::chrono::duration<double>(got.elapsed).count()},
+          {"attempts", got.attempts},
+          {"resumed_from", got.resumed_from},
+          {"failed_urls", failures}}},
+        {"verify", {{"seconds", std::chrono::duration<double>(verify_time).count()}}},
+        {"hurdle_version", kVersion}};
+    write_file_atomically(staging.path() / "manifest.json", m.dump(2) + "\n");
+    staging.move_to(dir);
+    return {dir / entry.file_name(), digest, m};
+  }
+
+  std::string text =
+      "could not download " + entry.name + " (" + entry.where.str() + ") from " +
+      (entry.urls.size() == 1 ? std::string("its URL")
+                              : "any of its " + std::to_string(entry.urls.size()) + " URLs") +
+      ":";
+  for (const auto& f : failures) text += "\n  " + f;
+  std::error_code ec;
+  if (const auto kept = fs::file_size(partial, ec); !ec && kept > 0)
+    text += "\nThe " + byte_text(kept) +
+            " downloaded so far are kept; the next fetch continues from them.";
+  if (other_bytes) {
+    text +=
+        "\nThe download was deleted; nothing was cached. A server that serves other bytes "
+        "under the same dated name is not to be trusted for this image";
+    throw ImageError(text);
+  }
+  text +=
+      "\nAn HTTP 404 means the server no longer has the file there: give the entry a URL "
+      "that serves the same dated file (urls: [...], tried in order), or a newer dated "
+      "image. Without network here? Download " +
+      entry.urls.front() + " elsewhere, then run: hurdle image import " + entry.name + " FILE";
+  throw DownloadError(text);
 }
 
 CachedArtifact ImageStore::import(const std::string& name, const fs::path& file) {
@@ -377,7 +467,9 @@ PreparedImage ImageStore::prepare(const ImageEntry& entry, const Plan& plan,
        {{"digest", artifact.digest.str()},
         {"file", artifact.file.filename().string()},
         {"url", artifact.manifest.value("url", "")},
-        {"pinned", plan.pinned}}},
+        {"pinned", plan.pinned},
+        {"checksum_list", plan.first_use ? plan.first_use->checksum_list : ""},
+        {"first_used", plan.first_use ? plan.first_use->recorded_at : ""}}},
       {"recipe", {{"digest", plan.recipe.str()}, {"definition", plan.recipe_json}}},
       {"disk", {{"file", "disk.qcow2"}, {"sha256", sha.str()}, {"bytes", fs::file_size(disk)}}},
       {"preparation", result.to_json()},
@@ -395,17 +487,28 @@ PreparedImage ImageStore::prepare(const ImageEntry& entry, const Plan& plan,
 PreparedImage ImageStore::fetch(const std::string& name, const std::vector<PrepareStep>& extra) {
   const ImageEntry& entry = lock_.find(name);
   const Plan p = plan(entry, extra, /*may_ask_network=*/true);
-  if (auto ready = prepared_from(options_.cache_dir / "prepared" / p.key)) return *ready;
-  const CachedArtifact artifact = ensure_artifact(entry, p.artifact, p.pinned);
-  PreparedImage prepared = prepare(entry, p, artifact);
-  options_.log.say(name + " is ready: " + prepared.disk.string());
+  PreparedImage prepared;
+  if (auto ready = prepared_from(options_.cache_dir / "prepared" / p.key)) {
+    prepared = std::move(*ready);
+  } else {
+    const CachedArtifact artifact =
+        ensure_artifact(entry, p.artifact, p.pinned, held_to_text(entry, p.first_use));
+    prepared = prepare(entry, p, artifact);
+    options_.log.say(name + " is ready: " + prepared.disk.string());
+  }
+  if (p.first_use) {
+    prepared.checksum_list = p.first_use->checksum_list;
+    prepared.first_used = p.first_use->recorded_at;
+  }
+  if (!prepared.pinned) options_.log.say(unpinned_notice(prepared));
   return prepared;
 }
 
 std::optional<PreparedImage> ImageStore::find(const std::string& name,
                                               const std::vector<PrepareStep>& extra) {
   const ImageEntry& entry = lock_.find(name);
-  if (!entry.digest && options_.allow_unpinned && !cached_artifact(entry)) return std::nullopt;
+  if (!entry.digest && !options_.require_pinned && !first_use(entry) && !cached_artifact(entry))
+    return std::nullopt;
   const Plan p = plan(entry, extra, /*may_ask_network=*/false);
   return prepared_from(options_.cache_dir / "prepared" / p.key);
 }
@@ -418,7 +521,9 @@ VerifyReport ImageStore::verify(const std::string& name) {
     r.lines.push_back(name + ": no download in the cache (hurdle image fetch " + name + ")");
   } else {
     const Digest actual = file_digest(artifact->file, artifact->digest.algorithm);
-    const bool ok = actual == artifact->digest && (!entry.digest || *entry.digest == actual);
+    const auto first = entry.digest ? std::nullopt : first_use(entry);
+    const bool ok = actual == artifact->digest && (!entry.digest || *entry.digest == actual) &&
+                    (!first || first->digest == actual);
     r.ok = r.ok && ok;
     r.lines.push_back(
         artifact->file.string() + ": " +

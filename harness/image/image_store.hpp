@@ -7,6 +7,8 @@
 //   artifacts/<sha512-hex>/<file>, manifest.json    downloads as published, mode 0444
 //   prepared/<artifact>-<recipe>/disk.qcow2, manifest.json
 //   downloads/<digest>.part                         an interrupted download, continued later
+//   first-use/<url-digest>.json                     an unpinned entry's digest, as its server's
+//                                                   checksum list gave it on first use
 //   work/<key>/                                     scratch while preparing
 //   locks/*.lock                                    one process fetches or prepares at a time
 #pragma once
@@ -29,8 +31,10 @@ namespace hurdle {
 
 struct ImageStoreOptions {
   std::filesystem::path cache_dir;  // the images folder itself (…/hurdle/images)
-  bool allow_unpinned = false;      // use an entry without a digest (checked against SHA512SUMS)
-  StatusLog log;                    // progress and one line per step
+  // Refuse an entry without a digest; else its first use takes the digest from the checksum
+  // list its server publishes beside it over HTTPS, records it, and holds later uses to it.
+  bool require_pinned = false;
+  StatusLog log;  // progress and one line per step
   DownloadOptions download;
   Variables recipe_variables;  // hurdle_ssh_public_key
 };
@@ -45,6 +49,22 @@ struct PreparedImage {
   Digest recipe;       // of the resolved recipe
   Digest disk_sha256;  // of disk.qcow2 when it was made
   bool pinned = true;  // false: the digest came from SHA512SUMS, not the lock
+  // Unpinned: the checksum list the digest came from, and when (the first use).
+  std::string checksum_list;
+  std::string first_used;
+};
+
+// Where an unpinned entry's digest came from: the checksum list its server publishes.
+struct PublishedDigest {
+  Digest digest;
+  std::string list_url;  // https://.../SHA512SUMS
+};
+
+// An unpinned entry's first use, recorded in the cache: every later use is held to it.
+struct FirstUse {
+  Digest digest;
+  std::string checksum_list;
+  std::string recorded_at;
 };
 
 struct CachedArtifact {
@@ -77,8 +97,12 @@ class ImageStore {
   // Verifies `file` (downloaded elsewhere) against the lock's digest and caches it as the
   // entry's download. Needs a pinned entry.
   CachedArtifact import(const std::string& name, const std::filesystem::path& file);
-  // The digest the checksum list next to the entry's URL publishes (HTTPS only).
-  Digest published_digest(const ImageEntry& entry);
+  // The digest the checksum list next to the entry's URLs publishes (HTTPS only; SHA512SUMS,
+  // then SHA256SUMS, beside each URL in turn). ImageError naming each list and what to do.
+  Digest published_digest(const ImageEntry& entry) { return published(entry).digest; }
+  PublishedDigest published(const ImageEntry& entry);
+  // What the first use of an unpinned entry recorded, if it was used here before.
+  [[nodiscard]] std::optional<FirstUse> first_use(const ImageEntry& entry) const;
   // Hashes again what the cache holds for `name`: the download against its digest, each
   // prepared disk against the sha256 its manifest recorded.
   VerifyReport verify(const std::string& name);
@@ -95,19 +119,20 @@ class ImageStore {
  private:
   struct Plan;
   Plan plan(const ImageEntry& entry, const std::vector<PrepareStep>& extra, bool may_ask_network);
-  CachedArtifact ensure_artifact(const ImageEntry& entry, const Digest& digest, bool pinned);
-  // ensure_artifact's steps: the download into `partial` (resumed when it is there), and its
-  // check against `digest` (a mismatch deletes it and throws ImageError); the check's time.
-  DownloadResult download(const ImageEntry& entry, const std::filesystem::path& partial) const;
-  std::chrono::milliseconds verify_download(const ImageEntry& entry,
-                                            const std::filesystem::path& partial,
-                                            const Digest& digest, const std::string& url,
-                                            bool pinned) const;
+  // The download, from each of the entry's URLs (mirrors) in turn until one serves the file
+  // `digest` names; `held_to` says what gave that digest ("the lock pins (FILE:LINE)").
+  CachedArtifact ensure_artifact(const ImageEntry& entry, const Digest& digest, bool pinned,
+                                 const std::string& held_to);
+  FirstUse record_first_use(const ImageEntry& entry, const PublishedDigest& published);
+  [[nodiscard]] std::filesystem::path first_use_file(const ImageEntry& entry) const;
   PreparedImage prepare(const ImageEntry& entry, const Plan& plan, const CachedArtifact& artifact);
 
   ImageLock lock_;
   ImageStoreOptions options_;
 };
+
+// What an unpinned image was verified against, said plainly, with the command that pins it.
+std::string unpinned_notice(const PreparedImage& image);
 
 // The images folder of a cache folder: `cache_dir`/images.
 std::filesystem::path image_cache_directory(const std::filesystem::path& cache_dir);

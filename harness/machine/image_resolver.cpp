@@ -31,7 +31,7 @@ ImageStore open_image_store(const fs::path& lock_file, const ImageSettings& sett
   const fs::path cache = cache_of(settings);
   ImageStoreOptions o;
   o.cache_dir = image_cache_directory(cache);
-  o.allow_unpinned = settings.allow_unpinned;
+  o.require_pinned = settings.require_pinned;
   o.log = settings.log;
   o.download = settings.download;
   o.recipe_variables = recipe_variables(cache);
@@ -67,7 +67,7 @@ ImageResolver checking_image_resolver(ImageSettings settings) {
     const fs::path lock_file = lock_for(request, settings);
     const ImageLock lock = load_image_lock(lock_file);
     const ImageEntry* entry = &lock.find(request.name, &request.where);
-    if (!entry->digest && !settings.allow_unpinned) throw unpinned_refusal(*entry);
+    if (!entry->digest && settings.require_pinned) throw unpinned_refusal(*entry);
     // The recipe must resolve.
     std::vector<PrepareStep> steps = entry->prepare;
     steps.insert(steps.end(), request.prepare.begin(), request.prepare.end());

@@ -22,7 +22,9 @@ struct ImageSettings {
   std::optional<std::filesystem::path> lock;
   // The user cache folder (images/ and ssh/ are in it); unset: user_cache_directory().
   std::optional<std::filesystem::path> cache_dir;
-  bool allow_unpinned = false;
+  // Refuse a lock entry without a digest; else it is checked against the checksum list its
+  // server publishes over HTTPS on first use, and held to what that said afterwards.
+  bool require_pinned = false;
   bool fetch = true;  // false: only what the cache holds already
   // Where fetching says what it does: a download takes minutes, and silence would look hung.
   StatusLog log{&std::cerr, ProgressStyle::kLines, "hurdle: "};

@@ -111,6 +111,11 @@ std::string findings(const RunReport& report) {
   std::string md;
   for (const auto& why : property_values(report, "infrastructure.probable"))
     md += "\n> **Probably infrastructure, not the tests:** " + cell(why) + "\n";
+  std::vector<std::string> unpinned;  // one line per image, whichever suites booted it
+  for (const auto& notice : property_values(report, "image.unpinned"))
+    if (std::find(unpinned.begin(), unpinned.end(), notice) == unpinned.end())
+      unpinned.push_back(notice);
+  for (const auto& notice : unpinned) md += "\n> **Image not pinned:** " + cell(notice) + "\n";
   if (!verdicts.empty()) {
     md += "\n**History:**";
     bool first = true;

@@ -10,6 +10,7 @@
 #include "core/secret_mask.hpp"
 #include "core/version.hpp"
 #include "core/wall_clock.hpp"
+#include "image/image_store.hpp"
 #include "report/junit_writer.hpp"
 #include "report/summary_writer.hpp"
 #include "suite/reset_mode.hpp"
@@ -73,6 +74,8 @@ std::vector<std::pair<std::string, std::string>> suite_properties(const SuiteFac
       p.emplace_back(key + ".url", prepared->url);
       p.emplace_back(key + ".artifact", prepared->artifact.str());
       p.emplace_back(key + ".pinned", prepared->pinned ? "true" : "false");
+      // Said plainly where a person reads it (the summary): what an unpinned image was held to.
+      if (!prepared->pinned) p.emplace_back("image.unpinned", unpinned_notice(*prepared));
       p.emplace_back(key + ".recipe", prepared->recipe.str());
       p.emplace_back(key + ".sha256", prepared->disk_sha256.hex);
       continue;

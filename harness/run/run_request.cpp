@@ -31,7 +31,7 @@ template <class F, class S>
 void image_fields(F& f, S& s) {
   f.field("lock", s.lock);
   f.field("cache_dir", s.cache_dir);
-  f.field("allow_unpinned", s.allow_unpinned);
+  f.field("require_pinned", s.require_pinned);
   f.field("fetch", s.fetch);
   f.nested("download", s.download, [](auto& g, auto& d) { download_fields(g, d); });
 }

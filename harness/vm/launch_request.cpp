@@ -29,7 +29,7 @@ void request_fields(F& f, R& r) {
   f.field("login", r.login);
   f.field("log_dir", r.log_dir);
   f.field("image_lock", r.image_lock);
-  f.field("allow_unpinned", r.allow_unpinned);
+  f.field("require_pinned", r.require_pinned);
   f.field("resume", r.resume);
   f.field("remove_resumed", r.remove_resumed);
 }
@@ -77,7 +77,7 @@ SupervisorOptions supervisor_options(const LaunchRequest& r, int ready_fd) {
   o.resume = r.resume;
   o.remove_resumed = r.remove_resumed;
   if (!r.image_lock.empty()) o.images.lock = r.image_lock;
-  o.images.allow_unpinned = r.allow_unpinned;
+  o.images.require_pinned = r.require_pinned;
   return o;
 }
 

@@ -26,7 +26,7 @@ struct LaunchRequest {
   std::optional<bool> login;
   std::filesystem::path log_dir;
   std::filesystem::path image_lock;
-  bool allow_unpinned = false;
+  bool require_pinned = false;
   // A saved machine started instead of `profile` (SupervisorOptions::resume).
   std::filesystem::path resume;
   bool remove_resumed = false;

@@ -209,32 +209,32 @@ TEST_F(HurdleContainer, TheActionsContainerInstallsThePackageAndLeavesTheRunners
   give(home, *user_);
 
   const fs::path action = test::source_dir() / ".github/actions/hurdle";
-  const ProgramResult job = run_program(
-      {"env",
-       "-i",
-       "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-       "HOME=" + home.string(),
-       "CONTAINERS_CONF=" + (test::source_dir() / "ci/containers.conf").string(),
-       "HURDLE_CONTAINER_ENGINE=podman",
-       "HURDLE_CONTAINER_IMAGE=" + base_image,
-       "GITHUB_ACTIONS=true",
-       "GITHUB_WORKSPACE=" + workspace.string(),
-       "GITHUB_ACTION_PATH=" + action.string(),
-       "RUNNER_TEMP=" + runner_temp.string(),
-       "HOST_UID=" + std::to_string(user_->uid()),
-       "HOST_GID=" + std::to_string(user_->gid()),
-       "SUITE=" + (workspace / "fails.yaml").string(),
-       "IMAGE=",
-       "SHARD=",
-       "ARGS=",
-       "REPORTS=reports",
-       "KEEP=true",
-       "HISTORY=nightly",
-       "ACCEL=tcg",
-       "bash",
-       "-c",
-       "cd \"$GITHUB_WORKSPACE\" && exec \"$0\"",
-       (action / "start-container.sh").string()});
+  const ProgramResult job =
+      run_program({"env",
+                   "-i",
+                   "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                   "HOME=" + home.string(),
+                   "CONTAINERS_CONF=" + (test::source_dir() / "ci/containers.conf").string(),
+                   "HURDLE_CONTAINER_ENGINE=podman",
+                   "HURDLE_CONTAINER_IMAGE=" + base_image,
+                   "GITHUB_ACTIONS=true",
+                   "GITHUB_WORKSPACE=" + workspace.string(),
+                   "GITHUB_ACTION_PATH=" + action.string(),
+                   "RUNNER_TEMP=" + runner_temp.string(),
+                   "HOST_UID=" + std::to_string(user_->uid()),
+                   "HOST_GID=" + std::to_string(user_->gid()),
+                   "SUITE=" + (workspace / "fails.yaml").string(),
+                   "IMAGE=",
+                   "SHARD=",
+                   "ARGS=",
+                   "REPORTS=reports",
+                   "KEEP=true",
+                   "HISTORY=nightly",
+                   "ACCEL=tcg",
+                   "bash",
+                   "-c",
+                   "cd \"$GITHUB_WORKSPACE\" && exec \"$0\"",
+                   (action / "start-container.sh").string()});
   ASSERT_EQ(job.exit_code, 1) << job.out << job.err;  // the scenario fails, as written
   EXPECT_THAT(job.out, HasSubstr("::error file=fails.yaml,line=8"));
 

@@ -208,6 +208,64 @@ scenarios:
   EXPECT_THAT(verify.out, HasSubstr("disk.qcow2: ok"));
 }
 
+// A first user's run on an entry without a digest, whose first URL is gone: the second URL
+// serves it, the server's SHA512SUMS over HTTPS gives the digest, and the report and `hurdle
+// image list` say which URL served it and that it was not pinned, with the command that pins it.
+TEST_F(HurdImageBoot, AnUnpinnedImageFromItsSecondUrlIsSaidSoInTheReport) {
+  fs::copy_file(test::hurd_disk_dir() / "SHA512SUMS", dir_ / "served/SHA512SUMS");
+  FileServer https(dir_ / "served", FileServer::Protocol::kHttps);
+  test::TestImage entry = test::amd64_disk("hurd-test", https.url("gone/" + kAmd64Disk));
+  entry.urls.push_back(https.url(kAmd64Disk));
+  entry.digest.reset();
+  test::write_test_lock(lock(), {entry});
+  ::setenv("CURL_CA_BUNDLE", https.ca_file().c_str(), 1);
+  const fs::path suite = dir_ / "unpinned.yaml";
+  std::ofstream(suite) << R"(suite: unpinned
+machine: hurd-amd64
+image: hurd-test
+defaults:
+  reset: reboot
+boot:
+  wait_for_boot: false
+scenarios:
+  - name: banner
+    steps:
+      - console.expect: { patterns: ['GNU Mach \S+'], timeout: 60s }
+)";
+  fs::path junit;
+  const auto run = run_suite(suite, junit);
+  ::unsetenv("CURL_CA_BUNDLE");
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_THAT(run.err, HasSubstr("has no digest in the lock: its first use here takes"));
+  EXPECT_EQ(https.served("gone/" + kAmd64Disk).requests, 1);
+
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(junit.c_str()));
+  const auto property = [&](const std::string& name) {
+    return std::string(doc.select_node(("//property[@name='" + name + "']").c_str())
+                           .node()
+                           .attribute("value")
+                           .value());
+  };
+  EXPECT_EQ(property("image.hd0.url"), https.url(kAmd64Disk));
+  EXPECT_EQ(property("image.hd0.pinned"), "false");
+  EXPECT_EQ(property("image.hd0.artifact"), test::fixture_digest(kAmd64Disk));
+  EXPECT_THAT(property("image.unpinned"),
+              HasSubstr("verified against the server's checksum list " + https.url("SHA512SUMS")));
+  const auto summary =
+      run_program({test::hurdle_program().string(), "report", "summary", junit.string()});
+  EXPECT_THAT(summary.out, HasSubstr("**Image not pinned:** hurd-test was verified against"));
+  EXPECT_THAT(summary.out, HasSubstr("hurdle image pin hurd-test"));
+
+  const auto list =
+      run_program({test::hurdle_program().string(), "image", "--lock", lock().string(), "list"});
+  EXPECT_THAT(list.out, HasSubstr("    " + https.url("gone/" + kAmd64Disk) + "\n"));
+  EXPECT_THAT(list.out,
+              HasSubstr("    " + https.url(kAmd64Disk) + "  (served the cached download)"));
+  EXPECT_THAT(list.out, HasSubstr("not pinned: " + test::fixture_digest(kAmd64Disk) + " from " +
+                                  https.url("SHA512SUMS")));
+}
+
 TEST_F(HurdImageBoot, ABootThatStallsInARunIsAnErrorWithTheScreenAttached) {
   // The hurd-amd64 profile with a short boot time-out, on the unprepared disk: no boot marker
   // ever comes on the serial console.

@@ -109,9 +109,14 @@ TEST_F(ImageCli, ExitStatusesTellBadInputFromAFailedDownload) {
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err,
               HasSubstr("no image named 'debian-hurd' in the lock; it has: offline, unpinned"));
-  const auto refused = hurdle({"fetch", "unpinned", "--retries", "1"});
+  // Refused as bad input with --require-pinned; else its checksum list is asked, and a server
+  // that does not answer is a failed download.
+  const auto refused = hurdle({"fetch", "unpinned", "--retries", "1", "--require-pinned"});
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_THAT(refused.err, HasSubstr("unpinned has no digest in the lock"));
+  const auto unanswered = hurdle({"fetch", "unpinned", "--retries", "1"});
+  EXPECT_EQ(unanswered.exit_code, 3);
+  EXPECT_THAT(unanswered.err, HasSubstr("https://127.0.0.1:9/SHA512SUMS failed"));
   const auto offline = hurdle({"fetch", "offline", "--retries", "1"});
   EXPECT_EQ(offline.exit_code, 3);
   EXPECT_THAT(offline.err, HasSubstr("hurdle image import offline FILE"));
@@ -170,12 +175,16 @@ TEST_F(ImageCli, ValidateAndRunCheckTheImageAsTheRunWouldMeetIt) {
   };
   const std::string shipped_lock = (test::source_dir() / "fixtures/images.lock.yaml").string();
   ::setenv("HURDLE_PROFILE_PATH", (test::source_dir() / "fixtures/machines").c_str(), 1);
-  // The shipped profile's image (Debian 13.0) is not pinned yet: refused, with the way out.
-  const auto unpinned =
-      hurdle_cmd({"validate", suite("unpinned", ""), "--image-lock", shipped_lock});
+  // The shipped profile's image (Debian 13.0) is not pinned: used on first use by default
+  // (validate fetches nothing), refused with --require-pinned, with the way out.
+  const auto unpinned = hurdle_cmd(
+      {"validate", suite("unpinned", ""), "--image-lock", shipped_lock, "--require-pinned"});
   EXPECT_EQ(unpinned.exit_code, 2);
   EXPECT_THAT(unpinned.err, HasSubstr("debian-hurd-amd64 has no digest in the lock: pin it with "
                                       "`hurdle image pin debian-hurd-amd64`"));
+  EXPECT_EQ(hurdle_cmd({"validate", suite("allowed", ""), "--image-lock", shipped_lock}).exit_code,
+            0);
+  // The older flag is still taken, meaning the default.
   EXPECT_EQ(hurdle_cmd({"validate", suite("allowed", ""), "--image-lock", shipped_lock,
                         "--allow-unpinned"})
                 .exit_code,
@@ -190,9 +199,9 @@ TEST_F(ImageCli, ValidateAndRunCheckTheImageAsTheRunWouldMeetIt) {
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err, HasSubstr("no image named 'debian-hurd-sid' in " + shipped_lock));
   EXPECT_EQ(hurdle_cmd({"validate", suite("bad-name", "image: '../x'\n")}).exit_code, 2);
-  // `hurdle run` refuses before anything starts, with the same words.
+  // `hurdle run --require-pinned` refuses before anything starts, with the same words.
   const auto run = hurdle_cmd({"run", suite("unpinned", ""), "--image-lock", shipped_lock,
-                               "--report-dir", (dir_ / "reports").string()});
+                               "--require-pinned", "--report-dir", (dir_ / "reports").string()});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("debian-hurd-amd64 has no digest in the lock"));
   EXPECT_FALSE(fs::exists(dir_ / "reports"));

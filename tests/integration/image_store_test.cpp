@@ -124,7 +124,8 @@ TEST_F(ImageStoreTest, FetchVerifiesUnpacksKeepingHolesPreparesConvertsAndCaches
   EXPECT_EQ(m["preparation"]["filesystem"]["creator_os"], "Hurd");
   EXPECT_EQ(m["preparation"]["fsck"], "clean");
   EXPECT_EQ(m["artifact"]["digest"], test::fixture_digest(kAmd64Disk));
-  EXPECT_THAT(log_.str(), HasSubstr("hurdle: verified " + kAmd64Disk + ": sha512 "));
+  EXPECT_THAT(log_.str(), HasSubstr("hurdle: verified " + kAmd64Disk + " from " +
+                                    server.url(kAmd64Disk) + ": sha512 "));
   EXPECT_THAT(log_.str(), HasSubstr("1.00 GiB disk,"));
 
   // Fetched once: the second fetch asks the server nothing.
@@ -217,50 +218,152 @@ TEST_F(ImageStoreTest, AnInterruptedDownloadResumesInTheSameRunAndInTheNext) {
   EXPECT_EQ(sent.body_bytes, size);
 }
 
-TEST_F(ImageStoreTest, AnUnpinnedEntryIsRefusedUntilAllowedOrPinned) {
+TEST_F(ImageStoreTest, AnUnpinnedEntryIsCheckedOnFirstUseAndHeldToItAfter) {
   FileServer server(served(), FileServer::Protocol::kHttps);
   test::TestImage unpinned = test::amd64_disk("hurd-test", server.url(kAmd64Disk));
   unpinned.digest.reset();
   ImageSettings trusted = settings();
   trusted.download.ca_file = server.ca_file();
 
-  // Refused, naming the published digest and both ways out.
+  // --require-pinned refuses it, naming the published digest and the way out.
+  ImageSettings strict = trusted;
+  strict.require_pinned = true;
   try {
-    (void)store({unpinned}, trusted).fetch("hurd-test");
+    (void)store({unpinned}, strict).fetch("hurd-test");
     FAIL() << "an unpinned entry was used";
   } catch (const ConfigError& e) {
     EXPECT_THAT(e.what(), HasSubstr("hurd-test has no digest in the lock"));
     EXPECT_THAT(e.what(),
                 HasSubstr("the published checksum is " + test::fixture_digest(kAmd64Disk)));
     EXPECT_THAT(e.what(), HasSubstr("hurdle image pin hurd-test"));
-    EXPECT_THAT(e.what(), HasSubstr("--allow-unpinned"));
   }
   EXPECT_EQ(server.served(kAmd64Disk).requests, 0);
 
   // TLS is verified: without trusting the test's certificate, the checksum list is not read.
   try {
-    (void)store({unpinned}).published_digest(store({unpinned}).lock().find("hurd-test"));
+    (void)store({unpinned}).fetch("hurd-test");
     FAIL() << "an untrusted certificate was accepted";
   } catch (const ImageError& e) {
     EXPECT_THAT(e.what(), HasSubstr("certificate"));
   }
+  EXPECT_EQ(server.served(kAmd64Disk).requests, 0);
 
-  // Allowed: checked against SHA512SUMS, cached as unpinned.
-  ImageSettings allowed = trusted;
-  allowed.allow_unpinned = true;
-  const PreparedImage image = store({unpinned}, allowed).fetch("hurd-test");
+  // First use: the digest SHA512SUMS gives is used, checked, recorded, and said plainly.
+  const int lists = server.served("SHA512SUMS").requests + 1;  // the refusal above read it too
+  const PreparedImage image = store({unpinned}, trusted).fetch("hurd-test");
   EXPECT_FALSE(image.pinned);
   EXPECT_EQ(image.artifact.str(), test::fixture_digest(kAmd64Disk));
+  EXPECT_EQ(image.checksum_list, server.url("SHA512SUMS"));
+  EXPECT_FALSE(image.first_used.empty());
+  EXPECT_THAT(unpinned_notice(image), HasSubstr("verified against the server's checksum list " +
+                                                server.url("SHA512SUMS") + " on first use"));
+  EXPECT_THAT(unpinned_notice(image), HasSubstr("not against a digest pinned in the repository"));
+  EXPECT_THAT(log_.str(), HasSubstr("hurdle image pin hurd-test"));
+  EXPECT_EQ(count("first-use"), 1u);
+  EXPECT_EQ(server.served("SHA512SUMS").requests, lists);
 
-  // Pinned: the lock gets the digest, and the cached download is used as it is.
+  // A later use is held to the record: the list is not asked again, nothing is downloaded.
+  const PreparedImage again = store({unpinned}, trusted).fetch("hurd-test");
+  EXPECT_EQ(again.disk, image.disk);
+  EXPECT_EQ(again.checksum_list, server.url("SHA512SUMS"));
+  EXPECT_EQ(server.served("SHA512SUMS").requests, lists);
+  EXPECT_EQ(server.served(kAmd64Disk).requests, 1);
+
+  // The file changes on the server under the same name, its checksum list with it. Whatever
+  // the cache held is gone (a new download is needed), but the first use's record is not: the
+  // new file is refused, and nothing is cached.
+  (void)store({unpinned}, trusted).gc(/*all=*/true);
+  fs::remove(served() / kAmd64Disk);
+  test::write_random_file(served() / kAmd64Disk, 64 * 1024, 7);
+  const std::string changed = file_digest(served() / kAmd64Disk, DigestAlgorithm::kSha512).hex;
+  std::ofstream(served() / "SHA512SUMS", std::ios::trunc) << changed << "  " << kAmd64Disk << "\n";
+  try {
+    (void)store({unpinned}, trusted).fetch("hurd-test");
+    FAIL() << "a changed file was used";
+  } catch (const ImageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("is not the file the checksum list " +
+                                    server.url("SHA512SUMS") + " named on first use"));
+    EXPECT_THAT(e.what(), HasSubstr("got sha512:" + changed));
+  }
+  EXPECT_EQ(count("artifacts"), 0u);
+  EXPECT_EQ(server.served("SHA512SUMS").requests, lists);
+
+  // Pinned: the lock gets the digest the server publishes now.
   ImageStore asking = store({unpinned}, trusted);
   pin_image_digest(lock_file(), "hurd-test",
                    asking.published_digest(asking.lock().find("hurd-test")));
   ImageStore pinned = open_image_store(lock_file(), trusted);
-  EXPECT_EQ(pinned.lock().find("hurd-test").digest->str(), test::fixture_digest(kAmd64Disk));
-  const int before = server.served(kAmd64Disk).requests;
-  (void)pinned.fetch("hurd-test");
-  EXPECT_EQ(server.served(kAmd64Disk).requests, before);
+  EXPECT_EQ(pinned.lock().find("hurd-test").digest->str(), "sha512:" + changed);
+}
+
+TEST_F(ImageStoreTest, AChecksumListWithoutTheFileFailsAtOnceSayingWhatToDo) {
+  FileServer server(served(), FileServer::Protocol::kHttps);
+  fs::create_directories(served() / "other");
+  fs::copy_file(served() / kAmd64Disk, served() / "other" / kAmd64Disk);
+  std::ofstream(served() / "other/SHA512SUMS") << std::string(128, 'a') << "  another.img\n";
+  test::TestImage unpinned = test::amd64_disk("hurd-test", server.url("other/" + kAmd64Disk));
+  unpinned.digest.reset();
+  ImageSettings trusted = settings();
+  trusted.download.ca_file = server.ca_file();
+  try {
+    (void)store({unpinned}, trusted).fetch("hurd-test");
+    FAIL() << "an image no checksum list names was used";
+  } catch (const ImageError& e) {
+    EXPECT_THAT(e.what(),
+                HasSubstr(server.url("other/SHA512SUMS") + " does not list " + kAmd64Disk));
+    EXPECT_THAT(e.what(), HasSubstr(server.url("other/SHA256SUMS") + " failed: HTTP 404"));
+    EXPECT_THAT(e.what(), HasSubstr("Check that the entry's URL names a file"));
+    EXPECT_THAT(e.what(), HasSubstr("hurdle image import hurd-test FILE"));
+  }
+  EXPECT_EQ(server.served("other/" + kAmd64Disk).requests, 0);
+  EXPECT_EQ(count("first-use"), 0u);
+}
+
+// Mirrors: one digest, several URLs tried in order, each download checked.
+TEST_F(ImageStoreTest, AMirrorThat404sOrServesOtherBytesGivesWayToTheNext) {
+  FileServer server(served(), FileServer::Protocol::kHttp);
+  fs::create_directories(served() / "bad");
+  test::write_random_file(served() / "bad" / kAmd64Disk, 64 * 1024, 3);
+  test::TestImage entry = test::amd64_disk("hurd-test", server.url("gone/" + kAmd64Disk));
+  entry.urls.push_back(server.url("bad/" + kAmd64Disk));
+  entry.urls.push_back(server.url(kAmd64Disk));
+  ImageStore s = store({entry});
+  const PreparedImage image = s.fetch("hurd-test");
+  EXPECT_EQ(image.url, server.url(kAmd64Disk));  // what the report says served it
+  const auto artifact = s.cached_artifact(s.lock().find("hurd-test"));
+  ASSERT_TRUE(artifact.has_value());
+  EXPECT_EQ(artifact->manifest["url"], server.url(kAmd64Disk));
+  const auto failed = artifact->manifest["download"]["failed_urls"];
+  ASSERT_EQ(failed.size(), 2u) << failed.dump();
+  EXPECT_THAT(failed[0].get<std::string>(), HasSubstr(server.url("gone/" + kAmd64Disk) + ": "));
+  EXPECT_THAT(failed[0].get<std::string>(), HasSubstr("404"));
+  EXPECT_THAT(failed[1].get<std::string>(),
+              HasSubstr(server.url("bad/" + kAmd64Disk) + ": " + kAmd64Disk +
+                        " from there is not the file the lock pins"));
+  EXPECT_EQ(server.served("gone/" + kAmd64Disk).requests, 1);  // a 404 is not tried again
+  EXPECT_EQ(server.served("bad/" + kAmd64Disk).requests, 1);
+  EXPECT_EQ(server.served(kAmd64Disk).requests, 1);
+  EXPECT_THAT(log_.str(), HasSubstr("trying the next URL"));
+  EXPECT_EQ(count("downloads"), 0u);  // the other bytes were not kept
+}
+
+TEST_F(ImageStoreTest, EveryUrlFailingNamesEachWithItsStatusAndWhatToDo) {
+  FileServer server(served(), FileServer::Protocol::kHttp);
+  test::TestImage entry = test::amd64_disk("hurd-test", server.url("a/" + kAmd64Disk));
+  entry.urls.push_back(server.url("b/" + kAmd64Disk));
+  try {
+    (void)store({entry}).fetch("hurd-test");
+    FAIL() << "fetched from nowhere";
+  } catch (const DownloadError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("could not download hurd-test"));
+    EXPECT_THAT(e.what(), HasSubstr("from any of its 2 URLs"));
+    EXPECT_THAT(e.what(), HasSubstr(server.url("a/" + kAmd64Disk) + ": HTTP 404"));
+    EXPECT_THAT(e.what(), HasSubstr(server.url("b/" + kAmd64Disk) + ": HTTP 404"));
+    EXPECT_THAT(e.what(), HasSubstr("hurdle image import hurd-test FILE"));
+  }
+  EXPECT_EQ(server.served("a/" + kAmd64Disk).requests, 1);
+  EXPECT_EQ(server.served("b/" + kAmd64Disk).requests, 1);
+  EXPECT_EQ(count("artifacts"), 0u);
 }
 
 TEST_F(ImageStoreTest, ImportIsTheOfflineRouteAndRefusesTheWrongFile) {

@@ -39,7 +39,7 @@ RunRequest everything_set() {
   r.reset = "snapshot";
   r.images.lock = "/locks/images.lock.yaml";
   r.images.cache_dir = "/cache";
-  r.images.allow_unpinned = true;
+  r.images.require_pinned = true;
   r.images.fetch = false;
   r.images.download.attempts = 9;
   r.images.download.first_pause = std::chrono::milliseconds(123);
@@ -84,7 +84,7 @@ TEST(RunRequestJson, EveryFieldArrivesAsItLeft) {
   EXPECT_EQ(got.reset, sent.reset);
   EXPECT_EQ(got.images.lock, sent.images.lock);
   EXPECT_EQ(got.images.cache_dir, sent.images.cache_dir);
-  EXPECT_EQ(got.images.allow_unpinned, sent.images.allow_unpinned);
+  EXPECT_EQ(got.images.require_pinned, sent.images.require_pinned);
   EXPECT_EQ(got.images.fetch, sent.images.fetch);
   EXPECT_EQ(got.images.download.attempts, sent.images.download.attempts);
   EXPECT_EQ(got.images.download.first_pause, sent.images.download.first_pause);

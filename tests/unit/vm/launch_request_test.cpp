@@ -27,7 +27,7 @@ TEST(LaunchRequestJson, EveryFieldArrivesAsItLeftWithItsPathsAbsolute) {
   sent.login = false;
   sent.log_dir = "logs/dev";
   sent.image_lock = "/locks/images.lock.yaml";
-  sent.allow_unpinned = true;
+  sent.require_pinned = true;
   sent.resume = "saved";
   sent.remove_resumed = true;
   const Json json = Json::parse(launch_request_json(sent).dump());
@@ -44,7 +44,7 @@ TEST(LaunchRequestJson, EveryFieldArrivesAsItLeftWithItsPathsAbsolute) {
   EXPECT_EQ(got.login, false);
   EXPECT_EQ(got.log_dir, std::filesystem::absolute("logs/dev"));
   EXPECT_EQ(got.image_lock, "/locks/images.lock.yaml");
-  EXPECT_TRUE(got.allow_unpinned);
+  EXPECT_TRUE(got.require_pinned);
   EXPECT_EQ(got.resume, std::filesystem::absolute("saved"));
   EXPECT_TRUE(got.remove_resumed);
 
@@ -55,7 +55,7 @@ TEST(LaunchRequestJson, EveryFieldArrivesAsItLeftWithItsPathsAbsolute) {
   EXPECT_FALSE(o.wait_for_boot);
   EXPECT_EQ(o.ready_fd, 3);
   EXPECT_EQ(o.images.lock, std::filesystem::path("/locks/images.lock.yaml"));
-  EXPECT_TRUE(o.images.allow_unpinned);
+  EXPECT_TRUE(o.images.require_pinned);
   EXPECT_TRUE(o.remove_resumed);
   // Unset login stays unset (the profile decides).
   EXPECT_FALSE(launch_request_from_json(Json{{"name", "x"}}, "t").login);
