@@ -39,5 +39,6 @@ set(CPACK_STRIP_FILES ON)
 # runs, by name.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "qemu-system-x86, qemu-utils, e2fsprogs")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openssh-client")
+# gpgv: checking a checksum list's signature (an image entry's signed_by:).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openssh-client, gpgv")
 include(CPack)

@@ -172,6 +172,15 @@ ImageEntry read_entry(const YAML::Node& key, const YAML::Node& node, const Recip
     if (!e.digest) fail_at(im.get("digest"), file, "bad digest '" + text + "': " + why);
   }
   read_urls(im, node, file, e);
+  if (im.has("signed_by")) {
+    const std::string keyring = im.string("signed_by");
+    if (keyring.empty() || keyring.front() != '/')
+      fail_at(im.get("signed_by"), file,
+              "expected signed_by: as the absolute path of an OpenPGP keyring (a Debian keyring "
+              "package's, under /usr/share/keyrings), found '" +
+                  keyring + "'");
+    e.signed_by = keyring;
+  }
   read_layout(im, file, e);
   if (const YAML::Node prepare = im.get("prepare"); prepare && !prepare.IsNull())
     read_entry_prepare(prepare, recipes, file, e);

@@ -11,6 +11,8 @@
 //       member: debian-hurd-amd64-20250807.img   the disk inside a tar (default: its only file)
 //       format: raw                raw | qcow2: the disk inside
 //       digest: sha512:...         of the downloaded file; without it, SHA512SUMS is asked
+//       signed_by: /usr/share/keyrings/KEYRING.gpg   that checksum list's signature (LIST.sign)
+//                                  must verify against this keyring (gpgv)
 //       partition: root            the filesystem the recipes edit: root (the last 0x83) or N
 //       prepare: [recipe names or inline steps]
 #pragma once
@@ -36,6 +38,9 @@ struct ImageEntry {
   std::string member;
   std::string format = "raw";
   std::optional<Digest> digest;
+  // The keyring the checksum list's detached signature (SHA512SUMS.sign) must verify against,
+  // when the entry has no digest; unset: the list is taken over HTTPS alone.
+  std::optional<std::filesystem::path> signed_by;
   PartitionChoice partition;
   std::vector<std::string> recipes;  // the names it uses, for listings
   std::vector<PrepareStep> prepare;  // every step, recipes expanded, in order

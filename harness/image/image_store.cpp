@@ -10,6 +10,8 @@
 #include "core/atomic_file.hpp"
 #include "core/duration_text.hpp"
 #include "core/file_lock.hpp"
+#include "core/private_folder.hpp"
+#include "core/run_program.hpp"
 #include "core/version.hpp"
 #include "core/wall_clock.hpp"
 #include "disk/sparse_file.hpp"
@@ -147,6 +149,38 @@ struct ImageStore::Plan {
 ImageStore::ImageStore(ImageLock lock, ImageStoreOptions options)
     : lock_(std::move(lock)), options_(std::move(options)) {}
 
+namespace {
+
+// The checksum list's detached signature (LIST.sign), checked by gpgv against the entry's
+// keyring. ImageError when the keyring is missing, the signature cannot be fetched, or gpgv
+// does not accept it.
+void check_list_signature(const ImageEntry& entry, Downloader& downloader,
+                          const std::string& list_url, const std::string& text) {
+  const fs::path keyring = *entry.signed_by;
+  if (!fs::exists(keyring))
+    throw ImageError(where_text(entry) + ": signed_by names " + keyring.string() +
+                     ", which is not here: install the Debian keyring package that holds it");
+  std::string signature;
+  try {
+    signature = downloader.fetch_text(list_url + ".sign", /*require_https=*/true);
+  } catch (const DownloadError& e) {
+    throw ImageError(where_text(entry) + ": the signature of " + list_url +
+                     " could not be read: " + e.what());
+  }
+  const PrivateFolder work("list-signature");
+  write_file_atomically(work / "list", text);
+  write_file_atomically(work / "list.sign", signature);
+  const ProgramResult checked =
+      run_program({"gpgv", "--keyring", keyring.string(), (work / "list.sign").string(),
+                   (work / "list").string()});
+  if (!checked.ok())
+    throw ImageError(where_text(entry) + ": the signature of " + list_url +
+                     " does not verify against " + keyring.string() +
+                     "; the list is not used. gpgv said:\n" + checked.err);
+}
+
+}  // namespace
+
 PublishedDigest ImageStore::published(const ImageEntry& entry) {
   Downloader downloader(options_.download);
   std::vector<std::string> dirs;
@@ -157,14 +191,21 @@ PublishedDigest ImageStore::published(const ImageEntry& entry) {
   for (const auto& dir : dirs) {
     for (const auto& [list, algorithm] : {std::pair{"SHA512SUMS", DigestAlgorithm::kSha512},
                                           std::pair{"SHA256SUMS", DigestAlgorithm::kSha256}}) {
+      std::string text;
       try {
-        const std::string text = downloader.fetch_text(dir + list, /*require_https=*/true);
-        if (auto d = find_in_checksum_list(text, entry.file_name(), algorithm))
-          return {*d, dir + list};
-        failures += "\n  " + dir + list + " does not list " + entry.file_name();
+        text = downloader.fetch_text(dir + list, /*require_https=*/true);
       } catch (const DownloadError& e) {
         failures += "\n  " + std::string(e.what());
+        continue;
       }
+      // A list whose signature does not verify is refused outright: no other list is taken
+      // in its place.
+      if (entry.signed_by) check_list_signature(entry, downloader, dir + list, text);
+      if (auto d = find_in_checksum_list(text, entry.file_name(), algorithm))
+        return {*d, dir + list +
+                        (entry.signed_by ? " (signed, " + entry.signed_by->string() + ")"
+                                         : std::string())};
+      failures += "\n  " + dir + list + " does not list " + entry.file_name();
     }
   }
   throw ImageError(

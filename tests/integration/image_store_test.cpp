@@ -319,6 +319,67 @@ TEST_F(ImageStoreTest, AChecksumListWithoutTheFileFailsAtOnceSayingWhatToDo) {
   EXPECT_EQ(count("first-use"), 0u);
 }
 
+// An entry whose checksum list is signed: the list's detached signature (SHA512SUMS.sign) must
+// verify against the keyring `signed_by:` names (gpgv), or the list is not used. The key is made
+// for the test with gpg.
+TEST_F(ImageStoreTest, ASignedChecksumListMustVerifyAgainstTheEntrysKeyring) {
+  const fs::path home = dir_ / "gnupg";
+  fs::create_directories(home);
+  fs::permissions(home, fs::perms::owner_all);
+  const auto gpg = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"gpg", "--homedir", home.string(), "--batch", "--quiet"});
+    const ProgramResult r = run_program(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  gpg({"--passphrase", "", "--quick-gen-key", "hurdle test <test@hurdle.invalid>", "ed25519",
+       "sign", "never"});
+  const fs::path keyring = dir_ / "test-keyring.gpg";
+  gpg({"--output", keyring.string(), "--export"});
+  gpg({"--output", (served() / "SHA512SUMS.sign").string(), "--detach-sign",
+       (served() / "SHA512SUMS").string()});
+  (void)run_program({"gpgconf", "--homedir", home.string(), "--kill", "gpg-agent"});
+
+  FileServer server(served(), FileServer::Protocol::kHttps);
+  test::TestImage entry = test::amd64_disk("hurd-test", server.url(kAmd64Disk));
+  entry.digest.reset();
+  entry.extra = "    signed_by: " + keyring.string() + "\n";
+  ImageSettings trusted = settings();
+  trusted.download.ca_file = server.ca_file();
+
+  // Signed by the keyring's key: used, and the record says the signature was checked.
+  const PreparedImage image = store({entry}, trusted).fetch("hurd-test");
+  EXPECT_EQ(image.artifact.str(), test::fixture_digest(kAmd64Disk));
+  EXPECT_EQ(image.checksum_list, server.url("SHA512SUMS") + " (signed, " + keyring.string() + ")");
+  EXPECT_EQ(server.served("SHA512SUMS.sign").requests, 1);
+
+  // The list changed after it was signed: refused on another machine's first use (a fresh
+  // cache), naming the list, the keyring and what gpgv said.
+  std::ofstream(served() / "SHA512SUMS", std::ios::app) << std::string(128, 'b') << "  x.img\n";
+  ImageSettings fresh = trusted;
+  fresh.cache_dir = dir_ / "cache2";
+  try {
+    (void)store({entry}, fresh).fetch("hurd-test");
+    FAIL() << "a list whose signature does not verify was used";
+  } catch (const ImageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the signature of " + server.url("SHA512SUMS") +
+                                    " does not verify against " + keyring.string()));
+    EXPECT_THAT(e.what(), HasSubstr("BAD signature"));
+  }
+  EXPECT_EQ(server.served(kAmd64Disk).requests, 1);
+
+  // A keyring that is not installed: said so, with what to install.
+  entry.extra = "    signed_by: /usr/share/keyrings/no-such-keyring.gpg\n";
+  try {
+    (void)store({entry}, fresh).fetch("hurd-test");
+    FAIL() << "a missing keyring was taken";
+  } catch (const ImageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("install the Debian keyring package that holds it"));
+  }
+  // A keyring named by a relative path is refused in the lock itself.
+  entry.extra = "    signed_by: keyring.gpg\n";
+  EXPECT_THROW((void)store({entry}, fresh), ConfigError);
+}
+
 // Mirrors: one digest, several URLs tried in order, each download checked.
 TEST_F(ImageStoreTest, AMirrorThat404sOrServesOtherBytesGivesWayToTheNext) {
   FileServer server(served(), FileServer::Protocol::kHttp);
