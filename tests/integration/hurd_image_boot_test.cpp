@@ -35,6 +35,14 @@ using test::FileServer;
 using test::kAmd64Disk;
 using ::testing::HasSubstr;
 
+// The value of the JUnit property `name` (the first one), or "".
+std::string property_of(const pugi::xml_document& doc, const std::string& name) {
+  return doc.select_node(("//property[@name='" + name + "']").c_str())
+      .node()
+      .attribute("value")
+      .value();
+}
+
 class HurdImageBoot : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -190,12 +198,7 @@ scenarios:
 
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_file(junit.c_str()));
-  const auto property = [&](const std::string& name) {
-    return std::string(doc.select_node(("//property[@name='" + name + "']").c_str())
-                           .node()
-                           .attribute("value")
-                           .value());
-  };
+  const auto property = [&](const std::string& name) { return property_of(doc, name); };
   EXPECT_EQ(property("image.hd0.lock_entry"), "hurd-test");
   EXPECT_EQ(property("image.hd0.artifact"), test::fixture_digest(kAmd64Disk));
   EXPECT_EQ(property("image.hd0.url"), server_->url(kAmd64Disk));
@@ -241,12 +244,7 @@ scenarios:
 
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_file(junit.c_str()));
-  const auto property = [&](const std::string& name) {
-    return std::string(doc.select_node(("//property[@name='" + name + "']").c_str())
-                           .node()
-                           .attribute("value")
-                           .value());
-  };
+  const auto property = [&](const std::string& name) { return property_of(doc, name); };
   EXPECT_EQ(property("image.hd0.url"), https.url(kAmd64Disk));
   EXPECT_EQ(property("image.hd0.pinned"), "false");
   EXPECT_EQ(property("image.hd0.artifact"), test::fixture_digest(kAmd64Disk));
