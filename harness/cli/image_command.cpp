@@ -156,7 +156,19 @@ int ImageCommand::run() {
     if (verify_->parsed()) return verify_images(store, names_);
     if (pin_->parsed()) {
       for (const auto& name : names_) {
-        const Digest d = store.published_digest(store.lock().find(name));
+        const ImageEntry& entry = store.lock().find(name);
+        const Digest d = store.published_digest(entry);
+        // The file changed under the same dated name since it was used here: not pinned
+        // without a person deciding.
+        if (const auto first = store.first_use(entry); first && first->digest != d) {
+          std::cerr << "hurdle: " << name << ": the server now publishes " << d.str()
+                    << ", but its first use here (" << first->recorded_at << ") took "
+                    << first->digest.str() << " from " << first->checksum_list
+                    << ": the file changed under the same name. Nothing was written. If you "
+                       "trust the new file, remove "
+                    << store.first_use_file(entry).string() << " and pin again\n";
+          return kChanged;
+        }
         pin_image_digest(lock_file, name, d);
         std::cout << "pinned " << name << " in " << lock_file.string() << ": " << d.str() << "\n";
       }

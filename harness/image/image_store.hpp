@@ -101,8 +101,9 @@ class ImageStore {
   // then SHA256SUMS, beside each URL in turn). ImageError naming each list and what to do.
   Digest published_digest(const ImageEntry& entry) { return published(entry).digest; }
   PublishedDigest published(const ImageEntry& entry);
-  // What the first use of an unpinned entry recorded, if it was used here before.
+  // What the first use of an unpinned entry recorded, if it was used here before, and where.
   [[nodiscard]] std::optional<FirstUse> first_use(const ImageEntry& entry) const;
+  [[nodiscard]] std::filesystem::path first_use_file(const ImageEntry& entry) const;
   // Hashes again what the cache holds for `name`: the download against its digest, each
   // prepared disk against the sha256 its manifest recorded.
   VerifyReport verify(const std::string& name);
@@ -124,7 +125,6 @@ class ImageStore {
   CachedArtifact ensure_artifact(const ImageEntry& entry, const Digest& digest, bool pinned,
                                  const std::string& held_to);
   FirstUse record_first_use(const ImageEntry& entry, const PublishedDigest& published);
-  [[nodiscard]] std::filesystem::path first_use_file(const ImageEntry& entry) const;
   PreparedImage prepare(const ImageEntry& entry, const Plan& plan, const CachedArtifact& artifact);
 
   ImageLock lock_;

@@ -143,6 +143,35 @@ TEST_F(ImageCli, PinWritesThePublishedDigestIntoTheLock) {
   EXPECT_EQ(fetched.exit_code, 0) << fetched.err;
 }
 
+// Pinning an entry this machine used on first use: the digest the server publishes now must be
+// the one that use took; a file changed under the same name is not pinned.
+TEST_F(ImageCli, PinRefusesADigestOtherThanTheFirstUsesOne) {
+  FileServer server(served(), FileServer::Protocol::kHttps);
+  test::TestImage unpinned = test::amd64_disk("hurd-test", server.url(kAmd64Disk));
+  unpinned.digest.reset();
+  test::write_test_lock(lock(), {unpinned});
+  const std::string ca = server.ca_file().string();
+  ASSERT_EQ(hurdle({"fetch", "hurd-test", "--quiet", "--ca-file", ca}).exit_code, 0);
+  const std::string before = test::read_file(lock());
+
+  std::ofstream(served() / "SHA512SUMS", std::ios::trunc)
+      << std::string(128, 'c') << "  " << kAmd64Disk << "\n";
+  const auto refused = hurdle({"pin", "hurd-test", "--ca-file", ca});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("the server now publishes sha512:" + std::string(128, 'c')));
+  EXPECT_THAT(refused.err, HasSubstr("took " + test::fixture_digest(kAmd64Disk)));
+  EXPECT_THAT(refused.err, HasSubstr("Nothing was written"));
+  EXPECT_EQ(test::read_file(lock()), before);
+
+  // The list as it was on first use: pinned.
+  fs::copy_file(test::hurd_disk_dir() / "SHA512SUMS", served() / "SHA512SUMS",
+                fs::copy_options::overwrite_existing);
+  const auto pinned = hurdle({"pin", "hurd-test", "--ca-file", ca});
+  EXPECT_EQ(pinned.exit_code, 0) << pinned.err;
+  EXPECT_THAT(test::read_file(lock()),
+              HasSubstr("    digest: " + test::fixture_digest(kAmd64Disk) + "\n"));
+}
+
 TEST_F(ImageCli, TwoFetchesAtOnceDownloadOnceAndShareOneCachedCopy) {
   FileServer server(served(), FileServer::Protocol::kHttp);
   server.set_pace(std::chrono::milliseconds(150));  // ~1 s per download: the two overlap
