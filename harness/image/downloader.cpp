@@ -293,24 +293,6 @@ UrlAttempt Downloader::try_url(const std::string& url, const fs::path& partial,
   return out;
 }
 
-DownloadResult Downloader::fetch_file(const std::vector<std::string>& urls, const fs::path& partial,
-                                      TransferProgress* progress) {
-  const auto start = Clock::now();
-  std::string failures;
-  int attempts = 0;  // of the URLs before
-  for (const auto& url : urls) {
-    UrlAttempt a = try_url(url, partial, progress);
-    if (a.done) {
-      a.done->attempts += attempts;
-      a.done->elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-      return *a.done;
-    }
-    attempts += a.attempts;
-    failures += "\n  " + a.failure;
-  }
-  throw DownloadError("the download failed:" + failures);
-}
-
 std::string Downloader::fetch_text(const std::string& url, bool require_https,
                                    std::size_t max_bytes) {
   if (require_https && !https(url))

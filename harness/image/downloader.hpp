@@ -1,7 +1,8 @@
 // Downloads with libcurl: HTTPS (and plain HTTP only where the caller has a digest to check),
 // redirects kept to the same or a safer protocol, a partial file continued where it stopped
-// (HTTP ranges), transient failures retried with a back-off, other URLs of the same file tried
-// in turn, progress reported. Used by the image store for disk images and SHA512SUMS.
+// (HTTP ranges), transient failures retried with a back-off, progress reported; one URL at a
+// time (the image store tries a lock entry's mirrors in turn, checking each download). Used by
+// the image store for disk images and SHA512SUMS.
 #pragma once
 
 #include <chrono>
@@ -51,11 +52,6 @@ struct UrlAttempt {
 class Downloader {
  public:
   explicit Downloader(DownloadOptions options = {});
-
-  // Downloads the first of `urls` that works into `partial`, continuing from what `partial`
-  // already holds. Throws DownloadError.
-  DownloadResult fetch_file(const std::vector<std::string>& urls,
-                            const std::filesystem::path& partial, TransferProgress* progress);
 
   // Downloads `url` into `partial` (continued), retrying what may pass. A failure of the URL
   // (an HTTP error, a dropped connection every time) is returned; what no other URL would
